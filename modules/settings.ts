@@ -1,0 +1,389 @@
+import { architectureOf, Architecture, instanceTypeProblem } from "./instance-types";
+
+/** Host operating systems the boot script supports. */
+export const HOST_OPERATING_SYSTEMS = ["al2023", "debian12"] as const;
+export type HostOs = (typeof HOST_OPERATING_SYSTEMS)[number];
+
+/** Commercial AWS regions this project accepts. */
+export const AWS_REGIONS = [
+  "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "ca-west-1", "sa-east-1", "mx-central-1",
+  "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2",
+  "ap-south-1", "ap-south-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1",
+  "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-7", "ap-east-1",
+  "me-south-1", "me-central-1", "il-central-1", "af-south-1",
+] as const;
+
+/** Where Terraform keeps the stack's state. */
+export type StateBackendSettings =
+  | {
+      /** Local state file (the default). */
+      type: "local";
+      /** State file path, relative to the project root. @default "terraform.<environment>.tfstate" */
+      path?: string;
+    }
+  | {
+      /** S3 state with S3-native locking (`use_lockfile`). */
+      type: "s3";
+      /** Existing bucket that holds the state. */
+      bucket: string;
+      /** Object key of the state file. @default "openclaw-aws/<environment>.tfstate" */
+      key?: string;
+      /** Region of the bucket. @default the stack's region */
+      region?: string;
+    };
+
+/** Pinned versions of what the boot script installs. */
+export interface VersionSettings {
+  /** openclaw npm package version (exact, `YYYY.M.D`). @default "2026.9.6" */
+  openclaw: string;
+  /** Node.js release (exact, must satisfy openclaw's engines: >=24.16.0 <25 or >=26.1.0). @default "24.21.0" */
+  node: string;
+  /** Traefik v3 release (exact). @default "3.6.2" */
+  traefik: string;
+}
+
+/** Where the boot script downloads from (change these for a private mirror). */
+export interface DownloadSettings {
+  /** Base URL of the Node.js release archive (`<base>/v<version>/SHASUMS256.txt`). @default "https://nodejs.org/dist" */
+  nodeBaseUrl: string;
+  /** Base URL of Traefik releases (`<base>/v<version>/traefik_v<version>_checksums.txt`). @default "https://github.com/traefik/traefik/releases/download" */
+  traefikBaseUrl: string;
+  /** npm registry that openclaw is installed from. @default "https://registry.npmjs.org/" */
+  npmRegistry: string;
+  /** Optional sha256 pin of the Node archive for this stack's architecture, checked besides SHASUMS256.txt. @default none */
+  nodeSha256?: string;
+  /** Optional sha256 pin of the Traefik archive for this stack's architecture, checked besides the checksums file. @default none */
+  traefikSha256?: string;
+}
+
+/** When the host replaces itself because the gateway stays unhealthy. */
+export interface WatchdogSettings {
+  /** Seconds between two `/healthz` checks. @default 60 */
+  intervalSeconds: number;
+  /** Consecutive failed checks before the instance marks itself Unhealthy and the ASG replaces it. @default 5 */
+  failuresBeforeReplacement: number;
+}
+
+/** Every setting of one environment (one stack), after defaults were applied. */
+export interface GatewaySettings {
+  /** Environment name; names the stack and prefixes every resource. Lowercase letters, digits, hyphens; 1–20 characters. Required. */
+  environment: string;
+  /** AWS region. @default "us-east-1" */
+  region: string;
+  /** Availability zone of the subnet, the host and the data volume. @default "<region>a" */
+  availabilityZone: string;
+  /** Public DNS name of the gateway; Traefik gets its certificate for it. Required. */
+  domainName: string;
+  /** E-mail address registered with Let's Encrypt. Required. */
+  acmeEmail: string;
+  /** EC2 instance type; the CPU architecture (arm64 for Graviton) follows from it. @default "t4g.small" */
+  instanceType: string;
+  /** Host operating system. @default "al2023" */
+  hostOs: HostOs;
+  /** Size of the persistent gp3 data volume in GiB (8–1024). @default 20 */
+  dataVolumeSizeGiB: number;
+  /** Daily snapshots of the data volume to keep (1–365). @default 7 */
+  snapshotRetentionCount: number;
+  /** IPv4 CIDR of the VPC (/16–/24). The public subnet is its first /24. @default "10.42.0.0/16" */
+  vpcCidr: string;
+  /** IPv4 CIDRs allowed to reach the gateway on 443. @default ["0.0.0.0/0"] */
+  allowedCidrs: string[];
+  /** Pinned versions of openclaw, Node.js and Traefik. */
+  versions: VersionSettings;
+  /** Download locations and optional checksum pins. */
+  downloads: DownloadSettings;
+  /** Health watchdog that lets the ASG replace a broken host. */
+  watchdog: WatchdogSettings;
+  /** Route53 hosted zone id; when set, an A record for domainName points at the Elastic IP. @default none */
+  hostedZoneId?: string;
+  /** Extra tags for every resource. @default {} */
+  tags: Record<string, string>;
+  /** Terraform state backend. @default { type: "local" } */
+  backend: StateBackendSettings;
+}
+
+/** What a user writes for one environment: everything but the required keys may be left out. */
+export type GatewaySettingsInput = Partial<Omit<GatewaySettings, "versions" | "downloads" | "watchdog">> & {
+  environment: string;
+  domainName: string;
+  acmeEmail: string;
+  versions?: Partial<VersionSettings>;
+  downloads?: Partial<DownloadSettings>;
+  watchdog?: Partial<WatchdogSettings>;
+};
+
+export const DEFAULT_VERSIONS: VersionSettings = { openclaw: "2026.9.6", node: "24.21.0", traefik: "3.6.2" };
+export const DEFAULT_DOWNLOADS: DownloadSettings = {
+  nodeBaseUrl: "https://nodejs.org/dist",
+  traefikBaseUrl: "https://github.com/traefik/traefik/releases/download",
+  npmRegistry: "https://registry.npmjs.org/",
+};
+export const DEFAULT_WATCHDOG: WatchdogSettings = { intervalSeconds: 60, failuresBeforeReplacement: 5 };
+
+/** Thrown when settings are invalid; lists every problem, one per line. */
+export class SettingsError extends Error {
+  constructor(readonly problems: string[], source: string) {
+    super(`Invalid settings in ${source}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "SettingsError";
+  }
+}
+
+// ---------------------------------------------------------------- validation helpers
+
+const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
+
+/** Parses a canonical IPv4 CIDR; undefined when malformed or host bits are set. */
+export function parseIpv4Cidr(cidr: string): { address: number; prefix: number } | undefined {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  if (!match) return undefined;
+  const octets = match.slice(1, 5).map(Number);
+  const prefix = Number(match[5]);
+  if (octets.some((o) => o > 255) || prefix > 32) return undefined;
+  if (match.slice(1, 5).some((o) => o.length > 1 && o.startsWith("0"))) return undefined;
+  const address = octets.reduce((acc, o) => acc * 256 + o, 0);
+  const hostBits = 2 ** (32 - prefix);
+  if (address % hostBits !== 0) return undefined;
+  return { address, prefix };
+}
+
+const formatIpv4 = (address: number): string =>
+  [24, 16, 8, 0].map((shift) => Math.floor(address / 2 ** shift) % 256).join(".");
+
+/** The public subnet: the first /24 of the VPC. */
+export function subnetCidrOf(vpcCidr: string): string {
+  const parsed = parseIpv4Cidr(vpcCidr);
+  if (!parsed) throw new Error(`vpcCidr: ${show(vpcCidr)} is not a valid CIDR`);
+  return `${formatIpv4(parsed.address)}/24`;
+}
+
+const FQDN = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const OPENCLAW_VERSION = /^20\d{2}\.(1[0-2]|[1-9])\.([1-9]|[12]\d|3[01])(-(beta|rc)\.\d+)?$/;
+const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
+const SHA256 = /^[0-9a-f]{64}$/;
+const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,31}$/;
+const ENVIRONMENT = /^[a-z][a-z0-9-]{0,19}$/;
+const S3_BUCKET = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/** openclaw 2026.9.6 requires node >=24.16.0 <25 || >=26.1.0 (its engines field). */
+export function nodeSatisfiesOpenclaw(version: string): boolean {
+  const match = SEMVER.exec(version);
+  if (!match) return false;
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  return (major === 24 && minor >= 16) || (major === 26 && minor >= 1) || major > 26;
+}
+
+function urlProblem(value: unknown): string | undefined {
+  if (typeof value !== "string") return "must be a URL string";
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return "must be an absolute http(s) URL";
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") return "must use https (or http for a private mirror)";
+  if (url.search || url.hash || url.username) return "must not carry a query, fragment or credentials";
+  return undefined;
+}
+
+/** Keys allowed at each level; anything else is a typo and rejected. */
+const TOP_LEVEL_KEYS = [
+  "environment", "region", "availabilityZone", "domainName", "acmeEmail", "instanceType", "hostOs",
+  "dataVolumeSizeGiB", "snapshotRetentionCount", "vpcCidr", "allowedCidrs", "versions", "downloads", "watchdog",
+  "hostedZoneId", "tags", "backend",
+];
+
+function unknownKeys(value: object, allowed: string[], prefix: string): string[] {
+  return Object.keys(value)
+    .filter((key) => !allowed.includes(key))
+    .map((key) => `${prefix}${key}: unknown setting; allowed settings: ${allowed.join(", ")}`);
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+function integerProblem(value: number, min: number, max: number): string | undefined {
+  return Number.isInteger(value) && value >= min && value <= max ? undefined : `must be a whole number from ${min} to ${max}`;
+}
+
+// ---------------------------------------------------------------- resolve
+
+/**
+ * Applies defaults to one environment's input and validates every value.
+ * Throws a SettingsError naming each bad setting, its value and what is allowed.
+ */
+export function resolveSettings(input: unknown, source = "settings"): GatewaySettings {
+  if (!isObject(input)) throw new SettingsError([`an environment must be an object, got ${show(input)}`], source);
+  const raw = input as GatewaySettingsInput;
+  const problems: string[] = [];
+  const check = (name: string, value: unknown, problem: string | undefined) => {
+    if (problem) problems.push(`${name}: got ${show(value)}; ${problem}`);
+  };
+  problems.push(...unknownKeys(raw, TOP_LEVEL_KEYS, ""));
+
+  const region = raw.region ?? "us-east-1";
+  const settings: GatewaySettings = {
+    environment: raw.environment,
+    region,
+    availabilityZone: raw.availabilityZone ?? `${region}a`,
+    domainName: raw.domainName,
+    acmeEmail: raw.acmeEmail,
+    instanceType: raw.instanceType ?? "t4g.small",
+    hostOs: raw.hostOs ?? "al2023",
+    dataVolumeSizeGiB: raw.dataVolumeSizeGiB ?? 20,
+    snapshotRetentionCount: raw.snapshotRetentionCount ?? 7,
+    vpcCidr: raw.vpcCidr ?? "10.42.0.0/16",
+    allowedCidrs: raw.allowedCidrs ?? ["0.0.0.0/0"],
+    versions: { ...DEFAULT_VERSIONS, ...(isObject(raw.versions) ? raw.versions : {}) },
+    downloads: { ...DEFAULT_DOWNLOADS, ...(isObject(raw.downloads) ? raw.downloads : {}) },
+    watchdog: { ...DEFAULT_WATCHDOG, ...(isObject(raw.watchdog) ? raw.watchdog : {}) },
+    hostedZoneId: raw.hostedZoneId,
+    tags: raw.tags ?? {},
+    backend: raw.backend ?? { type: "local" },
+  };
+
+  check("environment", settings.environment, typeof settings.environment === "string" && ENVIRONMENT.test(settings.environment)
+    ? undefined : "must be 1–20 lowercase letters, digits or hyphens, starting with a letter (e.g. \"prod\")");
+  check("region", region, (AWS_REGIONS as readonly string[]).includes(region) ? undefined : `allowed regions: ${AWS_REGIONS.join(", ")}`);
+  check("availabilityZone", settings.availabilityZone,
+    typeof settings.availabilityZone === "string" && new RegExp(`^${region}[a-z]$`).test(settings.availabilityZone)
+      ? undefined : `must be a zone of region ${region}, e.g. "${region}a"`);
+  check("domainName", settings.domainName, typeof settings.domainName === "string" && FQDN.test(settings.domainName)
+    ? undefined : "must be a lowercase fully qualified domain name such as \"gateway.example.org\"");
+  check("acmeEmail", settings.acmeEmail, typeof settings.acmeEmail === "string" && EMAIL.test(settings.acmeEmail)
+    ? undefined : "must be an e-mail address such as \"ops@example.org\"");
+  check("instanceType", settings.instanceType, typeof settings.instanceType === "string"
+    ? instanceTypeProblem(settings.instanceType) : "must be a string such as \"t4g.small\"");
+  check("hostOs", settings.hostOs, (HOST_OPERATING_SYSTEMS as readonly string[]).includes(settings.hostOs)
+    ? undefined : `allowed values: ${HOST_OPERATING_SYSTEMS.join(", ")}`);
+  check("dataVolumeSizeGiB", settings.dataVolumeSizeGiB, integerProblem(settings.dataVolumeSizeGiB, 8, 1024));
+  check("snapshotRetentionCount", settings.snapshotRetentionCount, integerProblem(settings.snapshotRetentionCount, 1, 365));
+
+  const vpc = typeof settings.vpcCidr === "string" ? parseIpv4Cidr(settings.vpcCidr) : undefined;
+  check("vpcCidr", settings.vpcCidr, !vpc ? "must be an IPv4 CIDR with no host bits set, e.g. \"10.42.0.0/16\""
+    : vpc.prefix < 16 || vpc.prefix > 24 ? "prefix length must be from /16 to /24" : undefined);
+  if (!Array.isArray(settings.allowedCidrs) || settings.allowedCidrs.length === 0) {
+    check("allowedCidrs", settings.allowedCidrs, "must be a non-empty list of IPv4 CIDRs, e.g. [\"203.0.113.0/24\"]");
+  } else {
+    settings.allowedCidrs.forEach((cidr, i) =>
+      check(`allowedCidrs[${i}]`, cidr, typeof cidr === "string" && parseIpv4Cidr(cidr)
+        ? undefined : "must be an IPv4 CIDR with no host bits set, e.g. \"203.0.113.0/24\" or \"0.0.0.0/0\""));
+  }
+
+  if (raw.versions !== undefined && !isObject(raw.versions)) check("versions", raw.versions, "must be an object");
+  else if (raw.versions) problems.push(...unknownKeys(raw.versions, Object.keys(DEFAULT_VERSIONS), "versions."));
+  const { versions } = settings;
+  check("versions.openclaw", versions.openclaw, typeof versions.openclaw === "string" && OPENCLAW_VERSION.test(versions.openclaw)
+    ? undefined : "must be an exact openclaw release such as \"2026.9.6\" (no ranges, no \"latest\")");
+  check("versions.node", versions.node, typeof versions.node === "string" && nodeSatisfiesOpenclaw(versions.node)
+    ? undefined : "must be an exact Node.js release that openclaw accepts: >=24.16.0 <25 or >=26.1.0, e.g. \"24.21.0\"");
+  check("versions.traefik", versions.traefik, typeof versions.traefik === "string" && SEMVER.test(versions.traefik) && versions.traefik.startsWith("3.")
+    ? undefined : "must be an exact Traefik v3 release such as \"3.6.2\" (no \"v\" prefix, no ranges)");
+
+  if (raw.downloads !== undefined && !isObject(raw.downloads)) check("downloads", raw.downloads, "must be an object");
+  else if (raw.downloads) {
+    problems.push(...unknownKeys(raw.downloads, ["nodeBaseUrl", "traefikBaseUrl", "npmRegistry", "nodeSha256", "traefikSha256"], "downloads."));
+  }
+  const { downloads } = settings;
+  for (const key of ["nodeBaseUrl", "traefikBaseUrl", "npmRegistry"] as const) {
+    check(`downloads.${key}`, downloads[key], urlProblem(downloads[key]));
+  }
+  for (const key of ["nodeSha256", "traefikSha256"] as const) {
+    if (downloads[key] !== undefined) {
+      check(`downloads.${key}`, downloads[key], typeof downloads[key] === "string" && SHA256.test(downloads[key]!)
+        ? undefined : "must be 64 lowercase hex digits (a sha256)");
+    }
+  }
+
+  if (raw.watchdog !== undefined && !isObject(raw.watchdog)) check("watchdog", raw.watchdog, "must be an object");
+  else if (raw.watchdog) problems.push(...unknownKeys(raw.watchdog, Object.keys(DEFAULT_WATCHDOG), "watchdog."));
+  check("watchdog.intervalSeconds", settings.watchdog.intervalSeconds, integerProblem(settings.watchdog.intervalSeconds, 15, 3600));
+  check("watchdog.failuresBeforeReplacement", settings.watchdog.failuresBeforeReplacement,
+    integerProblem(settings.watchdog.failuresBeforeReplacement, 2, 100));
+
+  if (settings.hostedZoneId !== undefined) {
+    check("hostedZoneId", settings.hostedZoneId, typeof settings.hostedZoneId === "string" && HOSTED_ZONE_ID.test(settings.hostedZoneId)
+      ? undefined : "must be a Route53 hosted zone id such as \"Z0123456789ABCDEFGHIJ\"");
+  }
+
+  if (!isObject(settings.tags)) check("tags", settings.tags, "must be an object of string keys to string values");
+  else {
+    for (const [key, value] of Object.entries(settings.tags)) {
+      check(`tags.${key}`, value,
+        key.toLowerCase().startsWith("aws:") ? "tag keys must not start with \"aws:\" (reserved by AWS)"
+          : key.length > 128 ? "tag keys must be at most 128 characters"
+          : typeof value !== "string" || value.length > 256 ? "tag values must be strings of at most 256 characters" : undefined);
+    }
+  }
+
+  problems.push(...backendProblems(settings.backend));
+
+  if (problems.length > 0) throw new SettingsError(problems, source);
+  return settings;
+}
+
+function backendProblems(backend: unknown): string[] {
+  if (!isObject(backend) || (backend.type !== "local" && backend.type !== "s3")) {
+    return [`backend: got ${show(backend)}; must be {"type":"local"} or {"type":"s3","bucket":"…"}`];
+  }
+  if (backend.type === "local") {
+    const problems = unknownKeys(backend, ["type", "path"], "backend.");
+    if (backend.path !== undefined && (typeof backend.path !== "string" || backend.path.length === 0)) {
+      problems.push(`backend.path: got ${show(backend.path)}; must be a non-empty file path`);
+    }
+    return problems;
+  }
+  const problems = unknownKeys(backend, ["type", "bucket", "key", "region"], "backend.");
+  if (typeof backend.bucket !== "string" || !S3_BUCKET.test(backend.bucket)) {
+    problems.push(`backend.bucket: got ${show(backend.bucket)}; must be an S3 bucket name (3–63 lowercase letters, digits, dots, hyphens)`);
+  }
+  if (backend.region !== undefined && !(AWS_REGIONS as readonly string[]).includes(backend.region as string)) {
+    problems.push(`backend.region: got ${show(backend.region)}; allowed regions: ${AWS_REGIONS.join(", ")}`);
+  }
+  if (backend.key !== undefined && (typeof backend.key !== "string" || !/^[\w!\-.*'()/]{1,1024}$/.test(backend.key))) {
+    problems.push(`backend.key: got ${show(backend.key)}; must be an S3 object key`);
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------- file
+
+/** The settings file: shared defaults plus one entry per environment (one stack each). */
+export interface SettingsFile {
+  /** Values every environment starts from (any setting except `environment`). */
+  defaults?: Partial<GatewaySettingsInput>;
+  /** One entry per environment; each becomes its own stack. */
+  environments: GatewaySettingsInput[];
+}
+
+/** Resolves every environment of a parsed settings file; rejects duplicates. */
+export function resolveSettingsFile(file: unknown, source = "settings.json"): GatewaySettings[] {
+  if (!isObject(file) || !Array.isArray(file.environments) || file.environments.length === 0) {
+    throw new SettingsError(["environments: must be a non-empty list of environments"], source);
+  }
+  const extra = unknownKeys(file, ["$schema", "defaults", "environments"], "");
+  if (extra.length > 0) throw new SettingsError(extra, source);
+  const defaults = isObject(file.defaults) ? file.defaults : {};
+  const all = (file.environments as unknown[]).map((env, i) => {
+    if (!isObject(env)) throw new SettingsError([`environments[${i}]: must be an object`], source);
+    const label = `${source} environments[${i}]${typeof env.environment === "string" ? ` ("${env.environment}")` : ""}`;
+    return resolveSettings(mergeDefaults(defaults, env), label);
+  });
+  const seen = new Set<string>();
+  for (const s of all) {
+    if (seen.has(s.environment)) throw new SettingsError([`environment: "${s.environment}" is used twice; names must be unique`], source);
+    seen.add(s.environment);
+  }
+  return all;
+}
+
+function mergeDefaults(defaults: Record<string, unknown>, env: Record<string, unknown>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...defaults, ...env };
+  for (const key of ["versions", "downloads", "watchdog", "tags"]) {
+    if (isObject(defaults[key]) && isObject(env[key])) merged[key] = { ...defaults[key], ...env[key] };
+  }
+  return merged;
+}
+
+/** CPU architecture of the stack's host. */
+export const architectureOfSettings = (s: GatewaySettings): Architecture => architectureOf(s.instanceType);

@@ -1,0 +1,125 @@
+import { Construct } from "constructs";
+import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { GatewaySettings, subnetCidrOf } from "./settings";
+import { architectureOf } from "./instance-types";
+import { ENVIRONMENT_TAG, resourceNames } from "./names";
+import { Network } from "./network";
+import { GatewaySecrets } from "./secrets";
+import { DataVolume } from "./storage";
+import { GatewayAddress } from "./address";
+import { HostRole } from "./host-role";
+import { GatewayHost } from "./host";
+import { renderUserData, RenderedUserData } from "../scripts/user-data";
+
+/** One environment of the OpenClaw gateway: everything `cdktf deploy <stack>` creates. */
+export class OpenClawStack extends TerraformStack {
+  readonly settings: GatewaySettings;
+  readonly network: Network;
+  readonly secrets: GatewaySecrets;
+  readonly data: DataVolume;
+  readonly address: GatewayAddress;
+  readonly hostRole: HostRole;
+  readonly host: GatewayHost;
+  readonly userData: RenderedUserData;
+
+  constructor(scope: Construct, settings: GatewaySettings) {
+    const names = resourceNames(settings);
+    super(scope, names.stack);
+    this.settings = settings;
+    const { prefix } = names;
+    const tags = { ...settings.tags, [ENVIRONMENT_TAG]: settings.environment, "managed-by": "openclaw-aws" };
+
+    configureBackend(this, settings);
+    new AwsProvider(this, "aws", { region: settings.region, defaultTags: [{ tags }] });
+
+    this.network = new Network(this, "network", {
+      prefix,
+      vpcCidr: settings.vpcCidr,
+      subnetCidr: subnetCidrOf(settings.vpcCidr),
+      availabilityZone: settings.availabilityZone,
+    });
+    this.secrets = new GatewaySecrets(this, "secrets", {
+      prefix,
+      kmsAlias: names.kmsAlias,
+      gatewayTokenParameterName: names.gatewayTokenParameter,
+      apiKeyParameterName: names.apiKeyParameter,
+    });
+    this.data = new DataVolume(this, "data", {
+      prefix,
+      environment: settings.environment,
+      availabilityZone: settings.availabilityZone,
+      sizeGiB: settings.dataVolumeSizeGiB,
+      kmsKeyArn: this.secrets.key.arn,
+      snapshotRetentionCount: settings.snapshotRetentionCount,
+    });
+    this.address = new GatewayAddress(this, "address", {
+      prefix,
+      environment: settings.environment,
+      domainName: settings.domainName,
+      hostedZoneId: settings.hostedZoneId,
+    });
+    this.hostRole = new HostRole(this, "host-role", {
+      prefix,
+      environment: settings.environment,
+      region: settings.region,
+      autoScalingGroupName: names.autoScalingGroup,
+      gatewayTokenParameterArn: this.secrets.gatewayToken.arn,
+      apiKeyParameterArn: this.secrets.apiKey.arn,
+      kmsKeyArn: this.secrets.key.arn,
+      dataVolumeArn: this.data.volume.arn,
+      addressArn: this.address.eip.arn,
+      subnetArn: this.network.publicSubnet.arn,
+    });
+    this.userData = renderUserData(settings);
+    this.host = new GatewayHost(this, "host", {
+      prefix,
+      autoScalingGroupName: names.autoScalingGroup,
+      vpcId: this.network.vpc.id,
+      subnetId: this.network.publicSubnet.id,
+      instanceType: settings.instanceType,
+      architecture: architectureOf(settings.instanceType),
+      hostOs: settings.hostOs,
+      allowedCidrs: settings.allowedCidrs,
+      instanceProfileArn: this.hostRole.instanceProfile.arn,
+      userDataBase64: this.userData.base64,
+      tags: { ...tags, Name: prefix },
+      dependsOn: [this.hostRole.policy, this.data.volume, this.address.eip],
+    });
+
+    this.addOutputs(names);
+  }
+
+  private addOutputs(names: ReturnType<typeof resourceNames>): void {
+    const { region } = this.settings;
+    const output = (id: string, value: string, description: string) =>
+      new TerraformOutput(this, id, { value, description });
+    output("gateway_url", `https://${this.settings.domainName}/`, "Public URL of the gateway (Control UI and API)");
+    output("public_ip", this.address.eip.publicIp, "Elastic IP of the gateway; point the domain's A record here");
+    output("auto_scaling_group_name", names.autoScalingGroup, "Auto Scaling group of the gateway host");
+    output("gateway_token_parameter", names.gatewayTokenParameter, "SSM SecureString parameter holding the gateway token");
+    output("api_key_parameter", names.apiKeyParameter, "SSM SecureString parameter holding the Anthropic API key");
+    output("set_api_key_command",
+      `read -rsp 'Anthropic API key: ' KEY && printf '%s' "$KEY" | aws ssm put-parameter --region ${region} --name ${names.apiKeyParameter} --type SecureString --overwrite --value file:///dev/stdin; unset KEY`,
+      "Stores the Anthropic API key without putting it on the command line (or: npm run secrets -- set-api-key)");
+    output("session_command",
+      `aws ssm start-session --region ${region} --target "$(aws autoscaling describe-auto-scaling-groups --region ${region} --auto-scaling-group-names ${names.autoScalingGroup} --query 'AutoScalingGroups[0].Instances[0].InstanceId' --output text)"`,
+      "Opens a Session Manager shell on the gateway host (no SSH)");
+  }
+}
+
+function configureBackend(stack: TerraformStack, settings: GatewaySettings): void {
+  const { backend } = settings;
+  if (backend.type === "s3") {
+    new S3Backend(stack, {
+      bucket: backend.bucket,
+      key: backend.key ?? `openclaw-aws/${settings.environment}.tfstate`,
+      region: backend.region ?? settings.region,
+      encrypt: true,
+    });
+    // S3-native locking (Terraform >= 1.10); cdktf 0.21's S3BackendConfig predates the option.
+    stack.addOverride("terraform.backend.s3.use_lockfile", true);
+  } else {
+    new LocalBackend(stack, { path: backend.path ?? `terraform.${settings.environment}.tfstate` });
+  }
+}
