@@ -1,0 +1,93 @@
+import { DATA_MOUNT, GATEWAY_PORT } from "../../modules/names";
+import type { GatewaySettings } from "../../modules/settings";
+
+/**
+ * Where everything lives on the host. The data volume (DATA_MOUNT) holds all state and the
+ * installed runtimes, so a replacement host finds them there and skips reinstalling.
+ * Shared by the boot script, the systemd units, the operator tools and the tests.
+ */
+export function hostLayout(s: Pick<GatewaySettings, "versions">) {
+  const runtime = `${DATA_MOUNT}/runtime`;
+  const nodeDir = `${runtime}/node-v${s.versions.node}`;
+  const openclawPrefix = `${runtime}/openclaw-${s.versions.openclaw}`;
+  const stateDir = `${DATA_MOUNT}/state`;
+  return {
+    dataMount: DATA_MOUNT,
+    /** Node.js release unpacked here (bin/node, bin/npm). */
+    nodeDir,
+    nodeBin: `${nodeDir}/bin/node`,
+    /** `npm i -g --prefix` target of the pinned openclaw. */
+    openclawPrefix,
+    openclawBin: `${openclawPrefix}/bin/openclaw`,
+    /** Traefik binary of the pinned version. */
+    traefikBin: `${runtime}/traefik-v${s.versions.traefik}/traefik`,
+    /** OPENCLAW_STATE_DIR: 0700, owned by the openclaw user; holds state/openclaw.sqlite (pairing). */
+    stateDir,
+    /** OPENCLAW_CONFIG_PATH: 0600, rewritten from the settings at every boot (IaC owns it). */
+    configPath: `${stateDir}/openclaw.json`,
+    /** Traefik's static and dynamic configuration (root-owned, on the root disk: rendered each boot). */
+    traefikConfigDir: "/etc/traefik",
+    traefikStaticConfig: "/etc/traefik/traefik.yml",
+    traefikDynamicConfig: "/etc/traefik/dynamic.yml",
+    /** ACME account and certificates: on the data volume (Let's Encrypt rate limits), 0600. */
+    acmeStorage: `${DATA_MOUNT}/traefik/acme.json`,
+    /** Secrets as systemd EnvironmentFile, on tmpfs, 0600 root. */
+    secretsEnvFile: "/run/openclaw/gateway.env",
+    /** Unix user the gateway runs as. */
+    serviceUser: "openclaw",
+    gatewayUnit: "openclaw-gateway.service",
+    traefikUnit: "traefik.service",
+    gatewayPort: GATEWAY_PORT,
+    healthUrl: `http://127.0.0.1:${GATEWAY_PORT}/healthz`,
+    bootstrapLog: "/var/log/openclaw-bootstrap.log",
+    /** Host tools the boot script installs; the SSM documents and the watchdog call them. */
+    adminTool: "/usr/local/bin/openclaw-admin",
+    refreshSecretsTool: "/usr/local/sbin/openclaw-refresh-secrets",
+    watchdogTool: "/usr/local/sbin/openclaw-watchdog",
+  };
+}
+
+export type HostLayout = ReturnType<typeof hostLayout>;
+
+/** Environment of the gateway process (the systemd unit's Environment=), secrets excluded. */
+export function gatewayEnvironment(layout: HostLayout): Record<string, string> {
+  return {
+    HOME: layout.stateDir,
+    OPENCLAW_STATE_DIR: layout.stateDir,
+    OPENCLAW_CONFIG_PATH: layout.configPath,
+    // The settings own the config; the gateway must not rewrite it.
+    OPENCLAW_CONFIG_READONLY: "1",
+    OPENCLAW_SUPERVISOR_MODE: "external",
+    OPENCLAW_NO_RESPAWN: "1",
+    NODE_ENV: "production",
+    PATH: `${layout.nodeDir}/bin:/usr/local/bin:/usr/bin:/bin`,
+  };
+}
+
+/** The gateway's command line (the systemd unit's ExecStart). */
+export function gatewayCommand(layout: HostLayout): string[] {
+  return [layout.nodeBin, `${layout.openclawPrefix}/lib/node_modules/openclaw/openclaw.mjs`, "gateway", "run"];
+}
+
+/**
+ * openclaw.json: gateway on loopback behind the local Traefik, token auth through a SecretRef
+ * to the environment (the token itself only ever lives in the tmpfs EnvironmentFile).
+ */
+export function openclawConfig(s: Pick<GatewaySettings, "domainName">, port = GATEWAY_PORT): object {
+  const origin = `https://${s.domainName}`;
+  return {
+    gateway: {
+      mode: "local",
+      bind: "loopback",
+      port,
+      auth: {
+        mode: "token",
+        token: { source: "env", provider: "default", id: "OPENCLAW_GATEWAY_TOKEN" },
+      },
+      // Traefik on the same host connects from loopback; nothing else may set forwarded headers.
+      trustedProxies: ["127.0.0.1", "::1"],
+      publicOrigin: origin,
+      controlUi: { allowedOrigins: [origin] },
+    },
+  };
+}
