@@ -4,7 +4,12 @@
  * ts-jest transpiles only (isolatedModules); `tsc --noEmit` type-checks once before jest.
  */
 const transform = { "^.+\\.ts$": ["ts-jest", { isolatedModules: true, diagnostics: false }] };
-const common = { testEnvironment: "node", transform, moduleFileExtensions: ["ts", "js", "json"] };
+const common = {
+  testEnvironment: "node",
+  transform,
+  moduleFileExtensions: ["ts", "js", "json"],
+  setupFilesAfterEnv: ["<rootDir>/__tests__/setup-matchers.ts"],
+};
 
 module.exports = {
   projects: [

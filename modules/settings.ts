@@ -193,10 +193,10 @@ const TOP_LEVEL_KEYS = [
   "hostedZoneId", "tags", "backend",
 ];
 
-function unknownKeys(value: object, allowed: string[], prefix: string): string[] {
+function unknownKeys(value: Record<string, unknown>, allowed: string[], prefix: string): string[] {
   return Object.keys(value)
     .filter((key) => !allowed.includes(key))
-    .map((key) => `${prefix}${key}: unknown setting; allowed settings: ${allowed.join(", ")}`);
+    .map((key) => `${prefix}${key}: got ${show(value[key])}; unknown setting; allowed settings: ${allowed.join(", ")}`);
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -219,7 +219,7 @@ export function resolveSettings(input: unknown, source = "settings"): GatewaySet
   const check = (name: string, value: unknown, problem: string | undefined) => {
     if (problem) problems.push(`${name}: got ${show(value)}; ${problem}`);
   };
-  problems.push(...unknownKeys(raw, TOP_LEVEL_KEYS, ""));
+  problems.push(...unknownKeys(raw as Record<string, unknown>, TOP_LEVEL_KEYS, ""));
 
   const region = raw.region ?? "us-east-1";
   const settings: GatewaySettings = {
@@ -271,7 +271,7 @@ export function resolveSettings(input: unknown, source = "settings"): GatewaySet
   }
 
   if (raw.versions !== undefined && !isObject(raw.versions)) check("versions", raw.versions, "must be an object");
-  else if (raw.versions) problems.push(...unknownKeys(raw.versions, Object.keys(DEFAULT_VERSIONS), "versions."));
+  else if (raw.versions) problems.push(...unknownKeys(raw.versions as Record<string, unknown>, Object.keys(DEFAULT_VERSIONS), "versions."));
   const { versions } = settings;
   check("versions.openclaw", versions.openclaw, typeof versions.openclaw === "string" && OPENCLAW_VERSION.test(versions.openclaw)
     ? undefined : "must be an exact openclaw release such as \"2026.9.6\" (no ranges, no \"latest\")");
@@ -282,7 +282,7 @@ export function resolveSettings(input: unknown, source = "settings"): GatewaySet
 
   if (raw.downloads !== undefined && !isObject(raw.downloads)) check("downloads", raw.downloads, "must be an object");
   else if (raw.downloads) {
-    problems.push(...unknownKeys(raw.downloads, ["nodeBaseUrl", "traefikBaseUrl", "npmRegistry", "nodeSha256", "traefikSha256"], "downloads."));
+    problems.push(...unknownKeys(raw.downloads as Record<string, unknown>, ["nodeBaseUrl", "traefikBaseUrl", "npmRegistry", "nodeSha256", "traefikSha256"], "downloads."));
   }
   const { downloads } = settings;
   for (const key of ["nodeBaseUrl", "traefikBaseUrl", "npmRegistry"] as const) {
@@ -296,7 +296,7 @@ export function resolveSettings(input: unknown, source = "settings"): GatewaySet
   }
 
   if (raw.watchdog !== undefined && !isObject(raw.watchdog)) check("watchdog", raw.watchdog, "must be an object");
-  else if (raw.watchdog) problems.push(...unknownKeys(raw.watchdog, Object.keys(DEFAULT_WATCHDOG), "watchdog."));
+  else if (raw.watchdog) problems.push(...unknownKeys(raw.watchdog as Record<string, unknown>, Object.keys(DEFAULT_WATCHDOG), "watchdog."));
   check("watchdog.intervalSeconds", settings.watchdog.intervalSeconds, integerProblem(settings.watchdog.intervalSeconds, 15, 3600));
   check("watchdog.failuresBeforeReplacement", settings.watchdog.failuresBeforeReplacement,
     integerProblem(settings.watchdog.failuresBeforeReplacement, 2, 100));

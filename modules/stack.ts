@@ -100,7 +100,7 @@ export class OpenClawStack extends TerraformStack {
     output("gateway_token_parameter", names.gatewayTokenParameter, "SSM SecureString parameter holding the gateway token");
     output("api_key_parameter", names.apiKeyParameter, "SSM SecureString parameter holding the Anthropic API key");
     output("set_api_key_command",
-      `read -rsp 'Anthropic API key: ' KEY && printf '%s' "$KEY" | aws ssm put-parameter --region ${region} --name ${names.apiKeyParameter} --type SecureString --overwrite --value file:///dev/stdin; unset KEY`,
+      `read -rsp 'Anthropic API key: ' KEY && printf '%s' "$KEY" | aws ssm put-parameter --region ${region} --name ${names.apiKeyParameter} --type SecureString --key-id ${names.kmsAlias} --overwrite --value file:///dev/stdin; unset KEY`,
       "Stores the Anthropic API key without putting it on the command line (or: npm run secrets -- set-api-key)");
     output("session_command",
       `aws ssm start-session --region ${region} --target "$(aws autoscaling describe-auto-scaling-groups --region ${region} --auto-scaling-group-names ${names.autoScalingGroup} --query 'AutoScalingGroups[0].Instances[0].InstanceId' --output text)"`,

@@ -1,0 +1,81 @@
+import { readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
+import * as path from "node:path";
+import { offlinePlan, offlineTerraformProblem, PlanJson } from "../../scripts/terraform-offline";
+import { API_KEY_PLACEHOLDER, GATEWAY_TOKEN_PLACEHOLDER } from "../../modules/names";
+import { requireInCi, testSettings } from "../helpers/settings";
+
+/**
+ * Real terraform, offline: validate and plan the synthesized default stack against the AWS
+ * provider 5.100.0 from the machine's filesystem mirror, with fake credentials.
+ */
+const canRun = requireInCi(offlineTerraformProblem(), "the offline terraform plan test");
+const maybe = canRun ? describe : describe.skip;
+
+// Values that look like real secrets, present in the environment while synthesizing and
+// planning: none of them may reach the configuration, the plan or the state.
+const FAKE_SECRETS = {
+  ANTHROPIC_API_KEY: "sk-ant-api03-THIS-IS-A-CANARY-0123456789abcdef",
+  OPENCLAW_GATEWAY_TOKEN: "canary-gateway-token-9f8e7d6c5b4a",
+};
+
+maybe("offline terraform plan of the default stack", () => {
+  let plan: PlanJson;
+  let dir: string;
+
+  beforeAll(() => {
+    Object.assign(process.env, FAKE_SECRETS);
+    const result = offlinePlan(testSettings());
+    plan = result.plan;
+    dir = result.stack.dir;
+  }, 120_000);
+
+  afterAll(() => {
+    for (const key of Object.keys(FAKE_SECRETS)) delete process.env[key];
+  });
+
+  test("creates exactly the expected resource set and nothing else", () => {
+    const counts: Record<string, number> = {};
+    for (const change of plan.resource_changes) {
+      expect(change.change.actions).toEqual(["create"]);
+      counts[change.type] = (counts[change.type] ?? 0) + 1;
+    }
+    expect(counts).toEqual({
+      aws_vpc: 1, aws_subnet: 1, aws_internet_gateway: 1, aws_route_table: 1, aws_route_table_association: 1,
+      aws_default_security_group: 1, aws_kms_key: 1, aws_kms_alias: 1, aws_ssm_parameter: 2, aws_ebs_volume: 1,
+      aws_dlm_lifecycle_policy: 1, aws_iam_role: 2, aws_iam_role_policy_attachment: 2, aws_iam_role_policy: 1,
+      aws_iam_instance_profile: 1, aws_eip: 1, aws_security_group: 1, aws_vpc_security_group_ingress_rule: 1,
+      aws_vpc_security_group_egress_rule: 1, aws_launch_template: 1, aws_autoscaling_group: 1,
+    });
+    // eslint-disable-next-line no-console
+    console.log(`offline plan: ${plan.resource_changes.length} resources to create`);
+  });
+
+  test("planned values carry what the unit tests promise", () => {
+    const after = (type: string) => plan.resource_changes.find((c) => c.type === type)!.change.after!;
+    expect(after("aws_launch_template").metadata_options).toEqual([
+      expect.objectContaining({ http_tokens: "required", http_put_response_hop_limit: 1 }),
+    ]);
+    expect(after("aws_ebs_volume")).toMatchObject({ encrypted: true, type: "gp3", size: 20 });
+    expect(after("aws_autoscaling_group")).toMatchObject({ min_size: 1, max_size: 1, desired_capacity: 1 });
+  });
+
+  test("SSM parameters are planned with placeholders only", () => {
+    const values = plan.resource_changes.filter((c) => c.type === "aws_ssm_parameter").map((c) => c.change.after!.value).sort();
+    expect(values).toEqual([API_KEY_PLACEHOLDER, GATEWAY_TOKEN_PLACEHOLDER].sort());
+  });
+
+  test("no secret from the environment appears in the configuration, plan or user data", () => {
+    const everything = [
+      JSON.stringify(plan),
+      readFileSync(path.join(dir, "cdk.tf.json"), "utf8"),
+    ].join("\n");
+    const userData = plan.resource_changes.find((c) => c.type === "aws_launch_template")!.change.after!.user_data as string;
+    const script = gunzipSync(Buffer.from(userData, "base64")).toString("utf8");
+    for (const secret of Object.values(FAKE_SECRETS)) {
+      expect(everything).not.toContain(secret);
+      expect(script).not.toContain(secret);
+    }
+    expect(everything).not.toMatch(/sk-ant-[A-Za-z0-9-]{10,}/);
+  });
+});

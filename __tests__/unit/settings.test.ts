@@ -1,0 +1,160 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import {
+  resolveSettings, resolveSettingsFile, SettingsError, subnetCidrOf, nodeSatisfiesOpenclaw, parseIpv4Cidr,
+} from "../../modules/settings";
+import { architectureOf } from "../../modules/instance-types";
+import { testSettings } from "../helpers/settings";
+
+describe("settings defaults", () => {
+  test("GIVEN only the required values THEN every documented default applies", () => {
+    const s = testSettings();
+    expect(s).toMatchObject({
+      region: "us-east-1", availabilityZone: "us-east-1a", instanceType: "t4g.small", hostOs: "al2023",
+      dataVolumeSizeGiB: 20, snapshotRetentionCount: 7, vpcCidr: "10.42.0.0/16", allowedCidrs: ["0.0.0.0/0"],
+      versions: { openclaw: "2026.9.6", node: "24.21.0", traefik: "3.6.2" },
+      downloads: { nodeBaseUrl: "https://nodejs.org/dist", npmRegistry: "https://registry.npmjs.org/" },
+      watchdog: { intervalSeconds: 60, failuresBeforeReplacement: 5 },
+      tags: {}, backend: { type: "local" },
+    });
+    expect(s.hostedZoneId).toBeUndefined();
+  });
+
+  test("architecture follows the instance type", () => {
+    expect(architectureOf("t4g.small")).toBe("arm64");
+    expect(architectureOf("m7g.large")).toBe("arm64");
+    expect(architectureOf("t3.small")).toBe("x86_64");
+    expect(architectureOf("c7i.xlarge")).toBe("x86_64");
+  });
+
+  test("the public subnet is the first /24 of the VPC", () => {
+    expect(subnetCidrOf("10.42.0.0/16")).toBe("10.42.0.0/24");
+    expect(subnetCidrOf("172.16.8.0/22")).toBe("172.16.8.0/24");
+  });
+
+  test("node versions are checked against openclaw's engines range", () => {
+    expect(nodeSatisfiesOpenclaw("24.16.0")).toBe(true);
+    expect(nodeSatisfiesOpenclaw("24.15.9")).toBe(false);
+    expect(nodeSatisfiesOpenclaw("25.2.0")).toBe(false);
+    expect(nodeSatisfiesOpenclaw("26.1.0")).toBe(true);
+    expect(nodeSatisfiesOpenclaw("26.0.0")).toBe(false);
+  });
+
+  test("CIDRs with host bits set are not canonical", () => {
+    expect(parseIpv4Cidr("10.0.0.0/8")).toEqual({ address: 167772160, prefix: 8 });
+    expect(parseIpv4Cidr("10.0.0.1/8")).toBeUndefined();
+  });
+});
+
+/** Each bad input, the setting the error must name, and a fragment of what is allowed. */
+const BAD_INPUTS: Array<[string, Record<string, unknown>, string, string]> = [
+  ["environment with uppercase", { environment: "Prod" }, "environment", "lowercase"],
+  ["environment too long", { environment: "a".repeat(21) }, "environment", "1–20"],
+  ["unknown region", { region: "us-east-9" }, "region", "allowed regions"],
+  ["AZ not in region", { region: "eu-west-1", availabilityZone: "us-east-1a" }, "availabilityZone", "zone of region eu-west-1"],
+  ["malformed AZ", { availabilityZone: "us-east-1" }, "availabilityZone", "us-east-1a"],
+  ["domain without a dot", { domainName: "localhost" }, "domainName", "fully qualified"],
+  ["domain with a scheme", { domainName: "https://gateway.example.org" }, "domainName", "fully qualified"],
+  ["domain with uppercase", { domainName: "Gateway.Example.org" }, "domainName", "lowercase"],
+  ["e-mail without @", { acmeEmail: "ops.example.org" }, "acmeEmail", "e-mail address"],
+  ["e-mail without domain dot", { acmeEmail: "ops@localhost" }, "acmeEmail", "e-mail address"],
+  ["unknown instance family", { instanceType: "x9z.large" }, "instanceType", "unknown instance family"],
+  ["Xen family without NVMe", { instanceType: "t2.micro" }, "instanceType", "allowed families"],
+  ["too small an instance", { instanceType: "t4g.nano" }, "instanceType", "allowed sizes"],
+  ["size the family lacks", { instanceType: "m7g.small" }, "instanceType", "large"],
+  ["malformed instance type", { instanceType: "t4gsmall" }, "instanceType", "<family>.<size>"],
+  ["unknown host OS", { hostOs: "ubuntu24" }, "hostOs", "al2023, debian12"],
+  ["volume too small", { dataVolumeSizeGiB: 4 }, "dataVolumeSizeGiB", "8 to 1024"],
+  ["volume too large", { dataVolumeSizeGiB: 5000 }, "dataVolumeSizeGiB", "8 to 1024"],
+  ["fractional volume size", { dataVolumeSizeGiB: 20.5 }, "dataVolumeSizeGiB", "whole number"],
+  ["zero snapshots kept", { snapshotRetentionCount: 0 }, "snapshotRetentionCount", "1 to 365"],
+  ["VPC CIDR with host bits", { vpcCidr: "10.42.1.0/16" }, "vpcCidr", "no host bits"],
+  ["VPC CIDR octet out of range", { vpcCidr: "10.300.0.0/16" }, "vpcCidr", "IPv4 CIDR"],
+  ["VPC too large", { vpcCidr: "10.0.0.0/8" }, "vpcCidr", "/16 to /24"],
+  ["VPC too small", { vpcCidr: "10.42.0.0/28" }, "vpcCidr", "/16 to /24"],
+  ["empty allowed CIDRs", { allowedCidrs: [] }, "allowedCidrs", "non-empty"],
+  ["bad allowed CIDR", { allowedCidrs: ["203.0.113.7"] }, "allowedCidrs[0]", "IPv4 CIDR"],
+  ["IPv6 allowed CIDR", { allowedCidrs: ["0.0.0.0/0", "::/0"] }, "allowedCidrs[1]", "IPv4 CIDR"],
+  ["openclaw latest", { versions: { openclaw: "latest" } }, "versions.openclaw", "exact openclaw release"],
+  ["openclaw range", { versions: { openclaw: "^2026.9.6" } }, "versions.openclaw", "no ranges"],
+  ["node too old for openclaw", { versions: { node: "24.13.0" } }, "versions.node", ">=24.16.0"],
+  ["node 22", { versions: { node: "22.20.0" } }, "versions.node", ">=24.16.0"],
+  ["node major only", { versions: { node: "24" } }, "versions.node", "exact Node.js release"],
+  ["traefik with v prefix", { versions: { traefik: "v3.6.2" } }, "versions.traefik", "no \"v\" prefix"],
+  ["traefik v2", { versions: { traefik: "2.11.0" } }, "versions.traefik", "Traefik v3"],
+  ["unknown version key", { versions: { python: "3.12" } }, "versions.python", "unknown setting"],
+  ["ftp download URL", { downloads: { nodeBaseUrl: "ftp://mirror.example.org/node" } }, "downloads.nodeBaseUrl", "https"],
+  ["relative download URL", { downloads: { traefikBaseUrl: "mirror/traefik" } }, "downloads.traefikBaseUrl", "absolute"],
+  ["URL with credentials", { downloads: { npmRegistry: "https://u:p@npm.example.org/" } }, "downloads.npmRegistry", "credentials"],
+  ["short sha256 pin", { downloads: { nodeSha256: "abc123" } }, "downloads.nodeSha256", "64 lowercase hex"],
+  ["watchdog too eager", { watchdog: { intervalSeconds: 1 } }, "watchdog.intervalSeconds", "15 to 3600"],
+  ["watchdog replaces on first failure", { watchdog: { failuresBeforeReplacement: 1 } }, "watchdog.failuresBeforeReplacement", "2 to 100"],
+  ["malformed hosted zone", { hostedZoneId: "example.org" }, "hostedZoneId", "hosted zone id"],
+  ["reserved tag key", { tags: { "aws:owner": "me" } }, "tags.aws:owner", "reserved"],
+  ["non-string tag value", { tags: { team: 7 } }, "tags.team", "strings"],
+  ["unknown backend", { backend: { type: "gcs" } }, "backend", "\"type\":\"s3\""],
+  ["S3 backend without bucket", { backend: { type: "s3" } }, "backend.bucket", "S3 bucket name"],
+  ["S3 backend bad region", { backend: { type: "s3", bucket: "my-state", region: "mars-1" } }, "backend.region", "allowed regions"],
+  ["typo in a setting name", { instancetype: "t4g.small" }, "instancetype", "unknown setting"],
+];
+
+describe("invalid settings are rejected at synth time", () => {
+  test.each(BAD_INPUTS)("%s", (_label, overrides, setting, allowed) => {
+    let error: unknown;
+    try {
+      testSettings(overrides as never);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SettingsError);
+    const problems = (error as SettingsError).problems;
+    const problem = problems.find((p) => p.startsWith(`${setting}:`));
+    expect(problem).toBeDefined();
+    // The message names the setting, shows the bad value and says what is allowed.
+    expect(problem).toContain("got ");
+    expect(problem).toContain(allowed);
+  });
+
+  test("every problem is reported at once, not just the first", () => {
+    expect(() => testSettings({ region: "nowhere", dataVolumeSizeGiB: 1, acmeEmail: "x" })).toThrow(
+      /region: got "nowhere"[\s\S]*acmeEmail: got "x"[\s\S]*dataVolumeSizeGiB: got 1/);
+  });
+
+  test("required values missing", () => {
+    expect(() => resolveSettings({ environment: "prod" })).toThrow(/domainName: got undefined[\s\S]*acmeEmail: got undefined/);
+  });
+});
+
+describe("settings file", () => {
+  test("the shipped settings.json resolves: prod (defaults) and staging (the example)", () => {
+    const file = JSON.parse(readFileSync(path.join(__dirname, "../../settings.json"), "utf8"));
+    const [prod, staging] = resolveSettingsFile(file);
+    expect(prod.environment).toBe("prod");
+    expect(prod.instanceType).toBe("t4g.small");
+    expect(prod.tags).toEqual({ project: "openclaw" });
+    expect(staging).toMatchObject({ environment: "staging", hostOs: "debian12", availabilityZone: "us-east-1b" });
+  });
+
+  test("defaults merge into each environment, nested objects key by key", () => {
+    const [env] = resolveSettingsFile({
+      defaults: { acmeEmail: "ops@example.org", versions: { traefik: "3.5.3" }, tags: { a: "1" } },
+      environments: [{ environment: "dev", domainName: "dev.example.org", versions: { node: "24.20.0" }, tags: { b: "2" } }],
+    });
+    expect(env.versions).toEqual({ openclaw: "2026.9.6", node: "24.20.0", traefik: "3.5.3" });
+    expect(env.tags).toEqual({ a: "1", b: "2" });
+  });
+
+  test("duplicate environment names are rejected", () => {
+    const env = { environment: "dup", domainName: "a.example.org", acmeEmail: "ops@example.org" };
+    expect(() => resolveSettingsFile({ environments: [env, env] })).toThrow(/"dup" is used twice/);
+  });
+
+  test("an empty file names what is missing", () => {
+    expect(() => resolveSettingsFile({})).toThrow(/environments: must be a non-empty list/);
+  });
+
+  test("errors name the environment they come from", () => {
+    expect(() => resolveSettingsFile({ environments: [{ environment: "qa", domainName: "bad", acmeEmail: "ops@example.org" }] }))
+      .toThrow(/environments\[0\] \("qa"\)[\s\S]*domainName: got "bad"/);
+  });
+});

@@ -1,0 +1,233 @@
+import "cdktf/lib/testing/adapters/jest"; // matcher types
+import { gunzipSync } from "node:zlib";
+import { App, Testing } from "cdktf";
+import { Vpc } from "@cdktf/provider-aws/lib/vpc";
+import { Subnet } from "@cdktf/provider-aws/lib/subnet";
+import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
+import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
+import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
+import { EbsVolume } from "@cdktf/provider-aws/lib/ebs-volume";
+import { DlmLifecyclePolicy } from "@cdktf/provider-aws/lib/dlm-lifecycle-policy";
+import { Eip } from "@cdktf/provider-aws/lib/eip";
+import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
+import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
+import { OpenClawStack } from "../../modules/stack";
+import { GatewaySettingsInput } from "../../modules/settings";
+import { API_KEY_PLACEHOLDER, GATEWAY_TOKEN_PLACEHOLDER } from "../../modules/names";
+import { renderUserData } from "../../scripts/user-data";
+import { testSettings } from "../helpers/settings";
+
+type Synth = Record<string, any>;
+
+function synth(overrides: Partial<GatewaySettingsInput> = {}): { json: string; parsed: Synth; stack: OpenClawStack } {
+  const app = Testing.app();
+  const stack = new OpenClawStack(app, testSettings(overrides));
+  const json = Testing.synth(stack);
+  return { json, parsed: JSON.parse(json), stack };
+}
+
+const resourcesOf = (parsed: Synth, type: string): Record<string, any>[] => Object.values(parsed.resource?.[type] ?? {});
+const only = (parsed: Synth, type: string): Record<string, any> => {
+  const all = resourcesOf(parsed, type);
+  expect(all).toHaveLength(1);
+  return all[0];
+};
+
+describe("OpenClawStack with default settings", () => {
+  const { json, parsed, stack } = synth();
+
+  test("snapshot of the synthesized stack (Testing.synth: no absolute paths)", () => {
+    // The boot script has its own snapshot; here its bytes would only add churn.
+    const withoutUserData = json.replace(stack.userData.base64, "<gzip+base64 of the boot script>");
+    expect(withoutUserData).toMatchSnapshot();
+  });
+
+  test("network: VPC, one public subnet in the AZ, IGW, default route, emptied default SG", () => {
+    expect(json).toHaveResourceWithProperties(Vpc, { cidr_block: "10.42.0.0/16", enable_dns_hostnames: true });
+    expect(json).toHaveResourceWithProperties(Subnet, { cidr_block: "10.42.0.0/24", availability_zone: "us-east-1a", map_public_ip_on_launch: true });
+    expect(json).toHaveResource(InternetGateway);
+    expect(json).toHaveResourceWithProperties(RouteTable, { route: [expect.objectContaining({ cidr_block: "0.0.0.0/0" })] });
+    const defaultGroup = only(parsed, DefaultSecurityGroup.tfResourceType);
+    expect(defaultGroup.ingress).toBeUndefined();
+    expect(defaultGroup.egress).toBeUndefined();
+    expect(resourcesOf(parsed, "aws_nat_gateway")).toHaveLength(0);
+  });
+
+  test("secrets: rotating customer key; SecureString parameters that hold only placeholders and ignore value changes", () => {
+    expect(json).toHaveResourceWithProperties(KmsKey, { enable_key_rotation: true });
+    expect(json).toHaveResourceWithProperties(KmsAlias, { name: "alias/openclaw-test" });
+    const parameters = resourcesOf(parsed, SsmParameter.tfResourceType);
+    expect(parameters.map((p) => [p.name, p.value]).sort()).toEqual([
+      ["/openclaw/test/anthropic-api-key", API_KEY_PLACEHOLDER],
+      ["/openclaw/test/gateway-token", GATEWAY_TOKEN_PLACEHOLDER],
+    ]);
+    for (const p of parameters) {
+      expect(p).toMatchObject({ type: "SecureString", key_id: expect.stringMatching(/^\$\{aws_kms_key\.secrets_key_.*\.arn\}$/), lifecycle: { ignore_changes: ["value"] } });
+    }
+  });
+
+  test("storage: encrypted gp3 data volume in the AZ, protected from destroy, with daily snapshots", () => {
+    const volume = only(parsed, EbsVolume.tfResourceType);
+    expect(volume).toMatchObject({
+      type: "gp3", size: 20, encrypted: true, availability_zone: "us-east-1a", lifecycle: { prevent_destroy: true },
+      tags: expect.objectContaining({ "openclaw:environment": "test", "openclaw:role": "data-volume" }),
+    });
+    expect(volume.kms_key_id).toMatch(/aws_kms_key\..*\.arn/);
+    const dlm = only(parsed, DlmLifecyclePolicy.tfResourceType);
+    expect(dlm.policy_details.resource_types).toEqual(["VOLUME"]);
+    expect(dlm.policy_details.target_tags).toEqual({ "openclaw:snapshots": "openclaw-test" });
+    expect(dlm.policy_details.schedule[0]).toMatchObject({ retain_rule: { count: 7 }, create_rule: { interval: 24 } });
+  });
+
+  test("address: an Elastic IP tagged so the host can find it; no DNS record without a zone", () => {
+    expect(json).toHaveResourceWithProperties(Eip, { domain: "vpc", tags: expect.objectContaining({ "openclaw:role": "address" }) });
+    expect(json).not.toHaveResource(Route53Record);
+  });
+
+  test("security group: 443 in from the allowed CIDRs only, 443 out only, no SSH", () => {
+    expect(json).toHaveResourceWithProperties(SecurityGroup, { name: "openclaw-test-host" });
+    const ingress = resourcesOf(parsed, VpcSecurityGroupIngressRule.tfResourceType);
+    expect(ingress.map((r) => [r.ip_protocol, r.from_port, r.to_port, r.cidr_ipv4])).toEqual([["tcp", 443, 443, "0.0.0.0/0"]]);
+    const egress = resourcesOf(parsed, VpcSecurityGroupEgressRule.tfResourceType);
+    expect(egress.map((r) => [r.ip_protocol, r.from_port, r.to_port])).toEqual([["tcp", 443, 443]]);
+  });
+
+  test("launch template: AL2023 arm64 via resolve:ssm, IMDSv2 required with hop limit 1, encrypted root, user data", () => {
+    const template = only(parsed, LaunchTemplate.tfResourceType);
+    expect(template).toMatchObject({
+      image_id: "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
+      instance_type: "t4g.small",
+      metadata_options: { http_endpoint: "enabled", http_tokens: "required", http_put_response_hop_limit: 1 },
+      block_device_mappings: [{ ebs: { encrypted: "true", volume_type: "gp3" } }],
+      user_data: stack.userData.base64,
+    });
+    expect(template.network_interfaces[0]).toMatchObject({ associate_public_ip_address: "true" });
+  });
+
+  test("the user data is the gzip of the rendered boot script, under AWS's 16 KB", () => {
+    const template = only(parsed, LaunchTemplate.tfResourceType);
+    const script = gunzipSync(Buffer.from(template.user_data, "base64")).toString("utf8");
+    expect(script.startsWith("#!/bin/bash\n")).toBe(true);
+    expect(script).toContain("set -euo pipefail");
+    expect(script).toBe(renderUserData(testSettings()).script);
+    expect(stack.userData.gzipBytes).toBeLessThanOrEqual(16 * 1024);
+  });
+
+  test("ASG: exactly one instance in the one subnet, terminate-before-launch, refresh on template change", () => {
+    const group = only(parsed, AutoscalingGroup.tfResourceType);
+    expect(group).toMatchObject({
+      name: "openclaw-test", min_size: 1, max_size: 1, desired_capacity: 1, health_check_type: "EC2",
+      health_check_grace_period: 600,
+      instance_maintenance_policy: { min_healthy_percentage: 0, max_healthy_percentage: 100 },
+      instance_refresh: { strategy: "Rolling", preferences: { min_healthy_percentage: 0, max_healthy_percentage: 100 } },
+    });
+    expect(group.vpc_zone_identifier).toHaveLength(1);
+    expect(group.launch_template.version).toMatch(/^\$\{aws_launch_template\..*\.latest_version\}$/);
+    expect(group.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_iam_role_policy\./)]));
+  });
+
+  test("host role: SSM core + an inline policy whose every action is scoped to an ARN", () => {
+    expect(json).toHaveResourceWithProperties(IamRolePolicyAttachment, {
+      policy_arn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+    });
+    expect(json).toHaveResource(IamInstanceProfile);
+    const roles = resourcesOf(parsed, IamRole.tfResourceType).map((r) => JSON.parse(r.assume_role_policy).Statement[0].Principal.Service);
+    expect(roles.sort()).toEqual(["dlm.amazonaws.com", "ec2.amazonaws.com"]);
+    const policy = JSON.parse(only(parsed, IamRolePolicy.tfResourceType).policy);
+    const byAction = (action: string) => policy.Statement.filter((s: any) => s.Action.includes(action));
+    for (const statement of policy.Statement) {
+      expect(statement.Action).not.toContain("*");
+      if (!statement.Action.every((a: string) => a.startsWith("ec2:Describe"))) expect(statement.Resource).not.toContain("*");
+    }
+    expect(byAction("ssm:GetParameter")[0].Resource).toEqual([
+      expect.stringMatching(/aws_ssm_parameter\.secrets_gateway-token.*\.arn/),
+      expect.stringMatching(/aws_ssm_parameter\.secrets_anthropic-api-key.*\.arn/),
+    ]);
+    expect(byAction("ssm:PutParameter")[0].Resource).toEqual([expect.stringMatching(/gateway-token.*\.arn/)]);
+    expect(byAction("autoscaling:SetInstanceHealth")[0].Resource).toEqual([
+      "arn:aws:autoscaling:us-east-1:*:autoScalingGroup:*:autoScalingGroupName/openclaw-test",
+    ]);
+    const kmsViaSsm = policy.Statement.find((s: any) => s.Sid === "UseSecretsKeyThroughSsm");
+    expect(kmsViaSsm.Condition).toEqual({ StringEquals: { "kms:ViaService": "ssm.us-east-1.amazonaws.com" } });
+    expect(byAction("ec2:AttachVolume").flatMap((s: any) => s.Resource)).toEqual([
+      expect.stringMatching(/aws_ebs_volume\..*\.arn/), "arn:aws:ec2:us-east-1:*:instance/*",
+    ]);
+    const ownInstance = policy.Statement.find((s: any) => s.Sid === "AttachToOwnInstance");
+    expect(ownInstance.Condition).toEqual({ StringEquals: { "aws:ResourceTag/openclaw:environment": "test" } });
+  });
+
+  test("outputs: URL, address, group, parameter names and the next commands", () => {
+    expect(Object.keys(parsed.output).sort()).toEqual([
+      "api_key_parameter", "auto_scaling_group_name", "gateway_token_parameter", "gateway_url", "public_ip",
+      "session_command", "set_api_key_command",
+    ]);
+    expect(parsed.output.gateway_url.value).toBe("https://gateway.example.org/");
+    expect(parsed.output.set_api_key_command.value).toContain("--key-id alias/openclaw-test");
+    expect(parsed.output.set_api_key_command.value).not.toMatch(/--value (?!file:\/\/\/dev\/stdin)/);
+    expect(parsed.output.session_command.value).toContain("aws ssm start-session");
+  });
+
+  test("default tags carry the environment on every resource", () => {
+    expect(parsed.provider.aws[0].default_tags[0].tags).toEqual({ "openclaw:environment": "test", "managed-by": "openclaw-aws" });
+  });
+});
+
+describe("OpenClawStack variations", () => {
+  test("x86 instance types get the x86_64 AMI; debian12 gets Debian's AMI parameter", () => {
+    const { parsed } = synth({ instanceType: "t3.small", hostOs: "debian12" });
+    expect(only(parsed, LaunchTemplate.tfResourceType).image_id).toBe("resolve:ssm:/aws/service/debian/release/bookworm/latest/amd64");
+    expect(only(synth({ instanceType: "m7i.large" }).parsed, LaunchTemplate.tfResourceType).image_id)
+      .toBe("resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64");
+  });
+
+  test("a hosted zone adds an A record pointing at the Elastic IP", () => {
+    const { json } = synth({ hostedZoneId: "Z0123456789ABCDEFGHIJ" });
+    expect(json).toHaveResourceWithProperties(Route53Record, {
+      zone_id: "Z0123456789ABCDEFGHIJ", name: "gateway.example.org", type: "A", records: [expect.stringMatching(/aws_eip\..*\.public_ip/)],
+    });
+  });
+
+  test("one ingress rule per allowed CIDR", () => {
+    const { parsed } = synth({ allowedCidrs: ["203.0.113.0/24", "198.51.100.7/32"] });
+    expect(resourcesOf(parsed, VpcSecurityGroupIngressRule.tfResourceType).map((r) => r.cidr_ipv4))
+      .toEqual(["203.0.113.0/24", "198.51.100.7/32"]);
+  });
+
+  test("state backend: local by default, S3 with use_lockfile when configured", () => {
+    const local = new App({ outdir: "/tmp/openclaw-unused" });
+    const localStack = new OpenClawStack(local, testSettings());
+    const localJson = (localStack as any).toTerraform();
+    expect(localJson.terraform.backend).toEqual({ local: { path: "terraform.test.tfstate" } });
+
+    const s3 = new OpenClawStack(new App({ outdir: "/tmp/openclaw-unused" }),
+      testSettings({ backend: { type: "s3", bucket: "team-tf-state" } }));
+    expect((s3 as any).toTerraform().terraform.backend).toEqual({
+      s3: { bucket: "team-tf-state", key: "openclaw-aws/test.tfstate", region: "us-east-1", encrypt: true, use_lockfile: true },
+    });
+  });
+
+  test("several environments are several stacks in one app", () => {
+    const app = Testing.app();
+    new OpenClawStack(app, testSettings({ environment: "prod" }));
+    new OpenClawStack(app, testSettings({ environment: "staging", vpcCidr: "10.43.0.0/16" }));
+    expect(app.node.children.map((c) => c.node.id).sort()).toEqual(["openclaw-prod", "openclaw-staging"]);
+  });
+
+  test("an unresolved token in the settings is refused when rendering the user data", () => {
+    const app = Testing.app();
+    const probe = new OpenClawStack(app, testSettings({ environment: "probe" }));
+    const token = probe.address.eip.publicIp;
+    expect(() => renderUserData({ ...testSettings(), domainName: token })).toThrow(/settings.domainName: is an unresolved Terraform token/);
+  });
+});
