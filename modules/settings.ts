@@ -78,7 +78,7 @@ export interface GatewaySettings {
   acmeEmail: string;
   /** EC2 instance type; the CPU architecture (arm64 for Graviton) follows from it. @default "t4g.small" */
   instanceType: string;
-  /** Host operating system. @default "al2023" */
+  /** Host operating system: "al2023" (Amazon Linux 2023) or "debian12" (Debian 12 bookworm). @default "al2023" */
   hostOs: HostOs;
   /** Size of the persistent gp3 data volume in GiB (8–1024). @default 20 */
   dataVolumeSizeGiB: number;
