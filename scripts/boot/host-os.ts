@@ -10,30 +10,58 @@ export interface HostOsProfile {
   amiParameter(arch: Architecture): string;
   /** Root device name of the AMI. */
   rootDeviceName: string;
-  /** Shell command that installs OS packages given as "$@"-style words appended to it. */
+  /** Shell command that installs OS packages given as words appended to it. */
   installPackages: string;
-  /** Packages the boot script needs beyond the base image (curl, tar, xz, mkfs.ext4, aws CLI…). */
-  packages: string[];
-  /** Command that prints "ok" when the AWS CLI is usable, else installs it (AL2023 ships it). */
+  /** Shell command run once before installing, when anything is missing (refreshes the package index). */
+  refreshPackageIndex?: string;
+  /**
+   * Commands the boot script and the host tools need → the package that provides each one.
+   * A package is installed only when its command is missing (a test VM boots offline).
+   */
+  requiredCommands: Readonly<Record<string, string>>;
+  /** Whether the AWS CLI comes with the image or from `requiredCommands` (AL2023 ships v2). */
   awsCli: "preinstalled" | "package";
+  /** Login shell of the service users (no interactive login). */
+  nologinShell: string;
 }
+
+/** Commands both OSes need, with the package that provides them on a Red Hat–style and a Debian system. */
+const COMMON_COMMANDS = ["curl", "tar", "xz", "sha256sum", "jq", "blkid", "mkfs.ext4", "mountpoint", "setpriv", "useradd"] as const;
 
 export const HOST_OS_PROFILES: Readonly<Record<HostOs, HostOsProfile>> = {
   al2023: {
     amiParameter: (arch) => `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${arch}`,
     rootDeviceName: "/dev/xvda",
     installPackages: "dnf install -y -q",
-    packages: ["tar", "xz", "e2fsprogs", "util-linux", "jq"],
+    requiredCommands: packagesFor({
+      curl: "curl-minimal", tar: "tar", xz: "xz", sha256sum: "coreutils", jq: "jq", blkid: "util-linux",
+      "mkfs.ext4": "e2fsprogs", mountpoint: "util-linux", setpriv: "util-linux", useradd: "shadow-utils",
+    }),
     awsCli: "preinstalled",
+    nologinShell: "/sbin/nologin",
   },
   debian12: {
     amiParameter: (arch) => `/aws/service/debian/release/bookworm/latest/${arch === "arm64" ? "arm64" : "amd64"}`,
     rootDeviceName: "/dev/xvda",
     installPackages: "DEBIAN_FRONTEND=noninteractive apt-get install -y -q",
-    packages: ["curl", "ca-certificates", "tar", "xz-utils", "e2fsprogs", "util-linux", "jq", "awscli"],
+    refreshPackageIndex: "DEBIAN_FRONTEND=noninteractive apt-get update -q",
+    requiredCommands: {
+      ...packagesFor({
+        curl: "curl", tar: "tar", xz: "xz-utils", sha256sum: "coreutils", jq: "jq", blkid: "util-linux",
+        "mkfs.ext4": "e2fsprogs", mountpoint: "util-linux", setpriv: "util-linux", useradd: "passwd",
+      }),
+      aws: "awscli",
+      "update-ca-certificates": "ca-certificates",
+    },
     awsCli: "package",
+    nologinShell: "/usr/sbin/nologin",
   },
 };
+
+/** Type guard that every common command has a package on this OS. */
+function packagesFor(map: Record<(typeof COMMON_COMMANDS)[number], string>): Record<string, string> {
+  return map;
+}
 
 /** The Node.js / Traefik archive name for an architecture. */
 export const nodeArch = (arch: Architecture): string => (arch === "arm64" ? "arm64" : "x64");

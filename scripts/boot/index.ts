@@ -1,21 +1,32 @@
 import { GatewaySettings } from "../../modules/settings";
-import { resourceNames, DATA_MOUNT } from "../../modules/names";
-import { shellQuote } from "./shell";
+import {
+  addressStep, configStep, metadataStep, mountStep, nodeStep, openclawStep, packagesStep, preamble, secretsStep,
+  startStep, summaryStep, traefikStep, usersAndDirectoriesStep, volumeStep,
+} from "./steps";
 
 /**
- * The boot script: one bash program composed of small rendered steps.
- * (Placeholder skeleton for the stack issue; the boot-script issue fills in every step.)
+ * The boot script (User Data): one bash program composed of small rendered steps, in boot order.
+ * Pure: the same settings give the same bytes (no clock, no environment).
  */
 export function renderBootScript(s: GatewaySettings): string {
-  const names = resourceNames(s);
   return [
-    "#!/bin/bash",
-    "set -euo pipefail",
-    "exec > >(tee -a /var/log/openclaw-bootstrap.log) 2>&1",
-    `echo "openclaw-aws bootstrap for environment ${s.environment}"`,
-    `DATA_MOUNT=${shellQuote(DATA_MOUNT)}`,
-    `ASG_NAME=${shellQuote(names.autoScalingGroup)}`,
-    'echo "data mount: $DATA_MOUNT, group: $ASG_NAME"',
-    "",
+    preamble(s),
+    packagesStep(s),
+    metadataStep(),
+    volumeStep(s),
+    mountStep(),
+    addressStep(s),
+    nodeStep(s),
+    openclawStep(s),
+    traefikStep(s),
+    usersAndDirectoriesStep(s),
+    secretsStep(s),
+    configStep(s),
+    startStep(s),
+    summaryStep(),
   ].join("\n");
 }
+
+export { hostFiles, toolFiles, configFiles } from "./steps";
+export { renderTools } from "./tools";
+export { renderUnits } from "./units";
