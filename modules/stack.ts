@@ -10,6 +10,7 @@ import { DataVolume } from "./storage";
 import { GatewayAddress } from "./address";
 import { HostRole } from "./host-role";
 import { GatewayHost } from "./host";
+import { GatewayOperations } from "./operations";
 import { renderUserData, RenderedUserData } from "../scripts/user-data";
 
 /** One environment of the OpenClaw gateway: everything `cdktf deploy <stack>` creates. */
@@ -22,6 +23,7 @@ export class OpenClawStack extends TerraformStack {
   readonly hostRole: HostRole;
   readonly host: GatewayHost;
   readonly userData: RenderedUserData;
+  readonly operations: GatewayOperations;
 
   constructor(scope: Construct, settings: GatewaySettings) {
     const names = resourceNames(settings);
@@ -86,6 +88,7 @@ export class OpenClawStack extends TerraformStack {
       tags: { ...tags, Name: prefix },
       dependsOn: [this.hostRole.policy, this.data.volume, this.address.eip],
     });
+    this.operations = new GatewayOperations(this, "operations", { settings });
 
     this.addOutputs(names);
   }
@@ -105,6 +108,10 @@ export class OpenClawStack extends TerraformStack {
     output("session_command",
       `aws ssm start-session --region ${region} --target "$(aws autoscaling describe-auto-scaling-groups --region ${region} --auto-scaling-group-names ${names.autoScalingGroup} --query 'AutoScalingGroups[0].Instances[0].InstanceId' --output text)"`,
       "Opens a Session Manager shell on the gateway host (no SSH)");
+    new TerraformOutput(this, "operations_documents", {
+      value: this.operations.documentNames,
+      description: "SSM Command documents for day-2 operations (npm run devices / npm run secrets use them)",
+    });
   }
 }
 

@@ -46,6 +46,7 @@ maybe("offline terraform plan of the default stack", () => {
       aws_dlm_lifecycle_policy: 1, aws_iam_role: 2, aws_iam_role_policy_attachment: 2, aws_iam_role_policy: 1,
       aws_iam_instance_profile: 1, aws_eip: 1, aws_security_group: 1, aws_vpc_security_group_ingress_rule: 1,
       aws_vpc_security_group_egress_rule: 1, aws_launch_template: 1, aws_autoscaling_group: 1,
+      aws_ssm_document: 6,
     });
     // eslint-disable-next-line no-console
     console.log(`offline plan: ${plan.resource_changes.length} resources to create`);

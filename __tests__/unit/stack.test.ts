@@ -169,8 +169,8 @@ describe("OpenClawStack with default settings", () => {
 
   test("outputs: URL, address, group, parameter names and the next commands", () => {
     expect(Object.keys(parsed.output).sort()).toEqual([
-      "api_key_parameter", "auto_scaling_group_name", "gateway_token_parameter", "gateway_url", "public_ip",
-      "session_command", "set_api_key_command",
+      "api_key_parameter", "auto_scaling_group_name", "gateway_token_parameter", "gateway_url", "operations_documents",
+      "public_ip", "session_command", "set_api_key_command",
     ]);
     expect(parsed.output.gateway_url.value).toBe("https://gateway.example.org/");
     expect(parsed.output.set_api_key_command.value).toContain("--key-id alias/openclaw-test");

@@ -1,0 +1,104 @@
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
+import {
+  GetCommandInvocationCommand,
+  GetParameterCommand,
+  PutParameterCommand,
+  SendCommandCommand,
+  SSMClient,
+} from "@aws-sdk/client-ssm";
+
+/**
+ * The few AWS calls the operator CLI makes, behind one small interface so the logic around them
+ * stays pure and the tests can mock the SDK clients at the transport level.
+ */
+
+/** One instance of the Auto Scaling group. */
+export interface GroupInstance {
+  instanceId: string;
+  /** e.g. "InService", "Pending", "Terminating". */
+  lifecycleState: string;
+  /** "Healthy" or "Unhealthy". */
+  healthStatus: string;
+}
+
+/** Where a Run Command invocation stands (GetCommandInvocation). */
+export interface Invocation {
+  /** Pending | InProgress | Delayed | Success | Cancelled | TimedOut | Failed | Cancelling. */
+  status: string;
+  /** Finer status, e.g. "DeliveryTimedOut", "ExecutionTimedOut". */
+  statusDetails: string;
+  /** Exit code of the script; -1 while it runs. */
+  responseCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface OpsAws {
+  /** The group's instances, or undefined when the group does not exist. */
+  describeGroup(name: string): Promise<GroupInstance[] | undefined>;
+  /** Sends a Command document to one instance; returns the command id. */
+  sendCommand(input: { documentName: string; instanceId: string; parameters: Record<string, string>; comment: string }): Promise<string>;
+  /** The invocation on that instance, or undefined while SSM has not registered it yet. */
+  getInvocation(commandId: string, instanceId: string): Promise<Invocation | undefined>;
+  /** Writes a SecureString parameter with the given KMS key, overwriting the old value. */
+  putSecureString(name: string, value: string, keyId: string): Promise<number>;
+  /** Reads a SecureString parameter, decrypted. */
+  getSecureString(name: string): Promise<{ value: string; version: number; lastModified?: Date }>;
+}
+
+/** Seconds SSM waits for the agent to pick the command up (SendCommand's minimum is 30). */
+export const DELIVERY_TIMEOUT_SECONDS = 60;
+
+/** The real thing: SDK v3 clients for one region, credentials from the default provider chain. */
+export function sdkOpsAws(region: string): OpsAws {
+  const ssm = new SSMClient({ region });
+  const autoScaling = new AutoScalingClient({ region });
+  return {
+    async describeGroup(name) {
+      const out = await autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
+      const group = out.AutoScalingGroups?.find((g) => g.AutoScalingGroupName === name);
+      if (!group) return undefined;
+      return (group.Instances ?? []).map((i) => ({
+        instanceId: i.InstanceId ?? "",
+        lifecycleState: String(i.LifecycleState ?? ""),
+        healthStatus: i.HealthStatus ?? "",
+      }));
+    },
+    async sendCommand({ documentName, instanceId, parameters, comment }) {
+      const out = await ssm.send(new SendCommandCommand({
+        DocumentName: documentName,
+        InstanceIds: [instanceId],
+        Parameters: Object.fromEntries(Object.entries(parameters).map(([k, v]) => [k, [v]])),
+        TimeoutSeconds: DELIVERY_TIMEOUT_SECONDS,
+        Comment: comment.slice(0, 100),
+      }));
+      const id = out.Command?.CommandId;
+      if (!id) throw new Error("SendCommand returned no command id");
+      return id;
+    },
+    async getInvocation(commandId, instanceId) {
+      try {
+        const out = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
+        return {
+          status: String(out.Status ?? "Pending"),
+          statusDetails: out.StatusDetails ?? "",
+          responseCode: out.ResponseCode ?? -1,
+          stdout: out.StandardOutputContent ?? "",
+          stderr: out.StandardErrorContent ?? "",
+        };
+      } catch (error) {
+        // Right after SendCommand the invocation may not exist yet.
+        if ((error as Error).name === "InvocationDoesNotExist") return undefined;
+        throw error;
+      }
+    },
+    async putSecureString(name, value, keyId) {
+      const out = await ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: "SecureString", KeyId: keyId, Overwrite: true }));
+      return out.Version ?? 0;
+    },
+    async getSecureString(name) {
+      const out = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+      return { value: out.Parameter?.Value ?? "", version: out.Parameter?.Version ?? 0, lastModified: out.Parameter?.LastModifiedDate };
+    },
+  };
+}
