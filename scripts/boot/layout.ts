@@ -19,6 +19,8 @@ export function hostLayout(s: Pick<GatewaySettings, "versions">) {
     /** `npm i -g --prefix` target of the pinned openclaw. */
     openclawPrefix,
     openclawBin: `${openclawPrefix}/bin/openclaw`,
+    /** The package's entry script; run with nodeBin so no `#!/usr/bin/env node` lookup is involved. */
+    openclawEntry: `${openclawPrefix}/lib/node_modules/openclaw/openclaw.mjs`,
     /** Traefik binary of the pinned version. */
     traefikBin: `${runtime}/traefik-v${s.versions.traefik}/traefik`,
     /** OPENCLAW_STATE_DIR: 0700, owned by the openclaw user; holds state/openclaw.sqlite (pairing). */
@@ -49,6 +51,11 @@ export function hostLayout(s: Pick<GatewaySettings, "versions">) {
 
 export type HostLayout = ReturnType<typeof hostLayout>;
 
+/** Mode of OPENCLAW_STATE_DIR (openclaw's doctor wants 700; pairing state lives inside). */
+export const STATE_DIR_MODE = 0o700;
+/** Mode of openclaw.json (doctor wants 600). */
+export const CONFIG_FILE_MODE = 0o600;
+
 /** Environment of the gateway process (the systemd unit's Environment=), secrets excluded. */
 export function gatewayEnvironment(layout: HostLayout): Record<string, string> {
   return {
@@ -64,9 +71,17 @@ export function gatewayEnvironment(layout: HostLayout): Record<string, string> {
   };
 }
 
-/** The gateway's command line (the systemd unit's ExecStart). */
-export function gatewayCommand(layout: HostLayout): string[] {
-  return [layout.nodeBin, `${layout.openclawPrefix}/lib/node_modules/openclaw/openclaw.mjs`, "gateway", "run"];
+/** An openclaw CLI command line with the pinned Node (e.g. `["devices", "list", "--json"]`). */
+export function openclawCommand(layout: Pick<HostLayout, "nodeBin" | "openclawEntry">, args: readonly string[]): string[] {
+  return [layout.nodeBin, layout.openclawEntry, ...args];
+}
+
+/**
+ * The gateway's command line (the systemd unit's ExecStart). Foreground `gateway run`: systemd
+ * supervises it (OPENCLAW_SUPERVISOR_MODE=external); the port and bind come from openclaw.json.
+ */
+export function gatewayCommand(layout: Pick<HostLayout, "nodeBin" | "openclawEntry">): string[] {
+  return openclawCommand(layout, ["gateway", "run"]);
 }
 
 /**
@@ -90,4 +105,9 @@ export function openclawConfig(s: Pick<GatewaySettings, "domainName">, port = GA
       controlUi: { allowedOrigins: [origin] },
     },
   };
+}
+
+/** openclaw.json exactly as written on the host (and by the tests that start the real gateway). */
+export function openclawConfigFile(s: Pick<GatewaySettings, "domainName">, port = GATEWAY_PORT): string {
+  return `${JSON.stringify(openclawConfig(s, port), null, 2)}\n`;
 }

@@ -86,14 +86,18 @@ ensure_dir() {
 }
 
 # put_file PATH MODE OWNER < CONTENT: replaces PATH only when the content differs; FILE_CHANGED=1 then.
+# The new content is staged outside the target's directory, which is touched only on a change.
 put_file() {
-  local tmp
-  tmp=$(mktemp "$1.XXXXXX")
-  cat >"$tmp"
-  if [ -f "$1" ] && cmp -s "$tmp" "$1"; then
-    rm -f "$tmp"
+  local next tmp
+  next=$(mktemp)
+  cat >"$next"
+  if [ -f "$1" ] && cmp -s "$next" "$1"; then
+    rm -f "$next"
     FILE_CHANGED=0
   else
+    tmp=$(mktemp "$1.XXXXXX")
+    cat "$next" >"$tmp"
+    rm -f "$next"
     chown "$3" "$tmp"
     chmod "$2" "$tmp"
     mv -f "$tmp" "$1"
@@ -417,7 +421,7 @@ export function secretsStep(s: GatewaySettings): string {
 ${toolFiles(s).map(writeFileCommand).join("\n")}
 
 step "secrets from SSM Parameter Store"
-SECRETS_BEFORE=$(cksum <${shellQuote(layout.secretsEnvFile)} 2>/dev/null || true)
+SECRETS_BEFORE=$(cksum 2>/dev/null <${shellQuote(layout.secretsEnvFile)} || true)
 ${shellQuote(layout.refreshSecretsTool)}
 if [ "$(cksum <${shellQuote(layout.secretsEnvFile)})" != "$SECRETS_BEFORE" ]; then GATEWAY_RESTART=1; fi
 `;

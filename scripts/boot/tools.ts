@@ -108,12 +108,12 @@ if [ "$api_key" = "$API_KEY_PLACEHOLDER" ]; then
 else
   content+=$'\\n'"ANTHROPIC_API_KEY=$api_key"
 fi
-next=$(mktemp "$RUN_DIR/env.XXXXXX")
-printf '%s\\n' "$content" >"$next"
-if [ -f "$ENV_FILE" ] && cmp -s "$next" "$ENV_FILE"; then
-  rm -f "$next"
+# Compared through a pipe (printf is a builtin: the values never reach argv).
+if [ -f "$ENV_FILE" ] && printf '%s\\n' "$content" | cmp -s - "$ENV_FILE"; then
   log "$ENV_FILE is up to date"
 else
+  next=$(mktemp "$RUN_DIR/env.XXXXXX")
+  printf '%s\\n' "$content" >"$next"
   chmod 0600 "$next"
   mv -f "$next" "$ENV_FILE"
   log "wrote $ENV_FILE"

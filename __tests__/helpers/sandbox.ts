@@ -1,0 +1,332 @@
+import { spawnSync, execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { API_KEY_PLACEHOLDER, ENVIRONMENT_TAG, GATEWAY_TOKEN_PLACEHOLDER, ROLE_TAG, resourceNames } from "../../modules/names";
+import { architectureOfSettings, GatewaySettings } from "../../modules/settings";
+import { renderBootScript } from "../../scripts/boot";
+import { nodeArch, traefikArch } from "../../scripts/boot/host-os";
+
+/**
+ * A bubblewrap sandbox that runs the real rendered boot script with the host's real tools
+ * (bash, curl, tar, sha256sum, jq, useradd, chown, setpriv…) over temporary directories bound at
+ * /opt, /etc (a copy of the host's), /run, /var, /usr/local, /tmp, /root and /dev/disk, in its own
+ * network namespace. Fakes exist only for what cannot exist here (see sandbox-fakes/): the AWS API
+ * (`aws` on PATH), IMDS (169.254.169.254 on the namespace's loopback), release downloads (a local
+ * HTTP server with a small fake Node/Traefik archive and real checksum files), systemd, package
+ * managers, block devices (blkid/mkfs.ext4/mount/mountpoint) and `sleep` (records pauses, waits 20 ms).
+ */
+
+/** Mount points inside the sandbox, each backed by a directory of the same name in the temp root. */
+const BOUND = ["/opt", "/etc", "/run", "/var", "/usr/local", "/tmp", "/root", "/dev/disk", "/fake"] as const;
+const FAKES = path.join(__dirname, "sandbox-fakes");
+const SANDBOX_PATH = "/fake/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+/** The data volume's fake NVMe device (a regular file) and the instance that boots. */
+export const INSTANCE_ID = "i-0a1b2c3d4e5f60718";
+export const OLD_INSTANCE_ID = "i-0dying0000000000a";
+export const VOLUME_ID = "vol-0123456789abcdef0";
+export const DOWNLOAD_BASE = "http://127.0.0.1:8088";
+
+/** The fake AWS account's state (aws.json); tests change it to inject faults. */
+export interface FakeAws {
+  instanceId: string;
+  deviceFile: string;
+  volume: { id: string; tags: Record<string, string>; holder: string | null; busyDescribes: number };
+  address: { allocationId: string; publicIp: string; tags: Record<string, string>; holder: string | null };
+  parameters: Record<string, string>;
+  faults: { ssmUnreachable: boolean };
+}
+
+/** One recorded `aws` call. */
+export interface AwsCall {
+  service: string;
+  operation: string;
+  argv: string[];
+  region: string | null;
+  request?: Record<string, unknown>;
+  requestFileMode?: string;
+}
+
+export interface RunResult {
+  status: number | null;
+  output: string;
+  ms: number;
+}
+
+/** Settings whose download locations point at the sandbox's local server. */
+export function sandboxSettings(settings: GatewaySettings): GatewaySettings {
+  return {
+    ...settings,
+    downloads: {
+      ...settings.downloads,
+      nodeBaseUrl: `${DOWNLOAD_BASE}/node`,
+      traefikBaseUrl: `${DOWNLOAD_BASE}/traefik`,
+      npmRegistry: `${DOWNLOAD_BASE}/npm/`,
+    },
+  };
+}
+
+/** Why the sandbox cannot run on this machine, or undefined when it can. */
+export function sandboxProblem(): string | undefined {
+  for (const tool of ["bwrap", "ip", "curl", "jq", "tar", "xz", "useradd", "setpriv", "shellcheck"]) {
+    if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) return `${tool} is not installed`;
+  }
+  const probe = spawnSync("bwrap", ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-net",
+    "sh", "-c", "ip link set lo up && ip addr add 169.254.169.254/32 dev lo"], { encoding: "utf8" });
+  if (probe.status !== 0) return `bubblewrap cannot create a network namespace here: ${probe.stderr.trim()}`;
+  if (process.getuid?.() !== 0) return "the sandbox needs root (useradd, chown inside bubblewrap)";
+  return undefined;
+}
+
+/** The machine's root, read-only, top-level entry by entry (so /fake can exist), minus the bound mounts. */
+function hostRoot(): string[] {
+  const skip = new Set(["proc", "dev", ...BOUND.filter((m) => m.lastIndexOf("/") === 0).map((m) => m.slice(1))]);
+  return fs.readdirSync("/").filter((entry) => !skip.has(entry)).flatMap((entry) => {
+    const full = `/${entry}`;
+    const st = fs.lstatSync(full);
+    if (st.isSymbolicLink()) return ["--symlink", fs.readlinkSync(full), full];
+    return st.isDirectory() ? ["--ro-bind", full, full] : [];
+  });
+}
+
+const sha256 = (file: string): string => createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+
+function writeExecutable(file: string, content: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, content, { mode: 0o755 });
+}
+
+export class BootSandbox {
+  /** Temporary root holding one directory per bound mount point. */
+  readonly dir: string;
+  readonly settings: GatewaySettings;
+
+  constructor(settings: GatewaySettings) {
+    this.settings = sandboxSettings(settings);
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "boot-sandbox-"));
+    for (const mount of BOUND) fs.mkdirSync(this.host(mount), { recursive: true });
+    for (const sub of ["/var/log", "/var/tmp", "/var/lib", "/usr/local/bin", "/usr/local/sbin", "/dev/disk/by-id", "/fake/state", "/fake/www"]) {
+      fs.mkdirSync(this.host(sub), { recursive: true });
+    }
+    fs.chmodSync(this.host("/tmp"), 0o1777);
+    execFileSync("cp", ["-a", "/etc/.", this.host("/etc")]);
+    fs.writeFileSync(this.host("/etc/fstab"), "# /etc/fstab of the sandbox\nUUID=0f0f0f0f-root / ext4 defaults 0 1\n");
+    execFileSync("cp", ["-a", `${FAKES}/.`, this.host("/fake")]);
+    for (const f of fs.readdirSync(this.host("/fake/bin"))) fs.chmodSync(this.host(`/fake/bin/${f}`), 0o755);
+    // The root volume is there from the start; the data volume's link appears on attach-volume.
+    fs.writeFileSync(this.host("/fake/state/nvme0n1"), "");
+    fs.writeFileSync(this.host("/fake/state/nvme1n1"), "");
+    fs.symlinkSync("/fake/state/nvme0n1", this.host("/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0aaaaaaaaaaaaaaaa"));
+    this.writeAws(this.defaultAws());
+    this.buildDownloads();
+    fs.writeFileSync(this.host("/fake/boot.sh"), renderBootScript(this.settings), { mode: 0o755 });
+  }
+
+  /** Re-renders the boot script from changed settings (downloads stay pointed at the sandbox). */
+  useSettings(settings: GatewaySettings): void {
+    (this as { settings: GatewaySettings }).settings = sandboxSettings(settings);
+    fs.writeFileSync(this.host("/fake/boot.sh"), renderBootScript(this.settings), { mode: 0o755 });
+  }
+
+  /** The path on this machine behind a path inside the sandbox. */
+  host(inside: string): string {
+    const mount = BOUND.filter((m) => inside === m || inside.startsWith(`${m}/`)).sort((a, b) => b.length - a.length)[0];
+    if (!mount) throw new Error(`${inside} is not inside a bound directory of the sandbox`);
+    return path.join(this.dir, mount, inside.slice(mount.length));
+  }
+
+  private defaultAws(): FakeAws {
+    const env = this.settings.environment;
+    const names = resourceNames(this.settings);
+    return {
+      instanceId: INSTANCE_ID,
+      deviceFile: "/fake/state/nvme1n1",
+      volume: { id: VOLUME_ID, tags: { [ENVIRONMENT_TAG]: env, [ROLE_TAG]: "data-volume" }, holder: null, busyDescribes: 0 },
+      address: { allocationId: "eipalloc-0123456789abcdef0", publicIp: "203.0.113.10", tags: { [ENVIRONMENT_TAG]: env, [ROLE_TAG]: "address" }, holder: null },
+      parameters: { [names.gatewayTokenParameter]: GATEWAY_TOKEN_PLACEHOLDER, [names.apiKeyParameter]: API_KEY_PLACEHOLDER },
+      faults: { ssmUnreachable: false },
+    };
+  }
+
+  readAws(): FakeAws {
+    return JSON.parse(fs.readFileSync(this.host("/fake/state/aws.json"), "utf8"));
+  }
+
+  writeAws(state: FakeAws): void {
+    fs.writeFileSync(this.host("/fake/state/aws.json"), JSON.stringify(state, null, 2));
+  }
+
+  /** Changes the fake AWS state (fault injection). */
+  updateAws(change: (state: FakeAws) => void): void {
+    const state = this.readAws();
+    change(state);
+    this.writeAws(state);
+  }
+
+  /** Gives the fake data volume a filesystem, as a volume that was used before has. */
+  formatDataVolume(uuid = "5e1f0d2c-7a3b-4c9d-8e6f-0a1b2c3d4e5f"): void {
+    fs.writeFileSync(this.host("/fake/state/fs-nvme1n1"), `${uuid}\n`);
+  }
+
+  /** Makes the stand-in gateway answer /healthz with 200 (up) or 503 (down). */
+  setGateway(state: "up" | "down"): void {
+    fs.writeFileSync(this.host("/fake/state/gateway"), `${state}\n`);
+  }
+
+  /** A small fake Node archive (bin/node, bin/npm) and Traefik archive, with real checksum files. */
+  private buildDownloads(): void {
+    const { node, traefik } = this.settings.versions;
+    const arch = architectureOfSettings(this.settings);
+    const build = path.join(this.dir, "build");
+    const nodeName = `node-v${node}-linux-${nodeArch(arch)}`;
+    writeExecutable(`${build}/${nodeName}/bin/node`,
+      `#!/bin/bash\n# fake node from the sandbox's release archive\nif [ "\${1:-}" = --version ]; then echo v${node}; exit 0; fi\necho "fake node $*"\n`);
+    writeExecutable(`${build}/${nodeName}/bin/npm`, FAKE_NPM);
+    const nodeDir = this.host(`/fake/www/node/v${node}`);
+    fs.mkdirSync(nodeDir, { recursive: true });
+    execFileSync("tar", ["-cJf", `${nodeDir}/${nodeName}.tar.xz`, "-C", build, "--owner=1001", "--group=1001", nodeName]);
+    const nodeSums = [
+      `${"0".repeat(64)}  node-v${node}-darwin-arm64.tar.gz`,
+      `${sha256(`${nodeDir}/${nodeName}.tar.xz`)}  ${nodeName}.tar.xz`,
+      `${"1".repeat(64)}  node-v${node}-linux-${nodeArch(arch)}.tar.gz`,
+    ];
+    fs.writeFileSync(`${nodeDir}/SHASUMS256.txt`, `${nodeSums.join("\n")}\n`);
+
+    const traefikName = `traefik_v${traefik}_linux_${traefikArch(arch)}.tar.gz`;
+    writeExecutable(`${build}/traefik/traefik`,
+      `#!/bin/bash\n# fake traefik from the sandbox's release archive\nif [ "\${1:-}" = version ]; then printf 'Version:      ${traefik}\\nCodename:     sandbox\\n'; exit 0; fi\necho "fake traefik $*"\n`);
+    fs.writeFileSync(`${build}/traefik/LICENSE.md`, "fake\n");
+    const traefikDir = this.host(`/fake/www/traefik/v${traefik}`);
+    fs.mkdirSync(traefikDir, { recursive: true });
+    execFileSync("tar", ["-czf", `${traefikDir}/${traefikName}`, "-C", `${build}/traefik`, "traefik", "LICENSE.md"]);
+    fs.writeFileSync(`${traefikDir}/traefik_v${traefik}_checksums.txt`,
+      `${"2".repeat(64)}  traefik_v${traefik}_windows_amd64.zip\n${sha256(`${traefikDir}/${traefikName}`)}  ${traefikName}\n`);
+  }
+
+  /** The sha256 of a download as served (for pin tests). */
+  downloadSha256(relative: string): string {
+    return sha256(this.host(`/fake/www/${relative}`));
+  }
+
+  /** Replaces a download with different bytes (its published checksum no longer matches). */
+  tamperDownload(relative: string): void {
+    fs.appendFileSync(this.host(`/fake/www/${relative}`), "tampered");
+  }
+
+  /** Runs a command inside the sandbox (after the fake servers are up). */
+  run(command: string[], timeoutMs = 120_000): RunResult {
+    const args = [
+      "--die-with-parent", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--hostname", "sandbox",
+      ...hostRoot(), "--dev", "/dev", "--proc", "/proc",
+      ...BOUND.flatMap((mount) => ["--bind", this.host(mount), mount]),
+      "--chdir", "/", "--clearenv",
+      "--setenv", "PATH", SANDBOX_PATH, "--setenv", "LANG", "C.UTF-8", "--setenv", "HOME", "/root",
+      "/bin/bash", "/fake/inside.sh", ...command,
+    ];
+    const started = process.hrtime.bigint();
+    const result = spawnSync("bwrap", args, { encoding: "utf8", timeout: timeoutMs, env: {} });
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    return { status: result.status, output: `${result.stdout ?? ""}${result.stderr ?? ""}`, ms };
+  }
+
+  /** Runs the rendered boot script as cloud-init would (as root, from /). */
+  boot(): RunResult {
+    return this.run(["/bin/bash", "/fake/boot.sh"]);
+  }
+
+  /** Recorded `aws` calls, in order. */
+  awsCalls(): AwsCall[] {
+    return this.lines("aws-calls.jsonl").map((line) => JSON.parse(line));
+  }
+
+  /** Lines of a fake's record file under /fake/state. */
+  lines(name: string): string[] {
+    const file = this.host(`/fake/state/${name}`);
+    return fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean) : [];
+  }
+
+  /** Forgets the records of earlier runs (state stays). */
+  clearRecords(): void {
+    for (const name of ["aws-calls.jsonl", "systemctl.log", "packages.log", "block.log", "sleeps.log", "downloads.log", "npm.log", "imds.log", "gateway.log"]) {
+      fs.rmSync(this.host(`/fake/state/${name}`), { force: true });
+    }
+  }
+
+  /** The boot log as the script left it. */
+  bootLog(): string {
+    const file = this.host("/var/log/openclaw-bootstrap.log");
+    return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+  }
+
+  /** `stat`-like facts of a path inside the sandbox: octal mode, owner names from the sandbox's /etc. */
+  stat(inside: string): { mode: string; user: string; group: string } {
+    const st = fs.statSync(this.host(inside));
+    return { mode: (st.mode & 0o7777).toString(8), user: this.userName(st.uid), group: this.groupName(st.gid) };
+  }
+
+  /** uid of a user of the sandbox's /etc/passwd. */
+  uidOf(user: string): number | undefined {
+    const line = fs.readFileSync(this.host("/etc/passwd"), "utf8").split("\n").find((l) => l.startsWith(`${user}:`));
+    return line ? Number(line.split(":")[2]) : undefined;
+  }
+
+  private userName(uid: number): string {
+    const line = fs.readFileSync(this.host("/etc/passwd"), "utf8").split("\n").find((l) => l.split(":")[2] === String(uid));
+    return line ? line.split(":")[0] : String(uid);
+  }
+
+  private groupName(gid: number): string {
+    const line = fs.readFileSync(this.host("/etc/group"), "utf8").split("\n").find((l) => l.split(":")[2] === String(gid));
+    return line ? line.split(":")[0] : String(gid);
+  }
+
+  /**
+   * Every path under the host-like mounts with type, mode, owner, mtime and content hash —
+   * two equal snapshots mean a run changed nothing. The boot log (appended on purpose) and /tmp are left out.
+   */
+  snapshot(): Map<string, string> {
+    const facts = new Map<string, string>();
+    const walk = (inside: string) => {
+      const st = fs.lstatSync(this.host(inside));
+      const common = `${(st.mode & 0o7777).toString(8)} ${st.uid}:${st.gid} ${st.mtimeMs}`;
+      if (st.isSymbolicLink()) facts.set(inside, `link ${fs.readlinkSync(this.host(inside))}`);
+      else if (st.isDirectory()) {
+        facts.set(inside, `dir ${common}`);
+        for (const entry of fs.readdirSync(this.host(inside)).sort()) walk(`${inside}/${entry}`);
+      } else if (st.isFile()) facts.set(inside, `file ${common} ${sha256(this.host(inside))}`);
+      else facts.set(inside, `other ${common}`);
+    };
+    for (const mount of ["/opt", "/etc", "/run", "/var", "/usr/local", "/dev/disk"]) walk(mount);
+    facts.delete("/var/log/openclaw-bootstrap.log");
+    return facts;
+  }
+
+  dispose(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** The fake `npm` inside the fake Node archive: records its arguments and "installs" openclaw into --prefix. */
+const FAKE_NPM = `#!/bin/bash
+# fake npm from the sandbox's Node archive
+set -euo pipefail
+echo "$*" >>/fake/state/npm.log
+prefix="" spec=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --prefix) prefix=$2; shift ;;
+    openclaw@*) spec=$1 ;;
+  esac
+  shift
+done
+package="$prefix/lib/node_modules/openclaw"
+mkdir -p "$package" "$prefix/bin"
+printf '{"name":"openclaw","version":"%s"}\\n' "\${spec#openclaw@}" >"$package/package.json"
+cat >"$package/openclaw.mjs" <<'FAKE'
+#!/bin/bash
+echo "fake-openclaw user=$(id -un) pwd=$PWD home=$HOME state=$OPENCLAW_STATE_DIR config=$OPENCLAW_CONFIG_PATH token=\${OPENCLAW_GATEWAY_TOKEN:+set} apikey=\${ANTHROPIC_API_KEY:+set} args=$*"
+FAKE
+chmod 755 "$package/openclaw.mjs"
+ln -sf ../lib/node_modules/openclaw/openclaw.mjs "$prefix/bin/openclaw"
+`;

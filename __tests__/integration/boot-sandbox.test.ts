@@ -1,0 +1,325 @@
+import * as fs from "node:fs";
+import { resourceNames } from "../../modules/names";
+import { hostLayout, openclawConfig } from "../../scripts/boot/layout";
+import { AWS_ATTEMPTS } from "../../scripts/boot/tools";
+import { WAITS } from "../../scripts/boot/steps";
+import { requireInCi, testSettings } from "../helpers/settings";
+import { AwsCall, BootSandbox, INSTANCE_ID, OLD_INSTANCE_ID, sandboxProblem, VOLUME_ID } from "../helpers/sandbox";
+
+/**
+ * The real rendered boot script, run as root in a bubblewrap sandbox (see helpers/sandbox.ts for
+ * what is real and what is faked), then its host tools: refresh-secrets, admin, watchdog.
+ */
+const canRun = requireInCi(sandboxProblem(), "the boot-script sandbox tests");
+const describeSandbox = canRun ? describe : describe.skip;
+jest.setTimeout(120_000);
+
+const settings = testSettings({ hostOs: "debian12" });
+const layout = hostLayout(settings);
+const names = resourceNames(settings);
+
+const ops = (calls: AwsCall[], operation: string) => calls.filter((c) => c.operation === operation);
+const option = (call: AwsCall, name: string) => call.argv[call.argv.indexOf(name) + 1];
+const envFileOf = (sb: BootSandbox) => fs.readFileSync(sb.host(layout.secretsEnvFile), "utf8");
+const tokenIn = (envFile: string) => /^OPENCLAW_GATEWAY_TOKEN=(.*)$/m.exec(envFile)?.[1];
+
+describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
+  let sb: BootSandbox;
+  let first: ReturnType<BootSandbox["boot"]>;
+  let calls: AwsCall[];
+
+  beforeAll(() => {
+    sb = new BootSandbox(settings);
+    first = sb.boot();
+    calls = sb.awsCalls();
+    // eslint-disable-next-line no-console
+    console.log(`boot script sandbox run (first boot): ${first.ms.toFixed(0)} ms`);
+  });
+  afterAll(() => sb?.dispose());
+
+  test("it succeeds and logs every step and a summary", () => {
+    expect(first.status).toBe(0);
+    const log = sb.bootLog();
+    for (const step of ["instance metadata (IMDSv2)", "attach the data volume", "mount the data volume", "associate the Elastic IP",
+      "install Node.js 24.21.0", "install openclaw 2026.9.6", "install Traefik 3.6.2", "secrets from SSM Parameter Store",
+      "systemd units", "wait for the gateway's /healthz"]) {
+      expect(log).toContain(`==> ${step}`);
+    }
+    expect(log).toMatch(/summary: instance i-0a1b2c3d4e5f60718, volume vol-0123456789abcdef0 .* address 203\.0\.113\.10/);
+    expect(log).not.toContain("FAILED");
+  });
+
+  test("IMDSv2: a session token first, then metadata requests carrying it", () => {
+    const imds = sb.lines("imds.log");
+    expect(imds[0]).toBe("PUT /latest/api/token");
+    expect(imds).toEqual(expect.arrayContaining(["GET /latest/meta-data/instance-id", "GET /latest/meta-data/placement/region"]));
+    expect(calls.every((c) => c.region === "us-east-1")).toBe(true);
+  });
+
+  test("the volume is found by its tags, attached to this instance and formatted once", () => {
+    expect(ops(calls, "describe-volumes")[0].argv).toEqual(expect.arrayContaining([
+      "Name=tag:openclaw:environment,Values=test", "Name=tag:openclaw:role,Values=data-volume"]));
+    const attach = ops(calls, "attach-volume");
+    expect(attach).toHaveLength(1);
+    expect(option(attach[0], "--volume-id")).toBe(VOLUME_ID);
+    expect(option(attach[0], "--instance-id")).toBe(INSTANCE_ID);
+    expect(sb.lines("block.log").filter((l) => l.startsWith("mkfs.ext4"))).toEqual(["mkfs.ext4 -q -L openclaw-data /fake/state/nvme1n1"]);
+    const uuid = fs.readFileSync(sb.host("/fake/state/fs-nvme1n1"), "utf8").trim();
+    const fstab = fs.readFileSync(sb.host("/etc/fstab"), "utf8");
+    expect(fstab).toContain(`UUID=${uuid} /opt/openclaw ext4 defaults,nofail,noatime 0 2\n`);
+    expect(fstab).toContain("UUID=0f0f0f0f-root / ext4"); // the rest of fstab is kept
+    expect(sb.lines("block.log")).toContain("mount /opt/openclaw");
+  });
+
+  test("the Elastic IP is found by its tags and associated with re-association allowed", () => {
+    const associate = ops(calls, "associate-address");
+    expect(associate).toHaveLength(1);
+    expect(associate[0].argv).toEqual(expect.arrayContaining(["--allow-reassociation", "--instance-id", INSTANCE_ID]));
+    expect(sb.readAws().address.holder).toBe(INSTANCE_ID);
+  });
+
+  test("downloads are verified and unpacked as root; openclaw is installed with the pinned flags", () => {
+    expect(sb.lines("downloads.log")).toEqual([
+      "GET /node/v24.21.0/SHASUMS256.txt", "GET /node/v24.21.0/node-v24.21.0-linux-arm64.tar.xz",
+      "GET /traefik/v3.6.2/traefik_v3.6.2_checksums.txt", "GET /traefik/v3.6.2/traefik_v3.6.2_linux_arm64.tar.gz",
+    ]);
+    expect(sb.stat(layout.nodeBin)).toMatchObject({ user: "root", group: "root" });
+    expect(sb.stat(layout.traefikBin)).toMatchObject({ user: "root" });
+    expect(sb.lines("npm.log")).toEqual([
+      `install --global --prefix ${layout.openclawPrefix} openclaw@2026.9.6 --allow-scripts=openclaw --registry http://127.0.0.1:8088/npm/ --no-fund --no-audit --loglevel=warn`,
+    ]);
+    expect(fs.existsSync(sb.host(`${layout.openclawPrefix}/.installed`))).toBe(true);
+  });
+
+  test("secrets: both parameters read with decryption; the placeholder token replaced once, never shown", () => {
+    const reads = ops(calls, "get-parameter");
+    expect(reads.map((c) => option(c, "--name")).sort()).toEqual([names.apiKeyParameter, names.gatewayTokenParameter].sort());
+    expect(reads.every((c) => c.argv.includes("--with-decryption"))).toBe(true);
+    const puts = ops(calls, "put-parameter");
+    expect(puts).toHaveLength(1);
+    expect(puts[0].request).toEqual({ Name: names.gatewayTokenParameter, Type: "SecureString", KeyId: "alias/openclaw-test", Overwrite: true });
+    expect(puts[0].requestFileMode).toBe("600");
+    const stored = sb.readAws().parameters[names.gatewayTokenParameter];
+    expect(stored).toMatch(/^[0-9a-f]{64}$/);
+    const envFile = envFileOf(sb);
+    expect(envFile).toBe(`OPENCLAW_GATEWAY_TOKEN=${stored}\n`); // the API key is still a placeholder: left out
+    expect(sb.bootLog()).toContain("still holds its placeholder");
+    expect(sb.bootLog()).not.toContain(stored);
+    expect(first.output).not.toContain(stored);
+    expect(JSON.stringify(calls)).not.toContain(stored);
+    expect(fs.readdirSync(sb.host("/run/openclaw")).sort()).toEqual(["gateway.env"]); // no request file left behind
+  });
+
+  test("files and modes: state 700, config 600, acme.json 600, EnvironmentFile 600 on /run", () => {
+    expect(sb.stat(layout.stateDir)).toEqual({ mode: "700", user: "openclaw", group: "openclaw" });
+    expect(sb.stat(layout.configPath)).toEqual({ mode: "600", user: "openclaw", group: "openclaw" });
+    expect(JSON.parse(fs.readFileSync(sb.host(layout.configPath), "utf8"))).toEqual(openclawConfig(settings));
+    expect(sb.stat("/opt/openclaw/traefik")).toEqual({ mode: "700", user: "traefik", group: "traefik" });
+    expect(sb.stat(layout.acmeStorage)).toEqual({ mode: "600", user: "traefik", group: "traefik" });
+    expect(sb.stat("/run/openclaw")).toEqual({ mode: "700", user: "root", group: "root" });
+    expect(sb.stat(layout.secretsEnvFile)).toEqual({ mode: "600", user: "root", group: "root" });
+    for (const tool of [layout.refreshSecretsTool, layout.adminTool, layout.watchdogTool]) {
+      expect(sb.stat(tool)).toEqual({ mode: "755", user: "root", group: "root" });
+    }
+    for (const unit of ["openclaw-gateway.service", "traefik.service", "openclaw-secrets.service", "openclaw-watchdog.service", "openclaw-watchdog.timer"]) {
+      expect(sb.stat(`/etc/systemd/system/${unit}`)).toEqual({ mode: "644", user: "root", group: "root" });
+    }
+    expect(sb.stat(layout.traefikStaticConfig).mode).toBe("644");
+    const passwd = fs.readFileSync(sb.host("/etc/passwd"), "utf8");
+    expect(passwd).toMatch(/^openclaw:x:\d+:\d+::\/opt\/openclaw\/state:\/usr\/sbin\/nologin$/m);
+    expect(passwd).toMatch(/^traefik:x:\d+:\d+::\/nonexistent:\/usr\/sbin\/nologin$/m);
+  });
+
+  test("services: units enabled, gateway and Traefik started, the watchdog armed after /healthz answered", () => {
+    const systemctl = sb.lines("systemctl.log");
+    expect(systemctl).toContain("enable --quiet openclaw-secrets.service openclaw-gateway.service traefik.service openclaw-watchdog.timer");
+    expect(systemctl).toContain("daemon-reload");
+    expect(systemctl).toContain("restart openclaw-gateway.service");
+    expect(systemctl).toContain("restart traefik.service");
+    expect(systemctl[systemctl.length - 1]).toBe("start openclaw-watchdog.timer");
+    expect(sb.lines("gateway.log")).toContain("GET /healthz");
+  });
+
+  test("a second run changes nothing: same files, no attach/associate/put, no downloads, no restarts", () => {
+    const before = sb.snapshot();
+    sb.clearRecords();
+    const second = sb.boot();
+    expect(second.status).toBe(0);
+    const after = sb.snapshot();
+    const changed = [...new Set([...before.keys(), ...after.keys()])].filter((k) => before.get(k) !== after.get(k));
+    expect(changed).toEqual([]);
+    const again = sb.awsCalls();
+    expect(again.map((c) => c.operation).sort()).toEqual(
+      ["describe-addresses", "describe-volumes", "describe-volumes", "get-parameter", "get-parameter"].sort());
+    expect(sb.lines("downloads.log")).toEqual([]);
+    expect(sb.lines("npm.log")).toEqual([]);
+    expect(sb.lines("block.log").filter((l) => !l.startsWith("blkid"))).toEqual([]);
+    expect(sb.lines("systemctl.log").filter((l) => /restart|daemon-reload/.test(l))).toEqual([]);
+    expect(sb.bootLog()).toContain("Node.js 24.21.0 is already installed");
+    // eslint-disable-next-line no-console
+    console.log(`boot script sandbox run (re-run): ${second.ms.toFixed(0)} ms`);
+  });
+
+  test("openclaw-admin runs the openclaw CLI as the openclaw user with the gateway's environment and token", () => {
+    const result = sb.run([layout.adminTool, "devices", "list", "--json"]);
+    expect(result.status).toBe(0);
+    expect(result.output).toContain(
+      "fake-openclaw user=openclaw pwd=/opt/openclaw/state home=/opt/openclaw/state state=/opt/openclaw/state config=/opt/openclaw/state/openclaw.json token=set apikey= args=devices list --json");
+  });
+
+  test("openclaw-refresh-secrets picks up a new API key; --rotate-token --restart stores a new token and restarts", () => {
+    sb.updateAws((s) => { s.parameters[names.apiKeyParameter] = "sk-ant-api03-sandbox_Key-0123"; });
+    sb.clearRecords();
+    const oldToken = tokenIn(envFileOf(sb));
+    const refreshed = sb.run([layout.refreshSecretsTool]);
+    expect(refreshed.status).toBe(0);
+    expect(envFileOf(sb)).toBe(`OPENCLAW_GATEWAY_TOKEN=${oldToken}\nANTHROPIC_API_KEY=sk-ant-api03-sandbox_Key-0123\n`);
+    expect(ops(sb.awsCalls(), "put-parameter")).toHaveLength(0);
+    expect(refreshed.output).not.toContain("sk-ant-api03");
+
+    const rotated = sb.run([layout.refreshSecretsTool, "--rotate-token", "--restart"]);
+    expect(rotated.status).toBe(0);
+    const newToken = tokenIn(envFileOf(sb));
+    expect(newToken).toMatch(/^[0-9a-f]{64}$/);
+    expect(newToken).not.toBe(oldToken);
+    expect(sb.readAws().parameters[names.gatewayTokenParameter]).toBe(newToken);
+    expect(ops(sb.awsCalls(), "put-parameter")).toHaveLength(1);
+    expect(sb.lines("systemctl.log")).toEqual(["restart openclaw-gateway.service"]);
+    expect(rotated.output).not.toContain(newToken!);
+    expect(sb.run([layout.refreshSecretsTool, "--bogus"]).status).toBe(64);
+  });
+
+  test("watchdog: gateway up → never marks the instance unhealthy; only /healthz is requested", () => {
+    sb.setGateway("up");
+    sb.clearRecords();
+    const runs = settings.watchdog.failuresBeforeReplacement + 3;
+    const result = sb.run(["/bin/bash", "-c", `for i in $(seq ${runs}); do ${layout.watchdogTool}; done`]);
+    expect(result.status).toBe(0);
+    expect(ops(sb.awsCalls(), "set-instance-health")).toHaveLength(0);
+    expect(sb.lines("gateway.log")).toEqual(Array(runs).fill("GET /healthz"));
+  });
+
+  test("watchdog: gateway down → set-instance-health Unhealthy exactly once, after N consecutive failures", () => {
+    sb.setGateway("down");
+    sb.clearRecords();
+    const n = settings.watchdog.failuresBeforeReplacement;
+    const result = sb.run(["/bin/bash", "-c", `for i in $(seq ${n + 4}); do ${layout.watchdogTool} || echo "exit $?"; done`]);
+    expect(result.status).toBe(0);
+    const health = ops(sb.awsCalls(), "set-instance-health");
+    expect(health).toHaveLength(1);
+    expect(health[0].argv).toEqual(["autoscaling", "set-instance-health", "--instance-id", INSTANCE_ID, "--health-status", "Unhealthy"]);
+    expect(result.output).toContain(`failed (${n} consecutive; replacement after ${n})`);
+    expect(result.output.indexOf(`failed (${n - 1} consecutive`)).toBeLessThan(result.output.indexOf("marked"));
+    expect(sb.lines("gateway.log").every((l) => l === "GET /healthz")).toBe(true);
+  });
+});
+
+describeSandbox("boot script in a sandbox: injected faults", () => {
+  let sb: BootSandbox;
+  afterEach(() => sb?.dispose());
+
+  test("SSM unreachable: bounded retries, then a loud failure naming the step; nothing is started", () => {
+    sb = new BootSandbox(settings);
+    sb.updateAws((s) => { s.faults.ssmUnreachable = true; });
+    const result = sb.boot();
+    expect(result.status).not.toBe(0);
+    const reads = ops(sb.awsCalls(), "get-parameter");
+    expect(reads).toHaveLength(AWS_ATTEMPTS);
+    expect(sb.lines("sleeps.log")).toEqual(["3", "6", "9", "12"]);
+    const log = sb.bootLog();
+    expect(log).toContain(`FAILED: reading ${names.gatewayTokenParameter} from SSM Parameter Store did not succeed after ${AWS_ATTEMPTS} attempts`);
+    expect(log).toMatch(/FAILED in step 'secrets from SSM Parameter Store' \(exit 1, line \d+\)/);
+    expect(log).toContain("Could not connect to the endpoint URL");
+    expect(sb.lines("systemctl.log").filter((l) => l.includes("openclaw-gateway"))).toEqual([]);
+    expect(fs.existsSync(sb.host(layout.secretsEnvFile))).toBe(false);
+  });
+
+  test("volume still attached to the dying instance: waits (bounded), then attaches", () => {
+    sb = new BootSandbox(settings);
+    sb.updateAws((s) => { s.volume.holder = OLD_INSTANCE_ID; s.volume.busyDescribes = 4; });
+    const result = sb.boot();
+    expect(result.status).toBe(0);
+    expect(sb.bootLog()).toContain(`volume ${VOLUME_ID} is in-use on ${OLD_INSTANCE_ID}; waiting`);
+    expect(sb.lines("sleeps.log")).toEqual([String(WAITS.volume.delay), String(WAITS.volume.delay)]);
+    const calls = sb.awsCalls().map((c) => c.operation);
+    expect(calls.filter((c) => c === "describe-volumes")).toHaveLength(4);
+    expect(calls.indexOf("attach-volume")).toBe(4); // right after the describe that found it available
+    expect(sb.readAws().volume.holder).toBe(INSTANCE_ID);
+  });
+
+  test("volume attached elsewhere for good: gives up after the bounded wait and names the step", () => {
+    sb = new BootSandbox(settings);
+    sb.updateAws((s) => { s.volume.holder = OLD_INSTANCE_ID; s.volume.busyDescribes = 100_000; });
+    const result = sb.boot();
+    expect(result.status).not.toBe(0);
+    expect(sb.lines("sleeps.log")).toHaveLength(WAITS.volume.attempts - 1);
+    expect(sb.bootLog()).toMatch(/FAILED in step 'wait for the data volume'/);
+    expect(ops(sb.awsCalls(), "attach-volume")).toHaveLength(0);
+  });
+
+  test("filesystem already present: no mkfs, fstab uses its UUID, the data on it is kept", () => {
+    sb = new BootSandbox(settings);
+    sb.formatDataVolume("5e1f0d2c-7a3b-4c9d-8e6f-0a1b2c3d4e5f");
+    fs.mkdirSync(sb.host("/opt/openclaw/state/state"), { recursive: true });
+    fs.writeFileSync(sb.host("/opt/openclaw/state/state/openclaw.sqlite"), "pairings");
+    const result = sb.boot();
+    expect(result.status).toBe(0);
+    expect(sb.lines("block.log").filter((l) => l.startsWith("mkfs"))).toEqual([]);
+    expect(sb.bootLog()).toContain("already holds a filesystem; keeping it");
+    expect(fs.readFileSync(sb.host("/etc/fstab"), "utf8")).toContain("UUID=5e1f0d2c-7a3b-4c9d-8e6f-0a1b2c3d4e5f /opt/openclaw ext4 defaults,nofail");
+    expect(fs.readFileSync(sb.host("/opt/openclaw/state/state/openclaw.sqlite"), "utf8")).toBe("pairings");
+    // files from an earlier host (another uid) are re-owned to this host's openclaw user
+    expect(sb.stat("/opt/openclaw/state/state/openclaw.sqlite").user).toBe("openclaw");
+  });
+
+  test("Elastic IP held by another instance: re-associated to this one", () => {
+    sb = new BootSandbox(settings);
+    sb.updateAws((s) => { s.address.holder = OLD_INSTANCE_ID; });
+    const result = sb.boot();
+    expect(result.status).toBe(0);
+    const associate = ops(sb.awsCalls(), "associate-address");
+    expect(associate).toHaveLength(1);
+    expect(associate[0].argv).toEqual(expect.arrayContaining(["--allow-reassociation", "--instance-id", INSTANCE_ID]));
+    expect(sb.bootLog()).toContain(`associated 203.0.113.10 (was: ${OLD_INSTANCE_ID})`);
+    expect(sb.readAws().address.holder).toBe(INSTANCE_ID);
+  });
+
+  test("a gateway token already in SSM is used as is: no put-parameter on a replacement host", () => {
+    sb = new BootSandbox(settings);
+    const existing = "a".repeat(64);
+    sb.updateAws((s) => { s.parameters[names.gatewayTokenParameter] = existing; });
+    expect(sb.boot().status).toBe(0);
+    expect(ops(sb.awsCalls(), "put-parameter")).toHaveLength(0);
+    expect(tokenIn(envFileOf(sb))).toBe(existing);
+  });
+
+  test("a Node archive that does not match SHASUMS256.txt is refused; nothing is installed", () => {
+    sb = new BootSandbox(settings);
+    sb.tamperDownload("node/v24.21.0/node-v24.21.0-linux-arm64.tar.xz");
+    const result = sb.boot();
+    expect(result.status).not.toBe(0);
+    expect(sb.bootLog()).toMatch(/sha256 of node-v24\.21\.0-linux-arm64\.tar\.xz is [0-9a-f]{64}; the published checksums say '[0-9a-f]{64}'/);
+    expect(sb.bootLog()).toMatch(/FAILED in step 'install Node\.js 24\.21\.0'/);
+    expect(fs.existsSync(sb.host(layout.nodeDir))).toBe(false);
+  });
+
+  test("pinned sha256: a wrong Traefik pin is refused, the right one accepted", () => {
+    sb = new BootSandbox(settings);
+    sb.useSettings(testSettings({ hostOs: "debian12", downloads: { traefikSha256: "f".repeat(64) } }));
+    const wrong = sb.boot();
+    expect(wrong.status).not.toBe(0);
+    expect(sb.bootLog()).toContain(`the settings pin ${"f".repeat(64)}`);
+    expect(sb.bootLog()).toMatch(/FAILED in step 'install Traefik 3\.6\.2'/);
+    const pin = sb.downloadSha256("traefik/v3.6.2/traefik_v3.6.2_linux_arm64.tar.gz");
+    sb.useSettings(testSettings({ hostOs: "debian12", downloads: { traefikSha256: pin } }));
+    expect(sb.boot().status).toBe(0);
+  });
+
+  test("the Amazon Linux 2023 rendering boots the same way", () => {
+    sb = new BootSandbox(testSettings());
+    const result = sb.boot();
+    expect(result.status).toBe(0);
+    expect(fs.readFileSync(sb.host("/etc/passwd"), "utf8")).toMatch(/^openclaw:x:\d+:\d+::\/opt\/openclaw\/state:\/sbin\/nologin$/m);
+    expect(sb.lines("packages.log")).toEqual([]); // every command is present: no package manager call
+  });
+});
