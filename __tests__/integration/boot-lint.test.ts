@@ -1,0 +1,130 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import Ajv from "ajv";
+import { parse } from "yaml";
+import { HOST_OPERATING_SYSTEMS } from "../../modules/settings";
+import { hostFiles, renderBootScript, renderTools, renderUnits } from "../../scripts/boot";
+import { hostLayout } from "../../scripts/boot/layout";
+import { traefikDynamicConfig, traefikStaticConfig } from "../../scripts/boot/traefik";
+import { requireInCi, testSettings } from "../helpers/settings";
+
+/**
+ * Static checks with the real tools: bash -n and shellcheck on the rendered boot script (both
+ * OSes) and every host tool, systemd-analyze verify on every unit, and the Traefik files against
+ * the Traefik v3 JSON schemas in ../shared/schemas.
+ */
+const missing = (tool: string) => (spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0 ? undefined : `${tool} is not installed`);
+const settings = testSettings();
+const layout = hostLayout(settings);
+
+const scripts: Array<[string, string]> = [
+  ...HOST_OPERATING_SYSTEMS.map((hostOs): [string, string] => [`boot script (${hostOs})`, renderBootScript(testSettings({ hostOs }))]),
+  ...HOST_OPERATING_SYSTEMS.flatMap((hostOs) => Object.entries(renderTools(testSettings({ hostOs })))
+    .map(([file, content]): [string, string] => [`${path.basename(file)} (${hostOs})`, content])),
+];
+
+function runOn(tool: string, args: string[], content: string): { status: number | null; output: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "boot-lint-"));
+  try {
+    const file = path.join(dir, "script.sh");
+    fs.writeFileSync(file, content);
+    const result = spawnSync(tool, [...args, file], { encoding: "utf8" });
+    return { status: result.status, output: `${result.stdout}${result.stderr}` };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe("bash -n and shellcheck", () => {
+  const canBash = requireInCi(missing("bash"), "bash -n on the boot script");
+  const canShellcheck = requireInCi(missing("shellcheck"), "shellcheck on the boot script");
+
+  (canBash ? test.each(scripts) : test.skip.each(scripts))("bash -n: %s", (_name, content) => {
+    expect(runOn("bash", ["-n"], content)).toEqual({ status: 0, output: "" });
+  });
+
+  (canShellcheck ? test.each(scripts) : test.skip.each(scripts))("shellcheck: %s", (_name, content) => {
+    expect(runOn("shellcheck", ["--shell=bash", "--severity=style"], content)).toEqual({ status: 0, output: "" });
+  });
+
+  (canShellcheck ? test : test.skip)("shellcheck does flag a broken script (the check is live)", () => {
+    expect(runOn("shellcheck", ["--shell=bash"], "#!/bin/bash\nrm -rf $DIR/*\n").status).not.toBe(0);
+  });
+});
+
+describe("systemd-analyze verify", () => {
+  const can = requireInCi(missing("systemd-analyze") ?? missing("bwrap"), "systemd-analyze verify on the units");
+  const units = renderUnits(settings);
+
+  /**
+   * Verifies unit files in a bubblewrap sandbox whose /opt and /usr/local hold stand-in
+   * executables at the paths the units name (they do not exist on this machine); the unit
+   * syntax and dependencies are checked by the real systemd-analyze.
+   */
+  function verify(files: Record<string, string>): { status: number | null; output: string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "boot-units-"));
+    try {
+      for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), content);
+      const executables = [layout.nodeBin, layout.traefikBin, layout.refreshSecretsTool, layout.watchdogTool];
+      const setup = executables.map((f) => `mkdir -p "$(dirname ${f})" && printf '#!/bin/sh\\n' >${f} && chmod 755 ${f}`).join(" && ");
+      const result = spawnSync("bwrap", [
+        "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/opt", "--tmpfs", "/usr/local",
+        "--tmpfs", "/tmp", "--tmpfs", "/var/tmp", "--bind", dir, dir, "--chdir", dir,
+        "sh", "-c", `${setup} && systemd-analyze verify ${Object.keys(files).map((n) => `./${n}`).join(" ")}`,
+      ], { encoding: "utf8" });
+      return { status: result.status, output: `${result.stdout}${result.stderr}` };
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  (can ? test : test.skip)("every rendered unit verifies with no warning", () => {
+    expect(Object.keys(units).sort()).toEqual(
+      ["openclaw-gateway.service", "openclaw-secrets.service", "openclaw-watchdog.service", "openclaw-watchdog.timer", "traefik.service"]);
+    expect(verify(units)).toEqual({ status: 0, output: "" });
+  });
+
+  (can ? test : test.skip)("a unit with a typo is reported (the check is live)", () => {
+    const broken = units["openclaw-gateway.service"].replace("RestartSec=5", "RestartSec=five\nRestartPreventExitCode=78");
+    const result = verify({ ...units, "openclaw-gateway.service": broken });
+    expect(result.output).toContain("Failed to parse");
+    expect(result.output).toContain("Unknown key");
+  });
+});
+
+describe("Traefik configuration against the Traefik v3 JSON schemas", () => {
+  const schemaDir = path.join(__dirname, "..", "..", "..", "shared", "schemas");
+  const can = requireInCi(fs.existsSync(schemaDir) ? undefined : `${schemaDir} is missing`, "Traefik schema validation");
+  const load = (name: string) => JSON.parse(fs.readFileSync(path.join(schemaDir, name), "utf8"));
+  const files = hostFiles(settings);
+  const written = (file: string) => parse(files.find((f) => f.path === file)!.content);
+
+  (can ? test : test.skip)("the static configuration (traefik.yml as written on the host) is valid", () => {
+    const validate = new Ajv({ strict: false, allErrors: true }).compile(load("traefik-v3.json"));
+    const config = written(layout.traefikStaticConfig);
+    expect(config).toEqual(traefikStaticConfig(settings));
+    expect(validate(config) ? [] : validate.errors).toEqual([]);
+    expect(config.certificatesResolvers.letsencrypt.acme).toEqual({
+      email: "ops@example.org", storage: "/opt/openclaw/traefik/acme.json", tlsChallenge: {} });
+  });
+
+  (can ? test : test.skip)("the dynamic configuration (dynamic.yml as written on the host) is valid", () => {
+    const validate = new Ajv({ strict: false, allErrors: true }).compile(load("traefik-v3-file-provider.json"));
+    const config = written(layout.traefikDynamicConfig);
+    expect(config).toEqual(traefikDynamicConfig(settings));
+    expect(validate(config) ? [] : validate.errors).toEqual([]);
+  });
+
+  (can ? test : test.skip)("the schemas reject a mistake (the validation is live)", () => {
+    const staticSchema = new Ajv({ strict: false }).compile(load("traefik-v3.json"));
+    const dynamicSchema = new Ajv({ strict: false }).compile(load("traefik-v3-file-provider.json"));
+    const badStatic = traefikStaticConfig(settings) as { entryPoints: Record<string, object> };
+    badStatic.entryPoints.websecure = { ...badStatic.entryPoints.websecure, adress: ":443" };
+    expect(staticSchema(badStatic)).toBe(false);
+    const badDynamic = JSON.parse(JSON.stringify(traefikDynamicConfig(settings)));
+    badDynamic.http.routers.openclaw.entrypoints = ["websecure"];
+    expect(dynamicSchema(badDynamic)).toBe(false);
+  });
+});
