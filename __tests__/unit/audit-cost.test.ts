@@ -1,0 +1,53 @@
+import { INSTANCE_FAMILIES, INSTANCE_SIZES, instanceTypeProblem } from "../../modules/instance-types";
+import { INSTANCE_HOURLY_USD, instanceHourlyUsd, PRICES_AS_OF } from "../../scripts/pricing";
+import { estimateMonthlyCost } from "../../scripts/audit/cost";
+import { addressOf, auditFixture } from "../helpers/audit-fixtures";
+
+describe("the price table", () => {
+  test("prices every instance type the settings accept, and nothing the settings reject", () => {
+    const valid = Object.keys(INSTANCE_FAMILIES).flatMap((f) => INSTANCE_SIZES.map((s) => `${f}.${s}`))
+      .filter((t) => instanceTypeProblem(t) === undefined);
+    // AWS sells no t3/t3a/t4g.4xlarge although modules/instance-types.ts accepts them: no price exists.
+    const burstable4xl = ["t3.4xlarge", "t3a.4xlarge", "t4g.4xlarge"];
+    const missing = valid.filter((t) => !(t in INSTANCE_HOURLY_USD));
+    expect(missing.sort()).toEqual(burstable4xl.filter((t) => valid.includes(t)).sort());
+    for (const t of Object.keys(INSTANCE_HOURLY_USD)) expect(instanceTypeProblem(t)).toBeUndefined();
+  });
+
+  test("is dated", () => {
+    expect(PRICES_AS_OF).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  });
+
+  test("an instance type without a price fails with a message that names it and the table", () => {
+    expect(() => instanceHourlyUsd("x9.huge")).toThrow(/no price for instance type "x9.huge" in scripts\/pricing.ts/);
+  });
+});
+
+describe("monthly cost estimate", () => {
+  test("default deployment, per resource, matches DESIGN.md §5's us-east-1 figures", () => {
+    const { input, stack } = auditFixture();
+    const cost = estimateMonthlyCost(input);
+    const line = (address: string, item: RegExp) => cost.lines.find((l) => l.address === address && item.test(l.item))!.monthlyUsd;
+    expect(line(addressOf(stack.host.autoScalingGroup), /t4g\.small/)).toBe(12.26);
+    expect(line(addressOf(stack.address.eip), /IPv4/)).toBe(3.65);
+    expect(line(addressOf(stack.secrets.key), /key/)).toBe(1);
+    expect(line(addressOf(stack.data.volume), /gp3 20 GB/)).toBe(1.6); // $0.08/GB-month
+    expect(line(addressOf(stack.host.launchTemplate), /root gp3 12 GB/)).toBe(0.96);
+    expect(line(addressOf(stack.data.volume), /snapshots: 7 kept/)).toBeGreaterThan(1); // at least one full copy at $0.05/GB
+    expect(cost.totalUsd).toBeCloseTo(cost.lines.reduce((s, l) => s + l.monthlyUsd, 0), 2);
+    // eslint-disable-next-line no-console
+    console.log(`default monthly cost: $${cost.totalUsd.toFixed(2)}`);
+  });
+
+  test("follows the settings: t3.small and a 50 GB volume", () => {
+    const { input } = auditFixture(undefined, { instanceType: "t3.small", dataVolumeSizeGiB: 50 });
+    const cost = estimateMonthlyCost(input);
+    expect(cost.lines.find((l) => /t3\.small/.test(l.item))!.monthlyUsd).toBe(15.18);
+    expect(cost.lines.find((l) => l.item === "gp3 50 GB")!.monthlyUsd).toBe(4);
+  });
+
+  test("fails when the synthesized launch template names an instance type without a price", () => {
+    const { input } = auditFixture((s) => s.host.launchTemplate.addOverride("instance_type", "u-24tb1.112xlarge"));
+    expect(() => estimateMonthlyCost(input)).toThrow(/no price for instance type "u-24tb1.112xlarge"/);
+  });
+});
