@@ -1,0 +1,431 @@
+import { mockClient } from "aws-sdk-client-mock";
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
+import {
+  GetCommandInvocationCommand,
+  GetParameterCommand,
+  PutParameterCommand,
+  SendCommandCommand,
+  SSMClient,
+} from "@aws-sdk/client-ssm";
+import { sdkOpsAws } from "../../scripts/ops/aws";
+import { OpsIo } from "../../scripts/ops/context";
+import { devicesMain } from "../../scripts/ops/devices";
+import { secretsMain } from "../../scripts/ops/secrets";
+import { ttyProgress } from "../../scripts/ops/run";
+import { GATEWAY_TOKEN_PLACEHOLDER } from "../../modules/names";
+
+/**
+ * The operator CLI against the real SDK v3 clients, mocked at the transport level
+ * (aws-sdk-client-mock replaces each client's send): GIVEN what AWS answers, WHEN a command
+ * runs, THEN its output, its exit code and the requests it made.
+ */
+const ssm = mockClient(SSMClient);
+const autoScaling = mockClient(AutoScalingClient);
+
+const UUID = "0b5c1a52-7d0e-4f7e-9a51-2c3d4e5f6a7b";
+const API_KEY = "sk-ant-api03-CANARY-abcdefghijklmnopqrstuvwxyz0123456789";
+const SETTINGS_FILE = {
+  environments: [
+    { environment: "prod", domainName: "gateway.example.org", acmeEmail: "ops@example.org", region: "eu-west-1" },
+    { environment: "staging", domainName: "staging.example.org", acmeEmail: "ops@example.org" },
+  ],
+};
+
+interface Captured { io: OpsIo; out: string[]; err: string[]; progress: string[]; clock: { now: number } }
+
+/** A test io: captured output, the settings above, real SDK adapter (mocked transport), fake clock. */
+function testIo(secret = ""): Captured {
+  const out: string[] = [];
+  const err: string[] = [];
+  const progress: string[] = [];
+  const clock = { now: 1_700_000_000_000 };
+  const io: OpsIo = {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    readSettings: () => SETTINGS_FILE,
+    settingsSource: "settings.json",
+    aws: sdkOpsAws,
+    progress: () => ({ update: (t) => progress.push(t), done: () => progress.push("<done>") }),
+    readSecret: async () => secret,
+    runOptions: {
+      pollMs: 2000,
+      now: () => clock.now,
+      sleep: async (ms) => {
+        clock.now += ms;
+      },
+    },
+  };
+  return { io, out, err, progress, clock };
+}
+
+const inService = (id = "i-0123456789abcdef0") => ({
+  AutoScalingGroups: [{
+    AutoScalingGroupName: "openclaw-prod", MinSize: 1, MaxSize: 1, DesiredCapacity: 1, DefaultCooldown: 300,
+    AvailabilityZones: ["eu-west-1a"], HealthCheckType: "EC2", CreatedTime: new Date(),
+    Instances: [{ InstanceId: id, LifecycleState: "InService" as const, HealthStatus: "Healthy", AvailabilityZone: "eu-west-1a", ProtectedFromScaleIn: false }],
+  }],
+});
+const invocation = (status: string, stdout = "", stderr = "", code = 0, details = status) => ({
+  Status: status as any, StatusDetails: details, ResponseCode: code, StandardOutputContent: stdout, StandardErrorContent: stderr,
+});
+const awsError = (name: string, message = name) => Object.assign(new Error(message), { name, $metadata: {} });
+
+const everythingPrinted = (c: Captured) => [...c.out, ...c.err, ...c.progress].join("\n");
+
+beforeEach(() => {
+  ssm.reset();
+  autoScaling.reset();
+  // The group answers under whatever name was asked for (environments differ in names only).
+  autoScaling.on(DescribeAutoScalingGroupsCommand).callsFake((input) => {
+    const group = inService().AutoScalingGroups[0];
+    return { AutoScalingGroups: [{ ...group, AutoScalingGroupName: input.AutoScalingGroupNames[0] }] };
+  });
+  ssm.on(SendCommandCommand).resolves({ Command: { CommandId: "cmd-1" } });
+});
+
+describe("npm run devices -- list", () => {
+  const list = {
+    pending: [{ requestId: UUID, deviceId: "dev-new", displayName: "Laptop browser", platform: "web", role: "operator", remoteIp: "203.0.113.7", ts: 1_700_000_000_000 - 60_000 }],
+    paired: [{ deviceId: "dev-old", displayName: "Phone", platform: "ios", role: "operator", connected: true }],
+  };
+
+  test("finds the InService instance, sends the list document, prints both tables", async () => {
+    ssm.on(GetCommandInvocationCommand)
+      .rejectsOnce(awsError("InvocationDoesNotExist"))
+      .resolvesOnce(invocation("InProgress"))
+      .resolves(invocation("Success", JSON.stringify(list)));
+    const c = testIo();
+    expect(await devicesMain(["list", "--env", "prod"], c.io, () => c.clock.now)).toBe(0);
+
+    expect(autoScaling.commandCalls(DescribeAutoScalingGroupsCommand)[0].args[0].input).toEqual({ AutoScalingGroupNames: ["openclaw-prod"] });
+    const sent = ssm.commandCalls(SendCommandCommand)[0].args[0].input;
+    expect(sent).toMatchObject({ DocumentName: "openclaw-prod-devices-list", InstanceIds: ["i-0123456789abcdef0"], Parameters: {} });
+    const text = c.out.join("\n");
+    expect(text).toContain(UUID);
+    expect(text).toContain("Laptop browser");
+    // Created 60 s before the start; two 2 s polls later 3m 56s of its 5 minutes are left.
+    expect(text).toContain("3m 56s left");
+    expect(text).toContain("dev-old");
+    expect(c.progress).toContain("<done>");
+    expect(c.progress.some((p) => p.includes("InProgress"))).toBe(true);
+  });
+
+  test("defaults to the first environment of the settings (and its region)", async () => {
+    ssm.on(GetCommandInvocationCommand).resolves(invocation("Success", JSON.stringify({ pending: [], paired: [] })));
+    const c = testIo();
+    expect(await devicesMain(["list"], c.io)).toBe(0);
+    expect(await ssm.call(0).thisValue.config.region()).toBe("eu-west-1");
+    expect(c.out.join("\n")).toContain("Pending requests: none");
+  });
+
+  test("--json prints the host's JSON unchanged", async () => {
+    ssm.on(GetCommandInvocationCommand).resolves(invocation("Success", `${JSON.stringify(list)}\n`));
+    const c = testIo();
+    expect(await devicesMain(["list", "--json"], c.io)).toBe(0);
+    expect(JSON.parse(c.out.join(""))).toEqual(list);
+  });
+
+  test("unknown --env names the known environments", async () => {
+    const c = testIo();
+    expect(await devicesMain(["list", "--env", "qa"], c.io)).toBe(1);
+    expect(c.err.join("\n")).toContain('No environment "qa" in the settings; known: prod, staging');
+  });
+});
+
+describe("npm run devices -- approve/reject", () => {
+  test("approve sends the request id as the document parameter and reports the device", async () => {
+    ssm.on(GetCommandInvocationCommand).resolves(invocation("Success", JSON.stringify({ requestId: UUID, device: { deviceId: "dev-new", displayName: "Laptop browser" } })));
+    const c = testIo();
+    expect(await devicesMain(["approve", UUID], c.io)).toBe(0);
+    expect(ssm.commandCalls(SendCommandCommand)[0].args[0].input).toMatchObject({
+      DocumentName: "openclaw-prod-devices-approve", Parameters: { requestId: [UUID] },
+    });
+    expect(c.out.join("\n")).toBe(`Approved request ${UUID} (device Laptop browser). The device's next connection succeeds.`);
+  });
+
+  test("reject uses the reject document", async () => {
+    ssm.on(GetCommandInvocationCommand).resolves(invocation("Success", JSON.stringify({ requestId: UUID, deviceId: "dev-new" })));
+    const c = testIo();
+    expect(await devicesMain(["reject", UUID], c.io)).toBe(0);
+    expect(ssm.commandCalls(SendCommandCommand)[0].args[0].input.DocumentName).toBe("openclaw-prod-devices-reject");
+    expect(c.out.join("\n")).toContain(`Rejected request ${UUID}`);
+  });
+
+  test.each([
+    ["approve", `No pending device request matches ${UUID}. Run openclaw devices list and retry with the current request ID.`],
+    ["reject", "Error: unknown requestId"],
+  ])("%s of an expired or unknown request: says so, exit 1", async (command, hostError) => {
+    ssm.on(GetCommandInvocationCommand).resolves(invocation("Failed", "", hostError, 1));
+    const c = testIo();
+    expect(await devicesMain([command, UUID], c.io)).toBe(1);
+    const message = c.err.join("\n");
+    expect(message).toContain(`No pending pairing request ${UUID}`);
+    expect(message).toContain("expired (pending requests vanish after 5 minutes)");
+    expect(message).toContain("npm run devices -- list");
+  });
+
+  test.each([
+    ["not a uuid", ["approve", "latest"]],
+    ["shell injection", ["approve", `${UUID}; reboot`]],
+    ["missing id", ["approve"]],
+    ["two ids", ["reject", UUID, UUID]],
+  ])("%s: usage error (exit 2) and nothing is sent", async (_what, argv) => {
+    const c = testIo();
+    expect(await devicesMain(argv, c.io)).toBe(2);
+    expect(c.err.join("\n")).toMatch(/^error: .*\n\nusage: npm run devices/);
+    expect(ssm.commandCalls(SendCommandCommand)).toHaveLength(0);
+    expect(autoScaling.commandCalls(DescribeAutoScalingGroupsCommand)).toHaveLength(0);
+  });
+});
+
+describe("npm run devices -- dashboard", () => {
+  test("prints the one-time link on the public origin with the fragment kept", async () => {
+    const browserUrl = `http://127.0.0.1:18789/#${new URLSearchParams({ bootstrapToken: "one-time-abc", profile: "owner", gatewayUrl: "ws://127.0.0.1:18789" })}`;
+    ssm.on(GetCommandInvocationCommand).resolves(invocation("Success", JSON.stringify({
+      ok: true, url: "http://127.0.0.1:18789/", browserUrl, browserBootstrapExpiresAtMs: 1_700_000_000_000 + 600_000, tokenIncluded: false,
+    })));
+    const c = testIo();
+    expect(await devicesMain(["dashboard"], c.io, () => c.clock.now)).toBe(0);
+    const link = c.out.join("\n").split("\n").find((l) => l.startsWith("https://"))!;
+    const url = new URL(link);
+    expect(url.origin).toBe("https://gateway.example.org");
+    const fragment = new URLSearchParams(url.hash.slice(1));
+    expect(fragment.get("bootstrapToken")).toBe("one-time-abc");
+    expect(fragment.get("gatewayUrl")).toBe("wss://gateway.example.org");
+    expect(c.out.join("\n")).toContain("expires in 10 minutes");
+  });
+
+  test("a gateway that cannot issue a link: its reason, exit 1", async () => {
+    ssm.on(GetCommandInvocationCommand).resolves(invocation("Failed", '{"ok":false,"reason":"Gateway is not ready"}', "", 1));
+    const c = testIo();
+    expect(await devicesMain(["dashboard"], c.io)).toBe(1);
+    expect(c.err.join("\n")).toBe("error: The gateway refused: Gateway is not ready");
+  });
+});
+
+describe("clear errors", () => {
+  test("no credentials", async () => {
+    autoScaling.on(DescribeAutoScalingGroupsCommand).rejects(awsError("CredentialsProviderError", "Could not load credentials from any providers"));
+    const c = testIo();
+    expect(await devicesMain(["list"], c.io)).toBe(1);
+    expect(c.err.join("\n")).toMatch(/^error: No AWS credentials found\. Configure them/);
+  });
+
+  test("expired credentials", async () => {
+    autoScaling.on(DescribeAutoScalingGroupsCommand).rejects(awsError("ExpiredToken", "The security token included in the request is expired"));
+    const c = testIo();
+    expect(await devicesMain(["list"], c.io)).toBe(1);
+    expect(c.err.join("\n")).toContain("Your AWS credentials have expired (ExpiredToken)");
+  });
+
+  test("access denied names the action", async () => {
+    ssm.on(SendCommandCommand).rejects(awsError("AccessDeniedException", "not authorized to perform ssm:SendCommand"));
+    const c = testIo();
+    expect(await devicesMain(["list"], c.io)).toBe(1);
+    expect(c.err.join("\n")).toBe("error: AWS denied sending the command: not authorized to perform ssm:SendCommand");
+  });
+
+  test("no running instance: the group's instances and their states", async () => {
+    autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({
+      AutoScalingGroups: [{ ...inService().AutoScalingGroups[0], Instances: [{ ...inService().AutoScalingGroups[0].Instances[0], LifecycleState: "Pending" }] }],
+    });
+    const c = testIo();
+    expect(await devicesMain(["list"], c.io)).toBe(1);
+    expect(c.err.join("\n")).toContain("No running instance in Auto Scaling group openclaw-prod (eu-west-1): i-0123456789abcdef0 Pending");
+    expect(ssm.commandCalls(SendCommandCommand)).toHaveLength(0);
+  });
+
+  test("an empty group", async () => {
+    autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [{ ...inService().AutoScalingGroups[0], Instances: [] }] });
+    const c = testIo();
+    expect(await devicesMain(["list"], c.io)).toBe(1);
+    expect(c.err.join("\n")).toContain("the group has no instances");
+  });
+
+  test("no group: the stack is not deployed (or wrong --env/region)", async () => {
+    autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [] });
+    const c = testIo();
+    expect(await devicesMain(["list"], c.io)).toBe(1);
+    expect(c.err.join("\n")).toContain("Auto Scaling group openclaw-prod not found in eu-west-1");
+  });
+
+  test("the document does not exist", async () => {
+    ssm.on(SendCommandCommand).rejects(awsError("InvalidDocument"));
+    const c = testIo();
+    expect(await devicesMain(["list"], c.io)).toBe(1);
+    expect(c.err.join("\n")).toContain("Deploy the stack first (cdktf deploy openclaw-prod)");
+  });
+
+  test("the agent is not online", async () => {
+    ssm.on(SendCommandCommand).rejects(awsError("InvalidInstanceId"));
+    const c = testIo();
+    expect(await devicesMain(["list"], c.io)).toBe(1);
+    expect(c.err.join("\n")).toContain("its SSM agent is not online");
+  });
+
+  test("the CLI stops waiting after its bound and says how to look later", async () => {
+    ssm.on(GetCommandInvocationCommand).resolves(invocation("InProgress", "", "", -1));
+    const c = testIo();
+    const started = c.clock.now;
+    expect(await devicesMain(["list"], c.io)).toBe(1);
+    expect(c.err.join("\n")).toMatch(/Gave up waiting after 21\ds: command cmd-1 on i-0123456789abcdef0 is still InProgress/);
+    expect(c.err.join("\n")).toContain("aws ssm get-command-invocation --region eu-west-1 --command-id cmd-1");
+    // Bounded: list's step timeout (120 s) + delivery (60 s) + 30 s, polled every 2 s.
+    expect(c.clock.now - started).toBeLessThanOrEqual(212_000);
+    expect(ssm.commandCalls(GetCommandInvocationCommand).length).toBeLessThanOrEqual(107);
+  });
+
+  test("the command timed out on the host", async () => {
+    ssm.on(GetCommandInvocationCommand).resolves(invocation("TimedOut", "", "still waiting for the gateway", -1, "ExecutionTimedOut"));
+    const c = testIo();
+    expect(await devicesMain(["list"], c.io)).toBe(1);
+    expect(c.err.join("\n")).toContain("The command ran longer than 120s on the host and was stopped.");
+    expect(c.err.join("\n")).toContain("still waiting for the gateway");
+  });
+
+  test("the agent never picked the command up", async () => {
+    ssm.on(GetCommandInvocationCommand).resolves(invocation("TimedOut", "", "", -1, "DeliveryTimedOut"));
+    const c = testIo();
+    expect(await devicesMain(["list"], c.io)).toBe(1);
+    expect(c.err.join("\n")).toContain("did not pick the command up in time");
+  });
+
+  test("any other failure: exit code and the tail of the host's output", async () => {
+    ssm.on(GetCommandInvocationCommand).resolves(invocation("Failed", "", "openclaw-admin: /run/openclaw/gateway.env is missing", 1));
+    const c = testIo();
+    expect(await devicesMain(["list"], c.io)).toBe(1);
+    expect(c.err.join("\n")).toBe("error: The command failed on the host (exit 1).\nHost output:\nopenclaw-admin: /run/openclaw/gateway.env is missing");
+  });
+
+  test("unknown command and unknown option are usage errors", async () => {
+    for (const argv of [["pair"], ["list", "--force"], []]) {
+      const c = testIo();
+      expect(await devicesMain(argv, c.io)).toBe(2);
+      expect(c.err.join("\n")).toContain("usage: npm run devices");
+    }
+  });
+});
+
+describe("npm run secrets", () => {
+  test("set-api-key: stdin → PutParameter (SecureString, the stack's KMS alias, overwrite) → refresh document", async () => {
+    ssm.on(PutParameterCommand).resolves({ Version: 3 });
+    ssm.on(GetCommandInvocationCommand).resolves(invocation("Success", "", "openclaw-refresh-secrets: wrote /run/openclaw/gateway.env"));
+    const c = testIo(`${API_KEY}\n`);
+    expect(await secretsMain(["set-api-key", "--env", "prod"], c.io)).toBe(0);
+    expect(ssm.commandCalls(PutParameterCommand)[0].args[0].input).toEqual({
+      Name: "/openclaw/prod/anthropic-api-key", Value: API_KEY, Type: "SecureString", KeyId: "alias/openclaw-prod", Overwrite: true,
+    });
+    expect(ssm.commandCalls(SendCommandCommand)[0].args[0].input.DocumentName).toBe("openclaw-prod-refresh-secrets");
+    expect(everythingPrinted(c)).not.toContain(API_KEY);
+    expect(c.out.join("\n")).toContain("restarted with the new API key");
+  });
+
+  test("set-api-key refuses a key on the command line, without echoing it and without writing anything", async () => {
+    const c = testIo(API_KEY);
+    expect(await secretsMain(["set-api-key", API_KEY], c.io)).toBe(2);
+    expect(everythingPrinted(c)).not.toContain(API_KEY);
+    expect(c.err.join("\n")).toContain("never from the command line");
+    expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
+  });
+
+  test.each([
+    ["empty", ""],
+    ["two lines", `${API_KEY}\n${API_KEY}`],
+    ["a quote", `${API_KEY}"`],
+    ["too short", "sk-ant-x"],
+  ])("set-api-key rejects %s input without printing it", async (_what, input) => {
+    const c = testIo(input);
+    expect(await secretsMain(["set-api-key"], c.io)).toBe(1);
+    if (input.length > 0) expect(everythingPrinted(c)).not.toContain(input.split("\n")[0]);
+    expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
+  });
+
+  test("set-api-key with no running instance: stored, says the next boot reads it, exit 0", async () => {
+    ssm.on(PutParameterCommand).resolves({ Version: 1 });
+    autoScaling.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [{ ...inService().AutoScalingGroups[0], Instances: [] }] });
+    const c = testIo(API_KEY);
+    expect(await secretsMain(["set-api-key"], c.io)).toBe(0);
+    expect(c.err.join("\n")).toContain("the next host reads it when it boots");
+  });
+
+  test("set-api-key when the refresh fails: exit 1, says the key is stored", async () => {
+    ssm.on(PutParameterCommand).resolves({ Version: 2 });
+    ssm.on(GetCommandInvocationCommand).resolves(invocation("Failed", "", "openclaw-refresh-secrets: FAILED: reading …", 1));
+    const c = testIo(API_KEY);
+    expect(await secretsMain(["set-api-key"], c.io)).toBe(1);
+    expect(c.err.join("\n")).toContain("The key is stored, but refreshing the gateway failed");
+  });
+
+  test("set-api-key without credentials: clear error, nothing printed of the key", async () => {
+    ssm.on(PutParameterCommand).rejects(awsError("CredentialsProviderError", "Could not load credentials from any providers"));
+    const c = testIo(API_KEY);
+    expect(await secretsMain(["set-api-key"], c.io)).toBe(1);
+    expect(c.err.join("\n")).toContain("No AWS credentials found");
+    expect(everythingPrinted(c)).not.toContain(API_KEY);
+  });
+
+  test("rotate-token runs the rotate document and prints no token", async () => {
+    ssm.on(GetCommandInvocationCommand).resolves(invocation("Success", "", "openclaw-refresh-secrets: generated a new gateway token"));
+    const c = testIo();
+    expect(await secretsMain(["rotate-token"], c.io)).toBe(0);
+    expect(ssm.commandCalls(SendCommandCommand)[0].args[0].input.DocumentName).toBe("openclaw-prod-rotate-token");
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(0);
+  });
+
+  test("refresh runs the refresh document", async () => {
+    ssm.on(GetCommandInvocationCommand).resolves(invocation("Success"));
+    const c = testIo();
+    expect(await secretsMain(["refresh", "--env", "staging"], c.io)).toBe(0);
+    expect(ssm.commandCalls(SendCommandCommand)[0].args[0].input.DocumentName).toBe("openclaw-staging-refresh-secrets");
+  });
+
+  test("show-token prints the value only with --reveal", async () => {
+    const token = "f00dcafe".repeat(8);
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Name: "/openclaw/prod/gateway-token", Value: token, Version: 4, LastModifiedDate: new Date(0) } });
+    const hidden = testIo();
+    expect(await secretsMain(["show-token"], hidden.io)).toBe(0);
+    expect(everythingPrinted(hidden)).not.toContain(token);
+    expect(hidden.err.join("\n")).toContain("version 4");
+    const shown = testIo();
+    expect(await secretsMain(["show-token", "--reveal"], shown.io)).toBe(0);
+    expect(shown.out).toEqual([token]);
+    expect(ssm.commandCalls(GetParameterCommand)[0].args[0].input).toEqual({ Name: "/openclaw/prod/gateway-token", WithDecryption: true });
+  });
+
+  test("show-token before the first boot says so", async () => {
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: GATEWAY_TOKEN_PLACEHOLDER, Version: 1 } });
+    const c = testIo();
+    expect(await secretsMain(["show-token", "--reveal"], c.io)).toBe(1);
+    expect(c.err.join("\n")).toContain("still holds its placeholder");
+  });
+
+  test("--reveal anywhere else is a usage error", async () => {
+    const c = testIo();
+    expect(await secretsMain(["rotate-token", "--reveal"], c.io)).toBe(2);
+    expect(ssm.commandCalls(SendCommandCommand)).toHaveLength(0);
+  });
+});
+
+describe("progress indicator", () => {
+  const stream = (isTTY: boolean) => {
+    const written: string[] = [];
+    return { written, stream: { isTTY, write: (t: string) => written.push(t) } as unknown as NodeJS.WriteStream };
+  };
+
+  test("draws on a terminal and clears its line when done", () => {
+    const s = stream(true);
+    const progress = ttyProgress(s.stream);
+    progress.update("waiting");
+    progress.done();
+    expect(s.written[0]).toMatch(/^\r\x1b\[2K. waiting$/);
+    expect(s.written[1]).toBe("\r\x1b[2K");
+  });
+
+  test("writes nothing when stderr is not a terminal", () => {
+    const s = stream(false);
+    const progress = ttyProgress(s.stream);
+    progress.update("waiting");
+    progress.done();
+    expect(s.written).toEqual([]);
+  });
+});

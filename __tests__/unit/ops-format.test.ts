@@ -1,0 +1,61 @@
+import { formatDeviceList, parseHostJson, publicDashboardLink, timeLeft } from "../../scripts/ops/format";
+import { describeAwsError, invocationOutcome, OpsError, pickInstance } from "../../scripts/ops/run";
+
+const target = { environment: "prod", region: "eu-west-1", autoScalingGroup: "openclaw-prod" };
+
+describe("pure helpers of the operator CLI", () => {
+  test("parseHostJson skips log lines before the JSON, refuses non-JSON", () => {
+    expect(parseHostJson('openclaw: using local pairing state {fallback}\n{"pending":[],"paired":[]}\n', "list")).toEqual({ pending: [], paired: [] });
+    expect(() => parseHostJson("Gateway not reachable", "list")).toThrow(/did not print the expected JSON for list/);
+    expect(() => parseHostJson("[1,2]", "list")).toThrow(OpsError);
+  });
+
+  test("timeLeft counts down the 5-minute life of a pending request", () => {
+    const ts = 1_000_000;
+    expect(timeLeft(ts, ts)).toBe("5m 00s left");
+    expect(timeLeft(ts, ts + 299_000)).toBe("0m 01s left");
+    expect(timeLeft(ts, ts + 300_000)).toBe("expired");
+    expect(timeLeft(undefined, ts)).toBe("");
+  });
+
+  test("the device list prefers the operator label, then display name, then client id", () => {
+    const text = formatDeviceList({
+      pending: [{ requestId: "r1", clientId: "cli-only", ts: 0 }],
+      paired: [{ deviceId: "d1", operatorLabel: "Kitchen Mac", displayName: "mac", roles: ["operator", "node"] }],
+    }, 0);
+    expect(text).toContain("cli-only");
+    expect(text).toMatch(/d1\s+Kitchen Mac\s+operator,node\s+no/);
+  });
+
+  test("publicDashboardLink moves the link and its gatewayUrl to the public origin", () => {
+    const link = publicDashboardLink("http://127.0.0.1:18789/ui/?x=1#bootstrapToken=t%2B1&gatewayUrl=ws%3A%2F%2F127.0.0.1%3A18789%2Fws", "gw.example.org");
+    const url = new URL(link);
+    expect(`${url.origin}${url.pathname}${url.search}`).toBe("https://gw.example.org/ui/?x=1");
+    const fragment = new URLSearchParams(url.hash.slice(1));
+    expect(fragment.get("bootstrapToken")).toBe("t+1");
+    expect(fragment.get("gatewayUrl")).toBe("wss://gw.example.org/ws");
+    expect(publicDashboardLink("http://127.0.0.1:18789/", "gw.example.org")).toBe("https://gw.example.org/");
+  });
+
+  test("pickInstance prefers a healthy InService instance", () => {
+    expect(pickInstance([
+      { instanceId: "i-sick", lifecycleState: "InService", healthStatus: "Unhealthy" },
+      { instanceId: "i-new", lifecycleState: "Pending", healthStatus: "Healthy" },
+      { instanceId: "i-ok", lifecycleState: "InService", healthStatus: "Healthy" },
+    ], target)).toBe("i-ok");
+    expect(pickInstance([{ instanceId: "i-sick", lifecycleState: "InService", healthStatus: "Unhealthy" }], target)).toBe("i-sick");
+  });
+
+  test("invocationOutcome returns stdout only on Success", () => {
+    const base = { statusDetails: "", responseCode: 0, stdout: "out", stderr: "" };
+    expect(invocationOutcome({ ...base, status: "Success" }, "listDevices", {})).toBe("out");
+    expect(() => invocationOutcome({ ...base, status: "Cancelled" }, "listDevices", {})).toThrow("The command was cancelled.");
+    expect(() => invocationOutcome({ ...base, status: "Failed", stderr: "openclaw-ops: invalid request id (…)", responseCode: 2 }, "approveDevice", {}))
+      .toThrow(/must be a UUID/);
+  });
+
+  test("describeAwsError keeps unknown errors readable", () => {
+    expect(describeAwsError(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" }), "sending the command", target).message)
+      .toBe("AWS error while sending the command: ThrottlingException: Rate exceeded");
+  });
+});
