@@ -57,7 +57,17 @@ trap finish EXIT
 export AWS_PAGER="" HOME="\${HOME:-/root}"
 log "openclaw-aws boot for environment $ENVIRONMENT"
 
-# retry ATTEMPTS DELAY COMMAND...: runs COMMAND until it succeeds, at most ATTEMPTS times.
+${shellHelpers()}
+GATEWAY_RESTART=0 TRAEFIK_RESTART=0 UNITS_CHANGED=0 FSTAB_CHANGED=0 FILE_CHANGED=0
+`;
+}
+
+/**
+ * Helper functions of the boot script: bounded retries, idempotent file writes and modes, downloads
+ * and their sha256 verification. They log through a `log` function defined by the caller.
+ */
+export function shellHelpers(): string {
+  return `# retry ATTEMPTS DELAY COMMAND...: runs COMMAND until it succeeds, at most ATTEMPTS times.
 retry() {
   local attempts=$1 delay=$2 n=1
   shift 2
@@ -126,8 +136,6 @@ verify() {
   fi
   log "sha256 of $name verified"
 }
-
-GATEWAY_RESTART=0 TRAEFIK_RESTART=0 UNITS_CHANGED=0 FSTAB_CHANGED=0 FILE_CHANGED=0
 `;
 }
 

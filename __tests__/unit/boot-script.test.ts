@@ -1,0 +1,300 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { HOST_OPERATING_SYSTEMS } from "../../modules/settings";
+import { hostFiles, renderBootScript, renderUnits } from "../../scripts/boot";
+import { HOST_OS_PROFILES } from "../../scripts/boot/host-os";
+import { gatewayCommand, gatewayEnvironment, hostLayout } from "../../scripts/boot/layout";
+import { heredoc, shellAssign, shellQuote, shellWords } from "../../scripts/boot/shell";
+import { shellHelpers, writeFileCommand } from "../../scripts/boot/steps";
+import { watchdogTool } from "../../scripts/boot/tools";
+import { traefikDynamicConfig, traefikStaticConfig } from "../../scripts/boot/traefik";
+import { gatewayUnit, renderUnit, traefikUnit, unitWord, watchdogTimer } from "../../scripts/boot/units";
+import { renderUserData, USER_DATA_LIMIT_BYTES } from "../../scripts/user-data";
+import { testSettings } from "../helpers/settings";
+
+const settings = testSettings();
+const layout = hostLayout(settings);
+
+/** Runs a bash snippet and returns its stdout (bash is part of every machine this runs on). */
+function bash(script: string, cwd?: string): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync("bash", ["-c", script], { encoding: "utf8", cwd });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe("rendered boot script", () => {
+  test("default settings (Amazon Linux 2023) render to the committed snapshot", () => {
+    expect(renderBootScript(settings)).toMatchSnapshot();
+  });
+
+  test("rendering is pure: the same settings give the same bytes", () => {
+    expect(renderBootScript(testSettings())).toBe(renderBootScript(testSettings()));
+    expect(renderUserData(testSettings()).base64).toBe(renderUserData(testSettings()).base64);
+  });
+
+  test.each(HOST_OPERATING_SYSTEMS)("%s: gzip stays under AWS's 16 KB user-data limit", (hostOs) => {
+    const { scriptBytes, gzipBytes } = renderUserData(testSettings({ hostOs }));
+    expect(gzipBytes).toBeLessThan(USER_DATA_LIMIT_BYTES / 1.5); // leaves room to grow
+    expect(scriptBytes).toBeGreaterThan(gzipBytes);
+  });
+
+  test("strict mode, the log, the error trap, no tracing, IMDS at its standard address", () => {
+    const script = renderBootScript(settings);
+    expect(script.startsWith("#!/bin/bash\n")).toBe(true);
+    expect(script).toContain("set -euo pipefail\nset -o errtrace\n");
+    expect(script).toContain(`exec > >(tee -a "$LOG") 2>&1`);
+    expect(script).toContain("LOG='/var/log/openclaw-bootstrap.log'");
+    expect(script).toContain("trap 'on_error $? $LINENO' ERR");
+    expect(script).not.toMatch(/set -[a-z]*x|set -o xtrace/);
+    expect(script).toContain("IMDS='http://169.254.169.254/latest'");
+  });
+
+  test("steps run in boot order", () => {
+    const script = renderBootScript(settings);
+    const order = ["OS packages", "instance metadata (IMDSv2)", "find the data volume", "wait for the data volume",
+      "attach the data volume", "filesystem on the data volume", "mount the data volume", "associate the Elastic IP",
+      "install Node.js", "install openclaw", "install Traefik", "service users", "directories and modes", "host tools",
+      "secrets from SSM Parameter Store", "gateway configuration", "Traefik configuration", "systemd units",
+      "start services", "wait for the gateway's /healthz", "done"];
+    const positions = order.map((name) => script.search(new RegExp(`^step ["']${name.replace(/[()/.]/g, "\\$&")}`, "m")));
+    expect(positions.every((p) => p >= 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+  });
+
+  test("downloads follow the settings: base URLs, the instance's architecture, optional pins", () => {
+    const x86 = renderBootScript(testSettings({
+      instanceType: "t3.small",
+      downloads: { nodeBaseUrl: "https://mirror.example.org/node/", nodeSha256: "a".repeat(64) },
+    }));
+    expect(x86).toContain("fetch https://mirror.example.org/node/v24.21.0/node-v24.21.0-linux-x64.tar.xz");
+    expect(x86).toContain("fetch https://mirror.example.org/node/v24.21.0/SHASUMS256.txt");
+    expect(x86).toContain(`"$DOWNLOADS/SHASUMS256.txt" ${"a".repeat(64)}`);
+    expect(x86).toContain("traefik_v3.6.2_linux_amd64.tar.gz");
+    const arm = renderBootScript(settings);
+    expect(arm).toContain("node-v24.21.0-linux-arm64.tar.xz");
+    expect(arm).toContain("https://github.com/traefik/traefik/releases/download/v3.6.2/traefik_v3.6.2_linux_arm64.tar.gz");
+    expect(arm).toContain("--allow-scripts=openclaw --registry https://registry.npmjs.org/");
+  });
+
+  test("a hostile-looking mirror URL stays one quoted word (never expanded by the shell)", () => {
+    const url = "https://mirror.example.org/$(touch${IFS}/tmp/pwned)/node";
+    const script = renderBootScript(testSettings({ downloads: { nodeBaseUrl: url } }));
+    expect(script).toContain(`fetch 'https://mirror.example.org/$(touch\${IFS}/tmp/pwned)/node/v24.21.0/SHASUMS256.txt'`);
+  });
+
+  test("every file the script writes travels in a quoted here-document, verbatim", () => {
+    const script = renderBootScript(settings);
+    for (const file of hostFiles(settings)) {
+      expect(script).toContain(`put_file ${shellQuote(file.path)} ${file.mode} ${file.owner} <<'OPENCLAW_EOF'\n${file.content}OPENCLAW_EOF\n`);
+    }
+  });
+
+  test("no secret-bearing command: the token never appears on a command line, the env file is only read by tools", () => {
+    const script = renderBootScript(settings);
+    expect(script).not.toMatch(/--value\b/);
+    expect(script).toContain("--cli-input-json \"file://$1\"");
+    expect(script).not.toMatch(/echo "?\$token/);
+  });
+});
+
+describe("shell quoting", () => {
+  test.each([
+    ["plain", "plain"],
+    ["/opt/openclaw/state", "/opt/openclaw/state"],
+    ["two words", "'two words'"],
+    ["it's", "'it'\\''s'"],
+    ["$(reboot)", "'$(reboot)'"],
+    ["`id`", "'`id`'"],
+    ["", "''"],
+    ["a\nb", "'a\nb'"],
+  ])("shellQuote(%j) → %s", (value, quoted) => {
+    expect(shellQuote(value)).toBe(quoted);
+  });
+
+  test("quoted words come back unchanged through bash", () => {
+    const values = ["two words", "it's", "$(reboot)", "`id`", "", "a\nb", "*", "~root", "\\n", "a'b\"c$d"];
+    const result = bash(`printf '%s\\0' ${shellWords(values)}`);
+    expect(result.stdout.split("\0").slice(0, -1)).toEqual(values);
+  });
+
+  test("shellAssign always quotes and refuses a bad variable name", () => {
+    expect(shellAssign("ENVIRONMENT", "test")).toBe("ENVIRONMENT='test'");
+    expect(shellAssign("X", "it's")).toBe("X='it'\\''s'");
+    expect(bash(`${shellAssign("X", "a'b $c")}; printf %s "$X"`).stdout).toBe("a'b $c");
+    expect(() => shellAssign("1X", "v")).toThrow(/not a shell variable name/);
+    expect(() => shellAssign("X; rm", "v")).toThrow(/not a shell variable name/);
+  });
+
+  test("heredoc: verbatim body ending in a newline; refuses content holding its delimiter", () => {
+    expect(heredoc("a $b `c`")).toBe("<<'OPENCLAW_EOF'\na $b `c`\nOPENCLAW_EOF");
+    expect(bash(`cat ${heredoc("a $b `c`")}`).stdout).toBe("a $b `c`\n");
+    expect(() => heredoc("x\nOPENCLAW_EOF\ny")).toThrow(/delimiter/);
+  });
+});
+
+describe("idempotency helpers (the script's own bash, run here)", () => {
+  let dir: string;
+  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), "boot-helpers-")); });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const owner = () => bash("printf '%s:%s' \"$(id -un)\" \"$(id -gn)\"").stdout;
+  const run = (body: string) => bash(`set -euo pipefail\nlog() { echo "LOG $*"; }\n${shellHelpers()}\n${body}`, dir);
+
+  test("put_file writes only when the content differs, reports it, and sets the mode", () => {
+    const file = path.join(dir, "config");
+    const first = run(`put_file ${file} 640 ${owner()} <<<"one"; echo "changed=$FILE_CHANGED"`);
+    expect(first.stdout).toContain(`LOG wrote ${file}`);
+    expect(first.stdout).toContain("changed=1");
+    expect((fs.statSync(file).mode & 0o777).toString(8)).toBe("640");
+    fs.utimesSync(file, new Date(1_000_000_000_000), new Date(1_000_000_000_000));
+    const dirMtime = fs.statSync(dir).mtimeMs;
+    const second = run(`put_file ${file} 640 ${owner()} <<<"one"; echo "changed=$FILE_CHANGED"`);
+    expect(second.stdout).toBe("changed=0\n");
+    expect(fs.statSync(file).mtimeMs).toBe(1_000_000_000_000);
+    expect(fs.statSync(dir).mtimeMs).toBe(dirMtime); // no temp file was made beside it
+    const third = run(`put_file ${file} 640 ${owner()} <<<"two"; echo "changed=$FILE_CHANGED"`);
+    expect(third.stdout).toContain("changed=1");
+    expect(fs.readFileSync(file, "utf8")).toBe("two\n");
+    expect(fs.readdirSync(dir)).toEqual(["config"]);
+  });
+
+  test("ensure_mode fixes a wrong mode and leaves a right one alone", () => {
+    const file = path.join(dir, "f");
+    fs.writeFileSync(file, "x", { mode: 0o644 });
+    run(`ensure_mode ${file} 600 ${owner()}`);
+    expect((fs.statSync(file).mode & 0o777).toString(8)).toBe("600");
+    const ctime = fs.statSync(file).ctimeMs;
+    run(`ensure_mode ${file} 600 ${owner()}`);
+    expect(fs.statSync(file).ctimeMs).toBe(ctime);
+  });
+
+  test("retry stops at the bound and returns failure; succeeds as soon as the command does", () => {
+    const failing = run(`sleep() { :; }; calls=0; count() { calls=$((calls+1)); return 1; }; retry 4 1 count || echo "failed after $calls"`);
+    expect(failing.stdout).toContain("failed after 4");
+    const later = run(`sleep() { :; }; calls=0; third() { calls=$((calls+1)); [ "$calls" -ge 3 ]; }; retry 9 1 third && echo "ok after $calls"`);
+    expect(later.stdout).toContain("ok after 3");
+  });
+
+  test("verify accepts the listed sha256 (and a matching pin), refuses a mismatch or a missing line", () => {
+    fs.writeFileSync(path.join(dir, "a.tar.xz"), "archive");
+    const sum = bash(`sha256sum ${dir}/a.tar.xz | cut -d ' ' -f 1`).stdout.trim();
+    fs.writeFileSync(path.join(dir, "SUMS"), `${"0".repeat(64)}  other.tar.xz\n${sum}  a.tar.xz\n`);
+    expect(run(`verify ${dir}/a.tar.xz ${dir}/SUMS ''`).status).toBe(0);
+    expect(run(`verify ${dir}/a.tar.xz ${dir}/SUMS ${sum}`).status).toBe(0);
+    expect(run(`verify ${dir}/a.tar.xz ${dir}/SUMS ${"f".repeat(64)}`).status).not.toBe(0);
+    fs.writeFileSync(path.join(dir, "SUMS"), `${"0".repeat(64)}  a.tar.xz\n`);
+    expect(run(`verify ${dir}/a.tar.xz ${dir}/SUMS ''`).status).not.toBe(0);
+    fs.writeFileSync(path.join(dir, "SUMS"), `${sum}  b.tar.xz\n`);
+    expect(run(`verify ${dir}/a.tar.xz ${dir}/SUMS ''`).status).not.toBe(0);
+  });
+
+  test("writeFileCommand raises the file's restart flags only on a change", () => {
+    const file = { path: path.join(dir, "unit"), mode: "644", owner: owner(), content: "[Unit]\n", flags: ["A_RESTART", "B_CHANGED"] };
+    const body = `A_RESTART=0 B_CHANGED=0\n${writeFileCommand(file)}\necho "$A_RESTART $B_CHANGED"`;
+    expect(run(body).stdout.trim().split("\n").pop()).toBe("1 1");
+    expect(run(body).stdout.trim()).toBe("0 0");
+  });
+});
+
+describe("OS profiles: the only place the host OSes differ", () => {
+  test("Amazon Linux uses dnf and ships the AWS CLI; Debian uses apt-get (after an index refresh) and installs awscli", () => {
+    expect(HOST_OS_PROFILES.al2023.installPackages).toMatch(/^dnf install/);
+    expect(HOST_OS_PROFILES.al2023.refreshPackageIndex).toBeUndefined();
+    expect(HOST_OS_PROFILES.al2023.requiredCommands.aws).toBeUndefined();
+    expect(HOST_OS_PROFILES.debian12.installPackages).toMatch(/apt-get install -y/);
+    expect(HOST_OS_PROFILES.debian12.refreshPackageIndex).toMatch(/apt-get update/);
+    expect(HOST_OS_PROFILES.debian12.requiredCommands.aws).toBe("awscli");
+  });
+
+  test("both OSes provide every command the script and the tools call", () => {
+    for (const hostOs of HOST_OPERATING_SYSTEMS) {
+      const commands = Object.keys(HOST_OS_PROFILES[hostOs].requiredCommands);
+      expect(commands).toEqual(expect.arrayContaining(["curl", "tar", "xz", "sha256sum", "jq", "blkid", "mkfs.ext4", "mountpoint", "setpriv", "useradd"]));
+    }
+  });
+
+  test("packages are installed only when their command is missing", () => {
+    const script = renderBootScript(testSettings({ hostOs: "debian12" }));
+    expect(script).toContain("command -v jq >/dev/null 2>&1 || MISSING+=(jq)");
+    expect(script).toContain('if [ "${#MISSING[@]}" -gt 0 ]; then');
+    expect(script).toContain('DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${MISSING[@]}"');
+  });
+
+  test("the two renderings differ only in lines that come from the profile", () => {
+    const al = renderBootScript(testSettings({ hostOs: "al2023" })).split("\n");
+    const deb = renderBootScript(testSettings({ hostOs: "debian12" })).split("\n");
+    const fromProfile = /^# openclaw-aws boot script|^command -v |apt-get|dnf install|--shell \/(usr\/)?sbin\/nologin/;
+    const onlyAl = al.filter((line) => !deb.includes(line));
+    const onlyDeb = deb.filter((line) => !al.includes(line));
+    expect(onlyAl.length + onlyDeb.length).toBeGreaterThan(0);
+    expect([...onlyAl, ...onlyDeb].filter((line) => !fromProfile.test(line))).toEqual([]);
+  });
+});
+
+describe("Traefik configuration objects", () => {
+  test("static: websecure on :443, TLS-ALPN-01 resolver with the ACME e-mail, storage on the data volume", () => {
+    const config = traefikStaticConfig(settings) as any;
+    expect(config.entryPoints).toEqual({ websecure: { address: ":443", http: { tls: { certResolver: "letsencrypt" } } } });
+    expect(config.certificatesResolvers.letsencrypt.acme).toEqual({ email: "ops@example.org", storage: layout.acmeStorage, tlsChallenge: {} });
+    expect(config.providers.file.filename).toBe(layout.traefikDynamicConfig);
+    expect(layout.acmeStorage.startsWith(`${layout.dataMount}/`)).toBe(true);
+  });
+
+  test("dynamic: Host(`domain`) → the gateway on loopback, health-checked on /healthz (never /readyz)", () => {
+    const config = traefikDynamicConfig(testSettings({ domainName: "claw.example.net" })) as any;
+    expect(config.http.routers.openclaw).toEqual({
+      rule: "Host(`claw.example.net`)", entryPoints: ["websecure"], service: "openclaw", tls: { certResolver: "letsencrypt" } });
+    expect(config.http.services.openclaw.loadBalancer.servers).toEqual([{ url: "http://127.0.0.1:18789" }]);
+    expect(config.http.services.openclaw.loadBalancer.healthCheck.path).toBe("/healthz");
+    expect(JSON.stringify(config)).not.toContain("readyz");
+  });
+});
+
+describe("systemd units", () => {
+  test("renderUnit: sections in order, lists repeat the key, booleans as yes/no, undefined left out", () => {
+    expect(renderUnit({ Unit: { Description: "x", After: ["a", "b"], Skip: undefined }, Service: { NoNewPrivileges: true, PrivateTmp: false, RestartSec: 5 } }))
+      .toBe("[Unit]\nDescription=x\nAfter=a\nAfter=b\n\n[Service]\nNoNewPrivileges=yes\nPrivateTmp=no\nRestartSec=5\n");
+    expect(() => renderUnit({ Service: { ExecStart: "a\nb" } })).toThrow(/one line/);
+  });
+
+  test("unitWord escapes systemd specifiers and variables and quotes spaces", () => {
+    expect(unitWord("/opt/x")).toBe("/opt/x");
+    expect(unitWord("100%")).toBe('"100%%"');
+    expect(unitWord("$HOME")).toBe('"$$HOME"');
+    expect(unitWord('a "b"')).toBe('"a \\"b\\""');
+  });
+
+  test("gateway unit: the layout's user, env, command; restart always but not on config errors (78); mount required", () => {
+    const unit = gatewayUnit(layout) as any;
+    expect(unit.Service).toMatchObject({
+      User: "openclaw", Group: "openclaw", EnvironmentFile: layout.secretsEnvFile,
+      ExecStart: gatewayCommand(layout).join(" "), Restart: "always", RestartPreventExitStatus: 78,
+      ProtectSystem: "strict", ReadWritePaths: layout.stateDir, NoNewPrivileges: true,
+    });
+    expect(unit.Service.Environment).toEqual(Object.entries(gatewayEnvironment(layout)).map(([k, v]) => `${k}=${v}`));
+    expect(unit.Unit).toMatchObject({ RequiresMountsFor: "/opt/openclaw", Requires: "openclaw-secrets.service" });
+  });
+
+  test("Traefik unit: its own user, allowed to bind 443 and nothing more", () => {
+    const unit = traefikUnit(layout) as any;
+    expect(unit.Service).toMatchObject({
+      User: "traefik", AmbientCapabilities: "CAP_NET_BIND_SERVICE", CapabilityBoundingSet: "CAP_NET_BIND_SERVICE",
+      ExecStart: `${layout.traefikBin} --configFile=${layout.traefikStaticConfig}`, ReadWritePaths: "/opt/openclaw/traefik",
+    });
+  });
+
+  test("watchdog timer follows watchdog.intervalSeconds; the watchdog tool follows failuresBeforeReplacement and /healthz", () => {
+    const s = testSettings({ watchdog: { intervalSeconds: 45, failuresBeforeReplacement: 7 } });
+    expect((watchdogTimer(s) as any).Timer).toMatchObject({ OnActiveSec: "45s", OnUnitActiveSec: "45s", Unit: "openclaw-watchdog.service" });
+    const tool = watchdogTool(s);
+    expect(tool).toContain("FAILURES_BEFORE_REPLACEMENT='7'");
+    expect(tool).toContain("HEALTH_URL='http://127.0.0.1:18789/healthz'");
+    expect(tool).toContain("aws autoscaling set-instance-health --instance-id \"$instance_id\" --health-status Unhealthy");
+    expect(tool.replace(/^#.*$/gm, "")).not.toContain("readyz");
+  });
+
+  test("every unit the script installs is rendered", () => {
+    expect(Object.keys(renderUnits(settings)).sort()).toEqual(
+      ["openclaw-gateway.service", "openclaw-secrets.service", "openclaw-watchdog.service", "openclaw-watchdog.timer", "traefik.service"]);
+  });
+});
