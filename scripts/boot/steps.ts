@@ -250,7 +250,8 @@ if [ "$FSTAB_CHANGED" = 1 ]; then systemctl daemon-reload; fi
 if mountpoint -q "$DATA_MOUNT"; then
   log "$DATA_MOUNT is mounted"
 else
-  mount "$DATA_MOUNT"
+  # By device, not by the fstab UUID: udev may not have linked the new filesystem's UUID yet.
+  mount -o noatime "$DEVICE" "$DATA_MOUNT"
   log "mounted $DEVICE at $DATA_MOUNT"
 fi
 `;
