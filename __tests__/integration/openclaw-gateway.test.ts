@@ -1,0 +1,158 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { GATEWAY_PORT } from "../../modules/names";
+import { CONFIG_FILE_MODE, openclawConfig, openclawConfigFile, STATE_DIR_MODE } from "../../scripts/boot/layout";
+import {
+  gatewayProcessEnv,
+  httpRequest,
+  OpenclawFixture,
+  openclawFixture,
+  openclawFixtureProblem,
+  prepareState,
+  runCli,
+  RunningGateway,
+  RunningProxy,
+  startGateway,
+  startProxy,
+  testLayout,
+} from "../helpers/openclaw-harness";
+import { requireInCi, testSettings } from "../helpers/settings";
+
+/**
+ * The rendered openclaw.json, gateway environment and command against the real openclaw
+ * (the pinned version, installed by scripts/test-setup/openclaw.sh): schema validation, then
+ * the gateway started as its systemd unit starts it, behind a stand-in for Traefik.
+ */
+const canRun = requireInCi(openclawFixtureProblem(), "the real-openclaw gateway test");
+const maybe = canRun ? describe : describe.skip;
+
+const settings = testSettings();
+const mode = (p: string): number => statSync(p).mode & 0o777;
+
+maybe("openclaw config validate on the rendered openclaw.json", () => {
+  let fixture: OpenclawFixture;
+  let root: string;
+  const validate = (config: string) => {
+    const layout = testLayout(settings, root, fixture);
+    prepareState(layout, settings, GATEWAY_PORT);
+    writeFileSync(layout.configPath, config);
+    return runCli(layout, gatewayProcessEnv(layout, "x".repeat(64)), ["config", "validate", "--json"]);
+  };
+
+  beforeAll(() => {
+    fixture = openclawFixture() as OpenclawFixture;
+    root = mkdtempSync(path.join(tmpdir(), "openclaw-validate-"));
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  test("accepts the rendered file (exit 0, valid, no warnings)", () => {
+    const result = validate(openclawConfigFile(settings));
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ valid: true, warnings: [] });
+  });
+
+  test("rejects a file with an unknown key (exit 1, names the key) — the check is live", () => {
+    const broken = openclawConfig(settings) as { gateway: Record<string, unknown> };
+    const result = validate(JSON.stringify({ gateway: { ...broken.gateway, allowInsecureAuth: true } }));
+    expect(result.status).toBe(1);
+    const report = JSON.parse(result.stdout) as { valid: boolean; issues: Array<{ path: string; message: string }> };
+    expect(report.valid).toBe(false);
+    expect(report.issues).toEqual([expect.objectContaining({ path: "gateway", message: expect.stringContaining("allowInsecureAuth") })]);
+  });
+
+  test("rejects a raw bind address (DESIGN.md §3: bind takes a mode, not a host)", () => {
+    const config = openclawConfig(settings) as { gateway: Record<string, unknown> };
+    const result = validate(JSON.stringify({ gateway: { ...config.gateway, bind: "0.0.0.0" } }));
+    expect(result.status).toBe(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({ valid: false });
+  });
+});
+
+maybe("the gateway started as the systemd unit starts it", () => {
+  let gateway: RunningGateway;
+  let proxy: RunningProxy;
+  let bareProxy: RunningProxy;
+
+  beforeAll(async () => {
+    gateway = await startGateway(settings, openclawFixture() as OpenclawFixture);
+    proxy = await startProxy(gateway.port);
+    bareProxy = await startProxy(gateway.port, null);
+    // eslint-disable-next-line no-console
+    console.log(`openclaw gateway: ${gateway.startupMs} ms from spawn to the first 200 on /healthz, ${gateway.readyMs} ms to /readyz 200`);
+  }, 90_000);
+
+  afterAll(async () => {
+    await proxy?.stop();
+    await bareProxy?.stop();
+    await gateway?.stop();
+  }, 30_000);
+
+  const invoke = (base: string, headers: Record<string, string>) =>
+    httpRequest(`${base}/tools/invoke`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify({ tool: "sessions_list", args: {} }),
+    });
+
+  test("/healthz answers 200 live, directly and through the proxy", async () => {
+    for (const base of [`http://127.0.0.1:${gateway.port}`, proxy.url]) {
+      const res = await httpRequest(`${base}/healthz`);
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body)).toEqual({ ok: true, status: "live" });
+    }
+  });
+
+  test("a request with the token through the proxy (X-Forwarded-For set) is served, not refused", async () => {
+    const res = await invoke(proxy.url, { authorization: `Bearer ${gateway.token}` });
+    expect(res.body).not.toContain("proxy_attribution_required");
+    expect({ status: res.status, body: res.body.slice(0, 200) }).toEqual({ status: 200, body: expect.stringContaining('"ok":true') });
+    expect(JSON.parse(res.body)).toMatchObject({ ok: true });
+  });
+
+  test("a request without the token, or with a wrong one, is refused with 401", async () => {
+    const attempts: Array<Record<string, string>> = [{}, { authorization: `Bearer ${"0".repeat(64)}` }];
+    for (const headers of attempts) {
+      const res = await invoke(proxy.url, headers);
+      expect(res.status).toBe(401);
+      expect(JSON.parse(res.body)).toEqual({ error: { message: "Unauthorized", type: "unauthorized" } });
+    }
+  });
+
+  test("control: a proxy that sets no X-Forwarded-For is refused with proxy_attribution_required", async () => {
+    const res = await invoke(bareProxy.url, { authorization: `Bearer ${gateway.token}` });
+    expect(res.status).toBe(403);
+    expect(JSON.parse(res.body)).toMatchObject({ error: { type: "proxy_attribution_required" } });
+  });
+
+  test("listens on loopback only (bind loopback), on the configured port", () => {
+    const hexPort = gateway.port.toString(16).toUpperCase().padStart(4, "0");
+    const listeners = ["/proc/net/tcp", "/proc/net/tcp6"].flatMap((file) =>
+      readFileSync(file, "utf8").split("\n").slice(1).map((line) => line.trim().split(/\s+/))
+        .filter((f) => f[1]?.endsWith(`:${hexPort}`) && f[3] === "0A").map((f) => f[1].split(":")[0]));
+    expect(listeners.length).toBeGreaterThan(0);
+    // 127.0.0.1 in /proc/net/tcp, ::1 in /proc/net/tcp6 (both little-endian hex).
+    for (const address of listeners) expect(["0100007F", "00000000000000000000000001000000"]).toContain(address);
+  });
+
+  test("the state dir and config keep the boot script's modes; the gateway did not rewrite the config", () => {
+    const { stateDir, configPath } = gateway.layout;
+    expect(mode(stateDir)).toBe(STATE_DIR_MODE);
+    expect(mode(configPath)).toBe(CONFIG_FILE_MODE);
+    expect(readFileSync(configPath, "utf8")).toBe(openclawConfigFile(settings, gateway.port));
+    // Pairing state lives here, i.e. on the data volume.
+    expect(readdirSync(path.join(stateDir, "state"))).toContain("openclaw.sqlite");
+    // UMask=0077: whatever the gateway created is private to its user (media/ appears on demand).
+    const created = readdirSync(stateDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    expect(created).toEqual(expect.arrayContaining(["state", "cache", "tmp"]));
+    for (const dir of created) expect([dir, mode(path.join(stateDir, dir))]).toEqual([dir, 0o700]);
+  });
+
+  test("the gateway process runs with exactly the unit's environment (no token in argv)", () => {
+    const environ = readFileSync(`/proc/${gateway.pid}/environ`, "utf8").split("\0").filter(Boolean);
+    const names = environ.map((e) => e.slice(0, e.indexOf("="))).sort();
+    expect(names).toEqual(Object.keys(gatewayProcessEnv(gateway.layout, "")).sort());
+    const argv = readFileSync(`/proc/${gateway.pid}/cmdline`, "utf8");
+    expect(argv).not.toContain(gateway.token);
+  });
+});
