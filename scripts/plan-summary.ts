@@ -1,0 +1,222 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+
+/**
+ * `npm run plan:summary -- <plan.json>...` turns `terraform show -json <planfile>` output into the
+ * Markdown a reviewer reads on the pull request: counts, a loud block for anything that destroys
+ * or replaces stateful resources or widens IAM / security-group access, and a table of changes.
+ * One section per plan file, titled by the file name (e.g. plans/openclaw-prod.json → openclaw-prod).
+ */
+
+/** The marker that lets CI find and update its one PR comment instead of adding a new one each push. */
+export const COMMENT_MARKER = "<!-- openclaw-aws:plan-summary -->";
+
+/** The parts of Terraform's JSON plan format this summary reads. */
+export interface TerraformPlan {
+  format_version: string;
+  resource_changes?: Array<{
+    address: string;
+    type: string;
+    mode?: string;
+    change: {
+      actions: string[];
+      before: Record<string, any> | null;
+      after: Record<string, any> | null;
+      after_unknown?: Record<string, any>;
+      replace_paths?: Array<Array<string | number>>;
+    };
+    action_reason?: string;
+  }>;
+}
+
+/** What happens to one resource. */
+export type Action = "create" | "update" | "replace" | "delete" | "read" | "no-op" | "forget";
+
+/** Resources whose loss loses data or breaks what users depend on, and what exactly is lost. */
+export const STATEFUL: Readonly<Record<string, string>> = {
+  aws_ebs_volume: "the data volume: openclaw state, pairing database, certificates (snapshots survive)",
+  aws_eip: "the Elastic IP: the domain's A record and every client point at this address",
+  aws_kms_key: "the KMS key: SSM parameters, the data volume and its snapshots become unreadable after the deletion window",
+  aws_ssm_parameter: "an SSM parameter: its value (gateway token / API key) was set outside Terraform and is lost",
+};
+
+/** The one action of a resource change (Terraform lists a replacement as delete+create). */
+export function actionOf(actions: string[]): Action {
+  if (actions.includes("delete") && actions.includes("create")) return "replace";
+  if (actions.length === 1 && ["create", "update", "delete", "read", "no-op", "forget"].includes(actions[0])) return actions[0] as Action;
+  return "update";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Access widening: grants and network permissions after a change that were not there before.
+
+const list = <T>(v: T | T[] | undefined | null): T[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
+
+/** "Allow ssm:GetParameter on arn:…" for every action × resource of the Allow statements of a policy document. */
+export function grantsOf(document: unknown): string[] | undefined {
+  if (typeof document !== "string" || document === "") return [];
+  let parsed: any;
+  try { parsed = JSON.parse(document); } catch { return undefined; }
+  return list<any>(parsed.Statement).filter((s) => s.Effect === "Allow").flatMap((s) => {
+    const actions = s.NotAction ? list<string>(s.NotAction).map((a) => `everything but ${a}`) : list<string>(s.Action);
+    // Trust policies name principals instead of resources.
+    const targets = s.NotResource ? ["on everything but listed resources"]
+      : s.Resource !== undefined ? list<string>(s.Resource).map((r) => `on ${r}`) : [`by ${JSON.stringify(s.Principal ?? "?")}`];
+    const condition = s.Condition ? " (with conditions)" : "";
+    return actions.flatMap((a) => targets.map((t) => `${a} ${t}${condition}`));
+  });
+}
+
+/** "ingress tcp 443 from 0.0.0.0/0" for every permission a security-group resource's values declare. */
+export function permissionsOf(type: string, values: Record<string, any> | null): string[] {
+  if (!values) return [];
+  const ports = (p: any) => {
+    const protocol = String(p.ip_protocol ?? p.protocol ?? "-1");
+    if (protocol === "-1" || protocol === "all") return "all traffic";
+    return p.from_port === p.to_port ? `${protocol} ${p.from_port}` : `${protocol} ${p.from_port}-${p.to_port}`;
+  };
+  const sources = (p: any) => [...list<string>(p.cidr_blocks), ...list<string>(p.ipv6_cidr_blocks), ...list<string>(p.cidr_ipv4),
+    ...list<string>(p.cidr_ipv6), ...list<string>(p.prefix_list_ids), ...list<string>(p.prefix_list_id),
+    ...list<string>(p.security_groups), ...list<string>(p.referenced_security_group_id), ...(p.self ? ["itself"] : [])];
+  const describe = (direction: string, p: any) => sources(p).map((s) => `${direction} ${ports(p)} ${direction === "ingress" ? "from" : "to"} ${s}`);
+  if (type === "aws_vpc_security_group_ingress_rule") return describe("ingress", values);
+  if (type === "aws_vpc_security_group_egress_rule") return describe("egress", values);
+  if (type === "aws_security_group_rule") return describe(values.type === "egress" ? "egress" : "ingress", values);
+  if (type === "aws_security_group" || type === "aws_default_security_group") {
+    return [...list<any>(values.ingress).flatMap((p) => describe("ingress", p)), ...list<any>(values.egress).flatMap((p) => describe("egress", p))];
+  }
+  return [];
+}
+
+const IAM_DOCUMENTS: Record<string, string[]> = {
+  aws_iam_role_policy: ["policy"], aws_iam_policy: ["policy"], aws_iam_user_policy: ["policy"], aws_iam_group_policy: ["policy"],
+  aws_iam_role: ["assume_role_policy"],
+};
+const IAM_ATTACHMENTS = new Set(["aws_iam_role_policy_attachment", "aws_iam_policy_attachment", "aws_iam_user_policy_attachment", "aws_iam_group_policy_attachment"]);
+const SECURITY_GROUP_TYPES = new Set(["aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule", "aws_security_group_rule", "aws_security_group", "aws_default_security_group"]);
+
+/** What a change adds to IAM or network access; `unknown` when the new document is known only at apply. */
+export function widening(type: string, before: Record<string, any> | null, after: Record<string, any> | null, afterUnknown: Record<string, any> = {}): string[] {
+  if (!after) return [];
+  if (IAM_ATTACHMENTS.has(type)) {
+    return before?.policy_arn === after.policy_arn ? [] : [`attaches ${after.policy_arn ?? "a policy known only at apply"}`];
+  }
+  if (IAM_DOCUMENTS[type]) {
+    return IAM_DOCUMENTS[type].flatMap((attribute) => {
+      if (afterUnknown[attribute] === true) return [`${attribute} is known only at apply: review it in the configuration`];
+      const old = new Set(grantsOf(before?.[attribute]) ?? []);
+      const grants = grantsOf(after[attribute]);
+      if (grants === undefined) return [`${attribute} is not valid JSON`];
+      return grants.filter((g) => !old.has(g)).map((g) => `${attribute === "assume_role_policy" ? "trust: " : ""}allows ${g}`);
+    });
+  }
+  if (SECURITY_GROUP_TYPES.has(type)) {
+    const old = new Set(permissionsOf(type, before));
+    return permissionsOf(type, after).filter((p) => !old.has(p));
+  }
+  return [];
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** One row of the summary table. */
+export interface ChangeRow {
+  readonly address: string;
+  readonly type: string;
+  readonly action: Action;
+  /** Attributes that force the replacement. */
+  readonly because: string[];
+  readonly widens: string[];
+}
+
+/** The plan, digested: rows (no-ops left out), counts, and the two kinds of warnings. */
+export interface PlanDigest {
+  readonly rows: ChangeRow[];
+  readonly counts: Record<"create" | "update" | "replace" | "delete" | "unchanged", number>;
+  /** No resource exists yet: everything is created. */
+  readonly firstDeploy: boolean;
+  readonly stateful: Array<{ row: ChangeRow; what: string }>;
+  readonly widened: ChangeRow[];
+}
+
+/** Digests a `terraform show -json` plan. */
+export function digestPlan(plan: TerraformPlan): PlanDigest {
+  if (!plan || typeof plan.format_version !== "string") throw new Error("not a terraform JSON plan (no format_version): pass `terraform show -json <planfile>` output");
+  const managed = (plan.resource_changes ?? []).filter((c) => (c.mode ?? "managed") === "managed");
+  const rows: ChangeRow[] = managed.map((c) => ({
+    address: c.address,
+    type: c.type,
+    action: actionOf(c.change.actions),
+    because: (c.change.replace_paths ?? []).map((p) => p.join(".")),
+    widens: widening(c.type, c.change.before, c.change.after, c.change.after_unknown),
+  }));
+  const count = (a: Action) => rows.filter((r) => r.action === a).length;
+  const changed = rows.filter((r) => r.action !== "no-op" && r.action !== "read");
+  const firstDeploy = changed.length > 0 && changed.every((r) => r.action === "create") && count("no-op") === 0;
+  return {
+    rows: changed,
+    counts: { create: count("create"), update: count("update"), replace: count("replace"), delete: count("delete"), unchanged: count("no-op") },
+    firstDeploy,
+    stateful: changed.filter((r) => (r.action === "replace" || r.action === "delete") && STATEFUL[r.type]).map((row) => ({ row, what: STATEFUL[row.type] })),
+    widened: changed.filter((r) => r.widens.length > 0),
+  };
+}
+
+const SYMBOL: Record<Action, string> = { create: "+ create", update: "~ update", replace: "± replace", delete: "- delete", read: "read", "no-op": "", forget: "forget" };
+const ORDER: Action[] = ["delete", "replace", "update", "create", "forget"];
+const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
+
+/** The Markdown section of one plan. */
+export function renderPlanSection(title: string, plan: TerraformPlan): string {
+  const d = digestPlan(plan);
+  const out: string[] = [`### ${title}`, ""];
+  const { create, update, replace, delete: del, unchanged } = d.counts;
+  if (d.rows.length === 0) return [...out, `No changes (${unchanged} resources unchanged).`, ""].join("\n");
+  out.push(`**${create} to create, ${update} to update, ${replace} to replace, ${del} to delete** (${unchanged} unchanged)${d.firstDeploy ? " — first deploy" : ""}`, "");
+  if (d.stateful.length > 0) {
+    out.push("> [!CAUTION]", "> **Stateful resources will be destroyed or replaced. Data may be lost.**");
+    for (const { row, what } of d.stateful) {
+      out.push(`> - ${row.action === "replace" ? "REPLACE" : "DESTROY"} ${code(row.address)}: ${what}` +
+        (row.because.length ? `; forced by ${row.because.map(code).join(", ")}` : ""));
+    }
+    out.push(">", "> Take a snapshot first and read the runbook; the data volume's `prevent_destroy` refuses this unless it was lifted on purpose.", "");
+  }
+  if (d.widened.length > 0) {
+    if (d.firstDeploy) out.push("> [!NOTE]", "> **Access this first deploy grants** (checked by `npm run audit`):");
+    else out.push("> [!WARNING]", "> **IAM or security-group access is widened:**");
+    for (const row of d.widened) for (const w of row.widens) out.push(`> - ${code(row.address)}: ${w}`);
+    out.push("");
+  }
+  out.push(`<details${d.rows.length <= 15 ? " open" : ""}><summary>${d.rows.length} resource change(s)</summary>`, "");
+  out.push("| Action | Resource | Forced by |", "| --- | --- | --- |");
+  for (const action of ORDER) {
+    for (const row of d.rows.filter((r) => r.action === action)) {
+      out.push(`| ${SYMBOL[row.action]} | ${code(row.address)} | ${row.because.map(code).join(", ")} |`);
+    }
+  }
+  out.push("", "</details>", "");
+  return out.join("\n");
+}
+
+/** The whole comment: marker, heading, one section per plan. */
+export function renderSummary(plans: Array<{ title: string; plan: TerraformPlan }>): string {
+  return [COMMENT_MARKER, "## Terraform plan summary", "", ...plans.map((p) => renderPlanSection(p.title, p.plan))].join("\n");
+}
+
+function main(): number {
+  const files = process.argv.slice(2);
+  if (files.length === 0) {
+    console.error("usage: npm run plan:summary -- <terraform show -json output>... (one file per stack)");
+    return 2;
+  }
+  try {
+    const plans = files.map((file) => ({ title: path.basename(file).replace(/\.json$/, ""), plan: JSON.parse(readFileSync(file, "utf8")) as TerraformPlan }));
+    process.stdout.write(renderSummary(plans));
+    return 0;
+  } catch (e) {
+    console.error(`plan:summary: ${(e as Error).message}`);
+    return 2;
+  }
+}
+
+if (require.main === module) process.exitCode = main();
