@@ -35,7 +35,8 @@ ${shellAssign("RUN_DIR", runDir(s))}
 ${shellAssign("ENV_FILE", layout.secretsEnvFile)}
 ${shellAssign("GATEWAY_UNIT", layout.gatewayUnit)}
 ${shellAssign("ATTEMPTS", AWS_ATTEMPTS)}
-export AWS_DEFAULT_REGION="\${AWS_DEFAULT_REGION:-${s.region}}" AWS_PAGER=""
+${shellAssign("REGION", s.region)}
+export AWS_DEFAULT_REGION="\${AWS_DEFAULT_REGION:-$REGION}" AWS_PAGER=""
 
 rotate=false restart=false
 for arg in "$@"; do
@@ -172,7 +173,8 @@ ${shellAssign("HEALTH_URL", layout.healthUrl)}
 ${shellAssign("FAILURES_BEFORE_REPLACEMENT", s.watchdog.failuresBeforeReplacement)}
 ${shellAssign("STATE_DIR", `${runDir(s)}/watchdog`)}
 ${shellAssign("IMDS", IMDS_BASE)}
-export AWS_DEFAULT_REGION="\${AWS_DEFAULT_REGION:-${s.region}}" AWS_PAGER=""
+${shellAssign("REGION", s.region)}
+export AWS_DEFAULT_REGION="\${AWS_DEFAULT_REGION:-$REGION}" AWS_PAGER=""
 counter=$STATE_DIR/consecutive-failures
 reported=$STATE_DIR/reported-unhealthy
 install -d -m 0700 "$STATE_DIR"
