@@ -1,0 +1,193 @@
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { connectDevice, DeviceConnectResult } from "../helpers/openclaw-device-client";
+import {
+  CliResult,
+  OpenclawFixture,
+  openclawFixture,
+  openclawFixtureProblem,
+  RunningGateway,
+  RunningProxy,
+  startGateway,
+  startProxy,
+} from "../helpers/openclaw-harness";
+import { requireInCi, testSettings } from "../helpers/settings";
+
+/**
+ * Device pairing with the real openclaw, as the SSM documents run it on the host: a real client
+ * device (openclaw's own GatewayClient with its own signed identity) connects through the
+ * loopback proxy with the gateway token, is told "pairing required", and the host-side CLI
+ * (`openclaw devices list|approve|reject`, `openclaw dashboard`, run with the gateway's
+ * environment) lists, approves and rejects it.
+ */
+const canRun = requireInCi(openclawFixtureProblem(), "the real-openclaw pairing test");
+const maybe = canRun ? describe : describe.skip;
+
+/** Pending request ids are lowercase UUIDs (crypto.randomUUID in openclaw 2026.9.6). */
+const REQUEST_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Device ids: sha256 of the device's public key, hex. */
+const DEVICE_ID_PATTERN = /^[0-9a-f]{64}$/;
+/** The address the proxy puts in X-Forwarded-For (an Internet client, TEST-NET-3). */
+const CLIENT_ADDRESS = "203.0.113.10";
+
+interface PendingRequest {
+  requestId: string;
+  deviceId: string;
+  displayName: string;
+  role: string;
+  scopes: string[];
+  remoteIp: string;
+  ts: number;
+}
+interface PairedDevice {
+  deviceId: string;
+  displayName: string;
+  role: string;
+  scopes: string[];
+  approvedVia: string;
+  approvedAtMs: number;
+}
+interface DeviceList {
+  pending: PendingRequest[];
+  paired: PairedDevice[];
+}
+
+maybe("device pairing through the proxy with the real openclaw", () => {
+  let fixture: OpenclawFixture;
+  let gateway: RunningGateway;
+  let proxy: RunningProxy;
+  let devicesRoot: string;
+  const cliLog: string[] = [];
+
+  /** The host-side CLI; every call must keep the gateway token out of its output. */
+  const host = (args: string[]): CliResult => {
+    const result = gateway.cli(args);
+    cliLog.push(`openclaw ${args.join(" ")} → exit ${result.status}`);
+    expect(result.leakedToken).toBe(false);
+    return result;
+  };
+  const list = (): DeviceList => {
+    const result = host(["devices", "list", "--json"]);
+    expect(result.status).toBe(0);
+    return JSON.parse(result.stdout) as DeviceList;
+  };
+  const device = (name: string): string => {
+    const dir = path.join(devicesRoot, name);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return dir;
+  };
+  const connect = (dir: string, name: string): Promise<DeviceConnectResult> =>
+    connectDevice(fixture, proxy.url.replace(/^http/, "ws"), gateway.token, dir, name);
+  const expectPairingRequired = (result: DeviceConnectResult) => {
+    expect(result).toMatchObject({
+      ok: false,
+      code: "PAIRING_REQUIRED",
+      reason: "not-paired",
+      requestId: expect.stringMatching(REQUEST_ID_PATTERN),
+      deviceId: expect.stringMatching(DEVICE_ID_PATTERN),
+      // What the Control UI shows as "disconnected (1008): pairing required".
+      close: { code: 1008, reason: expect.stringContaining("pairing required") },
+    });
+    return result as Extract<DeviceConnectResult, { ok: false }> & { requestId: string; deviceId: string };
+  };
+
+  beforeAll(async () => {
+    fixture = openclawFixture() as OpenclawFixture;
+    devicesRoot = mkdtempSync(path.join(tmpdir(), "openclaw-devices-"));
+    gateway = await startGateway(testSettings(), fixture);
+    proxy = await startProxy(gateway.port, CLIENT_ADDRESS);
+  }, 90_000);
+
+  afterAll(async () => {
+    await proxy?.stop();
+    await gateway?.stop();
+    if (devicesRoot) rmSync(devicesRoot, { recursive: true, force: true });
+    // eslint-disable-next-line no-console
+    console.log(`host-side commands run:\n  ${cliLog.join("\n  ")}`);
+  }, 30_000);
+
+  test("a new device is refused with pairing required; list shows it pending; approve lets it in", async () => {
+    const laptop = device("laptop");
+    const first = expectPairingRequired(await connect(laptop, "laptop"));
+
+    const before = list();
+    expect(before.paired).toEqual([]);
+    expect(before.pending).toEqual([
+      expect.objectContaining({
+        requestId: first.requestId,
+        deviceId: first.deviceId,
+        displayName: "laptop",
+        role: "operator",
+        scopes: ["operator.read"],
+        // Attribution through the trusted proxy: the client's address, not 127.0.0.1.
+        remoteIp: CLIENT_ADDRESS,
+        ts: expect.any(Number),
+      }),
+    ]);
+
+    const approve = host(["devices", "approve", first.requestId, "--json"]);
+    expect(approve.status).toBe(0);
+    expect(JSON.parse(approve.stdout)).toMatchObject({
+      requestId: first.requestId,
+      device: { deviceId: first.deviceId, role: "operator", scopes: ["operator.read"], approvedVia: "owner" },
+    });
+
+    const after = list();
+    expect(after.pending).toEqual([]);
+    expect(after.paired).toEqual([
+      expect.objectContaining({ deviceId: first.deviceId, displayName: "laptop", approvedAtMs: expect.any(Number) }),
+    ]);
+
+    // The same device connects again: hello-ok with its own device token.
+    expect(await connect(laptop, "laptop")).toEqual({
+      ok: true, role: "operator", scopes: ["operator.read"], deviceTokenIssued: true,
+    });
+  }, 45_000);
+
+  test("reject removes the request; the device stays out and asks again with a new request id", async () => {
+    const phone = device("phone");
+    const first = expectPairingRequired(await connect(phone, "phone"));
+    // A retry before any decision refreshes the same request.
+    expect(expectPairingRequired(await connect(phone, "phone")).requestId).toBe(first.requestId);
+
+    const reject = host(["devices", "reject", first.requestId, "--json"]);
+    expect(reject.status).toBe(0);
+    expect(JSON.parse(reject.stdout)).toEqual({ requestId: first.requestId, deviceId: first.deviceId });
+    expect(list().pending.map((p) => p.requestId)).not.toContain(first.requestId);
+
+    const again = expectPairingRequired(await connect(phone, "phone"));
+    expect(again.requestId).not.toBe(first.requestId);
+    expect(again.deviceId).toBe(first.deviceId);
+  }, 45_000);
+
+  test("unknown or already-decided request ids fail with exit 1 (approve: text on stderr; reject: JSON)", () => {
+    const unknown = "00000000-0000-4000-8000-000000000000";
+    const approve = host(["devices", "approve", unknown, "--json"]);
+    expect(approve.status).toBe(1);
+    expect(approve.stdout).toBe("");
+    expect(approve.stderr).toContain(`No pending device request matches ${unknown}`);
+
+    const reject = host(["devices", "reject", unknown, "--json"]);
+    expect(reject.status).toBe(1);
+    expect(JSON.parse(reject.stdout)).toEqual({ ok: false, error: { type: "cli_error", message: "unknown requestId" } });
+  }, 30_000);
+
+  test("dashboard --json issues a one-time owner link without the gateway token", () => {
+    const started = Date.now();
+    const result = host(["dashboard", "--json"]);
+    expect(result.status).toBe(0);
+    const link = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(link).toMatchObject({
+      ok: true,
+      port: gateway.port,
+      tokenIncluded: false,
+      wsUrl: `ws://127.0.0.1:${gateway.port}`,
+      browserUrl: expect.stringMatching(/#bootstrapToken=[A-Za-z0-9_-]+&bootstrapProfile=owner&gatewayUrl=/),
+    });
+    // Valid for ten minutes.
+    const expires = link.browserBootstrapExpiresAtMs as number;
+    expect(expires - started).toBeGreaterThan(9 * 60_000);
+    expect(expires - started).toBeLessThanOrEqual(10 * 60_000 + 30_000);
+  }, 30_000);
+});
