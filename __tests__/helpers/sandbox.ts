@@ -32,6 +32,8 @@ export const DOWNLOAD_BASE = "http://127.0.0.1:8088";
 export interface FakeAws {
   instanceId: string;
   deviceFile: string;
+  /** Links attach-volume creates under /dev/disk/by-id (default: the EC2 name → deviceFile). */
+  deviceLinks?: Array<{ name: string; target: string }>;
   volume: { id: string; tags: Record<string, string>; holder: string | null; busyDescribes: number };
   address: { allocationId: string; publicIp: string; tags: Record<string, string>; holder: string | null };
   parameters: Record<string, string>;

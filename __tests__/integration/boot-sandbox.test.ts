@@ -273,6 +273,27 @@ describeSandbox("boot script in a sandbox: injected faults", () => {
     expect(sb.stat("/opt/openclaw/state/state/openclaw.sqlite").user).toBe("openclaw");
   });
 
+  test("the NVMe device is found by serial under udev's other namings, never a partition", () => {
+    sb = new BootSandbox(settings);
+    fs.writeFileSync(sb.host("/fake/state/nvme1n1p1"), "");
+    sb.updateAws((s) => {
+      s.deviceLinks = [
+        { name: "nvme-Amazon_Elastic_Block_Store_vol0123456789abcdef0_1-part1", target: "/fake/state/nvme1n1p1" },
+        { name: "nvme-Amazon_Elastic_Block_Store_vol0123456789abcdef0_1", target: s.deviceFile },
+      ];
+    });
+    expect(sb.boot().status).toBe(0);
+    expect(sb.bootLog()).toContain("device /fake/state/nvme1n1\n");
+    expect(sb.lines("block.log")).toContain("mkfs.ext4 -q -L openclaw-data /fake/state/nvme1n1");
+  });
+
+  test("a test VM's disk (qemu -device nvme,serial=vol…) is found by the same glob", () => {
+    sb = new BootSandbox(settings);
+    sb.updateAws((s) => { s.deviceLinks = [{ name: "nvme-QEMU_NVMe_Ctrl_vol0123456789abcdef0", target: s.deviceFile }]; });
+    expect(sb.boot().status).toBe(0);
+    expect(sb.bootLog()).toContain("device /fake/state/nvme1n1\n");
+  });
+
   test("Elastic IP held by another instance: re-associated to this one", () => {
     sb = new BootSandbox(settings);
     sb.updateAws((s) => { s.address.holder = OLD_INSTANCE_ID; });

@@ -85,14 +85,27 @@ export function gatewayCommand(layout: Pick<HostLayout, "nodeBin" | "openclawEnt
 }
 
 /**
- * openclaw.json: gateway on loopback behind the local Traefik, token auth through a SecretRef
- * to the environment (the token itself only ever lives in the tmpfs EnvironmentFile).
+ * Model the agents use: an Anthropic one, because the stack provisions only an Anthropic API key
+ * (ANTHROPIC_API_KEY). openclaw 2026.9.6's own default is an OpenAI model, which would leave the
+ * gateway without a usable provider (`openclaw models status --check` exits 1).
  */
-export function openclawConfig(s: Pick<GatewaySettings, "domainName">, port = GATEWAY_PORT): object {
+export const DEFAULT_AGENT_MODEL = "anthropic/claude-opus-5";
+
+/**
+ * openclaw.json: gateway on loopback behind the local Traefik, token auth through a SecretRef
+ * to the environment (the token itself only ever lives in the tmpfs EnvironmentFile), agents on
+ * the Anthropic model. Checked against the real openclaw in __tests__/integration/openclaw-gateway.test.ts.
+ */
+export function openclawConfig(
+  s: Pick<GatewaySettings, "domainName"> & { agentModel?: string },
+  port = GATEWAY_PORT,
+): object {
   const origin = `https://${s.domainName}`;
   return {
     gateway: {
+      // Required: the gateway refuses to start without it.
       mode: "local",
+      // A mode, not a host: raw addresses such as "0.0.0.0" are rejected.
       bind: "loopback",
       port,
       auth: {
@@ -104,10 +117,11 @@ export function openclawConfig(s: Pick<GatewaySettings, "domainName">, port = GA
       publicOrigin: origin,
       controlUi: { allowedOrigins: [origin] },
     },
+    agents: { defaults: { model: { primary: s.agentModel ?? DEFAULT_AGENT_MODEL } } },
   };
 }
 
 /** openclaw.json exactly as written on the host (and by the tests that start the real gateway). */
-export function openclawConfigFile(s: Pick<GatewaySettings, "domainName">, port = GATEWAY_PORT): string {
+export function openclawConfigFile(s: Parameters<typeof openclawConfig>[0], port = GATEWAY_PORT): string {
   return `${JSON.stringify(openclawConfig(s, port), null, 2)}\n`;
 }

@@ -206,11 +206,12 @@ else
   retry ${aws.attempts} ${aws.delay} aws ec2 attach-volume --volume-id "$VOLUME_ID" --instance-id "$INSTANCE_ID" --device /dev/sdf --output json >/dev/null
   log "attached $VOLUME_ID"
 fi
-# Nitro exposes EBS volumes as NVMe devices whose serial is the volume id without its dash.
+# Nitro exposes EBS volumes as NVMe devices whose serial is the volume id without its dash
+# (newer udev also adds links with a namespace suffix, _1).
 SERIAL=\${VOLUME_ID//-/}
 find_device() {
   local link
-  for link in /dev/disk/by-id/nvme-*_"$SERIAL"; do
+  for link in /dev/disk/by-id/nvme-*_"$SERIAL" /dev/disk/by-id/nvme-*_"$SERIAL"_[0-9]*; do
     case "$link" in *-part*) continue ;; esac
     if [ -e "$link" ]; then
       DEVICE=$(readlink -f "$link")

@@ -5,7 +5,7 @@ ip link set lo up
 ip addr add 169.254.169.254/32 dev lo
 rm -f /fake/state/servers.ready
 node /fake/servers.js 2>>/fake/state/servers.err &
-for _ in $(seq 200); do
+for _ in $(seq 800); do
   [ -f /fake/state/servers.ready ] && break
   /bin/sleep 0.025
 done
