@@ -126,6 +126,8 @@ export interface ChangeRow {
   readonly action: Action;
   /** Attributes that force the replacement. */
   readonly because: string[];
+  /** Top-level attributes an update changes. */
+  readonly changed: string[];
   readonly widens: string[];
 }
 
@@ -139,6 +141,19 @@ export interface PlanDigest {
   readonly widened: ChangeRow[];
 }
 
+/** Top-level attributes whose planned value differs from the prior one, or becomes known only at apply (tags_all left out). */
+export function changedAttributes(before: Record<string, any> | null, after: Record<string, any> | null, afterUnknown: Record<string, any> = {}): string[] {
+  const keys = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
+  const changed: string[] = [];
+  for (const k of [...keys].sort()) {
+    if (k === "tags_all") continue;
+    if (afterUnknown[k] === true) {
+      if (before?.[k] !== null && before?.[k] !== undefined) changed.push(`${k} (known after apply)`);
+    } else if (JSON.stringify(before?.[k] ?? null) !== JSON.stringify(after?.[k] ?? null)) changed.push(k);
+  }
+  return changed;
+}
+
 /** Digests a `terraform show -json` plan. */
 export function digestPlan(plan: TerraformPlan): PlanDigest {
   if (!plan || typeof plan.format_version !== "string") throw new Error("not a terraform JSON plan (no format_version): pass `terraform show -json <planfile>` output");
@@ -148,6 +163,7 @@ export function digestPlan(plan: TerraformPlan): PlanDigest {
     type: c.type,
     action: actionOf(c.change.actions),
     because: (c.change.replace_paths ?? []).map((p) => p.join(".")),
+    changed: actionOf(c.change.actions) === "update" ? changedAttributes(c.change.before, c.change.after, c.change.after_unknown) : [],
     widens: widening(c.type, c.change.before, c.change.after, c.change.after_unknown),
   }));
   const count = (a: Action) => rows.filter((r) => r.action === a).length;
@@ -183,15 +199,16 @@ export function renderPlanSection(title: string, plan: TerraformPlan): string {
   }
   if (d.widened.length > 0) {
     if (d.firstDeploy) out.push("> [!NOTE]", "> **Access this first deploy grants** (checked by `npm run audit`):");
-    else out.push("> [!WARNING]", "> **IAM or security-group access is widened:**");
+    else out.push("> [!WARNING]", "> **IAM or security-group access is widened, or cannot be checked before apply:**");
     for (const row of d.widened) for (const w of row.widens) out.push(`> - ${code(row.address)}: ${w}`);
     out.push("");
   }
   out.push(`<details${d.rows.length <= 15 ? " open" : ""}><summary>${d.rows.length} resource change(s)</summary>`, "");
-  out.push("| Action | Resource | Forced by |", "| --- | --- | --- |");
+  out.push("| Action | Resource | Changes / forced by |", "| --- | --- | --- |");
   for (const action of ORDER) {
     for (const row of d.rows.filter((r) => r.action === action)) {
-      out.push(`| ${SYMBOL[row.action]} | ${code(row.address)} | ${row.because.map(code).join(", ")} |`);
+      const why = row.action === "replace" ? `forced by ${row.because.map(code).join(", ")}` : row.changed.map(code).join(", ");
+      out.push(`| ${SYMBOL[row.action]} | ${code(row.address)} | ${row.because.length || row.action !== "replace" ? why : ""} |`);
     }
   }
   out.push("", "</details>", "");

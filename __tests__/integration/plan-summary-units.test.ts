@@ -1,0 +1,52 @@
+import { actionOf, changedAttributes, digestPlan, grantsOf, permissionsOf, renderPlanSection, widening, TerraformPlan } from "../../scripts/plan-summary";
+
+/** The summary's small pure functions; the end-to-end behaviour is tested on real plans in plan-summary.test.ts. */
+describe("plan summary building blocks", () => {
+  test("Terraform's action lists map to one action", () => {
+    expect(actionOf(["create"])).toBe("create");
+    expect(actionOf(["delete", "create"])).toBe("replace");
+    expect(actionOf(["create", "delete"])).toBe("replace");
+    expect(actionOf(["delete"])).toBe("delete");
+    expect(actionOf(["no-op"])).toBe("no-op");
+  });
+
+  test("grants of a policy document: Allow only, action × resource, conditions and trust principals noted", () => {
+    const doc = JSON.stringify({ Statement: [
+      { Effect: "Allow", Action: ["a:One", "a:Two"], Resource: "arn:x", Condition: { Bool: {} } },
+      { Effect: "Deny", Action: "*", Resource: "*" },
+      { Effect: "Allow", Action: "sts:AssumeRole", Principal: { Service: "ec2.amazonaws.com" } },
+    ] });
+    expect(grantsOf(doc)).toEqual([
+      "a:One on arn:x (with conditions)", "a:Two on arn:x (with conditions)", 'sts:AssumeRole by {"Service":"ec2.amazonaws.com"}',
+    ]);
+    expect(grantsOf("not json")).toBeUndefined();
+  });
+
+  test("widening lists only what is new", () => {
+    const before = { policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "a:One", Resource: "arn:x" }] }) };
+    const after = { policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: ["a:One", "a:Two"], Resource: "arn:x" }] }) };
+    expect(widening("aws_iam_role_policy", before, after)).toEqual(["allows a:Two on arn:x"]);
+    expect(widening("aws_iam_role_policy", after, before)).toEqual([]);
+    expect(widening("aws_iam_role_policy", before, { policy: null }, { policy: true })).toEqual(["policy is known only at apply: review it in the configuration"]);
+    expect(widening("aws_security_group", { ingress: [] }, { ingress: [{ protocol: "tcp", from_port: 22, to_port: 22, cidr_blocks: ["0.0.0.0/0"] }] }))
+      .toEqual(["ingress tcp 22 from 0.0.0.0/0"]);
+    expect(permissionsOf("aws_vpc_security_group_egress_rule", { ip_protocol: "-1", cidr_ipv4: "0.0.0.0/0" })).toEqual(["egress all traffic to 0.0.0.0/0"]);
+  });
+
+  test("changed attributes of an update, with values known only at apply marked", () => {
+    expect(changedAttributes({ a: 1, b: 2, c: 3, tags_all: {} }, { a: 1, b: 5, c: null, tags_all: { x: "y" } }, { c: true })).toEqual(["b", "c (known after apply)"]);
+  });
+
+  test("a deleted SSM parameter is a stateful loss even without replacement", () => {
+    const plan: TerraformPlan = { format_version: "1.2", resource_changes: [
+      { address: "aws_ssm_parameter.p", type: "aws_ssm_parameter", change: { actions: ["delete"], before: { name: "/x" }, after: null } },
+      { address: "aws_vpc.v", type: "aws_vpc", change: { actions: ["no-op"], before: {}, after: {} } },
+    ] };
+    expect(digestPlan(plan).stateful.map((s) => s.row.address)).toEqual(["aws_ssm_parameter.p"]);
+    expect(renderPlanSection("t", plan)).toMatch(/> - DESTROY `aws_ssm_parameter\.p`: an SSM parameter/);
+  });
+
+  test("refuses input that is not a terraform JSON plan", () => {
+    expect(() => digestPlan({} as TerraformPlan)).toThrow(/terraform show -json/);
+  });
+});
