@@ -101,9 +101,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Environment of the gateway process: the unit's Environment= plus the EnvironmentFile's token. */
-export function gatewayProcessEnv(layout: HostLayout, token: string): Record<string, string> {
-  return { ...gatewayEnvironment(layout), OPENCLAW_GATEWAY_TOKEN: token };
+/** A syntactically plausible Anthropic key that grants nothing (the tests never reach the API). */
+export const FAKE_ANTHROPIC_API_KEY = "sk-ant-api03-openclaw-aws-test-key-000000000000000000000000";
+
+/**
+ * Environment of the gateway process: the unit's Environment= plus what the EnvironmentFile
+ * provides (the gateway token and the Anthropic API key).
+ */
+export function gatewayProcessEnv(layout: HostLayout, token: string, apiKey = FAKE_ANTHROPIC_API_KEY): Record<string, string> {
+  return { ...gatewayEnvironment(layout), OPENCLAW_GATEWAY_TOKEN: token, ANTHROPIC_API_KEY: apiKey };
 }
 
 /** Creates the state dir and openclaw.json with the boot script's modes (700 / 600). */

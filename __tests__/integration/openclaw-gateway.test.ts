@@ -2,8 +2,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { GATEWAY_PORT } from "../../modules/names";
-import { CONFIG_FILE_MODE, openclawConfig, openclawConfigFile, STATE_DIR_MODE } from "../../scripts/boot/layout";
+import { CONFIG_FILE_MODE, DEFAULT_AGENT_MODEL, openclawConfig, openclawConfigFile, STATE_DIR_MODE } from "../../scripts/boot/layout";
 import {
+  FAKE_ANTHROPIC_API_KEY,
   gatewayProcessEnv,
   httpRequest,
   OpenclawFixture,
@@ -33,12 +34,14 @@ const mode = (p: string): number => statSync(p).mode & 0o777;
 maybe("openclaw config validate on the rendered openclaw.json", () => {
   let fixture: OpenclawFixture;
   let root: string;
-  const validate = (config: string) => {
+  const cliWith = (config: string, args: string[], env: Partial<Record<string, string>> = {}) => {
     const layout = testLayout(settings, root, fixture);
     prepareState(layout, settings, GATEWAY_PORT);
     writeFileSync(layout.configPath, config);
-    return runCli(layout, gatewayProcessEnv(layout, "x".repeat(64)), ["config", "validate", "--json"]);
+    const full = { ...gatewayProcessEnv(layout, "x".repeat(64)), ...env };
+    return runCli(layout, Object.fromEntries(Object.entries(full).filter(([, v]) => v !== undefined)) as Record<string, string>, args);
   };
+  const validate = (config: string) => cliWith(config, ["config", "validate", "--json"]);
 
   beforeAll(() => {
     fixture = openclawFixture() as OpenclawFixture;
@@ -59,6 +62,17 @@ maybe("openclaw config validate on the rendered openclaw.json", () => {
     const report = JSON.parse(result.stdout) as { valid: boolean; issues: Array<{ path: string; message: string }> };
     expect(report.valid).toBe(false);
     expect(report.issues).toEqual([expect.objectContaining({ path: "gateway", message: expect.stringContaining("allowInsecureAuth") })]);
+  });
+
+  test("the agents' model is usable with the Anthropic key the EnvironmentFile provides, and only with it", () => {
+    const rendered = openclawConfigFile(settings);
+    const withKey = cliWith(rendered, ["models", "status", "--check", "--json"]);
+    expect(withKey.status).toBe(0);
+    expect(JSON.parse(withKey.stdout)).toMatchObject({ resolvedDefault: DEFAULT_AGENT_MODEL, auth: { missingProvidersInUse: [] } });
+    expect(cliWith(rendered, ["models", "status", "--check", "--json"], { ANTHROPIC_API_KEY: undefined }).status).toBe(1);
+    // openclaw's own default model (an OpenAI one) would have no usable credential here.
+    const { agents: _ignored, ...withoutModel } = openclawConfig(settings) as Record<string, unknown>;
+    expect(cliWith(JSON.stringify(withoutModel), ["models", "status", "--check", "--json"]).status).toBe(1);
   });
 
   test("rejects a raw bind address (DESIGN.md §3: bind takes a mode, not a host)", () => {
@@ -154,5 +168,6 @@ maybe("the gateway started as the systemd unit starts it", () => {
     expect(names).toEqual(Object.keys(gatewayProcessEnv(gateway.layout, "")).sort());
     const argv = readFileSync(`/proc/${gateway.pid}/cmdline`, "utf8");
     expect(argv).not.toContain(gateway.token);
+    expect(argv).not.toContain(FAKE_ANTHROPIC_API_KEY);
   });
 });
