@@ -74,5 +74,7 @@ mkfs.ext4 -q -F -L root -d "$ROOT" "$WORK/root.raw" 4G
 qemu-img convert -O qcow2 "$WORK/root.raw" "$STAGE/root.qcow2"
 tar -cf "$TAR.tmp" -C "$STAGE" . && mv "$TAR.tmp" "$TAR"
 rm -rf "$OUT" && mv "$STAGE" "$OUT" && touch "$OUT/ready"
+# Older images (other inputs) are dead weight in the CI cache.
+find "$CACHE" -maxdepth 1 -name 'image-*' ! -name "image-$KEY" ! -name "image-$KEY.tar" -exec rm -rf {} +
 log "image ready: $OUT ($(du -sh "$TAR" | cut -f1) tarball)"
 echo "$OUT"

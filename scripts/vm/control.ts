@@ -9,6 +9,8 @@ export interface AgentResult {
 interface Job {
   id: string;
   script: string;
+  /** The agent kills the snippet after this many seconds. */
+  limitSeconds: number;
   resolve: (r: AgentResult) => void;
 }
 
@@ -55,7 +57,7 @@ export class AgentControl {
     const job = this.queue.shift();
     if (job) {
       this.running.set(job.id, job);
-      res.writeHead(200, { "x-job-id": job.id, "content-type": "text/plain" }).end(job.script);
+      res.writeHead(200, { "x-job-id": job.id, "x-timeout-seconds": String(job.limitSeconds), "content-type": "text/plain" }).end(job.script);
       return;
     }
     if (Date.now() >= deadline || res.destroyed) {
@@ -95,14 +97,15 @@ export class AgentControl {
         this.running.delete(id);
         reject(new Error(`guest snippet ${id} did not finish within ${timeoutMs / 1000} s:\n${script.slice(0, 300)}`));
       }, timeoutMs);
-      this.queue.push({ id, script, resolve: (r) => { clearTimeout(timer); resolve(r); } });
+      const limitSeconds = Math.ceil(timeoutMs / 1000);
+      this.queue.push({ id, script, limitSeconds, resolve: (r) => { clearTimeout(timer); resolve(r); } });
       this.waiters.splice(0).forEach((w) => w());
     });
   }
 
   /** Queues a snippet whose answer never comes (reboot, poweroff). */
   fire(script: string): void {
-    this.queue.push({ id: `job-${this.nextId++}`, script, resolve: () => undefined });
+    this.queue.push({ id: `job-${this.nextId++}`, script, limitSeconds: 60, resolve: () => undefined });
     this.waiters.splice(0).forEach((w) => w());
   }
 }

@@ -101,7 +101,8 @@ export class Vm {
       process.on("exit", killAllVms);
       exitHookInstalled = true;
     }
-    this.child = spawn("qemu-system-x86_64", qemuArgs(spec), { stdio: ["ignore", "ignore", "pipe"] });
+    // setpriv --pdeathsig: the kernel kills qemu when this process dies, however it dies.
+    this.child = spawn("setpriv", ["--pdeathsig", "KILL", "--", "qemu-system-x86_64", ...qemuArgs(spec)], { stdio: ["ignore", "ignore", "pipe"] });
     running.add(this.child);
     let stderr = "";
     this.child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));

@@ -1,0 +1,313 @@
+/**
+ * The boot proof: the rendered debian12 user data, unchanged, through real cloud-init and systemd
+ * in a qemu VM (TCG), with a real NVMe data disk that outlives the VM, against a fake IMDSv2 and a
+ * fake AWS API on the host. The scenarios run in order and share the fake cloud and the data disk:
+ * first boot → reboot → replacement → attach refused N times → attach refused forever.
+ */
+import { execFileSync } from "node:child_process";
+import { get } from "node:http";
+import { AddressInfo, createServer } from "node:net";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { GATEWAY_TOKEN_PLACEHOLDER, resourceNames } from "../../modules/names";
+import { GatewaySettings, resolveSettings } from "../../modules/settings";
+import { hostLayout } from "../../scripts/boot/layout";
+import { renderUserData } from "../../scripts/user-data";
+import { sha256 } from "../../scripts/vm/fake-aws";
+import { ensureImage, startWorld, VM_CACHE, vmDownloads, VmWorld } from "../../scripts/vm/harness";
+import { GuestFacts, parseFacts, probeScript } from "../../scripts/vm/probe";
+import { createBlankDisk, killAllVms, Vm } from "../../scripts/vm/qemu";
+import { requireInCi } from "../helpers/settings";
+
+const DATA_VOLUME_ID = "vol-0a1b2c3d4e5f60718";
+const SERIAL = DATA_VOLUME_ID.replace("-", "");
+const MINUTE = 60_000;
+
+/** What the VM proof needs on the host; undefined when everything is there. */
+function missingTools(): string | undefined {
+  const tools = ["qemu-system-x86_64", "qemu-img", "genisoimage", "socat", "gcc", "debootstrap", "mkfs.ext4"];
+  const missing = tools.filter((t) => {
+    try {
+      execFileSync("sh", ["-c", `command -v ${t}`], { stdio: "ignore" });
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length) return `missing host tools: ${missing.join(", ")} (apt-get install qemu-system-x86 qemu-utils genisoimage socat gcc debootstrap)`;
+  if (process.getuid && process.getuid() !== 0) return "the image build needs root (debootstrap, chroot)";
+  return undefined;
+}
+
+const settings: GatewaySettings = resolveSettings({
+  environment: "vmtest",
+  hostOs: "debian12",
+  instanceType: "t3.small", // x86_64: the VM is an x86_64 qemu guest
+  domainName: "gateway.vmtest.example.org",
+  acmeEmail: "ops@example.org",
+  downloads: vmDownloads(),
+});
+const names = resourceNames(settings);
+const layout = hostLayout(settings);
+const npmVersion = execFileSync("npm", ["--version"]).toString().trim();
+
+const enabled = requireInCi(missingTools(), "VM boot proof (__tests__/vm/boot.test.ts)");
+const describeVm = enabled ? describe : describe.skip;
+
+/** A free TCP port on 127.0.0.1 for a hostfwd. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Status of GET url, 0 when unreachable. */
+function httpStatus(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = get(url, { timeout: 3000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve(0));
+  });
+}
+
+interface Instance {
+  vm: Vm;
+  instanceId: string;
+  /** Resolves with ms from VM start to the first 200 from /healthz through the hostfwd (via the proxy stand-in). */
+  healthy: Promise<number>;
+  stopPolling: () => void;
+}
+
+describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
+  let world: VmWorld;
+  let image: string;
+  const dataDisk = join(VM_CACHE, "run", "data-volume.qcow2");
+  const instances: Instance[] = [];
+  const timings: Record<string, number> = {};
+  const seen = { boots: 0 };
+  const first: { facts?: GuestFacts } = {};
+  const userData = gzipSync(renderUserData(settings).script, { level: 9 });
+
+  beforeAll(async () => {
+    const started = Date.now();
+    image = ensureImage();
+    timings["image (build or restore)"] = Date.now() - started;
+    world = await startWorld(settings, DATA_VOLUME_ID, npmVersion);
+    timings["host services + artifacts"] = Date.now() - started - timings["image (build or restore)"];
+    execFileSync("mkdir", ["-p", join(VM_CACHE, "run")]);
+    createBlankDisk(dataDisk, 4); // a brand-new EBS volume: no filesystem
+  }, 15 * MINUTE);
+
+  afterAll(async () => {
+    instances.forEach((i) => i.stopPolling());
+    killAllVms();
+    await world?.close();
+    // eslint-disable-next-line no-console
+    console.log(`VM boot proof timings (s):\n${Object.entries(timings).map(([k, v]) => `  ${k}: ${(v / 1000).toFixed(1)}`).join("\n")}`);
+  });
+
+  /** Boots a new instance (fresh root overlay, the shared data disk) and polls its health from the host. */
+  async function launch(label: string, instanceId: string): Promise<Instance> {
+    world.imds.current = {
+      instanceId, region: settings.region, availabilityZone: settings.availabilityZone,
+      instanceType: settings.instanceType, imageId: "ami-0debian12vmtest", privateIp: "169.254.0.15",
+    };
+    const hostPort = await freePort();
+    const vm = new Vm({
+      workDir: join(VM_CACHE, "run", label), imageDir: image, userData, instanceId, hostname: label,
+      dataDisk: { path: dataDisk, serial: SERIAL }, guestForwards: world.guestForwards,
+      hostForwards: [{ hostPort, guestPort: 443 }], timeoutMs: 20 * MINUTE,
+    });
+    let polling = true;
+    const healthy = (async () => {
+      while (polling) {
+        if ((await httpStatus(`http://127.0.0.1:${hostPort}/healthz`)) === 200) return Date.now() - vm.startedAt;
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+      return -1;
+    })();
+    const instance = { vm, instanceId, healthy, stopPolling: () => (polling = false) };
+    instances.push(instance);
+    await world.control.waitForBoot(seen.boots, 5 * MINUTE).catch((err: Error) => {
+      throw new Error(`${err.message}\n--- serial console tail ---\n${vm.serial().slice(-4000)}`);
+    });
+    seen.boots = world.control.boots.length;
+    return instance;
+  }
+
+  /** Waits until cloud-init has finished every stage (the boot script ran to its end or failed). */
+  async function cloudInitFinished(instance: Instance): Promise<void> {
+    const wait = await world.control.run("while [ ! -f /run/cloud-init/result.json ]; do sleep 2; done", 15 * MINUTE);
+    if (wait.exitCode !== 0) throw new Error(`cloud-init did not finish (agent exit ${wait.exitCode})\n${instance.vm.serial().slice(-4000)}`);
+  }
+
+  const probe = async () => parseFacts((await world.control.run(probeScript(settings, SERIAL))).output);
+  const bootstrapLog = async () => (await world.control.run(`cat ${layout.bootstrapLog}`)).output;
+  const callsBy = (instanceId: string, action: string, okOnly = true) =>
+    world.aws.callsOf(action, okOnly).filter((c) => c.caller === instanceId);
+
+  /** Pulls the plug on an instance and lets the fake EC2 detach what it held, as a terminate does. */
+  async function terminate(instance: Instance): Promise<void> {
+    instance.stopPolling();
+    await instance.vm.kill();
+    world.aws.terminate(instance.instanceId);
+  }
+
+  test("1. first boot: the script runs to the end, formats and mounts the volume, starts healthy units, generates and stores the token", async () => {
+    const vm1 = await launch("first", "i-0a000000000000001");
+    await cloudInitFinished(vm1);
+    const facts = await probe();
+    const log = await bootstrapLog();
+
+    // cloud-init ran the user data with exit status 0 and the script reached its last step.
+    expect(facts.cloudInitErrors).toBe("[]");
+    expect(log).toContain("==> done");
+    expect(log).not.toContain("FAILED");
+    // The blank NVMe disk found by its serial was formatted once and mounted.
+    expect(facts.volumeDevice).toMatch(/^\/dev\/nvme\dn1$/);
+    expect(facts.mountSource).toBe(facts.volumeDevice);
+    expect(facts.mountFsType).toBe("ext4");
+    expect(facts.mkfsInLog).toBe("1");
+    // Real systemd: both units enabled and active, the gateway healthy inside and through the proxy.
+    expect([facts.gatewayEnabled, facts.gatewayActive, facts.traefikEnabled, facts.traefikActive]).toEqual(["enabled", "active", "enabled", "active"]);
+    expect(facts.healthz).toBe("200");
+    expect(facts.healthzViaProxy).toBe("200");
+    timings["first boot: VM start → healthy (host, via hostfwd)"] = await vm1.healthy;
+
+    // The fake AWS API saw the attach, the EIP association and the SSM reads, all signed by this instance.
+    expect(callsBy(vm1.instanceId, "AttachVolume")).toHaveLength(1);
+    expect(callsBy(vm1.instanceId, "AssociateAddress")).toHaveLength(1);
+    const reads = callsBy(vm1.instanceId, "GetParameter").map((c) => c.params.Name);
+    expect(reads).toEqual(expect.arrayContaining([names.gatewayTokenParameter, names.apiKeyParameter]));
+    // The token was generated on the host, stored once, and is what the gateway runs with.
+    const puts = callsBy(vm1.instanceId, "PutParameter");
+    expect(puts).toHaveLength(1);
+    expect(puts[0].params.Name).toBe(names.gatewayTokenParameter);
+    const stored = world.aws.parameters.get(names.gatewayTokenParameter)!;
+    expect(stored.value).not.toBe(GATEWAY_TOKEN_PLACEHOLDER);
+    expect(stored.value).toMatch(/^[0-9a-f]{64}$/);
+    expect(facts.tokenSha256).toBe(sha256(stored.value));
+
+    // Node came from the mirror (downloaded and checksum-verified by the script), openclaw through the npm proxy.
+    expect(world.mirrorLog).toEqual(expect.arrayContaining([
+      { path: `/v${settings.versions.node}/SHASUMS256.txt`, status: 200 },
+      { path: `/v${settings.versions.node}/node-v${settings.versions.node}-linux-x64.tar.xz`, status: 200 },
+    ]));
+    expect(log).toContain(`sha256 of node-v${settings.versions.node}-linux-x64.tar.xz verified`);
+    expect(world.npmLog.some((r) => r.path.includes(`/openclaw/-/openclaw-${settings.versions.openclaw}.tgz`) && r.status === 200)).toBe(true);
+
+    // State the next instance must find: a marker written now, and the gateway's own sqlite.
+    const write = await world.control.run(
+      `echo "written by ${vm1.instanceId}" > ${layout.stateDir}/vmtest-marker && chown openclaw: ${layout.stateDir}/vmtest-marker && sync && ` +
+      `for i in $(seq 60); do [ -s ${layout.stateDir}/state/openclaw.sqlite ] && break; sleep 2; done; stat -c '%i %W' ${layout.stateDir}/state/openclaw.sqlite`);
+    expect(write.exitCode).toBe(0);
+    first.facts = { ...facts, marker: `written by ${vm1.instanceId}`, sqliteIdentity: write.output.trim() };
+  });
+
+  test("2. reboot of the same VM: no mkfs, the units come back by themselves, state intact", async () => {
+    const vm1 = instances[0];
+    const before = first.facts!;
+    const callsBefore = world.aws.calls.length;
+    world.control.fire("sync; systemctl reboot");
+    await world.control.waitForBoot(seen.boots, 5 * MINUTE);
+    seen.boots = world.control.boots.length;
+    const wait = await world.control.run(`for i in $(seq 150); do curl -fsS -o /dev/null ${layout.healthUrl} && exit 0; sleep 2; done; exit 1`, 6 * MINUTE);
+    expect(wait.exitCode).toBe(0);
+    const facts = await probe();
+
+    expect(facts.bootId).not.toBe(before.bootId);
+    expect(facts.instanceId).toBe(vm1.instanceId);
+    // cloud-init runs user data once per instance: the script did not run again, nothing was formatted.
+    expect(facts.logLines).toBe(before.logLines);
+    expect(facts.mkfsInLog).toBe("1");
+    expect(facts.volumeFsUuid).toBe(before.volumeFsUuid);
+    expect(facts.mountSource).toBe(facts.volumeDevice); // the fstab entry (nofail) mounted it
+    expect([facts.gatewayActive, facts.traefikActive, facts.healthz]).toEqual(["active", "active", "200"]);
+    expect(facts.tokenSha256).toBe(before.tokenSha256);
+    expect(facts.marker).toBe(before.marker);
+    expect(facts.sqliteIdentity).toBe(before.sqliteIdentity);
+    const rebootCalls = world.aws.calls.slice(callsBefore).map((c) => c.action);
+    expect(rebootCalls.filter((a) => a !== "GetParameter")).toEqual([]); // only the secrets unit's reads
+  });
+
+  test("3. replacement: a new instance with a fresh root disk re-attaches the same volume, keeps its filesystem, token and state", async () => {
+    const before = first.facts!;
+    await terminate(instances[0]);
+    const mirrorBefore = world.mirrorLog.length;
+    const npmBefore = world.npmLog.length;
+    const vm2 = await launch("replacement", "i-0b000000000000002");
+    await cloudInitFinished(vm2);
+    const facts = await probe();
+    const log = await bootstrapLog();
+
+    expect(facts.instanceId).toBe(vm2.instanceId);
+    expect(facts.cloudInitErrors).toBe("[]");
+    expect(log).toContain("==> done");
+    expect(callsBy(vm2.instanceId, "AttachVolume")).toHaveLength(1);
+    expect(callsBy(vm2.instanceId, "AssociateAddress")).toHaveLength(1);
+    // Nothing reformatted: the same filesystem, kept by the script.
+    expect(facts.mkfsInLog).toBe("0");
+    expect(facts.keptFsInLog).toBe("1");
+    expect(facts.volumeFsUuid).toBe(before.volumeFsUuid);
+    expect(facts.volumeFsCreated).toBe(before.volumeFsCreated);
+    // The token is the stored one, not regenerated.
+    expect(callsBy(vm2.instanceId, "PutParameter")).toHaveLength(0);
+    expect(facts.tokenSha256).toBe(before.tokenSha256);
+    // State written by the first instance is still there; the runtimes on the volume were reused.
+    expect(facts.marker).toBe(before.marker);
+    expect(facts.sqliteIdentity).toBe(before.sqliteIdentity);
+    expect(log).toContain(`Node.js ${settings.versions.node} is already installed`);
+    expect(log).toContain(`openclaw ${settings.versions.openclaw} is already installed`);
+    expect(world.mirrorLog.length).toBe(mirrorBefore);
+    expect(world.npmLog.length).toBe(npmBefore);
+    expect([facts.gatewayActive, facts.traefikActive, facts.healthz]).toEqual(["active", "active", "200"]);
+    timings["replacement: VM start → healthy (host, via hostfwd)"] = await vm2.healthy;
+  });
+
+  test("4a. fault: attach-volume refused 3 times → the script waits, retries and succeeds", async () => {
+    await terminate(instances[instances.length - 1]);
+    world.aws.faults.refuseAttachVolume = 3;
+    const vm3 = await launch("attach-retry", "i-0c000000000000003");
+    await cloudInitFinished(vm3);
+    const facts = await probe();
+
+    const attaches = callsBy(vm3.instanceId, "AttachVolume", false);
+    expect(attaches.map((c) => c.errorCode ?? "ok")).toEqual(["VolumeInUse", "VolumeInUse", "VolumeInUse", "ok"]);
+    expect(facts.cloudInitErrors).toBe("[]");
+    expect(facts.mountSource).toBe(facts.volumeDevice);
+    expect(facts.volumeFsUuid).toBe(first.facts!.volumeFsUuid);
+    expect([facts.gatewayActive, facts.healthz]).toEqual(["active", "200"]);
+    timings["attach refused 3× : VM start → healthy"] = await vm3.healthy;
+  });
+
+  test("4b. fault: attach-volume refused forever → the script fails loudly naming the step and never starts the gateway on the root disk", async () => {
+    await terminate(instances[instances.length - 1]);
+    world.aws.faults.refuseAttachVolume = Number.POSITIVE_INFINITY;
+    const vm4 = await launch("attach-refused", "i-0d000000000000004");
+    await cloudInitFinished(vm4);
+    timings["attach refused forever: cloud-init gave up after"] = Date.now() - vm4.vm.startedAt;
+    const facts = await probe();
+    const log = await bootstrapLog();
+
+    expect(callsBy(vm4.instanceId, "AttachVolume", false).length).toBeGreaterThan(1);
+    expect(callsBy(vm4.instanceId, "AttachVolume")).toHaveLength(0);
+    expect(facts.cloudInitErrors).toContain("scripts_user"); // the user data's exit status was not 0
+    expect(log).toMatch(/FAILED in step 'attach the data volume'/);
+    expect(log).not.toContain("==> done");
+    // Nothing runs without the data: no mount, no units, no gateway process, nothing on the root disk.
+    expect(facts.isMountpoint).toBe("no");
+    expect(facts.gatewayUnitFile).toBe("absent");
+    expect(facts.gatewayActive).not.toBe("active");
+    expect(facts.nodeProcesses).toBe("0");
+    expect(facts.rootRuntime).toBe("");
+    expect(callsBy(vm4.instanceId, "AssociateAddress", false)).toHaveLength(0);
+    expect(callsBy(vm4.instanceId, "GetParameter", false)).toHaveLength(0);
+    await terminate(vm4);
+  });
+});

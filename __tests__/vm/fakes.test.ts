@@ -1,0 +1,114 @@
+/**
+ * The host-side fakes the VM proof relies on, exercised without a VM (fast): a real AWS SDK client
+ * against the fake SSM API, the EC2 query protocol's filters and fault injection, IMDSv2's token rule.
+ */
+import { GetParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import type { Server } from "node:http";
+import { FakeAws, queryFilters, toXml } from "../../scripts/vm/fake-aws";
+import { FakeImds } from "../../scripts/vm/fake-imds";
+import { listen } from "../../scripts/vm/host-servers";
+
+const INSTANCE = "i-0f000000000000001";
+
+function account(): FakeAws {
+  return new FakeAws(
+    "us-east-1",
+    [{ volumeId: "vol-0123456789abcdef0", availabilityZone: "us-east-1a", sizeGiB: 4, tags: { "openclaw:role": "data-volume" } }],
+    [{ allocationId: "eipalloc-1", publicIp: "203.0.113.10", tags: { "openclaw:role": "address" } }],
+    new Map([["/openclaw/t/gateway-token", { value: "placeholder", type: "SecureString" as const, version: 1 }]]),
+  );
+}
+
+/** POSTs an EC2 query request signed with the instance's fake credentials. */
+async function ec2(port: number, keyId: string, params: Record<string, string>): Promise<{ status: number; body: string }> {
+  const res = await fetch(`http://127.0.0.1:${port}/`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      authorization: `AWS4-HMAC-SHA256 Credential=${keyId}/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=x`,
+    },
+    body: new URLSearchParams({ Version: "2016-11-15", ...params }).toString(),
+  });
+  return { status: res.status, body: await res.text() };
+}
+
+describe("fake AWS API", () => {
+  let aws: FakeAws;
+  let server: Server;
+  let port: number;
+  let keyId: string;
+
+  beforeEach(async () => {
+    aws = account();
+    ({ server, port } = await listen(aws.handle.bind(aws)));
+    keyId = aws.credentialsFor(INSTANCE).accessKeyId;
+  });
+  afterEach(() => new Promise<void>((done) => server.close(() => done())));
+
+  test("speaks SSM's JSON protocol to the real AWS SDK, attributes calls and never records secret values", async () => {
+    const c = aws.credentialsFor(INSTANCE);
+    const ssm = new SSMClient({
+      region: "us-east-1", endpoint: `http://127.0.0.1:${port}`,
+      credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.token },
+    });
+    await ssm.send(new PutParameterCommand({ Name: "/openclaw/t/gateway-token", Value: "s3cret", Type: "SecureString", Overwrite: true }));
+    const got = await ssm.send(new GetParameterCommand({ Name: "/openclaw/t/gateway-token", WithDecryption: true }));
+    expect(got.Parameter).toMatchObject({ Value: "s3cret", Version: 2, Type: "SecureString" });
+    await expect(ssm.send(new GetParameterCommand({ Name: "/missing", WithDecryption: true }))).rejects.toMatchObject({ name: "ParameterNotFound" });
+    expect(aws.calls.map((call) => [call.caller, call.action, call.status])).toEqual([
+      [INSTANCE, "PutParameter", 200], [INSTANCE, "GetParameter", 200], [INSTANCE, "GetParameter", 400],
+    ]);
+    expect(JSON.stringify(aws.calls)).not.toContain("s3cret");
+    ssm.destroy();
+  });
+
+  test("filters volumes by tag and refuses attach-volume as many times as injected", async () => {
+    const found = await ec2(port, keyId, { Action: "DescribeVolumes", "Filter.1.Name": "tag:openclaw:role", "Filter.1.Value.1": "data-volume" });
+    expect(found.body).toContain("<volumeId>vol-0123456789abcdef0</volumeId>");
+    const none = await ec2(port, keyId, { Action: "DescribeVolumes", "Filter.1.Name": "tag:openclaw:role", "Filter.1.Value.1": "other" });
+    expect(none.body).toContain("<volumeSet></volumeSet>");
+    aws.faults.refuseAttachVolume = 2;
+    const attach = () => ec2(port, keyId, { Action: "AttachVolume", VolumeId: "vol-0123456789abcdef0", InstanceId: INSTANCE, Device: "/dev/sdf" });
+    expect((await attach()).status).toBe(400);
+    expect((await attach()).body).toContain("<Code>VolumeInUse</Code>");
+    expect((await attach()).status).toBe(200);
+    expect(aws.volumes[0].attachedTo).toBe(INSTANCE);
+    aws.terminate(INSTANCE);
+    expect(aws.volumes[0].attachedTo).toBeUndefined();
+  });
+
+  test("rejects unsigned calls and calls it does not implement, loudly", async () => {
+    expect((await ec2(port, "AKIAUNKNOWN", { Action: "DescribeVolumes" })).status).toBe(403);
+    const unknown = await ec2(port, keyId, { Action: "TerminateInstances" });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body).toContain("not implemented by the fake");
+  });
+
+  test("query helpers read EC2 filters and serialize lists as <item>", () => {
+    expect(queryFilters({ "Filter.1.Name": "tag:a", "Filter.1.Value.1": "x", "Filter.1.Value.2": "y" })).toEqual([{ name: "tag:a", values: ["x", "y"] }]);
+    expect(toXml({ set: [{ k: "a&b" }] })).toBe("<set><item><k>a&amp;b</k></item></set>");
+  });
+});
+
+describe("fake IMDS", () => {
+  test("requires an IMDSv2 session token and serves the instance's identity and role credentials", async () => {
+    const aws = account();
+    const imds = new FakeImds(aws);
+    imds.current = { instanceId: INSTANCE, region: "us-east-1", availabilityZone: "us-east-1a", instanceType: "t3.small", imageId: "ami-1", privateIp: "169.254.0.15" };
+    const { server, port } = await listen(imds.handle.bind(imds));
+    const base = `http://127.0.0.1:${port}/latest`;
+    try {
+      expect((await fetch(`${base}/meta-data/instance-id`)).status).toBe(401);
+      const token = await (await fetch(`${base}/api/token`, { method: "PUT", headers: { "x-aws-ec2-metadata-token-ttl-seconds": "60" } })).text();
+      const get = async (path: string) => (await fetch(`${base}/${path}`, { headers: { "x-aws-ec2-metadata-token": token } })).text();
+      expect(await get("meta-data/instance-id")).toBe(INSTANCE);
+      expect(await get("meta-data/placement/region")).toBe("us-east-1");
+      expect(JSON.parse(await get("dynamic/instance-identity/document"))).toMatchObject({ instanceId: INSTANCE, region: "us-east-1" });
+      const role = await get("meta-data/iam/security-credentials/");
+      const creds = JSON.parse(await get(`meta-data/iam/security-credentials/${role}`));
+      expect(creds.AccessKeyId).toBe(aws.credentialsFor(INSTANCE).accessKeyId);
+    } finally {
+      await new Promise<void>((done) => server.close(() => done()));
+    }
+  });
+});
