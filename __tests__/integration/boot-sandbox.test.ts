@@ -130,7 +130,7 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     expect(passwd).toMatch(/^traefik:x:\d+:\d+::\/nonexistent:\/usr\/sbin\/nologin$/m);
   });
 
-  test("services: units enabled, gateway and Traefik started, the watchdog armed after /healthz answered", () => {
+  test("services: units enabled, gateway, Traefik and the watchdog timer started, then /healthz answered", () => {
     const systemctl = sb.lines("systemctl.log");
     expect(systemctl).toContain("enable --quiet openclaw-secrets.service openclaw-gateway.service traefik.service openclaw-watchdog.timer");
     expect(systemctl).toContain("daemon-reload");
@@ -138,6 +138,8 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     expect(systemctl).toContain("restart traefik.service");
     expect(systemctl[systemctl.length - 1]).toBe("start openclaw-watchdog.timer");
     expect(sb.lines("gateway.log")).toContain("GET /healthz");
+    const log = sb.bootLog();
+    expect(log.indexOf("==> wait for the gateway's /healthz")).toBeLessThan(log.indexOf("the gateway answers on /healthz"));
   });
 
   test("a second run changes nothing: same files, no attach/associate/put, no downloads, no restarts", () => {
@@ -304,6 +306,16 @@ describeSandbox("boot script in a sandbox: injected faults", () => {
     expect(associate[0].argv).toEqual(expect.arrayContaining(["--allow-reassociation", "--instance-id", INSTANCE_ID]));
     expect(sb.bootLog()).toContain(`associated 203.0.113.10 (was: ${OLD_INSTANCE_ID})`);
     expect(sb.readAws().address.holder).toBe(INSTANCE_ID);
+  });
+
+  test("a gateway that never answers /healthz: bounded wait, loud failure, the watchdog is armed anyway", () => {
+    sb = new BootSandbox(settings);
+    sb.setGateway("down");
+    const result = sb.boot();
+    expect(result.status).not.toBe(0);
+    expect(sb.lines("sleeps.log")).toHaveLength(WAITS.health.attempts - 1);
+    expect(sb.bootLog()).toMatch(/FAILED in step 'wait for the gateway's \/healthz'/);
+    expect(sb.lines("systemctl.log")).toContain("start openclaw-watchdog.timer");
   });
 
   test("a gateway token already in SSM is used as is: no put-parameter on a replacement host", () => {

@@ -99,6 +99,7 @@ ensure_dir() {
 # The new content is staged outside the target's directory, which is touched only on a change.
 put_file() {
   local next tmp
+  mkdir -p "$(dirname "$1")"
   next=$(mktemp)
   cat >"$next"
   if [ -f "$1" ] && cmp -s "$next" "$1"; then
@@ -450,7 +451,7 @@ export function configStep(s: GatewaySettings): string {
   ].join("\n");
 }
 
-/** Enables and (re)starts the services, waits for /healthz, then arms the watchdog. */
+/** Enables and (re)starts the services and the watchdog, then waits for /healthz. */
 export function startStep(s: GatewaySettings): string {
   const layout = hostLayout(s);
   const { health } = WAITS;
@@ -462,12 +463,13 @@ start_unit() {
 }
 start_unit ${layout.gatewayUnit} "$GATEWAY_RESTART"
 start_unit ${layout.traefikUnit} "$TRAEFIK_RESTART"
+# Armed now, not after the wait below: a gateway that never gets healthy is replaced, too.
+systemctl start ${UNIT_NAMES.watchdogTimer}
 
 step "wait for the gateway's /healthz"
 healthy() { curl -fsS -o /dev/null --max-time 5 ${shellQuote(layout.healthUrl)}; }
 retry ${health.attempts} ${health.delay} healthy
 log "the gateway answers on /healthz"
-systemctl start ${UNIT_NAMES.watchdogTimer}
 `;
 }
 
