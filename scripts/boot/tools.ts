@@ -193,7 +193,9 @@ if [ "$failures" -lt "$FAILURES_BEFORE_REPLACEMENT" ] || [ -e "$reported" ]; the
 fi
 imds_token=$(curl -fsS --retry 3 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "$IMDS/api/token")
 instance_id=$(curl -fsS --retry 3 -H "X-aws-ec2-metadata-token: $imds_token" "$IMDS/meta-data/instance-id")
-aws autoscaling set-instance-health --instance-id "$instance_id" --health-status Unhealthy
+# The N consecutive failures are the grace; within the group's own grace period a report that
+# respected it would be dropped silently, and this one is sent only once.
+aws autoscaling set-instance-health --instance-id "$instance_id" --health-status Unhealthy --no-should-respect-grace-period
 touch "$reported"
 echo "openclaw-watchdog: marked $instance_id Unhealthy; the Auto Scaling group will replace it" >&2
 exit 1
