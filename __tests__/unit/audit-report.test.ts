@@ -10,6 +10,7 @@ import { buildReport, CATALOGUE_PATH } from "../../scripts/audit/index";
 import { renderCatalogue, renderSarif, renderTerminal, sourceFileOf, CONSTRUCT_SOURCES } from "../../scripts/audit/report";
 import { synthesizeSettingsFile, decodeUserData } from "../../scripts/audit/synth";
 import { addressOf, auditFixture } from "../helpers/audit-fixtures";
+import "@microsoft/jest-sarif"; // toBeValidSarifLog: the official SARIF 2.1.0 schema, bundled
 
 const ROOT = path.join(__dirname, "../..");
 
@@ -53,6 +54,7 @@ describe("audit of the project's settings.json", () => {
 
   test("SARIF 2.1.0: every rule described, one result per finding, suppressions carry their justification", () => {
     const sarif = renderSarif(report) as any;
+    expect(sarif).toBeValidSarifLog();
     expect(sarif.version).toBe("2.1.0");
     const run = sarif.runs[0];
     expect(run.tool.driver.rules.map((r: any) => r.id)).toEqual(RULES.map((r) => r.id));
@@ -82,6 +84,8 @@ describe("an open finding", () => {
     expect(open.every((f) => f.path === "openclaw-test/host/ssh")).toBe(true);
     expect(renderTerminal(report)).toMatch(/FAIL: 2 open finding\(s\)/);
     const sarif = renderSarif(report) as any;
+    expect(sarif).toBeValidSarifLog();
+    expect({ version: "2.1.0", runs: [{ results: [] }] }).not.toBeValidSarifLog(); // the schema check can fail
     expect(sarif.runs[0].results.filter((r: any) => !r.suppressions)).toHaveLength(2);
   });
 

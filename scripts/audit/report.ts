@@ -87,7 +87,7 @@ export function renderSarif(report: AuditReport): object {
     level: "error",
     message: { text: `${f.stack}: ${f.path}: ${f.message}` },
     locations: [{
-      physicalLocation: { artifactLocation: { uri: sourceFileOf(f.path), uriBaseId: "%SRCROOT%" }, region: { startLine: 1 } },
+      physicalLocation: { artifactLocation: { uri: sourceFileOf(f.path) }, region: { startLine: 1 } },
       logicalLocations: [{ fullyQualifiedName: f.path, name: f.address, kind: "resource" }],
     }],
     partialFingerprints: { "openclawAudit/v1": `${f.ruleId}|${f.path}|${f.message}` },
@@ -111,7 +111,6 @@ export function renderSarif(report: AuditReport): object {
           })),
         },
       },
-      originalUriBaseIds: { "%SRCROOT%": { uri: "file:///" } },
       results: report.stacks.flatMap((s) => s.findings).map(result),
     }],
   };
