@@ -10,6 +10,7 @@ import { buildReport, CATALOGUE_PATH } from "../../scripts/audit/index";
 import { renderCatalogue, renderSarif, renderTerminal, sourceFileOf, CONSTRUCT_SOURCES } from "../../scripts/audit/report";
 import { synthesizeSettingsFile, decodeUserData } from "../../scripts/audit/synth";
 import { addressOf, auditFixture } from "../helpers/audit-fixtures";
+import { requireInCi } from "../helpers/settings";
 import "@microsoft/jest-sarif"; // toBeValidSarifLog: the official SARIF 2.1.0 schema, bundled
 
 const ROOT = path.join(__dirname, "../..");
@@ -114,12 +115,19 @@ describe("the rule catalogue", () => {
 
 describe("npm run audit (the command)", () => {
   const tsx = path.join(ROOT, "node_modules/.bin/tsx");
-  const runAudit = (args: string[]) => spawnSync(tsx, ["scripts/audit/index.ts", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, AWS_ACCESS_KEY_ID: "", AWS_PROFILE: "" } });
+  // A clean environment: no AWS_* variables, a HOME without ~/.aws.
+  const cleanEnv = () => ({ PATH: process.env.PATH, HOME: mkdtempSync(path.join(os.tmpdir(), "home-")) });
+  const runAudit = (args: string[]) => spawnSync(tsx, ["scripts/audit/index.ts", ...args], { cwd: ROOT, encoding: "utf8", env: cleanEnv() });
+  // `unshare -n`: a network namespace with no interface up, so any network access would fail.
+  const offline = requireInCi(spawnSync("unshare", ["-n", "true"]).status === 0 ? undefined : "unshare -n is not available",
+    "the audit run without network");
 
-  test("exits 0 on settings.json, prints the table and the cost, writes JSON and SARIF; reports its run time", () => {
+  test("exits 0 on settings.json without network or credentials, prints the table and the cost, writes JSON and SARIF; reports its run time", () => {
     const out = mkdtempSync(path.join(os.tmpdir(), "audit-out-"));
     const started = Date.now();
-    const result = runAudit(["--out", out]);
+    const result = offline
+      ? spawnSync("unshare", ["-n", tsx, "scripts/audit/index.ts", "--out", out], { cwd: ROOT, encoding: "utf8", env: cleanEnv() })
+      : runAudit(["--out", out]);
     const wall = Date.now() - started;
     expect(result.stderr).not.toMatch(/audit failed/);
     expect(result.status).toBe(0);
