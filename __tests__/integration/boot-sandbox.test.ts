@@ -214,6 +214,23 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     expect(result.output.indexOf(`failed (${n - 1} consecutive`)).toBeLessThan(result.output.indexOf("marked"));
     expect(sb.lines("gateway.log").every((l) => l === "GET /healthz")).toBe(true);
   });
+
+  test("watchdog: a recovery resets the count; a later outage of N failures is reported again, once", () => {
+    const n = settings.watchdog.failuresBeforeReplacement;
+    const loop = (times: number) => sb.run(["/bin/bash", "-c", `for i in $(seq ${times}); do ${layout.watchdogTool} || true; done`]);
+    sb.setGateway("up");
+    expect(loop(1).status).toBe(0);
+    sb.clearRecords();
+    sb.setGateway("down");
+    loop(n - 1);
+    sb.setGateway("up");
+    loop(1);
+    sb.setGateway("down");
+    loop(n - 1);
+    expect(ops(sb.awsCalls(), "set-instance-health")).toHaveLength(0); // never N in a row
+    loop(3);
+    expect(ops(sb.awsCalls(), "set-instance-health")).toHaveLength(1);
+  });
 });
 
 describeSandbox("boot script in a sandbox: injected faults", () => {

@@ -180,7 +180,9 @@ reported=$STATE_DIR/reported-unhealthy
 install -d -m 0700 "$STATE_DIR"
 
 if curl -fsS -o /dev/null --max-time 10 "$HEALTH_URL"; then
+  # A recovery ends the streak: a later outage is reported again.
   echo 0 >"$counter"
+  rm -f "$reported"
   exit 0
 fi
 failures=$(cat "$counter" 2>/dev/null || true)
