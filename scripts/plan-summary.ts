@@ -195,7 +195,7 @@ export function renderPlanSection(title: string, plan: TerraformPlan): string {
       out.push(`> - ${row.action === "replace" ? "REPLACE" : "DESTROY"} ${code(row.address)}: ${what}` +
         (row.because.length ? `; forced by ${row.because.map(code).join(", ")}` : ""));
     }
-    out.push(">", "> Take a snapshot first and read the runbook; the data volume's `prevent_destroy` refuses this unless it was lifted on purpose.", "");
+    out.push(">", "> Snapshot the volume first. The data volume's `prevent_destroy` makes terraform refuse this plan unless the guard was lifted on purpose.", "");
   }
   if (d.widened.length > 0) {
     if (d.firstDeploy) out.push("> [!NOTE]", "> **Access this first deploy grants** (checked by `npm run audit`):");
