@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -58,6 +58,8 @@ maybe("plan:summary on real offline terraform plans", () => {
   afterAll(() => {
     // eslint-disable-next-line no-console
     console.log(`plan-summary harness: state converged in ${rounds} rounds; ${timings.join(", ")}`);
+    // Set KEEP_PLAN_FIXTURES=1 to keep the plans and rendered summaries for a look.
+    if (!process.env.KEEP_PLAN_FIXTURES) rmSync(root, { recursive: true, force: true });
   });
 
   test("fresh deploy: everything is created, access is listed as a note, nothing is destroyed", () => {
