@@ -7,7 +7,7 @@ import { RULES } from "../../scripts/audit/rules";
 import { SUPPRESSIONS } from "../../scripts/audit/suppressions";
 import { auditStack, openFindings, unusedSuppressions } from "../../scripts/audit/engine";
 import { buildReport, CATALOGUE_PATH } from "../../scripts/audit/index";
-import { renderCatalogue, renderSarif, renderTerminal, sourceFileOf, CONSTRUCT_SOURCES } from "../../scripts/audit/report";
+import { renderCatalogue, renderSarif, renderTerminal, sourceFileOf, sourceLineOf, CONSTRUCT_SOURCES } from "../../scripts/audit/report";
 import { synthesizeSettingsFile, decodeUserData } from "../../scripts/audit/synth";
 import { addressOf, auditFixture } from "../helpers/audit-fixtures";
 import { requireInCi } from "../helpers/settings";
@@ -65,6 +65,14 @@ describe("audit of the project's settings.json", () => {
       expect(result.locations[0].physicalLocation.artifactLocation.uri).toMatch(/^modules\/[a-z-]+\.ts$/);
       expect(result.suppressions[0]).toEqual({ kind: "inSource", justification: expect.any(String) });
     }
+  });
+
+  test("SARIF points code scanning at the line that creates the construct", () => {
+    const line = (file: string, n: number) => readFileSync(path.join(ROOT, file), "utf8").split("\n")[n - 1];
+    expect(line("modules/host.ts", sourceLineOf("modules/host.ts", "openclaw-prod/host/launch-template"))).toMatch(/new LaunchTemplate\(this, "launch-template"/);
+    expect(line("modules/host.ts", sourceLineOf("modules/host.ts", "openclaw-prod/host/https-in-0"))).toContain("`https-in-${i}`");
+    expect(line("modules/network.ts", sourceLineOf("modules/network.ts", "openclaw-prod/network/public-subnet"))).toMatch(/new Subnet\(this, "public-subnet"/);
+    expect(sourceLineOf("modules/host.ts", "x/host/no-such-construct")).toBe(1);
   });
 
   test("the source files SARIF points code scanning at exist", () => {

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from "node:fs";
+import * as path from "node:path";
 import { AuditRule, Finding, StackAudit, Suppression } from "./types";
 import { CostEstimate } from "./cost";
 import { NOT_INCLUDED, PRICE_REGION, PRICES_AS_OF } from "../pricing";
@@ -75,6 +77,23 @@ export function sourceFileOf(path: string): string {
   return CONSTRUCT_SOURCES[path.split("/")[1] ?? ""] ?? "modules/stack.ts";
 }
 
+/** Project root (the SARIF URIs are relative to it). */
+const ROOT = path.join(__dirname, "..", "..");
+
+/**
+ * Line of the construct in its source file, found by its id ("launch-template" → `new LaunchTemplate(this, "launch-template"`;
+ * "https-in-0" → the template literal `https-in-${i}`); 1 when not found. Code scanning annotates that line.
+ */
+export function sourceLineOf(file: string, constructPath: string): number {
+  const id = constructPath.split("/").pop() ?? "";
+  const full = path.join(ROOT, file);
+  if (!id || !existsSync(full)) return 1;
+  const lines = readFileSync(full, "utf8").split("\n");
+  const needles = [`"${id}"`, `\`${id.replace(/-\d+$/, "-")}`];
+  const index = lines.findIndex((line) => needles.some((n) => line.includes(n)));
+  return index >= 0 ? index + 1 : 1;
+}
+
 const ruleText = (r: Omit<AuditRule, "check">) =>
   [r.checkov.join(", "), r.fsbp.map((c) => `FSBP ${c}`).join(", "), r.source].filter(Boolean).join("; ");
 
@@ -87,7 +106,7 @@ export function renderSarif(report: AuditReport): object {
     level: "error",
     message: { text: `${f.stack}: ${f.path}: ${f.message}` },
     locations: [{
-      physicalLocation: { artifactLocation: { uri: sourceFileOf(f.path) }, region: { startLine: 1 } },
+      physicalLocation: { artifactLocation: { uri: sourceFileOf(f.path) }, region: { startLine: sourceLineOf(sourceFileOf(f.path), f.path) } },
       logicalLocations: [{ fullyQualifiedName: f.path, name: f.address, kind: "resource" }],
     }],
     partialFingerprints: { "openclawAudit/v1": `${f.ruleId}|${f.path}|${f.message}` },
