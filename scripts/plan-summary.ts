@@ -40,6 +40,14 @@ export const STATEFUL: Readonly<Record<string, string>> = {
   aws_ssm_parameter: "an SSM parameter: its value (gateway token / API key) was set outside Terraform and is lost",
 };
 
+/** What to do before applying, per stateful type. */
+export const BEFORE_APPLYING: Readonly<Record<string, string>> = {
+  aws_ebs_volume: "Snapshot the data volume first. Its `prevent_destroy` makes terraform refuse this plan unless the guard was lifted on purpose.",
+  aws_eip: "A new Elastic IP needs a new A record for the domain (automatic only with hostedZoneId).",
+  aws_kms_key: "If this is a mistake, `aws kms cancel-key-deletion` works until the deletion window ends.",
+  aws_ssm_parameter: "Set the API key again after apply (`npm run secrets -- set-api-key`); the host generates a new gateway token, so clients need the new one.",
+};
+
 /** The one action of a resource change (Terraform lists a replacement as delete+create). */
 export function actionOf(actions: string[]): Action {
   if (actions.includes("delete") && actions.includes("create")) return "replace";
@@ -190,12 +198,12 @@ export function renderPlanSection(title: string, plan: TerraformPlan): string {
   if (d.rows.length === 0) return [...out, `No changes (${unchanged} resources unchanged).`, ""].join("\n");
   out.push(`**${create} to create, ${update} to update, ${replace} to replace, ${del} to delete** (${unchanged} unchanged)${d.firstDeploy ? " — first deploy" : ""}`, "");
   if (d.stateful.length > 0) {
-    out.push("> [!CAUTION]", "> **Stateful resources will be destroyed or replaced. Data may be lost.**");
+    out.push("> [!CAUTION]", "> **Stateful resources will be destroyed or replaced. Data or addresses may be lost.**");
     for (const { row, what } of d.stateful) {
       out.push(`> - ${row.action === "replace" ? "REPLACE" : "DESTROY"} ${code(row.address)}: ${what}` +
         (row.because.length ? `; forced by ${row.because.map(code).join(", ")}` : ""));
     }
-    out.push(">", "> Snapshot the volume first. The data volume's `prevent_destroy` makes terraform refuse this plan unless the guard was lifted on purpose.", "");
+    out.push(">", ...[...new Set(d.stateful.map(({ row }) => row.type))].map((type) => `> ${BEFORE_APPLYING[type]}`), "");
   }
   if (d.widened.length > 0) {
     if (d.firstDeploy) out.push("> [!NOTE]", "> **Access this first deploy grants** (checked by `npm run audit`):");

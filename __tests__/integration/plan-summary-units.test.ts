@@ -43,7 +43,10 @@ describe("plan summary building blocks", () => {
       { address: "aws_vpc.v", type: "aws_vpc", change: { actions: ["no-op"], before: {}, after: {} } },
     ] };
     expect(digestPlan(plan).stateful.map((s) => s.row.address)).toEqual(["aws_ssm_parameter.p"]);
-    expect(renderPlanSection("t", plan)).toMatch(/> - DESTROY `aws_ssm_parameter\.p`: an SSM parameter/);
+    const md = renderPlanSection("t", plan);
+    expect(md).toMatch(/> - DESTROY `aws_ssm_parameter\.p`: an SSM parameter/);
+    expect(md).toContain("> Set the API key again after apply");
+    expect(md).not.toContain("Snapshot the data volume");
   });
 
   test("refuses input that is not a terraform JSON plan", () => {
