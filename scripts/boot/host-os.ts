@@ -17,16 +17,15 @@ export interface HostOsProfile {
   /**
    * Commands the boot script and the host tools need → the package that provides each one.
    * A package is installed only when its command is missing (a test VM boots offline).
+   * AL2023 ships the AWS CLI v2, so only Debian lists `aws`.
    */
   requiredCommands: Readonly<Record<string, string>>;
-  /** Whether the AWS CLI comes with the image or from `requiredCommands` (AL2023 ships v2). */
-  awsCli: "preinstalled" | "package";
   /** Login shell of the service users (no interactive login). */
   nologinShell: string;
 }
 
 /** Commands both OSes need, with the package that provides them on a Red Hat–style and a Debian system. */
-const COMMON_COMMANDS = ["curl", "tar", "xz", "sha256sum", "jq", "blkid", "mkfs.ext4", "mountpoint", "setpriv", "useradd"] as const;
+const COMMON_COMMANDS = ["curl", "tar", "xz", "sha256sum", "cmp", "awk", "jq", "blkid", "mkfs.ext4", "mountpoint", "setpriv", "useradd"] as const;
 
 export const HOST_OS_PROFILES: Readonly<Record<HostOs, HostOsProfile>> = {
   al2023: {
@@ -34,10 +33,9 @@ export const HOST_OS_PROFILES: Readonly<Record<HostOs, HostOsProfile>> = {
     rootDeviceName: "/dev/xvda",
     installPackages: "dnf install -y -q",
     requiredCommands: packagesFor({
-      curl: "curl-minimal", tar: "tar", xz: "xz", sha256sum: "coreutils", jq: "jq", blkid: "util-linux",
+      curl: "curl-minimal", tar: "tar", xz: "xz", sha256sum: "coreutils", cmp: "diffutils", awk: "gawk", jq: "jq", blkid: "util-linux",
       "mkfs.ext4": "e2fsprogs", mountpoint: "util-linux", setpriv: "util-linux", useradd: "shadow-utils",
     }),
-    awsCli: "preinstalled",
     nologinShell: "/sbin/nologin",
   },
   debian12: {
@@ -47,18 +45,17 @@ export const HOST_OS_PROFILES: Readonly<Record<HostOs, HostOsProfile>> = {
     refreshPackageIndex: "DEBIAN_FRONTEND=noninteractive apt-get update -q",
     requiredCommands: {
       ...packagesFor({
-        curl: "curl", tar: "tar", xz: "xz-utils", sha256sum: "coreutils", jq: "jq", blkid: "util-linux",
+        curl: "curl", tar: "tar", xz: "xz-utils", sha256sum: "coreutils", cmp: "diffutils", awk: "mawk", jq: "jq", blkid: "util-linux",
         "mkfs.ext4": "e2fsprogs", mountpoint: "util-linux", setpriv: "util-linux", useradd: "passwd",
       }),
       aws: "awscli",
       "update-ca-certificates": "ca-certificates",
     },
-    awsCli: "package",
     nologinShell: "/usr/sbin/nologin",
   },
 };
 
-/** Type guard that every common command has a package on this OS. */
+/** Makes the compiler check that every common command has a package on this OS. */
 function packagesFor(map: Record<(typeof COMMON_COMMANDS)[number], string>): Record<string, string> {
   return map;
 }
