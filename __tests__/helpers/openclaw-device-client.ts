@@ -29,9 +29,17 @@ const CLIENT_SCRIPT = String.raw`
 const [sdkPath, url, displayName] = process.argv.slice(1);
 const { GatewayClient } = await import(sdkPath);
 let close;
+let closed;
+const closeSeen = new Promise((r) => { closed = r; });
 const result = await new Promise((resolve) => {
   const timer = setTimeout(() => resolve({ ok: false, message: "no answer within 20 s" }), 20000);
-  const finish = (value, delayMs = 0) => { clearTimeout(timer); setTimeout(() => { resolve(value); client.stop(); }, delayMs); };
+  // On a refusal, wait (bounded) for the server's close frame too: it carries the 1008 reason.
+  const finish = async (value, waitForClose = false) => {
+    clearTimeout(timer);
+    if (waitForClose) await Promise.race([closeSeen, new Promise((r) => setTimeout(r, 10000))]);
+    resolve(value);
+    client.stop();
+  };
   const client = new GatewayClient({
     url,
     token: process.env.DEVICE_CLIENT_GATEWAY_TOKEN,
@@ -45,8 +53,8 @@ const result = await new Promise((resolve) => {
     onConnectError: (err) => finish({
       ok: false, message: err.message, code: err.details?.code, reason: err.details?.reason,
       requestId: err.details?.requestId, deviceId: err.details?.deviceId,
-    }, 300),
-    onClose: (code, reason) => { close ??= { code, reason }; },
+    }, true),
+    onClose: (code, reason) => { close ??= { code, reason }; closed(); },
   });
   client.start();
 });
