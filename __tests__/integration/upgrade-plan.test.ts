@@ -1,4 +1,5 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
 import { gunzipSync } from "node:zlib";
 import * as path from "node:path";
 import {
@@ -170,8 +171,17 @@ maybe("upgrading a pinned version", () => {
   let deployedState: string;
   const upgraded = new Map<string, GatewaySettings>(UPGRADES.map(([what, versions]) => [what, testSettings(versions)]));
 
+  const work = mkdtempSync(path.join(os.tmpdir(), "openclaw-upgrade-plan-"));
+  let dirs = 0;
+  const workDir = () => {
+    const dir = path.join(work, String(++dirs));
+    mkdirSync(dir);
+    return dir;
+  };
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
   beforeAll(() => {
-    const old = offlinePlan(OLD);
+    const old = offlinePlan(OLD, workDir());
     oldPlan = old.plan;
     const schema = JSON.parse(terraform(old.stack, ["providers", "schema", "-json"]));
     deployedState = deployIntoState(old.stack, oldPlan, schema);
@@ -179,7 +189,7 @@ maybe("upgrading a pinned version", () => {
 
   /** Plans `settings` against the deployed old state in a fresh directory. */
   function upgradePlan(settings: GatewaySettings): PlanJson {
-    const stack = synthForOfflineTerraform(settings);
+    const stack = synthForOfflineTerraform(settings, workDir());
     // After init: init with a local backend replaces a state file it finds in place.
     terraform(stack, ["init", "-input=false", "-no-color"]);
     writeFileSync(path.join(stack.dir, STATE_FILE), deployedState);
@@ -194,7 +204,7 @@ maybe("upgrading a pinned version", () => {
   }, 120_000);
 
   test("create plans of old and new openclaw differ only in the launch template's user data", () => {
-    const newPlan = offlinePlan(upgraded.get("openclaw")!).plan;
+    const newPlan = offlinePlan(upgraded.get("openclaw")!, workDir()).plan;
     const oldChanges = byAddress(oldPlan);
     const newChanges = byAddress(newPlan);
     expect([...newChanges.keys()].sort()).toEqual([...oldChanges.keys()].sort());
@@ -251,7 +261,7 @@ maybe("upgrading a pinned version", () => {
     entry.instances[0].attributes.latest_version = 2;
     const asg = state.resources.find((r: Json) => r.type === "aws_autoscaling_group");
     asg.instances[0].attributes.launch_template[0].version = "2";
-    const stack = synthForOfflineTerraform(OLD);
+    const stack = synthForOfflineTerraform(OLD, workDir());
     terraform(stack, ["init", "-input=false", "-no-color"]);
     writeFileSync(path.join(stack.dir, STATE_FILE), JSON.stringify({ ...state, serial: state.serial + 1 }));
     const rollback = planAgainstState(stack);

@@ -1,6 +1,6 @@
 import "cdktf/lib/testing/adapters/jest"; // matcher types
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Testing } from "cdktf";
@@ -159,6 +159,7 @@ describe("approve/reject scripts on a real shell", () => {
   writeFileSync(stub, `#!/bin/sh\nprintf '%s\\n' "$@" > '${argsFile}'\necho '{"ok":true}'\n`);
   chmodSync(stub, 0o755);
   const pwned = path.join(dir, "pwned");
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   /** Runs the document's script; `agentSupportsEnv` picks ENV_VAR interpolation or the {{ }} fallback. */
   function runScript(op: "approveDevice" | "rejectDevice", shell: string, value: string, agentSupportsEnv: boolean) {
@@ -167,7 +168,7 @@ describe("approve/reject scripts on a real shell", () => {
     if (agentSupportsEnv) env.SSM_requestId = value;
     // An old agent splices the value into the text; SSM has checked it against allowedPattern first.
     else script = script.replace("{{ requestId }}", value);
-    if (existsSync(argsFile)) require("node:fs").rmSync(argsFile);
+    if (existsSync(argsFile)) rmSync(argsFile);
     return spawnSync(shell, ["-c", script], { env, encoding: "utf8" });
   }
 
@@ -207,6 +208,7 @@ describe("refresh and rotate scripts on a real shell", () => {
   const argsFile = path.join(dir, "args");
   writeFileSync(tool, `#!/bin/sh\nprintf '%s\\n' "$@" > '${argsFile}'\n`);
   chmodSync(tool, 0o755);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test.each([
     ["refreshSecrets", ["--restart"]],

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
@@ -14,6 +14,7 @@ const settingsFile = path.join(home, "settings.json");
 writeFileSync(settingsFile, JSON.stringify({
   environments: [{ environment: "demo", domainName: "gw.example.org", acmeEmail: "ops@example.org" }],
 }));
+afterAll(() => rmSync(home, { recursive: true, force: true }));
 const KEY = "sk-ant-api03-PROCESS-CANARY-0123456789abcdef";
 
 function cli(script: "devices" | "secrets", args: string[], input?: string) {
