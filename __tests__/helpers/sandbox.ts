@@ -216,12 +216,44 @@ export class BootSandbox {
     fs.appendFileSync(this.host(`/fake/www/${relative}`), "tampered");
   }
 
+  /** Commands hidden from the sandbox until the fake package manager "installs" them. */
+  private hidden: string[] = [];
+
+  /**
+   * Hides a command of this machine's /usr/bin from the sandbox, as if its package were not
+   * installed: the sandbox's /usr/bin becomes a farm of links to the real one (bound at
+   * /fake/realbin) without it. The fake apt-get/dnf link a copy into /usr/local/bin on install.
+   */
+  hideCommand(name: string): void {
+    const real = fs.realpathSync(execFileSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).trim());
+    if (path.dirname(real) !== "/usr/bin") throw new Error(`${name} is not in /usr/bin (${real}); cannot hide it`);
+    fs.mkdirSync(this.host("/fake/pkg"), { recursive: true });
+    fs.copyFileSync(real, this.host(`/fake/pkg/${name}`));
+    fs.chmodSync(this.host(`/fake/pkg/${name}`), 0o755);
+    this.hidden.push(name);
+    const farm = path.join(this.dir, "usr-bin");
+    fs.rmSync(farm, { recursive: true, force: true });
+    fs.mkdirSync(farm);
+    for (const entry of fs.readdirSync("/usr/bin")) {
+      if (this.hidden.includes(entry)) continue;
+      const st = fs.lstatSync(`/usr/bin/${entry}`);
+      // Links keep their own target (relative ones resolve the same at /usr/bin); files point to the real copy.
+      fs.symlinkSync(st.isSymbolicLink() ? fs.readlinkSync(`/usr/bin/${entry}`) : `/fake/realbin/${entry}`, path.join(farm, entry));
+    }
+  }
+
+  private hidingArgs(): string[] {
+    if (this.hidden.length === 0) return [];
+    return ["--ro-bind", "/usr/bin", "/fake/realbin", "--ro-bind", path.join(this.dir, "usr-bin"), "/usr/bin"];
+  }
+
   /** Runs a command inside the sandbox (after the fake servers are up). */
   run(command: string[], timeoutMs = 120_000): RunResult {
     const args = [
       "--die-with-parent", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--hostname", "sandbox",
       ...hostRoot(), "--dev", "/dev", "--proc", "/proc",
       ...BOUND.flatMap((mount) => ["--bind", this.host(mount), mount]),
+      ...this.hidingArgs(),
       "--chdir", "/", "--clearenv",
       "--setenv", "PATH", SANDBOX_PATH, "--setenv", "LANG", "C.UTF-8", "--setenv", "HOME", "/root",
       "/bin/bash", "/fake/inside.sh", ...command,

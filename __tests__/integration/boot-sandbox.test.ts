@@ -366,6 +366,24 @@ describeSandbox("boot script in a sandbox: injected faults", () => {
     expect(sb.boot().status).toBe(0);
   });
 
+  test("Debian: a missing command's package is installed (after apt-get update), and only then", () => {
+    sb = new BootSandbox(settings);
+    sb.hideCommand("jq");
+    const result = sb.boot();
+    expect(result.status).toBe(0);
+    expect(sb.lines("packages.log")).toEqual(["apt-get update -q", "apt-get install -y -q jq"]);
+    sb.clearRecords();
+    expect(sb.boot().status).toBe(0);
+    expect(sb.lines("packages.log")).toEqual([]); // now present: no package manager call
+  });
+
+  test("Amazon Linux: a missing command's package is installed with dnf", () => {
+    sb = new BootSandbox(testSettings());
+    sb.hideCommand("xz");
+    expect(sb.boot().status).toBe(0);
+    expect(sb.lines("packages.log")).toEqual(["dnf install -y -q xz"]);
+  });
+
   test("the Amazon Linux 2023 rendering boots the same way", () => {
     sb = new BootSandbox(testSettings());
     const result = sb.boot();
