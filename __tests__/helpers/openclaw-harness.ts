@@ -164,8 +164,11 @@ export interface RunningGateway {
   output(): string;
   /** Runs the openclaw CLI on the "host": the gateway's env and user, cwd = state dir. */
   cli(args: readonly string[], extraEnv?: Record<string, string>, timeoutMs?: number): CliResult;
-  /** Stops the gateway by PID (its process group: SIGTERM, then SIGKILL; then any helper left) and removes the temp root. */
-  stop(): Promise<void>;
+  /**
+   * Stops the gateway by PID (its process group: SIGTERM, then SIGKILL after 15 s; then any helper
+   * left) and removes the temp root. Resolves how the gateway ended and how long SIGTERM took.
+   */
+  stop(): Promise<{ graceful: boolean; stopMs: number }>;
 }
 
 const signal = (pid: number, sig: NodeJS.Signals): void => {
@@ -268,22 +271,28 @@ export async function startGateway(settings: GatewaySettings, fixture: OpenclawF
   let exited = false;
   const exit = new Promise<void>((resolve) => child.once("exit", () => { exited = true; resolve(); }));
 
+  let stopped: { graceful: boolean; stopMs: number } | undefined;
   const stop = async () => {
+    if (stopped) return stopped;
     // The gateway starts helpers, some in their own process group (spawn broker): note them first.
     const helpers = child.pid ? descendants(child.pid) : [];
+    const begin = Date.now();
+    let graceful = true;
     if (!exited && child.pid) {
       signal(-child.pid, "SIGTERM");
       let timer: NodeJS.Timeout | undefined;
-      const done = await Promise.race([exit.then(() => true), new Promise<boolean>((r) => { timer = setTimeout(() => r(false), 15_000); })]);
+      graceful = await Promise.race([exit.then(() => true), new Promise<boolean>((r) => { timer = setTimeout(() => r(false), 15_000); })]);
       clearTimeout(timer);
-      if (!done) {
+      if (!graceful) {
         signal(-child.pid, "SIGKILL");
         await exit;
       }
     }
+    stopped = { graceful, stopMs: Date.now() - begin };
     await new Promise((r) => setTimeout(r, 200));
     for (const pid of helpers) signal(pid, "SIGKILL");
     rmSync(root, { recursive: true, force: true });
+    return stopped;
   };
 
   let startupMs: number;

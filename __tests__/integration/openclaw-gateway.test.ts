@@ -1,10 +1,12 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { GATEWAY_PORT } from "../../modules/names";
 import { CONFIG_FILE_MODE, DEFAULT_AGENT_MODEL, openclawConfig, openclawConfigFile, STATE_DIR_MODE } from "../../scripts/boot/layout";
 import {
+  descendants,
   FAKE_ANTHROPIC_API_KEY,
+  isAlive,
   gatewayProcessEnv,
   httpRequest,
   OpenclawFixture,
@@ -102,6 +104,7 @@ maybe("the gateway started as the systemd unit starts it", () => {
     await gateway?.stop();
   }, 30_000);
 
+
   const invoke = (base: string, headers: Record<string, string>) =>
     httpRequest(`${base}/tools/invoke`, {
       method: "POST",
@@ -170,4 +173,15 @@ maybe("the gateway started as the systemd unit starts it", () => {
     expect(argv).not.toContain(gateway.token);
     expect(argv).not.toContain(FAKE_ANTHROPIC_API_KEY);
   });
+
+  test("stops on SIGTERM by PID within 15 s, leaving no helper process behind", async () => {
+    const helpers = descendants(gateway.pid);
+    expect(helpers.length).toBeGreaterThan(0);
+    const { graceful, stopMs } = await gateway.stop();
+    // eslint-disable-next-line no-console
+    console.log(`openclaw gateway: stopped ${graceful ? "gracefully" : "by SIGKILL"} ${stopMs} ms after SIGTERM`);
+    expect(graceful).toBe(true);
+    for (const pid of [gateway.pid, ...helpers]) expect([pid, isAlive(pid)]).toEqual([pid, false]);
+    expect(existsSync(gateway.layout.stateDir)).toBe(false);
+  }, 30_000);
 });
