@@ -15,7 +15,7 @@ export const INSTANCE_FAMILIES: Readonly<Record<string, Architecture>> = {
 /** Sizes with at least 2 GiB of memory in every family above (installing openclaw needs ~1 GiB). */
 export const INSTANCE_SIZES = ["small", "medium", "large", "xlarge", "2xlarge", "4xlarge"] as const;
 
-/** Burstable families whose `small` has 2 GiB; in the others `small`/`medium` do not exist. */
+/** Burstable families: `small` has 2 GiB, `2xlarge` is the largest; the others start at `large`. */
 const BURSTABLE = new Set(["t3", "t3a", "t4g"]);
 
 /** Returns the problem with an instance type, or undefined when it is supported. */
@@ -31,6 +31,9 @@ export function instanceTypeProblem(instanceType: string): string | undefined {
   }
   if (!BURSTABLE.has(family) && (size === "small" || size === "medium")) {
     return `"${family}" has no size "${size}"; use "large" or bigger`;
+  }
+  if (BURSTABLE.has(family) && size === "4xlarge") {
+    return `"${family}" has no size "${size}"; its largest is "2xlarge"`;
   }
   return undefined;
 }

@@ -63,6 +63,7 @@ const BAD_INPUTS: Array<[string, Record<string, unknown>, string, string]> = [
   ["too small an instance", { instanceType: "t4g.nano" }, "instanceType", "allowed sizes"],
   ["size the family lacks", { instanceType: "m7g.small" }, "instanceType", "large"],
   ["malformed instance type", { instanceType: "t4gsmall" }, "instanceType", "<family>.<size>"],
+  ["burstable size AWS does not sell", { instanceType: "t4g.4xlarge" }, "instanceType", "largest is \"2xlarge\""],
   ["unknown host OS", { hostOs: "ubuntu24" }, "hostOs", "al2023, debian12"],
   ["volume too small", { dataVolumeSizeGiB: 4 }, "dataVolumeSizeGiB", "8 to 1024"],
   ["volume too large", { dataVolumeSizeGiB: 5000 }, "dataVolumeSizeGiB", "8 to 1024"],
