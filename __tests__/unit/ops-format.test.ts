@@ -1,5 +1,5 @@
 import { formatDeviceList, parseHostJson, publicDashboardLink, timeLeft } from "../../scripts/ops/format";
-import { describeAwsError, invocationOutcome, OpsError, pickInstance } from "../../scripts/ops/run";
+import { describeAwsError, invocationOutcome, jsonRefusal, OpsError, pickInstance } from "../../scripts/ops/run";
 
 const target = { environment: "prod", region: "eu-west-1", autoScalingGroup: "openclaw-prod" };
 
@@ -52,6 +52,13 @@ describe("pure helpers of the operator CLI", () => {
     expect(() => invocationOutcome({ ...base, status: "Cancelled" }, "listDevices", {})).toThrow("The command was cancelled.");
     expect(() => invocationOutcome({ ...base, status: "Failed", stderr: "openclaw-ops: invalid request id (…)", responseCode: 2 }, "approveDevice", {}))
       .toThrow(/must be a UUID/);
+  });
+
+  test("jsonRefusal reads both failure shapes openclaw prints with --json", () => {
+    expect(jsonRefusal('{"ok":false,"reason":"Gateway is not ready"}\n')).toBe("Gateway is not ready");
+    expect(jsonRefusal('{"ok":false,"error":{"type":"cli_error","message":"device pairing approval denied"}}')).toBe("device pairing approval denied");
+    expect(jsonRefusal('{"ok":true}')).toBeUndefined();
+    expect(jsonRefusal("plain text")).toBeUndefined();
   });
 
   test("describeAwsError keeps unknown errors readable", () => {

@@ -96,12 +96,26 @@ export function invocationOutcome(invocation: Invocation, op: Operation, context
       + "then run `npm run devices -- list` and approve the new request id.");
   }
   if (/invalid request id/.test(output)) return fail("The host refused the request id: it must be a UUID from `npm run devices -- list`.");
-  // openclaw's --json failures print {"ok":false,"reason":"…"} on stdout.
-  const reason = /"ok"\s*:\s*false\s*,\s*"reason"\s*:\s*("(?:[^"\\]|\\.)*")/.exec(invocation.stdout);
-  if (reason) return fail(`The gateway refused: ${JSON.parse(reason[1])}`);
+  const refusal = jsonRefusal(invocation.stdout);
+  if (refusal) return fail(`The gateway refused: ${refusal}`);
   const code = invocation.responseCode >= 0 ? ` (exit ${invocation.responseCode})` : "";
   const tail = lastLines(invocation.stderr) || lastLines(invocation.stdout);
   return fail(`The command failed on the host${code}.${tail ? `\nHost output:\n${tail}` : ""}`);
+}
+
+/**
+ * openclaw's --json failures print one object on stdout: {"ok":false,"reason":"…"} (dashboard)
+ * or {"ok":false,"error":{"message":"…"}} (devices). Its message, or undefined.
+ */
+export function jsonRefusal(stdout: string): string | undefined {
+  try {
+    const value = JSON.parse(stdout.trim());
+    if (value?.ok !== false) return undefined;
+    const message = value.reason ?? value.error?.message;
+    return typeof message === "string" && message ? message : "no reason given";
+  } catch {
+    return undefined;
+  }
 }
 
 const FINISHED = ["Success", "Failed", "Cancelled", "TimedOut"];
