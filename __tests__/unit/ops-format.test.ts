@@ -66,3 +66,33 @@ describe("pure helpers of the operator CLI", () => {
       .toBe("AWS error while sending the command: ThrottlingException: Rate exceeded");
   });
 });
+
+describe("hidden prompt", () => {
+  const { PassThrough } = require("node:stream") as typeof import("node:stream");
+  const terminal = () => {
+    const input = Object.assign(new PassThrough(), { isTTY: true, rawModes: [] as boolean[] }) as any;
+    input.setRawMode = (on: boolean) => input.rawModes.push(on);
+    const written: string[] = [];
+    const output = { write: (t: string) => written.push(t) } as unknown as NodeJS.WriteStream;
+    return { input, output, written };
+  };
+
+  test("reads one line with echo off, honours backspace, restores the terminal", async () => {
+    const { promptHidden } = await import("../../scripts/ops/context");
+    const t = terminal();
+    const answer = promptHidden("Key: ", t.input, t.output);
+    t.input.write("sk-ant-abx\u007fc\r");
+    await expect(answer).resolves.toBe("sk-ant-abc");
+    expect(t.written.join("")).toBe("Key: \n");
+    expect(t.input.rawModes).toEqual([true, false]);
+  });
+
+  test("Ctrl-C cancels", async () => {
+    const { promptHidden } = await import("../../scripts/ops/context");
+    const t = terminal();
+    const answer = promptHidden("Key: ", t.input, t.output);
+    t.input.write("sk-\u0003");
+    await expect(answer).rejects.toThrow("Cancelled.");
+    expect(t.input.rawModes).toEqual([true, false]);
+  });
+});
