@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { openclawConfigFile } from "../../scripts/boot/layout";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { connectDevice, DeviceConnectResult } from "../helpers/openclaw-device-client";
@@ -30,6 +31,7 @@ const REQUEST_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 const DEVICE_ID_PATTERN = /^[0-9a-f]{64}$/;
 /** The address the proxy puts in X-Forwarded-For (an Internet client, TEST-NET-3). */
 const CLIENT_ADDRESS = "203.0.113.10";
+const settings = testSettings();
 
 interface PendingRequest {
   requestId: string;
@@ -95,7 +97,7 @@ maybe("device pairing through the proxy with the real openclaw", () => {
   beforeAll(async () => {
     fixture = openclawFixture() as OpenclawFixture;
     devicesRoot = mkdtempSync(path.join(tmpdir(), "openclaw-devices-"));
-    gateway = await startGateway(testSettings(), fixture);
+    gateway = await startGateway(settings, fixture);
     proxy = await startProxy(gateway.port, CLIENT_ADDRESS);
   }, 90_000);
 
@@ -172,6 +174,10 @@ maybe("device pairing through the proxy with the real openclaw", () => {
     expect(reject.status).toBe(1);
     expect(JSON.parse(reject.stdout)).toEqual({ ok: false, error: { type: "cli_error", message: "unknown requestId" } });
   }, 30_000);
+
+  test("the host-side commands left openclaw.json as the boot script wrote it (IaC owns it)", () => {
+    expect(readFileSync(gateway.layout.configPath, "utf8")).toBe(openclawConfigFile(settings, gateway.port));
+  });
 
   test("dashboard --json issues a one-time owner link without the gateway token", () => {
     const started = Date.now();

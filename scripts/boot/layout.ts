@@ -64,7 +64,10 @@ export function gatewayEnvironment(layout: HostLayout): Record<string, string> {
     OPENCLAW_CONFIG_PATH: layout.configPath,
     // The settings own the config; the gateway must not rewrite it.
     OPENCLAW_CONFIG_READONLY: "1",
+    // systemd owns the lifecycle: openclaw refuses its own service install/update/self-restart paths…
     OPENCLAW_SUPERVISOR_MODE: "external",
+    // …and `openclaw doctor` stays read-only about the service (it would otherwise add a user unit).
+    OPENCLAW_SERVICE_REPAIR_POLICY: "external",
     OPENCLAW_NO_RESPAWN: "1",
     NODE_ENV: "production",
     PATH: `${layout.nodeDir}/bin:/usr/local/bin:/usr/bin:/bin`,
