@@ -1,5 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { openclawConfigFile } from "../../scripts/boot/layout";
+import { REQUEST_ID_PATTERN as DOCUMENT_REQUEST_ID_PATTERN } from "../../scripts/ops/documents";
+import { formatDeviceList, parseHostJson, publicDashboardLink } from "../../scripts/ops/format";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { connectDevice, DeviceConnectResult } from "../helpers/openclaw-device-client";
@@ -69,9 +71,11 @@ maybe("device pairing through the proxy with the real openclaw", () => {
     expect(result.leakedToken).toBe(false);
     return result;
   };
+  let lastListOutput = "";
   const list = (): DeviceList => {
     const result = host(["devices", "list", "--json"]);
     expect(result.status).toBe(0);
+    lastListOutput = result.stdout;
     return JSON.parse(result.stdout) as DeviceList;
   };
   const device = (name: string): string => {
@@ -127,6 +131,12 @@ maybe("device pairing through the proxy with the real openclaw", () => {
         ts: expect.any(Number),
       }),
     ]);
+
+    // Contract with the operator tools: the SSM parameter pattern admits real ids, the formatter reads real output.
+    expect(first.requestId).toMatch(new RegExp(DOCUMENT_REQUEST_ID_PATTERN));
+    const table = formatDeviceList(parseHostJson(lastListOutput, "devices list"), Date.now());
+    expect(table).toContain(first.requestId);
+    expect(table).toContain(CLIENT_ADDRESS);
 
     const approve = host(["devices", "approve", first.requestId, "--json"]);
     expect(approve.status).toBe(0);
@@ -191,6 +201,12 @@ maybe("device pairing through the proxy with the real openclaw", () => {
       wsUrl: `ws://127.0.0.1:${gateway.port}`,
       browserUrl: expect.stringMatching(/#bootstrapToken=[A-Za-z0-9_-]+&bootstrapProfile=owner&gatewayUrl=/),
     });
+    // The operator tool turns it into the public link (same one-time fragment, public origin).
+    const publicLink = new URL(publicDashboardLink(link.browserUrl as string, settings.domainName));
+    expect(publicLink.origin).toBe(`https://${settings.domainName}`);
+    const fragment = new URLSearchParams(publicLink.hash.slice(1));
+    expect(fragment.get("bootstrapToken")).toBe(new URLSearchParams(new URL(link.browserUrl as string).hash.slice(1)).get("bootstrapToken"));
+    expect(fragment.get("gatewayUrl")).toBe(`wss://${settings.domainName}`);
     // Valid for ten minutes.
     const expires = link.browserBootstrapExpiresAtMs as number;
     expect(expires - started).toBeGreaterThan(9 * 60_000);
