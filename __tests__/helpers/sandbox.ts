@@ -183,7 +183,7 @@ export class BootSandbox {
     const build = path.join(this.dir, "build");
     const nodeName = `node-v${node}-linux-${nodeArch(arch)}`;
     writeExecutable(`${build}/${nodeName}/bin/node`,
-      `#!/bin/bash\n# fake node from the sandbox's release archive\nif [ "\${1:-}" = --version ]; then echo v${node}; exit 0; fi\necho "fake node $*"\n`);
+      `#!/bin/bash\n# fake node from the sandbox's release archive: the fake openclaw entry it runs is a bash script\nif [ "\${1:-}" = --version ]; then echo v${node}; exit 0; fi\nif [ -f "\${1:-}" ]; then exec /bin/bash "$@"; fi\necho "fake node $*"\n`);
     writeExecutable(`${build}/${nodeName}/bin/npm`, FAKE_NPM);
     const nodeDir = this.host(`/fake/www/node/v${node}`);
     fs.mkdirSync(nodeDir, { recursive: true });

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import { resourceNames } from "../../modules/names";
-import { hostLayout, openclawConfig } from "../../scripts/boot/layout";
+import { hostLayout, openclawConfigFile } from "../../scripts/boot/layout";
 import { AWS_ATTEMPTS } from "../../scripts/boot/tools";
 import { WAITS } from "../../scripts/boot/steps";
 import { requireInCi, testSettings } from "../helpers/settings";
@@ -113,7 +113,7 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
   test("files and modes: state 700, config 600, acme.json 600, EnvironmentFile 600 on /run", () => {
     expect(sb.stat(layout.stateDir)).toEqual({ mode: "700", user: "openclaw", group: "openclaw" });
     expect(sb.stat(layout.configPath)).toEqual({ mode: "600", user: "openclaw", group: "openclaw" });
-    expect(JSON.parse(fs.readFileSync(sb.host(layout.configPath), "utf8"))).toEqual(openclawConfig(settings));
+    expect(fs.readFileSync(sb.host(layout.configPath), "utf8")).toBe(openclawConfigFile(settings));
     expect(sb.stat("/opt/openclaw/traefik")).toEqual({ mode: "700", user: "traefik", group: "traefik" });
     expect(sb.stat(layout.acmeStorage)).toEqual({ mode: "600", user: "traefik", group: "traefik" });
     expect(sb.stat("/run/openclaw")).toEqual({ mode: "700", user: "root", group: "root" });

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { HOST_OPERATING_SYSTEMS } from "../../modules/settings";
 import { hostFiles, renderBootScript, renderUnits } from "../../scripts/boot";
 import { HOST_OS_PROFILES } from "../../scripts/boot/host-os";
-import { gatewayCommand, gatewayEnvironment, hostLayout } from "../../scripts/boot/layout";
+import { gatewayCommand, gatewayEnvironment, hostLayout, openclawCommand, openclawConfigFile } from "../../scripts/boot/layout";
 import { heredoc, shellAssign, shellQuote, shellWords } from "../../scripts/boot/shell";
 import { shellHelpers, writeFileCommand } from "../../scripts/boot/steps";
 import { watchdogTool } from "../../scripts/boot/tools";
@@ -24,8 +24,31 @@ function bash(script: string, cwd?: string): { status: number | null; stdout: st
 }
 
 describe("rendered boot script", () => {
+  /**
+   * The files rendered from layout.ts's contract functions (gatewayEnvironment, gatewayCommand,
+   * openclawConfig: owned and proven against the real openclaw elsewhere) are replaced by markers,
+   * so the snapshot pins the script itself; the next test pins those files to the functions.
+   */
+  const contractFiles = () => hostFiles(settings).filter((f) =>
+    [layout.configPath, layout.adminTool, `/etc/systemd/system/${layout.gatewayUnit}`].includes(f.path));
+
   test("default settings (Amazon Linux 2023) render to the committed snapshot", () => {
-    expect(renderBootScript(settings)).toMatchSnapshot();
+    let script = renderBootScript(settings);
+    for (const file of contractFiles()) script = script.replace(file.content, `<${file.path}: rendered from layout.ts>\n`);
+    expect(contractFiles()).toHaveLength(3);
+    expect(script).toMatchSnapshot();
+  });
+
+  test("the files left out of the snapshot follow layout.ts's contract functions exactly", () => {
+    const [config, admin, unit] = [layout.configPath, layout.adminTool, `/etc/systemd/system/${layout.gatewayUnit}`]
+      .map((p) => contractFiles().find((f) => f.path === p)!.content);
+    expect(config).toBe(openclawConfigFile(settings));
+    for (const [name, value] of Object.entries(gatewayEnvironment(layout))) {
+      expect(admin).toContain(`export ${shellAssign(name, value)}\n`);
+      expect(unit).toContain(`Environment=${unitWord(`${name}=${value}`)}\n`);
+    }
+    expect(admin).toContain(`--init-groups -- ${shellWords(openclawCommand(layout, []))} "$@"`);
+    expect(unit).toContain(`ExecStart=${gatewayCommand(layout).map(unitWord).join(" ")}\n`);
   });
 
   test("rendering is pure: the same settings give the same bytes", () => {

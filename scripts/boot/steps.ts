@@ -1,7 +1,7 @@
 import { DATA_MOUNT, ENVIRONMENT_TAG, ROLE_TAG } from "../../modules/names";
 import { architectureOfSettings, GatewaySettings } from "../../modules/settings";
 import { HOST_OS_PROFILES, nodeArch, traefikArch } from "./host-os";
-import { hostLayout, openclawConfig } from "./layout";
+import { CONFIG_FILE_MODE, hostLayout, openclawConfigFile, STATE_DIR_MODE } from "./layout";
 import { heredoc, shellAssign, shellQuote, shellWords } from "./shell";
 import { renderTools, IMDS_BASE, runDir } from "./tools";
 import { traefikDynamicConfig, traefikStaticConfig, traefikYaml } from "./traefik";
@@ -380,7 +380,7 @@ reown() {
 }
 reown ${shellQuote(layout.stateDir)} ${shellQuote(svc)}
 reown ${shellQuote(traefikDataDir(layout))} ${TRAEFIK_USER}
-ensure_dir ${shellQuote(layout.stateDir)} 700 ${shellQuote(`${svc}:${svc}`)}
+ensure_dir ${shellQuote(layout.stateDir)} ${STATE_DIR_MODE.toString(8)} ${shellQuote(`${svc}:${svc}`)}
 ensure_dir ${shellQuote(traefikDataDir(layout))} 700 ${TRAEFIK_USER}:${TRAEFIK_USER}
 if [ ! -e ${shellQuote(layout.acmeStorage)} ]; then
   install -m 600 -o ${TRAEFIK_USER} -g ${TRAEFIK_USER} /dev/null ${shellQuote(layout.acmeStorage)}
@@ -408,7 +408,7 @@ export function configFiles(s: GatewaySettings): HostFile[] {
   const unitFile = (name: string, flags: string[]): HostFile =>
     ({ path: `/etc/systemd/system/${name}`, mode: "644", owner: "root:root", content: units[name], flags: ["UNITS_CHANGED", ...flags] });
   return [
-    { path: layout.configPath, mode: "600", owner: `${svc}:${svc}`, content: `${JSON.stringify(openclawConfig(s), null, 2)}\n`, flags: ["GATEWAY_RESTART"] },
+    { path: layout.configPath, mode: CONFIG_FILE_MODE.toString(8), owner: `${svc}:${svc}`, content: openclawConfigFile(s), flags: ["GATEWAY_RESTART"] },
     { path: layout.traefikStaticConfig, mode: "644", owner: "root:root", content: traefikYaml(traefikStaticConfig(s)), flags: ["TRAEFIK_RESTART"] },
     { path: layout.traefikDynamicConfig, mode: "644", owner: "root:root", content: traefikYaml(traefikDynamicConfig(s)), flags: ["TRAEFIK_RESTART"] },
     unitFile(UNIT_NAMES.secrets, []),

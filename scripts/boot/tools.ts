@@ -1,7 +1,7 @@
 import { API_KEY_PLACEHOLDER, GATEWAY_TOKEN_PLACEHOLDER, resourceNames } from "../../modules/names";
 import type { GatewaySettings } from "../../modules/settings";
-import { gatewayEnvironment, hostLayout } from "./layout";
-import { shellAssign, shellQuote } from "./shell";
+import { gatewayEnvironment, hostLayout, openclawCommand } from "./layout";
+import { shellAssign, shellQuote, shellWords } from "./shell";
 import { UNIT_NAMES } from "./units";
 
 /** Where IMDSv2 answers on every EC2 instance (and in the test VM). */
@@ -154,7 +154,7 @@ while IFS= read -r line; do
 done <"$ENV_FILE"
 ${exports.join("\n")}
 cd "$OPENCLAW_STATE_DIR"
-exec setpriv ${shellQuote(`--reuid=${layout.serviceUser}`)} ${shellQuote(`--regid=${layout.serviceUser}`)} --init-groups -- ${shellQuote(layout.openclawBin)} "$@"
+exec setpriv ${shellQuote(`--reuid=${layout.serviceUser}`)} ${shellQuote(`--regid=${layout.serviceUser}`)} --init-groups -- ${shellWords(openclawCommand(layout, []))} "$@"
 `;
 }
 
