@@ -11,7 +11,7 @@ import type { OpenclawFixture } from "./openclaw-harness";
 
 /** What one connection attempt ended with. */
 export type DeviceConnectResult =
-  | { ok: true; role: string; scopes: string[]; deviceTokenIssued: boolean }
+  | { ok: true; role: string; scopes: string[]; deviceTokenIssued: boolean; method?: string }
   | {
       ok: false;
       message: string;
@@ -24,9 +24,25 @@ export type DeviceConnectResult =
       close?: { code: number; reason: string };
     };
 
-// Runs under Node 24 as an ES module; argv: gateway-runtime module path, ws URL, display name.
+/** How the device presents itself; the defaults are a CLI-like operator device with the shared token. */
+export interface DeviceOptions {
+  displayName?: string;
+  /** Shared gateway token (the default credential). */
+  token?: string;
+  /** One-time bootstrap token from `openclaw dashboard --json` instead of the shared token. */
+  bootstrapToken?: string;
+  /** Client id and mode, e.g. "openclaw-control-ui" / "webchat" for the browser Control UI. */
+  clientName?: string;
+  mode?: string;
+  scopes?: string[];
+  /** Origin header (browsers send one; the gateway checks it against controlUi.allowedOrigins). */
+  origin?: string;
+}
+
+// Runs under Node 24 as an ES module; argv: gateway-runtime module path, ws URL, options JSON.
 const CLIENT_SCRIPT = String.raw`
-const [sdkPath, url, displayName] = process.argv.slice(1);
+const [sdkPath, url, optionsJson] = process.argv.slice(1);
+const options = JSON.parse(optionsJson);
 const { GatewayClient } = await import(sdkPath);
 let close;
 let closed;
@@ -42,14 +58,19 @@ const result = await new Promise((resolve) => {
   };
   const client = new GatewayClient({
     url,
-    token: process.env.DEVICE_CLIENT_GATEWAY_TOKEN,
+    token: process.env.DEVICE_CLIENT_GATEWAY_TOKEN || undefined,
+    bootstrapToken: process.env.DEVICE_CLIENT_BOOTSTRAP_TOKEN || undefined,
     role: "operator",
-    scopes: ["operator.read"],
-    clientName: "cli",
-    mode: "cli",
-    clientDisplayName: displayName,
+    scopes: options.scopes,
+    clientName: options.clientName,
+    mode: options.mode,
+    clientDisplayName: options.displayName,
+    origin: options.origin,
     platform: "linux",
-    onHelloOk: (hello) => finish({ ok: true, role: hello.auth.role, scopes: hello.auth.scopes, deviceTokenIssued: Boolean(hello.auth.deviceToken) }),
+    onHelloOk: (hello) => finish({
+      ok: true, role: hello.auth.role, scopes: hello.auth.scopes,
+      deviceTokenIssued: Boolean(hello.auth.deviceToken), method: hello.auth.method,
+    }),
     onConnectError: (err) => finish({
       ok: false, message: err.message, code: err.details?.code, reason: err.details?.reason,
       requestId: err.details?.requestId, deviceId: err.details?.deviceId,
@@ -64,8 +85,8 @@ process.exit(0);
 `;
 
 /**
- * Connects a client device to `wsUrl` with the shared gateway token. `deviceStateDir` holds the
- * device's identity: reuse it to reconnect as the same device.
+ * Connects a CLI-like operator device to `wsUrl` once with the shared gateway token.
+ * `deviceStateDir` holds the device's identity: reuse it to reconnect as the same device.
  */
 export function connectDevice(
   fixture: OpenclawFixture,
@@ -74,15 +95,30 @@ export function connectDevice(
   deviceStateDir: string,
   displayName = "pairing-test-device",
 ): Promise<DeviceConnectResult> {
+  return connectDeviceWith(fixture, wsUrl, deviceStateDir, { token, displayName });
+}
+
+/** Like connectDevice, with every option (bootstrap token, Control UI identity, Origin). Secrets travel in the environment, never in argv. */
+export function connectDeviceWith(
+  fixture: OpenclawFixture,
+  wsUrl: string,
+  deviceStateDir: string,
+  options: DeviceOptions,
+): Promise<DeviceConnectResult> {
   const sdk = path.join(path.dirname(fixture.openclawEntry), "dist/plugin-sdk/gateway-runtime.js");
+  const { token = "", bootstrapToken = "", ...shown } = options;
+  const settings = { displayName: "test-device", clientName: "cli", mode: "cli", scopes: ["operator.read"], ...shown };
   const env = {
     HOME: deviceStateDir,
     OPENCLAW_STATE_DIR: deviceStateDir,
     PATH: `${fixture.nodeDir}/bin:/usr/bin:/bin`,
     DEVICE_CLIENT_GATEWAY_TOKEN: token,
+    DEVICE_CLIENT_BOOTSTRAP_TOKEN: bootstrapToken,
   };
+  const secrets = [token, bootstrapToken].filter(Boolean);
+  const redact = (text: string) => secrets.reduce((t, secret) => t.split(secret).join("<redacted>"), text);
   return new Promise((resolve, reject) => {
-    const child = spawn(fixture.nodeBin, ["--input-type=module", "-e", CLIENT_SCRIPT, sdk, wsUrl, displayName], {
+    const child = spawn(fixture.nodeBin, ["--input-type=module", "-e", CLIENT_SCRIPT, sdk, wsUrl, JSON.stringify(settings)], {
       env,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -98,7 +134,7 @@ export function connectDevice(
       try {
         resolve(JSON.parse(line) as DeviceConnectResult);
       } catch {
-        reject(new Error(`device client exited ${status} without a result:\n${stderr.split(token).join("<redacted>").slice(-2000)}`));
+        reject(new Error(`device client exited ${status} without a result:\n${redact(stderr).slice(-2000)}`));
       }
     });
   });

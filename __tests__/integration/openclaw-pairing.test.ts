@@ -4,7 +4,7 @@ import { REQUEST_ID_PATTERN as DOCUMENT_REQUEST_ID_PATTERN } from "../../scripts
 import { formatDeviceList, parseHostJson, publicDashboardLink } from "../../scripts/ops/format";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { connectDevice, DeviceConnectResult } from "../helpers/openclaw-device-client";
+import { connectDevice, connectDeviceWith, DeviceConnectResult, DeviceOptions } from "../helpers/openclaw-device-client";
 import {
   CliResult,
   OpenclawFixture,
@@ -34,6 +34,19 @@ const DEVICE_ID_PATTERN = /^[0-9a-f]{64}$/;
 /** The address the proxy puts in X-Forwarded-For (an Internet client, TEST-NET-3). */
 const CLIENT_ADDRESS = "203.0.113.10";
 const settings = testSettings();
+/** The scopes of the owner profile a dashboard link grants (exactly these; openclaw refuses others). */
+const OWNER_SCOPES = [
+  "operator.admin", "operator.approvals", "operator.pairing", "operator.questions",
+  "operator.read", "operator.talk.secrets", "operator.write",
+];
+/** The browser Control UI as the gateway sees it behind Traefik: its client id, and the public origin. */
+const BROWSER: DeviceOptions = {
+  displayName: "owner-browser",
+  clientName: "openclaw-control-ui",
+  mode: "webchat",
+  scopes: OWNER_SCOPES,
+  origin: `https://${settings.domainName}`,
+};
 
 interface PendingRequest {
   requestId: string;
@@ -153,7 +166,7 @@ maybe("device pairing through the proxy with the real openclaw", () => {
 
     // The same device connects again: hello-ok with its own device token.
     expect(await connect(laptop, "laptop")).toEqual({
-      ok: true, role: "operator", scopes: ["operator.read"], deviceTokenIssued: true,
+      ok: true, role: "operator", scopes: ["operator.read"], deviceTokenIssued: true, method: "token",
     });
   }, 45_000);
 
@@ -189,7 +202,7 @@ maybe("device pairing through the proxy with the real openclaw", () => {
     expect(readFileSync(gateway.layout.configPath, "utf8")).toBe(openclawConfigFile(settings, gateway.port));
   });
 
-  test("dashboard --json issues a one-time owner link without the gateway token", () => {
+  test("dashboard --json issues a one-time owner link; the browser that opens it becomes an admin device", async () => {
     const started = Date.now();
     const result = host(["dashboard", "--json"]);
     expect(result.status).toBe(0);
@@ -211,5 +224,22 @@ maybe("device pairing through the proxy with the real openclaw", () => {
     const expires = link.browserBootstrapExpiresAtMs as number;
     expect(expires - started).toBeGreaterThan(9 * 60_000);
     expect(expires - started).toBeLessThanOrEqual(10 * 60_000 + 30_000);
+
+    // The browser redeems the link through the proxy (a remote client): paired at once, as admin.
+    const bootstrapToken = fragment.get("bootstrapToken")!;
+    const wsUrl = proxy.url.replace(/^http/, "ws");
+    expect(await connectDeviceWith(fixture, wsUrl, device("owner-browser"), { ...BROWSER, bootstrapToken })).toEqual({
+      ok: true, role: "operator", scopes: OWNER_SCOPES, deviceTokenIssued: true, method: "bootstrap-token",
+    });
+    // Single use: bound to that browser, refused for any other.
+    expect(await connectDeviceWith(fixture, wsUrl, device("other-browser"), { ...BROWSER, bootstrapToken }))
+      .toMatchObject({ ok: false, code: "AUTH_BOOTSTRAP_TOKEN_INVALID" });
+  }, 60_000);
+
+  test("a browser on a foreign origin is refused (gateway.controlUi.allowedOrigins)", async () => {
+    const result = await connectDeviceWith(fixture, proxy.url.replace(/^http/, "ws"), device("foreign-browser"), {
+      ...BROWSER, origin: "https://evil.example", token: gateway.token,
+    });
+    expect(result).toMatchObject({ ok: false, code: "CONTROL_UI_ORIGIN_NOT_ALLOWED" });
   }, 30_000);
 });
