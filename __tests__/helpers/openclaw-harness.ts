@@ -149,6 +149,16 @@ export function runCli(layout: HostLayout, env: Record<string, string>, args: re
   };
 }
 
+/** How a stop went. */
+export interface StopResult {
+  /** The gateway exited on SIGTERM (no SIGKILL needed). */
+  graceful: boolean;
+  /** Milliseconds from SIGTERM to the gateway's exit. */
+  stopMs: number;
+  /** Helper processes still alive 3 s after the gateway exited (then killed). */
+  leftoverHelpers: number;
+}
+
 /** A running gateway with its temporary data volume. */
 export interface RunningGateway {
   layout: HostLayout;
@@ -165,10 +175,10 @@ export interface RunningGateway {
   /** Runs the openclaw CLI on the "host": the gateway's env and user, cwd = state dir. */
   cli(args: readonly string[], extraEnv?: Record<string, string>, timeoutMs?: number): CliResult;
   /**
-   * Stops the gateway by PID (its process group: SIGTERM, then SIGKILL after 15 s; then any helper
-   * left) and removes the temp root. Resolves how the gateway ended and how long SIGTERM took.
+   * Stops the gateway by PID (its process group: SIGTERM, then SIGKILL after 15 s; helpers still
+   * alive 3 s later are killed too) and removes the temp root.
    */
-  stop(): Promise<{ graceful: boolean; stopMs: number }>;
+  stop(): Promise<StopResult>;
 }
 
 const signal = (pid: number, sig: NodeJS.Signals): void => {
@@ -271,7 +281,7 @@ export async function startGateway(settings: GatewaySettings, fixture: OpenclawF
   let exited = false;
   const exit = new Promise<void>((resolve) => child.once("exit", () => { exited = true; resolve(); }));
 
-  let stopped: { graceful: boolean; stopMs: number } | undefined;
+  let stopped: StopResult | undefined;
   const stop = async () => {
     if (stopped) return stopped;
     // The gateway starts helpers, some in their own process group (spawn broker): note them first.
@@ -288,9 +298,12 @@ export async function startGateway(settings: GatewaySettings, fixture: OpenclawF
         await exit;
       }
     }
-    stopped = { graceful, stopMs: Date.now() - begin };
-    await new Promise((r) => setTimeout(r, 200));
-    for (const pid of helpers) signal(pid, "SIGKILL");
+    const stopMs = Date.now() - begin;
+    // Helpers should follow the gateway out; give them 3 s, then count and kill the stragglers.
+    for (let i = 0; i < 30 && helpers.some(isAlive); i++) await new Promise((r) => setTimeout(r, 100));
+    const survivors = helpers.filter(isAlive);
+    for (const pid of survivors) signal(pid, "SIGKILL");
+    stopped = { graceful, stopMs, leftoverHelpers: survivors.length };
     rmSync(root, { recursive: true, force: true });
     return stopped;
   };

@@ -55,7 +55,7 @@ maybe("openclaw config validate on the rendered openclaw.json", () => {
     const result = validate(openclawConfigFile(settings));
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ valid: true, warnings: [] });
-  });
+  }, 30_000);
 
   test("rejects a file with an unknown key (exit 1, names the key) — the check is live", () => {
     const broken = openclawConfig(settings) as { gateway: Record<string, unknown> };
@@ -64,7 +64,7 @@ maybe("openclaw config validate on the rendered openclaw.json", () => {
     const report = JSON.parse(result.stdout) as { valid: boolean; issues: Array<{ path: string; message: string }> };
     expect(report.valid).toBe(false);
     expect(report.issues).toEqual([expect.objectContaining({ path: "gateway", message: expect.stringContaining("allowInsecureAuth") })]);
-  });
+  }, 30_000);
 
   test("the agents' model is usable with the Anthropic key the EnvironmentFile provides, and only with it", () => {
     const rendered = openclawConfigFile(settings);
@@ -75,14 +75,14 @@ maybe("openclaw config validate on the rendered openclaw.json", () => {
     // openclaw's own default model (an OpenAI one) would have no usable credential here.
     const { agents: _ignored, ...withoutModel } = openclawConfig(settings) as Record<string, unknown>;
     expect(cliWith(JSON.stringify(withoutModel), ["models", "status", "--check", "--json"]).status).toBe(1);
-  });
+  }, 30_000);
 
   test("rejects a raw bind address (DESIGN.md §3: bind takes a mode, not a host)", () => {
     const config = openclawConfig(settings) as { gateway: Record<string, unknown> };
     const result = validate(JSON.stringify({ gateway: { ...config.gateway, bind: "0.0.0.0" } }));
     expect(result.status).toBe(1);
     expect(JSON.parse(result.stdout)).toMatchObject({ valid: false });
-  });
+  }, 30_000);
 });
 
 maybe("the gateway started as the systemd unit starts it", () => {
@@ -177,10 +177,10 @@ maybe("the gateway started as the systemd unit starts it", () => {
   test("stops on SIGTERM by PID within 15 s, leaving no helper process behind", async () => {
     const helpers = descendants(gateway.pid);
     expect(helpers.length).toBeGreaterThan(0);
-    const { graceful, stopMs } = await gateway.stop();
+    const { graceful, stopMs, leftoverHelpers } = await gateway.stop();
     // eslint-disable-next-line no-console
     console.log(`openclaw gateway: stopped ${graceful ? "gracefully" : "by SIGKILL"} ${stopMs} ms after SIGTERM`);
-    expect(graceful).toBe(true);
+    expect({ graceful, leftoverHelpers }).toEqual({ graceful: true, leftoverHelpers: 0 });
     for (const pid of [gateway.pid, ...helpers]) expect([pid, isAlive(pid)]).toEqual([pid, false]);
     expect(existsSync(gateway.layout.stateDir)).toBe(false);
   }, 30_000);

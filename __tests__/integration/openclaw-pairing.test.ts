@@ -200,7 +200,7 @@ maybe("device pairing through the proxy with the real openclaw", () => {
 
   test("the host-side commands left openclaw.json as the boot script wrote it (IaC owns it)", () => {
     expect(readFileSync(gateway.layout.configPath, "utf8")).toBe(openclawConfigFile(settings, gateway.port));
-  });
+  }, 30_000);
 
   test("dashboard --json issues a one-time owner link; the browser that opens it becomes an admin device", async () => {
     const started = Date.now();
