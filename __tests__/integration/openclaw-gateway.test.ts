@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { GATEWAY_PORT } from "../../modules/names";
@@ -90,7 +90,10 @@ maybe("the gateway started as the systemd unit starts it", () => {
   let proxy: RunningProxy;
   let bareProxy: RunningProxy;
 
+  let startedAt: number;
+
   beforeAll(async () => {
+    startedAt = Date.now();
     gateway = await startGateway(settings, openclawFixture() as OpenclawFixture);
     proxy = await startProxy(gateway.port);
     bareProxy = await startProxy(gateway.port, null);
@@ -164,6 +167,19 @@ maybe("the gateway started as the systemd unit starts it", () => {
     expect(created).toEqual(expect.arrayContaining(["state", "cache", "tmp"]));
     for (const dir of created) expect([dir, mode(path.join(stateDir, dir))]).toEqual([dir, 0o700]);
   });
+
+  test("the runtime stays read-only: nothing under the Node/openclaw install changed (ProtectSystem=strict)", () => {
+    const changed: string[] = [];
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        if (lstatSync(full).mtimeMs >= startedAt) changed.push(full);
+        if (entry.isDirectory()) walk(full);
+      }
+    };
+    walk(path.dirname(path.dirname(gateway.layout.openclawEntry)));
+    expect(changed).toEqual([]);
+  }, 30_000);
 
   test("the gateway process runs with exactly the unit's environment (no token in argv)", () => {
     const environ = readFileSync(`/proc/${gateway.pid}/environ`, "utf8").split("\0").filter(Boolean);
