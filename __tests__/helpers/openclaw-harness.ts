@@ -176,9 +176,10 @@ export interface RunningGateway {
   cli(args: readonly string[], extraEnv?: Record<string, string>, timeoutMs?: number): CliResult;
   /**
    * Stops the gateway by PID (its process group: SIGTERM, then SIGKILL after 15 s; helpers still
-   * alive 3 s later are killed too) and removes the temp root.
+   * alive 3 s later are killed too) and removes the temp root unless `keepState` (a later call
+   * removes it).
    */
-  stop(): Promise<StopResult>;
+  stop(options?: { keepState?: boolean }): Promise<StopResult>;
 }
 
 const signal = (pid: number, sig: NodeJS.Signals): void => {
@@ -282,8 +283,11 @@ export async function startGateway(settings: GatewaySettings, fixture: OpenclawF
   const exit = new Promise<void>((resolve) => child.once("exit", () => { exited = true; resolve(); }));
 
   let stopped: StopResult | undefined;
-  const stop = async () => {
-    if (stopped) return stopped;
+  const stop = async ({ keepState = false } = {}) => {
+    if (stopped) {
+      if (!keepState) rmSync(root, { recursive: true, force: true });
+      return stopped;
+    }
     // The gateway starts helpers, some in their own process group (spawn broker): note them first.
     const helpers = child.pid ? descendants(child.pid) : [];
     const begin = Date.now();
@@ -304,7 +308,7 @@ export async function startGateway(settings: GatewaySettings, fixture: OpenclawF
     const survivors = helpers.filter(isAlive);
     for (const pid of survivors) signal(pid, "SIGKILL");
     stopped = { graceful, stopMs, leftoverHelpers: survivors.length };
-    rmSync(root, { recursive: true, force: true });
+    if (!keepState) rmSync(root, { recursive: true, force: true });
     return stopped;
   };
 

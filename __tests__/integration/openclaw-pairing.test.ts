@@ -242,4 +242,20 @@ maybe("device pairing through the proxy with the real openclaw", () => {
     });
     expect(result).toMatchObject({ ok: false, code: "CONTROL_UI_ORIGIN_NOT_ALLOWED" });
   }, 30_000);
+
+  // Last: stops the gateway (the state stays until afterAll).
+  test("with the gateway down, the host commands fail with exit 1 and a JSON reason", async () => {
+    await gateway.stop({ keepState: true });
+    const result = host(["devices", "list", "--json"]);
+    expect(result.status).toBe(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      ok: false,
+      error: {
+        type: "gateway_transport_error",
+        message: expect.stringContaining(`Gateway not reachable at ws://127.0.0.1:${gateway.port}`),
+        reason: expect.stringContaining("ECONNREFUSED"),
+      },
+      gateway: { url: `ws://127.0.0.1:${gateway.port}` },
+    });
+  }, 60_000);
 });
