@@ -248,7 +248,7 @@ export class BootSandbox {
   }
 
   /** Runs a command inside the sandbox (after the fake servers are up). */
-  run(command: string[], timeoutMs = 120_000): RunResult {
+  run(command: string[], timeoutMs = 240_000): RunResult {
     const args = [
       "--die-with-parent", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--hostname", "sandbox",
       ...hostRoot(), "--dev", "/dev", "--proc", "/proc",

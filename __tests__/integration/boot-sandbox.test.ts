@@ -12,7 +12,7 @@ import { AwsCall, BootSandbox, INSTANCE_ID, OLD_INSTANCE_ID, sandboxProblem, VOL
  */
 const canRun = requireInCi(sandboxProblem(), "the boot-script sandbox tests");
 const describeSandbox = canRun ? describe : describe.skip;
-jest.setTimeout(120_000);
+jest.setTimeout(300_000); // generous: CI runs other suites beside this one on 2 cores
 
 const settings = testSettings({ hostOs: "debian12" });
 const layout = hostLayout(settings);
