@@ -50,6 +50,8 @@ export interface DownloadSettings {
   traefikBaseUrl: string;
   /** npm registry that openclaw is installed from. @default "https://registry.npmjs.org/" */
   npmRegistry: string;
+  /** Where hosts whose image lacks the SSM agent (Debian) get it: `<base>/latest/debian_<amd64|arm64>/amazon-ssm-agent.deb`. @default "https://s3.amazonaws.com/ec2-downloads-windows/SSMAgent" */
+  ssmAgentBaseUrl: string;
   /** Optional sha256 pin of the Node archive for this stack's architecture, checked besides SHASUMS256.txt. @default none */
   nodeSha256?: string;
   /** Optional sha256 pin of the Traefik archive for this stack's architecture, checked besides the checksums file. @default none */
@@ -117,6 +119,7 @@ export const DEFAULT_DOWNLOADS: DownloadSettings = {
   nodeBaseUrl: "https://nodejs.org/dist",
   traefikBaseUrl: "https://github.com/traefik/traefik/releases/download",
   npmRegistry: "https://registry.npmjs.org/",
+  ssmAgentBaseUrl: "https://s3.amazonaws.com/ec2-downloads-windows/SSMAgent",
 };
 export const DEFAULT_WATCHDOG: WatchdogSettings = { intervalSeconds: 60, failuresBeforeReplacement: 5 };
 
@@ -282,10 +285,10 @@ export function resolveSettings(input: unknown, source = "settings"): GatewaySet
 
   if (raw.downloads !== undefined && !isObject(raw.downloads)) check("downloads", raw.downloads, "must be an object");
   else if (raw.downloads) {
-    problems.push(...unknownKeys(raw.downloads as Record<string, unknown>, ["nodeBaseUrl", "traefikBaseUrl", "npmRegistry", "nodeSha256", "traefikSha256"], "downloads."));
+    problems.push(...unknownKeys(raw.downloads as Record<string, unknown>, ["nodeBaseUrl", "traefikBaseUrl", "npmRegistry", "ssmAgentBaseUrl", "nodeSha256", "traefikSha256"], "downloads."));
   }
   const { downloads } = settings;
-  for (const key of ["nodeBaseUrl", "traefikBaseUrl", "npmRegistry"] as const) {
+  for (const key of ["nodeBaseUrl", "traefikBaseUrl", "npmRegistry", "ssmAgentBaseUrl"] as const) {
     check(`downloads.${key}`, downloads[key], urlProblem(downloads[key]));
   }
   for (const key of ["nodeSha256", "traefikSha256"] as const) {

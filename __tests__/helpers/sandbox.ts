@@ -65,6 +65,7 @@ export function sandboxSettings(settings: GatewaySettings): GatewaySettings {
       nodeBaseUrl: `${DOWNLOAD_BASE}/node`,
       traefikBaseUrl: `${DOWNLOAD_BASE}/traefik`,
       npmRegistry: `${DOWNLOAD_BASE}/npm/`,
+      ssmAgentBaseUrl: `${DOWNLOAD_BASE}/ssm-agent`,
     },
   };
 }
@@ -204,6 +205,11 @@ export class BootSandbox {
     execFileSync("tar", ["-czf", `${traefikDir}/${traefikName}`, "-C", `${build}/traefik`, "traefik", "LICENSE.md"]);
     fs.writeFileSync(`${traefikDir}/traefik_v${traefik}_checksums.txt`,
       `${"2".repeat(64)}  traefik_v${traefik}_windows_amd64.zip\n${sha256(`${traefikDir}/${traefikName}`)}  ${traefikName}\n`);
+
+    // The SSM agent package for images without it (the fake dpkg "installs" it).
+    const agentDir = this.host(`/fake/www/ssm-agent/latest/debian_${arch === "arm64" ? "arm64" : "amd64"}`);
+    fs.mkdirSync(agentDir, { recursive: true });
+    fs.writeFileSync(`${agentDir}/amazon-ssm-agent.deb`, "!<arch>\nfake amazon-ssm-agent package\n");
   }
 
   /** The sha256 of a download as served (for pin tests). */

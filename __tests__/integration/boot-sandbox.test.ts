@@ -82,6 +82,7 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     expect(sb.lines("downloads.log")).toEqual([
       "GET /node/v24.21.0/SHASUMS256.txt", "GET /node/v24.21.0/node-v24.21.0-linux-arm64.tar.xz",
       "GET /traefik/v3.6.2/traefik_v3.6.2_checksums.txt", "GET /traefik/v3.6.2/traefik_v3.6.2_linux_arm64.tar.gz",
+      "GET /ssm-agent/latest/debian_arm64/amazon-ssm-agent.deb",
     ]);
     expect(sb.stat(layout.nodeBin)).toMatchObject({ user: "root", group: "root" });
     expect(sb.stat(layout.traefikBin)).toMatchObject({ user: "root" });
@@ -136,10 +137,19 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     expect(systemctl).toContain("daemon-reload");
     expect(systemctl).toContain("restart openclaw-gateway.service");
     expect(systemctl).toContain("restart traefik.service");
-    expect(systemctl[systemctl.length - 1]).toBe("start openclaw-watchdog.timer");
+    expect(systemctl.indexOf("start openclaw-watchdog.timer")).toBeGreaterThan(systemctl.indexOf("restart traefik.service"));
     expect(sb.lines("gateway.log")).toContain("GET /healthz");
     const log = sb.bootLog();
     expect(log.indexOf("==> wait for the gateway's /healthz")).toBeLessThan(log.indexOf("the gateway answers on /healthz"));
+  });
+
+  test("Debian: the SSM agent (absent from Debian's AMIs) is installed after the gateway is healthy", () => {
+    expect(sb.lines("downloads.log").some((l) => l.includes("/ssm-agent/latest/debian_arm64/amazon-ssm-agent.deb"))).toBe(true);
+    expect(sb.lines("packages.log").filter((l) => l.startsWith("dpkg"))).toEqual([expect.stringMatching(/^dpkg -i .*amazon-ssm-agent\.deb$/)]);
+    expect(sb.lines("systemctl.log")).toContain("enable --now amazon-ssm-agent.service");
+    const log = sb.bootLog();
+    expect(log.indexOf("the gateway answers on /healthz")).toBeLessThan(log.indexOf("==> SSM agent"));
+    expect(log).toContain("installed and started the SSM agent");
   });
 
   test("a second run changes nothing: same files, no attach/associate/put, no downloads, no restarts", () => {
@@ -158,6 +168,8 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     expect(sb.lines("block.log").filter((l) => !l.startsWith("blkid"))).toEqual([]);
     expect(sb.lines("systemctl.log").filter((l) => /restart|daemon-reload/.test(l))).toEqual([]);
     expect(sb.bootLog()).toContain("Node.js 24.21.0 is already installed");
+    expect(sb.bootLog()).toContain("the SSM agent is installed");
+    expect(sb.lines("packages.log")).toEqual([]);
     // eslint-disable-next-line no-console
     console.log(`boot script sandbox run (re-run): ${second.ms.toFixed(0)} ms`);
   });
@@ -371,7 +383,7 @@ describeSandbox("boot script in a sandbox: injected faults", () => {
     sb.hideCommand("jq");
     const result = sb.boot();
     expect(result.status).toBe(0);
-    expect(sb.lines("packages.log")).toEqual(["apt-get update -q", "apt-get install -y -q jq"]);
+    expect(sb.lines("packages.log").filter((l) => l.startsWith("apt-get"))).toEqual(["apt-get update -q", "apt-get install -y -q jq"]);
     sb.clearRecords();
     expect(sb.boot().status).toBe(0);
     expect(sb.lines("packages.log")).toEqual([]); // now present: no package manager call
@@ -390,5 +402,6 @@ describeSandbox("boot script in a sandbox: injected faults", () => {
     expect(result.status).toBe(0);
     expect(fs.readFileSync(sb.host("/etc/passwd"), "utf8")).toMatch(/^openclaw:x:\d+:\d+::\/opt\/openclaw\/state:\/sbin\/nologin$/m);
     expect(sb.lines("packages.log")).toEqual([]); // every command is present: no package manager call
+    expect(sb.bootLog()).not.toContain("SSM agent"); // AL2023 ships it
   });
 });

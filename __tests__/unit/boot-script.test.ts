@@ -7,7 +7,7 @@ import { hostFiles, renderBootScript, renderUnits } from "../../scripts/boot";
 import { HOST_OS_PROFILES } from "../../scripts/boot/host-os";
 import { gatewayCommand, gatewayEnvironment, hostLayout, openclawCommand, openclawConfigFile } from "../../scripts/boot/layout";
 import { heredoc, shellAssign, shellQuote, shellWords } from "../../scripts/boot/shell";
-import { shellHelpers, writeFileCommand } from "../../scripts/boot/steps";
+import { shellHelpers, ssmAgentStep, writeFileCommand } from "../../scripts/boot/steps";
 import { watchdogTool } from "../../scripts/boot/tools";
 import { traefikDynamicConfig, traefikStaticConfig } from "../../scripts/boot/traefik";
 import { gatewayUnit, renderUnit, traefikUnit, unitWord, watchdogTimer } from "../../scripts/boot/units";
@@ -245,7 +245,11 @@ describe("OS profiles: the only place the host OSes differ", () => {
 
   test("the two renderings differ only in lines that come from the profile", () => {
     const al = renderBootScript(testSettings({ hostOs: "al2023" })).split("\n");
-    const deb = renderBootScript(testSettings({ hostOs: "debian12" })).split("\n");
+    // The SSM agent step exists only for a profile that declares the agent missing from its image.
+    const agentStep = ssmAgentStep(testSettings({ hostOs: "debian12" }));
+    expect(ssmAgentStep(testSettings({ hostOs: "al2023" }))).toBe("");
+    expect(agentStep).toContain("amazon-ssm-agent.deb");
+    const deb = renderBootScript(testSettings({ hostOs: "debian12" })).replace(`${agentStep}\n`, "").split("\n");
     const fromProfile = /^# openclaw-aws boot script|^command -v |apt-get|dnf install|--shell \/(usr\/)?sbin\/nologin/;
     const onlyAl = al.filter((line) => !deb.includes(line));
     const onlyDeb = deb.filter((line) => !al.includes(line));

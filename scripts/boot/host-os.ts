@@ -22,6 +22,11 @@ export interface HostOsProfile {
   requiredCommands: Readonly<Record<string, string>>;
   /** Login shell of the service users (no interactive login). */
   nologinShell: string;
+  /**
+   * When the image lacks the SSM agent (Run Command, Session Manager): the package's path under
+   * `downloads.ssmAgentBaseUrl` and the command that installs a local package file. AL2023 ships it.
+   */
+  ssmAgent?: { packagePath(arch: Architecture): string; installPackageFile: string };
 }
 
 /** Commands both OSes need, with the package that provides them on a Red Hat–style and a Debian system. */
@@ -52,6 +57,11 @@ export const HOST_OS_PROFILES: Readonly<Record<HostOs, HostOsProfile>> = {
       "update-ca-certificates": "ca-certificates",
     },
     nologinShell: "/usr/sbin/nologin",
+    // Debian's AMIs do not include the agent and Debian does not package it: AWS publishes a .deb.
+    ssmAgent: {
+      packagePath: (arch) => `latest/debian_${arch === "arm64" ? "arm64" : "amd64"}/amazon-ssm-agent.deb`,
+      installPackageFile: "DEBIAN_FRONTEND=noninteractive dpkg -i",
+    },
   },
 };
 

@@ -1,7 +1,7 @@
 import { GatewaySettings } from "../../modules/settings";
 import {
   addressStep, configStep, metadataStep, mountStep, nodeStep, openclawStep, packagesStep, preamble, secretsStep,
-  startStep, summaryStep, traefikStep, usersAndDirectoriesStep, volumeStep,
+  ssmAgentStep, startStep, summaryStep, traefikStep, usersAndDirectoriesStep, volumeStep,
 } from "./steps";
 
 /**
@@ -23,8 +23,9 @@ export function renderBootScript(s: GatewaySettings): string {
     secretsStep(s),
     configStep(s),
     startStep(s),
+    ssmAgentStep(s),
     summaryStep(),
-  ].join("\n");
+  ].filter((piece) => piece !== "").join("\n");
 }
 
 export { hostFiles, toolFiles, configFiles } from "./steps";

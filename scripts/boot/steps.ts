@@ -473,6 +473,29 @@ log "the gateway answers on /healthz"
 `;
 }
 
+/**
+ * The SSM agent, on images without it (Debian): every day-2 operation goes through Run Command.
+ * After the health wait: the gateway never waits for the management agent, but a failure still
+ * fails the boot loudly. Integrity rests on HTTPS from AWS (it publishes no checksum file).
+ */
+export function ssmAgentStep(s: GatewaySettings): string {
+  const agent = HOST_OS_PROFILES[s.hostOs].ssmAgent;
+  if (!agent) return "";
+  const url = `${s.downloads.ssmAgentBaseUrl.replace(/\/+$/, "")}/${agent.packagePath(architectureOfSettings(s))}`;
+  return `step "SSM agent"
+if command -v amazon-ssm-agent >/dev/null 2>&1; then
+  log "the SSM agent is installed"
+else
+  DOWNLOADS=$(mktemp -d)
+  fetch ${shellQuote(url)} "$DOWNLOADS/amazon-ssm-agent.deb"
+  ${agent.installPackageFile} "$DOWNLOADS/amazon-ssm-agent.deb"
+  rm -rf "$DOWNLOADS"
+  systemctl enable --now amazon-ssm-agent.service
+  log "installed and started the SSM agent"
+fi
+`;
+}
+
 /** One summary line for the log. */
 export function summaryStep(): string {
   return `step "done"

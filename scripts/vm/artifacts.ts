@@ -84,3 +84,38 @@ export function traefikStandinRelease(cacheDir: string, version: string, sourceF
     [`/v${version}/${sumsName}`, join(dir, sumsName)],
   ]);
 }
+
+/**
+ * A stand-in `amazon-ssm-agent` Debian package (AWS's real one cannot be downloaded here): a
+ * shell "agent" and a systemd unit, built with the host's real dpkg-deb, so the guest runs the
+ * boot script's real `dpkg -i` and `systemctl enable --now amazon-ssm-agent.service`.
+ */
+export function ssmAgentStandinPackage(cacheDir: string): MirrorFiles {
+  const dir = join(cacheDir, "ssm-agent-standin-v1");
+  const debName = "amazon-ssm-agent.deb";
+  if (!existsSync(join(dir, debName))) {
+    mkdirSync(cacheDir, { recursive: true });
+    const work = mkdtempSync(join(cacheDir, "ssm-agent-build."));
+    try {
+      const root = join(work, "pkg");
+      mkdirSync(join(root, "DEBIAN"), { recursive: true });
+      mkdirSync(join(root, "usr/bin"), { recursive: true });
+      mkdirSync(join(root, "lib/systemd/system"), { recursive: true });
+      writeFileSync(join(root, "DEBIAN/control"), [
+        "Package: amazon-ssm-agent", "Version: 0.0.0-vmtest", "Architecture: amd64", "Maintainer: openclaw-aws VM test",
+        "Description: stand-in for the AWS SSM agent in the VM boot proof", "",
+      ].join("\n"));
+      writeFileSync(join(root, "usr/bin/amazon-ssm-agent"), "#!/bin/sh\n# stand-in: stays up like the real agent\nexec sleep infinity\n", { mode: 0o755 });
+      writeFileSync(join(root, "lib/systemd/system/amazon-ssm-agent.service"), [
+        "[Unit]", "Description=amazon-ssm-agent stand-in (VM test)", "", "[Service]", "ExecStart=/usr/bin/amazon-ssm-agent",
+        "", "[Install]", "WantedBy=multi-user.target", "",
+      ].join("\n"));
+      run("dpkg-deb", ["--root-owner-group", "--build", root, join(work, debName)]);
+      mkdirSync(dir, { recursive: true });
+      renameSync(join(work, debName), join(dir, debName));
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }
+  return new Map([[`/latest/debian_amd64/${debName}`, join(dir, debName)]]);
+}

@@ -3,7 +3,7 @@ import type { Server } from "node:http";
 import { join, resolve } from "node:path";
 import { ENVIRONMENT_TAG, GATEWAY_TOKEN_PLACEHOLDER, resourceNames, ROLE_TAG } from "../../modules/names";
 import type { GatewaySettings } from "../../modules/settings";
-import { nodeRelease, traefikStandinRelease } from "./artifacts";
+import { nodeRelease, ssmAgentStandinPackage, traefikStandinRelease } from "./artifacts";
 import { AgentControl } from "./control";
 import { FakeAws, FakeParameter } from "./fake-aws";
 import { FakeImds } from "./fake-imds";
@@ -14,13 +14,14 @@ export const REPO_ROOT = resolve(__dirname, "../..");
 export const VM_CACHE = process.env.VM_CACHE_DIR ?? join(REPO_ROOT, ".cache/vm");
 
 /** Guest-side ports of the host services on SERVICES_IP (fixed: the image's aws shim and agent know them). */
-export const GUEST_PORTS = { aws: 8080, nodeMirror: 8081, npm: 8082, traefikMirror: 8083, control: 8090 } as const;
+export const GUEST_PORTS = { aws: 8080, nodeMirror: 8081, npm: 8082, traefikMirror: 8083, ssmAgentMirror: 8084, control: 8090 } as const;
 
 /** The download settings that point the boot script at the host's mirrors. */
 export const vmDownloads = () => ({
   nodeBaseUrl: `http://${SERVICES_IP}:${GUEST_PORTS.nodeMirror}`,
   traefikBaseUrl: `http://${SERVICES_IP}:${GUEST_PORTS.traefikMirror}`,
   npmRegistry: `http://${SERVICES_IP}:${GUEST_PORTS.npm}/`,
+  ssmAgentBaseUrl: `http://${SERVICES_IP}:${GUEST_PORTS.ssmAgentMirror}`,
 });
 
 /** The fake cloud and every host service the guest reaches, plus their logs. */
@@ -71,6 +72,7 @@ export async function startWorld(s: GatewaySettings, dataVolumeId: string, npmVe
     { ip: SERVICES_IP, port: GUEST_PORTS.aws, handler: aws.handle.bind(aws) },
     { ip: SERVICES_IP, port: GUEST_PORTS.nodeMirror, handler: staticFiles(node, mirrorLog) },
     { ip: SERVICES_IP, port: GUEST_PORTS.traefikMirror, handler: staticFiles(traefik, mirrorLog) },
+    { ip: SERVICES_IP, port: GUEST_PORTS.ssmAgentMirror, handler: staticFiles(ssmAgentStandinPackage(VM_CACHE), mirrorLog) },
     { ip: SERVICES_IP, port: GUEST_PORTS.npm, handler: npmProxy(join(VM_CACHE, "npm"), vmDownloads().npmRegistry, npmLog) },
     { ip: SERVICES_IP, port: GUEST_PORTS.control, handler: control.handle.bind(control) },
   ];
