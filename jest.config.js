@@ -3,12 +3,15 @@
  * real openclaw, the boot script in a sandbox). The VM proof runs separately: `npm run test:vm`.
  * ts-jest transpiles only (isolatedModules); `tsc --noEmit` type-checks once before jest.
  */
-const transform = { "^.+\\.ts$": ["ts-jest", { isolatedModules: true, diagnostics: false }] };
+// tsconfig's isolatedModules makes ts-jest transpile file by file, without type information.
+const transform = { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] };
 const common = {
   testEnvironment: "node",
   transform,
   moduleFileExtensions: ["ts", "js", "json"],
   setupFilesAfterEnv: ["<rootDir>/__tests__/setup-matchers.ts"],
+  // .cache holds the openclaw fixture (~840 MB of node_modules) and VM images: never crawl them.
+  modulePathIgnorePatterns: ["<rootDir>/.cache/", "<rootDir>/cdktf.out/"],
 };
 
 module.exports = {
