@@ -15,7 +15,7 @@ import { hostLayout } from "../../scripts/boot/layout";
 import { renderUserData } from "../../scripts/user-data";
 import { sha256 } from "../../scripts/vm/fake-aws";
 import { ensureImage, startWorld, VM_CACHE, vmDownloads, VmWorld } from "../../scripts/vm/harness";
-import { GuestFacts, parseFacts, probeScript } from "../../scripts/vm/probe";
+import { gatewayJournalScript, GuestFacts, parseFacts, probeScript } from "../../scripts/vm/probe";
 import { createBlankDisk, killAllVms, Vm } from "../../scripts/vm/qemu";
 import { requireInCi } from "../helpers/settings";
 
@@ -53,6 +53,12 @@ const npmVersion = execFileSync("npm", ["--version"]).toString().trim();
 
 const enabled = requireInCi(missingTools(), "VM boot proof (__tests__/vm/boot.test.ts)");
 const describeVm = enabled ? describe : describe.skip;
+
+const suiteStart = Date.now();
+/** Progress on stderr right away (jest holds console output until the file ends; a run takes minutes). */
+const progress = (message: string): void => {
+  process.stderr.write(`[vm +${((Date.now() - suiteStart) / 1000).toFixed(0)}s] ${message}\n`);
+};
 
 /** A free TCP port on 127.0.0.1 for a hostfwd. */
 function freePort(): Promise<number> {
@@ -133,11 +139,14 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
       return -1;
     })();
     const instance = { vm, instanceId, healthy, stopPolling: () => (polling = false) };
+    progress(`${label}: started ${instanceId} (serial console: ${join(VM_CACHE, "run", label, "serial.log")})`);
+    void healthy.then((ms) => ms >= 0 && progress(`${label}: /healthz 200 through the hostfwd ${(ms / 1000).toFixed(0)} s after VM start`));
     instances.push(instance);
     await world.control.waitForBoot(seen.boots, 5 * MINUTE).catch((err: Error) => {
       throw new Error(`${err.message}\n--- serial console tail ---\n${vm.serial().slice(-4000)}`);
     });
     seen.boots = world.control.boots.length;
+    progress(`${label}: guest agent up ${((Date.now() - vm.startedAt) / 1000).toFixed(0)} s after VM start`);
     return instance;
   }
 
@@ -145,9 +154,19 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
   async function cloudInitFinished(instance: Instance): Promise<void> {
     const wait = await world.control.run("while [ ! -f /run/cloud-init/result.json ]; do sleep 2; done", 15 * MINUTE);
     if (wait.exitCode !== 0) throw new Error(`cloud-init did not finish (agent exit ${wait.exitCode})\n${instance.vm.serial().slice(-4000)}`);
+    progress(`${instance.vm.spec.hostname}: cloud-init finished ${((Date.now() - instance.vm.startedAt) / 1000).toFixed(0)} s after VM start`);
   }
 
-  const probe = async () => parseFacts((await world.control.run(probeScript(settings, SERIAL))).output);
+  /** The guest's facts; when the gateway is not healthy, fails with its journal (the why, not just "not 200"). */
+  async function probe(expectHealthy = true): Promise<GuestFacts> {
+    const facts = parseFacts((await world.control.run(probeScript(settings, SERIAL))).output);
+    progress(`probe: cloud-init errors ${facts.cloudInitErrors}, gateway ${facts.gatewayActive}, /healthz ${facts.healthz}`);
+    if (expectHealthy && facts.healthz !== "200") {
+      const journal = (await world.control.run(gatewayJournalScript(settings))).output;
+      throw new Error(`gateway not healthy (/healthz ${facts.healthz}, unit ${facts.gatewayActive}); cloud-init errors: ${facts.cloudInitErrors}\n--- gateway journal ---\n${journal}\n--- bootstrap log tail ---\n${(await bootstrapLog()).split("\n").slice(-15).join("\n")}`);
+    }
+    return facts;
+  }
   const bootstrapLog = async () => (await world.control.run(`cat ${layout.bootstrapLog}`)).output;
   const callsBy = (instanceId: string, action: string, okOnly = true) =>
     world.aws.callsOf(action, okOnly).filter((c) => c.caller === instanceId);
@@ -217,8 +236,7 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     world.control.fire("sync; systemctl reboot");
     await world.control.waitForBoot(seen.boots, 5 * MINUTE);
     seen.boots = world.control.boots.length;
-    const wait = await world.control.run(`for i in $(seq 150); do curl -fsS -o /dev/null ${layout.healthUrl} && exit 0; sleep 2; done; exit 1`, 6 * MINUTE);
-    expect(wait.exitCode).toBe(0);
+    await world.control.run(`for i in $(seq 150); do curl -fsS -o /dev/null ${layout.healthUrl} && exit 0; [ "$(systemctl is-active ${layout.gatewayUnit})" = failed ] && exit 1; sleep 2; done; exit 1`, 6 * MINUTE);
     const facts = await probe();
 
     expect(facts.bootId).not.toBe(before.bootId);
@@ -292,7 +310,7 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     const vm4 = await launch("attach-refused", "i-0d000000000000004");
     await cloudInitFinished(vm4);
     timings["attach refused forever: cloud-init gave up after"] = Date.now() - vm4.vm.startedAt;
-    const facts = await probe();
+    const facts = await probe(false);
     const log = await bootstrapLog();
 
     expect(callsBy(vm4.instanceId, "AttachVolume", false).length).toBeGreaterThan(1);

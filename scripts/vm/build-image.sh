@@ -68,8 +68,8 @@ for m in dev/pts dev proc sys; do umount -l "$ROOT/$m"; done
 
 log "assemble kernel, initrd and root disk"
 STAGE=$WORK/out && mkdir -p "$STAGE"
-cp "$(ls "$ROOT"/boot/vmlinuz-* | sort -V | tail -1)" "$STAGE/vmlinuz"
-cp "$(ls "$ROOT"/boot/initrd.img-* | sort -V | tail -1)" "$STAGE/initrd.img"
+cp "$(find "$ROOT/boot" -name "vmlinuz-*" | sort -V | tail -1)" "$STAGE/vmlinuz"
+cp "$(find "$ROOT/boot" -name "initrd.img-*" | sort -V | tail -1)" "$STAGE/initrd.img"
 mkfs.ext4 -q -F -L root -d "$ROOT" "$WORK/root.raw" 4G
 qemu-img convert -O qcow2 "$WORK/root.raw" "$STAGE/root.qcow2"
 tar -cf "$TAR.tmp" -C "$STAGE" . && mv "$TAR.tmp" "$TAR"

@@ -27,7 +27,7 @@ export function probeScript(s: Pick<GatewaySettings, "versions">, volumeSerial: 
     ["traefikActive", `systemctl is-active ${layout.traefikUnit}`],
     ["traefikEnabled", `systemctl is-enabled ${layout.traefikUnit}`],
     ["gatewayUnitFile", `test -f /etc/systemd/system/${layout.gatewayUnit} && echo present || echo absent`],
-    ["nodeProcesses", "pgrep -c -f 'openclaw.mjs' || true"],
+    ["nodeProcesses", "ps -e -o comm= | grep -c -E '^(node|openclaw)' || true"],
     ["healthz", `curl -s -o /dev/null -w '%{http_code}' --max-time 10 ${layout.healthUrl}`],
     ["healthzViaProxy", "curl -s -o /dev/null -w '%{http_code}' --max-time 10 http://127.0.0.1:443/healthz"],
     ["tokenSha256", `sed -n 's/^OPENCLAW_GATEWAY_TOKEN=//p' ${layout.secretsEnvFile} | tr -d '\\n' | sha256sum | cut -d' ' -f1`],
@@ -39,6 +39,12 @@ export function probeScript(s: Pick<GatewaySettings, "versions">, volumeSerial: 
     ["logLines", `wc -l < ${layout.bootstrapLog}`],
   ];
   return facts.map(([key, cmd]) => `printf '%s\\t%s\\n' ${key} "$( (${cmd}) 2>/dev/null | head -c 2000 | tr '\\n\\t' '  ' | sed 's/ *$//')"`).join("\n");
+}
+
+/** The gateway's recent journal, to explain a failed health check in the test's failure message. */
+export function gatewayJournalScript(s: Pick<GatewaySettings, "versions">): string {
+  const layout = hostLayout(s);
+  return `systemctl status --no-pager ${layout.gatewayUnit} | head -5; journalctl -u ${layout.gatewayUnit} --no-pager -o cat | tail -25 | cut -c1-400`;
 }
 
 /** Parses the probe's output. */
