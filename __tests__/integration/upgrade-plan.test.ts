@@ -1,15 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import { gunzipSync } from "node:zlib";
 import * as path from "node:path";
-import {
-  offlinePlan,
-  offlineTerraformProblem,
-  OfflineStackDir,
-  PlanJson,
-  synthForOfflineTerraform,
-  terraform,
-} from "../../scripts/terraform-offline";
+import { offlinePlan, offlineTerraformProblem, PlanJson, synthForOfflineTerraform, terraform } from "../../scripts/terraform-offline";
+import { deployOffline, planJson as planAgainstState } from "../helpers/terraform-state";
 import { GatewaySettings, GatewaySettingsInput } from "../../modules/settings";
 import { requireInCi, testSettings } from "../helpers/settings";
 
@@ -31,7 +25,6 @@ const maybe = canRun ? describe : describe.skip;
 type Json = Record<string, any>;
 type Change = PlanJson["resource_changes"][number];
 
-const PROVIDER = 'provider["registry.terraform.io/hashicorp/aws"]';
 const STATE_FILE = "terraform.tfstate";
 
 const OLD = testSettings();
@@ -41,116 +34,7 @@ const UPGRADES: Array<[string, Partial<GatewaySettingsInput>]> = [
   ["Traefik", { versions: { traefik: "3.6.3" } }],
 ];
 
-// ---------------------------------------------------------------- state from a plan
-
-/**
- * A value of the given cty type for an attribute the plan could not know (ids, ARNs, dates).
- * One string for all of them: wherever the configuration copies one resource's id or ARN into
- * another resource, state and configuration then agree (and ARN-validated fields accept it).
- */
-const UNKNOWN_STRING = "arn:aws:iam::123456789012:role/offline-placeholder";
-const ID_FORMATS: Record<string, string> = { aws_launch_template: "lt-0123456789abcdef0" };
-function placeholder(type: unknown): unknown {
-  if (type === "string") return UNKNOWN_STRING;
-  if (type === "number") return 1;
-  if (type === "bool") return false;
-  if (Array.isArray(type) && (type[0] === "list" || type[0] === "set")) return [];
-  if (Array.isArray(type) && type[0] === "map") return {};
-  if (Array.isArray(type) && type[0] === "object") return Object.fromEntries(Object.keys(type[1]).map((k) => [k, null]));
-  return null;
-}
-
-/** Fills every unknown leaf of a planned object with a placeholder of its schema type. */
-function fillUnknown(value: Json | undefined, unknown: Json | undefined, block: Json, type = ""): Json {
-  const out: Json = { ...(value ?? {}) };
-  for (const [name, attribute] of Object.entries<Json>(block.attributes ?? {})) {
-    if (unknown?.[name] !== true) {
-      if (!(name in out)) out[name] = null;
-      continue;
-    }
-    // Ids the provider validates where they are referenced have their AWS format; where AWS uses
-    // the name as the id (IAM roles, SSM parameters…), references expect exactly that.
-    if (name === "id" && ID_FORMATS[type]) out[name] = ID_FORMATS[type];
-    else if (name === "id" && typeof value?.name === "string") out[name] = value.name;
-    else out[name] = placeholder(attribute.type);
-  }
-  for (const [name, nested] of Object.entries<Json>(block.block_types ?? {})) {
-    const u = unknown?.[name];
-    if (u === true) {
-      out[name] = nested.nesting_mode === "single" ? null : [];
-    } else if (Array.isArray(out[name])) {
-      out[name] = out[name].map((element: Json, i: number) => fillUnknown(element, Array.isArray(u) ? u[i] : undefined, nested.block));
-    } else if (out[name] && typeof out[name] === "object") {
-      out[name] = fillUnknown(out[name], u, nested.block);
-    } else if (!(name in out)) {
-      out[name] = nested.nesting_mode === "single" ? null : [];
-    }
-  }
-  return out;
-}
-
-/** State's sensitive_attributes for the top-level attributes the plan marks sensitive (else Terraform plans an update). */
-function sensitivePaths(change: Change): Array<Array<{ type: string; value: string }>> {
-  const sensitive = ((change.change as Json).after_sensitive ?? {}) as Json;
-  return Object.keys(sensitive).filter((k) => sensitive[k] === true).sort().map((k) => [{ type: "get_attr", value: k }]);
-}
-
-/** Terraform state (format 4) holding `values` for each resource address. */
-function stateFile(resources: Map<string, { change: Change; attributes: Json }>, schemaVersions: Record<string, number>, serial: number): string {
-  return JSON.stringify({
-    version: 4,
-    terraform_version: "1.11.4",
-    serial,
-    lineage: "00000000-0000-4000-8000-000000000000",
-    outputs: {},
-    resources: [...resources.values()].map(({ change, attributes }) => ({
-      mode: "managed",
-      type: change.type,
-      name: change.name,
-      provider: PROVIDER,
-      instances: [{ schema_version: schemaVersions[change.type] ?? 0, attributes, sensitive_attributes: sensitivePaths(change), dependencies: [] }],
-    })),
-  });
-}
-
-const planAgainstState = (stack: OfflineStackDir): PlanJson => {
-  terraform(stack, ["plan", "-input=false", "-no-color", "-lock=false", "-refresh=false", "-out=plan.bin"]);
-  return JSON.parse(terraform(stack, ["show", "-json", "plan.bin"])) as PlanJson;
-};
-
 const changed = (plan: PlanJson): Change[] => plan.resource_changes.filter((c) => c.change.actions.join() !== "no-op");
-
-/**
- * "Deploys" the old plan into the stack directory's state: the planned values with placeholders
- * for the unknowns, then re-planned until planning the same settings changes nothing (references
- * such as subnet ids settle to the placeholders after a round or two).
- */
-function deployIntoState(stack: OfflineStackDir, plan: PlanJson, schema: Json): string {
-  const resourceSchemas: Json = schema.provider_schemas["registry.terraform.io/hashicorp/aws"].resource_schemas;
-  const versions = Object.fromEntries(Object.entries<Json>(resourceSchemas).map(([type, s]) => [type, s.version ?? 0]));
-  const resources = new Map<string, { change: Change; attributes: Json }>();
-  const absorb = (changes: Change[]) => {
-    for (const change of changes) {
-      const attributes = fillUnknown(change.change.after ?? {}, change.change.after_unknown as Json, resourceSchemas[change.type].block, change.type);
-      resources.set(change.address, { change, attributes });
-    }
-  };
-  absorb(plan.resource_changes);
-  let pending: Change[] = [];
-  for (let round = 1; round <= 5; round++) {
-    const state = stateFile(resources, versions, round);
-    writeFileSync(path.join(stack.dir, STATE_FILE), state);
-    pending = changed(planAgainstState(stack));
-    if (pending.length === 0) {
-      // eslint-disable-next-line no-console
-      console.log(`upgrade plan: the deployed state settled after ${round} plan(s)`);
-      return state;
-    }
-    absorb(pending);
-  }
-  const still = pending.map((c) => `${c.address} ${c.change.actions.join("+")}: ${differingKeys(c.change.before as Json, c.change.after).join(", ")}`);
-  throw new Error(`the state built from the plan did not settle; planning the same settings still changes:\n${still.join("\n")}`);
-}
 
 // ---------------------------------------------------------------- comparison
 
@@ -183,8 +67,11 @@ maybe("upgrading a pinned version", () => {
   beforeAll(() => {
     const old = offlinePlan(OLD, workDir());
     oldPlan = old.plan;
-    const schema = JSON.parse(terraform(old.stack, ["providers", "schema", "-json"]));
-    deployedState = deployIntoState(old.stack, oldPlan, schema);
+    // The shared offline "deploy": state built from the plan, converged until a re-plan is a no-op.
+    const deployed = deployOffline(old.stack);
+    // eslint-disable-next-line no-console
+    console.log(`upgrade plan: the deployed state settled after ${deployed.rounds} plan(s)`);
+    deployedState = readFileSync(deployed.state, "utf8");
   }, 300_000);
 
   /** Plans `settings` against the deployed old state in a fresh directory. */
