@@ -286,7 +286,8 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     expect(log).toContain(`Node.js ${settings.versions.node} is already installed`);
     expect(log).toContain(`openclaw ${settings.versions.openclaw} is already installed`);
     expect(world.mirrorLog.length).toBe(mirrorBefore);
-    expect(world.npmLog.length).toBe(npmBefore);
+    // openclaw was not installed again (other boot steps may still use the registry).
+    expect(world.npmLog.slice(npmBefore).filter((r) => r.path.includes("/openclaw/-/"))).toEqual([]);
     expect([facts.gatewayActive, facts.traefikActive, facts.healthz]).toEqual(["active", "active", "200"]);
     timings["replacement: VM start → healthy (host, via hostfwd)"] = await vm2.healthy;
   });
@@ -318,7 +319,7 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
 
     expect(callsBy(vm4.instanceId, "AttachVolume", false).length).toBeGreaterThan(1);
     expect(callsBy(vm4.instanceId, "AttachVolume")).toHaveLength(0);
-    expect(facts.cloudInitErrors).toContain("scripts_user"); // the user data's exit status was not 0
+    expect(facts.cloudInitErrors).toMatch(/scripts[-_]user/); // the user data's exit status was not 0
     expect(log).toMatch(/FAILED in step 'attach the data volume'/);
     expect(log).not.toContain("==> done");
     // Nothing runs without the data: no mount, no units, no gateway process, nothing on the root disk.
