@@ -219,6 +219,14 @@ describe("idempotency helpers (the script's own bash, run here)", () => {
   });
 });
 
+describe("gateway unit hardening keeps what openclaw needs", () => {
+  test("no RestrictSUIDSGID: its seccomp filter breaks openat2(), which openclaw's gateway lock needs", () => {
+    const all = Object.values(renderUnits(testSettings())).join("\n");
+    expect(all).not.toContain("RestrictSUIDSGID");
+    expect(all).toContain("NoNewPrivileges=yes");
+  });
+});
+
 describe("OS profiles: the only place the host OSes differ", () => {
   test("Amazon Linux uses dnf and ships the AWS CLI; Debian uses apt-get (after an index refresh) and installs awscli", () => {
     expect(HOST_OS_PROFILES.al2023.installPackages).toMatch(/^dnf install/);

@@ -50,7 +50,9 @@ const HARDENING = {
   ProtectControlGroups: true,
   ProtectClock: true,
   ProtectHostname: true,
-  RestrictSUIDSGID: true,
+  // No RestrictSUIDSGID: systemd 252 enforces it with a seccomp filter that fails openat2() with
+  // ENOSYS, and openclaw 2026.9.6 takes its gateway lock with openat2(RESOLVE_BENEATH) (found by
+  // the VM boot proof: the gateway crash-looped). NoNewPrivileges already blocks set-uid escalation.
   RestrictRealtime: true,
   RestrictNamespaces: true,
   LockPersonality: true,
