@@ -4,8 +4,8 @@ import { App } from "cdktf";
 import { resolveSettingsFile } from "./modules/settings";
 import { OpenClawStack } from "./modules/stack";
 
-/** Settings file: `settings.json` in the project root, or the path in OPENCLAW_AWS_SETTINGS. */
-// Relative to the working directory: cdktf runs the app from the project root (and main.ts may run bundled).
+// Settings: settings.json in the working directory (cdktf runs the app from the project root, and
+// main.ts runs bundled), or the file named by OPENCLAW_AWS_SETTINGS.
 const settingsPath = path.resolve(process.env.OPENCLAW_AWS_SETTINGS ?? "settings.json");
 const environments = resolveSettingsFile(JSON.parse(readFileSync(settingsPath, "utf8")), path.basename(settingsPath));
 

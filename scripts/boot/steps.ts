@@ -282,12 +282,15 @@ fi
 `;
 }
 
+/** `base/relative`, whether or not the configured base URL ends with a slash. */
+const urlUnder = (base: string, relative: string): string => `${base.replace(/\/+$/, "")}/${relative}`;
+
 /** Downloads, verifies and unpacks the pinned Node.js release unless it is already on the volume. */
 export function nodeStep(s: GatewaySettings): string {
   const layout = hostLayout(s);
   const v = s.versions.node;
   const archive = `node-v${v}-linux-${nodeArch(architectureOfSettings(s))}.tar.xz`;
-  const base = `${s.downloads.nodeBaseUrl.replace(/\/+$/, "")}/v${v}`;
+  const base = urlUnder(s.downloads.nodeBaseUrl, `v${v}`);
   return `step "install Node.js $NODE_VERSION"
 ${shellAssign("NODE_DIR", layout.nodeDir)}
 if [ -x "$NODE_DIR/bin/node" ] && [ "$("$NODE_DIR/bin/node" --version)" = ${shellQuote(`v${v}`)} ]; then
@@ -333,7 +336,7 @@ export function traefikStep(s: GatewaySettings): string {
   const layout = hostLayout(s);
   const v = s.versions.traefik;
   const archive = `traefik_v${v}_linux_${traefikArch(architectureOfSettings(s))}.tar.gz`;
-  const base = `${s.downloads.traefikBaseUrl.replace(/\/+$/, "")}/v${v}`;
+  const base = urlUnder(s.downloads.traefikBaseUrl, `v${v}`);
   const dir = layout.traefikBin.replace(/\/[^/]+$/, "");
   return `step "install Traefik $TRAEFIK_VERSION"
 ${shellAssign("TRAEFIK_DIR", dir)}
@@ -481,7 +484,7 @@ log "the gateway answers on /healthz"
 export function ssmAgentStep(s: GatewaySettings): string {
   const agent = HOST_OS_PROFILES[s.hostOs].ssmAgent;
   if (!agent) return "";
-  const url = `${s.downloads.ssmAgentBaseUrl.replace(/\/+$/, "")}/${agent.packagePath(architectureOfSettings(s))}`;
+  const url = urlUnder(s.downloads.ssmAgentBaseUrl, agent.packagePath(architectureOfSettings(s)));
   return `step "SSM agent"
 if command -v amazon-ssm-agent >/dev/null 2>&1; then
   log "the SSM agent is installed"
