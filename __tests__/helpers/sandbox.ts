@@ -288,7 +288,7 @@ export class BootSandbox {
 
   /** Forgets the records of earlier runs (state stays). */
   clearRecords(): void {
-    for (const name of ["aws-calls.jsonl", "systemctl.log", "packages.log", "block.log", "sleeps.log", "downloads.log", "npm.log", "imds.log", "gateway.log"]) {
+    for (const name of ["aws-calls.jsonl", "systemctl.log", "packages.log", "block.log", "sleeps.log", "downloads.log", "npm.log", "imds.log", "gateway.log", "hostnamectl.log"]) {
       fs.rmSync(this.host(`/fake/state/${name}`), { force: true });
     }
   }

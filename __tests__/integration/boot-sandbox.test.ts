@@ -56,6 +56,15 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     expect(calls.every((c) => c.region === "us-east-1")).toBe(true);
   });
 
+  test("the host name becomes openclaw-<environment> before the gateway starts, and cloud-init keeps it", () => {
+    // openclaw reclaims a dead gateway's state lease only on the same host name (openclaw/openclaw#155644).
+    expect(sb.lines("hostnamectl.log")).toEqual([`set-hostname openclaw-${settings.environment}`]);
+    expect(fs.readFileSync(sb.host("/fake/state/hostname"), "utf8").trim()).toBe(`openclaw-${settings.environment}`);
+    expect(fs.readFileSync(sb.host("/etc/cloud/cloud.cfg.d/90-openclaw-hostname.cfg"), "utf8")).toMatch(/^preserve_hostname: true$/m);
+    const log = sb.bootLog();
+    expect(log.indexOf("==> host name")).toBeLessThan(log.indexOf("==> start services"));
+  });
+
   test("the volume is found by its tags, attached to this instance and formatted once", () => {
     expect(ops(calls, "describe-volumes")[0].argv).toEqual(expect.arrayContaining([
       "Name=tag:openclaw:environment,Values=test", "Name=tag:openclaw:role,Values=data-volume"]));
@@ -170,6 +179,7 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     expect(sb.bootLog()).toContain("Node.js 24.21.0 is already installed");
     expect(sb.bootLog()).toContain("the SSM agent is installed");
     expect(sb.lines("packages.log")).toEqual([]);
+    expect(sb.lines("hostnamectl.log")).toEqual([]);
     // eslint-disable-next-line no-console
     console.log(`boot script sandbox run (re-run): ${second.ms.toFixed(0)} ms`);
   });

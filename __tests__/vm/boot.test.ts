@@ -200,6 +200,8 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     expect([facts.gatewayEnabled, facts.gatewayActive, facts.traefikEnabled, facts.traefikActive]).toEqual(["enabled", "active", "enabled", "active"]);
     expect(facts.healthz).toBe("200");
     expect(facts.healthzViaProxy).toBe("200");
+    // The environment's stable host name (the key to lease reclaim on a replacement, test 3).
+    expect(facts.hostName).toBe(`openclaw-${settings.environment}`);
     timings["first boot: VM start → healthy (host, via hostfwd)"] = await vm1.healthy;
 
     // The fake AWS API saw the attach, the EIP association and the SSM reads, all signed by this instance.
@@ -250,6 +252,9 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     expect(facts.volumeFsUuid).toBe(before.volumeFsUuid);
     expect(facts.mountSource).toBe(facts.volumeDevice); // the fstab entry (nofail) mounted it
     expect([facts.gatewayActive, facts.traefikActive, facts.healthz]).toEqual(["active", "active", "200"]);
+    // cloud-init kept the host name; the gateway reclaimed its dead predecessor's lease at once.
+    expect(facts.hostName).toBe(before.hostName);
+    expect([facts.gatewayRestarts, facts.leaseRefusals]).toEqual(["0", "0"]);
     expect(facts.tokenSha256).toBe(before.tokenSha256);
     expect(facts.marker).toBe(before.marker);
     expect(facts.sqliteIdentity).toBe(before.sqliteIdentity);
@@ -290,6 +295,10 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     // openclaw was not installed again (other boot steps may still use the registry).
     expect(world.npmLog.slice(npmBefore).filter((r) => r.path.includes("/openclaw/-/"))).toEqual([]);
     expect([facts.gatewayActive, facts.traefikActive, facts.healthz]).toEqual(["active", "active", "200"]);
+    // The killed first instance left its state lease on the volume. Same host name → openclaw sees its
+    // owner is dead and reclaims it: no crash loop waiting out the 5-minute TTL (openclaw/openclaw#155644).
+    expect(facts.hostName).toBe(before.hostName);
+    expect([facts.gatewayRestarts, facts.leaseRefusals]).toEqual(["0", "0"]);
     timings["replacement: VM start → healthy (host, via hostfwd)"] = await vm2.healthy;
   });
 
@@ -306,6 +315,7 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     expect(facts.mountSource).toBe(facts.volumeDevice);
     expect(facts.volumeFsUuid).toBe(first.facts!.volumeFsUuid);
     expect([facts.gatewayActive, facts.healthz]).toEqual(["active", "200"]);
+    expect([facts.gatewayRestarts, facts.leaseRefusals]).toEqual(["0", "0"]);
     timings["attach refused 3× : VM start → healthy"] = await vm3.healthy;
   });
 

@@ -7,7 +7,8 @@ const path = require("node:path");
 module.exports = {
   rootDir: path.resolve(__dirname, "../.."),
   testEnvironment: "node",
-  transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true, diagnostics: false }] },
+  // tsconfig's isolatedModules makes ts-jest transpile only (as in jest.config.js).
+  transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
   moduleFileExtensions: ["ts", "js", "json"],
   testMatch: ["<rootDir>/__tests__/vm/**/*.test.ts"],
   // .cache holds other fixtures (and our images); jest must not crawl them.

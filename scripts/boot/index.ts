@@ -1,6 +1,6 @@
 import { GatewaySettings } from "../../modules/settings";
 import {
-  addressStep, configStep, metadataStep, mountStep, nodeStep, openclawStep, packagesStep, preamble, secretsStep,
+  addressStep, configStep, hostNameStep, metadataStep, mountStep, nodeStep, openclawStep, packagesStep, preamble, secretsStep,
   ssmAgentStep, startStep, summaryStep, traefikStep, usersAndDirectoriesStep, volumeStep,
 } from "./steps";
 
@@ -13,6 +13,7 @@ export function renderBootScript(s: GatewaySettings): string {
     preamble(s),
     packagesStep(s),
     metadataStep(),
+    hostNameStep(s),
     volumeStep(s),
     mountStep(),
     addressStep(s),

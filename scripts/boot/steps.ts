@@ -1,7 +1,7 @@
 import { DATA_MOUNT, ENVIRONMENT_TAG, ROLE_TAG } from "../../modules/names";
 import { architectureOfSettings, GatewaySettings } from "../../modules/settings";
 import { HOST_OS_PROFILES, nodeArch, traefikArch } from "./host-os";
-import { CONFIG_FILE_MODE, hostLayout, openclawConfigFile, STATE_DIR_MODE } from "./layout";
+import { CONFIG_FILE_MODE, hostLayout, hostName, openclawConfigFile, STATE_DIR_MODE } from "./layout";
 import { heredoc, shellAssign, shellQuote, shellWords } from "./shell";
 import { renderTools, IMDS_BASE, runDir } from "./tools";
 import { traefikDynamicConfig, traefikStaticConfig, traefikYaml } from "./traefik";
@@ -167,6 +167,31 @@ INSTANCE_ID=$(imds instance-id)
 AWS_DEFAULT_REGION=$(imds placement/region)
 export AWS_DEFAULT_REGION
 log "instance $INSTANCE_ID in $AWS_DEFAULT_REGION"
+`;
+}
+
+/** cloud-init drop-in that keeps the host name set below across reboots (cloud-init would reset it). */
+export const preserveHostNameFile = (): HostFile => ({
+  path: "/etc/cloud/cloud.cfg.d/90-openclaw-hostname.cfg",
+  mode: "644",
+  owner: "root:root",
+  content: "# openclaw-aws: every instance of the environment keeps the host name openclaw-<environment>.\npreserve_hostname: true\n",
+  flags: [],
+});
+
+/**
+ * The environment's stable host name, set before the gateway ever starts. openclaw reclaims a
+ * killed gateway's state lease only when the lease's host name is this host's, so with EC2's
+ * per-instance name a replacement would crash-loop for the lease's 5-minute TTL.
+ */
+export function hostNameStep(s: GatewaySettings): string {
+  return `step "host name"
+${shellAssign("HOST_NAME", hostName(s))}
+${writeFileCommand(preserveHostNameFile())}
+if [ "$(hostnamectl hostname)" != "$HOST_NAME" ]; then
+  log "host name $(hostnamectl hostname) -> $HOST_NAME"
+  hostnamectl set-hostname "$HOST_NAME"
+fi
 `;
 }
 
