@@ -177,9 +177,13 @@ export interface RunningGateway {
   /**
    * Stops the gateway by PID (its process group: SIGTERM, then SIGKILL after 15 s; helpers still
    * alive 3 s later are killed too) and removes the temp root unless `keepState` (a later call
-   * removes it).
+   * removes it) or the caller passed the root in.
    */
   stop(options?: { keepState?: boolean }): Promise<StopResult>;
+  /** SIGKILL to the process group and nothing else (an instance terminated under it); the state stays. */
+  kill(): Promise<void>;
+  /** The temporary "data volume" (pass it as `root` to start a successor on the same state). */
+  root: string;
 }
 
 const signal = (pid: number, sig: NodeJS.Signals): void => {
@@ -250,18 +254,38 @@ export function httpRequest(
   });
 }
 
+/** Where and as what host a gateway starts (all optional). */
+export interface GatewayStartOptions {
+  /**
+   * An existing "data volume" (a root from an earlier gateway, kept with `keepState`): the new
+   * gateway finds that one's state, as a replacement instance does. The caller owns and removes it.
+   */
+  root?: string;
+  /** Port to listen on (default: a free one). */
+  port?: number;
+  /** Runs the gateway in its own UTS namespace with this host name (needs root: unshare --uts). */
+  hostName?: string;
+  /** Gateway token (default: a new random one). */
+  token?: string;
+}
+
 /**
  * Starts the gateway as the unit would. `root` is the temporary "data volume"; it is removed
- * by stop(). The process gets only the unit's environment (systemd passes no other variables).
+ * by stop() unless the caller passed it in. The process gets only the unit's environment
+ * (systemd passes no other variables).
  */
-export async function startGateway(settings: GatewaySettings, fixture: OpenclawFixture): Promise<RunningGateway> {
-  const root = mkdtempSync(path.join(tmpdir(), "openclaw-gw-"));
+export async function startGateway(settings: GatewaySettings, fixture: OpenclawFixture, options: GatewayStartOptions = {}): Promise<RunningGateway> {
+  const ownsRoot = options.root === undefined;
+  const root = options.root ?? mkdtempSync(path.join(tmpdir(), "openclaw-gw-"));
   const layout = testLayout(settings, root, fixture);
-  const port = await freePort();
-  const token = randomBytes(32).toString("hex");
+  const port = options.port ?? await freePort();
+  const token = options.token ?? randomBytes(32).toString("hex");
   prepareState(layout, settings, port);
   const env = gatewayProcessEnv(layout, token);
-  const [command, ...args] = gatewayCommand(layout);
+  const unitCommand = gatewayCommand(layout);
+  // `hostname` runs as root inside the new UTS namespace, then execs the unit's exact command.
+  const [command, ...args] = options.hostName === undefined ? unitCommand
+    : ["unshare", "--uts", "--", "sh", "-c", 'hostname "$0" && exec "$@"', options.hostName, ...unitCommand];
 
   // UMask=0077 in the unit: the child inherits the umask in effect when it is spawned.
   const previousUmask = process.umask(0o077);
@@ -283,7 +307,7 @@ export async function startGateway(settings: GatewaySettings, fixture: OpenclawF
   const exit = new Promise<void>((resolve) => child.once("exit", () => { exited = true; resolve(); }));
 
   let stopped: StopResult | undefined;
-  const stop = async ({ keepState = false } = {}) => {
+  const stop = async ({ keepState = !ownsRoot } = {}) => {
     if (stopped) {
       if (!keepState) rmSync(root, { recursive: true, force: true });
       return stopped;
@@ -312,6 +336,14 @@ export async function startGateway(settings: GatewaySettings, fixture: OpenclawF
     return stopped;
   };
 
+  const kill = async () => {
+    // Everything dies at once, helpers in their own process groups too (a terminated instance).
+    const helpers = child.pid ? descendants(child.pid) : [];
+    if (!exited && child.pid) signal(-child.pid, "SIGKILL");
+    for (const pid of helpers) signal(pid, "SIGKILL");
+    await exit;
+  };
+
   let startupMs: number;
   let readyMs: number;
   try {
@@ -328,7 +360,7 @@ export async function startGateway(settings: GatewaySettings, fixture: OpenclawF
   const cli = (cliArgs: readonly string[], extraEnv: Record<string, string> = {}, timeoutMs = 30_000): CliResult =>
     runCli(layout, { ...env, ...extraEnv }, cliArgs, timeoutMs);
 
-  return { layout, port, token, pid: child.pid!, startupMs, readyMs, output: () => redact(log, token), cli, stop };
+  return { layout, root, port, token, pid: child.pid!, startupMs, readyMs, output: () => redact(log, token), cli, stop, kill };
 }
 
 /** A running reverse proxy. */
