@@ -2,18 +2,18 @@ import { DATA_MOUNT, GATEWAY_PORT } from "../../modules/names";
 import type { GatewaySettings } from "../../modules/settings";
 
 /**
- * Where everything lives on the host. The data volume (DATA_MOUNT) holds all state and the
- * installed runtimes, so a replacement host finds them there and skips reinstalling.
- * Shared by the boot script, the systemd units, the operator tools and the tests.
- */
-/**
- * The host name every instance of an environment takes: \`openclaw-<environment>\`. openclaw records
+ * The host name every instance of an environment takes: `openclaw-<environment>`. openclaw records
  * the host name in its state leases and reclaims a dead owner's lease only on the same host name, so
  * a replacement instance that kept EC2's per-instance name would crash-loop for the lease's 5-minute
  * TTL (openclaw/openclaw#155644). Environments are at most 20 of [a-z0-9-]: always a valid label.
  */
 export const hostName = (s: Pick<GatewaySettings, "environment">): string => `openclaw-${s.environment}`;
 
+/**
+ * Where everything lives on the host. The data volume (DATA_MOUNT) holds all state and the
+ * installed runtimes, so a replacement host finds them there and skips reinstalling.
+ * Shared by the boot script, the systemd units, the operator tools and the tests.
+ */
 export function hostLayout(s: Pick<GatewaySettings, "versions">) {
   const runtime = `${DATA_MOUNT}/runtime`;
   const nodeDir = `${runtime}/node-v${s.versions.node}`;
