@@ -5,6 +5,8 @@
  * first boot → reboot → replacement → attach refused N times → attach refused forever.
  */
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { get } from "node:http";
 import { AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
@@ -17,6 +19,8 @@ import { sha256 } from "../../scripts/vm/fake-aws";
 import { ensureImage, startWorld, VM_CACHE, vmDownloads, VmWorld } from "../../scripts/vm/harness";
 import { gatewayJournalScript, GuestFacts, parseFacts, probeScript } from "../../scripts/vm/probe";
 import { createBlankDisk, killAllVms, Vm } from "../../scripts/vm/qemu";
+import { connectDevice } from "../helpers/openclaw-device-client";
+import { OpenclawFixture, openclawFixture, openclawFixtureProblem, startProxy } from "../helpers/openclaw-harness";
 import { requireInCi } from "../helpers/settings";
 
 const DATA_VOLUME_ID = "vol-0a1b2c3d4e5f60718";
@@ -36,7 +40,8 @@ function missingTools(): string | undefined {
   });
   if (missing.length) return `missing host tools: ${missing.join(", ")} (apt-get install qemu-system-x86 qemu-utils genisoimage socat gcc debootstrap)`;
   if (process.getuid && process.getuid() !== 0) return "the image build needs root (debootstrap, chroot)";
-  return undefined;
+  // The remote device that pairs with the guest's gateway is openclaw's own client, run on the host.
+  return openclawFixtureProblem();
 }
 
 const settings: GatewaySettings = resolveSettings({
@@ -85,6 +90,8 @@ function httpStatus(url: string): Promise<number> {
 interface Instance {
   vm: Vm;
   instanceId: string;
+  /** Host port forwarded to the guest's :443 (the Traefik stand-in). */
+  hostPort: number;
   /** Resolves with ms from VM start to the first 200 from /healthz through the hostfwd (via the proxy stand-in). */
   healthy: Promise<number>;
   stopPolling: () => void;
@@ -99,8 +106,27 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
   const seen = { boots: 0 };
   const first: { facts?: GuestFacts } = {};
   const userData = gzipSync(renderUserData(settings).script, { level: 9 });
+  /** The remote device's own state (its signed identity), kept on the host across instances like a laptop's. */
+  const deviceDir = mkdtempSync(join(tmpdir(), "vmtest-device-"));
+  let fixture: OpenclawFixture;
+
+  /**
+   * Connects the remote device to an instance the way a laptop on the Internet does: through a proxy
+   * on the host that sets X-Forwarded-For to a public client address (Traefik's job on EC2), then the
+   * forwarded port, the guest's Traefik stand-in (plain TCP) and the gateway.
+   */
+  async function connectLaptop(instance: Instance) {
+    const proxy = await startProxy(instance.hostPort, "198.51.100.23");
+    try {
+      const token = world.aws.parameters.get(names.gatewayTokenParameter)!.value;
+      return await connectDevice(fixture, proxy.url.replace(/^http/, "ws"), token, deviceDir, "vmtest-laptop");
+    } finally {
+      await proxy.stop();
+    }
+  }
 
   beforeAll(async () => {
+    fixture = openclawFixture() as OpenclawFixture;
     const started = Date.now();
     image = ensureImage();
     timings["image (build or restore)"] = Date.now() - started;
@@ -114,6 +140,7 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     instances.forEach((i) => i.stopPolling());
     killAllVms();
     await world?.close();
+    rmSync(deviceDir, { recursive: true, force: true });
     // eslint-disable-next-line no-console
     console.log(`VM boot proof timings (s):\n${Object.entries(timings).map(([k, v]) => `  ${k}: ${(v / 1000).toFixed(1)}`).join("\n")}`);
   });
@@ -138,7 +165,7 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
       }
       return -1;
     })();
-    const instance = { vm, instanceId, healthy, stopPolling: () => (polling = false) };
+    const instance = { vm, instanceId, hostPort, healthy, stopPolling: () => (polling = false) };
     progress(`${label}: started ${instanceId} (serial console: ${join(VM_CACHE, "run", label, "serial.log")})`);
     void healthy.then((ms) => ms >= 0 && progress(`${label}: /healthz 200 through the hostfwd ${(ms / 1000).toFixed(0)} s after VM start`));
     instances.push(instance);
@@ -226,6 +253,16 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     expect(log).toContain(`sha256 of node-v${settings.versions.node}-linux-x64.tar.xz verified`);
     expect(world.npmLog.some((r) => r.path.includes(`/openclaw/-/openclaw-${settings.versions.openclaw}.tgz`) && r.status === 200)).toBe(true);
 
+    // A remote device pairs for real: refused with "pairing required", approved on the host with the
+    // same tool the SSM document runs, then let in. Its pairing lives in the gateway's sqlite on the volume.
+    const refused = await connectLaptop(vm1);
+    expect(refused).toMatchObject({ ok: false, code: "PAIRING_REQUIRED" });
+    const requestId = refused.ok ? "" : refused.requestId ?? "";
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+    const approve = await world.control.run(`${layout.adminTool} devices approve ${requestId} --json`, 5 * MINUTE);
+    expect(approve.exitCode).toBe(0);
+    expect(await connectLaptop(vm1)).toMatchObject({ ok: true, role: "operator" });
+
     // State the next instance must find: a marker written now, and the gateway's own sqlite.
     const write = await world.control.run(
       `echo "written by ${vm1.instanceId}" > ${layout.stateDir}/vmtest-marker && chown openclaw: ${layout.stateDir}/vmtest-marker && sync && ` +
@@ -299,6 +336,8 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     // owner is dead and reclaims it: no crash loop waiting out the 5-minute TTL (openclaw/openclaw#155644).
     expect(facts.hostName).toBe(before.hostName);
     expect([facts.gatewayRestarts, facts.leaseRefusals]).toEqual(["0", "0"]);
+    // The device paired on the first instance is let in by the new one without pairing again.
+    expect(await connectLaptop(vm2)).toMatchObject({ ok: true, role: "operator" });
     timings["replacement: VM start → healthy (host, via hostfwd)"] = await vm2.healthy;
   });
 
