@@ -1,8 +1,8 @@
 import * as fs from "node:fs";
 import { resourceNames } from "../../modules/names";
-import { hostLayout, openclawConfigFile } from "../../scripts/boot/layout";
+import { hostLayout, hostName, openclawConfigFile } from "../../scripts/boot/layout";
 import { AWS_ATTEMPTS } from "../../scripts/boot/tools";
-import { WAITS } from "../../scripts/boot/steps";
+import { preserveHostNameFile, WAITS } from "../../scripts/boot/steps";
 import { requireInCi, testSettings } from "../helpers/settings";
 import { AwsCall, BootSandbox, INSTANCE_ID, OLD_INSTANCE_ID, sandboxProblem, VOLUME_ID } from "../helpers/sandbox";
 
@@ -58,9 +58,9 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
 
   test("the host name becomes openclaw-<environment> before the gateway starts, and cloud-init keeps it", () => {
     // openclaw reclaims a dead gateway's state lease only on the same host name (openclaw/openclaw#155644).
-    expect(sb.lines("hostnamectl.log")).toEqual([`set-hostname openclaw-${settings.environment}`]);
-    expect(fs.readFileSync(sb.host("/fake/state/hostname"), "utf8").trim()).toBe(`openclaw-${settings.environment}`);
-    expect(fs.readFileSync(sb.host("/etc/cloud/cloud.cfg.d/90-openclaw-hostname.cfg"), "utf8")).toMatch(/^preserve_hostname: true$/m);
+    expect(sb.lines("hostnamectl.log")).toEqual([`set-hostname ${hostName(settings)}`]);
+    expect(fs.readFileSync(sb.host("/fake/state/hostname"), "utf8").trim()).toBe("openclaw-test");
+    expect(fs.readFileSync(sb.host(preserveHostNameFile().path), "utf8")).toMatch(/^preserve_hostname: true$/m);
     const log = sb.bootLog();
     expect(log.indexOf("==> host name")).toBeLessThan(log.indexOf("==> start services"));
   });

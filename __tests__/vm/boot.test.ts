@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { GATEWAY_TOKEN_PLACEHOLDER, resourceNames } from "../../modules/names";
 import { GatewaySettings, resolveSettings } from "../../modules/settings";
-import { hostLayout } from "../../scripts/boot/layout";
+import { hostLayout, hostName } from "../../scripts/boot/layout";
 import { renderUserData } from "../../scripts/user-data";
 import { sha256 } from "../../scripts/vm/fake-aws";
 import { ensureImage, startWorld, VM_CACHE, vmDownloads, VmWorld } from "../../scripts/vm/harness";
@@ -228,7 +228,7 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     expect(facts.healthz).toBe("200");
     expect(facts.healthzViaProxy).toBe("200");
     // The environment's stable host name (the key to lease reclaim on a replacement, test 3).
-    expect(facts.hostName).toBe(`openclaw-${settings.environment}`);
+    expect(facts.hostName).toBe(hostName(settings));
     timings["first boot: VM start → healthy (host, via hostfwd)"] = await vm1.healthy;
 
     // The fake AWS API saw the attach, the EIP association and the SSM reads, all signed by this instance.
