@@ -13,7 +13,7 @@ import { requireInCi, testSettings } from "../helpers/settings";
 /**
  * Static checks with the real tools: bash -n and shellcheck on the rendered boot script (both
  * OSes) and every host tool, systemd-analyze verify on every unit, and the Traefik files against
- * the Traefik v3 JSON schemas in ../shared/schemas.
+ * the Traefik v3 JSON schemas vendored in __tests__/fixtures/schemas (SchemaStore, see its README).
  */
 const missing = (tool: string) => (spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0 ? undefined : `${tool} is not installed`);
 const settings = testSettings();
@@ -95,13 +95,12 @@ describe("systemd-analyze verify", () => {
 });
 
 describe("Traefik configuration against the Traefik v3 JSON schemas", () => {
-  const schemaDir = path.join(__dirname, "..", "..", "..", "shared", "schemas");
-  const can = requireInCi(fs.existsSync(schemaDir) ? undefined : `${schemaDir} is missing`, "Traefik schema validation");
+  const schemaDir = path.join(__dirname, "..", "fixtures", "schemas");
   const load = (name: string) => JSON.parse(fs.readFileSync(path.join(schemaDir, name), "utf8"));
   const files = hostFiles(settings);
   const written = (file: string) => parse(files.find((f) => f.path === file)!.content);
 
-  (can ? test : test.skip)("the static configuration (traefik.yml as written on the host) is valid", () => {
+  test("the static configuration (traefik.yml as written on the host) is valid", () => {
     const validate = new Ajv({ strict: false, allErrors: true }).compile(load("traefik-v3.json"));
     const config = written(layout.traefikStaticConfig);
     expect(config).toEqual(traefikStaticConfig(settings));
@@ -110,14 +109,14 @@ describe("Traefik configuration against the Traefik v3 JSON schemas", () => {
       email: "ops@example.org", storage: "/opt/openclaw/traefik/acme.json", tlsChallenge: {} });
   });
 
-  (can ? test : test.skip)("the dynamic configuration (dynamic.yml as written on the host) is valid", () => {
+  test("the dynamic configuration (dynamic.yml as written on the host) is valid", () => {
     const validate = new Ajv({ strict: false, allErrors: true }).compile(load("traefik-v3-file-provider.json"));
     const config = written(layout.traefikDynamicConfig);
     expect(config).toEqual(traefikDynamicConfig(settings));
     expect(validate(config) ? [] : validate.errors).toEqual([]);
   });
 
-  (can ? test : test.skip)("the schemas reject a mistake (the validation is live)", () => {
+  test("the schemas reject a mistake (the validation is live)", () => {
     const staticSchema = new Ajv({ strict: false }).compile(load("traefik-v3.json"));
     const dynamicSchema = new Ajv({ strict: false }).compile(load("traefik-v3-file-provider.json"));
     const badStatic = traefikStaticConfig(settings) as { entryPoints: Record<string, object> };

