@@ -15,6 +15,9 @@ const common = {
 };
 
 module.exports = {
+  // The skip summary names every skipped test, why, and the command that enables it (jest alone
+  // prints only "N skipped" and hides the console of fully skipped files).
+  reporters: ["default", "<rootDir>/__tests__/reporters/skip-summary.js"],
   projects: [
     { ...common, displayName: "unit", testMatch: ["<rootDir>/__tests__/unit/**/*.test.ts"] },
     { ...common, displayName: "integration", testMatch: ["<rootDir>/__tests__/integration/**/*.test.ts"] },

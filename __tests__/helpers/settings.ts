@@ -1,4 +1,5 @@
 import { GatewaySettings, GatewaySettingsInput, resolveSettings } from "../../modules/settings";
+import { recordSkip } from "./skips";
 
 /** Valid settings for tests: the defaults plus the three required values, with overrides. */
 export function testSettings(overrides: Partial<GatewaySettingsInput> = {}): GatewaySettings {
@@ -10,11 +11,16 @@ export function testSettings(overrides: Partial<GatewaySettingsInput> = {}): Gat
   } as GatewaySettingsInput);
 }
 
-/** Fails loudly in CI, warns loudly elsewhere, when an external tool a test needs is missing. */
+/**
+ * Fails loudly in CI, warns loudly elsewhere, when an external tool a test needs is missing. The
+ * skip is also recorded for the end-of-run summary (__tests__/reporters/skip-summary.js), because
+ * jest hides the console of a file whose tests are all skipped.
+ */
 export function requireInCi(problem: string | undefined, what: string): boolean {
   if (!problem) return true;
   if (process.env.CI) throw new Error(`${what} cannot run in CI: ${problem}`);
+  const { enable } = recordSkip(what, problem);
   // eslint-disable-next-line no-console
-  console.warn(`\n!!! SKIPPING ${what}: ${problem}. (In CI this is a failure.)\n`);
+  console.warn(`\n!!! SKIPPING ${what}: ${problem}. Enable it with: ${enable}. (In CI this is a failure.)\n`);
   return false;
 }
