@@ -12,6 +12,7 @@ import { HostRole } from "./host-role";
 import { GatewayHost } from "./host";
 import { GatewayOperations } from "./operations";
 import { renderUserData, RenderedUserData } from "../scripts/user-data";
+import { stateLocation } from "./state";
 
 /** One environment of the OpenClaw gateway: everything `cdktf deploy <stack>` creates. */
 export class OpenClawStack extends TerraformStack {
@@ -25,14 +26,18 @@ export class OpenClawStack extends TerraformStack {
   readonly userData: RenderedUserData;
   readonly operations: GatewayOperations;
 
-  constructor(scope: Construct, settings: GatewaySettings) {
+  /**
+   * @param options.projectRoot Folder a relative `backend.path` is resolved from, and where the
+   *   default local state file goes. @default process.cwd() (main.ts passes findProjectRoot()).
+   */
+  constructor(scope: Construct, settings: GatewaySettings, options: { projectRoot?: string } = {}) {
     const names = resourceNames(settings);
     super(scope, names.stack);
     this.settings = settings;
     const { prefix } = names;
     const tags = { ...settings.tags, [ENVIRONMENT_TAG]: settings.environment, "managed-by": "openclaw-aws" };
 
-    configureBackend(this, settings);
+    configureBackend(this, settings, options.projectRoot ?? process.cwd());
     new AwsProvider(this, "aws", { region: settings.region, defaultTags: [{ tags }] });
 
     this.network = new Network(this, "network", {
@@ -115,18 +120,15 @@ export class OpenClawStack extends TerraformStack {
   }
 }
 
-function configureBackend(stack: TerraformStack, settings: GatewaySettings): void {
-  const { backend } = settings;
-  if (backend.type === "s3") {
-    new S3Backend(stack, {
-      bucket: backend.bucket,
-      key: backend.key ?? `openclaw-aws/${settings.environment}.tfstate`,
-      region: backend.region ?? settings.region,
-      encrypt: true,
-    });
+function configureBackend(stack: TerraformStack, settings: GatewaySettings, projectRoot: string): void {
+  const location = stateLocation(settings, projectRoot);
+  if (location.type === "s3") {
+    new S3Backend(stack, { bucket: location.bucket, key: location.key, region: location.region, encrypt: true });
     // S3-native locking (Terraform >= 1.10); cdktf 0.21's S3BackendConfig predates the option.
     stack.addOverride("terraform.backend.s3.use_lockfile", true);
   } else {
-    new LocalBackend(stack, { path: backend.path ?? `terraform.${settings.environment}.tfstate` });
+    // Absolute: terraform runs in cdktf.out/stacks/<stack>/, where a relative path would put the
+    // state inside build output (cdktf's own LocalBackend default is absolute for the same reason).
+    new LocalBackend(stack, { path: location.path });
   }
 }

@@ -47,9 +47,11 @@ const only = (parsed: Synth, type: string): Record<string, any> => {
 describe("OpenClawStack with default settings", () => {
   const { json, parsed, stack } = synth();
 
-  test("snapshot of the synthesized stack (Testing.synth: no absolute paths)", () => {
+  test("snapshot of the synthesized stack (Testing.synth; the absolute state path replaced)", () => {
     // The boot script has its own snapshot; here its bytes would only add churn.
-    const withoutUserData = json.replace(stack.userData.base64, "<gzip+base64 of the boot script>");
+    // The local state path is absolute (the project root, here the working directory): not machine-independent.
+    const withoutUserData = json.replace(stack.userData.base64, "<gzip+base64 of the boot script>")
+      .replace(`"${process.cwd()}/terraform.test.tfstate"`, '"<project root>/terraform.test.tfstate"');
     expect(withoutUserData).toMatchSnapshot();
   });
 
@@ -208,7 +210,8 @@ describe("OpenClawStack variations", () => {
     const local = new App({ outdir: "/tmp/openclaw-unused" });
     const localStack = new OpenClawStack(local, testSettings());
     const localJson = (localStack as any).toTerraform();
-    expect(localJson.terraform.backend).toEqual({ local: { path: "terraform.test.tfstate" } });
+    // Absolute, in the project root (the working directory by default): never in cdktf.out/stacks/<stack>/.
+    expect(localJson.terraform.backend).toEqual({ local: { path: `${process.cwd()}/terraform.test.tfstate` } });
 
     const s3 = new OpenClawStack(new App({ outdir: "/tmp/openclaw-unused" }),
       testSettings({ backend: { type: "s3", bucket: "team-tf-state" } }));
