@@ -1,4 +1,6 @@
 import { architectureOf, Architecture, instanceTypeProblem } from "./instance-types";
+import { crossEnvironmentProblems, environmentRuleProblems } from "./settings-rules";
+import { describeStateLocation, StateLocation, stateLocation } from "./state";
 
 /** Host operating systems the boot script supports. */
 export const HOST_OPERATING_SYSTEMS = ["al2023", "debian12"] as const;
@@ -123,17 +125,42 @@ export const DEFAULT_DOWNLOADS: DownloadSettings = {
 };
 export const DEFAULT_WATCHDOG: WatchdogSettings = { intervalSeconds: 60, failuresBeforeReplacement: 5 };
 
-/** Thrown when settings are invalid; lists every problem, one per line. */
+/** One refused value. Printed as `environment › setting: got <value>; <allowed>`. */
+export interface SettingsProblem {
+  /** The environment it belongs to; absent for problems of the file itself (syntax, top-level keys, defaults). */
+  environment?: string;
+  /** Dotted name of the setting (`backend.key`, `allowedCidrs[1]`), or what in the file is wrong (`line 3:14`). */
+  setting: string;
+  /** The value found (shown as JSON), unless `got` describes it. */
+  value: unknown;
+  /** What is allowed instead, citing the rule. */
+  allowed: string;
+  /** What was found, in words, when the value itself cannot be shown (a directory, a missing file). */
+  got?: string;
+}
+
+/** The value as printed after "got": JSON, cut short when long. */
+const show = (value: unknown): string => {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+};
+
+/** One problem as one line, without indentation. */
+export const problemLine = (p: SettingsProblem): string =>
+  `${p.environment !== undefined ? `${p.environment} › ` : ""}${p.setting}: got ${p.got ?? show(p.value)}; ${p.allowed}`;
+
+/**
+ * Thrown when settings are invalid. Carries every problem; the message is the block every entry
+ * point prints: the file on the first line, then one line per problem.
+ */
 export class SettingsError extends Error {
-  constructor(readonly problems: string[], source: string) {
-    super(`Invalid settings in ${source}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  constructor(readonly problems: SettingsProblem[], readonly source: string) {
+    super(`Invalid settings in ${source}:\n${problems.map((p) => `  ${problemLine(p)}`).join("\n")}`);
     this.name = "SettingsError";
   }
 }
 
 // ---------------------------------------------------------------- validation helpers
-
-const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
 
 /** Parses a canonical IPv4 CIDR; undefined when malformed or host bits are set. */
 export function parseIpv4Cidr(cidr: string): { address: number; prefix: number } | undefined {
@@ -196,10 +223,40 @@ const TOP_LEVEL_KEYS = [
   "hostedZoneId", "tags", "backend",
 ];
 
-function unknownKeys(value: Record<string, unknown>, allowed: string[], prefix: string): string[] {
+/** Edit distance (insertions, deletions, substitutions), for did-you-mean hints. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+/** The allowed key a misspelled one most likely meant: same letters ignoring case, or at most 2 edits away. */
+export function didYouMean(key: string, allowed: readonly string[]): string | undefined {
+  const lower = key.toLowerCase();
+  const ranked = allowed
+    .map((candidate) => ({ candidate, distance: candidate.toLowerCase() === lower ? 0 : editDistance(lower, candidate.toLowerCase()) }))
+    .filter(({ distance }) => distance <= Math.min(2, Math.floor(key.length / 3)) || distance === 0)
+    .sort((a, b) => a.distance - b.distance);
+  return ranked[0]?.candidate;
+}
+
+function unknownKeys(value: Record<string, unknown>, allowed: string[], prefix: string, what = "setting"): SettingsProblem[] {
   return Object.keys(value)
     .filter((key) => !allowed.includes(key))
-    .map((key) => `${prefix}${key}: got ${show(value[key])}; unknown setting; allowed settings: ${allowed.join(", ")}`);
+    .map((key) => {
+      const guess = didYouMean(key, allowed);
+      return {
+        setting: `${prefix}${key}`,
+        value: value[key],
+        allowed: `unknown ${what}${guess ? `; did you mean "${prefix}${guess}"?` : ""}; allowed ${what}s: ${allowed.join(", ")}`,
+      };
+    });
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -216,11 +273,24 @@ function integerProblem(value: number, min: number, max: number): string | undef
  * Throws a SettingsError naming each bad setting, its value and what is allowed.
  */
 export function resolveSettings(input: unknown, source = "settings"): GatewaySettings {
-  if (!isObject(input)) throw new SettingsError([`an environment must be an object, got ${show(input)}`], source);
+  const { settings, problems } = resolveEnvironment(input);
+  if (problems.length > 0) throw new SettingsError(problems, source);
+  return settings;
+}
+
+/**
+ * One environment's settings after defaults, and every problem found in them (our checks, then the
+ * real services' rules of settings-rules.ts; a rule problem is left out when our own check already
+ * refused the same setting). Never throws.
+ */
+export function resolveEnvironment(input: unknown): { settings: GatewaySettings; problems: SettingsProblem[] } {
+  if (!isObject(input)) {
+    return { settings: input as GatewaySettings, problems: [{ setting: "environment", value: input, allowed: "an environment must be an object of settings" }] };
+  }
   const raw = input as GatewaySettingsInput;
-  const problems: string[] = [];
+  const problems: SettingsProblem[] = [];
   const check = (name: string, value: unknown, problem: string | undefined) => {
-    if (problem) problems.push(`${name}: got ${show(value)}; ${problem}`);
+    if (problem) problems.push({ setting: name, value, allowed: problem });
   };
   problems.push(...unknownKeys(raw as Record<string, unknown>, TOP_LEVEL_KEYS, ""));
 
@@ -321,30 +391,32 @@ export function resolveSettings(input: unknown, source = "settings"): GatewaySet
 
   problems.push(...backendProblems(settings.backend));
 
-  if (problems.length > 0) throw new SettingsError(problems, source);
-  return settings;
+  const refused = new Set(problems.map((p) => p.setting));
+  problems.push(...environmentRuleProblems(settings).filter((p) => !refused.has(p.setting)));
+  return { settings, problems };
 }
 
-function backendProblems(backend: unknown): string[] {
+function backendProblems(backend: unknown): SettingsProblem[] {
+  const problem = (setting: string, value: unknown, allowed: string): SettingsProblem => ({ setting, value, allowed });
   if (!isObject(backend) || (backend.type !== "local" && backend.type !== "s3")) {
-    return [`backend: got ${show(backend)}; must be {"type":"local"} or {"type":"s3","bucket":"…"}`];
+    return [problem("backend", backend, "must be {\"type\":\"local\"} or {\"type\":\"s3\",\"bucket\":\"…\"}")];
   }
   if (backend.type === "local") {
     const problems = unknownKeys(backend, ["type", "path"], "backend.");
     if (backend.path !== undefined && (typeof backend.path !== "string" || backend.path.length === 0)) {
-      problems.push(`backend.path: got ${show(backend.path)}; must be a non-empty file path`);
+      problems.push(problem("backend.path", backend.path, "must be a non-empty file path"));
     }
     return problems;
   }
   const problems = unknownKeys(backend, ["type", "bucket", "key", "region"], "backend.");
   if (typeof backend.bucket !== "string" || !S3_BUCKET.test(backend.bucket)) {
-    problems.push(`backend.bucket: got ${show(backend.bucket)}; must be an S3 bucket name (3–63 lowercase letters, digits, dots, hyphens)`);
+    problems.push(problem("backend.bucket", backend.bucket, "must be an S3 bucket name (3–63 lowercase letters, digits, dots, hyphens)"));
   }
   if (backend.region !== undefined && !(AWS_REGIONS as readonly string[]).includes(backend.region as string)) {
-    problems.push(`backend.region: got ${show(backend.region)}; allowed regions: ${AWS_REGIONS.join(", ")}`);
+    problems.push(problem("backend.region", backend.region, `allowed regions: ${AWS_REGIONS.join(", ")}`));
   }
   if (backend.key !== undefined && (typeof backend.key !== "string" || !/^[\w!\-.*'()/]{1,1024}$/.test(backend.key))) {
-    problems.push(`backend.key: got ${show(backend.key)}; must be an S3 object key`);
+    problems.push(problem("backend.key", backend.key, "must be an S3 object key"));
   }
   return problems;
 }
@@ -353,37 +425,143 @@ function backendProblems(backend: unknown): string[] {
 
 /** The settings file: shared defaults plus one entry per environment (one stack each). */
 export interface SettingsFile {
-  /** Values every environment starts from (any setting except `environment`). */
+  /**
+   * Values every environment starts from (any setting except `environment`). Objects (`versions`,
+   * `downloads`, `watchdog`, `tags`, `backend`) merge key by key: e.g. an S3 `bucket` here and no
+   * `key`, so each environment gets its own default key. A `backend.key`/`backend.path` here would
+   * put every environment on one state and is refused.
+   */
   defaults?: Partial<GatewaySettingsInput>;
   /** One entry per environment; each becomes its own stack. */
   environments: GatewaySettingsInput[];
 }
 
-/** Resolves every environment of a parsed settings file; rejects duplicates. */
-export function resolveSettingsFile(file: unknown, source = "settings.json"): GatewaySettings[] {
-  if (!isObject(file) || !Array.isArray(file.environments) || file.environments.length === 0) {
-    throw new SettingsError(["environments: must be a non-empty list of environments"], source);
+/** Keys of the settings file itself. */
+const FILE_KEYS = ["$schema", "defaults", "environments"];
+/** Object settings that merge key by key from `defaults` into each environment. */
+const MERGED_OBJECTS = ["versions", "downloads", "watchdog", "tags", "backend"];
+
+/**
+ * Resolves every environment of a parsed settings file and reports every problem at once: the
+ * file's own (top-level keys, `defaults`), each environment's (named by its environment), then the
+ * problems across environments (duplicate names, shared Terraform state, settings-rules.ts's
+ * cross-environment rules). Cross-environment checks run only over the environments that resolved
+ * without a problem: a half-valid environment would give misleading collisions.
+ * @param projectRoot where a relative local state path is resolved from (the entry point's working directory)
+ */
+export function resolveSettingsFile(file: unknown, source = "settings.json", projectRoot = process.cwd()): GatewaySettings[] {
+  if (!isObject(file)) {
+    throw new SettingsError([{ setting: "file", value: file, allowed: "must be a JSON object with \"environments\" (and optionally \"defaults\")" }], source);
   }
-  const extra = unknownKeys(file, ["$schema", "defaults", "environments"], "");
-  if (extra.length > 0) throw new SettingsError(extra, source);
-  const defaults = isObject(file.defaults) ? file.defaults : {};
-  const all = (file.environments as unknown[]).map((env, i) => {
-    if (!isObject(env)) throw new SettingsError([`environments[${i}]: must be an object`], source);
-    const label = `${source} environments[${i}]${typeof env.environment === "string" ? ` ("${env.environment}")` : ""}`;
-    return resolveSettings(mergeDefaults(defaults, env), label);
+  const problems: SettingsProblem[] = unknownKeys(file, FILE_KEYS, "", "top-level key");
+  const defaults = defaultsOf(file.defaults, problems);
+  if (!Array.isArray(file.environments) || file.environments.length === 0) {
+    problems.push({ setting: "environments", value: file.environments, allowed: "must be a non-empty list of environments, e.g. [{\"environment\":\"prod\",\"domainName\":\"…\",\"acmeEmail\":\"…\"}]" });
+  }
+  const environments = (Array.isArray(file.environments) ? file.environments as unknown[] : []).map((env, index) => {
+    const label = environmentLabel(env, index);
+    const { settings, problems: own } = resolveEnvironment(isObject(env) ? mergeDefaults(defaults, env) : env);
+    problems.push(...own.map((p) => ({ ...p, environment: label })));
+    return { settings, label, index, raw: env, valid: own.length === 0 };
   });
-  const seen = new Set<string>();
-  for (const s of all) {
-    if (seen.has(s.environment)) throw new SettingsError([`environment: "${s.environment}" is used twice; names must be unique`], source);
-    seen.add(s.environment);
+
+  const duplicates = duplicateNameProblems(environments);
+  problems.push(...duplicates);
+  const clean = environments.filter((e) => e.valid && !duplicates.some((d) => d.value === e.settings.environment));
+  problems.push(...sharedStateProblems(clean, defaults, projectRoot));
+  problems.push(...crossEnvironmentProblems(clean.map((e) => e.settings)).map((p) => ({
+    ...p, environment: clean.find((e) => e.settings.environment === p.environment)?.label ?? p.environment,
+  })));
+
+  if (problems.length > 0) throw new SettingsError(problems, source);
+  return environments.map((e) => e.settings);
+}
+
+/** How problems name an environment: its name when it has a readable one, else its place in the list. */
+function environmentLabel(env: unknown, index: number): string {
+  const name = isObject(env) ? env.environment : undefined;
+  return typeof name === "string" && /^[\w.-]{1,40}$/.test(name) ? name : `environments[${index}]`;
+}
+
+/** The `defaults` object, minus what cannot be a default (reported): not an object, `environment`, unknown keys. */
+function defaultsOf(value: unknown, problems: SettingsProblem[]): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (!isObject(value)) {
+    problems.push({ setting: "defaults", value, allowed: "must be an object of settings every environment starts from, e.g. {\"region\":\"eu-west-1\"}" });
+    return {};
   }
-  return all;
+  const allowed = TOP_LEVEL_KEYS.filter((key) => key !== "environment");
+  if ("environment" in value) {
+    problems.push({ setting: "defaults.environment", value: value.environment, allowed: "not allowed in defaults: each entry of \"environments\" names its own environment" });
+  }
+  problems.push(...unknownKeys(value, allowed, "defaults.").filter((p) => p.setting !== "defaults.environment"));
+  return Object.fromEntries(Object.entries(value).filter(([key]) => allowed.includes(key)));
+}
+
+function duplicateNameProblems(environments: Array<{ raw: unknown; index: number; label: string }>): SettingsProblem[] {
+  const byName = new Map<string, number[]>();
+  for (const { raw, index } of environments) {
+    const name = isObject(raw) ? raw.environment : undefined;
+    if (typeof name === "string") byName.set(name, [...(byName.get(name) ?? []), index]);
+  }
+  return [...byName].filter(([, indexes]) => indexes.length > 1).map(([name, indexes]) => ({
+    environment: environmentLabel({ environment: name }, indexes[0]),
+    setting: "environment",
+    value: name,
+    allowed: `is used twice (${indexes.map((i) => `environments[${i}]`).join(", ")}); names must be unique (each is its own stack)`,
+  }));
+}
+
+/** Identity of a state location: an S3 bucket name is global, so bucket + key is one object whatever the region. */
+const stateIdentity = (l: StateLocation): string => (l.type === "local" ? `local:${l.path}` : `s3:${l.bucket}/${l.key}`);
+
+/**
+ * Two environments on one Terraform state would plan against each other's resources (a staging
+ * deploy planning to replace prod). Each environment after the first on a location is refused,
+ * naming the first.
+ */
+function sharedStateProblems(
+  environments: Array<{ settings: GatewaySettings; label: string; raw: unknown }>,
+  defaults: Record<string, unknown>,
+  projectRoot: string,
+): SettingsProblem[] {
+  const first = new Map<string, string>();
+  const problems: SettingsProblem[] = [];
+  for (const { settings, label, raw } of environments) {
+    const location = stateLocation(settings, projectRoot);
+    const id = stateIdentity(location);
+    const owner = first.get(id);
+    if (owner === undefined) {
+      first.set(id, label);
+      continue;
+    }
+    const setting = settings.backend.type === "s3" ? "key" : "path";
+    const value = settings.backend.type === "s3" ? settings.backend.key : settings.backend.path;
+    const ownBackend = isObject(raw) && isObject(raw.backend) ? raw.backend : {};
+    const fromDefaults = value !== undefined && !(setting in ownBackend) && isObject(defaults.backend) && setting in defaults.backend;
+    const example = settings.backend.type === "s3" ? "\"openclaw-aws/<environment>.tfstate\"" : "\"terraform.<environment>.tfstate\" in the project root";
+    problems.push({
+      environment: label,
+      setting: `backend.${setting}`,
+      value,
+      got: value === undefined ? `the default (${describeStateLocation(location)})` : `${show(value)}${fromDefaults ? " (from defaults)" : ""}`,
+      allowed: `${owner} uses the same state (${describeStateLocation(location)}); two stacks on one state would plan against each other — `
+        + (fromDefaults
+          ? `a ${setting} in defaults gives every environment the same state: set backend.${setting} per environment, or leave it out for the per-environment default ${example}`
+          : `give each environment its own backend.${setting}`),
+    });
+  }
+  return problems;
 }
 
 function mergeDefaults(defaults: Record<string, unknown>, env: Record<string, unknown>): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...defaults, ...env };
-  for (const key of ["versions", "downloads", "watchdog", "tags"]) {
-    if (isObject(defaults[key]) && isObject(env[key])) merged[key] = { ...defaults[key], ...env[key] };
+  for (const key of MERGED_OBJECTS) {
+    const [base, own] = [defaults[key], env[key]];
+    if (!isObject(base) || !isObject(own)) continue;
+    // A backend of another type replaces the default one instead of mixing keys of both types.
+    if (key === "backend" && own.type !== undefined && own.type !== base.type) continue;
+    merged[key] = { ...base, ...own };
   }
   return merged;
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import {
-  resolveSettings, resolveSettingsFile, SettingsError, subnetCidrOf, nodeSatisfiesOpenclaw, parseIpv4Cidr,
+  resolveSettings, resolveSettingsFile, SettingsError, subnetCidrOf, nodeSatisfiesOpenclaw, parseIpv4Cidr, problemLine,
 } from "../../modules/settings";
 import { architectureOf } from "../../modules/instance-types";
 import { testSettings } from "../helpers/settings";
@@ -109,11 +109,13 @@ describe("invalid settings are rejected at synth time", () => {
     }
     expect(error).toBeInstanceOf(SettingsError);
     const problems = (error as SettingsError).problems;
-    const problem = problems.find((p) => p.startsWith(`${setting}:`));
+    const problem = problems.find((p) => p.setting === setting);
     expect(problem).toBeDefined();
-    // The message names the setting, shows the bad value and says what is allowed.
-    expect(problem).toContain("got ");
-    expect(problem).toContain(allowed);
+    // The line names the setting, shows the bad value and says what is allowed.
+    const line = problemLine(problem!);
+    expect(line).toMatch(new RegExp(`^${setting.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: got `));
+    expect(line).toContain(allowed);
+    expect((error as Error).message).toContain(`  ${line}`);
   });
 
   test("every problem is reported at once, not just the first", () => {
@@ -147,15 +149,15 @@ describe("settings file", () => {
 
   test("duplicate environment names are rejected", () => {
     const env = { environment: "dup", domainName: "a.example.org", acmeEmail: "ops@example.org" };
-    expect(() => resolveSettingsFile({ environments: [env, env] })).toThrow(/"dup" is used twice/);
+    expect(() => resolveSettingsFile({ environments: [env, env] })).toThrow(/^  dup › environment: got "dup"; is used twice \(environments\[0\], environments\[1\]\)/m);
   });
 
   test("an empty file names what is missing", () => {
-    expect(() => resolveSettingsFile({})).toThrow(/environments: must be a non-empty list/);
+    expect(() => resolveSettingsFile({})).toThrow(/^  environments: got undefined; must be a non-empty list/m);
   });
 
   test("errors name the environment they come from", () => {
     expect(() => resolveSettingsFile({ environments: [{ environment: "qa", domainName: "bad", acmeEmail: "ops@example.org" }] }))
-      .toThrow(/environments\[0\] \("qa"\)[\s\S]*domainName: got "bad"/);
+      .toThrow(/^  qa › domainName: got "bad"; must be/m);
   });
 });

@@ -5,6 +5,7 @@ import { RULES } from "./rules";
 import { SUPPRESSIONS } from "./suppressions";
 import { auditStack, openFindings, unusedSuppressions } from "./engine";
 import { synthesizeSettingsFile } from "./synth";
+import { displayPath, isSettingsError, settingsErrorText, warnAboutPlaceholders } from "../../modules/settings-file";
 import { estimateMonthlyCost } from "./cost";
 import { AuditReport, renderCatalogue, renderSarif, renderTerminal } from "./report";
 import { AuditInput } from "./types";
@@ -73,11 +74,14 @@ function main(): number {
   const started = performance.now();
   let report: AuditReport;
   try {
-    const { inputs } = synthesizeSettingsFile(options.settings);
+    const { environments, inputs } = synthesizeSettingsFile(options.settings);
+    warnAboutPlaceholders(environments, displayPath(path.resolve(options.settings)));
     report = buildReport(inputs, options.settings, 0);
     report = { ...report, durationMs: Math.round(performance.now() - started) };
   } catch (e) {
-    console.error(`audit failed: ${(e as Error).message}`);
+    // A bad settings file: the same block as synth prints (no "audit failed:" prefix, no stack).
+    if (isSettingsError(e)) process.stderr.write(settingsErrorText(e));
+    else console.error(`audit failed: ${(e as Error).message}`);
     return 1;
   }
   mkdirSync(options.out, { recursive: true });

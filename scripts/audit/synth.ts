@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { App, TerraformResource, TerraformStack, Testing } from "cdktf";
-import { GatewaySettings, resolveSettingsFile } from "../../modules/settings";
+import { GatewaySettings } from "../../modules/settings";
+import { loadSettings } from "../../modules/settings-file";
 import { OpenClawStack } from "../../modules/stack";
 import { AuditInput, AuditResource, DecodedUserData } from "./types";
 import { listOf } from "./resources";
@@ -58,8 +59,11 @@ export function synthesizeEnvironments(environments: GatewaySettings[]): AuditIn
   }
 }
 
-/** Reads and validates a settings file (as main.ts does) and synthesizes every environment. */
+/**
+ * Reads and validates a settings file (with main.ts's loadSettings: a bad file throws the same
+ * SettingsError) and synthesizes every environment.
+ */
 export function synthesizeSettingsFile(file: string): { environments: GatewaySettings[]; inputs: AuditInput[] } {
-  const environments = resolveSettingsFile(JSON.parse(readFileSync(file, "utf8")), path.basename(file));
+  const environments = loadSettings(path.resolve(file));
   return { environments, inputs: synthesizeEnvironments(environments) };
 }

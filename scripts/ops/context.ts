@@ -1,8 +1,7 @@
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { resourceNames } from "../../modules/names";
 import { GatewaySettings, resolveSettingsFile } from "../../modules/settings";
+import { displayPath, isSettingsError, readSettingsJson, settingsErrorText, settingsFilePath } from "../../modules/settings-file";
 import { OpsAws, sdkOpsAws } from "./aws";
 import { documentNames, Operation } from "./documents";
 import { OpsError, Progress, RunOptions, Target, ttyProgress } from "./run";
@@ -14,7 +13,7 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 export interface OpsIo {
   out(text: string): void;
   err(text: string): void;
-  /** The settings file's parsed JSON. */
+  /** The settings file's parsed JSON (a missing or malformed file throws a SettingsError). */
   readSettings(): unknown;
   /** Name of the settings file, for messages. */
   settingsSource: string;
@@ -32,18 +31,12 @@ export interface OpsIo {
 
 /** The real terminal, settings.json (or $OPENCLAW_AWS_SETTINGS) and the AWS SDK. */
 export function processIo(): OpsIo {
-  const file = path.resolve(process.env.OPENCLAW_AWS_SETTINGS ?? "settings.json");
+  const file = settingsFilePath();
   return {
     out: (text) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`),
     err: (text) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`),
-    readSettings: () => {
-      try {
-        return JSON.parse(readFileSync(file, "utf8"));
-      } catch (error) {
-        throw new OpsError(`Cannot read the settings file ${file}: ${(error as Error).message}`);
-      }
-    },
-    settingsSource: path.basename(file),
+    readSettings: () => readSettingsJson(file),
+    settingsSource: displayPath(file),
     aws: sdkOpsAws,
     progress: () => ttyProgress(process.stderr),
     readSecret: (prompt) => (process.stdin.isTTY ? promptHidden(prompt) : readAll(process.stdin)),
@@ -121,7 +114,12 @@ export async function runCli(io: OpsIo, usage: string, body: () => Promise<void>
       io.err(`error: ${error.message}\n\n${usage}`);
       return EXIT.usage;
     }
-    if (error instanceof OpsError || (error as Error)?.name === "SettingsError") {
+    // A bad settings file: the same block as synth and the audit print.
+    if (isSettingsError(error)) {
+      io.err(settingsErrorText(error));
+      return EXIT.failed;
+    }
+    if (error instanceof OpsError) {
       io.err(`error: ${(error as Error).message}`);
       return EXIT.failed;
     }
