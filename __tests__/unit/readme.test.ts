@@ -137,6 +137,19 @@ describe("README numbers are the code's", () => {
     expect(found(/@cdktf\/provider-aws (\d+\.\d+\.\d+) =/)).toEqual([pkg.dependencies["@cdktf/provider-aws"]]);
   });
 
+  test("secrets: while the parameters are managed with a value (not write-only), the README says the values reach the state", () => {
+    const parameters = byName("prod").resources.filter((r) => r.type === "aws_ssm_parameter");
+    expect(parameters).toHaveLength(2);
+    // A `value` attribute (even under ignore_changes) is refreshed WithDecryption into state
+    // (hashicorp/terraform-provider-aws#3475); a write-only `value_wo` is never stored.
+    const valueInState = parameters.some((p) => "value" in p.config);
+    const warned = readme.includes("**The secret values do reach the Terraform state.**") && readme.includes("terraform-provider-aws#3475");
+    expect({ valueInState, warned }).toEqual({ valueInState, warned: valueInState });
+    for (const claim of [/never pass through Terraform/i, /never reach (the )?(Terraform )?state/i, /no real value in Terraform;/]) {
+      expect(valueInState && claim.test(readme) ? `README still claims: ${claim}` : "").toBe("");
+    }
+  });
+
   test("the watchdog's default grace", () => {
     expect(found(/default (\d+ × \d+) s/)).toEqual([`${DEFAULT_WATCHDOG.failuresBeforeReplacement} × ${DEFAULT_WATCHDOG.intervalSeconds}`]);
   });
