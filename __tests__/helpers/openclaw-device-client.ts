@@ -15,8 +15,12 @@ export type DeviceConnectResult =
   | {
       ok: false;
       message: string;
-      /** error.details.code from the gateway, e.g. PAIRING_REQUIRED. */
-      code?: string;
+      /**
+       * Always set: error.details.code from the gateway (e.g. PAIRING_REQUIRED); else the socket's
+       * error code (ECONNREFUSED, ECONNRESET, ETIMEDOUT, …); else CONNECT_TIMEOUT when nothing
+       * answered within the connect timeout, or CONNECT_ERROR.
+       */
+      code: string;
       reason?: string;
       requestId?: string;
       deviceId?: string;
@@ -37,7 +41,24 @@ export interface DeviceOptions {
   scopes?: string[];
   /** Origin header (browsers send one; the gateway checks it against controlUi.allowedOrigins). */
   origin?: string;
+  /**
+   * How long the device waits for the gateway's answer (hello or refusal), in ms. Also its
+   * connect-challenge watchdog, so a slow gateway is retried within it rather than given up on.
+   * @default 20000 (DEFAULT_CONNECT_TIMEOUT_MS)
+   */
+  connectTimeoutMs?: number;
+  /**
+   * Keep retrying within the connect timeout after a socket error (refused, reset) instead of
+   * returning it at once; the timeout's message then names the last socket error.
+   * @default false
+   */
+  retrySocketErrors?: boolean;
 }
+
+/** The device's default connect timeout: ample for a gateway on this machine, not for one in a slow VM. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 20_000;
+/** Extra time the host process may take besides the connect timeout: loading openclaw's client, waiting for the close frame. */
+const CLIENT_OVERHEAD_MS = 70_000;
 
 // Runs under Node 24 as an ES module; argv: gateway-runtime module path, ws URL, options JSON.
 const CLIENT_SCRIPT = String.raw`
@@ -47,8 +68,19 @@ const { GatewayClient } = await import(sdkPath);
 let close;
 let closed;
 const closeSeen = new Promise((r) => { closed = r; });
+// What the socket saw while no answer came: a timeout says which (nothing at all, refused, closed, …).
+const seen = { attempts: 0, lastError: undefined, lastClose: undefined };
+const timeoutMs = options.connectTimeoutMs;
 const result = await new Promise((resolve) => {
-  const timer = setTimeout(() => resolve({ ok: false, message: "no answer within 20 s" }), 20000);
+  const timer = setTimeout(() => {
+    const saw = [
+      seen.attempts + " connection(s) closed",
+      seen.lastError && "last socket error " + seen.lastError,
+      seen.lastClose && "last close " + seen.lastClose.code + (seen.lastClose.reason ? " " + seen.lastClose.reason : ""),
+    ].filter(Boolean).join("; ");
+    resolve({ ok: false, code: "CONNECT_TIMEOUT", message: "no answer from the gateway within " + timeoutMs / 1000 + " s (" + saw + ")" });
+    client.stop();
+  }, timeoutMs);
   // On a refusal, wait (bounded) for the server's close frame too: it carries the 1008 reason.
   const finish = async (value, waitForClose = false) => {
     clearTimeout(timer);
@@ -67,15 +99,26 @@ const result = await new Promise((resolve) => {
     clientDisplayName: options.displayName,
     origin: options.origin,
     platform: "linux",
+    // The client's own watchdog for the gateway's connect challenge (15 s by default) follows our timeout.
+    connectChallengeTimeoutMs: timeoutMs,
+    preauthHandshakeTimeoutMs: timeoutMs,
     onHelloOk: (hello) => finish({
       ok: true, role: hello.auth.role, scopes: hello.auth.scopes,
       deviceTokenIssued: Boolean(hello.auth.deviceToken), method: hello.auth.method,
     }),
-    onConnectError: (err) => finish({
-      ok: false, message: err.message, code: err.details?.code, reason: err.details?.reason,
-      requestId: err.details?.requestId, deviceId: err.details?.deviceId,
-    }, true),
-    onClose: (code, reason) => { close ??= { code, reason }; closed(); },
+    onConnectError: (err) => {
+      // A refusal from the gateway carries details.code; a socket error only err.code (ECONNREFUSED, …).
+      // With retrySocketErrors the client's own reconnect loop keeps trying within our timeout.
+      if (!err.details?.code) {
+        seen.lastError = (err.code ? err.code + " " : "") + err.message;
+        if (options.retrySocketErrors) return;
+      }
+      finish({
+        ok: false, message: err.message, code: err.details?.code ?? err.code ?? "CONNECT_ERROR", reason: err.details?.reason,
+        requestId: err.details?.requestId, deviceId: err.details?.deviceId,
+      }, true);
+    },
+    onClose: (code, reason) => { seen.attempts += 1; seen.lastClose = { code, reason }; close ??= { code, reason }; closed(); },
   });
   client.start();
 });
@@ -94,8 +137,9 @@ export function connectDevice(
   token: string,
   deviceStateDir: string,
   displayName = "pairing-test-device",
+  patience: Pick<DeviceOptions, "connectTimeoutMs" | "retrySocketErrors"> = {},
 ): Promise<DeviceConnectResult> {
-  return connectDeviceWith(fixture, wsUrl, deviceStateDir, { token, displayName });
+  return connectDeviceWith(fixture, wsUrl, deviceStateDir, { token, displayName, ...patience });
 }
 
 /** Like connectDevice, with every option (bootstrap token, Control UI identity, Origin). Secrets travel in the environment, never in argv. */
@@ -107,7 +151,10 @@ export function connectDeviceWith(
 ): Promise<DeviceConnectResult> {
   const sdk = path.join(path.dirname(fixture.openclawEntry), "dist/plugin-sdk/gateway-runtime.js");
   const { token = "", bootstrapToken = "", ...shown } = options;
-  const settings = { displayName: "test-device", clientName: "cli", mode: "cli", scopes: ["operator.read"], ...shown };
+  const settings = {
+    displayName: "test-device", clientName: "cli", mode: "cli", scopes: ["operator.read"],
+    connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS, ...shown,
+  };
   const env = {
     HOME: deviceStateDir,
     OPENCLAW_STATE_DIR: deviceStateDir,
@@ -126,7 +173,12 @@ export function connectDeviceWith(
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString("utf8")));
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString("utf8")));
-    const killer = setTimeout(() => child.kill("SIGKILL"), 40_000);
+    const killAfterMs = settings.connectTimeoutMs + CLIENT_OVERHEAD_MS;
+    let killed = false;
+    const killer = setTimeout(() => {
+      killed = true;
+      child.kill("SIGKILL");
+    }, killAfterMs);
     child.on("error", reject);
     child.on("close", (status) => {
       clearTimeout(killer);
@@ -134,7 +186,8 @@ export function connectDeviceWith(
       try {
         resolve(JSON.parse(line) as DeviceConnectResult);
       } catch {
-        reject(new Error(`device client exited ${status} without a result:\n${redact(stderr).slice(-2000)}`));
+        const how = killed ? `was killed after ${killAfterMs / 1000} s (connect timeout ${settings.connectTimeoutMs / 1000} s + ${CLIENT_OVERHEAD_MS / 1000} s)` : `exited ${status}`;
+        reject(new Error(`device client ${how} without a result:\n${redact(stderr).slice(-2000)}`));
       }
     });
   });

@@ -17,8 +17,10 @@ import { hostLayout, hostName } from "../../scripts/boot/layout";
 import { renderUserData } from "../../scripts/user-data";
 import { sha256 } from "../../scripts/vm/fake-aws";
 import { ensureImage, startWorld, VM_CACHE, vmDownloads, VmWorld } from "../../scripts/vm/harness";
+import { budgetFromEnv, Pace, Window } from "../../scripts/vm/pace";
 import { gatewayJournalScript, GuestFacts, parseFacts, probeScript } from "../../scripts/vm/probe";
 import { createBlankDisk, killAllVms, Vm } from "../../scripts/vm/qemu";
+import { ScenarioLedger } from "../../scripts/vm/scenarios";
 import { connectDevice } from "../helpers/openclaw-device-client";
 import { OpenclawFixture, openclawFixture, openclawFixtureProblem, startProxy } from "../helpers/openclaw-harness";
 import { requireInCi } from "../helpers/settings";
@@ -60,6 +62,29 @@ const enabled = requireInCi(missingTools(), "VM boot proof (__tests__/vm/boot.te
 const describeVm = enabled ? describe : describe.skip;
 
 const suiteStart = Date.now();
+/**
+ * Every wait below is a window from the pace: a base (what passes with a wide margin on the reference
+ * machine) × the guest's measured speed, capped, and cut to what is left of the suite's budget
+ * (VM_PROOF_BUDGET_SECONDS, set by .ci/run from its 45-minute bound). Calibrations: the first VM's
+ * start → agent hello, then the first boot's start → healthy.
+ */
+const pace = new Pace(budgetFromEnv(), suiteStart);
+/** jest's own per-test limit: the whole budget, so a scenario always ends on our window's message first. */
+const TEST_TIMEOUT = pace.budgetMs + MINUTE;
+/** A window from the pace, announced on the progress stream. */
+const windowFor = (name: string, baseMs: number, capMs: number): Window => {
+  const w = pace.window(name, baseMs, capMs);
+  progress(`window ${w.describe}`);
+  return w;
+};
+/** Runs `wait`; when it fails, the error names the window and how it was reached. */
+async function within<T>(w: Window, wait: (ms: number) => Promise<T>): Promise<T> {
+  try {
+    return await wait(w.ms);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n(window ${w.describe})`);
+  }
+}
 /** Progress on stderr right away (jest holds console output until the file ends; a run takes minutes). */
 const progress = (message: string): void => {
   process.stderr.write(`[vm +${((Date.now() - suiteStart) / 1000).toFixed(0)}s] ${message}\n`);
@@ -103,8 +128,10 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
   const dataDisk = join(VM_CACHE, "run", "data-volume.qcow2");
   const instances: Instance[] = [];
   const timings: Record<string, number> = {};
-  const seen = { boots: 0 };
-  const first: { facts?: GuestFacts } = {};
+  /** Facts the scenarios hand on (scenario 1's boot facts, the paired device); a missing one names its scenario's failure. */
+  const ledger = new ScenarioLedger();
+  const BOOT_FACTS = "the first boot's facts (boot id, filesystem UUID, token hash, marker, sqlite identity)";
+  const DEVICE_PAIRED = "the remote device's pairing";
   const userData = gzipSync(renderUserData(settings).script, { level: 9 });
   /** The remote device's own state (its signed identity), kept on the host across instances like a laptop's. */
   const deviceDir = mkdtempSync(join(tmpdir(), "vmtest-device-"));
@@ -116,10 +143,16 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
    * forwarded port, the guest's Traefik stand-in (plain TCP) and the gateway.
    */
   async function connectLaptop(instance: Instance) {
+    // Generous: on a slow guest the gateway's first WebSocket answer took longer than the client's old fixed 20 s.
+    const w = windowFor("device connect", 90_000, 5 * MINUTE);
     const proxy = await startProxy(instance.hostPort, "198.51.100.23");
     try {
       const token = world.aws.parameters.get(names.gatewayTokenParameter)!.value;
-      return await connectDevice(fixture, proxy.url.replace(/^http/, "ws"), token, deviceDir, "vmtest-laptop");
+      const result = await connectDevice(fixture, proxy.url.replace(/^http/, "ws"), token, deviceDir, "vmtest-laptop", {
+        connectTimeoutMs: w.ms, retrySocketErrors: true,
+      });
+      progress(`device connect: ${JSON.stringify(result.ok ? { ok: true, role: result.role } : { ok: false, code: result.code, message: result.message })}`);
+      return result;
     } finally {
       await proxy.stop();
     }
@@ -134,15 +167,21 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     timings["host services + artifacts"] = Date.now() - started - timings["image (build or restore)"];
     execFileSync("mkdir", ["-p", join(VM_CACHE, "run")]);
     createBlankDisk(dataDisk, 4); // a brand-new EBS volume: no filesystem
-  }, 15 * MINUTE);
+    progress(`budget ${pace.budgetMs / 1000} s; ${(pace.remainingMs() / 1000).toFixed(0)} s left after the image and host services`);
+  }, TEST_TIMEOUT);
 
   afterAll(async () => {
     instances.forEach((i) => i.stopPolling());
     killAllVms();
     await world?.close();
     rmSync(deviceDir, { recursive: true, force: true });
+    const lines = [
+      ...Object.entries(timings).map(([k, v]) => `  ${k}: ${(v / 1000).toFixed(1)}`),
+      `  speed factor used: ×${pace.factor.toFixed(2)} (${pace.calibrations().join("; ") || "no calibration"})`,
+    ];
+    progress(`timings (s):\n${lines.join("\n")}`);
     // eslint-disable-next-line no-console
-    console.log(`VM boot proof timings (s):\n${Object.entries(timings).map(([k, v]) => `  ${k}: ${(v / 1000).toFixed(1)}`).join("\n")}`);
+    console.log(`VM boot proof timings (s):\n${lines.join("\n")}`);
   });
 
   /** Boots a new instance (fresh root overlay, the shared data disk) and polls its health from the host. */
@@ -152,10 +191,15 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
       instanceType: settings.instanceType, imageId: "ami-0debian12vmtest", privateIp: "169.254.0.15",
     };
     const hostPort = await freePort();
+    // Boots counted before this VM exists: a late hello from a VM killed earlier is not this one's.
+    const bootsBefore = world.control.boots.length;
+    const agentWindow = windowFor(`${label}: guest agent up`, 5 * MINUTE, 10 * MINUTE);
     const vm = new Vm({
       workDir: join(VM_CACHE, "run", label), imageDir: image, userData, instanceId, hostname: label,
       dataDisk: { path: dataDisk, serial: SERIAL }, guestForwards: world.guestForwards,
-      hostForwards: [{ hostPort, guestPort: 443 }], timeoutMs: 20 * MINUTE,
+      hostForwards: [{ hostPort, guestPort: 443 }],
+      // The wall-clock limit after which qemu is killed whatever happens: the rest of the budget.
+      timeoutMs: Math.max(MINUTE, pace.remainingMs()),
     });
     let polling = true;
     const healthy = (async () => {
@@ -169,34 +213,39 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     progress(`${label}: started ${instanceId} (serial console: ${join(VM_CACHE, "run", label, "serial.log")})`);
     void healthy.then((ms) => ms >= 0 && progress(`${label}: /healthz 200 through the hostfwd ${(ms / 1000).toFixed(0)} s after VM start`));
     instances.push(instance);
-    await world.control.waitForBoot(seen.boots, 5 * MINUTE).catch((err: Error) => {
+    await within(agentWindow, (ms) => world.control.waitForBoot(bootsBefore, ms)).catch((err: Error) => {
       throw new Error(`${err.message}\n--- serial console tail ---\n${vm.serial().slice(-4000)}`);
     });
-    seen.boots = world.control.boots.length;
-    progress(`${label}: guest agent up ${((Date.now() - vm.startedAt) / 1000).toFixed(0)} s after VM start`);
+    const agentUp = Date.now() - vm.startedAt;
+    timings[`${label}: VM start → guest agent up`] = agentUp;
+    // Calibration: how long this guest took to boot to the agent, against the reference machine's.
+    const factor = pace.observe("agentUp", agentUp);
+    progress(`${label}: guest agent up ${(agentUp / 1000).toFixed(0)} s after VM start; speed factor now ×${factor.toFixed(2)}`);
     return instance;
   }
 
   /** Waits until cloud-init has finished every stage (the boot script ran to its end or failed). */
-  async function cloudInitFinished(instance: Instance): Promise<void> {
-    const wait = await world.control.run("while [ ! -f /run/cloud-init/result.json ]; do sleep 2; done", 15 * MINUTE);
+  async function cloudInitFinished(instance: Instance, baseMs: number): Promise<void> {
+    const w = windowFor(`${instance.vm.spec.hostname}: cloud-init finished`, baseMs, 3 * baseMs);
+    const wait = await within(w, (ms) => world.control.run("while [ ! -f /run/cloud-init/result.json ]; do sleep 2; done", ms));
     if (wait.exitCode !== 0) throw new Error(`cloud-init did not finish (agent exit ${wait.exitCode})\n${instance.vm.serial().slice(-4000)}`);
     progress(`${instance.vm.spec.hostname}: cloud-init finished ${((Date.now() - instance.vm.startedAt) / 1000).toFixed(0)} s after VM start`);
   }
 
   /** The guest's facts; when the gateway is not healthy, fails with its journal (the why, not just "not 200"). */
   async function probe(expectHealthy = true): Promise<GuestFacts> {
-    const facts = parseFacts((await world.control.run(probeScript(settings, SERIAL))).output);
+    const w = windowFor("probe", 2 * MINUTE, 6 * MINUTE);
+    const facts = parseFacts((await within(w, (ms) => world.control.run(probeScript(settings, SERIAL), ms))).output);
     progress(`probe: cloud-init errors ${facts.cloudInitErrors}, gateway ${facts.gatewayActive}, /healthz ${facts.healthz}`);
     if (expectHealthy && facts.healthz !== "200") {
-      const journal = (await world.control.run(gatewayJournalScript(settings))).output;
+      const journal = (await world.control.run(gatewayJournalScript(settings), windowFor("gateway journal", 2 * MINUTE, 6 * MINUTE).ms)).output;
       const why = `gateway not healthy (/healthz ${facts.healthz}, unit ${facts.gatewayActive}); cloud-init errors: ${facts.cloudInitErrors}\n--- gateway journal ---\n${journal}\n--- bootstrap log tail ---\n${(await bootstrapLog()).split("\n").slice(-15).join("\n")}`;
       progress(why);
       throw new Error(why);
     }
     return facts;
   }
-  const bootstrapLog = async () => (await world.control.run(`cat ${layout.bootstrapLog}`)).output;
+  const bootstrapLog = async () => (await world.control.run(`cat ${layout.bootstrapLog}`, windowFor("read the bootstrap log", 2 * MINUTE, 6 * MINUTE).ms)).output;
   const callsBy = (instanceId: string, action: string, okOnly = true) =>
     world.aws.callsOf(action, okOnly).filter((c) => c.caller === instanceId);
 
@@ -208,9 +257,32 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     world.aws.terminate(instance.instanceId);
   }
 
-  test("1. first boot: the script runs to the end, formats and mounts the volume, starts healthy units, generates and stores the token", async () => {
+  /** ms from VM start to the host's first 200 through the hostfwd; bounded (the guest already answered inside). */
+  async function hostSawHealthy(instance: Instance): Promise<number> {
+    const w = windowFor(`${instance.vm.spec.hostname}: /healthz through the hostfwd`, 2 * MINUTE, 6 * MINUTE);
+    return within(w, (ms) => new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the host saw no 200 from /healthz through the hostfwd within ${ms / 1000} s`)), ms);
+      void instance.healthy.then((v) => {
+        clearTimeout(timer);
+        resolve(v);
+      });
+    }));
+  }
+
+  /** One scenario: a jest test whose outcome (and its error) the ledger keeps for its successors. */
+  const scenario = (id: string, title: string, body: () => Promise<void>) =>
+    test(`${id}. ${title}`, () => {
+      const started = Date.now();
+      progress(`scenario ${id}: start (${(pace.remainingMs() / 1000).toFixed(0)} s of the budget left)`);
+      return ledger.run(id, body).finally(() => {
+        timings[`scenario ${id} (whole test)`] = Date.now() - started;
+        progress(`scenario ${id}: ended after ${((Date.now() - started) / 1000).toFixed(0)} s`);
+      });
+    }, TEST_TIMEOUT);
+
+  scenario("1", "first boot: the script runs to the end, formats and mounts the volume, starts healthy units, generates and stores the token", async () => {
     const vm1 = await launch("first", "i-0a000000000000001");
-    await cloudInitFinished(vm1);
+    await cloudInitFinished(vm1, 15 * MINUTE);
     const facts = await probe();
     const log = await bootstrapLog();
 
@@ -229,7 +301,10 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     expect(facts.healthzViaProxy).toBe("200");
     // The environment's stable host name (the key to lease reclaim on a replacement, test 3).
     expect(facts.hostName).toBe(hostName(settings));
-    timings["first boot: VM start → healthy (host, via hostfwd)"] = await vm1.healthy;
+    timings["first boot: VM start → healthy (host, via hostfwd)"] = await hostSawHealthy(vm1);
+    // Calibration 2: the whole first boot (npm install, gateway start) against the reference machine's.
+    pace.observe("firstBootHealthy", timings["first boot: VM start → healthy (host, via hostfwd)"]);
+    progress(`first boot healthy; speed factor now ×${pace.factor.toFixed(2)} (${pace.calibrations().join("; ")})`);
 
     // The fake AWS API saw the attach, the EIP association and the SSM reads, all signed by this instance.
     expect(callsBy(vm1.instanceId, "AttachVolume")).toHaveLength(1);
@@ -253,32 +328,41 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     expect(log).toContain(`sha256 of node-v${settings.versions.node}-linux-x64.tar.xz verified`);
     expect(world.npmLog.some((r) => r.path.includes(`/openclaw/-/openclaw-${settings.versions.openclaw}.tgz`) && r.status === 200)).toBe(true);
 
+    // State the next instance must find: a marker written now, and the gateway's own sqlite. Recorded
+    // before the pairing, so a pairing failure leaves scenarios 2–4a their own checks.
+    const writeWindow = windowFor("write the marker, find the sqlite", 2 * MINUTE, 6 * MINUTE);
+    const write = await within(writeWindow, (ms) => world.control.run(
+      `echo "written by ${vm1.instanceId}" > ${layout.stateDir}/vmtest-marker && chown openclaw: ${layout.stateDir}/vmtest-marker && sync && ` +
+      `for i in $(seq ${Math.floor(ms / 2000) - 5}); do [ -s ${layout.stateDir}/state/openclaw.sqlite ] && break; sleep 2; done; stat -c '%i %W' ${layout.stateDir}/state/openclaw.sqlite`, ms));
+    expect(write.exitCode).toBe(0);
+    ledger.record("1", BOOT_FACTS, { ...facts, marker: `written by ${vm1.instanceId}`, sqliteIdentity: write.output.trim() });
+
     // A remote device pairs for real: refused with "pairing required", approved on the host with the
     // same tool the SSM document runs, then let in. Its pairing lives in the gateway's sqlite on the volume.
     const refused = await connectLaptop(vm1);
     expect(refused).toMatchObject({ ok: false, code: "PAIRING_REQUIRED" });
     const requestId = refused.ok ? "" : refused.requestId ?? "";
     expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
-    const approve = await world.control.run(`${layout.adminTool} devices approve ${requestId} --json`, 5 * MINUTE);
+    const approveWindow = windowFor("openclaw-admin devices approve", 5 * MINUTE, 10 * MINUTE);
+    const approve = await within(approveWindow, (ms) => world.control.run(`${layout.adminTool} devices approve ${requestId} --json`, ms));
     expect(approve.exitCode).toBe(0);
     expect(await connectLaptop(vm1)).toMatchObject({ ok: true, role: "operator" });
-
-    // State the next instance must find: a marker written now, and the gateway's own sqlite.
-    const write = await world.control.run(
-      `echo "written by ${vm1.instanceId}" > ${layout.stateDir}/vmtest-marker && chown openclaw: ${layout.stateDir}/vmtest-marker && sync && ` +
-      `for i in $(seq 60); do [ -s ${layout.stateDir}/state/openclaw.sqlite ] && break; sleep 2; done; stat -c '%i %W' ${layout.stateDir}/state/openclaw.sqlite`);
-    expect(write.exitCode).toBe(0);
-    first.facts = { ...facts, marker: `written by ${vm1.instanceId}`, sqliteIdentity: write.output.trim() };
+    ledger.record("1", DEVICE_PAIRED, true);
   });
 
-  test("2. reboot of the same VM: no mkfs, the units come back by themselves, state intact", async () => {
+  scenario("2", "reboot of the same VM: no mkfs, the units come back by themselves, state intact", async () => {
+    const before = ledger.need<GuestFacts>("2", "1", BOOT_FACTS);
     const vm1 = instances[0];
-    const before = first.facts!;
     const callsBefore = world.aws.calls.length;
+    const bootsBefore = world.control.boots.length;
+    const rebooted = Date.now();
     world.control.fire("sync; systemctl reboot");
-    await world.control.waitForBoot(seen.boots, 5 * MINUTE);
-    seen.boots = world.control.boots.length;
-    await world.control.run(`for i in $(seq 150); do curl -fsS -o /dev/null ${layout.healthUrl} && exit 0; [ "$(systemctl is-active ${layout.gatewayUnit})" = failed ] && exit 1; sleep 2; done; exit 1`, 6 * MINUTE);
+    await within(windowFor("reboot: guest agent up", 5 * MINUTE, 10 * MINUTE), (ms) => world.control.waitForBoot(bootsBefore, ms));
+    const healthWindow = windowFor("reboot: gateway healthy again", 6 * MINUTE, 15 * MINUTE);
+    const health = await within(healthWindow, (ms) => world.control.run(
+      `for i in $(seq ${Math.floor(ms / 2000) - 5}); do curl -fsS -o /dev/null ${layout.healthUrl} && exit 0; [ "$(systemctl is-active ${layout.gatewayUnit})" = failed ] && exit 1; sleep 2; done; exit 1`, ms));
+    timings["reboot → healthy in the guest"] = Date.now() - rebooted;
+    progress(`reboot: health loop exit ${health.exitCode} after ${(timings["reboot → healthy in the guest"] / 1000).toFixed(0)} s`); // the probe says why when not healthy
     const facts = await probe();
 
     expect(facts.bootId).not.toBe(before.bootId);
@@ -299,13 +383,13 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     expect(rebootCalls.filter((a) => a !== "GetParameter")).toEqual([]); // only the secrets unit's reads
   });
 
-  test("3. replacement: a new instance with a fresh root disk re-attaches the same volume, keeps its filesystem, token and state", async () => {
-    const before = first.facts!;
+  scenario("3", "replacement: a new instance with a fresh root disk re-attaches the same volume, keeps its filesystem, token and state", async () => {
+    const before = ledger.need<GuestFacts>("3", "1", BOOT_FACTS);
     await terminate(instances[0]);
     const mirrorBefore = world.mirrorLog.length;
     const npmBefore = world.npmLog.length;
     const vm2 = await launch("replacement", "i-0b000000000000002");
-    await cloudInitFinished(vm2);
+    await cloudInitFinished(vm2, 10 * MINUTE);
     const facts = await probe();
     const log = await bootstrapLog();
 
@@ -336,33 +420,35 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     // owner is dead and reclaims it: no crash loop waiting out the 5-minute TTL (openclaw/openclaw#155644).
     expect(facts.hostName).toBe(before.hostName);
     expect([facts.gatewayRestarts, facts.leaseRefusals]).toEqual(["0", "0"]);
+    timings["replacement: VM start → healthy (host, via hostfwd)"] = await hostSawHealthy(vm2);
     // The device paired on the first instance is let in by the new one without pairing again.
+    ledger.need<boolean>("3", "1", DEVICE_PAIRED);
     expect(await connectLaptop(vm2)).toMatchObject({ ok: true, role: "operator" });
-    timings["replacement: VM start → healthy (host, via hostfwd)"] = await vm2.healthy;
   });
 
-  test("4a. fault: attach-volume refused 3 times → the script waits, retries and succeeds", async () => {
+  scenario("4a", "fault: attach-volume refused 3 times → the script waits, retries and succeeds", async () => {
+    const { volumeFsUuid } = ledger.need<GuestFacts>("4a", "1", BOOT_FACTS);
     await terminate(instances[instances.length - 1]);
     world.aws.faults.refuseAttachVolume = 3;
     const vm3 = await launch("attach-retry", "i-0c000000000000003");
-    await cloudInitFinished(vm3);
+    await cloudInitFinished(vm3, 10 * MINUTE);
     const facts = await probe();
 
     const attaches = callsBy(vm3.instanceId, "AttachVolume", false);
     expect(attaches.map((c) => c.errorCode ?? "ok")).toEqual(["VolumeInUse", "VolumeInUse", "VolumeInUse", "ok"]);
     expect(facts.cloudInitErrors).toBe("[]");
     expect(facts.mountSource).toBe(facts.volumeDevice);
-    expect(facts.volumeFsUuid).toBe(first.facts!.volumeFsUuid);
+    expect(facts.volumeFsUuid).toBe(volumeFsUuid);
     expect([facts.gatewayActive, facts.healthz]).toEqual(["active", "200"]);
     expect([facts.gatewayRestarts, facts.leaseRefusals]).toEqual(["0", "0"]);
-    timings["attach refused 3× : VM start → healthy"] = await vm3.healthy;
+    timings["attach refused 3× : VM start → healthy"] = await hostSawHealthy(vm3);
   });
 
-  test("4b. fault: attach-volume refused forever → the script fails loudly naming the step and never starts the gateway on the root disk", async () => {
+  scenario("4b", "fault: attach-volume refused forever → the script fails loudly naming the step and never starts the gateway on the root disk", async () => {
     await terminate(instances[instances.length - 1]);
     world.aws.faults.refuseAttachVolume = Number.POSITIVE_INFINITY;
     const vm4 = await launch("attach-refused", "i-0d000000000000004");
-    await cloudInitFinished(vm4);
+    await cloudInitFinished(vm4, 10 * MINUTE);
     timings["attach refused forever: cloud-init gave up after"] = Date.now() - vm4.vm.startedAt;
     const facts = await probe(false);
     const log = await bootstrapLog();
