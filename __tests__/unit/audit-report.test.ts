@@ -155,7 +155,8 @@ describe("npm run audit (the command)", () => {
     writeFileSync(file, JSON.stringify({ environments: [{ environment: "x", domainName: "a.example.org", acmeEmail: "a@example.org", instanceType: "t2.micro" }] }));
     const bad = runAudit(["--settings", file, "--out", dir]);
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toMatch(/audit failed: .*instanceType/s);
+    // The same block as synth: the file, then `environment › setting: got …` (no prefix, no stack).
+    expect(bad.stderr).toMatch(/^Invalid settings in .*settings\.json:\n  x › instanceType: got "t2\.micro"; /);
     expect(runAudit(["--frobnicate"]).status).toBe(2);
   }, 60_000);
 });
