@@ -91,7 +91,7 @@ const BAD_INPUTS: Array<[string, Record<string, unknown>, string, string]> = [
   ["watchdog too eager", { watchdog: { intervalSeconds: 1 } }, "watchdog.intervalSeconds", "15 to 3600"],
   ["watchdog replaces on first failure", { watchdog: { failuresBeforeReplacement: 1 } }, "watchdog.failuresBeforeReplacement", "2 to 100"],
   ["malformed hosted zone", { hostedZoneId: "example.org" }, "hostedZoneId", "hosted zone id"],
-  ["reserved tag key", { tags: { "aws:owner": "me" } }, "tags.aws:owner", "reserved"],
+  ["reserved tag key", { tags: { "aws:owner": "me" } }, "tags.aws:owner", "must not start with \"aws:\""],
   ["non-string tag value", { tags: { team: 7 } }, "tags.team", "strings"],
   ["unknown backend", { backend: { type: "gcs" } }, "backend", "\"type\":\"s3\""],
   ["S3 backend without bucket", { backend: { type: "s3" } }, "backend.bucket", "S3 bucket name"],
@@ -159,5 +159,191 @@ describe("settings file", () => {
   test("errors name the environment they come from", () => {
     expect(() => resolveSettingsFile({ environments: [{ environment: "qa", domainName: "bad", acmeEmail: "ops@example.org" }] }))
       .toThrow(/^  qa › domainName: got "bad"; must be/m);
+  });
+});
+
+/** A valid environment of a settings file, with overrides. */
+const env = (name: string, overrides: Record<string, unknown> = {}) =>
+  ({ environment: name, domainName: `${name}.example.org`, acmeEmail: "ops@example.org", ...overrides });
+
+/** The SettingsError a settings file throws (fails the test when it resolves). */
+function fileError(file: unknown, projectRoot = "/project"): SettingsError {
+  try {
+    resolveSettingsFile(file, "settings.json", projectRoot);
+  } catch (e) {
+    if (e instanceof SettingsError) return e;
+    throw e;
+  }
+  throw new Error("the settings file resolved; expected a SettingsError");
+}
+
+describe("the settings file's own problems", () => {
+  test("defaults that are not an object are refused, not ignored", () => {
+    for (const defaults of [["region"], "eu-west-1", 7, null]) {
+      const e = fileError({ defaults, environments: [env("prod")] });
+      expect(e.problems).toEqual([expect.objectContaining({ setting: "defaults", value: defaults })]);
+      expect(e.message).toContain("\n  defaults: got ");
+      expect(e.message).toContain("must be an object of settings");
+    }
+  });
+
+  test("a misspelled top-level key is named, with a did-you-mean", () => {
+    const e = fileError({ enviroments: [env("prod")] });
+    expect(e.message).toBe([
+      "Invalid settings in settings.json:",
+      "  enviroments: got [{\"environment\":\"prod\",\"domainName\":\"prod.example.org\",\"acmeEmail\":\"ops@example.org\"}]; "
+        + "unknown top-level key; did you mean \"environments\"?; allowed top-level keys: $schema, defaults, environments",
+      "  environments: got undefined; must be a non-empty list of environments, e.g. [{\"environment\":\"prod\",\"domainName\":\"…\",\"acmeEmail\":\"…\"}]",
+    ].join("\n"));
+  });
+
+  test("an unknown key far from every allowed one gets no guess", () => {
+    const e = fileError({ stacks: [], environments: [env("prod")] });
+    expect(problemLine(e.problems[0])).toBe("stacks: got []; unknown top-level key; allowed top-level keys: $schema, defaults, environments");
+  });
+
+  test("a misspelled setting inside an environment or defaults gets a did-you-mean too", () => {
+    const e = fileError({ defaults: { regoin: "eu-west-1" }, environments: [env("prod", { instancetype: "t4g.small" })] });
+    expect(e.problems.map(problemLine)).toEqual([
+      expect.stringMatching(/^defaults\.regoin: got "eu-west-1"; unknown setting; did you mean "defaults\.region"\?/),
+      expect.stringMatching(/^prod › instancetype: got "t4g\.small"; unknown setting; did you mean "instanceType"\?/),
+    ]);
+  });
+
+  test("environment inside defaults is refused (each environment names itself)", () => {
+    const e = fileError({ defaults: { environment: "prod" }, environments: [env("prod")] });
+    expect(e.problems.map(problemLine)).toEqual([
+      "defaults.environment: got \"prod\"; not allowed in defaults: each entry of \"environments\" names its own environment",
+    ]);
+  });
+
+  test("a file that is not an object", () => {
+    expect(fileError([env("prod")]).problems.map(problemLine)).toEqual([
+      expect.stringMatching(/^file: got \[.*\]; must be a JSON object with "environments"/),
+    ]);
+  });
+});
+
+describe("every environment's problems are reported at once", () => {
+  test("two bad environments: one block, both named, in file order", () => {
+    const e = fileError({
+      defaults: { acmeEmail: "ops@example.org" },
+      environments: [
+        { environment: "prod", domainName: "gateway", dataVolumeSizeGiB: 4 },
+        { environment: "staging", domainName: "staging.example.org", hostOs: "ubuntu24", snapshotRetentionCount: 0 },
+      ],
+    });
+    const lines = e.message.split("\n");
+    expect(lines[0]).toBe("Invalid settings in settings.json:");
+    expect(lines.slice(1).map((l) => l.replace(/;.*/, ""))).toEqual([
+      "  prod › domainName: got \"gateway\"",
+      "  prod › dataVolumeSizeGiB: got 4",
+      "  staging › hostOs: got \"ubuntu24\"",
+      "  staging › snapshotRetentionCount: got 0",
+    ]);
+    expect(e.problems.map((p) => p.environment)).toEqual(["prod", "prod", "staging", "staging"]);
+  });
+
+  test("an environment without a usable name is named by its place in the list", () => {
+    const e = fileError({ environments: [env("prod"), { domainName: "x.example.org", acmeEmail: "ops@example.org" }, 5] });
+    expect(e.problems.map(problemLine)).toEqual([
+      expect.stringMatching(/^environments\[1\] › environment: got undefined; must be 1–20 lowercase/),
+      "environments[2] › environment: got 5; an environment must be an object of settings",
+    ]);
+  });
+});
+
+describe("backend merges from defaults; two environments never share one state", () => {
+  test("a bucket in defaults and nothing per environment: each environment gets its own default key", () => {
+    const [prod, staging] = resolveSettingsFile({
+      defaults: { backend: { type: "s3", bucket: "acme-state", region: "eu-west-1" } },
+      environments: [env("prod"), env("staging", { backend: { key: "custom/staging.tfstate" } })],
+    }, "settings.json", "/project");
+    expect(prod.backend).toEqual({ type: "s3", bucket: "acme-state", region: "eu-west-1" });
+    expect(staging.backend).toEqual({ type: "s3", bucket: "acme-state", region: "eu-west-1", key: "custom/staging.tfstate" });
+  });
+
+  test("an environment's backend of another type replaces the default backend", () => {
+    const [prod, dev] = resolveSettingsFile({
+      defaults: { backend: { type: "s3", bucket: "acme-state" } },
+      environments: [env("prod"), env("dev", { backend: { type: "local" } })],
+    }, "settings.json", "/project");
+    expect(prod.backend).toEqual({ type: "s3", bucket: "acme-state" });
+    expect(dev.backend).toEqual({ type: "local" });
+  });
+
+  test("an s3 key in defaults is refused, naming both environments and what to do", () => {
+    const e = fileError({
+      defaults: { backend: { type: "s3", bucket: "acme-state", key: "openclaw.tfstate" } },
+      environments: [env("prod"), env("staging")],
+    });
+    expect(e.problems.map(problemLine)).toEqual([
+      "staging › backend.key: got \"openclaw.tfstate\" (from defaults); prod uses the same state (s3://acme-state/openclaw.tfstate (us-east-1)); "
+        + "two stacks on one state would plan against each other — a key in defaults gives every environment the same state: "
+        + "set backend.key per environment, or leave it out for the per-environment default \"openclaw-aws/<environment>.tfstate\"",
+    ]);
+  });
+
+  test("a local path in defaults is refused the same way", () => {
+    const e = fileError({ defaults: { backend: { type: "local", path: "state/openclaw.tfstate" } }, environments: [env("prod"), env("staging")] });
+    expect(e.problems).toHaveLength(1);
+    expect(problemLine(e.problems[0])).toBe(
+      "staging › backend.path: got \"state/openclaw.tfstate\" (from defaults); prod uses the same state (local state file /project/state/openclaw.tfstate); "
+        + "two stacks on one state would plan against each other — a path in defaults gives every environment the same state: "
+        + "set backend.path per environment, or leave it out for the per-environment default \"terraform.<environment>.tfstate\" in the project root");
+  });
+
+  test("a path in defaults that every environment overrides is fine", () => {
+    expect(resolveSettingsFile({
+      defaults: { backend: { type: "local", path: "shared.tfstate" } },
+      environments: [env("prod", { backend: { path: "prod.tfstate" } }), env("staging", { backend: { path: "staging.tfstate" } })],
+    }, "settings.json", "/project").map((s) => s.backend)).toEqual([
+      { type: "local", path: "prod.tfstate" }, { type: "local", path: "staging.tfstate" },
+    ]);
+  });
+
+  test("two environments with the same explicit absolute path", () => {
+    const backend = { type: "local", path: "/var/state/openclaw.tfstate" };
+    const e = fileError({ environments: [env("prod", { backend }), env("staging", { backend }), env("dev", { backend })] });
+    expect(e.problems.map(problemLine)).toEqual(["staging", "dev"].map((name) =>
+      `${name} › backend.path: got "/var/state/openclaw.tfstate"; prod uses the same state (local state file /var/state/openclaw.tfstate); `
+        + "two stacks on one state would plan against each other — give each environment its own backend.path"));
+  });
+
+  test("a relative and an absolute path that resolve to the same file (from the project root)", () => {
+    const e = fileError({
+      environments: [
+        env("prod", { backend: { type: "local", path: "./state/../prod.tfstate" } }),
+        env("staging", { backend: { type: "local", path: "/project/prod.tfstate" } }),
+      ],
+    }, "/project");
+    expect(e.problems.map((p) => [p.environment, p.setting, p.value])).toEqual([["staging", "backend.path", "/project/prod.tfstate"]]);
+    expect(e.problems[0].allowed).toMatch(/^prod uses the same state \(local state file \/project\/prod\.tfstate\)/);
+    // From another project root, the same two paths are two files.
+    expect(() => resolveSettingsFile({
+      environments: [
+        env("prod", { backend: { type: "local", path: "./state/../prod.tfstate" } }),
+        env("staging", { backend: { type: "local", path: "/project/prod.tfstate" } }),
+      ],
+    }, "settings.json", "/elsewhere")).not.toThrow();
+  });
+
+  test("an explicit path equal to another environment's default path", () => {
+    const e = fileError({ environments: [env("prod"), env("staging", { backend: { type: "local", path: "terraform.prod.tfstate" } })] });
+    expect(problemLine(e.problems[0])).toMatch(/^staging › backend\.path: got "terraform\.prod\.tfstate"; prod uses the same state/);
+  });
+
+  test("the same bucket and key in two regions is one object (bucket names are global)", () => {
+    const e = fileError({
+      environments: [
+        env("prod", { backend: { type: "s3", bucket: "acme-state", key: "a.tfstate" } }),
+        env("staging", { region: "eu-west-1", backend: { type: "s3", bucket: "acme-state", key: "a.tfstate" } }),
+      ],
+    });
+    expect(e.problems.map((p) => `${p.environment} ${p.setting}`)).toEqual(["staging backend.key"]);
+  });
+
+  test("the default states of distinct environments never collide", () => {
+    expect(resolveSettingsFile({ environments: [env("prod"), env("staging"), env("dev")] }, "settings.json", "/project")).toHaveLength(3);
   });
 });
