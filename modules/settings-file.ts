@@ -32,18 +32,82 @@ export function lineColumn(text: string, offset: number): { line: number; column
 }
 
 /**
- * Where JSON.parse failed. Node 20 says "… in JSON at position 42"; Node 22+ adds
- * "(line 3 column 5)"; "Unexpected end of JSON input" has no position (the end, then).
+ * Offset of the first character where `text` stops being JSON (RFC 8259), or undefined when it is
+ * JSON. JSON.parse's messages do not always say where ("Unexpected token '}', "…" is not valid
+ * JSON" carries no position on Node 20 or 24), so the position is found here.
  */
+export function jsonErrorOffset(text: string): number | undefined {
+  let i = 0;
+  const fail = (): never => {
+    throw new JsonStop(i);
+  };
+  const ws = () => {
+    while (i < text.length && " \t\n\r".includes(text[i])) i++;
+  };
+  const expect = (ch: string) => (text[i] === ch ? i++ : fail());
+  const string = () => {
+    expect("\"");
+    for (;;) {
+      if (i >= text.length || text[i] < " ") fail();
+      const ch = text[i++];
+      if (ch === "\"") return;
+      if (ch !== "\\") continue;
+      if (text[i] === "u") {
+        if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail();
+        i += 5;
+      } else if (i < text.length && "\"\\/bfnrt".includes(text[i])) i++;
+      else fail();
+    }
+  };
+  const sequence = (close: string, item: () => void) => {
+    i++;
+    ws();
+    if (text[i] === close) return void i++;
+    for (;;) {
+      item();
+      ws();
+      if (text[i] === ",") i++;
+      else return void expect(close);
+      ws();
+    }
+  };
+  const value = (): void => {
+    ws();
+    const ch = text[i];
+    if (ch === "{") return sequence("}", () => { string(); ws(); expect(":"); value(); });
+    if (ch === "[") return sequence("]", value);
+    if (ch === "\"") return string();
+    const literal = ["true", "false", "null"].find((word) => text.startsWith(word, i));
+    if (literal) return void (i += literal.length);
+    const number = /-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
+    number.lastIndex = i;
+    if (!number.test(text)) fail();
+    i = number.lastIndex;
+  };
+  try {
+    value();
+    ws();
+    return i < text.length ? i : undefined;
+  } catch (stop) {
+    if (stop instanceof JsonStop) return stop.offset;
+    throw stop;
+  }
+}
+
+class JsonStop {
+  constructor(readonly offset: number) {}
+}
+
+/** Where and why JSON.parse failed, as a file-level problem (`line 3:14: got "}"; must be valid JSON (…)`). */
 function syntaxProblem(text: string, error: Error): SettingsProblem {
   const position = /at position (\d+)/.exec(error.message);
-  const offset = position ? Number(position[1]) : text.length;
+  const offset = jsonErrorOffset(text) ?? (position ? Number(position[1]) : text.length);
   const { line, column } = lineColumn(text, offset);
   const found = offset < text.length ? JSON.stringify(text[offset]) : "the end of the file";
   const reason = error.message
     .replace(/\s*\(line \d+ column \d+\)/, "")
     .replace(/\s*in JSON at position \d+/, "")
-    .replace(/, "[\s\S]*" is not valid JSON$/, "");
+    .replace(/, [\s\S]* is not valid JSON$/, "");
   return { setting: `line ${line}:${column}`, value: undefined, got: found, allowed: `must be valid JSON (${reason})` };
 }
 
