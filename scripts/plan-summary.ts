@@ -162,9 +162,60 @@ export function changedAttributes(before: Record<string, any> | null, after: Rec
   return changed;
 }
 
+/** How to get the input this command reads. */
+const SHOW_JSON = "run `terraform show -json <planfile> > plan.json` and pass plan.json";
+
+/**
+ * Why a parsed JSON value is not a `terraform show -json` plan, or undefined when it is one.
+ * A plan has `format_version` and `planned_values` (plus `resource_changes` when anything changes),
+ * see https://developer.hashicorp.com/terraform/internals/json-format (read 2026-11-30). State has
+ * `values` instead (`terraform show -json` without a plan file), or `serial` + `lineage` (a raw
+ * .tfstate file); "No changes" for state would hide every change, so state is refused by name.
+ */
+export function notAPlan(value: unknown): string | undefined {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return `this is ${value === null ? "null" : Array.isArray(value) ? "a JSON array" : `a JSON ${typeof value}`}, not a Terraform JSON plan: ${SHOW_JSON}`;
+  }
+  const v = value as Record<string, unknown>;
+  const isPlan = typeof v.format_version === "string" && ("resource_changes" in v || "planned_values" in v);
+  if (isPlan) return undefined;
+  if (("serial" in v && "lineage" in v) || ("values" in v && "format_version" in v)) {
+    return `this is Terraform state, not a plan: ${SHOW_JSON} (a plan file comes from \`terraform plan -out=<planfile>\`)`;
+  }
+  const missing = [typeof v.format_version === "string" ? "" : "format_version", "resource_changes" in v || "planned_values" in v ? "" : "resource_changes/planned_values"].filter(Boolean);
+  return `not a Terraform JSON plan (no ${missing.join(", no ")}): ${SHOW_JSON}`;
+}
+
+/** Terraform's binary plan file is a zip archive: it starts with the zip signature "PK\x03\x04". */
+export const isBinaryPlan = (bytes: Buffer): boolean => bytes.length >= 4 && bytes.readUInt32BE(0) === 0x504b0304;
+
+/** Reads one plan JSON file; throws one clean message naming the file when it is not one. */
+export function readPlanFile(file: string): TerraformPlan {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new Error(`${file}: ${err.code === "ENOENT" ? "no such file" : err.code === "EISDIR" ? "is a directory, not a plan file" : err.message}`);
+  }
+  if (isBinaryPlan(bytes)) {
+    throw new Error(`${file}: this is a binary Terraform plan file, not its JSON: run \`terraform show -json ${file} > plan.json\` and pass plan.json`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(bytes.toString("utf8").replace(/^\uFEFF/, ""));
+  } catch (e) {
+    throw new Error(`${file}: not JSON (${(e as Error).message}): ${SHOW_JSON}`);
+  }
+  const problem = notAPlan(parsed);
+  if (problem) throw new Error(`${file}: ${problem}`);
+  return parsed as TerraformPlan;
+}
+
 /** Digests a `terraform show -json` plan. */
 export function digestPlan(plan: TerraformPlan): PlanDigest {
-  if (!plan || typeof plan.format_version !== "string") throw new Error("not a terraform JSON plan (no format_version): pass `terraform show -json <planfile>` output");
+  const problem = notAPlan(plan);
+  if (problem) throw new Error(problem);
   const managed = (plan.resource_changes ?? []).filter((c) => (c.mode ?? "managed") === "managed");
   const rows: ChangeRow[] = managed.map((c) => ({
     address: c.address,
@@ -235,7 +286,7 @@ function main(): number {
     return 2;
   }
   try {
-    const plans = files.map((file) => ({ title: path.basename(file).replace(/\.json$/, ""), plan: JSON.parse(readFileSync(file, "utf8")) as TerraformPlan }));
+    const plans = files.map((file) => ({ title: path.basename(file).replace(/\.json$/, ""), plan: readPlanFile(file) }));
     process.stdout.write(renderSummary(plans));
     return 0;
   } catch (e) {

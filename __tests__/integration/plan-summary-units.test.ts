@@ -1,4 +1,7 @@
-import { actionOf, changedAttributes, digestPlan, grantsOf, permissionsOf, renderPlanSection, widening, TerraformPlan } from "../../scripts/plan-summary";
+import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { actionOf, changedAttributes, digestPlan, grantsOf, isBinaryPlan, notAPlan, permissionsOf, readPlanFile, renderPlanSection, widening, TerraformPlan } from "../../scripts/plan-summary";
 
 /** The summary's small pure functions; the end-to-end behaviour is tested on real plans in plan-summary.test.ts. */
 describe("plan summary building blocks", () => {
@@ -51,5 +54,42 @@ describe("plan summary building blocks", () => {
 
   test("refuses input that is not a terraform JSON plan", () => {
     expect(() => digestPlan({} as TerraformPlan)).toThrow(/terraform show -json/);
+  });
+
+  test("state is refused by name, raw .tfstate and `terraform show -json` state alike (it would read as \"No changes\")", () => {
+    const rawState = { version: 4, terraform_version: "1.11.4", serial: 3, lineage: "x", outputs: {}, resources: [] };
+    const shownState = { format_version: "1.0", terraform_version: "1.11.4", values: { root_module: {} } };
+    for (const state of [rawState, shownState]) {
+      expect(notAPlan(state)).toBe("this is Terraform state, not a plan: run `terraform show -json <planfile> > plan.json` and pass plan.json" +
+        " (a plan file comes from `terraform plan -out=<planfile>`)");
+      expect(() => digestPlan(state as unknown as TerraformPlan)).toThrow(/this is Terraform state, not a plan/);
+    }
+  });
+
+  test("a plan needs format_version and resource_changes or planned_values; anything else is named", () => {
+    expect(notAPlan({ format_version: "1.2", planned_values: {} })).toBeUndefined();
+    expect(notAPlan({ format_version: "1.2", resource_changes: [] })).toBeUndefined();
+    expect(notAPlan({ format_version: "1.2" })).toMatch(/^not a Terraform JSON plan \(no resource_changes\/planned_values\)/);
+    expect(notAPlan({ resource_changes: [] })).toMatch(/^not a Terraform JSON plan \(no format_version\)/);
+    expect(notAPlan({ hello: 1 })).toMatch(/^not a Terraform JSON plan \(no format_version, no resource_changes\/planned_values\): run `terraform show -json/);
+    expect(notAPlan([])).toMatch(/^this is a JSON array, not a Terraform JSON plan/);
+    expect(notAPlan(null)).toMatch(/^this is null, not a Terraform JSON plan/);
+    expect(notAPlan("x")).toMatch(/^this is a JSON string, not a Terraform JSON plan/);
+  });
+
+  test("files: a binary plan (zip), bad JSON, a directory and a missing file each get one message naming the file", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "plan-files-"));
+    const write = (name: string, data: string | Buffer) => { writeFileSync(path.join(dir, name), data); return path.join(dir, name); };
+    const zip = write("plan.bin", Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]));
+    expect(isBinaryPlan(Buffer.from("PK\x03\x04"))).toBe(true);
+    expect(isBinaryPlan(Buffer.from("{}"))).toBe(false);
+    expect(() => readPlanFile(zip)).toThrow(`${zip}: this is a binary Terraform plan file, not its JSON: run \`terraform show -json ${zip} > plan.json\` and pass plan.json`);
+    const bad = write("bad.json", "{ nope");
+    expect(() => readPlanFile(bad)).toThrow(new RegExp(`^${bad}: not JSON \\(.+\\): run \`terraform show -json`));
+    mkdirSync(path.join(dir, "folder"));
+    expect(() => readPlanFile(path.join(dir, "folder"))).toThrow(`${path.join(dir, "folder")}: is a directory, not a plan file`);
+    expect(() => readPlanFile(path.join(dir, "missing.json"))).toThrow(`${path.join(dir, "missing.json")}: no such file`);
+    const bom = write("bom.json", "\uFEFF" + JSON.stringify({ format_version: "1.2", planned_values: {} }));
+    expect(readPlanFile(bom).format_version).toBe("1.2");
   });
 });
