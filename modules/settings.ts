@@ -1,4 +1,5 @@
 import { architectureOf, Architecture, instanceTypeProblem } from "./instance-types";
+import { AWS_REGIONS, isAwsRegion, REGIONS_AS_OF } from "./aws-regions";
 import { crossEnvironmentProblems, environmentRuleProblems } from "./settings-rules";
 import { describeStateLocation, StateLocation, stateLocation } from "./state";
 
@@ -6,14 +7,8 @@ import { describeStateLocation, StateLocation, stateLocation } from "./state";
 export const HOST_OPERATING_SYSTEMS = ["al2023", "debian12"] as const;
 export type HostOs = (typeof HOST_OPERATING_SYSTEMS)[number];
 
-/** Commercial AWS regions this project accepts. */
-export const AWS_REGIONS = [
-  "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "ca-west-1", "sa-east-1", "mx-central-1",
-  "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2",
-  "ap-south-1", "ap-south-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1",
-  "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-7", "ap-east-1",
-  "me-south-1", "me-central-1", "il-central-1", "af-south-1",
-] as const;
+/** Commercial AWS regions this project accepts: the dated table in modules/aws-regions.ts. */
+export { AWS_REGIONS };
 
 /** Where Terraform keeps the stack's state. */
 export type StateBackendSettings =
@@ -186,14 +181,16 @@ export function subnetCidrOf(vpcCidr: string): string {
   return `${formatIpv4(parsed.address)}/24`;
 }
 
-const FQDN = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
-const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+/** A top-level domain: letters, or an IDN TLD in its punycode form (`xn--p1ai`; RFC 3492, RFC 5890). */
+const TLD = "([a-z]{2,63}|xn--[a-z0-9-]{1,59})";
+const FQDN = new RegExp(`^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+${TLD}$`);
+/** Domains are case-insensitive (RFC 4343): `Ops@Example.COM` is a valid address. */
+const EMAIL = new RegExp(`^[A-Za-z0-9.!#$%&'*+/=?^_\`{|}~-]{1,64}@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+${TLD}$`, "i");
 const OPENCLAW_VERSION = /^20\d{2}\.(1[0-2]|[1-9])\.([1-9]|[12]\d|3[01])(-(beta|rc)\.\d+)?$/;
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
 const SHA256 = /^[0-9a-f]{64}$/;
 const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,31}$/;
 const ENVIRONMENT = /^[a-z][a-z0-9-]{0,19}$/;
-const S3_BUCKET = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /** openclaw 2026.9.6 requires node >=24.16.0 <25 || >=26.1.0 (its engines field). */
 export function nodeSatisfiesOpenclaw(version: string): boolean {
@@ -211,6 +208,10 @@ function urlProblem(value: unknown): string | undefined {
   } catch {
     return "must be an absolute http(s) URL";
   }
+  // The WHATWG URL parser silently strips leading/trailing spaces and control characters and drops tabs
+  // and newlines inside (https://url.spec.whatwg.org/#concept-basic-url-parser): what it downloads from
+  // would not be what the settings say.
+  if (/[\s\u0000-\u001f\u007f-\u009f]/.test(value)) return "must not contain spaces, tabs, newlines or control characters (the URL parser would drop them silently); percent-encode a space as %20";
   if (url.protocol !== "https:" && url.protocol !== "http:") return "must use https (or http for a private mirror)";
   if (url.search || url.hash || url.username) return "must not carry a query, fragment or credentials";
   return undefined;
@@ -317,10 +318,14 @@ export function resolveEnvironment(input: unknown): { settings: GatewaySettings;
 
   check("environment", settings.environment, typeof settings.environment === "string" && ENVIRONMENT.test(settings.environment)
     ? undefined : "must be 1–20 lowercase letters, digits or hyphens, starting with a letter (e.g. \"prod\")");
-  check("region", region, (AWS_REGIONS as readonly string[]).includes(region) ? undefined : `allowed regions: ${AWS_REGIONS.join(", ")}`);
-  check("availabilityZone", settings.availabilityZone,
-    typeof settings.availabilityZone === "string" && new RegExp(`^${region}[a-z]$`).test(settings.availabilityZone)
-      ? undefined : `must be a zone of region ${region}, e.g. "${region}a"`);
+  check("region", region, isAwsRegion(region) ? undefined
+    : `allowed regions (AWS commercial regions as of ${REGIONS_AS_OF}): ${AWS_REGIONS.join(", ")}`);
+  // Plain string comparison: a regular expression built from the region would throw on "us-east-1)".
+  const zone = settings.availabilityZone;
+  check("availabilityZone", zone,
+    typeof zone === "string" && typeof region === "string" && zone.length === region.length + 1 && zone.startsWith(region)
+      && zone.slice(-1) >= "a" && zone.slice(-1) <= "z"
+      ? undefined : `must be a zone of region ${String(region)}: the region followed by one letter, e.g. "${String(region)}a"`);
   check("domainName", settings.domainName, typeof settings.domainName === "string" && FQDN.test(settings.domainName)
     ? undefined : "must be a lowercase fully qualified domain name such as \"gateway.example.org\"");
   check("acmeEmail", settings.acmeEmail, typeof settings.acmeEmail === "string" && EMAIL.test(settings.acmeEmail)
@@ -379,15 +384,8 @@ export function resolveEnvironment(input: unknown): { settings: GatewaySettings;
       ? undefined : "must be a Route53 hosted zone id such as \"Z0123456789ABCDEFGHIJ\"");
   }
 
+  // Each tag's key, value and the count are AWS's rules: settings-rules.ts.
   if (!isObject(settings.tags)) check("tags", settings.tags, "must be an object of string keys to string values");
-  else {
-    for (const [key, value] of Object.entries(settings.tags)) {
-      check(`tags.${key}`, value,
-        key.toLowerCase().startsWith("aws:") ? "tag keys must not start with \"aws:\" (reserved by AWS)"
-          : key.length > 128 ? "tag keys must be at most 128 characters"
-          : typeof value !== "string" || value.length > 256 ? "tag values must be strings of at most 256 characters" : undefined);
-    }
-  }
 
   problems.push(...backendProblems(settings.backend));
 
@@ -409,10 +407,11 @@ function backendProblems(backend: unknown): SettingsProblem[] {
     return problems;
   }
   const problems = unknownKeys(backend, ["type", "bucket", "key", "region"], "backend.");
-  if (typeof backend.bucket !== "string" || !S3_BUCKET.test(backend.bucket)) {
+  // S3's naming rules for the bucket and the key are in settings-rules.ts.
+  if (typeof backend.bucket !== "string") {
     problems.push(problem("backend.bucket", backend.bucket, "must be an S3 bucket name (3–63 lowercase letters, digits, dots, hyphens)"));
   }
-  if (backend.region !== undefined && !(AWS_REGIONS as readonly string[]).includes(backend.region as string)) {
+  if (backend.region !== undefined && !isAwsRegion(backend.region)) {
     problems.push(problem("backend.region", backend.region, `allowed regions: ${AWS_REGIONS.join(", ")}`));
   }
   if (backend.key !== undefined && (typeof backend.key !== "string" || !/^[\w!\-.*'()/]{1,1024}$/.test(backend.key))) {

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
+import { LocalBackend, S3Backend, TerraformLocal, TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { GatewaySettings, subnetCidrOf } from "./settings";
 import { architectureOf } from "./instance-types";
@@ -13,6 +13,7 @@ import { GatewayHost } from "./host";
 import { GatewayOperations } from "./operations";
 import { renderUserData, RenderedUserData } from "../scripts/user-data";
 import { stateLocation } from "./state";
+import { placeholderWarnings } from "./settings-rules";
 
 /** One environment of the OpenClaw gateway: everything `cdktf deploy <stack>` creates. */
 export class OpenClawStack extends TerraformStack {
@@ -94,6 +95,7 @@ export class OpenClawStack extends TerraformStack {
       dependsOn: [this.hostRole.policy, this.data.volume, this.address.eip],
     });
     this.operations = new GatewayOperations(this, "operations", { settings });
+    refusePlaceholdersAtPlan(this, this.host.launchTemplate, settings);
 
     this.addOutputs(names);
   }
@@ -131,4 +133,25 @@ function configureBackend(stack: TerraformStack, settings: GatewaySettings, proj
     // state inside build output (cdktf's own LocalBackend default is absolute for the same reason).
     new LocalBackend(stack, { path: location.path });
   }
+}
+
+/**
+ * Placeholder settings (example domain, example e-mail) synthesize, so the shipped example works
+ * with `npm run synth`, but can never deploy: a Terraform precondition on the launch template makes
+ * `terraform plan` (and so `cdktf plan`/`deploy`) fail with a message naming each setting to change.
+ * A precondition must refer to some object (a constant `false` is refused at validate), hence the
+ * local that lists the placeholders. Without placeholders neither the local nor the precondition
+ * exists. (A `check` block would only warn.)
+ */
+function refusePlaceholdersAtPlan(stack: TerraformStack, resource: { addOverride(path: string, value: unknown): void }, settings: GatewaySettings): void {
+  const warnings = placeholderWarnings(settings);
+  if (warnings.length === 0) return;
+  const local = new TerraformLocal(stack, "openclaw_placeholder_settings", warnings.map((w) => w.setting));
+  resource.addOverride("lifecycle.precondition", [{
+    condition: `\${length(local.${local.friendlyUniqueId}) == 0}`,
+    error_message: [
+      `The settings of environment "${settings.environment}" still hold placeholders; change them in settings.json before planning or deploying:`,
+      ...warnings.map((w) => `${w.setting} = ${JSON.stringify(w.value)}: ${w.why}.`),
+    ].join("\n").replace(/([$%])\{/g, "$1$1{"), // literal text: no Terraform template sequences
+  }]);
 }

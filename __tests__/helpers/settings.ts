@@ -1,12 +1,19 @@
 import { GatewaySettings, GatewaySettingsInput, resolveSettings } from "../../modules/settings";
 import { recordSkip } from "./skips";
 
+/**
+ * Deployable-looking values for tests: not the RFC 2606 example domains, which are placeholders
+ * that `terraform plan` refuses (modules/settings-rules.ts placeholderWarnings).
+ */
+export const TEST_DOMAIN = "gateway.clawops.dev";
+export const TEST_EMAIL = "ops@clawops.dev";
+
 /** Valid settings for tests: the defaults plus the three required values, with overrides. */
 export function testSettings(overrides: Partial<GatewaySettingsInput> = {}): GatewaySettings {
   return resolveSettings({
     environment: "test",
-    domainName: "gateway.example.org",
-    acmeEmail: "ops@example.org",
+    domainName: TEST_DOMAIN,
+    acmeEmail: TEST_EMAIL,
     ...overrides,
   } as GatewaySettingsInput);
 }

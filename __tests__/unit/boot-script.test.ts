@@ -12,7 +12,7 @@ import { watchdogTool } from "../../scripts/boot/tools";
 import { traefikDynamicConfig, traefikStaticConfig } from "../../scripts/boot/traefik";
 import { gatewayUnit, renderUnit, traefikUnit, unitWord, watchdogTimer } from "../../scripts/boot/units";
 import { renderUserData, USER_DATA_LIMIT_BYTES } from "../../scripts/user-data";
-import { testSettings } from "../helpers/settings";
+import { TEST_EMAIL, testSettings } from "../helpers/settings";
 
 const settings = testSettings();
 const layout = hostLayout(settings);
@@ -270,7 +270,7 @@ describe("Traefik configuration objects", () => {
   test("static: websecure on :443, TLS-ALPN-01 resolver with the ACME e-mail, storage on the data volume", () => {
     const config = traefikStaticConfig(settings) as any;
     expect(config.entryPoints).toEqual({ websecure: { address: ":443", http: { tls: { certResolver: "letsencrypt" } } } });
-    expect(config.certificatesResolvers.letsencrypt.acme).toEqual({ email: "ops@example.org", storage: layout.acmeStorage, tlsChallenge: {} });
+    expect(config.certificatesResolvers.letsencrypt.acme).toEqual({ email: TEST_EMAIL, storage: layout.acmeStorage, tlsChallenge: {} });
     expect(config.providers.file.filename).toBe(layout.traefikDynamicConfig);
     expect(layout.acmeStorage.startsWith(`${layout.dataMount}/`)).toBe(true);
   });

@@ -26,7 +26,7 @@ import { OpenClawStack } from "../../modules/stack";
 import { GatewaySettingsInput } from "../../modules/settings";
 import { API_KEY_PLACEHOLDER, GATEWAY_TOKEN_PLACEHOLDER } from "../../modules/names";
 import { renderUserData } from "../../scripts/user-data";
-import { testSettings } from "../helpers/settings";
+import { TEST_DOMAIN, testSettings } from "../helpers/settings";
 
 type Synth = Record<string, any>;
 
@@ -174,7 +174,7 @@ describe("OpenClawStack with default settings", () => {
       "api_key_parameter", "auto_scaling_group_name", "gateway_token_parameter", "gateway_url", "operations_documents",
       "public_ip", "session_command", "set_api_key_command",
     ]);
-    expect(parsed.output.gateway_url.value).toBe("https://gateway.example.org/");
+    expect(parsed.output.gateway_url.value).toBe(`https://${TEST_DOMAIN}/`);
     expect(parsed.output.set_api_key_command.value).toContain("--key-id alias/openclaw-test");
     expect(parsed.output.set_api_key_command.value).not.toMatch(/--value (?!file:\/\/\/dev\/stdin)/);
     expect(parsed.output.session_command.value).toContain("aws ssm start-session");
@@ -196,7 +196,7 @@ describe("OpenClawStack variations", () => {
   test("a hosted zone adds an A record pointing at the Elastic IP", () => {
     const { json } = synth({ hostedZoneId: "Z0123456789ABCDEFGHIJ" });
     expect(json).toHaveResourceWithProperties(Route53Record, {
-      zone_id: "Z0123456789ABCDEFGHIJ", name: "gateway.example.org", type: "A", records: [expect.stringMatching(/aws_eip\..*\.public_ip/)],
+      zone_id: "Z0123456789ABCDEFGHIJ", name: TEST_DOMAIN, type: "A", records: [expect.stringMatching(/aws_eip\..*\.public_ip/)],
     });
   });
 
