@@ -2,23 +2,56 @@
  * Synth benchmark: cold `cdktf synth` wall time and peak memory of this app, against a minimal
  * one-VPC app with the same pinned packages (the floor). Prints medians and the ratio.
  * Also compares ways to run main.ts for cdktf.json's "app". Usage: npm run bench [-- --runs N]
+ *
+ * It never touches the project's own cdktf.out, .gen or state files, nor anything in the
+ * caller's temporary folder: everything runs in a temporary "shadow" of the project (symlinks to
+ * its sources, its own cdktf.out and .gen), with its own TMPDIR (tsx's cache, emptied before each
+ * cold run), and that folder is deleted afterwards.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
 const ROOT = path.resolve(__dirname, "../..");
-const CDKTF = path.join(ROOT, "node_modules/.bin/cdktf");
-const runsArg = process.argv.indexOf("--runs");
-const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
 
 interface Sample { seconds: number; peakMb: number }
 
+/** Top-level entries of the project the shadow leaves out: build output, caches, VCS, state. */
+export const isShadowed = (name: string): boolean =>
+  !["cdktf.out", ".gen", ".cache", ".git", ".terraform", "node_modules"].includes(name) && !/\.tfstate(\.|$)/.test(name);
+
+/** The bench's own folders, all under one temporary directory. */
+export interface BenchDirs { base: string; project: string; floor: string; tmp: string; bundle: string }
+
+/** Creates the temporary folders and the shadow project (symlinks to ROOT's sources and node_modules). */
+export function createBenchDirs(root: string, parent = os.tmpdir()): BenchDirs {
+  const base = mkdtempSync(path.join(parent, "openclaw-bench-"));
+  const dirs = { base, project: path.join(base, "project"), floor: path.join(base, "floor"), tmp: path.join(base, "tmp"), bundle: path.join(base, "bundle") };
+  for (const dir of [dirs.project, dirs.floor, dirs.tmp, dirs.bundle]) mkdirSync(dir);
+  for (const name of readdirSync(root).filter(isShadowed)) symlinkSync(path.join(root, name), path.join(dirs.project, name));
+  symlinkSync(path.join(root, "node_modules"), path.join(dirs.project, "node_modules"));
+  symlinkSync(path.join(root, "node_modules"), path.join(dirs.floor, "node_modules"));
+  return dirs;
+}
+
+/** Refuses to delete anything outside the bench's temporary folder. */
+function removeInside(base: string, target: string): void {
+  const rel = path.relative(base, target);
+  if (rel === "" || rel.startsWith("..") || path.isAbsolute(rel)) throw new Error(`bench: refusing to delete ${target}, outside ${base}`);
+  rmSync(target, { recursive: true, force: true });
+}
+
+/** Removes synth output and tsx's transform cache (in the bench's own TMPDIR) so every run is cold. */
+export function makeCold(dirs: BenchDirs, cwd: string): void {
+  for (const out of ["cdktf.out", ".gen"]) removeInside(dirs.base, path.join(cwd, out));
+  for (const entry of readdirSync(dirs.tmp)) removeInside(dirs.base, path.join(dirs.tmp, entry));
+}
+
 /** Runs a command under GNU time; returns wall seconds and the peak RSS of the largest process. */
-function measure(command: string[], cwd: string): Sample {
+function measure(command: string[], cwd: string, dirs: BenchDirs): Sample {
   const result = spawnSync("/usr/bin/time", ["-f", "%e %M", ...command], {
-    cwd, encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1", CI: "1" },
+    cwd, encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1", CI: "1", TMPDIR: dirs.tmp },
   });
   if (result.status !== 0) throw new Error(`${command.join(" ")} failed:\n${result.stdout}\n${result.stderr}`);
   const [seconds, kb] = result.stderr.trim().split("\n").pop()!.split(" ").map(Number);
@@ -27,19 +60,11 @@ function measure(command: string[], cwd: string): Sample {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Removes synth output and tsx's transform cache so every run is cold. */
-function makeCold(dir: string): void {
-  for (const out of ["cdktf.out", ".gen"]) rmSync(path.join(dir, out), { recursive: true, force: true });
-  for (const entry of readdirSync(os.tmpdir())) {
-    if (entry.startsWith("tsx-")) rmSync(path.join(os.tmpdir(), entry), { recursive: true, force: true });
-  }
-}
-
-function bench(label: string, command: string[], cwd: string): { seconds: number; peakMb: number } {
+function bench(label: string, command: string[], cwd: string, dirs: BenchDirs, runs: number): Sample {
   const samples: Sample[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    makeCold(cwd);
-    samples.push(measure(command, cwd));
+  for (let i = 0; i < runs; i++) {
+    makeCold(dirs, cwd);
+    samples.push(measure(command, cwd, dirs));
   }
   const result = { seconds: median(samples.map((s) => s.seconds)), peakMb: median(samples.map((s) => s.peakMb)) };
   console.log(`${label.padEnd(44)} median ${result.seconds.toFixed(2)} s   peak ${result.peakMb.toFixed(0)} MB   ` +
@@ -47,14 +72,11 @@ function bench(label: string, command: string[], cwd: string): { seconds: number
   return result;
 }
 
-/** The floor: one stack, one provider, one VPC, same packages, same runner. */
-function writeFloorApp(): string {
-  const dir = path.join(ROOT, ".cache/bench-floor");
-  mkdirSync(dir, { recursive: true });
-  // Same runner as cdktf.json's "app", with the esbuild binary of this project.
-  const app = JSON.parse(readFileSync(path.join(ROOT, "cdktf.json"), "utf8")).app.replace("node_modules/.bin/", path.join(ROOT, "node_modules/.bin/"));
-  writeFileSync(path.join(dir, "cdktf.json"), JSON.stringify({ language: "typescript", app, sendCrashReports: "false" }));
-  writeFileSync(path.join(dir, "main.ts"), [
+/** The floor: one stack, one provider, one VPC, same packages, same runner as cdktf.json's "app". */
+function writeFloorApp(dirs: BenchDirs): string {
+  const app = JSON.parse(readFileSync(path.join(ROOT, "cdktf.json"), "utf8")).app;
+  writeFileSync(path.join(dirs.floor, "cdktf.json"), JSON.stringify({ language: "typescript", app, sendCrashReports: "false" }));
+  writeFileSync(path.join(dirs.floor, "main.ts"), [
     'import { App, TerraformStack } from "cdktf";',
     'import { AwsProvider } from "@cdktf/provider-aws/lib/provider";',
     'import { Vpc } from "@cdktf/provider-aws/lib/vpc";',
@@ -65,23 +87,35 @@ function writeFloorApp(): string {
     "app.synth();",
     "",
   ].join("\n"));
-  return dir;
+  return dirs.floor;
 }
 
 function main(): void {
-  console.log(`cdktf synth benchmark, ${RUNS} cold runs each, ${os.cpus().length} CPUs, node ${process.version}\n`);
-  const app = bench("this app: cdktf synth (all environments)", [CDKTF, "synth", "--output", "cdktf.out"], ROOT);
-  const floor = bench("floor: one-VPC app, cdktf synth", [CDKTF, "synth", "--output", "cdktf.out"], writeFloorApp());
-  console.log(`\nratio (this app / floor): ${(app.seconds / floor.seconds).toFixed(2)}  (target <= 1.3)`);
-  console.log(`peak memory: ${app.peakMb.toFixed(0)} MB  (target <= 600 MB)\n`);
+  const runsArg = process.argv.indexOf("--runs");
+  const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs: got ${process.argv[runsArg + 1]}; must be a whole number ≥ 1`);
+  const dirs = createBenchDirs(ROOT);
+  const cleanUp = () => rmSync(dirs.base, { recursive: true, force: true });
+  process.once("SIGINT", () => { cleanUp(); process.exit(130); });
+  try {
+    const cdktf = path.join(dirs.project, "node_modules/.bin/cdktf");
+    const { project } = dirs;
+    console.log(`cdktf synth benchmark, ${runs} cold runs each, ${os.cpus().length} CPUs, node ${process.version}`);
+    console.log(`(in ${dirs.base}: a shadow of the project with its own cdktf.out, .gen and TMPDIR)\n`);
+    const app = bench("this app: cdktf synth (all environments)", [cdktf, "synth", "--output", "cdktf.out"], project, dirs, runs);
+    const floor = bench("floor: one-VPC app, cdktf synth", [cdktf, "synth", "--output", "cdktf.out"], writeFloorApp(dirs), dirs, runs);
+    console.log(`\nratio (this app / floor): ${(app.seconds / floor.seconds).toFixed(2)}  (target <= 1.3)`);
+    console.log(`peak memory: ${app.peakMb.toFixed(0)} MB  (target <= 600 MB)\n`);
 
-  console.log("Ways to run main.ts (cdktf.json \"app\"), without the cdktf CLI around it:");
-  bench("node --import tsx main.ts", ["node", "--import", "tsx", "main.ts"], ROOT);
-  bench("npx tsx main.ts", ["npx", "tsx", "main.ts"], ROOT);
-  const bundle = path.join(ROOT, ".cache/bench-bundle/main.js");
-  bench("esbuild bundle + node, build included (chosen)", ["sh", "-c",
-    `node_modules/.bin/esbuild main.ts --bundle --platform=node --log-level=warning --outfile=${bundle} && node ${bundle}`], ROOT);
-  rmSync(path.join(ROOT, "cdktf.out"), { recursive: true, force: true });
+    console.log("Ways to run main.ts (cdktf.json \"app\"), without the cdktf CLI around it:");
+    bench("node --import tsx main.ts", ["node", "--import", "tsx", "main.ts"], project, dirs, runs);
+    bench("npx tsx main.ts", ["npx", "tsx", "main.ts"], project, dirs, runs);
+    const bundle = path.join(dirs.bundle, "main.js");
+    bench("esbuild bundle + node, build included (chosen)", ["sh", "-c",
+      `node_modules/.bin/esbuild main.ts --bundle --platform=node --log-level=warning --outfile=${bundle} && node ${bundle}`], project, dirs, runs);
+  } finally {
+    cleanUp();
+  }
 }
 
-main();
+if (require.main === module) main();
