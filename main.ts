@@ -1,14 +1,26 @@
-import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import { App } from "cdktf";
-import { resolveSettingsFile } from "./modules/settings";
+import { GatewaySettings } from "./modules/settings";
+import { displayPath, loadSettings, reportSettingsError, settingsFilePath, warnAboutPlaceholders } from "./modules/settings-file";
 import { OpenClawStack } from "./modules/stack";
+import { findProjectRoot, stateInBuildOutputWarning } from "./modules/state";
+
+// Local state goes to the project root, as an absolute path (see modules/state.ts).
+const projectRoot = findProjectRoot(process.cwd());
 
 // Settings: settings.json in the working directory (cdktf runs the app from the project root, and
-// main.ts runs bundled), or the file named by OPENCLAW_AWS_SETTINGS.
-const settingsPath = path.resolve(process.env.OPENCLAW_AWS_SETTINGS ?? "settings.json");
-const environments = resolveSettingsFile(JSON.parse(readFileSync(settingsPath, "utf8")), path.basename(settingsPath));
+// main.ts runs bundled), or the file named by OPENCLAW_AWS_SETTINGS. A bad file prints one block
+// (the file, then every problem) and exits 1, no stack trace (OPENCLAW_AWS_DEBUG=1 adds it).
+const settingsPath = settingsFilePath();
+let environments: GatewaySettings[] = [];
+try {
+  environments = loadSettings(settingsPath, projectRoot);
+} catch (error) {
+  process.exit(reportSettingsError(error));
+}
+warnAboutPlaceholders(environments, displayPath(settingsPath));
 
 const app = new App();
-for (const settings of environments) new OpenClawStack(app, settings);
+const stacks = environments.map((settings) => new OpenClawStack(app, settings, { projectRoot }));
 app.synth();
+const stateWarning = stateInBuildOutputWarning(projectRoot, stacks.map((s) => ({ stackId: s.node.id, settings: s.settings })));
+if (stateWarning) process.stderr.write(`${stateWarning}\n`);
