@@ -15,7 +15,10 @@ export type StateBackendSettings =
   | {
       /** Local state file (the default). */
       type: "local";
-      /** State file path, relative to the project root. @default "terraform.<environment>.tfstate" */
+      /**
+       * State file path, relative to the project root (the folder with cdktf.json), not to terraform's working
+       * folder cdktf.out/stacks/<stack>/; an absolute path is used as is. @default "terraform.<environment>.tfstate"
+       */
       path?: string;
     }
   | {

@@ -157,3 +157,17 @@ describe("state left inside cdktf.out (old layout)", () => {
     expect(buildOutputStateWarning([])).toBeUndefined();
   });
 });
+
+describe("README migration note", () => {
+  test("its commands are the ones synth's warning prints (made relative to the project root)", () => {
+    const readme = readFileSync(path.join(__dirname, "../../README.md"), "utf8");
+    const note = readme.slice(readme.indexOf("**Deployed before this layout?**"));
+    const block = note.slice(note.indexOf("```bash\n") + 8, note.indexOf("```", note.indexOf("```bash\n") + 8));
+    const readmeCommands = block.trim().split("\n").map((line) => line.replace(/\s+#.*$/, ""));
+    const dir = `${ROOT}/cdktf.out/stacks/openclaw-prod`;
+    const moves = planStateMoves([`${dir}/terraform.prod.tfstate`, `${dir}/terraform.prod.tfstate.backup`], [local("prod")], ROOT, () => false);
+    const [mv, init] = moves[0].commands.map((c) => c.split(`${ROOT}/`).join(""));
+    const [backup] = moves[1].commands.map((c) => c.split(`${ROOT}/`).join(""));
+    expect(readmeCommands).toEqual([mv, backup, init]);
+  });
+});
