@@ -84,6 +84,25 @@ maybe("plan:summary on real offline terraform plans", () => {
     expect(renderSummary([{ title: "openclaw-test", plan: plan as TerraformPlan }])).toMatch(/No changes \(\d+ resources unchanged\)/);
   }, 300_000);
 
+  test("the command refuses real state and a real binary plan file, naming the file and the command to run", () => {
+    const stack = prepare("refusals", {});
+    planJson(stack); // leaves the binary plan.bin in the stack folder
+    const stateShow = path.join(stack.dir, "state-show.json");
+    writeFileSync(stateShow, terraform(stack, ["show", "-json"]));
+    const cli = (file: string) => spawnSync(path.join(__dirname, "../../node_modules/.bin/tsx"), ["scripts/plan-summary.ts", file],
+      { cwd: path.join(__dirname, "../.."), encoding: "utf8" });
+    for (const state of [path.join(stack.dir, "terraform.tfstate"), stateShow]) {
+      const result = cli(state);
+      expect(result.status).toBe(2);
+      expect(result.stdout).toBe("");
+      expect(result.stderr).toContain(`${state}: this is Terraform state, not a plan: run \`terraform show -json <planfile> > plan.json\``);
+    }
+    const binary = cli(path.join(stack.dir, "plan.bin"));
+    expect(binary.status).toBe(2);
+    expect(binary.stderr.trim()).toBe(`plan:summary: ${path.join(stack.dir, "plan.bin")}: this is a binary Terraform plan file, not its JSON: ` +
+      `run \`terraform show -json ${path.join(stack.dir, "plan.bin")} > plan.json\` and pass plan.json`);
+  }, 300_000);
+
   test("version bump: the launch template and the group update in place; no warning", () => {
     const plan = timed("version bump plan", () => planJson(prepare("bump", { versions: { openclaw: "2026.10.1" } })));
     const digest = digestPlan(plan as TerraformPlan);
