@@ -562,7 +562,7 @@ function mergeDefaults(defaults: Record<string, unknown>, env: Record<string, un
     const [base, own] = [defaults[key], env[key]];
     if (!isObject(base) || !isObject(own)) continue;
     // A backend of another type replaces the default one instead of mixing keys of both types.
-    if (key === "backend" && own.type !== undefined && own.type !== base.type) continue;
+    if (key === "backend" && own.type !== undefined && base.type !== undefined && own.type !== base.type) continue;
     merged[key] = { ...base, ...own };
   }
   return merged;

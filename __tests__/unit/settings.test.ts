@@ -272,6 +272,14 @@ describe("backend merges from defaults; two environments never share one state",
     expect(dev.backend).toEqual({ type: "local" });
   });
 
+  test("a bucket in defaults without a type merges with each environment's type", () => {
+    const [prod] = resolveSettingsFile({
+      defaults: { backend: { bucket: "acme-state" } },
+      environments: [env("prod", { backend: { type: "s3" } })],
+    }, "settings.json", "/project");
+    expect(prod.backend).toEqual({ type: "s3", bucket: "acme-state" });
+  });
+
   test("an s3 key in defaults is refused, naming both environments and what to do", () => {
     const e = fileError({
       defaults: { backend: { type: "s3", bucket: "acme-state", key: "openclaw.tfstate" } },
