@@ -42,7 +42,7 @@ interface Options { settings: string; out: string; writeCatalogue: boolean }
 
 function parseArgs(argv: string[]): Options {
   const options: Options = {
-    settings: process.env.OPENCLAW_AWS_SETTINGS ?? "settings.json",
+    settings: process.env.OPENCLAW_AWS_SETTINGS || "settings.json",
     out: "reports",
     writeCatalogue: false,
   };
