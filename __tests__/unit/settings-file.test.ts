@@ -175,3 +175,26 @@ describe("where JSON stops being JSON", () => {
     expect(readError(file).message).toMatch(/\n  line 2:22: got "}"; must be valid JSON \(Unexpected token '}'\)$/);
   });
 });
+
+describe("the ops CLIs print the same block", () => {
+  test("a bad settings file: the block on stderr (no 'error:' prefix), exit 1, no AWS call", async () => {
+    const { devicesMain } = await import("../../scripts/ops/devices");
+    const file = path.join(dir, "settings.json");
+    writeFileSync(file, JSON.stringify({ environments: [{ environment: "prod", domainName: "gateway", acmeEmail: "ops@example.org" }] }));
+    const err: string[] = [];
+    const aws = jest.fn();
+    const code = await devicesMain(["list"], {
+      out: () => undefined,
+      err: (t) => err.push(t),
+      readSettings: () => readSettingsJson(file),
+      settingsSource: "settings.json",
+      aws,
+      progress: () => ({ update: () => undefined, done: () => undefined }),
+      readSecret: async () => "",
+    });
+    expect(code).toBe(1);
+    expect(aws).not.toHaveBeenCalled();
+    expect(err.join("")).toBe(
+      "Invalid settings in settings.json:\n  prod › domainName: got \"gateway\"; must be a lowercase fully qualified domain name such as \"gateway.example.org\"\n");
+  });
+});
