@@ -463,7 +463,9 @@ export function resolveSettingsFile(file: unknown, source = "settings.json", pro
   const environments = (Array.isArray(file.environments) ? file.environments as unknown[] : []).map((env, index) => {
     const label = environmentLabel(env, index);
     const { settings, problems: own } = resolveEnvironment(isObject(env) ? mergeDefaults(defaults, env) : env);
-    problems.push(...own.map((p) => ({ ...p, environment: label })));
+    problems.push(...own.map((p) => ({
+      ...p, environment: label, ...(isObject(env) && inheritedFromDefaults(p.setting, env, defaults) ? { got: `${show(p.value)} (from defaults)` } : {}),
+    })));
     return { settings, label, index, raw: env, valid: own.length === 0 };
   });
 
@@ -477,6 +479,17 @@ export function resolveSettingsFile(file: unknown, source = "settings.json", pro
 
   if (problems.length > 0) throw new SettingsError(problems, source);
   return environments.map((e) => e.settings);
+}
+
+/** True when an environment's value of `setting` (dotted, e.g. `versions.node`) came from defaults. */
+function inheritedFromDefaults(setting: string, env: Record<string, unknown>, defaults: Record<string, unknown>): boolean {
+  let [own, base]: [unknown, unknown] = [env, defaults];
+  for (const key of setting.replace(/\[\d+\]$/, "").split(".")) {
+    if (!isObject(base) || !(key in base)) return false;
+    if (!isObject(own) || !(key in own)) return true;
+    [own, base] = [own[key], base[key]];
+  }
+  return false;
 }
 
 /** How problems name an environment: its name when it has a readable one, else its place in the list. */

@@ -244,6 +244,20 @@ describe("every environment's problems are reported at once", () => {
     expect(e.problems.map((p) => p.environment)).toEqual(["prod", "prod", "staging", "staging"]);
   });
 
+  test("a bad value from defaults is reported in each environment, marked as coming from defaults", () => {
+    const e = fileError({
+      defaults: { hostOs: "ubuntu24", versions: { node: "22.1.0" } },
+      environments: [env("prod"), env("staging", { hostOs: "debian12", versions: { openclaw: "2026.9.6" } }), env("dev", { versions: { node: "20.0.0" } })],
+    });
+    expect(e.problems.map((p) => problemLine(p).replace(/;.*/, ""))).toEqual([
+      "prod › hostOs: got \"ubuntu24\" (from defaults)",
+      "prod › versions.node: got \"22.1.0\" (from defaults)",
+      "staging › versions.node: got \"22.1.0\" (from defaults)",
+      "dev › hostOs: got \"ubuntu24\" (from defaults)",
+      "dev › versions.node: got \"20.0.0\"",
+    ]);
+  });
+
   test("an environment without a usable name is named by its place in the list", () => {
     const e = fileError({ environments: [env("prod"), { domainName: "x.example.org", acmeEmail: "ops@example.org" }, 5] });
     expect(e.problems.map(problemLine)).toEqual([
