@@ -10,6 +10,7 @@ import { RULES } from "../../scripts/audit/rules";
 import { synthesizeSettingsFile } from "../../scripts/audit/synth";
 import { AuditInput } from "../../scripts/audit/types";
 import { PRICES_AS_OF } from "../../scripts/pricing";
+import { HEALTH_WAIT_SECONDS } from "../../scripts/ops/documents";
 import { AWS_PROVIDER_VERSION } from "../../scripts/terraform-offline";
 import { renderUserData, USER_DATA_LIMIT_BYTES } from "../../scripts/user-data";
 import { testSettings } from "../helpers/settings";
@@ -148,6 +149,10 @@ describe("README numbers are the code's", () => {
     for (const claim of [/never pass through Terraform/i, /never reach (the )?(Terraform )?state/i, /no real value in Terraform;/]) {
       expect(valueInState && claim.test(readme) ? `README still claims: ${claim}` : "").toBe("");
     }
+  });
+
+  test("how long refresh/rotate wait for the gateway's /healthz", () => {
+    expect(found(/does not come back within (\d+) minutes/)).toEqual([String(HEALTH_WAIT_SECONDS / 60)]);
   });
 
   test("the watchdog's default grace", () => {
