@@ -75,6 +75,19 @@ test("npm run synth: the block on stderr, exit 1", () => {
   expectNoTrace(r.stdout + r.stderr);
 }, 120_000);
 
+test("npm run synth: a directory is named (no bare EISDIR); a file with a byte-order mark synthesizes", () => {
+  const asDir = run("npm", ["run", "synth", "--", "--output", path.join(dir, "out")], { OPENCLAW_AWS_SETTINGS: dir });
+  expect(asDir.status).toBe(1);
+  expect(asDir.stderr).toBe(`Invalid settings in ${dir}:\n  file: got a directory; must be a JSON file; point OPENCLAW_AWS_SETTINGS at the file inside it\n`);
+  const bom = path.join(dir, "bom.json");
+  const good = { environments: [{ environment: "bom", domainName: "gateway.acme.dev", acmeEmail: "ops@acme.dev" }] };
+  writeFileSync(bom, `\uFEFF${JSON.stringify(good)}`);
+  const out = path.join(dir, "bom-out");
+  const ok = run("npm", ["run", "synth", "--", "--output", out], { OPENCLAW_AWS_SETTINGS: bom });
+  expect({ status: ok.status, stderr: ok.stderr }).toEqual({ status: 0, stderr: expect.not.stringContaining("Invalid settings") });
+  expect(existsSync(path.join(out, "stacks", "openclaw-bom", "cdk.tf.json"))).toBe(true);
+}, 120_000);
+
 test("npm run synth with OPENCLAW_AWS_DEBUG=1 adds the stack trace", () => {
   const r = run("npm", ["run", "synth", "--", "--output", path.join(dir, "out")], { OPENCLAW_AWS_DEBUG: "1" });
   expect(r.status).toBe(1);
