@@ -1,7 +1,7 @@
 import { architectureOf, Architecture, instanceTypeProblem } from "./instance-types";
 import { AWS_REGIONS, isAwsRegion, REGIONS_AS_OF } from "./aws-regions";
 import { crossEnvironmentProblems, environmentRuleProblems } from "./settings-rules";
-import { describeStateLocation, StateLocation, stateLocation } from "./state";
+import { describeStateLocation, StateLocation, stateInBuildOutputProblem, stateLocation } from "./state";
 
 /** Host operating systems the boot script supports. */
 export const HOST_OPERATING_SYSTEMS = ["al2023", "debian12"] as const;
@@ -473,6 +473,10 @@ export function resolveSettingsFile(file: unknown, source = "settings.json", pro
   problems.push(...duplicates);
   const clean = environments.filter((e) => e.valid && !duplicates.some((d) => d.value === e.settings.environment));
   problems.push(...sharedStateProblems(clean, defaults, projectRoot));
+  problems.push(...clean.flatMap(({ settings, label }) => {
+    const allowed = stateInBuildOutputProblem(stateLocation(settings, projectRoot), projectRoot);
+    return allowed && settings.backend.type === "local" ? [{ environment: label, setting: "backend.path", value: settings.backend.path, allowed }] : [];
+  }));
   problems.push(...crossEnvironmentProblems(clean.map((e) => e.settings)).map((p) => ({
     ...p, environment: clean.find((e) => e.settings.environment === p.environment)?.label ?? p.environment,
   })));

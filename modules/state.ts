@@ -206,3 +206,15 @@ export function buildOutputStateWarning(moves: StateMove[]): string | undefined 
 export function stateInBuildOutputWarning(projectRoot: string, stacks: StackState[]): string | undefined {
   return buildOutputStateWarning(planStateMoves(findStateUnderBuildOutput(projectRoot), stacks, projectRoot, existsSync));
 }
+
+/** Folders of the project root that are build output: a state file must never be inside them. */
+export const BUILD_OUTPUT_DIRS = [BUILD_OUTPUT_DIR, ".gen"];
+
+/** Why a local state location is refused (it is inside build output), or undefined. */
+export function stateInBuildOutputProblem(location: StateLocation, projectRoot: string): string | undefined {
+  if (location.type !== "local") return undefined;
+  const dir = BUILD_OUTPUT_DIRS.find((d) => isInside(location.path, path.join(projectRoot, d)));
+  return dir === undefined ? undefined
+    : `resolves to ${location.path}, inside ${dir}/, which is build output (\`npm run clean\` and \`rm -rf ${dir}\` delete it); `
+      + `choose a path outside ${BUILD_OUTPUT_DIRS.map((d) => `${d}/`).join(" and ")}, e.g. the default "terraform.<environment>.tfstate"`;
+}

@@ -3,6 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { App } from "cdktf";
 import { OpenClawStack } from "../../modules/stack";
+import { resolveSettingsFile, SettingsError, SettingsProblem } from "../../modules/settings";
 import {
   buildOutputStateWarning, findProjectRoot, findStateUnderBuildOutput, oldLayoutStateFile, planStateMoves,
   stateInBuildOutputWarning, stateLocation, StackState,
@@ -169,5 +170,29 @@ describe("README migration note", () => {
     const [mv, init] = moves[0].commands.map((c) => c.split(`${ROOT}/`).join(""));
     const [backup] = moves[1].commands.map((c) => c.split(`${ROOT}/`).join(""));
     expect(readmeCommands).toEqual([mv, backup, init]);
+  });
+});
+
+describe("a backend.path inside build output is refused at synth", () => {
+  const file = (path: string) => ({ environments: [{ environment: "prod", domainName: "gateway.example.com", acmeEmail: "ops@example.com", backend: { type: "local", path } }] });
+  const problemsOf = (path: string): SettingsProblem[] => {
+    try {
+      resolveSettingsFile(file(path), "settings.json", ROOT);
+      return [];
+    } catch (error) {
+      return (error as SettingsError).problems;
+    }
+  };
+
+  test.each(["cdktf.out/prod.tfstate", "./cdktf.out/stacks/openclaw-prod/terraform.prod.tfstate", "/srv/project/cdktf.out/x.tfstate", ".gen/prod.tfstate"])(
+    "%s", (p) => {
+      const problems = problemsOf(p);
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatchObject({ environment: "prod", setting: "backend.path", value: p });
+      expect(problems[0].allowed).toMatch(/^resolves to \/srv\/project\/(cdktf\.out|\.gen)\/.*, inside (cdktf\.out|\.gen)\/, which is build output/);
+    });
+
+  test.each(["terraform.prod.tfstate", "state/prod.tfstate", "cdktf.out-backup/prod.tfstate", "/var/lib/tf/prod.tfstate"])("%s is accepted", (p) => {
+    expect(problemsOf(p)).toEqual([]);
   });
 });
