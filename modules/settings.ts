@@ -24,9 +24,9 @@ export type StateBackendSettings =
   | {
       /** S3 state with S3-native locking (`use_lockfile`). */
       type: "s3";
-      /** Existing bucket that holds the state. */
+      /** Existing bucket that holds the state (S3 bucket naming rules: 3–63 characters, not IP-shaped, no `xn--`/`sthree-` prefix, …). */
       bucket: string;
-      /** Object key of the state file. @default "openclaw-aws/<environment>.tfstate" */
+      /** Object key of the state file; no leading or trailing `/`. @default "openclaw-aws/<environment>.tfstate" */
       key?: string;
       /** Region of the bucket. @default the stack's region */
       region?: string;
@@ -62,7 +62,10 @@ export interface DownloadSettings {
 export interface WatchdogSettings {
   /** Seconds between two `/healthz` checks. @default 60 */
   intervalSeconds: number;
-  /** Consecutive failed checks before the instance marks itself Unhealthy and the ASG replaces it. @default 5 */
+  /**
+   * Consecutive failed checks before the instance marks itself Unhealthy and the ASG replaces it.
+   * `intervalSeconds × failuresBeforeReplacement` must be at least 154 s, a measured cold start. @default 5
+   */
   failuresBeforeReplacement: number;
 }
 
@@ -70,13 +73,17 @@ export interface WatchdogSettings {
 export interface GatewaySettings {
   /** Environment name; names the stack and prefixes every resource. Lowercase letters, digits, hyphens; 1–20 characters. Required. */
   environment: string;
-  /** AWS region. @default "us-east-1" */
+  /** AWS commercial region (the dated table in modules/aws-regions.ts). @default "us-east-1" */
   region: string;
-  /** Availability zone of the subnet, the host and the data volume. @default "<region>a" */
+  /** Availability zone of the subnet, the host and the data volume; a zone the region has. @default "<region>a" */
   availabilityZone: string;
-  /** Public DNS name of the gateway; Traefik gets its certificate for it. Required. */
+  /**
+   * Public DNS name of the gateway; Traefik gets its certificate for it, so it must be under a public suffix
+   * (not `.internal`, `.local`, `.test`, …). A name under example.com/.net/.org synthesizes with a warning;
+   * plan and deploy refuse it. Required.
+   */
   domainName: string;
-  /** E-mail address registered with Let's Encrypt. Required. */
+  /** E-mail address registered with Let's Encrypt. One at example.com/.net/.org synthesizes with a warning; plan and deploy refuse it. Required. */
   acmeEmail: string;
   /** EC2 instance type; the CPU architecture (arm64 for Graviton) follows from it. @default "t4g.small" */
   instanceType: string;
@@ -86,9 +93,9 @@ export interface GatewaySettings {
   dataVolumeSizeGiB: number;
   /** Daily snapshots of the data volume to keep (1–365). @default 7 */
   snapshotRetentionCount: number;
-  /** IPv4 CIDR of the VPC (/16–/24). The public subnet is its first /24. @default "10.42.0.0/16" */
+  /** IPv4 CIDR of the VPC (/16–/24) inside RFC 1918 (10/8, 172.16/12, 192.168/16), not overlapping 172.17.0.0/16. The public subnet is its first /24. @default "10.42.0.0/16" */
   vpcCidr: string;
-  /** IPv4 CIDRs allowed to reach the gateway on 443. @default ["0.0.0.0/0"] */
+  /** IPv4 CIDRs allowed to reach the gateway on 443: at most 60 (one security group rule each), none twice or inside another. @default ["0.0.0.0/0"] */
   allowedCidrs: string[];
   /** Pinned versions of openclaw, Node.js and Traefik. */
   versions: VersionSettings;
@@ -98,7 +105,11 @@ export interface GatewaySettings {
   watchdog: WatchdogSettings;
   /** Route53 hosted zone id; when set, an A record for domainName points at the Elastic IP. @default none */
   hostedZoneId?: string;
-  /** Extra tags for every resource. @default {} */
+  /**
+   * Extra tags for every resource: at most 44 (AWS allows 50 per resource, this project adds up to 6); keys of
+   * 1–128 and values of 0–256 letters, digits, spaces and `_ . : / = + - @`; no `aws:` or `openclaw:` keys, no
+   * `Name` or `managed-by`. @default {}
+   */
   tags: Record<string, string>;
   /** Terraform state backend. @default { type: "local" } */
   backend: StateBackendSettings;
