@@ -84,6 +84,14 @@ describe("npm run synth without cdktf-cli", () => {
     expect(result.status).not.toBe(0);
   }, 60_000);
 
+  (on24 ? test : test.skip)("npm run audit on Node 24: no DEP0044 warning from cdktf 0.21 (util.isArray in TerraformOutput)", () => {
+    // npm's own shebang finds Node 24 first on PATH, as in .ci/run.
+    const result = spawnSync("npm", ["run", "--silent", "audit", "--", "--out", tmp("audit24")],
+      { cwd: ROOT, encoding: "utf8", env: { ...process.env, PATH: `${path.dirname(NODES[24])}:${process.env.PATH}` } });
+    expect(result.stdout).toContain("PASS: 0 open findings");
+    expect(result.stderr).not.toMatch(/DeprecationWarning/);
+  }, 120_000);
+
   test("a stack folder of an environment that is gone is deleted (as cdktf synth does); files beside a stack's config stay", () => {
     const out = tmp("orphans");
     mkdirSync(path.join(out, "stacks/openclaw-gone"), { recursive: true });
