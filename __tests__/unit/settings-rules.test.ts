@@ -193,6 +193,17 @@ describe("valid values at the edges of each rule pass", () => {
     }
   });
 
+  test("the region table lists exactly the regions of the installed AWS SDK's partition \"aws\" (the table's first source)", () => {
+    // @aws-sdk/core (pinned by package-lock.json) ships AWS's partition metadata as one object literal.
+    const file = path.join(path.dirname(require.resolve("@aws-sdk/core/package.json")), "dist-es/submodules/client/util-endpoints/lib/aws/partitions.js");
+    const text = readFileSync(file, "utf8");
+    const literal = /^export const partitionsInfo = (\{[\s\S]*\});\s*$/.exec(text);
+    if (!literal) throw new Error(`${file} no longer has the shape this test reads: compare modules/aws-regions.ts with the SDK by hand`);
+    const aws = (JSON.parse(literal[1]).partitions as Array<{ id: string; regions: Record<string, unknown> }>).find((p) => p.id === "aws")!;
+    const sdkRegions = Object.keys(aws.regions).filter((r) => r !== "aws-global").sort();
+    expect([...AWS_REGIONS].sort()).toEqual(sdkRegions);
+  });
+
   test("the default watchdog (60 s × 5) leaves room above the measured cold start", () => {
     expect(60 * 5).toBeGreaterThanOrEqual(MEASURED_COLD_START_SECONDS);
     expect(problemsOf({})).toEqual([]);
