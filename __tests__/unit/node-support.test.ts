@@ -23,7 +23,7 @@ describe("supported Node lines: 22 and 24", () => {
     for (const v of versions) expect(SUPPORTED.map(String)).toContain(v.split(": ")[1].split(".")[0]);
   });
 
-  test("scripts/test-setup/node.sh pins one release of each line; its Node 24 is the openclaw fixture's (one download)", () => {
+  test("scripts/test-setup/node.sh pins one release of each line; its Node 24 is the openclaw fixture's release (npm's cache then fetches it once)", () => {
     const script = read("scripts/test-setup/node.sh");
     const pins = Object.fromEntries([...script.matchAll(/\[(\d+)\]=(\d+\.\d+\.\d+)/g)].map((m) => [m[1], m[2]]));
     expect(Object.keys(pins).map(Number).sort()).toEqual(SUPPORTED);
