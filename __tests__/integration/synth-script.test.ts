@@ -92,6 +92,23 @@ describe("npm run synth without cdktf-cli", () => {
     expect(result.stderr).not.toMatch(/DeprecationWarning/);
   }, 120_000);
 
+  test("six synths at once in one project all succeed (the bundle is renamed into place, never read half-written)", async () => {
+    // With `esbuild --outfile=.gen/main.js` in cdktf.json, 1 run in 18 died here with
+    // "SyntaxError: Unexpected end of input" in .gen/main.js (parallel test workers do this).
+    const { spawn } = await import("node:child_process");
+    const once = () => new Promise<{ code: number | null; err: string }>((resolve) => {
+      const child = spawn(process.execPath, ["scripts/synth.js", "--output", tmp("parallel")], { cwd: ROOT, env: { ...process.env } });
+      let err = "";
+      child.stderr.on("data", (d) => { err += d; });
+      child.on("close", (code) => resolve({ code, err }));
+    });
+    for (let round = 0; round < 2; round++) {
+      const results = await Promise.all(Array.from({ length: 6 }, once));
+      expect(results.filter((r) => r.code !== 0).map((r) => r.err)).toEqual([]);
+    }
+    expect(readdirSync(path.join(ROOT, ".gen")).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  }, 180_000);
+
   test("a stack folder of an environment that is gone is deleted (as cdktf synth does); files beside a stack's config stay", () => {
     const out = tmp("orphans");
     mkdirSync(path.join(out, "stacks/openclaw-gone"), { recursive: true });

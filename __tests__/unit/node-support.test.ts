@@ -34,6 +34,7 @@ describe("supported Node lines: 22 and 24", () => {
   });
 
   test("the app bundle targets the oldest supported line", () => {
-    expect(JSON.parse(read("cdktf.json")).app).toContain(`--target=node${SUPPORTED[0]} `);
+    expect(JSON.parse(read("cdktf.json")).app).toBe("node scripts/app.js");
+    expect(read("scripts/app.js")).toContain(`target: "node${SUPPORTED[0]}",`);
   });
 });
