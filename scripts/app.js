@@ -17,7 +17,9 @@ const { spawnSync } = require("node:child_process");
 const fs = require("node:fs");
 const path = require("node:path");
 
-const ROOT = path.resolve(__dirname, "..");
+// The project is the working folder: cdktf and scripts/synth.js run the app from the project root,
+// and a copy of the project with symlinked sources (npm run bench) then builds into its own .gen.
+const ROOT = process.cwd();
 const BUNDLE = path.join(ROOT, ".gen", "main.js");
 
 /** Builds main.ts into .gen/main.js (+ .map), each file replaced atomically. */

@@ -76,6 +76,9 @@ function bench(label: string, command: string[], cwd: string, dirs: BenchDirs, r
 function writeFloorApp(dirs: BenchDirs): string {
   const app = JSON.parse(readFileSync(path.join(ROOT, "cdktf.json"), "utf8")).app;
   writeFileSync(path.join(dirs.floor, "cdktf.json"), JSON.stringify({ language: "typescript", app, sendCrashReports: "false" }));
+  // The app command runs scripts/app.js (bundle + node) of the folder it runs in.
+  mkdirSync(path.join(dirs.floor, "scripts"));
+  copyFileSync(path.join(ROOT, "scripts/app.js"), path.join(dirs.floor, "scripts/app.js"));
   writeFileSync(path.join(dirs.floor, "main.ts"), [
     'import { App, TerraformStack } from "cdktf";',
     'import { AwsProvider } from "@cdktf/provider-aws/lib/provider";',
