@@ -3,7 +3,9 @@ import * as path from "node:path";
 
 /**
  * The Node lines this project supports, stated once in package.json "engines" (>=22: Node 20 reached
- * end of life in April 2026) and kept in step everywhere a Node version is chosen: GitHub Actions,
+ * end of life on 2026-04-30; 22 is supported until 2027-04-30, 24 until 2028-04-30, per the release
+ * schedule at https://github.com/nodejs/Release, read 2026-11-30) and kept in step everywhere a Node
+ * version is chosen: GitHub Actions,
  * the Node binaries CI tests with (scripts/test-setup/node.sh), and the app bundle's esbuild target.
  */
 const ROOT = path.resolve(__dirname, "../..");
