@@ -4,7 +4,7 @@
 /**
  * cdktf.json's `app` (run by `npm run synth` and by `cdktf synth`): bundles main.ts with esbuild
  * into .gen/main.js, then runs the bundle with node.
- *  - The bundle is built in memory and each file is written under a temporary name, then renamed
+ *  - The bundle is built in a folder of its own (.gen-build-<pid>/), then each file is renamed
  *    into place (atomic within one filesystem). With `esbuild --outfile` two synths at once (parallel
  *    test workers, `cdktf synth` beside `npm run synth`) could run each other's half-written bundle:
  *    "SyntaxError: Unexpected end of input" in .gen/main.js, 1 run in 18 with six at a time.
@@ -22,34 +22,34 @@ const path = require("node:path");
 const ROOT = process.cwd();
 const BUNDLE = path.join(ROOT, ".gen", "main.js");
 
-/** Builds main.ts into .gen/main.js (+ .map), each file replaced atomically. */
+/**
+ * Builds main.ts into .gen/main.js (+ .map) through a private folder, then renames each file into
+ * place. esbuild's own binary (its CLI) is the fastest way to run it (its JS API adds ~0.2 s here).
+ * @returns {number} esbuild's exit status (it prints its own errors: file, line, what is wrong)
+ */
 function bundle() {
-  // Loaded here so that `require("./app.js")` in a test costs nothing.
-  const esbuild = require("esbuild");
-  const result = esbuild.buildSync({
-    entryPoints: [path.join(ROOT, "main.ts")],
-    bundle: true,
-    platform: "node",
-    target: "node22",
-    sourcemap: true,
-    logLevel: "warning",
-    outfile: BUNDLE,
-    write: false,
-  });
-  fs.mkdirSync(path.dirname(BUNDLE), { recursive: true });
-  for (const file of result.outputFiles) {
-    const temporary = `${file.path}.${process.pid}.tmp`;
-    fs.writeFileSync(temporary, file.contents);
-    fs.renameSync(temporary, file.path);
+  const gen = path.dirname(BUNDLE);
+  // Beside .gen, not inside it: the map's relative source paths (../main.ts) stay right after the move.
+  const own = path.join(ROOT, `.gen-build-${process.pid}`);
+  fs.mkdirSync(own, { recursive: true });
+  try {
+    const esbuild = path.join(ROOT, "node_modules", ".bin", "esbuild");
+    const args = ["main.ts", "--bundle", "--platform=node", "--target=node22", "--sourcemap", "--log-level=warning", `--outfile=${path.join(own, "main.js")}`];
+    const run = spawnSync(esbuild, args, { cwd: ROOT, stdio: "inherit" });
+    if (run.error) throw run.error;
+    if (run.status !== 0) return run.status ?? 1;
+    // Same file names as the final ones, so the bundle's sourceMappingURL (main.js.map) stays right.
+    fs.mkdirSync(gen, { recursive: true });
+    for (const name of ["main.js.map", "main.js"]) fs.renameSync(path.join(own, name), path.join(gen, name));
+    return 0;
+  } finally {
+    fs.rmSync(own, { recursive: true, force: true });
   }
 }
 
 function main() {
-  try {
-    bundle();
-  } catch {
-    return 1; // esbuild has printed the errors (file:line, what is wrong)
-  }
+  const built = bundle();
+  if (built !== 0) return built;
   const run = spawnSync(process.execPath, ["--enable-source-maps", "--disable-warning=DEP0044", BUNDLE], { stdio: "inherit" });
   if (run.error) throw run.error;
   return run.status ?? 1;

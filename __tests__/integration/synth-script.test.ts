@@ -106,7 +106,8 @@ describe("npm run synth without cdktf-cli", () => {
       const results = await Promise.all(Array.from({ length: 6 }, once));
       expect(results.filter((r) => r.code !== 0).map((r) => r.err)).toEqual([]);
     }
-    expect(readdirSync(path.join(ROOT, ".gen")).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    expect(readdirSync(ROOT).filter((f) => f.startsWith(".gen-build-"))).toEqual([]);
+    expect(readdirSync(path.join(ROOT, ".gen")).sort()).toEqual(["main.js", "main.js.map"]);
   }, 180_000);
 
   test("a stack folder of an environment that is gone is deleted (as cdktf synth does); files beside a stack's config stay", () => {

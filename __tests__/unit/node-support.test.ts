@@ -37,6 +37,6 @@ describe("supported Node lines: 22 and 24", () => {
 
   test("the app bundle targets the oldest supported line", () => {
     expect(JSON.parse(read("cdktf.json")).app).toBe("node scripts/app.js");
-    expect(read("scripts/app.js")).toContain(`target: "node${SUPPORTED[0]}",`);
+    expect(read("scripts/app.js")).toContain(`"--target=node${SUPPORTED[0]}"`);
   });
 });
