@@ -106,7 +106,7 @@ describe("Traefik configuration against the Traefik v3 JSON schemas", () => {
     expect(config).toEqual(traefikStaticConfig(settings));
     expect(validate(config) ? [] : validate.errors).toEqual([]);
     expect(config.certificatesResolvers.letsencrypt.acme).toEqual({
-      email: "ops@example.org", storage: "/opt/openclaw/traefik/acme.json", tlsChallenge: {} });
+      email: settings.acmeEmail, storage: "/opt/openclaw/traefik/acme.json", tlsChallenge: {} });
   });
 
   test("the dynamic configuration (dynamic.yml as written on the host) is valid", () => {

@@ -33,8 +33,11 @@ maybe("plan:summary on real offline terraform plans", () => {
     mkdirSync(path.join(root, name), { recursive: true });
     return path.join(root, name);
   };
+  // Deployed with a restricted client range, so that adding a second range is a real widening (a range
+  // inside 0.0.0.0/0 would be a redundant rule, which settings refuse).
+  const deployedSettings: Partial<GatewaySettingsInput> = { allowedCidrs: ["203.0.113.0/24"] };
   const prepare = (name: string, overrides: Partial<GatewaySettingsInput>): OfflineStackDir => {
-    const stack = synthForOfflineTerraform(testSettings(overrides), workDir(name));
+    const stack = synthForOfflineTerraform(testSettings({ ...deployedSettings, ...overrides }), workDir(name));
     terraform(stack, ["init", "-input=false", "-no-color"]);
     copyFileSync(deployedState, path.join(stack.dir, "terraform.tfstate"));
     return stack;
@@ -47,7 +50,7 @@ maybe("plan:summary on real offline terraform plans", () => {
   };
 
   beforeAll(() => {
-    const stack = synthForOfflineTerraform(testSettings(), workDir("deployed"));
+    const stack = synthForOfflineTerraform(testSettings(deployedSettings), workDir("deployed"));
     timed("init", () => terraform(stack, ["init", "-input=false", "-no-color"]));
     fresh = timed("fresh plan", () => planJson(stack));
     const deployed = timed("converge state", () => deployOffline(stack));
@@ -116,7 +119,7 @@ maybe("plan:summary on real offline terraform plans", () => {
   }, 300_000);
 
   test("a wider allowedCidrs is flagged as security-group widening", () => {
-    const plan = planJson(prepare("cidr", { allowedCidrs: ["0.0.0.0/0", "198.51.100.0/24"] }));
+    const plan = planJson(prepare("cidr", { allowedCidrs: ["203.0.113.0/24", "198.51.100.0/24"] }));
     const md = renderSummary([{ title: "openclaw-test", plan: plan as TerraformPlan }]);
     expect(md).toContain("> [!WARNING]");
     expect(md).toMatch(/aws_vpc_security_group_ingress_rule\.host_https-in-1_[0-9A-F]+`: ingress tcp 443 from 198\.51\.100\.0\/24/);
