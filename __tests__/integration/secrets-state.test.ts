@@ -84,22 +84,26 @@ function leaks(secrets: Record<string, string>, artefacts: Record<string, Buffer
   return found;
 }
 
-maybe("secrets never reach Terraform's state or plan (real terraform + provider, fake SSM/KMS)", () => {
-  const fake = new FakeSsmKms();
-  const work = mkdtempSync(path.join(os.tmpdir(), "openclaw-secrets-state-"));
-  let stack: OfflineStackDir;
-  let targets: string[];
-  let config: Record<string, any>;
-  const secrets = {
-    "gateway token": randomBytes(32).toString("hex"), // what the host generates (od -tx1 of 32 bytes)
+/** Real-looking secrets, new for every run: what the host generates and what an operator pastes. */
+function newSecrets(): Record<string, string> {
+  return {
+    "gateway token": randomBytes(32).toString("hex"), // the host: od -An -N32 -tx1 /dev/urandom
     "Anthropic API key": `sk-ant-api03-${randomBytes(70).toString("base64url")}-${randomBytes(4).toString("hex")}AA`,
   };
+}
+
+/** One synthesized stack directory whose AWS provider talks to a fake SSM/KMS, and how to drive it. */
+async function deployment(fake: FakeSsmKms, workDir: string) {
+  const url = fake.url;
+  const stack: OfflineStackDir = synthForOfflineTerraform(settings, workDir);
+  writeFileSync(path.join(stack.dir, "offline_override.tf.json"), JSON.stringify({
+    provider: { aws: [{ ...OFFLINE_PROVIDER, endpoints: [{ ssm: url, kms: url, sts: url }] }] },
+  }, null, 2));
+  const configFile = path.join(stack.dir, "cdk.tf.json");
+  const config = JSON.parse(readFileSync(configFile, "utf8"));
+  const targets = Object.keys(config.resource.aws_ssm_parameter).map((name) => `-target=aws_ssm_parameter.${name}`);
   const artefacts: Record<string, Buffer> = {};
-  let firstPlan: PlanJson;
-  let finalPlan: PlanJson;
-  let finalPlanText = "";
-  const savedEnv = { ...process.env };
-  const started = Date.now();
+  const file = (name: string) => readFileSync(path.join(stack.dir, name));
 
   /**
    * terraform, asynchronously: the fake AWS endpoint runs in this process, so a synchronous spawn
@@ -111,80 +115,102 @@ maybe("secrets never reach Terraform's state or plan (real terraform + provider,
       else resolve(stdout);
     });
   });
-  const file = (name: string) => readFileSync(path.join(stack.dir, name));
-  const addArtefacts = (prefix: string) => {
-    for (const name of ["terraform.tfstate", "terraform.tfstate.backup"]) {
-      if (existsSync(path.join(stack.dir, name))) artefacts[`${prefix}: ${name}`] = file(name);
-    }
+  const d = {
+    stack, config, configFile, targets, artefacts, tf, file,
+    /** The state file and its backup as they are now, under a label. */
+    addState(label: string) {
+      for (const name of ["terraform.tfstate", "terraform.tfstate.backup"]) {
+        if (existsSync(path.join(stack.dir, name))) artefacts[`${label}: ${name}`] = file(name);
+      }
+    },
+    /** A saved plan: the file, each entry of its zip, and its `terraform show -json`. */
+    async addPlan(name: string): Promise<PlanJson> {
+      artefacts[name] = file(name);
+      for (const entry of zipEntries(file(name))) artefacts[`${name} → ${entry.name}`] = entry.data;
+      const json = await tf(["show", "-json", name]);
+      artefacts[`terraform show -json ${name}`] = Buffer.from(json);
+      return JSON.parse(json) as PlanJson;
+    },
+    apply: (...extra: string[]) => tf(["apply", "-input=false", "-auto-approve", "-lock=false", ...extra, ...targets]),
+    plan: (out: string) => tf(["plan", "-input=false", "-lock=false", `-out=${out}`, ...targets]),
+    /** The host's and the operator's writes, made the way their code makes them. */
+    async storeSecrets(secrets: Record<string, string>) {
+      // The host: the request its refresh tool builds with jq,
+      // {Name, Value, Type: "SecureString", KeyId: $KMS_KEY, Overwrite: true}, KMS_KEY as rendered.
+      const hostKey = /^KMS_KEY='([^']+)'$/m.exec(refreshSecretsTool(settings))?.[1];
+      if (!hostKey) throw new Error("KMS_KEY not found in the rendered openclaw-refresh-secrets");
+      const ssm = new SSMClient({ region: REGION, endpoint: url, credentials: { accessKeyId: OFFLINE_PROVIDER.access_key, secretAccessKey: OFFLINE_PROVIDER.secret_key } });
+      await ssm.send(new PutParameterCommand({ Name: names.gatewayTokenParameter, Value: secrets["gateway token"], Type: "SecureString", KeyId: hostKey, Overwrite: true }));
+      // The operator: the CLI's own call (npm run secrets -- set-api-key), its SDK client sent to
+      // the fake by the SDK's standard endpoint variable.
+      const saved = { ...process.env };
+      Object.assign(process.env, {
+        AWS_ACCESS_KEY_ID: OFFLINE_PROVIDER.access_key, AWS_SECRET_ACCESS_KEY: OFFLINE_PROVIDER.secret_key,
+        AWS_ENDPOINT_URL_SSM: url, AWS_EC2_METADATA_DISABLED: "true",
+      });
+      try {
+        const target = targetOf(settings);
+        await sdkOpsAws(settings.region).putSecureString(target.names.apiKeyParameter, secrets["Anthropic API key"], target.names.kmsAlias);
+      } finally {
+        process.env = saved;
+      }
+    },
   };
-  const addPlan = async (name: string) => {
-    artefacts[name] = file(name);
-    for (const entry of zipEntries(file(name))) artefacts[`${name} → ${entry.name}`] = entry.data;
-    const json = await tf(["show", "-json", name]);
-    artefacts[`terraform show -json ${name}`] = Buffer.from(json);
-    return JSON.parse(json) as PlanJson;
-  };
+  await tf(["init", "-input=false"]);
+  return d;
+}
+
+type Deployment = Awaited<ReturnType<typeof deployment>>;
+
+maybe("secrets never reach Terraform's state or plan (real terraform + provider, fake SSM/KMS)", () => {
+  const fake = new FakeSsmKms();
+  const work = mkdtempSync(path.join(os.tmpdir(), "openclaw-secrets-state-"));
+  const secrets = newSecrets();
+  let d: Deployment;
+  let firstPlan: PlanJson;
+  let finalPlan: PlanJson;
+  let finalPlanText = "";
 
   beforeAll(async () => {
-    const url = await fake.start();
-    stack = synthForOfflineTerraform(settings, work);
-    writeFileSync(path.join(stack.dir, "offline_override.tf.json"), JSON.stringify({
-      provider: { aws: [{ ...OFFLINE_PROVIDER, endpoints: [{ ssm: url, kms: url, sts: url }] }] },
-    }, null, 2));
-    config = JSON.parse(readFileSync(path.join(stack.dir, "cdk.tf.json"), "utf8"));
-    targets = Object.keys(config.resource.aws_ssm_parameter).map((name) => `-target=aws_ssm_parameter.${name}`);
-    expect(targets).toHaveLength(2);
-
-    await tf(["init", "-input=false"]);
+    const started = Date.now();
+    await fake.start();
+    d = await deployment(fake, work);
+    expect(d.targets).toHaveLength(2);
     // 1. The first deploy (of the secrets part of the stack): key, alias, parameters with placeholders.
-    await tf(["apply", "-input=false", "-auto-approve", "-lock=false", ...targets]);
+    await d.apply();
     expect(fake.parameter(names.gatewayTokenParameter)?.Value).toBe(GATEWAY_TOKEN_PLACEHOLDER);
     expect(fake.parameter(names.apiKeyParameter)?.Value).toBe(API_KEY_PLACEHOLDER);
-
-    // 2. The host stores the gateway token: the request its refresh tool builds with jq,
-    //    {Name, Value, Type: "SecureString", KeyId: $KMS_KEY, Overwrite: true}, KMS_KEY as rendered.
-    const hostKey = /^KMS_KEY='([^']+)'$/m.exec(refreshSecretsTool(settings))?.[1];
-    expect(hostKey).toBeDefined();
-    Object.assign(process.env, {
-      AWS_ACCESS_KEY_ID: OFFLINE_PROVIDER.access_key, AWS_SECRET_ACCESS_KEY: OFFLINE_PROVIDER.secret_key,
-      AWS_ENDPOINT_URL_SSM: url, AWS_EC2_METADATA_DISABLED: "true",
-    });
-    const ssm = new SSMClient({ region: REGION, endpoint: url });
-    await ssm.send(new PutParameterCommand({ Name: names.gatewayTokenParameter, Value: secrets["gateway token"], Type: "SecureString", KeyId: hostKey, Overwrite: true }));
-    // 3. The operator stores the API key: the CLI's own call (npm run secrets -- set-api-key).
-    const target = targetOf(settings);
-    await sdkOpsAws(settings.region).putSecureString(target.names.apiKeyParameter, secrets["Anthropic API key"], target.names.kmsAlias);
+    // 2. + 3. The host stores the gateway token, the operator the API key.
+    await d.storeSecrets(secrets);
     expect(fake.parameter(names.gatewayTokenParameter)?.Value).toBe(secrets["gateway token"]);
     expect(fake.parameter(names.apiKeyParameter)?.Value).toBe(secrets["Anthropic API key"]);
-    addArtefacts("after the first apply");
-
+    d.addState("after the first apply");
     // 4. A normal plan (refreshes every parameter), saved.
-    await tf(["plan", "-input=false", "-lock=false", "-out=plan.bin", ...targets]);
-    firstPlan = await addPlan("plan.bin");
-    addArtefacts("after plan");
+    await d.plan("plan.bin");
+    firstPlan = await d.addPlan("plan.bin");
+    d.addState("after plan");
     // 5. A refresh-only apply: writes what the provider reads into the state.
-    await tf(["apply", "-input=false", "-refresh-only", "-auto-approve", "-lock=false", ...targets]);
-    addArtefacts("after apply -refresh-only");
-    artefacts["terraform show -json (state)"] = Buffer.from(await tf(["show", "-json"]));
+    await d.apply("-refresh-only");
+    d.addState("after apply -refresh-only");
+    d.artefacts["terraform show -json (state)"] = Buffer.from(await d.tf(["show", "-json"]));
     // 6. Plan again.
-    finalPlanText = await tf(["plan", "-input=false", "-lock=false", "-out=final.bin", ...targets]);
-    finalPlan = await addPlan("final.bin");
-    addArtefacts("after the final plan");
+    finalPlanText = await d.plan("final.bin");
+    finalPlan = await d.addPlan("final.bin");
+    d.addState("after the final plan");
     // eslint-disable-next-line no-console
     console.log(`secrets-state: ${fake.calls.length} AWS calls, ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }, 300_000);
 
   afterAll(async () => {
-    process.env = savedEnv;
     await fake.stop();
     rmSync(work, { recursive: true, force: true });
   });
 
   test("the host, the CLI and Terraform name the KMS key with the same string", () => {
     const hostKey = /^KMS_KEY='([^']+)'$/m.exec(refreshSecretsTool(settings))?.[1];
-    const outputKey = /--key-id (\S+)/.exec(String(config.output.set_api_key_command.value))?.[1];
-    const keyIds = Object.values(config.resource.aws_ssm_parameter).map((p: any) => p.key_id);
-    const aliasName = (Object.values(config.resource.aws_kms_alias)[0] as any).name;
+    const outputKey = /--key-id (\S+)/.exec(String(d.config.output.set_api_key_command.value))?.[1];
+    const keyIds = Object.values(d.config.resource.aws_ssm_parameter).map((p: any) => p.key_id);
+    const aliasName = (Object.values(d.config.resource.aws_kms_alias)[0] as any).name;
     expect({ hostKey, outputKey, cli: targetOf(settings).names.kmsAlias }).toEqual({ hostKey: aliasName, outputKey: aliasName, cli: aliasName });
     for (const keyId of keyIds) expect(keyId).toMatch(/^\$\{aws_kms_alias\.[^.]+\.name\}$/);
     // What AWS holds (and DescribeParameters returns) is the string the host and the CLI sent.
@@ -200,18 +226,19 @@ maybe("secrets never reach Terraform's state or plan (real terraform + provider,
   });
 
   test("no byte of either secret in the state, its backup, the plan files (and their zip entries) or terraform show -json", () => {
-    expect(Object.keys(artefacts)).toEqual(expect.arrayContaining([
+    expect(Object.keys(d.artefacts)).toEqual(expect.arrayContaining([
       "after apply -refresh-only: terraform.tfstate", "after apply -refresh-only: terraform.tfstate.backup",
       "plan.bin", "terraform show -json plan.bin", "terraform show -json final.bin", "terraform show -json (state)",
     ]));
-    expect(Object.keys(artefacts).filter((k) => k.startsWith("plan.bin → ")).length).toBeGreaterThan(2);
-    expect(leaks(secrets, artefacts)).toEqual([]);
+    expect(Object.keys(d.artefacts).filter((k) => k.startsWith("plan.bin → ")).length).toBeGreaterThan(2);
+    expect(leaks(secrets, d.artefacts)).toEqual([]);
   });
 
   test("control: the same search finds the placeholders in the plan file's configuration snapshot", () => {
-    const found = leaks({ placeholder: GATEWAY_TOKEN_PLACEHOLDER }, artefacts);
+    const found = leaks({ placeholder: GATEWAY_TOKEN_PLACEHOLDER }, d.artefacts);
     expect(found.some((f) => f.startsWith("placeholder in plan.bin → "))).toBe(true);
-    expect(leaks({ x: secrets["gateway token"] }, { "a base64 text": Buffer.from(Buffer.from(`{"v":"${secrets["gateway token"]}"}`).toString("base64")) })).toHaveLength(1);
+    const encoded = Buffer.from(Buffer.from(`{"v":"${secrets["gateway token"]}"}`).toString("base64"));
+    expect(leaks({ x: secrets["gateway token"] }, { "a base64 text": encoded })).not.toEqual([]);
   });
 
   test("the final plan changes nothing (no key_id drift) and the real values are untouched", () => {
@@ -233,5 +260,79 @@ maybe("secrets never reach Terraform's state or plan (real terraform + provider,
       `${names.gatewayTokenParameter} overwrite=false`, `${names.gatewayTokenParameter} overwrite=true`,
     ]);
     expect(fake.calls.filter((c) => c.status !== 200).map((c) => `${c.action} ${c.status} ${JSON.stringify(c.body)}`)).toEqual([]);
+  });
+});
+
+/**
+ * The configuration of the design before 2026-11-30, made from today's synthesized one: a placeholder
+ * `value` + `ignore_changes = ["value"]`, `key_id` = the key's ARN, no write-only value.
+ */
+function oldDesign(config: Record<string, any>): Record<string, any> {
+  const old = structuredClone(config);
+  const keyName = Object.keys(old.resource.aws_kms_key)[0];
+  for (const parameter of Object.values(old.resource.aws_ssm_parameter) as Array<Record<string, any>>) {
+    parameter.value = parameter.value_wo;
+    delete parameter.value_wo;
+    delete parameter.value_wo_version;
+    parameter.key_id = `\${aws_kms_key.${keyName}.arn}`;
+    parameter.lifecycle = { ignore_changes: ["value"] };
+  }
+  return old;
+}
+
+maybe("upgrading a stack deployed with the earlier design (README: Deployed before 2026-11-30?)", () => {
+  const fake = new FakeSsmKms();
+  const work = mkdtempSync(path.join(os.tmpdir(), "openclaw-secrets-upgrade-"));
+  const secrets = newSecrets();
+  let d: Deployment;
+  let oldPlan: PlanJson;
+  let putsBeforeUpgrade = 0;
+  let upgradeFinalPlan = "";
+
+  beforeAll(async () => {
+    await fake.start();
+    d = await deployment(fake, work);
+    writeFileSync(d.configFile, JSON.stringify(oldDesign(d.config), null, 2));
+    await d.apply();
+    await d.storeSecrets(secrets);
+    await d.plan("old.bin");
+    oldPlan = await d.addPlan("old.bin");
+    d.addState("old design after plan");
+    await d.apply("-refresh-only");
+    d.addState("old design after apply -refresh-only");
+    putsBeforeUpgrade = fake.callsOf("PutParameter").length;
+    // The upgrade: today's configuration, planned and applied.
+    writeFileSync(d.configFile, JSON.stringify(d.config, null, 2));
+    await d.plan("upgrade.bin");
+    await d.tf(["apply", "-input=false", "-lock=false", "upgrade.bin"]);
+    upgradeFinalPlan = await d.plan("after-upgrade.bin");
+  }, 300_000);
+
+  afterAll(async () => {
+    await fake.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  test("control: the earlier design put both secrets into the state and the plan, and drifted on key_id", () => {
+    const found = leaks(secrets, d.artefacts);
+    expect(found).toEqual(expect.arrayContaining([
+      "gateway token in old design after apply -refresh-only: terraform.tfstate (raw)",
+      "Anthropic API key in old design after apply -refresh-only: terraform.tfstate (raw)",
+      "gateway token in terraform show -json old.bin (raw)",
+    ]));
+    const drift = oldPlan.resource_changes.filter((c) => c.type === "aws_ssm_parameter" && c.change.actions.join() === "update");
+    expect(drift).toHaveLength(2);
+  });
+
+  test("the upgrade writes the placeholders over both parameters (non-empty values), and the current state holds no secret", () => {
+    const upgradePuts = fake.callsOf("PutParameter").slice(putsBeforeUpgrade);
+    expect(upgradePuts.map((c) => [c.body.Name, c.body.Value]).sort()).toEqual([
+      [names.apiKeyParameter, API_KEY_PLACEHOLDER], [names.gatewayTokenParameter, GATEWAY_TOKEN_PLACEHOLDER],
+    ]);
+    expect(fake.calls.filter((c) => c.status !== 200).map((c) => `${c.action} ${JSON.stringify(c.body)}`)).toEqual([]);
+    expect(leaks(secrets, { state: d.file("terraform.tfstate") })).toEqual([]);
+    // The backup (the state before the upgrade apply) still has them: the README's scrub step.
+    expect(leaks(secrets, { backup: d.file("terraform.tfstate.backup") })).not.toEqual([]);
+    expect(upgradeFinalPlan).toMatch(/No changes\./);
   });
 });
