@@ -134,11 +134,20 @@ const CASES: Record<string, RuleCases> = {
   },
   SsmParameterValueNotInTerraform: {
     compliant: [asIs],
-    nonCompliant: [{ name: "a real value", mutate: (s) => {
-      s.secrets.apiKey.addOverride("value", "not-a-placeholder");
+    nonCompliant: [{ name: "a real value in value_wo", mutate: (s) => {
+      s.secrets.apiKey.addOverride("value_wo", "not-a-placeholder");
       return addressOf(s.secrets.apiKey);
-    } }, { name: "value not ignored", mutate: (s) => {
-      s.secrets.gatewayToken.addOverride("lifecycle.ignore_changes", undefined);
+    } }, { name: "the old design: placeholder value + ignore_changes (the value reaches state on refresh)", mutate: (s) => {
+      s.secrets.gatewayToken.addOverride("value_wo", undefined);
+      s.secrets.gatewayToken.addOverride("value_wo_version", undefined);
+      s.secrets.gatewayToken.addOverride("value", "placeholder:generated-on-first-boot");
+      s.secrets.gatewayToken.addOverride("lifecycle.ignore_changes", ["value"]);
+      return addressOf(s.secrets.gatewayToken);
+    } }, { name: "key_id is the key's ARN, not the alias the host and CLI pass", mutate: (s) => {
+      s.secrets.apiKey.addOverride("key_id", s.secrets.key.arn);
+      return addressOf(s.secrets.apiKey);
+    } }, { name: "no value_wo_version", mutate: (s) => {
+      s.secrets.gatewayToken.addOverride("value_wo_version", undefined);
       return addressOf(s.secrets.gatewayToken);
     } }],
   },

@@ -138,7 +138,7 @@ describe("README numbers are the code's", () => {
     expect(found(/@cdktf\/provider-aws (\d+\.\d+\.\d+) =/)).toEqual([pkg.dependencies["@cdktf/provider-aws"]]);
   });
 
-  test("secrets: while the parameters are managed with a value (not write-only), the README says the values reach the state", () => {
+  test("secrets: the README says whether the values reach the state (a `value` does, write-only `value_wo` does not)", () => {
     const parameters = byName("prod").resources.filter((r) => r.type === "aws_ssm_parameter");
     expect(parameters).toHaveLength(2);
     // A `value` attribute (even under ignore_changes) is refreshed WithDecryption into state
@@ -148,6 +148,13 @@ describe("README numbers are the code's", () => {
     expect({ valueInState, warned }).toEqual({ valueInState, warned: valueInState });
     for (const claim of [/never pass through Terraform/i, /never reach (the )?(Terraform )?state/i, /no real value in Terraform;/]) {
       expect(valueInState && claim.test(readme) ? `README still claims: ${claim}` : "").toBe("");
+    }
+    // Write-only parameters: the README says so and names the real-refresh test that proves it.
+    const proof = "__tests__/integration/secrets-state.test.ts";
+    if (!valueInState) {
+      expect(readme).toMatch(/The secret values never reach Terraform's configuration, plan or state\./);
+      expect(readme).toContain(proof);
+      expect(readdirSync(path.join(ROOT, "__tests__/integration"))).toContain(path.basename(proof));
     }
   });
 

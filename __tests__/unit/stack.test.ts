@@ -66,16 +66,21 @@ describe("OpenClawStack with default settings", () => {
     expect(resourcesOf(parsed, "aws_nat_gateway")).toHaveLength(0);
   });
 
-  test("secrets: rotating customer key; SecureString parameters that hold only placeholders and ignore value changes", () => {
+  test("secrets: rotating customer key; SecureString parameters created with write-only placeholders, keyed by the alias", () => {
     expect(json).toHaveResourceWithProperties(KmsKey, { enable_key_rotation: true });
     expect(json).toHaveResourceWithProperties(KmsAlias, { name: "alias/openclaw-test" });
     const parameters = resourcesOf(parsed, SsmParameter.tfResourceType);
-    expect(parameters.map((p) => [p.name, p.value]).sort()).toEqual([
+    expect(parameters.map((p) => [p.name, p.value_wo]).sort()).toEqual([
       ["/openclaw/test/anthropic-api-key", API_KEY_PLACEHOLDER],
       ["/openclaw/test/gateway-token", GATEWAY_TOKEN_PLACEHOLDER],
     ]);
     for (const p of parameters) {
-      expect(p).toMatchObject({ type: "SecureString", key_id: expect.stringMatching(/^\$\{aws_kms_key\.secrets_key_.*\.arn\}$/), lifecycle: { ignore_changes: ["value"] } });
+      // No `value` (the provider would copy the decrypted value into state on every refresh) and
+      // key_id = the alias name, the KeyId the host and the CLI pass (see modules/secrets.ts).
+      expect(p).toMatchObject({ type: "SecureString", key_id: expect.stringMatching(/^\$\{aws_kms_alias\.secrets_alias_.*\.name\}$/), value_wo_version: 1 });
+      expect(p).not.toHaveProperty("value");
+      expect(p).not.toHaveProperty("insecure_value");
+      expect(p).not.toHaveProperty("lifecycle");
     }
   });
 
