@@ -14,10 +14,12 @@ function noNetworkProblem(): string | undefined {
 
 const maybe = requireInCi(noNetworkProblem(), "the no-network synth test") ? describe : describe.skip;
 
-maybe("cdktf synth with no AWS credentials and no network", () => {
+// npm run synth (scripts/synth.js, no cdktf-cli: it runs on every supported Node); cdktf-cli's own synth
+// is compared with it byte for byte in synth-script.test.ts.
+maybe("npm run synth with no AWS credentials and no network", () => {
   test("synthesizes every environment of settings.json", () => {
     const out = mkdtempSync(path.join(os.tmpdir(), "openclaw-synth-"));
-    const result = spawnSync("unshare", ["-n", path.join(ROOT, "node_modules/.bin/cdktf"), "synth", "--output", out], {
+    const result = spawnSync("unshare", ["-n", process.execPath, "scripts/synth.js", "--output", out], {
       cwd: ROOT,
       encoding: "utf8",
       // A clean environment: no AWS_* credentials, profiles or regions, a HOME without ~/.aws.
@@ -38,7 +40,7 @@ maybe("cdktf synth with no AWS credentials and no network", () => {
     writeFileSync(bad, JSON.stringify({
       environments: [{ environment: "prod", domainName: "gateway.example.org", acmeEmail: "ops@example.org", instanceType: "t2.micro" }],
     }));
-    const result = spawnSync(path.join(ROOT, "node_modules/.bin/cdktf"), ["synth", "--output", path.join(out, "cdktf.out")], {
+    const result = spawnSync(process.execPath, ["scripts/synth.js", "--output", path.join(out, "cdktf.out")], {
       cwd: ROOT, encoding: "utf8", env: { ...process.env, OPENCLAW_AWS_SETTINGS: bad, CHECKPOINT_DISABLE: "1", CI: "1" },
     });
     expect(result.status).not.toBe(0);

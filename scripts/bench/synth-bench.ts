@@ -105,7 +105,10 @@ function main(): void {
     const { project } = dirs;
     console.log(`cdktf synth benchmark, ${runs} cold runs each, ${os.cpus().length} CPUs, node ${process.version}`);
     console.log(`(in ${dirs.base}: a shadow of the project with its own cdktf.out, .gen and TMPDIR)\n`);
-    const app = bench("this app: cdktf synth (all environments)", [cdktf, "synth", "--output", "cdktf.out"], project, dirs, runs);
+    // cdktf-cli 0.21 loads node-pty, which has no binary for Node >= 23: there only the CLI-free rows run.
+    const cliRuns = Number(process.versions.node.split(".")[0]) <= 22;
+    if (!cliRuns) console.log(`cdktf-cli cannot start on Node ${process.versions.node} (node-pty): the cdktf synth rows and the floor ratio are left out\n`);
+    const app = cliRuns ? bench("this app: cdktf synth (all environments)", [cdktf, "synth", "--output", "cdktf.out"], project, dirs, runs) : undefined;
     // npm run synth's script finds the project from its own location: a copy (not a symlink, which node
     // would resolve back to the real project) inside the shadow makes that the shadow.
     if (existsSync(path.join(ROOT, "scripts/synth.js"))) {
@@ -113,9 +116,11 @@ function main(): void {
       copyFileSync(path.join(ROOT, "scripts/synth.js"), path.join(project, ".bench/synth.js"));
       bench("this app: npm run synth (no cdktf CLI)", ["node", ".bench/synth.js", "--output", "cdktf.out"], project, dirs, runs);
     }
-    const floor = bench("floor: one-VPC app, cdktf synth", [cdktf, "synth", "--output", "cdktf.out"], writeFloorApp(dirs), dirs, runs);
-    console.log(`\nratio (this app / floor): ${(app.seconds / floor.seconds).toFixed(2)}  (target <= 1.3)`);
-    console.log(`peak memory: ${app.peakMb.toFixed(0)} MB  (target <= 600 MB)\n`);
+    if (app) {
+      const floor = bench("floor: one-VPC app, cdktf synth", [cdktf, "synth", "--output", "cdktf.out"], writeFloorApp(dirs), dirs, runs);
+      console.log(`\nratio (this app / floor): ${(app.seconds / floor.seconds).toFixed(2)}  (target <= 1.3)`);
+      console.log(`peak memory: ${app.peakMb.toFixed(0)} MB  (target <= 600 MB)\n`);
+    }
 
     console.log("Ways to run main.ts (cdktf.json \"app\"), without the cdktf CLI around it:");
     bench("node --import tsx main.ts", ["node", "--import", "tsx", "main.ts"], project, dirs, runs);
