@@ -1,3 +1,4 @@
+import { recordSkip } from "../helpers/skips";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
@@ -97,6 +98,7 @@ test("npm run synth with OPENCLAW_AWS_DEBUG=1 adds the stack trace", () => {
 
 // cdktf-cli loads node-pty, whose prebuilt binaries stop at Node 22: it cannot start on Node 24.
 const cdktfCliRuns = Number(process.versions.node.split(".")[0]) <= 22;
+if (!cdktfCliRuns) recordSkip("npx cdktf synth's error block", `cdktf-cli cannot start on Node ${process.versions.node} (node-pty has no binary past Node 22); run this file on Node 20 or 22`);
 (cdktfCliRuns ? test : test.skip)("npx cdktf synth: the block, and only cdktf-cli's own lines around it", () => {
   const r = run("npx", ["cdktf", "synth", "--output", path.join(dir, "cdktf-out")]);
   expect(r.status).toBe(1);
