@@ -1,10 +1,10 @@
 import { App } from "cdktf";
-import { GatewaySettings } from "./modules/settings";
-import { displayPath, loadSettings, reportSettingsError, settingsFilePath, warnAboutPlaceholders } from "./modules/settings-file";
+import { GatewaySettings } from "./modules/settings/settings";
+import { displayPath, loadSettings, reportSettingsError, settingsFilePath, warnAboutPlaceholders } from "./modules/settings/file";
 import { OpenClawStack } from "./modules/stack";
-import { findProjectRoot, stateInBuildOutputWarning } from "./modules/state";
+import { findProjectRoot, stateInBuildOutputWarning } from "./modules/settings/state";
 
-// Local state goes to the project root, as an absolute path (see modules/state.ts).
+// Local state goes to the project root, as an absolute path (see modules/settings/state.ts).
 const projectRoot = findProjectRoot(process.cwd());
 
 // Settings: settings.json in the working directory (cdktf runs the app from the project root, and

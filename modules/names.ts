@@ -1,4 +1,4 @@
-import { GatewaySettings } from "./settings";
+import { GatewaySettings } from "./settings/settings";
 
 /** Port the gateway listens on (loopback only). */
 export const GATEWAY_PORT = 18789;

@@ -1,19 +1,19 @@
 import { Construct } from "constructs";
 import { LocalBackend, S3Backend, TerraformLocal, TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { GatewaySettings, subnetCidrOf } from "./settings";
-import { architectureOf } from "./instance-types";
+import { GatewaySettings, subnetCidrOf } from "./settings/settings";
+import { architectureOf } from "./settings/instance-types";
 import { ENVIRONMENT_TAG, resourceNames } from "./names";
-import { Network } from "./network";
-import { GatewaySecrets } from "./secrets";
-import { DataVolume } from "./storage";
-import { GatewayAddress } from "./address";
-import { HostRole } from "./host-role";
-import { GatewayHost } from "./host";
-import { GatewayOperations } from "./operations";
-import { renderUserData, RenderedUserData } from "../scripts/user-data";
-import { stateLocation } from "./state";
-import { placeholderWarnings } from "./settings-rules";
+import { Network } from "./constructs/network";
+import { GatewaySecrets } from "./constructs/secrets";
+import { DataVolume } from "./constructs/storage";
+import { GatewayAddress } from "./constructs/address";
+import { HostRole } from "./constructs/host-role";
+import { GatewayHost } from "./constructs/host";
+import { GatewayOperations } from "./constructs/operations";
+import { renderUserData, RenderedUserData } from "./host/user-data";
+import { stateLocation } from "./settings/state";
+import { placeholderWarnings } from "./settings/rules";
 
 /** One environment of the OpenClaw gateway: everything `cdktf deploy <stack>` creates. */
 export class OpenClawStack extends TerraformStack {

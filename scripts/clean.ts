@@ -1,11 +1,11 @@
 /**
  * `npm run clean`: removes the build output, cdktf.out/ and .gen/, and nothing else. Terraform
- * state never lives there any more (see modules/state.ts), but a project from before that change
+ * state never lives there any more (see modules/settings/state.ts), but a project from before that change
  * may still have it under cdktf.out/: then clean removes nothing, names each state file and exits 1.
  */
 import { rmSync } from "node:fs";
 import * as path from "node:path";
-import { BUILD_OUTPUT_DIR, findProjectRoot, findStateUnderBuildOutput } from "../modules/state";
+import { BUILD_OUTPUT_DIR, findProjectRoot, findStateUnderBuildOutput } from "../modules/settings/state";
 
 /** What clean removes, relative to the project root. */
 export const CLEAN_TARGETS = [BUILD_OUTPUT_DIR, ".gen"];

@@ -1,9 +1,9 @@
 import { gzipSync } from "node:zlib";
 import { Testing } from "cdktf";
 import { OpenClawStack } from "../../modules/stack";
-import { GatewaySettingsInput } from "../../modules/settings";
-import { auditInputOf } from "../../scripts/audit/synth";
-import { AuditInput } from "../../scripts/audit/types";
+import { GatewaySettingsInput } from "../../modules/settings/settings";
+import { auditInputOf } from "../../modules/review/audit/synth";
+import { AuditInput } from "../../modules/review/audit/types";
 import { testSettings } from "./settings";
 
 /**

@@ -6,7 +6,7 @@ import * as net from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { DATA_MOUNT } from "../../modules/names";
-import { DEFAULT_VERSIONS, GatewaySettings } from "../../modules/settings";
+import { DEFAULT_VERSIONS, GatewaySettings } from "../../modules/settings/settings";
 import {
   CONFIG_FILE_MODE,
   gatewayCommand,
@@ -16,19 +16,19 @@ import {
   openclawCommand,
   openclawConfigFile,
   STATE_DIR_MODE,
-} from "../../scripts/boot/layout";
+} from "../../modules/host/layout";
 
 /**
  * The real openclaw, started exactly as the rendered systemd unit starts it: same environment
  * (gatewayEnvironment), same openclaw.json (openclawConfigFile), the token from the environment
  * as the EnvironmentFile provides it, same command (gatewayCommand), UMask 0077, working
  * directory = state dir. Only the paths differ: the data volume is a temporary directory and
- * Node/openclaw come from the test fixture installed by scripts/test-setup/openclaw.sh.
+ * Node/openclaw come from the test fixture installed by __tests__/setup/openclaw.sh.
  */
 
 export const REPO_ROOT = path.resolve(__dirname, "../..");
 /** The command that installs the fixture (named in every failure about it). */
-export const OPENCLAW_SETUP_COMMAND = "scripts/test-setup/openclaw.sh";
+export const OPENCLAW_SETUP_COMMAND = "__tests__/setup/openclaw.sh";
 const FIXTURE_DIR = path.join(REPO_ROOT, ".cache/openclaw-fixture");
 
 /** Where the fixture's Node and openclaw live. */

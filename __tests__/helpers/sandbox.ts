@@ -4,9 +4,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { API_KEY_PLACEHOLDER, ENVIRONMENT_TAG, GATEWAY_TOKEN_PLACEHOLDER, ROLE_TAG, resourceNames } from "../../modules/names";
-import { architectureOfSettings, GatewaySettings } from "../../modules/settings";
-import { renderBootScript } from "../../scripts/boot";
-import { nodeArch, traefikArch } from "../../scripts/boot/host-os";
+import { architectureOfSettings, GatewaySettings } from "../../modules/settings/settings";
+import { renderBootScript } from "../../modules/host";
+import { nodeArch, traefikArch } from "../../modules/host/host-os";
 
 /**
  * A bubblewrap sandbox that runs the real rendered boot script with the host's real tools

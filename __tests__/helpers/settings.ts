@@ -1,9 +1,9 @@
-import { GatewaySettings, GatewaySettingsInput, resolveSettings } from "../../modules/settings";
+import { GatewaySettings, GatewaySettingsInput, resolveSettings } from "../../modules/settings/settings";
 import { recordSkip } from "./skips";
 
 /**
  * Deployable-looking values for tests: not the RFC 2606 example domains, which are placeholders
- * that `terraform plan` refuses (modules/settings-rules.ts placeholderWarnings).
+ * that `terraform plan` refuses (modules/settings/rules.ts placeholderWarnings).
  */
 export const TEST_DOMAIN = "gateway.clawops.dev";
 export const TEST_EMAIL = "ops@clawops.dev";

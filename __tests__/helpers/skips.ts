@@ -24,13 +24,13 @@ const REPO = path.resolve(__dirname, "../..");
  * README's "Test" section; the problem sentences come from the *Problem() helpers of the suites.
  */
 export function enableCommand(problem: string): string {
-  if (/openclaw fixture|scripts\/test-setup\/openclaw\.sh/.test(problem)) return "bash scripts/test-setup/openclaw.sh";
-  if (/scripts\/test-setup\/node\.sh/.test(problem)) return "bash scripts/test-setup/node.sh";
+  if (/openclaw fixture|__tests__\/setup\/openclaw\.sh/.test(problem)) return "bash __tests__/setup/openclaw.sh";
+  if (/__tests__\/setup\/node\.sh/.test(problem)) return "bash __tests__/setup/node.sh";
   if (/terraform|AWS provider|TF_PROVIDER_MIRROR/.test(problem)) {
     return "install terraform 1.11 and the AWS provider 5.100.0 filesystem mirror (set TF_PROVIDER_MIRROR; README \"Test\")";
   }
   if (/needs root|unshare|namespace/.test(problem)) return "run the tests as root (sudo npm test) on a machine with user/network namespaces";
-  if (/is not installed/.test(problem)) return "sudo bash scripts/test-setup/boot-tests.sh";
+  if (/is not installed/.test(problem)) return "sudo bash __tests__/setup/boot-tests.sh";
   return "see README \"Test\"";
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { OfflineStackDir, PlanJson, terraform } from "../../scripts/terraform-offline";
+import { OfflineStackDir, PlanJson, terraform } from "./terraform-offline";
 
 /**
  * Gives real terraform an "already deployed" stack without AWS: a state file built from

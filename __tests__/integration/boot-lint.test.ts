@@ -4,10 +4,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import Ajv from "ajv";
 import { parse } from "yaml";
-import { HOST_OPERATING_SYSTEMS } from "../../modules/settings";
-import { hostFiles, renderBootScript, renderTools, renderUnits } from "../../scripts/boot";
-import { hostLayout } from "../../scripts/boot/layout";
-import { traefikDynamicConfig, traefikStaticConfig } from "../../scripts/boot/traefik";
+import { HOST_OPERATING_SYSTEMS } from "../../modules/settings/settings";
+import { hostFiles, renderBootScript, renderTools, renderUnits } from "../../modules/host";
+import { hostLayout } from "../../modules/host/layout";
+import { traefikDynamicConfig, traefikStaticConfig } from "../../modules/host/traefik";
 import { requireInCi, testSettings } from "../helpers/settings";
 
 /**

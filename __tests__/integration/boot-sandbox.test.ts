@@ -1,8 +1,8 @@
 import * as fs from "node:fs";
 import { resourceNames } from "../../modules/names";
-import { hostLayout, hostName, openclawConfigFile } from "../../scripts/boot/layout";
-import { AWS_ATTEMPTS } from "../../scripts/boot/tools";
-import { preserveHostNameFile, WAITS } from "../../scripts/boot/steps";
+import { hostLayout, hostName, openclawConfigFile } from "../../modules/host/layout";
+import { AWS_ATTEMPTS } from "../../modules/host/tools";
+import { preserveHostNameFile, WAITS } from "../../modules/host/steps";
 import { requireInCi, testSettings } from "../helpers/settings";
 import { AwsCall, BootSandbox, INSTANCE_ID, OLD_INSTANCE_ID, sandboxProblem, VOLUME_ID } from "../helpers/sandbox";
 

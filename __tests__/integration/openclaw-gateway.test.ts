@@ -2,7 +2,7 @@ import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { GATEWAY_PORT } from "../../modules/names";
-import { CONFIG_FILE_MODE, DEFAULT_AGENT_MODEL, openclawConfig, openclawConfigFile, STATE_DIR_MODE } from "../../scripts/boot/layout";
+import { CONFIG_FILE_MODE, DEFAULT_AGENT_MODEL, openclawConfig, openclawConfigFile, STATE_DIR_MODE } from "../../modules/host/layout";
 import {
   descendants,
   FAKE_ANTHROPIC_API_KEY,
@@ -24,7 +24,7 @@ import { requireInCi, testSettings } from "../helpers/settings";
 
 /**
  * The rendered openclaw.json, gateway environment and command against the real openclaw
- * (the pinned version, installed by scripts/test-setup/openclaw.sh): schema validation, then
+ * (the pinned version, installed by __tests__/setup/openclaw.sh): schema validation, then
  * the gateway started as its systemd unit starts it, behind a stand-in for Traefik.
  */
 const canRun = requireInCi(openclawFixtureProblem(), "the real-openclaw gateway test");

@@ -1,10 +1,10 @@
 import { rmSync } from "node:fs";
-import { hostName } from "../../scripts/boot/layout";
+import { hostName } from "../../modules/host/layout";
 import { freePort, OpenclawFixture, openclawFixture, openclawFixtureProblem, RunningGateway, startGateway } from "../helpers/openclaw-harness";
 import { requireInCi, testSettings } from "../helpers/settings";
 
 /**
- * Why every instance takes the host name openclaw-<environment> (scripts/boot/steps.ts hostNameStep),
+ * Why every instance takes the host name openclaw-<environment> (modules/host/steps.ts hostNameStep),
  * against the real openclaw: a gateway killed without a shutdown (an instance terminated by the ASG)
  * leaves its owner lease in the state database on the data volume. The successor reclaims it at once
  * only when it runs under the same host name; under another one (EC2's per-instance name) it refuses

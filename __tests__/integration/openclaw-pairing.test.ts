@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { openclawConfigFile } from "../../scripts/boot/layout";
-import { REQUEST_ID_PATTERN as DOCUMENT_REQUEST_ID_PATTERN } from "../../scripts/ops/documents";
-import { formatDeviceList, parseHostJson, publicDashboardLink } from "../../scripts/ops/format";
+import { openclawConfigFile } from "../../modules/host/layout";
+import { REQUEST_ID_PATTERN as DOCUMENT_REQUEST_ID_PATTERN } from "../../modules/ops/documents";
+import { formatDeviceList, parseHostJson, publicDashboardLink } from "../../modules/ops/format";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { connectDevice, connectDeviceWith, DeviceConnectResult, DeviceOptions } from "../helpers/openclaw-device-client";

@@ -2,14 +2,14 @@ import { spawn } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { hostLayout } from "../../scripts/boot/layout";
-import { shellQuote } from "../../scripts/boot/shell";
-import type { Invocation, OpsAws } from "../../scripts/ops/aws";
-import { OpsIo } from "../../scripts/ops/context";
-import { devicesMain } from "../../scripts/ops/devices";
-import { commandDocument, documentNames, Operation, OPERATIONS } from "../../scripts/ops/documents";
-import { silentProgress } from "../../scripts/ops/run";
-import type { GatewaySettings } from "../../modules/settings";
+import { hostLayout } from "../../modules/host/layout";
+import { shellQuote } from "../../modules/host/shell";
+import type { Invocation, OpsAws } from "../../modules/ops/aws";
+import { OpsIo } from "../../modules/ops/context";
+import { devicesMain } from "../../scripts/devices";
+import { commandDocument, documentNames, Operation, OPERATIONS } from "../../modules/ops/documents";
+import { silentProgress } from "../../modules/ops/run";
+import type { GatewaySettings } from "../../modules/settings/settings";
 import { connectDevice, DeviceConnectResult } from "../helpers/openclaw-device-client";
 import {
   gatewayProcessEnv,

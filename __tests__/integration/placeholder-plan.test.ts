@@ -1,4 +1,4 @@
-import { offlinePlan, offlineTerraformProblem } from "../../scripts/terraform-offline";
+import { offlinePlan, offlineTerraformProblem } from "../helpers/terraform-offline";
 import { requireInCi, testSettings } from "../helpers/settings";
 
 /**

@@ -1,7 +1,7 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { actionOf, changedAttributes, digestPlan, grantsOf, isBinaryPlan, notAPlan, permissionsOf, readPlanFile, renderPlanSection, widening, TerraformPlan } from "../../scripts/plan-summary";
+import { actionOf, changedAttributes, digestPlan, grantsOf, isBinaryPlan, notAPlan, permissionsOf, readPlanFile, renderPlanSection, widening, TerraformPlan } from "../../modules/review/plan-summary";
 
 /** The summary's small pure functions; the end-to-end behaviour is tested on real plans in plan-summary.test.ts. */
 describe("plan summary building blocks", () => {

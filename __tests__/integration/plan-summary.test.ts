@@ -2,9 +2,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { spawnSync } from "node:child_process";
 import * as os from "node:os";
 import * as path from "node:path";
-import { GatewaySettingsInput } from "../../modules/settings";
-import { offlineTerraformProblem, OfflineStackDir, PlanJson, synthForOfflineTerraform, terraform } from "../../scripts/terraform-offline";
-import { COMMENT_MARKER, digestPlan, renderSummary, TerraformPlan } from "../../scripts/plan-summary";
+import { GatewaySettingsInput } from "../../modules/settings/settings";
+import { offlineTerraformProblem, OfflineStackDir, PlanJson, synthForOfflineTerraform, terraform } from "../helpers/terraform-offline";
+import { COMMENT_MARKER, digestPlan, renderSummary, TerraformPlan } from "../../modules/review/plan-summary";
 import { deployOffline, isNoOp, liftPreventDestroy, planJson } from "../helpers/terraform-state";
 import { requireInCi, testSettings } from "../helpers/settings";
 

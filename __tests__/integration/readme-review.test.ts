@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { OFFLINE_PROVIDER, offlineTerraformProblem, writeCliConfig } from "../../scripts/terraform-offline";
+import { OFFLINE_PROVIDER, offlineTerraformProblem, writeCliConfig } from "../helpers/terraform-offline";
 import { requireInCi } from "../helpers/settings";
 import { recordSkip } from "../helpers/skips";
 
@@ -10,7 +10,7 @@ import { recordSkip } from "../helpers/skips";
  * The README's review commands, run as written. Every ```bash block preceded by a
  * `<!-- readme-test: … -->` line is extracted and run by bash (-e, -o pipefail) in a copy of the
  * project (its own cdktf.out/, state and plans/; node_modules linked), offline:
- *  - the AWS provider comes from the filesystem mirror (TF_CLI_CONFIG_FILE, scripts/terraform-offline.ts);
+ *  - the AWS provider comes from the filesystem mirror (TF_CLI_CONFIG_FILE, __tests__/helpers/terraform-offline.ts);
  *  - the provider gets fake credentials and skip flags from an override file placed in the stack
  *    folder before the block runs (`npm run synth` keeps files beside cdk.tf.json);
  *  - settings.json is the shipped one with the example domain and e-mail replaced, as step 1 of

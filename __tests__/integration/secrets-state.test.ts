@@ -5,10 +5,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { inflateRawSync } from "node:zlib";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { OFFLINE_PROVIDER, offlineTerraformProblem, OfflineStackDir, PlanJson, synthForOfflineTerraform } from "../../scripts/terraform-offline";
-import { refreshSecretsTool } from "../../scripts/boot/tools";
-import { sdkOpsAws } from "../../scripts/ops/aws";
-import { targetOf } from "../../scripts/ops/context";
+import { OFFLINE_PROVIDER, offlineTerraformProblem, OfflineStackDir, PlanJson, synthForOfflineTerraform } from "../helpers/terraform-offline";
+import { refreshSecretsTool } from "../../modules/host/tools";
+import { sdkOpsAws } from "../../modules/ops/aws";
+import { targetOf } from "../../modules/ops/context";
 import { API_KEY_PLACEHOLDER, GATEWAY_TOKEN_PLACEHOLDER, resourceNames } from "../../modules/names";
 import { FakeSsmKms, REGION } from "../helpers/fake-ssm-kms";
 import { requireInCi, testSettings } from "../helpers/settings";
@@ -112,7 +112,7 @@ async function deployment(fake: FakeSsmKms, workDir: string) {
 
   /**
    * terraform, asynchronously: the fake AWS endpoint runs in this process, so a synchronous spawn
-   * (scripts/terraform-offline.ts's `terraform`) would block the very server the provider calls.
+   * (__tests__/helpers/terraform-offline.ts's `terraform`) would block the very server the provider calls.
    */
   const tf = (args: string[]) => new Promise<string>((resolve, reject) => {
     execFile("terraform", [args[0], "-no-color", ...args.slice(1)], { cwd: stack.dir, env: stack.env, maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {

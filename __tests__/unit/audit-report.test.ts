@@ -3,12 +3,12 @@ import { spawnSync } from "node:child_process";
 import * as os from "node:os";
 import * as path from "node:path";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { RULES } from "../../scripts/audit/rules";
-import { SUPPRESSIONS } from "../../scripts/audit/suppressions";
-import { auditStack, openFindings, unusedSuppressions } from "../../scripts/audit/engine";
-import { buildReport, CATALOGUE_PATH } from "../../scripts/audit/index";
-import { renderCatalogue, renderSarif, renderTerminal, sourceFileOf, sourceLineOf, CONSTRUCT_SOURCES } from "../../scripts/audit/report";
-import { synthesizeSettingsFile, decodeUserData } from "../../scripts/audit/synth";
+import { RULES } from "../../modules/review/audit/rules";
+import { SUPPRESSIONS } from "../../modules/review/audit/suppressions";
+import { auditStack, openFindings, unusedSuppressions } from "../../modules/review/audit/engine";
+import { buildReport, CATALOGUE_PATH } from "../../scripts/audit";
+import { renderCatalogue, renderSarif, renderTerminal, sourceFileOf, sourceLineOf, CONSTRUCT_SOURCES } from "../../modules/review/audit/report";
+import { synthesizeSettingsFile, decodeUserData } from "../../modules/review/audit/synth";
 import { addressOf, auditFixture } from "../helpers/audit-fixtures";
 import { requireInCi } from "../helpers/settings";
 import "@microsoft/jest-sarif"; // toBeValidSarifLog: the official SARIF 2.1.0 schema, bundled
@@ -62,17 +62,17 @@ describe("audit of the project's settings.json", () => {
     expect(run.results).toHaveLength(report.suppressedFindings + report.openFindings);
     for (const result of run.results) {
       expect(run.tool.driver.rules[result.ruleIndex].id).toBe(result.ruleId);
-      expect(result.locations[0].physicalLocation.artifactLocation.uri).toMatch(/^modules\/[a-z-]+\.ts$/);
+      expect(result.locations[0].physicalLocation.artifactLocation.uri).toMatch(/^modules\/[a-z/-]+\.ts$/);
       expect(result.suppressions[0]).toEqual({ kind: "inSource", justification: expect.any(String) });
     }
   });
 
   test("SARIF points code scanning at the line that creates the construct", () => {
     const line = (file: string, n: number) => readFileSync(path.join(ROOT, file), "utf8").split("\n")[n - 1];
-    expect(line("modules/host.ts", sourceLineOf("modules/host.ts", "openclaw-prod/host/launch-template"))).toMatch(/new LaunchTemplate\(this, "launch-template"/);
-    expect(line("modules/host.ts", sourceLineOf("modules/host.ts", "openclaw-prod/host/https-in-0"))).toContain("`https-in-${i}`");
-    expect(line("modules/network.ts", sourceLineOf("modules/network.ts", "openclaw-prod/network/public-subnet"))).toMatch(/new Subnet\(this, "public-subnet"/);
-    expect(sourceLineOf("modules/host.ts", "x/host/no-such-construct")).toBe(1);
+    expect(line("modules/constructs/host.ts", sourceLineOf("modules/constructs/host.ts", "openclaw-prod/host/launch-template"))).toMatch(/new LaunchTemplate\(this, "launch-template"/);
+    expect(line("modules/constructs/host.ts", sourceLineOf("modules/constructs/host.ts", "openclaw-prod/host/https-in-0"))).toContain("`https-in-${i}`");
+    expect(line("modules/constructs/network.ts", sourceLineOf("modules/constructs/network.ts", "openclaw-prod/network/public-subnet"))).toMatch(/new Subnet\(this, "public-subnet"/);
+    expect(sourceLineOf("modules/constructs/host.ts", "x/host/no-such-construct")).toBe(1);
   });
 
   test("the source files SARIF points code scanning at exist", () => {
@@ -125,7 +125,7 @@ describe("npm run audit (the command)", () => {
   const tsx = path.join(ROOT, "node_modules/.bin/tsx");
   // A clean environment: no AWS_* variables, a HOME without ~/.aws.
   const cleanEnv = () => ({ PATH: process.env.PATH, HOME: mkdtempSync(path.join(os.tmpdir(), "home-")) });
-  const runAudit = (args: string[]) => spawnSync(tsx, ["scripts/audit/index.ts", ...args], { cwd: ROOT, encoding: "utf8", env: cleanEnv() });
+  const runAudit = (args: string[]) => spawnSync(tsx, ["scripts/audit.ts", ...args], { cwd: ROOT, encoding: "utf8", env: cleanEnv() });
   // `unshare -n`: a network namespace with no interface up, so any network access would fail.
   const offline = requireInCi(spawnSync("unshare", ["-n", "true"]).status === 0 ? undefined : "unshare -n is not available",
     "the audit run without network");
@@ -134,7 +134,7 @@ describe("npm run audit (the command)", () => {
     const out = mkdtempSync(path.join(os.tmpdir(), "audit-out-"));
     const started = Date.now();
     const result = offline
-      ? spawnSync("unshare", ["-n", tsx, "scripts/audit/index.ts", "--out", out], { cwd: ROOT, encoding: "utf8", env: cleanEnv() })
+      ? spawnSync("unshare", ["-n", tsx, "scripts/audit.ts", "--out", out], { cwd: ROOT, encoding: "utf8", env: cleanEnv() })
       : runAudit(["--out", out]);
     const wall = Date.now() - started;
     expect(result.stderr).not.toMatch(/audit failed/);

@@ -6,9 +6,9 @@ import { SecurityGroupRule } from "@cdktf/provider-aws/lib/security-group-rule";
 import { FlowLog } from "@cdktf/provider-aws/lib/flow-log";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { OpenClawStack } from "../../modules/stack";
-import { GatewaySettingsInput } from "../../modules/settings";
-import { RULES } from "../../scripts/audit/rules";
-import { AuditRule } from "../../scripts/audit/types";
+import { GatewaySettingsInput } from "../../modules/settings/settings";
+import { RULES } from "../../modules/review/audit/rules";
+import { AuditRule } from "../../modules/review/audit/types";
 import { addressOf, auditFixture, encodeUserData } from "../helpers/audit-fixtures";
 
 /**
@@ -232,8 +232,8 @@ const run = (rule: AuditRule, settings?: Partial<GatewaySettingsInput>, mutate?:
 };
 
 describe("the rule pack", () => {
-  test("has one file per rule under scripts/audit/rules, each registered once under its own name", () => {
-    const files = readdirSync(path.join(__dirname, "../../scripts/audit/rules"))
+  test("has one file per rule under modules/review/audit/rules, each registered once under its own name", () => {
+    const files = readdirSync(path.join(__dirname, "../../modules/review/audit/rules"))
       .filter((f) => f.endsWith(".ts") && f !== "index.ts").map((f) => f.replace(/\.ts$/, "")).sort();
     expect(RULES.map((r) => r.id).sort()).toEqual(files);
     expect(new Set(RULES.map((r) => r.id)).size).toBe(RULES.length);

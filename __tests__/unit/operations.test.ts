@@ -6,14 +6,14 @@ import * as path from "node:path";
 import { Testing } from "cdktf";
 import { SsmDocument } from "@cdktf/provider-aws/lib/ssm-document";
 import { OpenClawStack } from "../../modules/stack";
-import { hostLayout } from "../../scripts/boot/layout";
+import { hostLayout } from "../../modules/host/layout";
 import {
   CommandDocument,
   OPERATIONS,
   Operation,
   REQUEST_ID_PATTERN,
   STEP_TIMEOUT_SECONDS,
-} from "../../scripts/ops/documents";
+} from "../../modules/ops/documents";
 import { testSettings } from "../helpers/settings";
 
 /** GIVEN the default test environment, WHEN the stack is synthesized, THEN its SSM documents are … */

@@ -7,11 +7,11 @@ import {
   SendCommandCommand,
   SSMClient,
 } from "@aws-sdk/client-ssm";
-import { sdkOpsAws } from "../../scripts/ops/aws";
-import { OpsIo } from "../../scripts/ops/context";
-import { devicesMain } from "../../scripts/ops/devices";
-import { secretsMain } from "../../scripts/ops/secrets";
-import { ttyProgress } from "../../scripts/ops/run";
+import { sdkOpsAws } from "../../modules/ops/aws";
+import { OpsIo } from "../../modules/ops/context";
+import { devicesMain } from "../../scripts/devices";
+import { secretsMain } from "../../scripts/secrets";
+import { ttyProgress } from "../../modules/ops/run";
 import { GATEWAY_TOKEN_PLACEHOLDER } from "../../modules/names";
 
 /**

@@ -1,5 +1,5 @@
-import { formatDeviceList, parseHostJson, publicDashboardLink, timeLeft } from "../../scripts/ops/format";
-import { describeAwsError, invocationOutcome, jsonRefusal, OpsError, pickInstance } from "../../scripts/ops/run";
+import { formatDeviceList, parseHostJson, publicDashboardLink, timeLeft } from "../../modules/ops/format";
+import { describeAwsError, invocationOutcome, jsonRefusal, OpsError, pickInstance } from "../../modules/ops/run";
 
 const target = { environment: "prod", region: "eu-west-1", autoScalingGroup: "openclaw-prod" };
 
@@ -78,7 +78,7 @@ describe("hidden prompt", () => {
   };
 
   test("reads one line with echo off, honours backspace, restores the terminal", async () => {
-    const { promptHidden } = await import("../../scripts/ops/context");
+    const { promptHidden } = await import("../../modules/ops/context");
     const t = terminal();
     const answer = promptHidden("Key: ", t.input, t.output);
     t.input.write("sk-ant-abx\u007fc\r");
@@ -88,7 +88,7 @@ describe("hidden prompt", () => {
   });
 
   test("Ctrl-C cancels", async () => {
-    const { promptHidden } = await import("../../scripts/ops/context");
+    const { promptHidden } = await import("../../modules/ops/context");
     const t = terminal();
     const answer = promptHidden("Key: ", t.input, t.output);
     t.input.write("sk-\u0003");

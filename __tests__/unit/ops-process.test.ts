@@ -18,7 +18,7 @@ afterAll(() => rmSync(home, { recursive: true, force: true }));
 const KEY = "sk-ant-api03-PROCESS-CANARY-0123456789abcdef";
 
 function cli(script: "devices" | "secrets", args: string[], input?: string) {
-  const result = spawnSync(path.join(root, "node_modules/.bin/tsx"), [path.join(root, `scripts/ops/${script}.ts`), ...args], {
+  const result = spawnSync(path.join(root, "node_modules/.bin/tsx"), [path.join(root, `scripts/${script}.ts`), ...args], {
     cwd: root,
     input,
     encoding: "utf8",

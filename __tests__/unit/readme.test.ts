@@ -1,24 +1,24 @@
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as ts from "typescript";
-import { README, readmeWithTable, settingsRows } from "../../scripts/docs/settings-table";
-import { DEFAULT_DOWNLOADS, DEFAULT_VERSIONS, DEFAULT_WATCHDOG, GatewaySettings } from "../../modules/settings";
-import { estimateMonthlyCost } from "../../scripts/audit/cost";
-import { buildReport } from "../../scripts/audit/index";
-import { renderTerminal } from "../../scripts/audit/report";
-import { RULES } from "../../scripts/audit/rules";
-import { synthesizeSettingsFile } from "../../scripts/audit/synth";
-import { AuditInput } from "../../scripts/audit/types";
-import { PRICES_AS_OF } from "../../scripts/pricing";
-import { HEALTH_WAIT_SECONDS } from "../../scripts/ops/documents";
-import { AWS_PROVIDER_VERSION } from "../../scripts/terraform-offline";
-import { renderUserData, USER_DATA_LIMIT_BYTES } from "../../scripts/user-data";
+import { README, readmeWithTable, settingsRows } from "../../scripts/docs";
+import { DEFAULT_DOWNLOADS, DEFAULT_VERSIONS, DEFAULT_WATCHDOG, GatewaySettings } from "../../modules/settings/settings";
+import { estimateMonthlyCost } from "../../modules/review/audit/cost";
+import { buildReport } from "../../scripts/audit";
+import { renderTerminal } from "../../modules/review/audit/report";
+import { RULES } from "../../modules/review/audit/rules";
+import { synthesizeSettingsFile } from "../../modules/review/audit/synth";
+import { AuditInput } from "../../modules/review/audit/types";
+import { PRICES_AS_OF } from "../../modules/review/pricing";
+import { HEALTH_WAIT_SECONDS } from "../../modules/ops/documents";
+import { AWS_PROVIDER_VERSION } from "../helpers/terraform-offline";
+import { renderUserData, USER_DATA_LIMIT_BYTES } from "../../modules/host/user-data";
 import { testSettings } from "../helpers/settings";
 
 describe("README stays the truth", () => {
   const readme = readFileSync(README, "utf8");
 
-  test("the settings table is the one generated from modules/settings.ts (run `npm run docs`)", () => {
+  test("the settings table is the one generated from modules/settings/settings.ts (run `npm run docs`)", () => {
     expect(readme).toBe(readmeWithTable(readme));
   });
 
@@ -93,7 +93,7 @@ describe("README numbers are the code's", () => {
 
   test("number of audit rules", () => {
     expect(found(/\*\*(\d+) rules\*\*/)).toEqual([String(RULES.length)]);
-    expect(RULES.length).toBe(readdirSync(path.join(ROOT, "scripts/audit/rules")).filter((f) => f !== "index.ts").length);
+    expect(RULES.length).toBe(readdirSync(path.join(ROOT, "modules/review/audit/rules")).filter((f) => f !== "index.ts").length);
   });
 
   test("number of SSM Command documents", () => {

@@ -1,12 +1,12 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { SettingsError } from "../../modules/settings";
-import * as rules from "../../modules/settings-rules";
+import { SettingsError } from "../../modules/settings/settings";
+import * as rules from "../../modules/settings/rules";
 import {
   displayPath, jsonErrorOffset, lineColumn, loadSettings, placeholderWarningText, readSettingsJson, reportSettingsError, settingsErrorText,
   settingsFilePath,
-} from "../../modules/settings-file";
+} from "../../modules/settings/file";
 
 const VALID = { environments: [{ environment: "prod", domainName: "gateway.example.org", acmeEmail: "ops@example.org" }] };
 
@@ -178,7 +178,7 @@ describe("where JSON stops being JSON", () => {
 
 describe("the ops CLIs print the same block", () => {
   test("a bad settings file: the block on stderr (no 'error:' prefix), exit 1, no AWS call", async () => {
-    const { devicesMain } = await import("../../scripts/ops/devices");
+    const { devicesMain } = await import("../../scripts/devices");
     const file = path.join(dir, "settings.json");
     writeFileSync(file, JSON.stringify({ environments: [{ environment: "prod", domainName: "gateway", acmeEmail: "ops@example.org" }] }));
     const err: string[] = [];

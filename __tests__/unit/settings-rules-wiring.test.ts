@@ -1,5 +1,5 @@
-import { resolveSettingsFile, SettingsError } from "../../modules/settings";
-import * as rules from "../../modules/settings-rules";
+import { resolveSettingsFile, SettingsError } from "../../modules/settings/settings";
+import * as rules from "../../modules/settings/rules";
 
 /**
  * How settings.ts calls settings-rules.ts (whatever the rules are): per-environment rule problems

@@ -3,12 +3,12 @@ import * as path from "node:path";
 import { Testing } from "cdktf";
 import {
   GatewaySettings, GatewaySettingsInput, resolveEnvironment, resolveSettingsFile, SettingsError,
-} from "../../modules/settings";
+} from "../../modules/settings/settings";
 import {
   AWS_MAX_TAGS_PER_RESOURCE, crossEnvironmentProblems, environmentRuleProblems, MEASURED_COLD_START_SECONDS,
   OWN_TAGS_MAX_PER_RESOURCE, placeholderWarnings, SECURITY_GROUP_INBOUND_RULES,
-} from "../../modules/settings-rules";
-import { AWS_REGION_ZONES, AWS_REGIONS, zonesOf } from "../../modules/aws-regions";
+} from "../../modules/settings/rules";
+import { AWS_REGION_ZONES, AWS_REGIONS, zonesOf } from "../../modules/settings/aws-regions";
 import { OpenClawStack } from "../../modules/stack";
 import { TEST_DOMAIN, TEST_EMAIL, testSettings } from "../helpers/settings";
 
@@ -30,7 +30,7 @@ const manyCidrs = (n: number): string[] => Array.from({ length: n }, (_, i) => `
  * its source). Every one of them synthesized before this file's rules existed, or crashed.
  */
 const BAD: Array<[string, Record<string, unknown>, string, string | RegExp]> = [
-  // regions and zones (dated table, modules/aws-regions.ts)
+  // regions and zones (dated table, modules/settings/aws-regions.ts)
   ["China region (another partition)", { region: "cn-north-1" }, "region", "AWS commercial regions as of"],
   ["GovCloud region", { region: "us-gov-west-1" }, "region", "allowed regions"],
   ["region in upper case", { region: "US-EAST-1" }, "region", "allowed regions"],
@@ -198,7 +198,7 @@ describe("valid values at the edges of each rule pass", () => {
     const file = path.join(path.dirname(require.resolve("@aws-sdk/core/package.json")), "dist-es/submodules/client/util-endpoints/lib/aws/partitions.js");
     const text = readFileSync(file, "utf8");
     const literal = /^export const partitionsInfo = (\{[\s\S]*\});\s*$/.exec(text);
-    if (!literal) throw new Error(`${file} no longer has the shape this test reads: compare modules/aws-regions.ts with the SDK by hand`);
+    if (!literal) throw new Error(`${file} no longer has the shape this test reads: compare modules/settings/aws-regions.ts with the SDK by hand`);
     const aws = (JSON.parse(literal[1]).partitions as Array<{ id: string; regions: Record<string, unknown> }>).find((p) => p.id === "aws")!;
     const sdkRegions = Object.keys(aws.regions).filter((r) => r !== "aws-global").sort();
     expect([...AWS_REGIONS].sort()).toEqual(sdkRegions);

@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import {
   resolveSettings, resolveSettingsFile, SettingsError, subnetCidrOf, nodeSatisfiesOpenclaw, parseIpv4Cidr, problemLine,
-} from "../../modules/settings";
-import { architectureOf } from "../../modules/instance-types";
+} from "../../modules/settings/settings";
+import { architectureOf } from "../../modules/settings/instance-types";
 import { testSettings } from "../helpers/settings";
 
 describe("settings defaults", () => {

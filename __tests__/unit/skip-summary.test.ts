@@ -21,8 +21,8 @@ describe("skip summary (pure)", () => {
     { testFilePath: path.join(ROOT, "__tests__/unit/c.test.ts"), testResults: [{ status: "passed", fullName: "c runs" }] },
   ];
   const records = [
-    { testPath: "__tests__/integration/a.test.ts", what: "the A test", problem: "the openclaw fixture is not installed", enable: "bash scripts/test-setup/openclaw.sh" },
-    { testPath: "__tests__/integration/a.test.ts", what: "the A test", problem: "the openclaw fixture is not installed", enable: "bash scripts/test-setup/openclaw.sh" },
+    { testPath: "__tests__/integration/a.test.ts", what: "the A test", problem: "the openclaw fixture is not installed", enable: "bash __tests__/setup/openclaw.sh" },
+    { testPath: "__tests__/integration/a.test.ts", what: "the A test", problem: "the openclaw fixture is not installed", enable: "bash __tests__/setup/openclaw.sh" },
   ];
 
   test("names each skipped file and test, the reason and the enabling command; files without skips are not named", () => {
@@ -31,13 +31,13 @@ describe("skip summary (pure)", () => {
       "SKIPPED: 3 test(s) in 2 file(s) did not run.",
       "  __tests__/integration/a.test.ts (2 skipped)",
       "    why: the A test: the openclaw fixture is not installed",
-      "    enable: bash scripts/test-setup/openclaw.sh",
+      "    enable: bash __tests__/setup/openclaw.sh",
       "    - suite A one",
       "    - suite A two",
       "  __tests__/unit/b.test.ts (1 skipped)",
       "    why: skipped in the test file itself (test.skip / describe.skip), no reason recorded",
       "    - b skipped",
-      "To run them: bash scripts/test-setup/openclaw.sh. With CI set, a skip is a failure.",
+      "To run them: bash __tests__/setup/openclaw.sh. With CI set, a skip is a failure.",
     ]);
   });
 
@@ -46,10 +46,10 @@ describe("skip summary (pure)", () => {
   });
 
   test("each cause maps to its setup command", () => {
-    expect(enableCommand("the openclaw fixture is not installed in /x; run scripts/test-setup/openclaw.sh")).toBe("bash scripts/test-setup/openclaw.sh");
+    expect(enableCommand("the openclaw fixture is not installed in /x; run __tests__/setup/openclaw.sh")).toBe("bash __tests__/setup/openclaw.sh");
     expect(enableCommand("no AWS provider 5.100.0 in the filesystem mirror /opt/tf-plugins (set TF_PROVIDER_MIRROR)")).toMatch(/TF_PROVIDER_MIRROR/);
     expect(enableCommand("the terraform binary is not on PATH")).toMatch(/terraform 1\.11/);
-    expect(enableCommand("shellcheck is not installed")).toBe("sudo bash scripts/test-setup/boot-tests.sh");
+    expect(enableCommand("shellcheck is not installed")).toBe("sudo bash __tests__/setup/boot-tests.sh");
     expect(enableCommand("unshare --uts needs root")).toMatch(/as root/);
   });
 
@@ -60,7 +60,7 @@ describe("skip summary (pure)", () => {
       recordSkip("thing one", "shellcheck is not installed", { [SKIP_RECORDS_ENV]: file });
       recordSkip("thing two", "the terraform binary is not on PATH", { [SKIP_RECORDS_ENV]: file });
       expect(reporter.readRecords(file)).toEqual([
-        { testPath: "__tests__/unit/skip-summary.test.ts", what: "thing one", problem: "shellcheck is not installed", enable: "sudo bash scripts/test-setup/boot-tests.sh" },
+        { testPath: "__tests__/unit/skip-summary.test.ts", what: "thing one", problem: "shellcheck is not installed", enable: "sudo bash __tests__/setup/boot-tests.sh" },
         expect.objectContaining({ what: "thing two", enable: expect.stringMatching(/terraform/) }),
       ]);
       expect(readFileSync(file, "utf8").split("\n")).toHaveLength(3);
@@ -93,13 +93,13 @@ test("a real jest run (two workers) with a fake skipped suite ends with the summ
     expect(summary).toContain("SKIPPED: 3 test(s) in 2 file(s) did not run.");
     expect(summary).toContain([
       "  __tests__/fixtures/skip-summary/recorded.fixture.ts (2 skipped)",
-      "    why: the demo suite: the demo fixture is not installed in /nowhere; run scripts/test-setup/openclaw.sh",
-      "    enable: bash scripts/test-setup/openclaw.sh",
+      "    why: the demo suite: the demo fixture is not installed in /nowhere; run __tests__/setup/openclaw.sh",
+      "    enable: bash __tests__/setup/openclaw.sh",
       "    - a demo suite that needs a fixture first demo test",
       "    - a demo suite that needs a fixture second demo test",
     ].join("\n"));
     expect(summary).toContain("  __tests__/fixtures/skip-summary/plain.fixture.ts (1 skipped)\n    why: skipped in the test file itself");
-    expect(summary).toContain("To run them: bash scripts/test-setup/openclaw.sh.");
+    expect(summary).toContain("To run them: bash __tests__/setup/openclaw.sh.");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

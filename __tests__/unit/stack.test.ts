@@ -23,9 +23,9 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
 import { OpenClawStack } from "../../modules/stack";
-import { GatewaySettingsInput } from "../../modules/settings";
+import { GatewaySettingsInput } from "../../modules/settings/settings";
 import { API_KEY_PLACEHOLDER, GATEWAY_TOKEN_PLACEHOLDER } from "../../modules/names";
-import { renderUserData } from "../../scripts/user-data";
+import { renderUserData } from "../../modules/host/user-data";
 import { TEST_DOMAIN, testSettings } from "../helpers/settings";
 
 type Synth = Record<string, any>;
@@ -76,7 +76,7 @@ describe("OpenClawStack with default settings", () => {
     ]);
     for (const p of parameters) {
       // No `value` (the provider would copy the decrypted value into state on every refresh) and
-      // key_id = the alias name, the KeyId the host and the CLI pass (see modules/secrets.ts).
+      // key_id = the alias name, the KeyId the host and the CLI pass (see modules/constructs/secrets.ts).
       expect(p).toMatchObject({ type: "SecureString", key_id: expect.stringMatching(/^\$\{aws_kms_alias\.secrets_alias_.*\.name\}$/), value_wo_version: 1 });
       expect(p).not.toHaveProperty("value");
       expect(p).not.toHaveProperty("insecure_value");

@@ -3,11 +3,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { App } from "cdktf";
 import { OpenClawStack } from "../../modules/stack";
-import { resolveSettingsFile, SettingsError, SettingsProblem } from "../../modules/settings";
+import { resolveSettingsFile, SettingsError, SettingsProblem } from "../../modules/settings/settings";
 import {
   buildOutputStateWarning, findProjectRoot, findStateUnderBuildOutput, oldLayoutStateFile, planStateMoves,
   stateInBuildOutputWarning, stateLocation, StackState,
-} from "../../modules/state";
+} from "../../modules/settings/state";
 import { testSettings } from "../helpers/settings";
 
 const ROOT = "/srv/project";

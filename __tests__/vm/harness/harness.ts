@@ -1,0 +1,95 @@
+import { execFileSync } from "node:child_process";
+import type { Server } from "node:http";
+import { join, resolve } from "node:path";
+import { ENVIRONMENT_TAG, GATEWAY_TOKEN_PLACEHOLDER, resourceNames, ROLE_TAG } from "../../../modules/names";
+import type { GatewaySettings } from "../../../modules/settings/settings";
+import { nodeRelease, ssmAgentStandinPackage, traefikStandinRelease } from "./artifacts";
+import { AgentControl } from "./control";
+import { FakeAws, FakeParameter } from "./fake-aws";
+import { FakeImds } from "./fake-imds";
+import { listen, npmProxy, staticFiles } from "./host-servers";
+import { GuestForward, IMDS_IP, SERVICES_IP } from "./qemu";
+
+export const REPO_ROOT = resolve(__dirname, "../../..");
+export const VM_CACHE = process.env.VM_CACHE_DIR ?? join(REPO_ROOT, ".cache/vm");
+
+/** Guest-side ports of the host services on SERVICES_IP (fixed: the image's aws shim and agent know them). */
+export const GUEST_PORTS = { aws: 8080, nodeMirror: 8081, npm: 8082, traefikMirror: 8083, ssmAgentMirror: 8084, control: 8090 } as const;
+
+/** The download settings that point the boot script at the host's mirrors. */
+export const vmDownloads = () => ({
+  nodeBaseUrl: `http://${SERVICES_IP}:${GUEST_PORTS.nodeMirror}`,
+  traefikBaseUrl: `http://${SERVICES_IP}:${GUEST_PORTS.traefikMirror}`,
+  npmRegistry: `http://${SERVICES_IP}:${GUEST_PORTS.npm}/`,
+  ssmAgentBaseUrl: `http://${SERVICES_IP}:${GUEST_PORTS.ssmAgentMirror}`,
+});
+
+/** The fake cloud and every host service the guest reaches, plus their logs. */
+export interface VmWorld {
+  aws: FakeAws;
+  imds: FakeImds;
+  control: AgentControl;
+  mirrorLog: { path: string; status: number }[];
+  npmLog: { path: string; status: number; cached: boolean }[];
+  /** guestfwd rules for every VM of this world. */
+  guestForwards: GuestForward[];
+  dataVolumeId: string;
+  close(): Promise<void>;
+}
+
+/** Builds or restores the cached image (__tests__/vm/image/build-image.sh); returns its folder. */
+export function ensureImage(): string {
+  return execFileSync(join(REPO_ROOT, "__tests__/vm/image/build-image.sh"), { stdio: ["ignore", "pipe", "inherit"] }).toString().trim().split("\n").pop()!;
+}
+
+/** The fake account as Terraform would have left it: tagged volume and address, placeholder secrets. */
+export function fakeAccount(s: GatewaySettings, dataVolumeId: string): FakeAws {
+  const names = resourceNames(s);
+  const tags = (role: string, name: string) => ({ Name: name, [ENVIRONMENT_TAG]: s.environment, [ROLE_TAG]: role });
+  const params = new Map<string, FakeParameter>([
+    [names.gatewayTokenParameter, { value: GATEWAY_TOKEN_PLACEHOLDER, type: "SecureString", version: 1 }],
+    [names.apiKeyParameter, { value: "sk-ant-vmtest-not-a-real-key", type: "SecureString", version: 2 }],
+  ]);
+  return new FakeAws(
+    s.region,
+    [{ volumeId: dataVolumeId, availabilityZone: s.availabilityZone, sizeGiB: 4, tags: tags("data-volume", `${names.prefix}-data`) }],
+    [{ allocationId: "eipalloc-0a1b2c3d4e5f60718", publicIp: "203.0.113.10", tags: tags("address", names.prefix) }],
+    params,
+  );
+}
+
+/** Starts the fake IMDS, fake AWS API, mirrors, npm proxy and agent control on free host ports. */
+export async function startWorld(s: GatewaySettings, dataVolumeId: string, npmVersion: string): Promise<VmWorld> {
+  const aws = fakeAccount(s, dataVolumeId);
+  const imds = new FakeImds(aws);
+  const control = new AgentControl();
+  const mirrorLog: VmWorld["mirrorLog"] = [];
+  const npmLog: VmWorld["npmLog"] = [];
+  const node = nodeRelease(VM_CACHE, s.versions.node, npmVersion);
+  const traefik = traefikStandinRelease(VM_CACHE, s.versions.traefik, join(REPO_ROOT, "__tests__/vm/image/standin/traefik.c"));
+  const services = [
+    { ip: IMDS_IP, port: 80, handler: imds.handle.bind(imds) },
+    { ip: SERVICES_IP, port: GUEST_PORTS.aws, handler: aws.handle.bind(aws) },
+    { ip: SERVICES_IP, port: GUEST_PORTS.nodeMirror, handler: staticFiles(node, mirrorLog) },
+    { ip: SERVICES_IP, port: GUEST_PORTS.traefikMirror, handler: staticFiles(traefik, mirrorLog) },
+    { ip: SERVICES_IP, port: GUEST_PORTS.ssmAgentMirror, handler: staticFiles(ssmAgentStandinPackage(VM_CACHE), mirrorLog) },
+    { ip: SERVICES_IP, port: GUEST_PORTS.npm, handler: npmProxy(join(VM_CACHE, "npm"), vmDownloads().npmRegistry, npmLog) },
+    { ip: SERVICES_IP, port: GUEST_PORTS.control, handler: control.handle.bind(control) },
+  ];
+  const servers: Server[] = [];
+  const guestForwards: GuestForward[] = [];
+  for (const svc of services) {
+    const { server, port } = await listen(svc.handler);
+    servers.push(server);
+    guestForwards.push({ guestIp: svc.ip, guestPort: svc.port, hostPort: port });
+  }
+  return {
+    aws, imds, control, mirrorLog, npmLog, guestForwards, dataVolumeId,
+    close: async () => {
+      await Promise.all(servers.map((srv) => new Promise<void>((done) => {
+        srv.closeAllConnections();
+        srv.close(() => done());
+      })));
+    },
+  };
+}

@@ -1,0 +1,127 @@
+import { Construct } from "constructs";
+import { ITerraformDependable, Token } from "cdktf";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
+import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
+import { Architecture } from "../settings/instance-types";
+import { HostOs } from "../settings/settings";
+import { HOST_OS_PROFILES } from "../host/host-os";
+
+export interface GatewayHostProps {
+  /** Name prefix of the security group, launch template and Auto Scaling group. */
+  readonly prefix: string;
+  /** Name of the Auto Scaling group (known before apply, so the boot script can use it). */
+  readonly autoScalingGroupName: string;
+  /** VPC of the security group. */
+  readonly vpcId: string;
+  /** The single subnet the group launches into (same AZ as the data volume). */
+  readonly subnetId: string;
+  /** EC2 instance type. */
+  readonly instanceType: string;
+  /** CPU architecture of instanceType (selects the AMI). */
+  readonly architecture: Architecture;
+  /** Host operating system (selects the AMI). */
+  readonly hostOs: HostOs;
+  /** IPv4 CIDRs allowed to reach 443. */
+  readonly allowedCidrs: string[];
+  /** ARN of the instance profile. */
+  readonly instanceProfileArn: string;
+  /** Base64 user data (rendered at synth time from plain values). */
+  readonly userDataBase64: string;
+  /** Tags for the instance and its root volume. */
+  readonly tags: Record<string, string>;
+  /** Size of the encrypted root volume in GiB. @default 12 */
+  readonly rootVolumeSizeGiB?: number;
+  /** Resources the group must wait for (the host's IAM policy, so the first boot has its permissions). */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+/** Seconds the ASG waits before health checks count: boot installs Node and openclaw on first start. */
+const HEALTH_CHECK_GRACE_SECONDS = 600;
+
+/**
+ * The gateway host: a 443-only security group, a launch template (IMDSv2 only, hop limit 1,
+ * encrypted root, user data) and an Auto Scaling group of exactly one instance that replaces a
+ * failed host. Terminate-before-launch: the new instance needs the data volume the old one holds.
+ */
+export class GatewayHost extends Construct {
+  readonly securityGroup: SecurityGroup;
+  readonly launchTemplate: LaunchTemplate;
+  readonly autoScalingGroup: AutoscalingGroup;
+
+  constructor(scope: Construct, id: string, props: GatewayHostProps) {
+    super(scope, id);
+    this.securityGroup = new SecurityGroup(this, "security-group", {
+      name: `${props.prefix}-host`,
+      description: "OpenClaw gateway: HTTPS in from allowed CIDRs, HTTPS out",
+      vpcId: props.vpcId,
+      tags: { Name: `${props.prefix}-host` },
+    });
+    props.allowedCidrs.forEach((cidr, i) =>
+      new VpcSecurityGroupIngressRule(this, `https-in-${i}`, {
+        securityGroupId: this.securityGroup.id,
+        description: "HTTPS to Traefik (TLS-ALPN-01 and clients)",
+        ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: cidr,
+      }));
+    // Boot and run time need only HTTPS out (AWS APIs, Node/Traefik/npm downloads, Let's Encrypt,
+    // Anthropic). DNS and NTP go to the VPC resolver and 169.254.169.123, which groups do not filter.
+    new VpcSecurityGroupEgressRule(this, "https-out", {
+      securityGroupId: this.securityGroup.id,
+      description: "HTTPS to AWS APIs, release downloads, Let's Encrypt and model providers",
+      ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0",
+    });
+
+    const os = HOST_OS_PROFILES[props.hostOs];
+    this.launchTemplate = new LaunchTemplate(this, "launch-template", {
+      name: props.prefix,
+      description: "OpenClaw gateway host",
+      imageId: `resolve:ssm:${os.amiParameter(props.architecture)}`,
+      instanceType: props.instanceType,
+      updateDefaultVersion: true,
+      iamInstanceProfile: { arn: props.instanceProfileArn },
+      metadataOptions: {
+        httpEndpoint: "enabled",
+        httpTokens: "required",
+        httpPutResponseHopLimit: 1,
+        instanceMetadataTags: "disabled",
+      },
+      networkInterfaces: [{
+        deviceIndex: 0,
+        associatePublicIpAddress: "true",
+        deleteOnTermination: "true",
+        securityGroups: [this.securityGroup.id],
+      }],
+      blockDeviceMappings: [{
+        deviceName: os.rootDeviceName,
+        ebs: { volumeSize: props.rootVolumeSizeGiB ?? 12, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
+      }],
+      userData: props.userDataBase64,
+      tagSpecifications: [
+        { resourceType: "instance", tags: props.tags },
+        { resourceType: "volume", tags: { ...props.tags, Name: `${props.prefix}-root` } },
+      ],
+      tags: { Name: props.prefix },
+    });
+
+    this.autoScalingGroup = new AutoscalingGroup(this, "auto-scaling-group", {
+      name: props.autoScalingGroupName,
+      minSize: 1,
+      maxSize: 1,
+      desiredCapacity: 1,
+      vpcZoneIdentifier: [props.subnetId],
+      healthCheckType: "EC2",
+      healthCheckGracePeriod: HEALTH_CHECK_GRACE_SECONDS,
+      // A refresh does not start on "$Latest"; the concrete version number changes with every template change.
+      launchTemplate: { id: this.launchTemplate.id, version: Token.asString(this.launchTemplate.latestVersion) },
+      instanceMaintenancePolicy: { minHealthyPercentage: 0, maxHealthyPercentage: 100 },
+      instanceRefresh: {
+        strategy: "Rolling",
+        preferences: { minHealthyPercentage: 0, maxHealthyPercentage: 100, instanceWarmup: String(HEALTH_CHECK_GRACE_SECONDS) },
+      },
+      tag: Object.entries(props.tags).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
+      dependsOn: props.dependsOn,
+    });
+  }
+}

@@ -1,0 +1,79 @@
+import { Construct } from "constructs";
+import { EbsVolume } from "@cdktf/provider-aws/lib/ebs-volume";
+import { DlmLifecyclePolicy } from "@cdktf/provider-aws/lib/dlm-lifecycle-policy";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { ENVIRONMENT_TAG, ROLE_TAG } from "../names";
+
+export interface DataVolumeProps {
+  /** Name prefix. */
+  readonly prefix: string;
+  /** Environment name; the host finds the volume by its tags. */
+  readonly environment: string;
+  /** AZ of the volume (the host is pinned to it). */
+  readonly availabilityZone: string;
+  /** Size in GiB. */
+  readonly sizeGiB: number;
+  /** ARN of the customer KMS key that encrypts the volume. */
+  readonly kmsKeyArn: string;
+  /** Daily snapshots to keep. */
+  readonly snapshotRetentionCount: number;
+}
+
+/** Tag value that selects the data volume for snapshots. */
+const SNAPSHOT_TAG = "openclaw:snapshots";
+
+/**
+ * The persistent, encrypted gp3 volume that holds /opt/openclaw (state, pairing database,
+ * certificates, installed runtimes), protected from destroy, with daily DLM snapshots.
+ */
+export class DataVolume extends Construct {
+  readonly volume: EbsVolume;
+  readonly snapshotPolicy: DlmLifecyclePolicy;
+
+  constructor(scope: Construct, id: string, props: DataVolumeProps) {
+    super(scope, id);
+    this.volume = new EbsVolume(this, "volume", {
+      availabilityZone: props.availabilityZone,
+      size: props.sizeGiB,
+      type: "gp3",
+      encrypted: true,
+      kmsKeyId: props.kmsKeyArn,
+      finalSnapshot: true,
+      tags: {
+        Name: `${props.prefix}-data`,
+        [ENVIRONMENT_TAG]: props.environment,
+        [ROLE_TAG]: "data-volume",
+        [SNAPSHOT_TAG]: props.prefix,
+      },
+      lifecycle: { preventDestroy: true },
+    });
+    const dlmRole = new IamRole(this, "snapshot-role", {
+      name: `${props.prefix}-dlm`,
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "dlm.amazonaws.com" }, Action: "sts:AssumeRole" }],
+      }),
+    });
+    new IamRolePolicyAttachment(this, "snapshot-role-policy", {
+      role: dlmRole.name,
+      policyArn: "arn:aws:iam::aws:policy/service-role/AWSDataLifecycleManagerServiceRole",
+    });
+    this.snapshotPolicy = new DlmLifecyclePolicy(this, "snapshots", {
+      description: `${props.prefix} data volume daily snapshots`,
+      executionRoleArn: dlmRole.arn,
+      state: "ENABLED",
+      policyDetails: {
+        resourceTypes: ["VOLUME"],
+        targetTags: { [SNAPSHOT_TAG]: props.prefix },
+        schedule: [{
+          name: "daily",
+          createRule: { interval: 24, intervalUnit: "HOURS", times: ["03:00"] },
+          retainRule: { count: props.snapshotRetentionCount },
+          copyTags: true,
+          tagsToAdd: { "openclaw:snapshot": "daily" },
+        }],
+      },
+    });
+  }
+}

@@ -1,0 +1,532 @@
+import { DATA_MOUNT, ENVIRONMENT_TAG, ROLE_TAG } from "../names";
+import { architectureOfSettings, GatewaySettings } from "../settings/settings";
+import { HOST_OS_PROFILES, nodeArch, traefikArch } from "./host-os";
+import { CONFIG_FILE_MODE, hostLayout, hostName, openclawConfigFile, STATE_DIR_MODE } from "./layout";
+import { heredoc, shellAssign, shellQuote, shellWords } from "./shell";
+import { renderTools, IMDS_BASE, runDir } from "./tools";
+import { traefikDynamicConfig, traefikStaticConfig, traefikYaml } from "./traefik";
+import { renderUnits, TRAEFIK_USER, traefikDataDir, UNIT_NAMES } from "./units";
+
+/** A file the boot script writes, and the flags (shell variables) set to 1 when its content changes. */
+export interface HostFile {
+  path: string;
+  /** Octal mode as `stat -c %a` prints it, e.g. "600". */
+  mode: string;
+  /** `user:group`. */
+  owner: string;
+  content: string;
+  flags: string[];
+}
+
+/** Bounded waits of the boot script: attempts × seconds between them. */
+export const WAITS = {
+  /** The data volume may still be attached to the instance being replaced: up to 15 minutes. */
+  volume: { attempts: 90, delay: 10 },
+  /** The NVMe device appears a few seconds after attach-volume. */
+  device: { attempts: 60, delay: 2 },
+  /** Describe/attach/associate calls. */
+  aws: { attempts: 5, delay: 5 },
+  /** The gateway's first 200 on /healthz (openclaw starts in seconds; allow a slow first start). */
+  health: { attempts: 60, delay: 5 },
+} as const;
+
+/** Header, strict mode, the log, the error trap and the helpers every later step uses. */
+export function preamble(s: GatewaySettings): string {
+  const layout = hostLayout(s);
+  return `#!/bin/bash
+# openclaw-aws boot script for environment ${s.environment} (${s.hostOs}); rendered by modules/host.
+set -euo pipefail
+set -o errtrace
+umask 022
+${shellAssign("LOG", layout.bootstrapLog)}
+exec > >(tee -a "$LOG") 2>&1
+TEE_PID=$!
+STEP=start
+${shellAssign("ENVIRONMENT", s.environment)}
+${shellAssign("DOMAIN", s.domainName)}
+${shellAssign("NODE_VERSION", s.versions.node)}
+${shellAssign("OPENCLAW_VERSION", s.versions.openclaw)}
+${shellAssign("TRAEFIK_VERSION", s.versions.traefik)}
+log() { echo "$(date -u +%FT%TZ)     $*" >&2; }
+step() { STEP=$1; echo "$(date -u +%FT%TZ) ==> $STEP"; }
+on_error() { log "FAILED in step '$STEP' (exit $1, line $2); the boot did not complete"; }
+# Let tee write everything before the script ends.
+finish() { exec >&- 2>&-; wait "$TEE_PID" 2>/dev/null || true; }
+trap 'on_error $? $LINENO' ERR
+trap finish EXIT
+export AWS_PAGER="" HOME="\${HOME:-/root}"
+log "openclaw-aws boot for environment $ENVIRONMENT"
+
+${shellHelpers()}
+GATEWAY_RESTART=0 TRAEFIK_RESTART=0 UNITS_CHANGED=0 FSTAB_CHANGED=0 FILE_CHANGED=0
+`;
+}
+
+/**
+ * Helper functions of the boot script: bounded retries, idempotent file writes and modes, downloads
+ * and their sha256 verification. They log through a `log` function defined by the caller.
+ */
+export function shellHelpers(): string {
+  return `# retry ATTEMPTS DELAY COMMAND...: runs COMMAND until it succeeds, at most ATTEMPTS times.
+retry() {
+  local attempts=$1 delay=$2 n=1
+  shift 2
+  until "$@"; do
+    if [ "$n" -ge "$attempts" ]; then
+      log "giving up after $n attempts: $1"
+      return 1
+    fi
+    n=$((n + 1))
+    sleep "$delay"
+  done
+}
+
+# ensure_mode PATH MODE OWNER: chmod/chown only when they differ (a re-run changes nothing).
+ensure_mode() {
+  if [ "$(stat -c '%a %U:%G' "$1")" != "$2 $3" ]; then
+    chown "$3" "$1"
+    chmod "$2" "$1"
+  fi
+}
+
+# ensure_dir PATH MODE OWNER
+ensure_dir() {
+  mkdir -p "$1"
+  ensure_mode "$@"
+}
+
+# put_file PATH MODE OWNER < CONTENT: replaces PATH only when the content differs; FILE_CHANGED=1 then.
+# The new content is staged outside the target's directory, which is touched only on a change.
+put_file() {
+  local next tmp
+  mkdir -p "$(dirname "$1")"
+  next=$(mktemp)
+  cat >"$next"
+  if [ -f "$1" ] && cmp -s "$next" "$1"; then
+    rm -f "$next"
+    FILE_CHANGED=0
+  else
+    tmp=$(mktemp "$1.XXXXXX")
+    cat "$next" >"$tmp"
+    rm -f "$next"
+    chown "$3" "$tmp"
+    chmod "$2" "$tmp"
+    mv -f "$tmp" "$1"
+    FILE_CHANGED=1
+    log "wrote $1"
+  fi
+  ensure_mode "$@"
+}
+
+# fetch URL FILE: download with retries on transient errors.
+fetch() { curl -fsSL --retry 5 --retry-delay 3 --connect-timeout 10 -o "$2" "$1"; }
+
+# verify FILE SUMS [PIN]: FILE's sha256 must match its line in SUMS, and PIN when one is given.
+verify() {
+  local name actual listed
+  name=$(basename "$1")
+  actual=$(sha256sum "$1" | cut -d ' ' -f 1)
+  listed=$(awk -v f="$name" '$2 == f || $2 == "*" f { print $1 }' "$2")
+  if [ -z "$listed" ] || [ "$actual" != "$listed" ]; then
+    log "sha256 of $name is $actual; the published checksums say '\${listed:-nothing}'"
+    return 1
+  fi
+  if [ -n "\${3:-}" ] && [ "$actual" != "$3" ]; then
+    log "sha256 of $name is $actual; the settings pin $3"
+    return 1
+  fi
+  log "sha256 of $name verified"
+}
+`;
+}
+
+/** OS packages, installed only when a command is missing (a test VM is offline). */
+export function packagesStep(s: GatewaySettings): string {
+  const os = HOST_OS_PROFILES[s.hostOs];
+  const checks = Object.entries(os.requiredCommands).map(([command, pkg]) =>
+    `command -v ${shellQuote(command)} >/dev/null 2>&1 || MISSING+=(${shellQuote(pkg)})`);
+  return `step "OS packages"
+MISSING=()
+${checks.join("\n")}
+if [ "\${#MISSING[@]}" -gt 0 ]; then
+  log "installing \${MISSING[*]}"
+${os.refreshPackageIndex ? `  ${os.refreshPackageIndex}\n` : ""}  ${os.installPackages} "\${MISSING[@]}"
+else
+  log "all needed commands are present"
+fi
+`;
+}
+
+/** IMDSv2 session token, instance id and region. */
+export function metadataStep(): string {
+  return `step "instance metadata (IMDSv2)"
+${shellAssign("IMDS", IMDS_BASE)}
+IMDS_TOKEN=$(curl -fsS --retry 10 --retry-connrefused --retry-delay 1 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 21600' "$IMDS/api/token")
+imds() { curl -fsS --retry 5 --retry-connrefused -H "X-aws-ec2-metadata-token: $IMDS_TOKEN" "$IMDS/meta-data/$1"; }
+INSTANCE_ID=$(imds instance-id)
+AWS_DEFAULT_REGION=$(imds placement/region)
+export AWS_DEFAULT_REGION
+log "instance $INSTANCE_ID in $AWS_DEFAULT_REGION"
+`;
+}
+
+/** cloud-init drop-in that keeps the host name set below across reboots (cloud-init would reset it). */
+export const preserveHostNameFile = (): HostFile => ({
+  path: "/etc/cloud/cloud.cfg.d/90-openclaw-hostname.cfg",
+  mode: "644",
+  owner: "root:root",
+  content: "# openclaw-aws: every instance of the environment keeps the host name openclaw-<environment>.\npreserve_hostname: true\n",
+  flags: [],
+});
+
+/**
+ * The environment's stable host name, set before the gateway ever starts. openclaw reclaims a
+ * killed gateway's state lease only when the lease's host name is this host's, so with EC2's
+ * per-instance name a replacement would crash-loop for the lease's 5-minute TTL.
+ */
+export function hostNameStep(s: GatewaySettings): string {
+  return `step "host name"
+${shellAssign("HOST_NAME", hostName(s))}
+${writeFileCommand(preserveHostNameFile())}
+if [ "$(hostnamectl hostname)" != "$HOST_NAME" ]; then
+  log "host name $(hostnamectl hostname) -> $HOST_NAME"
+  hostnamectl set-hostname "$HOST_NAME"
+fi
+`;
+}
+
+/** `--filters` words that select one resource of this environment by its role tag. */
+const tagFilters = (s: GatewaySettings, role: string): string =>
+  shellWords([`Name=tag:${ENVIRONMENT_TAG},Values=${s.environment}`, `Name=tag:${ROLE_TAG},Values=${role}`]);
+
+/** Finds the data volume by tags, waits until it is free (or already ours) and attaches it. */
+export function volumeStep(s: GatewaySettings): string {
+  const { volume, aws, device } = WAITS;
+  return `step "find the data volume"
+describe_volume() { VOLUME_JSON=$(aws ec2 describe-volumes --filters ${tagFilters(s, "data-volume")} --output json); }
+retry ${aws.attempts} ${aws.delay} describe_volume
+VOLUME_COUNT=$(jq '.Volumes | length' <<<"$VOLUME_JSON")
+if [ "$VOLUME_COUNT" != 1 ]; then
+  log "expected exactly one volume tagged ${ENVIRONMENT_TAG}=$ENVIRONMENT, ${ROLE_TAG}=data-volume; found $VOLUME_COUNT"
+  false
+fi
+VOLUME_ID=$(jq -r '.Volumes[0].VolumeId' <<<"$VOLUME_JSON")
+log "data volume $VOLUME_ID"
+
+step "wait for the data volume"
+# It may still be attached to the instance this one replaces: wait until it is free or ours.
+volume_free() {
+  describe_volume || return 1
+  VOLUME_STATE=$(jq -r '.Volumes[0].State' <<<"$VOLUME_JSON")
+  VOLUME_HOLDER=$(jq -r '.Volumes[0].Attachments[0].InstanceId // ""' <<<"$VOLUME_JSON")
+  if [ "$VOLUME_STATE" = available ] || [ "$VOLUME_HOLDER" = "$INSTANCE_ID" ]; then return 0; fi
+  log "volume $VOLUME_ID is $VOLUME_STATE\${VOLUME_HOLDER:+ on $VOLUME_HOLDER}; waiting"
+  return 1
+}
+retry ${volume.attempts} ${volume.delay} volume_free
+
+step "attach the data volume"
+if [ "$VOLUME_HOLDER" = "$INSTANCE_ID" ]; then
+  log "volume $VOLUME_ID is already attached to this instance"
+else
+  retry ${aws.attempts} ${aws.delay} aws ec2 attach-volume --volume-id "$VOLUME_ID" --instance-id "$INSTANCE_ID" --device /dev/sdf --output json >/dev/null
+  log "attached $VOLUME_ID"
+fi
+# Nitro exposes EBS volumes as NVMe devices whose serial is the volume id without its dash
+# (newer udev also adds links with a namespace suffix, _1).
+SERIAL=\${VOLUME_ID//-/}
+find_device() {
+  local link
+  for link in /dev/disk/by-id/nvme-*_"$SERIAL" /dev/disk/by-id/nvme-*_"$SERIAL"_[0-9]*; do
+    case "$link" in *-part*) continue ;; esac
+    if [ -e "$link" ]; then
+      DEVICE=$(readlink -f "$link")
+      return 0
+    fi
+  done
+  return 1
+}
+retry ${device.attempts} ${device.delay} find_device
+log "device $DEVICE"
+`;
+}
+
+/** mkfs only when blkid finds no filesystem; fstab by UUID with nofail; mount. */
+export function mountStep(): string {
+  return `step "filesystem on the data volume"
+# blkid -p exits 2 when the device holds no filesystem; any other failure must not lead to mkfs.
+BLKID_STATUS=0
+blkid -p "$DEVICE" >/dev/null 2>&1 || BLKID_STATUS=$?
+case "$BLKID_STATUS" in
+  0) log "$DEVICE already holds a filesystem; keeping it" ;;
+  2) log "$DEVICE holds no filesystem; creating ext4"; mkfs.ext4 -q -L openclaw-data "$DEVICE" ;;
+  *) log "blkid failed on $DEVICE (exit $BLKID_STATUS)"; false ;;
+esac
+
+step "mount the data volume"
+${shellAssign("DATA_MOUNT", DATA_MOUNT)}
+FS_UUID=$(blkid -p -o value -s UUID "$DEVICE")
+mkdir -p "$DATA_MOUNT"
+FSTAB=$(
+  grep -v "[[:space:]]${DATA_MOUNT}[[:space:]]" /etc/fstab || true
+  echo "UUID=$FS_UUID $DATA_MOUNT ext4 defaults,nofail,noatime 0 2"
+)
+put_file /etc/fstab 644 root:root <<<"$FSTAB"
+FSTAB_CHANGED=$FILE_CHANGED
+if [ "$FSTAB_CHANGED" = 1 ]; then systemctl daemon-reload; fi
+if mountpoint -q "$DATA_MOUNT"; then
+  log "$DATA_MOUNT is mounted"
+else
+  # By device, not by the fstab UUID: udev may not have linked the new filesystem's UUID yet.
+  mount -o noatime "$DEVICE" "$DATA_MOUNT"
+  log "mounted $DEVICE at $DATA_MOUNT"
+fi
+`;
+}
+
+/** Associates the environment's Elastic IP with this instance (taking it from a dying one). */
+export function addressStep(s: GatewaySettings): string {
+  const { aws } = WAITS;
+  return `step "associate the Elastic IP"
+describe_address() { ADDRESS_JSON=$(aws ec2 describe-addresses --filters ${tagFilters(s, "address")} --output json); }
+retry ${aws.attempts} ${aws.delay} describe_address
+ADDRESS_COUNT=$(jq '.Addresses | length' <<<"$ADDRESS_JSON")
+if [ "$ADDRESS_COUNT" != 1 ]; then
+  log "expected exactly one Elastic IP tagged ${ENVIRONMENT_TAG}=$ENVIRONMENT, ${ROLE_TAG}=address; found $ADDRESS_COUNT"
+  false
+fi
+ALLOCATION_ID=$(jq -r '.Addresses[0].AllocationId' <<<"$ADDRESS_JSON")
+PUBLIC_IP=$(jq -r '.Addresses[0].PublicIp' <<<"$ADDRESS_JSON")
+ADDRESS_HOLDER=$(jq -r '.Addresses[0].InstanceId // ""' <<<"$ADDRESS_JSON")
+if [ "$ADDRESS_HOLDER" = "$INSTANCE_ID" ]; then
+  log "$PUBLIC_IP is already associated with this instance"
+else
+  retry ${aws.attempts} ${aws.delay} aws ec2 associate-address --allocation-id "$ALLOCATION_ID" --instance-id "$INSTANCE_ID" --allow-reassociation --output json >/dev/null
+  log "associated $PUBLIC_IP (was: \${ADDRESS_HOLDER:-unassociated})"
+fi
+`;
+}
+
+/** `base/relative`, whether or not the configured base URL ends with a slash. */
+const urlUnder = (base: string, relative: string): string => `${base.replace(/\/+$/, "")}/${relative}`;
+
+/** Downloads, verifies and unpacks the pinned Node.js release unless it is already on the volume. */
+export function nodeStep(s: GatewaySettings): string {
+  const layout = hostLayout(s);
+  const v = s.versions.node;
+  const archive = `node-v${v}-linux-${nodeArch(architectureOfSettings(s))}.tar.xz`;
+  const base = urlUnder(s.downloads.nodeBaseUrl, `v${v}`);
+  return `step "install Node.js $NODE_VERSION"
+${shellAssign("NODE_DIR", layout.nodeDir)}
+if [ -x "$NODE_DIR/bin/node" ] && [ "$("$NODE_DIR/bin/node" --version)" = ${shellQuote(`v${v}`)} ]; then
+  log "Node.js $NODE_VERSION is already installed"
+else
+  DOWNLOADS=$(mktemp -d)
+  fetch ${shellQuote(`${base}/SHASUMS256.txt`)} "$DOWNLOADS/SHASUMS256.txt"
+  fetch ${shellQuote(`${base}/${archive}`)} "$DOWNLOADS/"${shellQuote(archive)}
+  verify "$DOWNLOADS/"${shellQuote(archive)} "$DOWNLOADS/SHASUMS256.txt" ${shellQuote(s.downloads.nodeSha256 ?? "")}
+  rm -rf "$NODE_DIR.partial"
+  mkdir -p "$NODE_DIR.partial"
+  tar -xJf "$DOWNLOADS/"${shellQuote(archive)} -C "$NODE_DIR.partial" --strip-components=1 --no-same-owner
+  rm -rf "$NODE_DIR" "$DOWNLOADS"
+  mv "$NODE_DIR.partial" "$NODE_DIR"
+  log "installed Node.js $("$NODE_DIR/bin/node" --version)"
+fi
+`;
+}
+
+/** npm-installs the pinned openclaw into its versioned prefix unless a complete install is there. */
+export function openclawStep(s: GatewaySettings): string {
+  const layout = hostLayout(s);
+  const v = s.versions.openclaw;
+  return `step "install openclaw $OPENCLAW_VERSION"
+${shellAssign("OPENCLAW_PREFIX", layout.openclawPrefix)}
+OPENCLAW_PACKAGE=$OPENCLAW_PREFIX/lib/node_modules/openclaw/package.json
+# The marker is written last: an interrupted install is redone from scratch.
+if [ -f "$OPENCLAW_PREFIX/.installed" ] && [ "$(jq -r .version "$OPENCLAW_PACKAGE" 2>/dev/null)" = ${shellQuote(v)} ]; then
+  log "openclaw $OPENCLAW_VERSION is already installed"
+else
+  rm -rf "$OPENCLAW_PREFIX"
+  PATH="$NODE_DIR/bin:$PATH" npm install --global --prefix "$OPENCLAW_PREFIX" ${shellQuote(`openclaw@${v}`)} \\
+    --allow-scripts=openclaw --registry ${shellQuote(s.downloads.npmRegistry)} --no-fund --no-audit --loglevel=warn
+  [ "$(jq -r .version "$OPENCLAW_PACKAGE")" = ${shellQuote(v)} ]
+  touch "$OPENCLAW_PREFIX/.installed"
+  log "installed openclaw $OPENCLAW_VERSION"
+fi
+`;
+}
+
+/** Downloads, verifies and unpacks the pinned Traefik release unless it is already on the volume. */
+export function traefikStep(s: GatewaySettings): string {
+  const layout = hostLayout(s);
+  const v = s.versions.traefik;
+  const archive = `traefik_v${v}_linux_${traefikArch(architectureOfSettings(s))}.tar.gz`;
+  const base = urlUnder(s.downloads.traefikBaseUrl, `v${v}`);
+  const dir = layout.traefikBin.replace(/\/[^/]+$/, "");
+  return `step "install Traefik $TRAEFIK_VERSION"
+${shellAssign("TRAEFIK_DIR", dir)}
+${shellAssign("TRAEFIK_BIN", layout.traefikBin)}
+if [ -x "$TRAEFIK_BIN" ] && [ "$("$TRAEFIK_BIN" version | awk '/^Version:/ { print $2 }')" = ${shellQuote(v)} ]; then
+  log "Traefik $TRAEFIK_VERSION is already installed"
+else
+  DOWNLOADS=$(mktemp -d)
+  fetch ${shellQuote(`${base}/traefik_v${v}_checksums.txt`)} "$DOWNLOADS/checksums.txt"
+  fetch ${shellQuote(`${base}/${archive}`)} "$DOWNLOADS/"${shellQuote(archive)}
+  verify "$DOWNLOADS/"${shellQuote(archive)} "$DOWNLOADS/checksums.txt" ${shellQuote(s.downloads.traefikSha256 ?? "")}
+  rm -rf "$TRAEFIK_DIR.partial"
+  mkdir -p "$TRAEFIK_DIR.partial"
+  tar -xzf "$DOWNLOADS/"${shellQuote(archive)} -C "$TRAEFIK_DIR.partial" --no-same-owner traefik
+  rm -rf "$TRAEFIK_DIR" "$DOWNLOADS"
+  mv "$TRAEFIK_DIR.partial" "$TRAEFIK_DIR"
+  log "installed Traefik $TRAEFIK_VERSION"
+fi
+`;
+}
+
+/** System users, state directories and modes (state 700, acme.json 600). */
+export function usersAndDirectoriesStep(s: GatewaySettings): string {
+  const layout = hostLayout(s);
+  const nologin = HOST_OS_PROFILES[s.hostOs].nologinShell;
+  const svc = layout.serviceUser;
+  return `step "service users"
+ensure_user() {
+  if ! id -u "$1" >/dev/null 2>&1; then
+    useradd --system --user-group --home-dir "$2" --no-create-home --shell ${shellQuote(nologin)} "$1"
+    log "created user $1"
+  fi
+}
+ensure_user ${shellQuote(svc)} ${shellQuote(layout.stateDir)}
+ensure_user ${TRAEFIK_USER} /nonexistent
+
+step "directories and modes"
+# A replacement host may have given a user another uid than the one owning its files on the volume.
+reown() {
+  if [ -d "$1" ] && [ "$(stat -c %u "$1")" != "$(id -u "$2")" ]; then
+    chown -R "$2:$2" "$1"
+    log "re-owned $1 to $2"
+  fi
+}
+reown ${shellQuote(layout.stateDir)} ${shellQuote(svc)}
+reown ${shellQuote(traefikDataDir(layout))} ${TRAEFIK_USER}
+ensure_dir ${shellQuote(layout.stateDir)} ${STATE_DIR_MODE.toString(8)} ${shellQuote(`${svc}:${svc}`)}
+ensure_dir ${shellQuote(traefikDataDir(layout))} 700 ${TRAEFIK_USER}:${TRAEFIK_USER}
+if [ ! -e ${shellQuote(layout.acmeStorage)} ]; then
+  install -m 600 -o ${TRAEFIK_USER} -g ${TRAEFIK_USER} /dev/null ${shellQuote(layout.acmeStorage)}
+fi
+ensure_mode ${shellQuote(layout.acmeStorage)} 600 ${TRAEFIK_USER}:${TRAEFIK_USER}
+ensure_dir ${shellQuote(runDir(s))} 700 root:root
+ensure_dir ${shellQuote(layout.traefikConfigDir)} 755 root:root
+`;
+}
+
+/** Every file the boot script writes after the directories exist, in order, with its restart flags. */
+export function hostFiles(s: GatewaySettings): HostFile[] {
+  return [...toolFiles(s), ...configFiles(s)];
+}
+
+/** The host tools (root-owned executables). */
+export const toolFiles = (s: GatewaySettings): HostFile[] =>
+  Object.entries(renderTools(s)).map(([path, content]) => ({ path, mode: "755", owner: "root:root", content, flags: [] }));
+
+/** openclaw.json, Traefik's configuration and the systemd units. */
+export function configFiles(s: GatewaySettings): HostFile[] {
+  const layout = hostLayout(s);
+  const svc = layout.serviceUser;
+  const units = renderUnits(s);
+  const unitFile = (name: string, flags: string[]): HostFile =>
+    ({ path: `/etc/systemd/system/${name}`, mode: "644", owner: "root:root", content: units[name], flags: ["UNITS_CHANGED", ...flags] });
+  return [
+    { path: layout.configPath, mode: CONFIG_FILE_MODE.toString(8), owner: `${svc}:${svc}`, content: openclawConfigFile(s), flags: ["GATEWAY_RESTART"] },
+    { path: layout.traefikStaticConfig, mode: "644", owner: "root:root", content: traefikYaml(traefikStaticConfig(s)), flags: ["TRAEFIK_RESTART"] },
+    { path: layout.traefikDynamicConfig, mode: "644", owner: "root:root", content: traefikYaml(traefikDynamicConfig(s)), flags: ["TRAEFIK_RESTART"] },
+    unitFile(UNIT_NAMES.secrets, []),
+    unitFile(layout.gatewayUnit, ["GATEWAY_RESTART"]),
+    unitFile(layout.traefikUnit, ["TRAEFIK_RESTART"]),
+    unitFile(UNIT_NAMES.watchdogService, []),
+    unitFile(UNIT_NAMES.watchdogTimer, []),
+  ];
+}
+
+/** bash that writes one host file (only when its content differs) and raises its flags. */
+export function writeFileCommand(file: HostFile): string {
+  const flags = file.flags.map((flag) => `if [ "$FILE_CHANGED" = 1 ]; then ${flag}=1; fi`);
+  return [`put_file ${shellQuote(file.path)} ${file.mode} ${shellQuote(file.owner)} ${heredoc(file.content)}`, ...flags].join("\n");
+}
+
+/** Host tools, then the secrets (the refresh tool runs here, so its failure names this step). */
+export function secretsStep(s: GatewaySettings): string {
+  const layout = hostLayout(s);
+  return `step "host tools"
+${toolFiles(s).map(writeFileCommand).join("\n")}
+
+step "secrets from SSM Parameter Store"
+SECRETS_BEFORE=$(cksum 2>/dev/null <${shellQuote(layout.secretsEnvFile)} || true)
+${shellQuote(layout.refreshSecretsTool)}
+if [ "$(cksum <${shellQuote(layout.secretsEnvFile)})" != "$SECRETS_BEFORE" ]; then GATEWAY_RESTART=1; fi
+`;
+}
+
+/** openclaw.json, Traefik's configuration and the systemd units. */
+export function configStep(s: GatewaySettings): string {
+  const files = configFiles(s);
+  const layout = hostLayout(s);
+  const section = (title: string, pick: (f: HostFile) => boolean) =>
+    `step ${shellQuote(title)}\n${files.filter(pick).map(writeFileCommand).join("\n")}\n`;
+  return [
+    section("gateway configuration", (f) => f.path === layout.configPath),
+    section("Traefik configuration", (f) => f.path.startsWith(`${layout.traefikConfigDir}/`)),
+    section("systemd units", (f) => f.path.startsWith("/etc/systemd/system/")),
+  ].join("\n");
+}
+
+/** Enables and (re)starts the services and the watchdog, then waits for /healthz. */
+export function startStep(s: GatewaySettings): string {
+  const layout = hostLayout(s);
+  const { health } = WAITS;
+  return `step "start services"
+if [ "$UNITS_CHANGED" = 1 ]; then systemctl daemon-reload; fi
+systemctl enable --quiet ${shellWords([UNIT_NAMES.secrets, layout.gatewayUnit, layout.traefikUnit, UNIT_NAMES.watchdogTimer])}
+start_unit() {
+  if [ "$2" = 1 ]; then systemctl restart "$1"; else systemctl start "$1"; fi
+}
+start_unit ${layout.gatewayUnit} "$GATEWAY_RESTART"
+start_unit ${layout.traefikUnit} "$TRAEFIK_RESTART"
+# Armed now, not after the wait below: a gateway that never gets healthy is replaced, too.
+systemctl start ${UNIT_NAMES.watchdogTimer}
+
+step "wait for the gateway's /healthz"
+healthy() { curl -fsS -o /dev/null --max-time 5 ${shellQuote(layout.healthUrl)}; }
+retry ${health.attempts} ${health.delay} healthy
+log "the gateway answers on /healthz"
+`;
+}
+
+/**
+ * The SSM agent, on images without it (Debian): every day-2 operation goes through Run Command.
+ * After the health wait: the gateway never waits for the management agent, but a failure still
+ * fails the boot loudly. Integrity rests on HTTPS from AWS (it publishes no checksum file).
+ */
+export function ssmAgentStep(s: GatewaySettings): string {
+  const agent = HOST_OS_PROFILES[s.hostOs].ssmAgent;
+  if (!agent) return "";
+  const url = urlUnder(s.downloads.ssmAgentBaseUrl, agent.packagePath(architectureOfSettings(s)));
+  return `step "SSM agent"
+if command -v amazon-ssm-agent >/dev/null 2>&1; then
+  log "the SSM agent is installed"
+else
+  DOWNLOADS=$(mktemp -d)
+  fetch ${shellQuote(url)} "$DOWNLOADS/amazon-ssm-agent.deb"
+  ${agent.installPackageFile} "$DOWNLOADS/amazon-ssm-agent.deb"
+  rm -rf "$DOWNLOADS"
+  systemctl enable --now amazon-ssm-agent.service
+  log "installed and started the SSM agent"
+fi
+`;
+}
+
+/** One summary line for the log. */
+export function summaryStep(): string {
+  return `step "done"
+log "summary: instance $INSTANCE_ID, volume $VOLUME_ID ($DEVICE) at $DATA_MOUNT, address $PUBLIC_IP, node $NODE_VERSION, openclaw $OPENCLAW_VERSION, traefik $TRAEFIK_VERSION, https://$DOMAIN/ ready in \${SECONDS}s"
+`;
+}

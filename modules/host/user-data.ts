@@ -1,0 +1,49 @@
+import { gzipSync } from "node:zlib";
+import { Token } from "cdktf";
+import { GatewaySettings } from "../settings/settings";
+import { renderBootScript } from "./";
+
+/** AWS's limit on user data, counted before base64 encoding. */
+export const USER_DATA_LIMIT_BYTES = 16 * 1024;
+
+export interface RenderedUserData {
+  /** The boot script as cloud-init runs it. */
+  script: string;
+  /** What the launch template carries: gzip of the script, base64-encoded (cloud-init unzips it). */
+  base64: string;
+  /** Size of the script in bytes. */
+  scriptBytes: number;
+  /** Size of the gzip payload in bytes, the number AWS's 16 KB limit applies to. */
+  gzipBytes: number;
+}
+
+/** Throws when any setting is an unresolved Terraform token: user data must be plain bytes at synth time. */
+export function assertNoTokens(value: unknown, path = "settings"): void {
+  if (typeof value === "string" && Token.isUnresolved(value)) {
+    throw new Error(`${path}: is an unresolved Terraform token; the boot script is rendered from plain values only`);
+  }
+  if (typeof value === "number" && Token.isUnresolved(value)) {
+    throw new Error(`${path}: is an unresolved Terraform token; the boot script is rendered from plain values only`);
+  }
+  if (Array.isArray(value)) value.forEach((v, i) => assertNoTokens(v, `${path}[${i}]`));
+  else if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) assertNoTokens(v, `${path}.${k}`);
+  }
+}
+
+/** Renders the boot script and its launch-template encoding; fails when it exceeds AWS's limit. */
+export function renderUserData(settings: GatewaySettings): RenderedUserData {
+  assertNoTokens(settings);
+  const script = renderBootScript(settings);
+  // level 9 and no file name/mtime in the header: the same settings give the same bytes.
+  const gzipped = gzipSync(Buffer.from(script, "utf8"), { level: 9 });
+  if (gzipped.length > USER_DATA_LIMIT_BYTES) {
+    throw new Error(`user data is ${gzipped.length} bytes gzipped, over AWS's ${USER_DATA_LIMIT_BYTES}-byte limit`);
+  }
+  return {
+    script,
+    base64: gzipped.toString("base64"),
+    scriptBytes: Buffer.byteLength(script, "utf8"),
+    gzipBytes: gzipped.length,
+  };
+}

@@ -1,0 +1,600 @@
+import { architectureOf, Architecture, instanceTypeProblem } from "./instance-types";
+import { AWS_REGIONS, isAwsRegion, REGIONS_AS_OF } from "./aws-regions";
+import { crossEnvironmentProblems, environmentRuleProblems } from "./rules";
+import { describeStateLocation, StateLocation, stateInBuildOutputProblem, stateLocation } from "./state";
+
+/** Host operating systems the boot script supports. */
+export const HOST_OPERATING_SYSTEMS = ["al2023", "debian12"] as const;
+export type HostOs = (typeof HOST_OPERATING_SYSTEMS)[number];
+
+/** Commercial AWS regions this project accepts: the dated table in modules/settings/aws-regions.ts. */
+export { AWS_REGIONS };
+
+/** Where Terraform keeps the stack's state. */
+export type StateBackendSettings =
+  | {
+      /** Local state file (the default). */
+      type: "local";
+      /**
+       * State file path, relative to the project root (the folder with cdktf.json), not to terraform's working
+       * folder cdktf.out/stacks/<stack>/; an absolute path is used as is. @default "terraform.<environment>.tfstate"
+       */
+      path?: string;
+    }
+  | {
+      /** S3 state with S3-native locking (`use_lockfile`). */
+      type: "s3";
+      /** Existing bucket that holds the state (S3 bucket naming rules: 3–63 characters, not IP-shaped, no `xn--`/`sthree-` prefix, …). */
+      bucket: string;
+      /** Object key of the state file; no leading or trailing `/`. @default "openclaw-aws/<environment>.tfstate" */
+      key?: string;
+      /** Region of the bucket. @default the stack's region */
+      region?: string;
+    };
+
+/** Pinned versions of what the boot script installs. */
+export interface VersionSettings {
+  /** openclaw npm package version (exact, `YYYY.M.D`). @default "2026.9.6" */
+  openclaw: string;
+  /** Node.js release (exact, must satisfy openclaw's engines: >=24.16.0 <25 or >=26.1.0). @default "24.21.0" */
+  node: string;
+  /** Traefik v3 release (exact). @default "3.6.2" */
+  traefik: string;
+}
+
+/** Where the boot script downloads from (change these for a private mirror). */
+export interface DownloadSettings {
+  /** Base URL of the Node.js release archive (`<base>/v<version>/SHASUMS256.txt`). @default "https://nodejs.org/dist" */
+  nodeBaseUrl: string;
+  /** Base URL of Traefik releases (`<base>/v<version>/traefik_v<version>_checksums.txt`). @default "https://github.com/traefik/traefik/releases/download" */
+  traefikBaseUrl: string;
+  /** npm registry that openclaw is installed from. @default "https://registry.npmjs.org/" */
+  npmRegistry: string;
+  /** Where hosts whose image lacks the SSM agent (Debian) get it: `<base>/latest/debian_<amd64|arm64>/amazon-ssm-agent.deb`. @default "https://s3.amazonaws.com/ec2-downloads-windows/SSMAgent" */
+  ssmAgentBaseUrl: string;
+  /** Optional sha256 pin of the Node archive for this stack's architecture, checked besides SHASUMS256.txt. @default none */
+  nodeSha256?: string;
+  /** Optional sha256 pin of the Traefik archive for this stack's architecture, checked besides the checksums file. @default none */
+  traefikSha256?: string;
+}
+
+/** When the host replaces itself because the gateway stays unhealthy. */
+export interface WatchdogSettings {
+  /** Seconds between two `/healthz` checks. @default 60 */
+  intervalSeconds: number;
+  /**
+   * Consecutive failed checks before the instance marks itself Unhealthy and the ASG replaces it.
+   * `intervalSeconds × failuresBeforeReplacement` must be at least 154 s, a measured cold start. @default 5
+   */
+  failuresBeforeReplacement: number;
+}
+
+/** Every setting of one environment (one stack), after defaults were applied. */
+export interface GatewaySettings {
+  /** Environment name; names the stack and prefixes every resource. Lowercase letters, digits, hyphens; 1–20 characters. Required. */
+  environment: string;
+  /** AWS commercial region (the dated table in modules/settings/aws-regions.ts). @default "us-east-1" */
+  region: string;
+  /** Availability zone of the subnet, the host and the data volume; a zone the region has. @default "<region>a" */
+  availabilityZone: string;
+  /**
+   * Public DNS name of the gateway; Traefik gets its certificate for it, so it must be under a public suffix
+   * (not `.internal`, `.local`, `.test`, …). A name under example.com/.net/.org synthesizes with a warning;
+   * plan and deploy refuse it. Required.
+   */
+  domainName: string;
+  /** E-mail address registered with Let's Encrypt. One at example.com/.net/.org synthesizes with a warning; plan and deploy refuse it. Required. */
+  acmeEmail: string;
+  /** EC2 instance type; the CPU architecture (arm64 for Graviton) follows from it. @default "t4g.small" */
+  instanceType: string;
+  /** Host operating system: "al2023" (Amazon Linux 2023) or "debian12" (Debian 12 bookworm). @default "al2023" */
+  hostOs: HostOs;
+  /** Size of the persistent gp3 data volume in GiB (8–1024). @default 20 */
+  dataVolumeSizeGiB: number;
+  /** Daily snapshots of the data volume to keep (1–365). @default 7 */
+  snapshotRetentionCount: number;
+  /** IPv4 CIDR of the VPC (/16–/24) inside RFC 1918 (10/8, 172.16/12, 192.168/16), not overlapping 172.17.0.0/16. The public subnet is its first /24. @default "10.42.0.0/16" */
+  vpcCidr: string;
+  /** IPv4 CIDRs allowed to reach the gateway on 443: at most 60 (one security group rule each), none twice or inside another. @default ["0.0.0.0/0"] */
+  allowedCidrs: string[];
+  /** Pinned versions of openclaw, Node.js and Traefik. */
+  versions: VersionSettings;
+  /** Download locations and optional checksum pins. */
+  downloads: DownloadSettings;
+  /** Health watchdog that lets the ASG replace a broken host. */
+  watchdog: WatchdogSettings;
+  /** Route53 hosted zone id; when set, an A record for domainName points at the Elastic IP. @default none */
+  hostedZoneId?: string;
+  /**
+   * Extra tags for every resource: at most 44 (AWS allows 50 per resource, this project adds up to 6); keys of
+   * 1–128 and values of 0–256 letters, digits, spaces and `_ . : / = + - @`; no `aws:` or `openclaw:` keys, no
+   * `Name` or `managed-by`. @default {}
+   */
+  tags: Record<string, string>;
+  /** Terraform state backend. @default { type: "local" } */
+  backend: StateBackendSettings;
+}
+
+/** What a user writes for one environment: everything but the required keys may be left out. */
+export type GatewaySettingsInput = Partial<Omit<GatewaySettings, "versions" | "downloads" | "watchdog">> & {
+  environment: string;
+  domainName: string;
+  acmeEmail: string;
+  versions?: Partial<VersionSettings>;
+  downloads?: Partial<DownloadSettings>;
+  watchdog?: Partial<WatchdogSettings>;
+};
+
+export const DEFAULT_VERSIONS: VersionSettings = { openclaw: "2026.9.6", node: "24.21.0", traefik: "3.6.2" };
+export const DEFAULT_DOWNLOADS: DownloadSettings = {
+  nodeBaseUrl: "https://nodejs.org/dist",
+  traefikBaseUrl: "https://github.com/traefik/traefik/releases/download",
+  npmRegistry: "https://registry.npmjs.org/",
+  ssmAgentBaseUrl: "https://s3.amazonaws.com/ec2-downloads-windows/SSMAgent",
+};
+export const DEFAULT_WATCHDOG: WatchdogSettings = { intervalSeconds: 60, failuresBeforeReplacement: 5 };
+
+/** One refused value. Printed as `environment › setting: got <value>; <allowed>`. */
+export interface SettingsProblem {
+  /** The environment it belongs to; absent for problems of the file itself (syntax, top-level keys, defaults). */
+  environment?: string;
+  /** Dotted name of the setting (`backend.key`, `allowedCidrs[1]`), or what in the file is wrong (`line 3:14`). */
+  setting: string;
+  /** The value found (shown as JSON), unless `got` describes it. */
+  value: unknown;
+  /** What is allowed instead, citing the rule. */
+  allowed: string;
+  /** What was found, in words, when the value itself cannot be shown (a directory, a missing file). */
+  got?: string;
+}
+
+/** The value as printed after "got": JSON, cut short when long. */
+const show = (value: unknown): string => {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+};
+
+/** One problem as one line, without indentation. */
+export const problemLine = (p: SettingsProblem): string =>
+  `${p.environment !== undefined ? `${p.environment} › ` : ""}${p.setting}: got ${p.got ?? show(p.value)}; ${p.allowed}`;
+
+/**
+ * Thrown when settings are invalid. Carries every problem; the message is the block every entry
+ * point prints: the file on the first line, then one line per problem.
+ */
+export class SettingsError extends Error {
+  constructor(readonly problems: SettingsProblem[], readonly source: string) {
+    super(`Invalid settings in ${source}:\n${problems.map((p) => `  ${problemLine(p)}`).join("\n")}`);
+    this.name = "SettingsError";
+  }
+}
+
+// ---------------------------------------------------------------- validation helpers
+
+/** Parses a canonical IPv4 CIDR; undefined when malformed or host bits are set. */
+export function parseIpv4Cidr(cidr: string): { address: number; prefix: number } | undefined {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  if (!match) return undefined;
+  const octets = match.slice(1, 5).map(Number);
+  const prefix = Number(match[5]);
+  if (octets.some((o) => o > 255) || prefix > 32) return undefined;
+  if (match.slice(1, 5).some((o) => o.length > 1 && o.startsWith("0"))) return undefined;
+  const address = octets.reduce((acc, o) => acc * 256 + o, 0);
+  const hostBits = 2 ** (32 - prefix);
+  if (address % hostBits !== 0) return undefined;
+  return { address, prefix };
+}
+
+const formatIpv4 = (address: number): string =>
+  [24, 16, 8, 0].map((shift) => Math.floor(address / 2 ** shift) % 256).join(".");
+
+/** The public subnet: the first /24 of the VPC. */
+export function subnetCidrOf(vpcCidr: string): string {
+  const parsed = parseIpv4Cidr(vpcCidr);
+  if (!parsed) throw new Error(`vpcCidr: ${show(vpcCidr)} is not a valid CIDR`);
+  return `${formatIpv4(parsed.address)}/24`;
+}
+
+/** A top-level domain: letters, or an IDN TLD in its punycode form (`xn--p1ai`; RFC 3492, RFC 5890). */
+const TLD = "([a-z]{2,63}|xn--[a-z0-9-]{1,59})";
+const FQDN = new RegExp(`^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+${TLD}$`);
+/** Domains are case-insensitive (RFC 4343): `Ops@Example.COM` is a valid address. */
+const EMAIL = new RegExp(`^[A-Za-z0-9.!#$%&'*+/=?^_\`{|}~-]{1,64}@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+${TLD}$`, "i");
+const OPENCLAW_VERSION = /^20\d{2}\.(1[0-2]|[1-9])\.([1-9]|[12]\d|3[01])(-(beta|rc)\.\d+)?$/;
+const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
+const SHA256 = /^[0-9a-f]{64}$/;
+const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,31}$/;
+const ENVIRONMENT = /^[a-z][a-z0-9-]{0,19}$/;
+
+/** openclaw 2026.9.6 requires node >=24.16.0 <25 || >=26.1.0 (its engines field). */
+export function nodeSatisfiesOpenclaw(version: string): boolean {
+  const match = SEMVER.exec(version);
+  if (!match) return false;
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  return (major === 24 && minor >= 16) || (major === 26 && minor >= 1) || major > 26;
+}
+
+function urlProblem(value: unknown): string | undefined {
+  if (typeof value !== "string") return "must be a URL string";
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return "must be an absolute http(s) URL";
+  }
+  // The WHATWG URL parser silently strips leading/trailing spaces and control characters and drops tabs
+  // and newlines inside (https://url.spec.whatwg.org/#concept-basic-url-parser): what it downloads from
+  // would not be what the settings say.
+  if (/[\s\u0000-\u001f\u007f-\u009f]/.test(value)) return "must not contain spaces, tabs, newlines or control characters (the URL parser would drop them silently); percent-encode a space as %20";
+  if (url.protocol !== "https:" && url.protocol !== "http:") return "must use https (or http for a private mirror)";
+  if (url.search || url.hash || url.username) return "must not carry a query, fragment or credentials";
+  return undefined;
+}
+
+/** Keys allowed at each level; anything else is a typo and rejected. */
+const TOP_LEVEL_KEYS = [
+  "environment", "region", "availabilityZone", "domainName", "acmeEmail", "instanceType", "hostOs",
+  "dataVolumeSizeGiB", "snapshotRetentionCount", "vpcCidr", "allowedCidrs", "versions", "downloads", "watchdog",
+  "hostedZoneId", "tags", "backend",
+];
+
+/** Edit distance (insertions, deletions, substitutions), for did-you-mean hints. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+/** The allowed key a misspelled one most likely meant: same letters ignoring case, or at most 2 edits away. */
+export function didYouMean(key: string, allowed: readonly string[]): string | undefined {
+  const lower = key.toLowerCase();
+  const ranked = allowed
+    .map((candidate) => ({ candidate, distance: candidate.toLowerCase() === lower ? 0 : editDistance(lower, candidate.toLowerCase()) }))
+    .filter(({ distance }) => distance <= Math.min(2, Math.floor(key.length / 3)) || distance === 0)
+    .sort((a, b) => a.distance - b.distance);
+  return ranked[0]?.candidate;
+}
+
+function unknownKeys(value: Record<string, unknown>, allowed: string[], prefix: string, what = "setting"): SettingsProblem[] {
+  return Object.keys(value)
+    .filter((key) => !allowed.includes(key))
+    .map((key) => {
+      const guess = didYouMean(key, allowed);
+      return {
+        setting: `${prefix}${key}`,
+        value: value[key],
+        allowed: `unknown ${what}${guess ? `; did you mean "${prefix}${guess}"?` : ""}; allowed ${what}s: ${allowed.join(", ")}`,
+      };
+    });
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+function integerProblem(value: number, min: number, max: number): string | undefined {
+  return Number.isInteger(value) && value >= min && value <= max ? undefined : `must be a whole number from ${min} to ${max}`;
+}
+
+// ---------------------------------------------------------------- resolve
+
+/**
+ * Applies defaults to one environment's input and validates every value.
+ * Throws a SettingsError naming each bad setting, its value and what is allowed.
+ */
+export function resolveSettings(input: unknown, source = "settings"): GatewaySettings {
+  const { settings, problems } = resolveEnvironment(input);
+  if (problems.length > 0) throw new SettingsError(problems, source);
+  return settings;
+}
+
+/**
+ * One environment's settings after defaults, and every problem found in them (our checks, then the
+ * real services' rules of settings-rules.ts; a rule problem is left out when our own check already
+ * refused the same setting). Never throws.
+ */
+export function resolveEnvironment(input: unknown): { settings: GatewaySettings; problems: SettingsProblem[] } {
+  if (!isObject(input)) {
+    return { settings: input as GatewaySettings, problems: [{ setting: "environment", value: input, allowed: "an environment must be an object of settings" }] };
+  }
+  const raw = input as GatewaySettingsInput;
+  const problems: SettingsProblem[] = [];
+  const check = (name: string, value: unknown, problem: string | undefined) => {
+    if (problem) problems.push({ setting: name, value, allowed: problem });
+  };
+  problems.push(...unknownKeys(raw as Record<string, unknown>, TOP_LEVEL_KEYS, ""));
+
+  const region = raw.region ?? "us-east-1";
+  const settings: GatewaySettings = {
+    environment: raw.environment,
+    region,
+    availabilityZone: raw.availabilityZone ?? `${region}a`,
+    domainName: raw.domainName,
+    acmeEmail: raw.acmeEmail,
+    instanceType: raw.instanceType ?? "t4g.small",
+    hostOs: raw.hostOs ?? "al2023",
+    dataVolumeSizeGiB: raw.dataVolumeSizeGiB ?? 20,
+    snapshotRetentionCount: raw.snapshotRetentionCount ?? 7,
+    vpcCidr: raw.vpcCidr ?? "10.42.0.0/16",
+    allowedCidrs: raw.allowedCidrs ?? ["0.0.0.0/0"],
+    versions: { ...DEFAULT_VERSIONS, ...(isObject(raw.versions) ? raw.versions : {}) },
+    downloads: { ...DEFAULT_DOWNLOADS, ...(isObject(raw.downloads) ? raw.downloads : {}) },
+    watchdog: { ...DEFAULT_WATCHDOG, ...(isObject(raw.watchdog) ? raw.watchdog : {}) },
+    hostedZoneId: raw.hostedZoneId,
+    tags: raw.tags ?? {},
+    backend: raw.backend ?? { type: "local" },
+  };
+
+  check("environment", settings.environment, typeof settings.environment === "string" && ENVIRONMENT.test(settings.environment)
+    ? undefined : "must be 1–20 lowercase letters, digits or hyphens, starting with a letter (e.g. \"prod\")");
+  check("region", region, isAwsRegion(region) ? undefined
+    : `allowed regions (AWS commercial regions as of ${REGIONS_AS_OF}): ${AWS_REGIONS.join(", ")}`);
+  // Plain string comparison: a regular expression built from the region would throw on "us-east-1)".
+  const zone = settings.availabilityZone;
+  check("availabilityZone", zone,
+    typeof zone === "string" && typeof region === "string" && zone.length === region.length + 1 && zone.startsWith(region)
+      && zone.slice(-1) >= "a" && zone.slice(-1) <= "z"
+      ? undefined : `must be a zone of region ${String(region)}: the region followed by one letter, e.g. "${String(region)}a"`);
+  check("domainName", settings.domainName, typeof settings.domainName === "string" && FQDN.test(settings.domainName)
+    ? undefined : "must be a lowercase fully qualified domain name such as \"gateway.example.org\"");
+  check("acmeEmail", settings.acmeEmail, typeof settings.acmeEmail === "string" && EMAIL.test(settings.acmeEmail)
+    ? undefined : "must be an e-mail address such as \"ops@example.org\"");
+  check("instanceType", settings.instanceType, typeof settings.instanceType === "string"
+    ? instanceTypeProblem(settings.instanceType) : "must be a string such as \"t4g.small\"");
+  check("hostOs", settings.hostOs, (HOST_OPERATING_SYSTEMS as readonly string[]).includes(settings.hostOs)
+    ? undefined : `allowed values: ${HOST_OPERATING_SYSTEMS.join(", ")}`);
+  check("dataVolumeSizeGiB", settings.dataVolumeSizeGiB, integerProblem(settings.dataVolumeSizeGiB, 8, 1024));
+  check("snapshotRetentionCount", settings.snapshotRetentionCount, integerProblem(settings.snapshotRetentionCount, 1, 365));
+
+  const vpc = typeof settings.vpcCidr === "string" ? parseIpv4Cidr(settings.vpcCidr) : undefined;
+  check("vpcCidr", settings.vpcCidr, !vpc ? "must be an IPv4 CIDR with no host bits set, e.g. \"10.42.0.0/16\""
+    : vpc.prefix < 16 || vpc.prefix > 24 ? "prefix length must be from /16 to /24" : undefined);
+  if (!Array.isArray(settings.allowedCidrs) || settings.allowedCidrs.length === 0) {
+    check("allowedCidrs", settings.allowedCidrs, "must be a non-empty list of IPv4 CIDRs, e.g. [\"203.0.113.0/24\"]");
+  } else {
+    settings.allowedCidrs.forEach((cidr, i) =>
+      check(`allowedCidrs[${i}]`, cidr, typeof cidr === "string" && parseIpv4Cidr(cidr)
+        ? undefined : "must be an IPv4 CIDR with no host bits set, e.g. \"203.0.113.0/24\" or \"0.0.0.0/0\""));
+  }
+
+  if (raw.versions !== undefined && !isObject(raw.versions)) check("versions", raw.versions, "must be an object");
+  else if (raw.versions) problems.push(...unknownKeys(raw.versions as Record<string, unknown>, Object.keys(DEFAULT_VERSIONS), "versions."));
+  const { versions } = settings;
+  check("versions.openclaw", versions.openclaw, typeof versions.openclaw === "string" && OPENCLAW_VERSION.test(versions.openclaw)
+    ? undefined : "must be an exact openclaw release such as \"2026.9.6\" (no ranges, no \"latest\")");
+  check("versions.node", versions.node, typeof versions.node === "string" && nodeSatisfiesOpenclaw(versions.node)
+    ? undefined : "must be an exact Node.js release that openclaw accepts: >=24.16.0 <25 or >=26.1.0, e.g. \"24.21.0\"");
+  check("versions.traefik", versions.traefik, typeof versions.traefik === "string" && SEMVER.test(versions.traefik) && versions.traefik.startsWith("3.")
+    ? undefined : "must be an exact Traefik v3 release such as \"3.6.2\" (no \"v\" prefix, no ranges)");
+
+  if (raw.downloads !== undefined && !isObject(raw.downloads)) check("downloads", raw.downloads, "must be an object");
+  else if (raw.downloads) {
+    problems.push(...unknownKeys(raw.downloads as Record<string, unknown>, ["nodeBaseUrl", "traefikBaseUrl", "npmRegistry", "ssmAgentBaseUrl", "nodeSha256", "traefikSha256"], "downloads."));
+  }
+  const { downloads } = settings;
+  for (const key of ["nodeBaseUrl", "traefikBaseUrl", "npmRegistry", "ssmAgentBaseUrl"] as const) {
+    check(`downloads.${key}`, downloads[key], urlProblem(downloads[key]));
+  }
+  for (const key of ["nodeSha256", "traefikSha256"] as const) {
+    if (downloads[key] !== undefined) {
+      check(`downloads.${key}`, downloads[key], typeof downloads[key] === "string" && SHA256.test(downloads[key]!)
+        ? undefined : "must be 64 lowercase hex digits (a sha256)");
+    }
+  }
+
+  if (raw.watchdog !== undefined && !isObject(raw.watchdog)) check("watchdog", raw.watchdog, "must be an object");
+  else if (raw.watchdog) problems.push(...unknownKeys(raw.watchdog as Record<string, unknown>, Object.keys(DEFAULT_WATCHDOG), "watchdog."));
+  check("watchdog.intervalSeconds", settings.watchdog.intervalSeconds, integerProblem(settings.watchdog.intervalSeconds, 15, 3600));
+  check("watchdog.failuresBeforeReplacement", settings.watchdog.failuresBeforeReplacement,
+    integerProblem(settings.watchdog.failuresBeforeReplacement, 2, 100));
+
+  if (settings.hostedZoneId !== undefined) {
+    check("hostedZoneId", settings.hostedZoneId, typeof settings.hostedZoneId === "string" && HOSTED_ZONE_ID.test(settings.hostedZoneId)
+      ? undefined : "must be a Route53 hosted zone id such as \"Z0123456789ABCDEFGHIJ\"");
+  }
+
+  // Each tag's key, value and the count are AWS's rules: settings-rules.ts.
+  if (!isObject(settings.tags)) check("tags", settings.tags, "must be an object of string keys to string values");
+
+  problems.push(...backendProblems(settings.backend));
+
+  const refused = new Set(problems.map((p) => p.setting));
+  problems.push(...environmentRuleProblems(settings).filter((p) => !refused.has(p.setting)));
+  return { settings, problems };
+}
+
+function backendProblems(backend: unknown): SettingsProblem[] {
+  const problem = (setting: string, value: unknown, allowed: string): SettingsProblem => ({ setting, value, allowed });
+  if (!isObject(backend) || (backend.type !== "local" && backend.type !== "s3")) {
+    return [problem("backend", backend, "must be {\"type\":\"local\"} or {\"type\":\"s3\",\"bucket\":\"…\"}")];
+  }
+  if (backend.type === "local") {
+    const problems = unknownKeys(backend, ["type", "path"], "backend.");
+    if (backend.path !== undefined && (typeof backend.path !== "string" || backend.path.length === 0)) {
+      problems.push(problem("backend.path", backend.path, "must be a non-empty file path"));
+    }
+    return problems;
+  }
+  const problems = unknownKeys(backend, ["type", "bucket", "key", "region"], "backend.");
+  // S3's naming rules for the bucket and the key are in settings-rules.ts.
+  if (typeof backend.bucket !== "string") {
+    problems.push(problem("backend.bucket", backend.bucket, "must be an S3 bucket name (3–63 lowercase letters, digits, dots, hyphens)"));
+  }
+  if (backend.region !== undefined && !isAwsRegion(backend.region)) {
+    problems.push(problem("backend.region", backend.region, `allowed regions: ${AWS_REGIONS.join(", ")}`));
+  }
+  if (backend.key !== undefined && (typeof backend.key !== "string" || !/^[\w!\-.*'()/]{1,1024}$/.test(backend.key))) {
+    problems.push(problem("backend.key", backend.key, "must be an S3 object key"));
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------- file
+
+/** The settings file: shared defaults plus one entry per environment (one stack each). */
+export interface SettingsFile {
+  /**
+   * Values every environment starts from (any setting except `environment`). Objects (`versions`,
+   * `downloads`, `watchdog`, `tags`, `backend`) merge key by key: e.g. an S3 `bucket` here and no
+   * `key`, so each environment gets its own default key. A `backend.key`/`backend.path` here would
+   * put every environment on one state and is refused.
+   */
+  defaults?: Partial<GatewaySettingsInput>;
+  /** One entry per environment; each becomes its own stack. */
+  environments: GatewaySettingsInput[];
+}
+
+/** Keys of the settings file itself. */
+const FILE_KEYS = ["$schema", "defaults", "environments"];
+/** Object settings that merge key by key from `defaults` into each environment. */
+const MERGED_OBJECTS = ["versions", "downloads", "watchdog", "tags", "backend"];
+
+/**
+ * Resolves every environment of a parsed settings file and reports every problem at once: the
+ * file's own (top-level keys, `defaults`), each environment's (named by its environment), then the
+ * problems across environments (duplicate names, shared Terraform state, settings-rules.ts's
+ * cross-environment rules). Cross-environment checks run only over the environments that resolved
+ * without a problem: a half-valid environment would give misleading collisions.
+ * @param projectRoot where a relative local state path is resolved from (the entry point's working directory)
+ */
+export function resolveSettingsFile(file: unknown, source = "settings.json", projectRoot = process.cwd()): GatewaySettings[] {
+  if (!isObject(file)) {
+    throw new SettingsError([{ setting: "file", value: file, allowed: "must be a JSON object with \"environments\" (and optionally \"defaults\")" }], source);
+  }
+  const problems: SettingsProblem[] = unknownKeys(file, FILE_KEYS, "", "top-level key");
+  const defaults = defaultsOf(file.defaults, problems);
+  if (!Array.isArray(file.environments) || file.environments.length === 0) {
+    problems.push({ setting: "environments", value: file.environments, allowed: "must be a non-empty list of environments, e.g. [{\"environment\":\"prod\",\"domainName\":\"…\",\"acmeEmail\":\"…\"}]" });
+  }
+  const environments = (Array.isArray(file.environments) ? file.environments as unknown[] : []).map((env, index) => {
+    const label = environmentLabel(env, index);
+    const { settings, problems: own } = resolveEnvironment(isObject(env) ? mergeDefaults(defaults, env) : env);
+    problems.push(...own.map((p) => ({
+      ...p, environment: label, ...(isObject(env) && inheritedFromDefaults(p.setting, env, defaults) ? { got: `${show(p.value)} (from defaults)` } : {}),
+    })));
+    return { settings, label, index, raw: env, valid: own.length === 0 };
+  });
+
+  const duplicates = duplicateNameProblems(environments);
+  problems.push(...duplicates);
+  const clean = environments.filter((e) => e.valid && !duplicates.some((d) => d.value === e.settings.environment));
+  problems.push(...sharedStateProblems(clean, defaults, projectRoot));
+  problems.push(...clean.flatMap(({ settings, label }) => {
+    const allowed = stateInBuildOutputProblem(stateLocation(settings, projectRoot), projectRoot);
+    return allowed && settings.backend.type === "local" ? [{ environment: label, setting: "backend.path", value: settings.backend.path, allowed }] : [];
+  }));
+  problems.push(...crossEnvironmentProblems(clean.map((e) => e.settings)).map((p) => ({
+    ...p, environment: clean.find((e) => e.settings.environment === p.environment)?.label ?? p.environment,
+  })));
+
+  if (problems.length > 0) throw new SettingsError(problems, source);
+  return environments.map((e) => e.settings);
+}
+
+/** True when an environment's value of `setting` (dotted, e.g. `versions.node`) came from defaults. */
+function inheritedFromDefaults(setting: string, env: Record<string, unknown>, defaults: Record<string, unknown>): boolean {
+  let [own, base]: [unknown, unknown] = [env, defaults];
+  for (const key of setting.replace(/\[\d+\]$/, "").split(".")) {
+    if (!isObject(base) || !(key in base)) return false;
+    if (!isObject(own) || !(key in own)) return true;
+    [own, base] = [own[key], base[key]];
+  }
+  return false;
+}
+
+/** How problems name an environment: its name when it has a readable one, else its place in the list. */
+function environmentLabel(env: unknown, index: number): string {
+  const name = isObject(env) ? env.environment : undefined;
+  return typeof name === "string" && /^[\w.-]{1,40}$/.test(name) ? name : `environments[${index}]`;
+}
+
+/** The `defaults` object, minus what cannot be a default (reported): not an object, `environment`, unknown keys. */
+function defaultsOf(value: unknown, problems: SettingsProblem[]): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (!isObject(value)) {
+    problems.push({ setting: "defaults", value, allowed: "must be an object of settings every environment starts from, e.g. {\"region\":\"eu-west-1\"}" });
+    return {};
+  }
+  const allowed = TOP_LEVEL_KEYS.filter((key) => key !== "environment");
+  if ("environment" in value) {
+    problems.push({ setting: "defaults.environment", value: value.environment, allowed: "not allowed in defaults: each entry of \"environments\" names its own environment" });
+  }
+  problems.push(...unknownKeys(value, allowed, "defaults.").filter((p) => p.setting !== "defaults.environment"));
+  return Object.fromEntries(Object.entries(value).filter(([key]) => allowed.includes(key)));
+}
+
+function duplicateNameProblems(environments: Array<{ raw: unknown; index: number; label: string }>): SettingsProblem[] {
+  const byName = new Map<string, number[]>();
+  for (const { raw, index } of environments) {
+    const name = isObject(raw) ? raw.environment : undefined;
+    if (typeof name === "string") byName.set(name, [...(byName.get(name) ?? []), index]);
+  }
+  return [...byName].filter(([, indexes]) => indexes.length > 1).map(([name, indexes]) => ({
+    environment: environmentLabel({ environment: name }, indexes[0]),
+    setting: "environment",
+    value: name,
+    allowed: `is used twice (${indexes.map((i) => `environments[${i}]`).join(", ")}); names must be unique (each is its own stack)`,
+  }));
+}
+
+/** Identity of a state location: an S3 bucket name is global, so bucket + key is one object whatever the region. */
+const stateIdentity = (l: StateLocation): string => (l.type === "local" ? `local:${l.path}` : `s3:${l.bucket}/${l.key}`);
+
+/**
+ * Two environments on one Terraform state would plan against each other's resources (a staging
+ * deploy planning to replace prod). Each environment after the first on a location is refused,
+ * naming the first.
+ */
+function sharedStateProblems(
+  environments: Array<{ settings: GatewaySettings; label: string; raw: unknown }>,
+  defaults: Record<string, unknown>,
+  projectRoot: string,
+): SettingsProblem[] {
+  const first = new Map<string, string>();
+  const problems: SettingsProblem[] = [];
+  for (const { settings, label, raw } of environments) {
+    const location = stateLocation(settings, projectRoot);
+    const id = stateIdentity(location);
+    const owner = first.get(id);
+    if (owner === undefined) {
+      first.set(id, label);
+      continue;
+    }
+    const setting = settings.backend.type === "s3" ? "key" : "path";
+    const value = settings.backend.type === "s3" ? settings.backend.key : settings.backend.path;
+    const ownBackend = isObject(raw) && isObject(raw.backend) ? raw.backend : {};
+    const fromDefaults = value !== undefined && !(setting in ownBackend) && isObject(defaults.backend) && setting in defaults.backend;
+    const example = settings.backend.type === "s3" ? "\"openclaw-aws/<environment>.tfstate\"" : "\"terraform.<environment>.tfstate\" in the project root";
+    problems.push({
+      environment: label,
+      setting: `backend.${setting}`,
+      value,
+      got: value === undefined ? `the default (${describeStateLocation(location)})` : `${show(value)}${fromDefaults ? " (from defaults)" : ""}`,
+      allowed: `${owner} uses the same state (${describeStateLocation(location)}); two stacks on one state would plan against each other — `
+        + (fromDefaults
+          ? `a ${setting} in defaults gives every environment the same state: set backend.${setting} per environment, or leave it out for the per-environment default ${example}`
+          : `give each environment its own backend.${setting}`),
+    });
+  }
+  return problems;
+}
+
+function mergeDefaults(defaults: Record<string, unknown>, env: Record<string, unknown>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...defaults, ...env };
+  for (const key of MERGED_OBJECTS) {
+    const [base, own] = [defaults[key], env[key]];
+    if (!isObject(base) || !isObject(own)) continue;
+    // A backend of another type replaces the default one instead of mixing keys of both types.
+    if (key === "backend" && own.type !== undefined && base.type !== undefined && own.type !== base.type) continue;
+    merged[key] = { ...base, ...own };
+  }
+  return merged;
+}
+
+/** CPU architecture of the stack's host. */
+export const architectureOfSettings = (s: GatewaySettings): Architecture => architectureOf(s.instanceType);
