@@ -1,12 +1,12 @@
 import { GatewaySettings } from "./settings/settings";
+import { ANTHROPIC_API_KEY, GATEWAY_TOKEN, secretParameterName } from "./secrets-catalogue";
 
 /** Port the gateway listens on (loopback only). */
 export const GATEWAY_PORT = 18789;
 /** Where the persistent data volume is mounted on the host. */
 export const DATA_MOUNT = "/opt/openclaw";
-/** Value the SSM parameters are created with; the real values never pass through Terraform. */
-export const GATEWAY_TOKEN_PLACEHOLDER = "placeholder:generated-on-first-boot";
-export const API_KEY_PLACEHOLDER = "placeholder:set-with-npm-run-secrets";
+// The placeholders are defined with the secrets they belong to (modules/secrets-catalogue.ts).
+export { API_KEY_PLACEHOLDER, GATEWAY_TOKEN_PLACEHOLDER } from "./secrets-catalogue";
 
 /** Tag that every resource of one environment carries; the host finds its volume and address by it. */
 export const ENVIRONMENT_TAG = "openclaw:environment";
@@ -23,8 +23,8 @@ export function resourceNames(s: Pick<GatewaySettings, "environment">) {
     prefix,
     stack: prefix,
     autoScalingGroup: prefix,
-    gatewayTokenParameter: `/openclaw/${s.environment}/gateway-token`,
-    apiKeyParameter: `/openclaw/${s.environment}/anthropic-api-key`,
+    gatewayTokenParameter: secretParameterName(s, GATEWAY_TOKEN),
+    apiKeyParameter: secretParameterName(s, ANTHROPIC_API_KEY),
     kmsAlias: `alias/${prefix}`,
   };
 }
