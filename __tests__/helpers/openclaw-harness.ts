@@ -11,12 +11,11 @@ import {
   CONFIG_FILE_MODE,
   gatewayCommand,
   gatewayEnvironment,
-  hostLayout,
-  HostLayout,
   openclawCommand,
   openclawConfigFile,
   STATE_DIR_MODE,
 } from "../../modules/host/layout";
+import { hostContract, HostContract } from "../../modules/host/contract";
 
 /**
  * The real openclaw, started exactly as the rendered systemd unit starts it: same environment
@@ -80,12 +79,12 @@ export function openclawFixtureProblem(): string | undefined {
  * The host layout with the data volume moved under `root` and the runtimes taken from the
  * fixture. Everything else (unit names, ports, modes) is the real layout.
  */
-export function testLayout(settings: GatewaySettings, root: string, fixture: OpenclawFixture): HostLayout {
-  const real = hostLayout(settings);
+export function testLayout(settings: GatewaySettings, root: string, fixture: OpenclawFixture): HostContract {
+  const real = hostContract(settings);
   const moved = Object.fromEntries(
     Object.entries(real).map(([key, value]) =>
       [key, typeof value === "string" && value.startsWith(`${DATA_MOUNT}`) ? `${root}${value}` : value]),
-  ) as HostLayout;
+  ) as HostContract;
   return { ...moved, nodeDir: fixture.nodeDir, nodeBin: fixture.nodeBin, openclawEntry: fixture.openclawEntry };
 }
 
@@ -108,12 +107,12 @@ export const FAKE_ANTHROPIC_API_KEY = "sk-ant-api03-openclaw-aws-test-key-000000
  * Environment of the gateway process: the unit's Environment= plus what the EnvironmentFile
  * provides (the gateway token and the Anthropic API key).
  */
-export function gatewayProcessEnv(layout: HostLayout, token: string, apiKey = FAKE_ANTHROPIC_API_KEY): Record<string, string> {
+export function gatewayProcessEnv(layout: HostContract, token: string, apiKey = FAKE_ANTHROPIC_API_KEY): Record<string, string> {
   return { ...gatewayEnvironment(layout), OPENCLAW_GATEWAY_TOKEN: token, ANTHROPIC_API_KEY: apiKey };
 }
 
 /** Creates the state dir and openclaw.json with the boot script's modes (700 / 600). */
-export function prepareState(layout: HostLayout, settings: GatewaySettings, port: number): void {
+export function prepareState(layout: HostContract, settings: GatewaySettings, port: number): void {
   mkdirSync(layout.stateDir, { recursive: true, mode: STATE_DIR_MODE });
   chmodSync(layout.stateDir, STATE_DIR_MODE);
   writeFileSync(layout.configPath, openclawConfigFile(settings, port), { mode: CONFIG_FILE_MODE });
@@ -135,7 +134,7 @@ export interface CliResult {
  * Runs the openclaw CLI as the host's admin tool does: the gateway's environment (including
  * OPENCLAW_GATEWAY_TOKEN), working directory = state dir, the pinned Node.
  */
-export function runCli(layout: HostLayout, env: Record<string, string>, args: readonly string[], timeoutMs = 30_000): CliResult {
+export function runCli(layout: HostContract, env: Record<string, string>, args: readonly string[], timeoutMs = 30_000): CliResult {
   const [cmd, ...rest] = openclawCommand(layout, args);
   const r = spawnSync(cmd, rest, { cwd: layout.stateDir, env, encoding: "utf8", timeout: timeoutMs });
   const token = env.OPENCLAW_GATEWAY_TOKEN;
@@ -161,7 +160,7 @@ export interface StopResult {
 
 /** A running gateway with its temporary data volume. */
 export interface RunningGateway {
-  layout: HostLayout;
+  layout: HostContract;
   port: number;
   /** The gateway token (never print it). */
   token: string;

@@ -6,7 +6,7 @@ import Ajv from "ajv";
 import { parse } from "yaml";
 import { HOST_OPERATING_SYSTEMS } from "../../modules/settings/settings";
 import { hostFiles, renderBootScript, renderTools, renderUnits } from "../../modules/host";
-import { hostLayout } from "../../modules/host/layout";
+import { hostContract } from "../../modules/host/contract";
 import { traefikDynamicConfig, traefikStaticConfig } from "../../modules/host/traefik";
 import { requireInCi, testSettings } from "../helpers/settings";
 
@@ -17,11 +17,11 @@ import { requireInCi, testSettings } from "../helpers/settings";
  */
 const missing = (tool: string) => (spawnSync("sh", ["-c", `command -v ${tool}`]).status === 0 ? undefined : `${tool} is not installed`);
 const settings = testSettings();
-const layout = hostLayout(settings);
+const layout = hostContract(settings);
 
 const scripts: Array<[string, string]> = [
   ...HOST_OPERATING_SYSTEMS.map((hostOs): [string, string] => [`boot script (${hostOs})`, renderBootScript(testSettings({ hostOs }))]),
-  ...HOST_OPERATING_SYSTEMS.flatMap((hostOs) => Object.entries(renderTools(testSettings({ hostOs })))
+  ...HOST_OPERATING_SYSTEMS.flatMap((hostOs) => Object.entries(renderTools(testSettings({ hostOs }), layout))
     .map(([file, content]): [string, string] => [`${path.basename(file)} (${hostOs})`, content])),
 ];
 
@@ -56,7 +56,7 @@ describe("bash -n and shellcheck", () => {
 
 describe("systemd-analyze verify", () => {
   const can = requireInCi(missing("systemd-analyze") ?? missing("bwrap"), "systemd-analyze verify on the units");
-  const units = renderUnits(settings);
+  const units = renderUnits(settings, layout);
 
   /**
    * Verifies unit files in a bubblewrap sandbox whose /opt and /usr/local hold stand-in
@@ -97,13 +97,13 @@ describe("systemd-analyze verify", () => {
 describe("Traefik configuration against the Traefik v3 JSON schemas", () => {
   const schemaDir = path.join(__dirname, "..", "fixtures", "schemas");
   const load = (name: string) => JSON.parse(fs.readFileSync(path.join(schemaDir, name), "utf8"));
-  const files = hostFiles(settings);
+  const files = hostFiles(settings, layout);
   const written = (file: string) => parse(files.find((f) => f.path === file)!.content);
 
   test("the static configuration (traefik.yml as written on the host) is valid", () => {
     const validate = new Ajv({ strict: false, allErrors: true }).compile(load("traefik-v3.json"));
     const config = written(layout.traefikStaticConfig);
-    expect(config).toEqual(traefikStaticConfig(settings));
+    expect(config).toEqual(traefikStaticConfig(settings, layout));
     expect(validate(config) ? [] : validate.errors).toEqual([]);
     expect(config.certificatesResolvers.letsencrypt.acme).toEqual({
       email: settings.acmeEmail, storage: "/opt/openclaw/traefik/acme.json", tlsChallenge: {} });
@@ -112,17 +112,17 @@ describe("Traefik configuration against the Traefik v3 JSON schemas", () => {
   test("the dynamic configuration (dynamic.yml as written on the host) is valid", () => {
     const validate = new Ajv({ strict: false, allErrors: true }).compile(load("traefik-v3-file-provider.json"));
     const config = written(layout.traefikDynamicConfig);
-    expect(config).toEqual(traefikDynamicConfig(settings));
+    expect(config).toEqual(traefikDynamicConfig(settings, layout));
     expect(validate(config) ? [] : validate.errors).toEqual([]);
   });
 
   test("the schemas reject a mistake (the validation is live)", () => {
     const staticSchema = new Ajv({ strict: false }).compile(load("traefik-v3.json"));
     const dynamicSchema = new Ajv({ strict: false }).compile(load("traefik-v3-file-provider.json"));
-    const badStatic = traefikStaticConfig(settings) as { entryPoints: Record<string, object> };
+    const badStatic = traefikStaticConfig(settings, layout) as { entryPoints: Record<string, object> };
     badStatic.entryPoints.websecure = { ...badStatic.entryPoints.websecure, adress: ":443" };
     expect(staticSchema(badStatic)).toBe(false);
-    const badDynamic = JSON.parse(JSON.stringify(traefikDynamicConfig(settings)));
+    const badDynamic = JSON.parse(JSON.stringify(traefikDynamicConfig(settings, layout)));
     badDynamic.http.routers.openclaw.entrypoints = ["websecure"];
     expect(dynamicSchema(badDynamic)).toBe(false);
   });

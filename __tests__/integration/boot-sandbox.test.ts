@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import { resourceNames } from "../../modules/names";
-import { hostLayout, hostName, openclawConfigFile } from "../../modules/host/layout";
+import { hostContract } from "../../modules/host/contract";
+import { openclawConfigFile } from "../../modules/host/layout";
 import { AWS_ATTEMPTS } from "../../modules/host/tools";
 import { preserveHostNameFile, WAITS } from "../../modules/host/steps";
 import { requireInCi, testSettings } from "../helpers/settings";
@@ -15,7 +16,7 @@ const describeSandbox = canRun ? describe : describe.skip;
 jest.setTimeout(300_000); // generous: CI runs other suites beside this one on 2 cores
 
 const settings = testSettings({ hostOs: "debian12" });
-const layout = hostLayout(settings);
+const layout = hostContract(settings);
 const names = resourceNames(settings);
 
 const ops = (calls: AwsCall[], operation: string) => calls.filter((c) => c.operation === operation);
@@ -58,9 +59,9 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
 
   test("the host name becomes openclaw-<environment> before the gateway starts, and cloud-init keeps it", () => {
     // openclaw reclaims a dead gateway's state lease only on the same host name (openclaw/openclaw#155644).
-    expect(sb.lines("hostnamectl.log")).toEqual([`set-hostname ${hostName(settings)}`]);
+    expect(sb.lines("hostnamectl.log")).toEqual([`set-hostname ${layout.hostName}`]);
     expect(fs.readFileSync(sb.host("/fake/state/hostname"), "utf8").trim()).toBe("openclaw-test");
-    expect(fs.readFileSync(sb.host(preserveHostNameFile().path), "utf8")).toMatch(/^preserve_hostname: true$/m);
+    expect(fs.readFileSync(sb.host(preserveHostNameFile(layout).path), "utf8")).toMatch(/^preserve_hostname: true$/m);
     const log = sb.bootLog();
     expect(log.indexOf("==> host name")).toBeLessThan(log.indexOf("==> start services"));
   });

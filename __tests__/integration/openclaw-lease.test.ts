@@ -1,5 +1,5 @@
 import { rmSync } from "node:fs";
-import { hostName } from "../../modules/host/layout";
+import { hostContract } from "../../modules/host/contract";
 import { freePort, OpenclawFixture, openclawFixture, openclawFixtureProblem, RunningGateway, startGateway } from "../helpers/openclaw-harness";
 import { requireInCi, testSettings } from "../helpers/settings";
 
@@ -19,7 +19,7 @@ const canRun = requireInCi(leaseTestProblem(), "the real-openclaw owner-lease te
 const maybe = canRun ? describe : describe.skip;
 
 const settings = testSettings();
-const stableName = hostName(settings);
+const stableName = hostContract(settings).hostName;
 
 maybe("openclaw's gateway owner lease after a killed gateway (why the host name is stable)", () => {
   let fixture: OpenclawFixture;

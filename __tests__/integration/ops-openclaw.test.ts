@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { hostLayout } from "../../modules/host/layout";
+import { hostContract } from "../../modules/host/contract";
 import { shellQuote } from "../../modules/host/shell";
 import type { Invocation, OpsAws } from "../../modules/ops/aws";
 import { OpsIo } from "../../modules/ops/context";
@@ -41,7 +41,7 @@ const UNKNOWN_ID = "00000000-0000-4000-8000-000000000000";
 function localAgent(settings: GatewaySettings, adminStub: string, sent: string[]): OpsAws {
   const names = documentNames(settings);
   const operationOf = new Map(OPERATIONS.map((op) => [names[op], op] as [string, Operation]));
-  const layout = hostLayout(settings);
+  const layout = hostContract(settings);
   const invocations = new Map<string, Invocation>();
   const refuse = (name: string, message: string) => Object.assign(new Error(message), { name });
   return {

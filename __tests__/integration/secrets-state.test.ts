@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { inflateRawSync } from "node:zlib";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { OFFLINE_PROVIDER, offlineTerraformProblem, OfflineStackDir, PlanJson, synthForOfflineTerraform } from "../helpers/terraform-offline";
+import { hostContract } from "../../modules/host/contract";
 import { refreshSecretsTool } from "../../modules/host/tools";
 import { sdkOpsAws } from "../../modules/ops/aws";
 import { targetOf } from "../../modules/ops/context";
@@ -142,7 +143,7 @@ async function deployment(fake: FakeSsmKms, workDir: string) {
     async storeSecrets(secrets: Record<string, string>) {
       // The host: the request its refresh tool builds with jq,
       // {Name, Value, Type: "SecureString", KeyId: $KMS_KEY, Overwrite: true}, KMS_KEY as rendered.
-      const hostKey = /^KMS_KEY='([^']+)'$/m.exec(refreshSecretsTool(settings))?.[1];
+      const hostKey = /^KMS_KEY='([^']+)'$/m.exec(refreshSecretsTool(settings, hostContract(settings)))?.[1];
       if (!hostKey) throw new Error("KMS_KEY not found in the rendered openclaw-refresh-secrets");
       const ssm = new SSMClient({ region: REGION, endpoint: url, credentials: { accessKeyId: OFFLINE_PROVIDER.access_key, secretAccessKey: OFFLINE_PROVIDER.secret_key } });
       await ssm.send(new PutParameterCommand({ Name: names.gatewayTokenParameter, Value: secrets["gateway token"], Type: "SecureString", KeyId: hostKey, Overwrite: true }));
@@ -212,7 +213,7 @@ maybe("secrets never reach Terraform's state or plan (real terraform + provider,
   });
 
   test("the host, the CLI and Terraform name the KMS key with the same string", () => {
-    const hostKey = /^KMS_KEY='([^']+)'$/m.exec(refreshSecretsTool(settings))?.[1];
+    const hostKey = /^KMS_KEY='([^']+)'$/m.exec(refreshSecretsTool(settings, hostContract(settings)))?.[1];
     const outputKey = /--key-id (\S+)/.exec(String(d.config.output.set_api_key_command.value))?.[1];
     const keyIds = Object.values(d.config.resource.aws_ssm_parameter).map((p: any) => p.key_id);
     const aliasName = (Object.values(d.config.resource.aws_kms_alias)[0] as any).name;

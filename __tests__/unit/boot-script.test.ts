@@ -5,7 +5,8 @@ import * as path from "node:path";
 import { HOST_OPERATING_SYSTEMS } from "../../modules/settings/settings";
 import { hostFiles, renderBootScript, renderUnits } from "../../modules/host";
 import { HOST_OS_PROFILES } from "../../modules/host/host-os";
-import { gatewayCommand, gatewayEnvironment, hostLayout, openclawCommand, openclawConfigFile } from "../../modules/host/layout";
+import { gatewayCommand, gatewayEnvironment, openclawCommand, openclawConfigFile } from "../../modules/host/layout";
+import { hostContract } from "../../modules/host/contract";
 import { heredoc, shellAssign, shellQuote, shellWords } from "../../modules/host/shell";
 import { shellHelpers, ssmAgentStep, writeFileCommand } from "../../modules/host/steps";
 import { watchdogTool } from "../../modules/host/tools";
@@ -15,7 +16,7 @@ import { renderUserData, USER_DATA_LIMIT_BYTES } from "../../modules/host/user-d
 import { TEST_EMAIL, testSettings } from "../helpers/settings";
 
 const settings = testSettings();
-const layout = hostLayout(settings);
+const layout = hostContract(settings);
 
 /** Runs a bash snippet and returns its stdout (bash is part of every machine this runs on). */
 function bash(script: string, cwd?: string): { status: number | null; stdout: string; stderr: string } {
@@ -29,7 +30,7 @@ describe("rendered boot script", () => {
    * openclawConfig: owned and proven against the real openclaw elsewhere) are replaced by markers,
    * so the snapshot pins the script itself; the next test pins those files to the functions.
    */
-  const contractFiles = () => hostFiles(settings).filter((f) =>
+  const contractFiles = () => hostFiles(settings, layout).filter((f) =>
     [layout.configPath, layout.adminTool, `/etc/systemd/system/${layout.gatewayUnit}`].includes(f.path));
 
   test("default settings (Amazon Linux 2023) render to the committed snapshot", () => {
@@ -90,9 +91,9 @@ describe("rendered boot script", () => {
       instanceType: "t3.small",
       downloads: { nodeBaseUrl: "https://mirror.example.org/node/", nodeSha256: "a".repeat(64) },
     }));
-    expect(x86).toContain("fetch https://mirror.example.org/node/v24.21.0/node-v24.21.0-linux-x64.tar.xz");
-    expect(x86).toContain("fetch https://mirror.example.org/node/v24.21.0/SHASUMS256.txt");
-    expect(x86).toContain(`"$DOWNLOADS/SHASUMS256.txt" ${"a".repeat(64)}`);
+    expect(x86).toContain(`install_release Node.js "$NODE_VERSION" /opt/openclaw/runtime/node-v24.21.0 `
+      + "https://mirror.example.org/node/v24.21.0/SHASUMS256.txt https://mirror.example.org/node/v24.21.0/node-v24.21.0-linux-x64.tar.xz "
+      + `${"a".repeat(64)} -J --strip-components=1\n`);
     expect(x86).toContain("traefik_v3.6.2_linux_amd64.tar.gz");
     const arm = renderBootScript(settings);
     expect(arm).toContain("node-v24.21.0-linux-arm64.tar.xz");
@@ -103,12 +104,12 @@ describe("rendered boot script", () => {
   test("a hostile-looking mirror URL stays one quoted word (never expanded by the shell)", () => {
     const url = "https://mirror.example.org/$(touch${IFS}/tmp/pwned)/node";
     const script = renderBootScript(testSettings({ downloads: { nodeBaseUrl: url } }));
-    expect(script).toContain(`fetch 'https://mirror.example.org/$(touch\${IFS}/tmp/pwned)/node/v24.21.0/SHASUMS256.txt'`);
+    expect(script).toContain(` 'https://mirror.example.org/$(touch\${IFS}/tmp/pwned)/node/v24.21.0/SHASUMS256.txt' `);
   });
 
   test("every file the script writes travels in a quoted here-document, verbatim", () => {
     const script = renderBootScript(settings);
-    for (const file of hostFiles(settings)) {
+    for (const file of hostFiles(settings, layout)) {
       expect(script).toContain(`put_file ${shellQuote(file.path)} ${file.mode} ${file.owner} <<'OPENCLAW_EOF'\n${file.content}OPENCLAW_EOF\n`);
     }
   });
@@ -211,6 +212,23 @@ describe("idempotency helpers (the script's own bash, run here)", () => {
     expect(run(`verify ${dir}/a.tar.xz ${dir}/SUMS ''`).status).not.toBe(0);
   });
 
+  test("install_release (Node.js and Traefik): verified archive unpacked whole into DIR; a bad sum leaves no DIR", () => {
+    fs.mkdirSync(path.join(dir, "src"));
+    fs.writeFileSync(path.join(dir, "src", "traefik"), "#!/bin/sh\n");
+    expect(bash(`tar -czf ${dir}/t.tar.gz -C ${dir}/src traefik`).status).toBe(0);
+    const sum = bash(`sha256sum ${dir}/t.tar.gz | cut -d ' ' -f 1`).stdout.trim();
+    fs.writeFileSync(path.join(dir, "sums"), `${sum}  t.tar.gz\n`);
+    const install = (pin: string) => run(`install_release Traefik 3.6.2 ${dir}/out file://${dir}/sums file://${dir}/t.tar.gz '${pin}' -z traefik`);
+    const bad = install("f".repeat(64));
+    expect(bad.status).not.toBe(0);
+    expect(fs.existsSync(path.join(dir, "out"))).toBe(false);
+    const good = install(sum);
+    expect(good.stdout).toContain("LOG sha256 of t.tar.gz verified");
+    expect(good.stdout).toContain("LOG installed Traefik 3.6.2");
+    expect(fs.readdirSync(path.join(dir, "out"))).toEqual(["traefik"]);
+    expect(fs.existsSync(path.join(dir, "out.partial"))).toBe(false);
+  });
+
   test("writeFileCommand raises the file's restart flags only on a change", () => {
     const file = { path: path.join(dir, "unit"), mode: "644", owner: owner(), content: "[Unit]\n", flags: ["A_RESTART", "B_CHANGED"] };
     const body = `A_RESTART=0 B_CHANGED=0\n${writeFileCommand(file)}\necho "$A_RESTART $B_CHANGED"`;
@@ -221,7 +239,7 @@ describe("idempotency helpers (the script's own bash, run here)", () => {
 
 describe("gateway unit hardening keeps what openclaw needs", () => {
   test("no RestrictSUIDSGID: its seccomp filter breaks openat2(), which openclaw's gateway lock needs", () => {
-    const all = Object.values(renderUnits(testSettings())).join("\n");
+    const all = Object.values(renderUnits(testSettings(), layout)).join("\n");
     expect(all).not.toContain("RestrictSUIDSGID");
     expect(all).toContain("NoNewPrivileges=yes");
   });
@@ -268,7 +286,7 @@ describe("OS profiles: the only place the host OSes differ", () => {
 
 describe("Traefik configuration objects", () => {
   test("static: websecure on :443, TLS-ALPN-01 resolver with the ACME e-mail, storage on the data volume", () => {
-    const config = traefikStaticConfig(settings) as any;
+    const config = traefikStaticConfig(settings, layout) as any;
     expect(config.entryPoints).toEqual({ websecure: { address: ":443", http: { tls: { certResolver: "letsencrypt" } } } });
     expect(config.certificatesResolvers.letsencrypt.acme).toEqual({ email: TEST_EMAIL, storage: layout.acmeStorage, tlsChallenge: {} });
     expect(config.providers.file.filename).toBe(layout.traefikDynamicConfig);
@@ -276,7 +294,7 @@ describe("Traefik configuration objects", () => {
   });
 
   test("dynamic: Host(`domain`) → the gateway on loopback, health-checked on /healthz (never /readyz)", () => {
-    const config = traefikDynamicConfig(testSettings({ domainName: "claw.example.net" })) as any;
+    const config = traefikDynamicConfig(testSettings({ domainName: "claw.example.net" }), layout) as any;
     expect(config.http.routers.openclaw).toEqual({
       rule: "Host(`claw.example.net`)", entryPoints: ["websecure"], service: "openclaw", tls: { certResolver: "letsencrypt" } });
     expect(config.http.services.openclaw.loadBalancer.servers).toEqual([{ url: "http://127.0.0.1:18789" }]);
@@ -320,8 +338,8 @@ describe("systemd units", () => {
 
   test("watchdog timer follows watchdog.intervalSeconds; the watchdog tool follows failuresBeforeReplacement and /healthz", () => {
     const s = testSettings({ watchdog: { intervalSeconds: 45, failuresBeforeReplacement: 7 } });
-    expect((watchdogTimer(s) as any).Timer).toMatchObject({ OnActiveSec: "45s", OnUnitActiveSec: "45s", Unit: "openclaw-watchdog.service" });
-    const tool = watchdogTool(s);
+    expect((watchdogTimer(s, layout) as any).Timer).toMatchObject({ OnActiveSec: "45s", OnUnitActiveSec: "45s", Unit: "openclaw-watchdog.service" });
+    const tool = watchdogTool(s, layout);
     expect(tool).toContain("FAILURES_BEFORE_REPLACEMENT='7'");
     expect(tool).toContain("HEALTH_URL='http://127.0.0.1:18789/healthz'");
     expect(tool).toContain("aws autoscaling set-instance-health --instance-id \"$instance_id\" --health-status Unhealthy --no-should-respect-grace-period");
@@ -329,7 +347,7 @@ describe("systemd units", () => {
   });
 
   test("every unit the script installs is rendered", () => {
-    expect(Object.keys(renderUnits(settings)).sort()).toEqual(
+    expect(Object.keys(renderUnits(settings, layout)).sort()).toEqual(
       ["openclaw-gateway.service", "openclaw-secrets.service", "openclaw-watchdog.service", "openclaw-watchdog.timer", "traefik.service"]);
   });
 });

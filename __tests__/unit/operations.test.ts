@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { Testing } from "cdktf";
 import { SsmDocument } from "@cdktf/provider-aws/lib/ssm-document";
 import { OpenClawStack } from "../../modules/stack";
-import { hostLayout } from "../../modules/host/layout";
+import { hostContract } from "../../modules/host/contract";
 import {
   CommandDocument,
   OPERATIONS,
@@ -18,7 +18,7 @@ import { testSettings } from "../helpers/settings";
 
 /** GIVEN the default test environment, WHEN the stack is synthesized, THEN its SSM documents are … */
 const settings = testSettings();
-const layout = hostLayout(settings);
+const layout = hostContract(settings);
 const json = Testing.synth(new OpenClawStack(Testing.app(), settings));
 const synthesized: Record<string, any> = JSON.parse(json);
 const documents: Record<string, any> = synthesized.resource.aws_ssm_document;

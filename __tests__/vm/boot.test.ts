@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { GATEWAY_TOKEN_PLACEHOLDER, resourceNames } from "../../modules/names";
 import { GatewaySettings, resolveSettings } from "../../modules/settings/settings";
-import { hostLayout, hostName } from "../../modules/host/layout";
+import { hostContract } from "../../modules/host/contract";
 import { renderUserData } from "../../modules/host/user-data";
 import { sha256 } from "./harness/fake-aws";
 import { ensureImage, startWorld, VM_CACHE, vmDownloads, VmWorld } from "./harness/harness";
@@ -55,7 +55,7 @@ const settings: GatewaySettings = resolveSettings({
   downloads: vmDownloads(),
 });
 const names = resourceNames(settings);
-const layout = hostLayout(settings);
+const layout = hostContract(settings);
 const npmVersion = execFileSync("npm", ["--version"]).toString().trim();
 
 const enabled = requireInCi(missingTools(), "VM boot proof (__tests__/vm/boot.test.ts)");
@@ -300,7 +300,7 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     expect(facts.healthz).toBe("200");
     expect(facts.healthzViaProxy).toBe("200");
     // The environment's stable host name (the key to lease reclaim on a replacement, test 3).
-    expect(facts.hostName).toBe(hostName(settings));
+    expect(facts.hostName).toBe(layout.hostName);
     timings["first boot: VM start → healthy (host, via hostfwd)"] = await hostSawHealthy(vm1);
     // Calibration 2: the whole first boot (npm install, gateway start) against the reference machine's.
     pace.observe("firstBootHealthy", timings["first boot: VM start → healthy (host, via hostfwd)"]);

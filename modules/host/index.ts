@@ -1,34 +1,124 @@
 import { GatewaySettings } from "../settings/settings";
+import { hostContract, HostContract } from "./contract";
 import {
   addressStep, configStep, hostNameStep, metadataStep, mountStep, nodeStep, openclawStep, packagesStep, preamble, secretsStep,
   ssmAgentStep, startStep, summaryStep, traefikStep, usersAndDirectoriesStep, volumeStep,
 } from "./steps";
 
 /**
+ * One piece of the boot script and the shell variables it shares with the others: `needs` are
+ * read from earlier steps, `provides` are every variable it sets (for itself or later steps).
+ * A unit test checks the order (nothing needed before it is provided) and that each rendered step
+ * reads and sets only what it declares.
+ */
+export interface BootStep {
+  /** A short name for messages. */
+  readonly name: string;
+  /** Shell variables set by an earlier step that this one reads. */
+  readonly needs: readonly string[];
+  /** Shell variables this step sets. */
+  readonly provides: readonly string[];
+  /** The step's bash ("" when it does not apply to these settings). */
+  readonly render: (s: GatewaySettings, c: HostContract) => string;
+}
+
+/** The boot script's steps, in boot order. */
+export const BOOT_STEPS: readonly BootStep[] = [
+  {
+    name: "preamble",
+    needs: [],
+    provides: ["LOG", "TEE_PID", "STEP", "ENVIRONMENT", "DOMAIN", "NODE_VERSION", "OPENCLAW_VERSION", "TRAEFIK_VERSION", "AWS_PAGER",
+      "GATEWAY_RESTART", "TRAEFIK_RESTART", "UNITS_CHANGED", "FSTAB_CHANGED", "FILE_CHANGED"],
+    render: preamble,
+  },
+  { name: "packages", needs: [], provides: ["MISSING"], render: (s) => packagesStep(s) },
+  {
+    name: "metadata",
+    needs: [],
+    provides: ["IMDS", "IMDS_TOKEN", "INSTANCE_ID", "AWS_DEFAULT_REGION"],
+    render: (_s, c) => metadataStep(c),
+  },
+  { name: "host name", needs: [], provides: ["HOST_NAME"], render: (_s, c) => hostNameStep(c) },
+  {
+    name: "volume",
+    needs: ["ENVIRONMENT", "INSTANCE_ID"],
+    provides: ["VOLUME_JSON", "VOLUME_COUNT", "VOLUME_ID", "VOLUME_STATE", "VOLUME_HOLDER", "SERIAL", "DEVICE"],
+    render: (s) => volumeStep(s),
+  },
+  {
+    name: "mount",
+    needs: ["DEVICE", "FILE_CHANGED"],
+    provides: ["BLKID_STATUS", "DATA_MOUNT", "FS_UUID", "FSTAB", "FSTAB_CHANGED"],
+    render: (_s, c) => mountStep(c),
+  },
+  {
+    name: "address",
+    needs: ["ENVIRONMENT", "INSTANCE_ID"],
+    provides: ["ADDRESS_JSON", "ADDRESS_COUNT", "ALLOCATION_ID", "PUBLIC_IP", "ADDRESS_HOLDER"],
+    render: (s) => addressStep(s),
+  },
+  { name: "node", needs: ["NODE_VERSION"], provides: ["NODE_DIR"], render: nodeStep },
+  {
+    name: "openclaw",
+    needs: ["OPENCLAW_VERSION", "NODE_DIR"],
+    provides: ["OPENCLAW_PREFIX", "OPENCLAW_PACKAGE"],
+    render: openclawStep,
+  },
+  { name: "traefik", needs: ["TRAEFIK_VERSION"], provides: ["TRAEFIK_BIN"], render: traefikStep },
+  { name: "users and directories", needs: [], provides: [], render: usersAndDirectoriesStep },
+  {
+    name: "secrets",
+    needs: [],
+    provides: ["SECRETS_BEFORE", "GATEWAY_RESTART"],
+    render: secretsStep,
+  },
+  {
+    name: "configuration",
+    needs: ["FILE_CHANGED"],
+    provides: ["GATEWAY_RESTART", "TRAEFIK_RESTART", "UNITS_CHANGED"],
+    render: configStep,
+  },
+  {
+    name: "start",
+    needs: ["UNITS_CHANGED", "GATEWAY_RESTART", "TRAEFIK_RESTART"],
+    provides: [],
+    render: (_s, c) => startStep(c),
+  },
+  { name: "SSM agent", needs: [], provides: ["DOWNLOADS"], render: (s) => ssmAgentStep(s) },
+  {
+    name: "summary",
+    needs: ["INSTANCE_ID", "VOLUME_ID", "DEVICE", "DATA_MOUNT", "PUBLIC_IP", "NODE_VERSION", "OPENCLAW_VERSION", "TRAEFIK_VERSION", "DOMAIN"],
+    provides: [],
+    render: () => summaryStep(),
+  },
+];
+
+/** Variables the environment gives every bash process: a step may read them without an earlier step. */
+export const INHERITED_VARIABLES: readonly string[] = ["HOME", "PATH", "SECONDS", "LINENO"];
+
+/** Each need that no earlier step (nor the environment) provides, as "step needs VARIABLE". */
+export function bootStepOrderErrors(steps: readonly BootStep[]): string[] {
+  const provided = new Set(INHERITED_VARIABLES);
+  const errors: string[] = [];
+  for (const step of steps) {
+    for (const need of step.needs) if (!provided.has(need)) errors.push(`${step.name} needs ${need}, which no earlier step provides`);
+    for (const variable of step.provides) provided.add(variable);
+  }
+  return errors;
+}
+
+/**
  * The boot script (User Data): one bash program composed of small rendered steps, in boot order.
- * Pure: the same settings give the same bytes (no clock, no environment).
+ * Pure: the same settings give the same bytes (no clock, no environment). The host contract is
+ * resolved here, once, and handed to every step.
  */
 export function renderBootScript(s: GatewaySettings): string {
-  return [
-    preamble(s),
-    packagesStep(s),
-    metadataStep(),
-    hostNameStep(s),
-    volumeStep(s),
-    mountStep(),
-    addressStep(s),
-    nodeStep(s),
-    openclawStep(s),
-    traefikStep(s),
-    usersAndDirectoriesStep(s),
-    secretsStep(s),
-    configStep(s),
-    startStep(s),
-    ssmAgentStep(s),
-    summaryStep(),
-  ].filter((piece) => piece !== "").join("\n");
+  const c = hostContract(s);
+  return BOOT_STEPS.map((step) => step.render(s, c)).filter((piece) => piece !== "").join("\n");
 }
 
 export { hostFiles, toolFiles, configFiles } from "./steps";
 export { renderTools } from "./tools";
 export { renderUnits } from "./units";
+export { hostContract } from "./contract";
+export type { HostContract } from "./contract";

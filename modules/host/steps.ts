@@ -1,11 +1,12 @@
-import { DATA_MOUNT, ENVIRONMENT_TAG, ROLE_TAG } from "../names";
+import { ENVIRONMENT_TAG, ROLE_TAG } from "../names";
 import { architectureOfSettings, GatewaySettings } from "../settings/settings";
+import type { HostContract } from "./contract";
 import { HOST_OS_PROFILES, nodeArch, traefikArch } from "./host-os";
-import { CONFIG_FILE_MODE, hostLayout, hostName, openclawConfigFile, STATE_DIR_MODE } from "./layout";
+import { CONFIG_FILE_MODE, openclawConfigFile, STATE_DIR_MODE } from "./layout";
 import { heredoc, shellAssign, shellQuote, shellWords } from "./shell";
-import { renderTools, IMDS_BASE, runDir } from "./tools";
+import { renderTools } from "./tools";
 import { traefikDynamicConfig, traefikStaticConfig, traefikYaml } from "./traefik";
-import { renderUnits, TRAEFIK_USER, traefikDataDir, UNIT_NAMES } from "./units";
+import { renderUnits } from "./units";
 
 /** A file the boot script writes, and the flags (shell variables) set to 1 when its content changes. */
 export interface HostFile {
@@ -31,14 +32,13 @@ export const WAITS = {
 } as const;
 
 /** Header, strict mode, the log, the error trap and the helpers every later step uses. */
-export function preamble(s: GatewaySettings): string {
-  const layout = hostLayout(s);
+export function preamble(s: GatewaySettings, c: HostContract): string {
   return `#!/bin/bash
 # openclaw-aws boot script for environment ${s.environment} (${s.hostOs}); rendered by modules/host.
 set -euo pipefail
 set -o errtrace
 umask 022
-${shellAssign("LOG", layout.bootstrapLog)}
+${shellAssign("LOG", c.bootstrapLog)}
 exec > >(tee -a "$LOG") 2>&1
 TEE_PID=$!
 STEP=start
@@ -137,6 +137,25 @@ verify() {
   fi
   log "sha256 of $name verified"
 }
+
+# install_release LABEL VERSION DIR CHECKSUMS_URL ARCHIVE_URL PIN TAR_ARGS...: downloads a release and its
+# published checksums, verifies it (and PIN when given), unpacks it with TAR_ARGS into DIR.partial and
+# renames that to DIR, so an interrupted install leaves no DIR behind and is redone.
+install_release() {
+  local label=$1 version=$2 dir=$3 downloads archive
+  archive=$(basename "$5")
+  downloads=$(mktemp -d)
+  fetch "$4" "$downloads/checksums"
+  fetch "$5" "$downloads/$archive"
+  verify "$downloads/$archive" "$downloads/checksums" "$6"
+  shift 6
+  rm -rf "$dir.partial"
+  mkdir -p "$dir.partial"
+  tar -x -f "$downloads/$archive" -C "$dir.partial" --no-same-owner "$@"
+  rm -rf "$dir" "$downloads"
+  mv "$dir.partial" "$dir"
+  log "installed $label $version"
+}
 `;
 }
 
@@ -158,9 +177,9 @@ fi
 }
 
 /** IMDSv2 session token, instance id and region. */
-export function metadataStep(): string {
+export function metadataStep(c: HostContract): string {
   return `step "instance metadata (IMDSv2)"
-${shellAssign("IMDS", IMDS_BASE)}
+${shellAssign("IMDS", c.imdsBase)}
 IMDS_TOKEN=$(curl -fsS --retry 10 --retry-connrefused --retry-delay 1 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 21600' "$IMDS/api/token")
 imds() { curl -fsS --retry 5 --retry-connrefused -H "X-aws-ec2-metadata-token: $IMDS_TOKEN" "$IMDS/meta-data/$1"; }
 INSTANCE_ID=$(imds instance-id)
@@ -171,8 +190,8 @@ log "instance $INSTANCE_ID in $AWS_DEFAULT_REGION"
 }
 
 /** cloud-init drop-in that keeps the host name set below across reboots (cloud-init would reset it). */
-export const preserveHostNameFile = (): HostFile => ({
-  path: "/etc/cloud/cloud.cfg.d/90-openclaw-hostname.cfg",
+export const preserveHostNameFile = (c: HostContract): HostFile => ({
+  path: c.cloudInitHostNameDropIn,
   mode: "644",
   owner: "root:root",
   content: "# openclaw-aws: every instance of the environment keeps the host name openclaw-<environment>.\npreserve_hostname: true\n",
@@ -184,10 +203,10 @@ export const preserveHostNameFile = (): HostFile => ({
  * killed gateway's state lease only when the lease's host name is this host's, so with EC2's
  * per-instance name a replacement would crash-loop for the lease's 5-minute TTL.
  */
-export function hostNameStep(s: GatewaySettings): string {
+export function hostNameStep(c: HostContract): string {
   return `step "host name"
-${shellAssign("HOST_NAME", hostName(s))}
-${writeFileCommand(preserveHostNameFile())}
+${shellAssign("HOST_NAME", c.hostName)}
+${writeFileCommand(preserveHostNameFile(c))}
 if [ "$(hostnamectl hostname)" != "$HOST_NAME" ]; then
   log "host name $(hostnamectl hostname) -> $HOST_NAME"
   hostnamectl set-hostname "$HOST_NAME"
@@ -252,7 +271,7 @@ log "device $DEVICE"
 }
 
 /** mkfs only when blkid finds no filesystem; fstab by UUID with nofail; mount. */
-export function mountStep(): string {
+export function mountStep(c: HostContract): string {
   return `step "filesystem on the data volume"
 # blkid -p exits 2 when the device holds no filesystem; any other failure must not lead to mkfs.
 BLKID_STATUS=0
@@ -264,11 +283,11 @@ case "$BLKID_STATUS" in
 esac
 
 step "mount the data volume"
-${shellAssign("DATA_MOUNT", DATA_MOUNT)}
+${shellAssign("DATA_MOUNT", c.dataMount)}
 FS_UUID=$(blkid -p -o value -s UUID "$DEVICE")
 mkdir -p "$DATA_MOUNT"
 FSTAB=$(
-  grep -v "[[:space:]]${DATA_MOUNT}[[:space:]]" /etc/fstab || true
+  grep -v "[[:space:]]${c.dataMount}[[:space:]]" /etc/fstab || true
   echo "UUID=$FS_UUID $DATA_MOUNT ext4 defaults,nofail,noatime 0 2"
 )
 put_file /etc/fstab 644 root:root <<<"$FSTAB"
@@ -310,37 +329,63 @@ fi
 /** `base/relative`, whether or not the configured base URL ends with a slash. */
 const urlUnder = (base: string, relative: string): string => `${base.replace(/\/+$/, "")}/${relative}`;
 
-/** Downloads, verifies and unpacks the pinned Node.js release unless it is already on the volume. */
-export function nodeStep(s: GatewaySettings): string {
-  const layout = hostLayout(s);
-  const v = s.versions.node;
-  const archive = `node-v${v}-linux-${nodeArch(architectureOfSettings(s))}.tar.xz`;
-  const base = urlUnder(s.downloads.nodeBaseUrl, `v${v}`);
-  return `step "install Node.js $NODE_VERSION"
-${shellAssign("NODE_DIR", layout.nodeDir)}
-if [ -x "$NODE_DIR/bin/node" ] && [ "$("$NODE_DIR/bin/node" --version)" = ${shellQuote(`v${v}`)} ]; then
-  log "Node.js $NODE_VERSION is already installed"
+/**
+ * A release the boot script downloads, verifies and unpacks onto the data volume: Node.js and
+ * Traefik both go through this one routine (the `install_release` helper).
+ */
+export interface Release {
+  /** What the log calls it, e.g. "Node.js". */
+  label: string;
+  /** Shell variable holding the pinned version (set by the preamble). */
+  versionVariable: string;
+  /** Directory it is unpacked into (replaced whole: `<dir>.partial` first, then renamed). */
+  dir: string;
+  /** bash condition that is true when the pinned version is already installed. */
+  installed: string;
+  /** URL of the published checksum file. */
+  checksumsUrl: string;
+  /** URL of the archive. */
+  archiveUrl: string;
+  /** sha256 the settings pin (empty: the published checksums alone). */
+  pin: string;
+  /** Extra tar words: the decompression flag and what to take from the archive. */
+  tarArgs: string[];
+}
+
+/** bash that installs one release unless the pinned version is already there. */
+export function releaseInstallLines(r: Release): string {
+  return `if ${r.installed}; then
+  log "${r.label} $${r.versionVariable} is already installed"
 else
-  DOWNLOADS=$(mktemp -d)
-  fetch ${shellQuote(`${base}/SHASUMS256.txt`)} "$DOWNLOADS/SHASUMS256.txt"
-  fetch ${shellQuote(`${base}/${archive}`)} "$DOWNLOADS/"${shellQuote(archive)}
-  verify "$DOWNLOADS/"${shellQuote(archive)} "$DOWNLOADS/SHASUMS256.txt" ${shellQuote(s.downloads.nodeSha256 ?? "")}
-  rm -rf "$NODE_DIR.partial"
-  mkdir -p "$NODE_DIR.partial"
-  tar -xJf "$DOWNLOADS/"${shellQuote(archive)} -C "$NODE_DIR.partial" --strip-components=1 --no-same-owner
-  rm -rf "$NODE_DIR" "$DOWNLOADS"
-  mv "$NODE_DIR.partial" "$NODE_DIR"
-  log "installed Node.js $("$NODE_DIR/bin/node" --version)"
+  install_release ${shellQuote(r.label)} "$${r.versionVariable}" ${shellWords([r.dir, r.checksumsUrl, r.archiveUrl, r.pin, ...r.tarArgs])}
 fi
 `;
 }
 
+/** Downloads, verifies and unpacks the pinned Node.js release unless it is already on the volume. */
+export function nodeStep(s: GatewaySettings, c: HostContract): string {
+  const v = s.versions.node;
+  const archive = `node-v${v}-linux-${nodeArch(architectureOfSettings(s))}.tar.xz`;
+  const base = urlUnder(s.downloads.nodeBaseUrl, `v${v}`);
+  return `step "install Node.js $NODE_VERSION"
+${shellAssign("NODE_DIR", c.nodeDir)}
+${releaseInstallLines({
+    label: "Node.js",
+    versionVariable: "NODE_VERSION",
+    dir: c.nodeDir,
+    installed: `[ -x "$NODE_DIR/bin/node" ] && [ "$("$NODE_DIR/bin/node" --version)" = ${shellQuote(`v${v}`)} ]`,
+    checksumsUrl: `${base}/SHASUMS256.txt`,
+    archiveUrl: `${base}/${archive}`,
+    pin: s.downloads.nodeSha256 ?? "",
+    tarArgs: ["-J", "--strip-components=1"],
+  })}`;
+}
+
 /** npm-installs the pinned openclaw into its versioned prefix unless a complete install is there. */
-export function openclawStep(s: GatewaySettings): string {
-  const layout = hostLayout(s);
+export function openclawStep(s: GatewaySettings, c: HostContract): string {
   const v = s.versions.openclaw;
   return `step "install openclaw $OPENCLAW_VERSION"
-${shellAssign("OPENCLAW_PREFIX", layout.openclawPrefix)}
+${shellAssign("OPENCLAW_PREFIX", c.openclawPrefix)}
 OPENCLAW_PACKAGE=$OPENCLAW_PREFIX/lib/node_modules/openclaw/package.json
 # The marker is written last: an interrupted install is redone from scratch.
 if [ -f "$OPENCLAW_PREFIX/.installed" ] && [ "$(jq -r .version "$OPENCLAW_PACKAGE" 2>/dev/null)" = ${shellQuote(v)} ]; then
@@ -357,37 +402,29 @@ fi
 }
 
 /** Downloads, verifies and unpacks the pinned Traefik release unless it is already on the volume. */
-export function traefikStep(s: GatewaySettings): string {
-  const layout = hostLayout(s);
+export function traefikStep(s: GatewaySettings, c: HostContract): string {
   const v = s.versions.traefik;
   const archive = `traefik_v${v}_linux_${traefikArch(architectureOfSettings(s))}.tar.gz`;
   const base = urlUnder(s.downloads.traefikBaseUrl, `v${v}`);
-  const dir = layout.traefikBin.replace(/\/[^/]+$/, "");
   return `step "install Traefik $TRAEFIK_VERSION"
-${shellAssign("TRAEFIK_DIR", dir)}
-${shellAssign("TRAEFIK_BIN", layout.traefikBin)}
-if [ -x "$TRAEFIK_BIN" ] && [ "$("$TRAEFIK_BIN" version | awk '/^Version:/ { print $2 }')" = ${shellQuote(v)} ]; then
-  log "Traefik $TRAEFIK_VERSION is already installed"
-else
-  DOWNLOADS=$(mktemp -d)
-  fetch ${shellQuote(`${base}/traefik_v${v}_checksums.txt`)} "$DOWNLOADS/checksums.txt"
-  fetch ${shellQuote(`${base}/${archive}`)} "$DOWNLOADS/"${shellQuote(archive)}
-  verify "$DOWNLOADS/"${shellQuote(archive)} "$DOWNLOADS/checksums.txt" ${shellQuote(s.downloads.traefikSha256 ?? "")}
-  rm -rf "$TRAEFIK_DIR.partial"
-  mkdir -p "$TRAEFIK_DIR.partial"
-  tar -xzf "$DOWNLOADS/"${shellQuote(archive)} -C "$TRAEFIK_DIR.partial" --no-same-owner traefik
-  rm -rf "$TRAEFIK_DIR" "$DOWNLOADS"
-  mv "$TRAEFIK_DIR.partial" "$TRAEFIK_DIR"
-  log "installed Traefik $TRAEFIK_VERSION"
-fi
-`;
+${shellAssign("TRAEFIK_BIN", c.traefikBin)}
+${releaseInstallLines({
+    label: "Traefik",
+    versionVariable: "TRAEFIK_VERSION",
+    dir: c.traefikDir,
+    installed: `[ -x "$TRAEFIK_BIN" ] && [ "$("$TRAEFIK_BIN" version | awk '/^Version:/ { print $2 }')" = ${shellQuote(v)} ]`,
+    checksumsUrl: `${base}/traefik_v${v}_checksums.txt`,
+    archiveUrl: `${base}/${archive}`,
+    pin: s.downloads.traefikSha256 ?? "",
+    tarArgs: ["-z", "traefik"],
+  })}`;
 }
 
 /** System users, state directories and modes (state 700, acme.json 600). */
-export function usersAndDirectoriesStep(s: GatewaySettings): string {
-  const layout = hostLayout(s);
+export function usersAndDirectoriesStep(s: GatewaySettings, c: HostContract): string {
   const nologin = HOST_OS_PROFILES[s.hostOs].nologinShell;
-  const svc = layout.serviceUser;
+  const svc = c.serviceUser;
+  const traefik = shellQuote(c.traefikUser);
   return `step "service users"
 ensure_user() {
   if ! id -u "$1" >/dev/null 2>&1; then
@@ -395,8 +432,8 @@ ensure_user() {
     log "created user $1"
   fi
 }
-ensure_user ${shellQuote(svc)} ${shellQuote(layout.stateDir)}
-ensure_user ${TRAEFIK_USER} /nonexistent
+ensure_user ${shellQuote(svc)} ${shellQuote(c.stateDir)}
+ensure_user ${traefik} /nonexistent
 
 step "directories and modes"
 # A replacement host may have given a user another uid than the one owning its files on the volume.
@@ -406,44 +443,43 @@ reown() {
     log "re-owned $1 to $2"
   fi
 }
-reown ${shellQuote(layout.stateDir)} ${shellQuote(svc)}
-reown ${shellQuote(traefikDataDir(layout))} ${TRAEFIK_USER}
-ensure_dir ${shellQuote(layout.stateDir)} ${STATE_DIR_MODE.toString(8)} ${shellQuote(`${svc}:${svc}`)}
-ensure_dir ${shellQuote(traefikDataDir(layout))} 700 ${TRAEFIK_USER}:${TRAEFIK_USER}
-if [ ! -e ${shellQuote(layout.acmeStorage)} ]; then
-  install -m 600 -o ${TRAEFIK_USER} -g ${TRAEFIK_USER} /dev/null ${shellQuote(layout.acmeStorage)}
+reown ${shellQuote(c.stateDir)} ${shellQuote(svc)}
+reown ${shellQuote(c.traefikDataDir)} ${traefik}
+ensure_dir ${shellQuote(c.stateDir)} ${STATE_DIR_MODE.toString(8)} ${shellQuote(`${svc}:${svc}`)}
+ensure_dir ${shellQuote(c.traefikDataDir)} 700 ${shellQuote(`${c.traefikUser}:${c.traefikUser}`)}
+if [ ! -e ${shellQuote(c.acmeStorage)} ]; then
+  install -m 600 -o ${traefik} -g ${traefik} /dev/null ${shellQuote(c.acmeStorage)}
 fi
-ensure_mode ${shellQuote(layout.acmeStorage)} 600 ${TRAEFIK_USER}:${TRAEFIK_USER}
-ensure_dir ${shellQuote(runDir(s))} 700 root:root
-ensure_dir ${shellQuote(layout.traefikConfigDir)} 755 root:root
+ensure_mode ${shellQuote(c.acmeStorage)} 600 ${shellQuote(`${c.traefikUser}:${c.traefikUser}`)}
+ensure_dir ${shellQuote(c.runDir)} 700 root:root
+ensure_dir ${shellQuote(c.traefikConfigDir)} 755 root:root
 `;
 }
 
 /** Every file the boot script writes after the directories exist, in order, with its restart flags. */
-export function hostFiles(s: GatewaySettings): HostFile[] {
-  return [...toolFiles(s), ...configFiles(s)];
+export function hostFiles(s: GatewaySettings, c: HostContract): HostFile[] {
+  return [...toolFiles(s, c), ...configFiles(s, c)];
 }
 
 /** The host tools (root-owned executables). */
-export const toolFiles = (s: GatewaySettings): HostFile[] =>
-  Object.entries(renderTools(s)).map(([path, content]) => ({ path, mode: "755", owner: "root:root", content, flags: [] }));
+export const toolFiles = (s: GatewaySettings, c: HostContract): HostFile[] =>
+  Object.entries(renderTools(s, c)).map(([path, content]) => ({ path, mode: "755", owner: "root:root", content, flags: [] }));
 
 /** openclaw.json, Traefik's configuration and the systemd units. */
-export function configFiles(s: GatewaySettings): HostFile[] {
-  const layout = hostLayout(s);
-  const svc = layout.serviceUser;
-  const units = renderUnits(s);
+export function configFiles(s: GatewaySettings, c: HostContract): HostFile[] {
+  const svc = c.serviceUser;
+  const units = renderUnits(s, c);
   const unitFile = (name: string, flags: string[]): HostFile =>
-    ({ path: `/etc/systemd/system/${name}`, mode: "644", owner: "root:root", content: units[name], flags: ["UNITS_CHANGED", ...flags] });
+    ({ path: `${c.unitDir}/${name}`, mode: "644", owner: "root:root", content: units[name], flags: ["UNITS_CHANGED", ...flags] });
   return [
-    { path: layout.configPath, mode: CONFIG_FILE_MODE.toString(8), owner: `${svc}:${svc}`, content: openclawConfigFile(s), flags: ["GATEWAY_RESTART"] },
-    { path: layout.traefikStaticConfig, mode: "644", owner: "root:root", content: traefikYaml(traefikStaticConfig(s)), flags: ["TRAEFIK_RESTART"] },
-    { path: layout.traefikDynamicConfig, mode: "644", owner: "root:root", content: traefikYaml(traefikDynamicConfig(s)), flags: ["TRAEFIK_RESTART"] },
-    unitFile(UNIT_NAMES.secrets, []),
-    unitFile(layout.gatewayUnit, ["GATEWAY_RESTART"]),
-    unitFile(layout.traefikUnit, ["TRAEFIK_RESTART"]),
-    unitFile(UNIT_NAMES.watchdogService, []),
-    unitFile(UNIT_NAMES.watchdogTimer, []),
+    { path: c.configPath, mode: CONFIG_FILE_MODE.toString(8), owner: `${svc}:${svc}`, content: openclawConfigFile(s), flags: ["GATEWAY_RESTART"] },
+    { path: c.traefikStaticConfig, mode: "644", owner: "root:root", content: traefikYaml(traefikStaticConfig(s, c)), flags: ["TRAEFIK_RESTART"] },
+    { path: c.traefikDynamicConfig, mode: "644", owner: "root:root", content: traefikYaml(traefikDynamicConfig(s, c)), flags: ["TRAEFIK_RESTART"] },
+    unitFile(c.secretsUnit, []),
+    unitFile(c.gatewayUnit, ["GATEWAY_RESTART"]),
+    unitFile(c.traefikUnit, ["TRAEFIK_RESTART"]),
+    unitFile(c.watchdogServiceUnit, []),
+    unitFile(c.watchdogTimerUnit, []),
   ];
 }
 
@@ -454,48 +490,45 @@ export function writeFileCommand(file: HostFile): string {
 }
 
 /** Host tools, then the secrets (the refresh tool runs here, so its failure names this step). */
-export function secretsStep(s: GatewaySettings): string {
-  const layout = hostLayout(s);
+export function secretsStep(s: GatewaySettings, c: HostContract): string {
   return `step "host tools"
-${toolFiles(s).map(writeFileCommand).join("\n")}
+${toolFiles(s, c).map(writeFileCommand).join("\n")}
 
 step "secrets from SSM Parameter Store"
-SECRETS_BEFORE=$(cksum 2>/dev/null <${shellQuote(layout.secretsEnvFile)} || true)
-${shellQuote(layout.refreshSecretsTool)}
-if [ "$(cksum <${shellQuote(layout.secretsEnvFile)})" != "$SECRETS_BEFORE" ]; then GATEWAY_RESTART=1; fi
+SECRETS_BEFORE=$(cksum 2>/dev/null <${shellQuote(c.secretsEnvFile)} || true)
+${shellQuote(c.refreshSecretsTool)}
+if [ "$(cksum <${shellQuote(c.secretsEnvFile)})" != "$SECRETS_BEFORE" ]; then GATEWAY_RESTART=1; fi
 `;
 }
 
 /** openclaw.json, Traefik's configuration and the systemd units. */
-export function configStep(s: GatewaySettings): string {
-  const files = configFiles(s);
-  const layout = hostLayout(s);
+export function configStep(s: GatewaySettings, c: HostContract): string {
+  const files = configFiles(s, c);
   const section = (title: string, pick: (f: HostFile) => boolean) =>
     `step ${shellQuote(title)}\n${files.filter(pick).map(writeFileCommand).join("\n")}\n`;
   return [
-    section("gateway configuration", (f) => f.path === layout.configPath),
-    section("Traefik configuration", (f) => f.path.startsWith(`${layout.traefikConfigDir}/`)),
-    section("systemd units", (f) => f.path.startsWith("/etc/systemd/system/")),
+    section("gateway configuration", (f) => f.path === c.configPath),
+    section("Traefik configuration", (f) => f.path.startsWith(`${c.traefikConfigDir}/`)),
+    section("systemd units", (f) => f.path.startsWith(`${c.unitDir}/`)),
   ].join("\n");
 }
 
 /** Enables and (re)starts the services and the watchdog, then waits for /healthz. */
-export function startStep(s: GatewaySettings): string {
-  const layout = hostLayout(s);
+export function startStep(c: HostContract): string {
   const { health } = WAITS;
   return `step "start services"
 if [ "$UNITS_CHANGED" = 1 ]; then systemctl daemon-reload; fi
-systemctl enable --quiet ${shellWords([UNIT_NAMES.secrets, layout.gatewayUnit, layout.traefikUnit, UNIT_NAMES.watchdogTimer])}
+systemctl enable --quiet ${shellWords([c.secretsUnit, c.gatewayUnit, c.traefikUnit, c.watchdogTimerUnit])}
 start_unit() {
   if [ "$2" = 1 ]; then systemctl restart "$1"; else systemctl start "$1"; fi
 }
-start_unit ${layout.gatewayUnit} "$GATEWAY_RESTART"
-start_unit ${layout.traefikUnit} "$TRAEFIK_RESTART"
+start_unit ${c.gatewayUnit} "$GATEWAY_RESTART"
+start_unit ${c.traefikUnit} "$TRAEFIK_RESTART"
 # Armed now, not after the wait below: a gateway that never gets healthy is replaced, too.
-systemctl start ${UNIT_NAMES.watchdogTimer}
+systemctl start ${c.watchdogTimerUnit}
 
 step "wait for the gateway's /healthz"
-healthy() { curl -fsS -o /dev/null --max-time 5 ${shellQuote(layout.healthUrl)}; }
+healthy() { curl -fsS -o /dev/null --max-time 5 ${shellQuote(c.healthUrl)}; }
 retry ${health.attempts} ${health.delay} healthy
 log "the gateway answers on /healthz"
 `;

@@ -1,24 +1,48 @@
-import { API_KEY_PLACEHOLDER, GATEWAY_TOKEN_PLACEHOLDER, resourceNames } from "../names";
+import { resourceNames } from "../names";
+import { secretParameterName, SECRETS, SecretSpec } from "../secrets-catalogue";
 import type { GatewaySettings } from "../settings/settings";
-import { gatewayEnvironment, hostLayout, openclawCommand } from "./layout";
+import type { HostContract } from "./contract";
+import { gatewayEnvironment, openclawCommand } from "./layout";
 import { shellAssign, shellQuote, shellWords } from "./shell";
-import { UNIT_NAMES } from "./units";
-
-/** Where IMDSv2 answers on every EC2 instance (and in the test VM). */
-export const IMDS_BASE = "http://169.254.169.254/latest";
 /** How often a host tool tries an AWS call before it fails loudly. */
 export const AWS_ATTEMPTS = 5;
 
-/** Directory on tmpfs that holds the EnvironmentFile and the watchdog's counters. */
-export const runDir = (s: Pick<GatewaySettings, "versions">): string => hostLayout(s).secretsEnvFile.replace(/\/[^/]+$/, "");
+/**
+ * bash that reads one secret of the catalogue into `value` and adds it to the EnvironmentFile's
+ * `content`. Host-written secrets are generated (256 bits) and stored while the parameter holds
+ * the placeholder, or on --rotate-token; an operator secret still at its placeholder is left out
+ * of the file with a hint naming the command that sets it.
+ */
+export function secretLines(s: Pick<GatewaySettings, "environment">, secret: SecretSpec): string {
+  const parameter = shellQuote(secretParameterName(s, secret));
+  const placeholder = shellQuote(secret.placeholder);
+  const add = `add_env ${shellQuote(secret.envVar)} "$value"`;
+  if (secret.writer === "host") {
+    return `read_parameter ${parameter} value
+if [ "$value" = ${placeholder} ] || [ "$rotate" = true ]; then
+  # 256 bits from the kernel's CSPRNG, hex-encoded.
+  value=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \\n')
+  store_secret ${parameter} ${shellQuote(secret.label)} "$value"
+  log ${shellQuote(`generated a new ${secret.label} and stored it in ${secretParameterName(s, secret)}`)}
+fi
+${add}`;
+  }
+  const hint = `hint: ${secretParameterName(s, secret)} still holds its placeholder; set the ${secret.label} with: npm run secrets -- ${secret.setCommand}`;
+  return `read_parameter ${parameter} value
+if [ "$value" = ${placeholder} ]; then
+  log ${shellQuote(hint)}
+else
+  ${add}
+fi`;
+}
 
 /**
- * `openclaw-refresh-secrets [--rotate-token] [--restart]`: reads both SSM parameters into the
- * gateway's EnvironmentFile (tmpfs, 0600). Generates and stores the gateway token while the
- * parameter still holds the placeholder (or on --rotate-token). Never prints a secret.
+ * `openclaw-refresh-secrets [--rotate-token] [--restart]`: reads every secret of the catalogue
+ * (modules/secrets-catalogue.ts) into the gateway's EnvironmentFile (tmpfs, 0600). Generates and
+ * stores the host-written ones (the gateway token) while their parameter still holds the
+ * placeholder (or on --rotate-token). Never prints a secret.
  */
-export function refreshSecretsTool(s: GatewaySettings): string {
-  const layout = hostLayout(s);
+export function refreshSecretsTool(s: GatewaySettings, c: HostContract): string {
   const names = resourceNames(s);
   return `#!/bin/bash
 # openclaw-refresh-secrets: SSM parameters -> the gateway's EnvironmentFile (tmpfs, 0600).
@@ -26,14 +50,10 @@ export function refreshSecretsTool(s: GatewaySettings): string {
 # Values never reach argv or the log; the token travels to put-parameter in a 0600 file on tmpfs.
 set -euo pipefail
 umask 077
-${shellAssign("TOKEN_PARAMETER", names.gatewayTokenParameter)}
-${shellAssign("API_KEY_PARAMETER", names.apiKeyParameter)}
 ${shellAssign("KMS_KEY", names.kmsAlias)}
-${shellAssign("TOKEN_PLACEHOLDER", GATEWAY_TOKEN_PLACEHOLDER)}
-${shellAssign("API_KEY_PLACEHOLDER", API_KEY_PLACEHOLDER)}
-${shellAssign("RUN_DIR", runDir(s))}
-${shellAssign("ENV_FILE", layout.secretsEnvFile)}
-${shellAssign("GATEWAY_UNIT", layout.gatewayUnit)}
+${shellAssign("RUN_DIR", c.runDir)}
+${shellAssign("ENV_FILE", c.secretsEnvFile)}
+${shellAssign("GATEWAY_UNIT", c.gatewayUnit)}
 ${shellAssign("ATTEMPTS", AWS_ATTEMPTS)}
 ${shellAssign("REGION", s.region)}
 export AWS_DEFAULT_REGION="\${AWS_DEFAULT_REGION:-$REGION}" AWS_PAGER=""
@@ -77,38 +97,27 @@ read_parameter() {
   printf -v "$2" '%s' "$value"
 }
 
-put_token() { aws ssm put-parameter --cli-input-json "file://$1" --output json >/dev/null; }
+put_secret() { aws ssm put-parameter --cli-input-json "file://$1" --output json >/dev/null; }
 
-# store_token VALUE: writes the gateway token parameter (SecureString, the stack's KMS key).
-store_token() {
+# store_secret NAME LABEL VALUE: writes a host-written secret's parameter (SecureString, the stack's KMS key).
+store_secret() {
   local request
   request=$(mktemp "$RUN_DIR/put-parameter.XXXXXX")
-  NEW_VALUE=$1 jq -n --arg name "$TOKEN_PARAMETER" --arg key "$KMS_KEY" \\
+  NEW_VALUE=$3 jq -n --arg name "$1" --arg key "$KMS_KEY" \\
     '{Name: $name, Value: env.NEW_VALUE, Type: "SecureString", KeyId: $key, Overwrite: true}' >"$request"
-  if ! retry "storing the gateway token in $TOKEN_PARAMETER" put_token "$request"; then
+  if ! retry "storing the $2 in $1" put_secret "$request"; then
     rm -f "$request"
     return 1
   fi
   rm -f "$request"
 }
 
-token="" api_key=""
-install -d -m 0700 "$RUN_DIR"
-read_parameter "$TOKEN_PARAMETER" token
-if [ "$token" = "$TOKEN_PLACEHOLDER" ] || [ "$rotate" = true ]; then
-  # 256 bits from the kernel's CSPRNG, hex-encoded.
-  token=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \\n')
-  store_token "$token"
-  log "generated a new gateway token and stored it in $TOKEN_PARAMETER"
-fi
-read_parameter "$API_KEY_PARAMETER" api_key
+# add_env NAME VALUE: one NAME=VALUE line of the EnvironmentFile.
+add_env() { content+="\${content:+$'\\n'}$1=$2"; }
 
-content="OPENCLAW_GATEWAY_TOKEN=$token"
-if [ "$api_key" = "$API_KEY_PLACEHOLDER" ]; then
-  log "hint: $API_KEY_PARAMETER still holds its placeholder; set the Anthropic API key with: npm run secrets -- set-api-key"
-else
-  content+=$'\\n'"ANTHROPIC_API_KEY=$api_key"
-fi
+value="" content=""
+install -d -m 0700 "$RUN_DIR"
+${SECRETS.map((secret) => secretLines(s, secret)).join("\n")}
 # Compared through a pipe (printf is a builtin: the values never reach argv).
 if [ -f "$ENV_FILE" ] && printf '%s\\n' "$content" | cmp -s - "$ENV_FILE"; then
   log "$ENV_FILE is up to date"
@@ -130,31 +139,30 @@ fi
  * `openclaw-admin <openclaw arguments>`: the openclaw CLI as the gateway's user with the gateway's
  * environment and secrets, e.g. `openclaw-admin devices list --json` (SSM documents call it).
  */
-export function adminTool(s: GatewaySettings): string {
-  const layout = hostLayout(s);
-  const exports = Object.entries(gatewayEnvironment(layout)).map(([name, value]) => `export ${shellAssign(name, value)}`);
+export function adminTool(c: HostContract): string {
+  const exports = Object.entries(gatewayEnvironment(c)).map(([name, value]) => `export ${shellAssign(name, value)}`);
   return `#!/bin/bash
 # openclaw-admin: the openclaw CLI as the gateway's user, with the gateway's environment and secrets.
 # Usage: openclaw-admin <openclaw arguments...>   e.g. openclaw-admin devices list --json
 set -euo pipefail
-${shellAssign("ENV_FILE", layout.secretsEnvFile)}
+${shellAssign("ENV_FILE", c.secretsEnvFile)}
 if [ "$(id -u)" -ne 0 ]; then
-  echo "openclaw-admin: run as root (it switches to the ${layout.serviceUser} user)" >&2
+  echo "openclaw-admin: run as root (it switches to the ${c.serviceUser} user)" >&2
   exit 77
 fi
 if [ ! -r "$ENV_FILE" ]; then
-  echo "openclaw-admin: $ENV_FILE is missing; run ${layout.refreshSecretsTool} first" >&2
+  echo "openclaw-admin: $ENV_FILE is missing; run ${c.refreshSecretsTool} first" >&2
   exit 1
 fi
-# Only the two secrets are taken from the file (it is parsed, never sourced).
+# Only the secrets' variables are taken from the file (it is parsed, never sourced).
 while IFS= read -r line; do
   case "$line" in
-    OPENCLAW_GATEWAY_TOKEN=* | ANTHROPIC_API_KEY=*) export "\${line?}" ;;
+    ${c.secretEnvVars.map((name) => `${name}=*`).join(" | ")}) export "\${line?}" ;;
   esac
 done <"$ENV_FILE"
 ${exports.join("\n")}
 cd "$OPENCLAW_STATE_DIR"
-exec setpriv ${shellQuote(`--reuid=${layout.serviceUser}`)} ${shellQuote(`--regid=${layout.serviceUser}`)} --init-groups -- ${shellWords(openclawCommand(layout, []))} "$@"
+exec setpriv ${shellQuote(`--reuid=${c.serviceUser}`)} ${shellQuote(`--regid=${c.serviceUser}`)} --init-groups -- ${shellWords(openclawCommand(c, []))} "$@"
 `;
 }
 
@@ -162,17 +170,16 @@ exec setpriv ${shellQuote(`--reuid=${layout.serviceUser}`)} ${shellQuote(`--regi
  * `openclaw-watchdog`: one GET of /healthz (never /readyz). After `failuresBeforeReplacement`
  * consecutive failures it marks this instance Unhealthy, once, so the ASG replaces it.
  */
-export function watchdogTool(s: GatewaySettings): string {
-  const layout = hostLayout(s);
+export function watchdogTool(s: GatewaySettings, c: HostContract): string {
   return `#!/bin/bash
-# openclaw-watchdog: one health check of the gateway, run by ${UNIT_NAMES.watchdogTimer}.
+# openclaw-watchdog: one health check of the gateway, run by ${c.watchdogTimerUnit}.
 # After FAILURES_BEFORE_REPLACEMENT consecutive failed GETs of /healthz (never /readyz: it answers
 # 403 through proxies) it reports this instance Unhealthy to its Auto Scaling group, exactly once.
 set -euo pipefail
-${shellAssign("HEALTH_URL", layout.healthUrl)}
+${shellAssign("HEALTH_URL", c.healthUrl)}
 ${shellAssign("FAILURES_BEFORE_REPLACEMENT", s.watchdog.failuresBeforeReplacement)}
-${shellAssign("STATE_DIR", `${runDir(s)}/watchdog`)}
-${shellAssign("IMDS", IMDS_BASE)}
+${shellAssign("STATE_DIR", c.watchdogStateDir)}
+${shellAssign("IMDS", c.imdsBase)}
 ${shellAssign("REGION", s.region)}
 export AWS_DEFAULT_REGION="\${AWS_DEFAULT_REGION:-$REGION}" AWS_PAGER=""
 counter=$STATE_DIR/consecutive-failures
@@ -205,11 +212,10 @@ exit 1
 }
 
 /** Every host tool: installed path → script. */
-export function renderTools(s: GatewaySettings): Record<string, string> {
-  const layout = hostLayout(s);
+export function renderTools(s: GatewaySettings, c: HostContract): Record<string, string> {
   return {
-    [layout.refreshSecretsTool]: refreshSecretsTool(s),
-    [layout.adminTool]: adminTool(s),
-    [layout.watchdogTool]: watchdogTool(s),
+    [c.refreshSecretsTool]: refreshSecretsTool(s, c),
+    [c.adminTool]: adminTool(c),
+    [c.watchdogTool]: watchdogTool(s, c),
   };
 }

@@ -1,6 +1,6 @@
 import { stringify } from "yaml";
 import type { GatewaySettings } from "../settings/settings";
-import { hostLayout } from "./layout";
+import type { HostContract } from "./contract";
 
 /** Name of the ACME certificate resolver (TLS-ALPN-01: only 443 needs to be open). */
 export const CERT_RESOLVER = "letsencrypt";
@@ -8,8 +8,7 @@ export const CERT_RESOLVER = "letsencrypt";
 const ROUTE = "openclaw";
 
 /** Traefik's static configuration: one TLS entrypoint on 443, the ACME resolver, the file provider. */
-export function traefikStaticConfig(s: Pick<GatewaySettings, "acmeEmail" | "versions">): object {
-  const layout = hostLayout(s);
+export function traefikStaticConfig(s: Pick<GatewaySettings, "acmeEmail">, c: HostContract): object {
   return {
     global: { checkNewVersion: false, sendAnonymousUsage: false },
     log: { level: "INFO" },
@@ -18,16 +17,15 @@ export function traefikStaticConfig(s: Pick<GatewaySettings, "acmeEmail" | "vers
     },
     certificatesResolvers: {
       [CERT_RESOLVER]: {
-        acme: { email: s.acmeEmail, storage: layout.acmeStorage, tlsChallenge: {} },
+        acme: { email: s.acmeEmail, storage: c.acmeStorage, tlsChallenge: {} },
       },
     },
-    providers: { file: { filename: layout.traefikDynamicConfig, watch: true } },
+    providers: { file: { filename: c.traefikDynamicConfig, watch: true } },
   };
 }
 
 /** Traefik's dynamic configuration: the domain → the gateway on loopback, health-checked on /healthz. */
-export function traefikDynamicConfig(s: Pick<GatewaySettings, "domainName" | "versions">): object {
-  const layout = hostLayout(s);
+export function traefikDynamicConfig(s: Pick<GatewaySettings, "domainName">, c: HostContract): object {
   return {
     http: {
       routers: {
@@ -41,7 +39,7 @@ export function traefikDynamicConfig(s: Pick<GatewaySettings, "domainName" | "ve
       services: {
         [ROUTE]: {
           loadBalancer: {
-            servers: [{ url: `http://127.0.0.1:${layout.gatewayPort}` }],
+            servers: [{ url: `http://127.0.0.1:${c.gatewayPort}` }],
             passHostHeader: true,
             // /healthz, never /readyz: readiness answers 403 through a proxy.
             healthCheck: { path: "/healthz", interval: "30s", timeout: "5s" },

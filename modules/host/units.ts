@@ -1,5 +1,6 @@
 import type { GatewaySettings } from "../settings/settings";
-import { gatewayCommand, gatewayEnvironment, hostLayout, HostLayout } from "./layout";
+import type { HostContract } from "./contract";
+import { gatewayCommand, gatewayEnvironment } from "./layout";
 
 /** One value of a unit directive; a list repeats the directive once per item. */
 export type UnitValue = string | number | boolean | ReadonlyArray<string | number>;
@@ -59,56 +60,49 @@ const HARDENING = {
   RestrictAddressFamilies: "AF_UNIX AF_INET AF_INET6 AF_NETLINK",
 } as const;
 
-/** Names of the units the boot script installs (files under /etc/systemd/system). */
-export const UNIT_NAMES = {
-  secrets: "openclaw-secrets.service",
-  watchdogService: "openclaw-watchdog.service",
-  watchdogTimer: "openclaw-watchdog.timer",
-} as const;
-
 /**
  * Re-reads the secrets into the tmpfs EnvironmentFile when it is missing (after a reboot: the
  * boot script itself runs only once per instance and writes the file directly).
  */
-export function secretsUnit(layout: HostLayout): UnitFile {
+export function secretsUnit(c: HostContract): UnitFile {
   return {
     Unit: {
       Description: "OpenClaw secrets from SSM Parameter Store into the gateway's EnvironmentFile",
       Wants: "network-online.target",
       After: "network-online.target",
-      ConditionPathExists: `!${layout.secretsEnvFile}`,
+      ConditionPathExists: `!${c.secretsEnvFile}`,
     },
-    Service: { Type: "oneshot", RemainAfterExit: true, ExecStart: unitCommand([layout.refreshSecretsTool]) },
+    Service: { Type: "oneshot", RemainAfterExit: true, ExecStart: unitCommand([c.refreshSecretsTool]) },
     Install: { WantedBy: "multi-user.target" },
   };
 }
 
 /** The gateway: runs as the openclaw user from the data volume; a config error (78) stops the restart loop. */
-export function gatewayUnit(layout: HostLayout): UnitFile {
+export function gatewayUnit(c: HostContract): UnitFile {
   return {
     Unit: {
       Description: "OpenClaw gateway",
       Wants: "network-online.target",
-      After: ["network-online.target", UNIT_NAMES.secrets],
-      Requires: UNIT_NAMES.secrets,
-      RequiresMountsFor: layout.dataMount,
+      After: ["network-online.target", c.secretsUnit],
+      Requires: c.secretsUnit,
+      RequiresMountsFor: c.dataMount,
       // Never give up restarting: the watchdog decides when the host is beyond repair.
       StartLimitIntervalSec: 0,
     },
     Service: {
       Type: "simple",
-      User: layout.serviceUser,
-      Group: layout.serviceUser,
-      EnvironmentFile: layout.secretsEnvFile,
-      Environment: unitEnvironment(gatewayEnvironment(layout)),
-      WorkingDirectory: layout.stateDir,
-      ExecStart: unitCommand(gatewayCommand(layout)),
+      User: c.serviceUser,
+      Group: c.serviceUser,
+      EnvironmentFile: c.secretsEnvFile,
+      Environment: unitEnvironment(gatewayEnvironment(c)),
+      WorkingDirectory: c.stateDir,
+      ExecStart: unitCommand(gatewayCommand(c)),
       Restart: "always",
       RestartSec: 5,
       RestartPreventExitStatus: 78,
       UMask: "0077",
       ...HARDENING,
-      ReadWritePaths: layout.stateDir,
+      ReadWritePaths: c.stateDir,
       CapabilityBoundingSet: "",
       SystemCallArchitectures: "native",
     },
@@ -117,26 +111,26 @@ export function gatewayUnit(layout: HostLayout): UnitFile {
 }
 
 /** Traefik: unprivileged user that may bind 443 and nothing else; ACME storage on the data volume. */
-export function traefikUnit(layout: HostLayout): UnitFile {
+export function traefikUnit(c: HostContract): UnitFile {
   return {
     Unit: {
       Description: "Traefik TLS reverse proxy for the OpenClaw gateway",
       Wants: "network-online.target",
       After: "network-online.target",
-      RequiresMountsFor: layout.dataMount,
+      RequiresMountsFor: c.dataMount,
       StartLimitIntervalSec: 0,
     },
     Service: {
       Type: "simple",
-      User: TRAEFIK_USER,
-      Group: TRAEFIK_USER,
-      ExecStart: unitCommand([layout.traefikBin, `--configFile=${layout.traefikStaticConfig}`]),
+      User: c.traefikUser,
+      Group: c.traefikUser,
+      ExecStart: unitCommand([c.traefikBin, `--configFile=${c.traefikStaticConfig}`]),
       Restart: "always",
       RestartSec: 5,
       AmbientCapabilities: "CAP_NET_BIND_SERVICE",
       CapabilityBoundingSet: "CAP_NET_BIND_SERVICE",
       ...HARDENING,
-      ReadWritePaths: traefikDataDir(layout),
+      ReadWritePaths: c.traefikDataDir,
       SystemCallArchitectures: "native",
     },
     Install: { WantedBy: "multi-user.target" },
@@ -144,37 +138,30 @@ export function traefikUnit(layout: HostLayout): UnitFile {
 }
 
 /** One health check of the gateway (root: it may call the AWS API with the instance role). */
-export function watchdogService(layout: HostLayout): UnitFile {
+export function watchdogService(c: HostContract): UnitFile {
   return {
-    Unit: { Description: "OpenClaw gateway health watchdog", After: layout.gatewayUnit },
-    Service: { Type: "oneshot", ExecStart: unitCommand([layout.watchdogTool]) },
+    Unit: { Description: "OpenClaw gateway health watchdog", After: c.gatewayUnit },
+    Service: { Type: "oneshot", ExecStart: unitCommand([c.watchdogTool]) },
   };
 }
 
 /** Runs the watchdog every `watchdog.intervalSeconds`, starting one interval after boot. */
-export function watchdogTimer(s: Pick<GatewaySettings, "watchdog">): UnitFile {
+export function watchdogTimer(s: Pick<GatewaySettings, "watchdog">, c: HostContract): UnitFile {
   const every = `${s.watchdog.intervalSeconds}s`;
   return {
     Unit: { Description: "Check the OpenClaw gateway's /healthz periodically" },
-    Timer: { OnActiveSec: every, OnUnitActiveSec: every, AccuracySec: "1s", Unit: UNIT_NAMES.watchdogService },
+    Timer: { OnActiveSec: every, OnUnitActiveSec: every, AccuracySec: "1s", Unit: c.watchdogServiceUnit },
     Install: { WantedBy: "timers.target" },
   };
 }
 
-/** Unix user Traefik runs as. */
-export const TRAEFIK_USER = "traefik";
-
-/** Directory on the data volume that holds acme.json (writable by Traefik only). */
-export const traefikDataDir = (layout: HostLayout): string => layout.acmeStorage.replace(/\/[^/]+$/, "");
-
 /** Every unit the boot script installs: file name → contents. */
-export function renderUnits(s: GatewaySettings): Record<string, string> {
-  const layout = hostLayout(s);
+export function renderUnits(s: Pick<GatewaySettings, "watchdog">, c: HostContract): Record<string, string> {
   return {
-    [UNIT_NAMES.secrets]: renderUnit(secretsUnit(layout)),
-    [layout.gatewayUnit]: renderUnit(gatewayUnit(layout)),
-    [layout.traefikUnit]: renderUnit(traefikUnit(layout)),
-    [UNIT_NAMES.watchdogService]: renderUnit(watchdogService(layout)),
-    [UNIT_NAMES.watchdogTimer]: renderUnit(watchdogTimer(s)),
+    [c.secretsUnit]: renderUnit(secretsUnit(c)),
+    [c.gatewayUnit]: renderUnit(gatewayUnit(c)),
+    [c.traefikUnit]: renderUnit(traefikUnit(c)),
+    [c.watchdogServiceUnit]: renderUnit(watchdogService(c)),
+    [c.watchdogTimerUnit]: renderUnit(watchdogTimer(s, c)),
   };
 }

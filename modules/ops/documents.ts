@@ -1,6 +1,6 @@
 import { resourceNames } from "../names";
 import type { GatewaySettings } from "../settings/settings";
-import { hostLayout, HostLayout } from "../host/layout";
+import { hostContract, HostContract } from "../host/contract";
 import { shellQuote } from "../host/shell";
 
 /**
@@ -95,7 +95,7 @@ function requestIdLines(): string[] {
 }
 
 /** Waits for the gateway's /healthz (never /readyz: it answers 403 through proxies). */
-function healthWaitLines(layout: HostLayout): string[] {
+function healthWaitLines(layout: HostContract): string[] {
   return [
     `i=0`,
     `until curl -fsS -o /dev/null --max-time 5 ${shellQuote(layout.healthUrl)}; do`,
@@ -108,7 +108,7 @@ function healthWaitLines(layout: HostLayout): string[] {
 }
 
 /** The shell lines of each operation. */
-export function operationCommands(op: Operation, layout: HostLayout): string[] {
+export function operationCommands(op: Operation, layout: HostContract): string[] {
   const admin = shellQuote(layout.adminTool);
   const refresh = shellQuote(layout.refreshSecretsTool);
   const head = ["set -eu"];
@@ -145,8 +145,8 @@ const REQUEST_ID_PARAMETER: DocumentParameter = {
 };
 
 /** The document content of one operation (serialize with JSON.stringify). */
-export function commandDocument(op: Operation, s: Pick<GatewaySettings, "versions">): CommandDocument {
-  const layout = hostLayout(s);
+export function commandDocument(op: Operation, s: Pick<GatewaySettings, "environment" | "versions">): CommandDocument {
+  const layout = hostContract(s);
   const takesRequestId = op === "approveDevice" || op === "rejectDevice";
   return {
     schemaVersion: "2.2",

@@ -1,5 +1,5 @@
 import { DATA_MOUNT } from "../../../modules/names";
-import { hostLayout } from "../../../modules/host/layout";
+import { hostContract } from "../../../modules/host/contract";
 import type { GatewaySettings } from "../../../modules/settings/settings";
 
 /** Facts about a guest, gathered in one agent round trip. Values are strings as the guest printed them. */
@@ -9,8 +9,8 @@ export type GuestFacts = Record<string, string>;
  * A bash snippet that prints `key<TAB>value` lines describing the guest's state for the boot proof.
  * Secrets are reported only as sha256 hashes.
  */
-export function probeScript(s: Pick<GatewaySettings, "versions">, volumeSerial: string): string {
-  const layout = hostLayout(s);
+export function probeScript(s: Pick<GatewaySettings, "environment" | "versions">, volumeSerial: string): string {
+  const layout = hostContract(s);
   const facts: [string, string][] = [
     ["bootId", "cat /proc/sys/kernel/random/boot_id"],
     ["instanceId", "cat /var/lib/cloud/data/instance-id"],
@@ -45,8 +45,8 @@ export function probeScript(s: Pick<GatewaySettings, "versions">, volumeSerial: 
 }
 
 /** The gateway's recent journal, to explain a failed health check in the test's failure message. */
-export function gatewayJournalScript(s: Pick<GatewaySettings, "versions">): string {
-  const layout = hostLayout(s);
+export function gatewayJournalScript(s: Pick<GatewaySettings, "environment" | "versions">): string {
+  const layout = hostContract(s);
   return `systemctl status --no-pager ${layout.gatewayUnit} | head -5; journalctl -u ${layout.gatewayUnit} --no-pager -o cat | tail -25 | cut -c1-400`;
 }
 

@@ -1,0 +1,142 @@
+import { DATA_MOUNT, GATEWAY_PORT } from "../names";
+import { SECRETS } from "../secrets-catalogue";
+import type { GatewaySettings } from "../settings/settings";
+
+/**
+ * Everything the host agrees on: every path, unit, user, environment-variable name and address
+ * that the boot script, the systemd units, the host tools, Traefik's configuration and the SSM
+ * documents use. Resolved once from the settings (`hostContract`) and handed to every renderer;
+ * files are derived from their directories, never the reverse. A plain frozen data object.
+ */
+export interface HostContract {
+  /**
+   * The host name every instance of an environment takes: `openclaw-<environment>`. openclaw records
+   * the host name in its state leases and reclaims a dead owner's lease only on the same host name, so
+   * a replacement instance that kept EC2's per-instance name would crash-loop for the lease's 5-minute
+   * TTL (openclaw/openclaw#155644). Environments are at most 20 of [a-z0-9-]: always a valid label.
+   */
+  readonly hostName: string;
+  /** cloud-init drop-in that keeps the host name across reboots (cloud-init would reset it). */
+  readonly cloudInitHostNameDropIn: string;
+  /** Mount point of the data volume: all state and the installed runtimes (a replacement host finds them). */
+  readonly dataMount: string;
+  /** Runtimes on the data volume, one versioned directory each. */
+  readonly runtimeDir: string;
+  /** Node.js release unpacked here (bin/node, bin/npm). */
+  readonly nodeDir: string;
+  /** The pinned Node.js binary. */
+  readonly nodeBin: string;
+  /** `npm i -g --prefix` target of the pinned openclaw. */
+  readonly openclawPrefix: string;
+  /** openclaw's bin link inside its prefix. */
+  readonly openclawBin: string;
+  /** The package's entry script; run with nodeBin so no `#!/usr/bin/env node` lookup is involved. */
+  readonly openclawEntry: string;
+  /** Traefik release unpacked here. */
+  readonly traefikDir: string;
+  /** Traefik binary of the pinned version. */
+  readonly traefikBin: string;
+  /** OPENCLAW_STATE_DIR: 0700, owned by the service user; holds state/openclaw.sqlite (pairing). */
+  readonly stateDir: string;
+  /** OPENCLAW_CONFIG_PATH: 0600, rewritten from the settings at every boot (IaC owns it). */
+  readonly configPath: string;
+  /** Traefik's static and dynamic configuration directory (root-owned, on the root disk: rendered each boot). */
+  readonly traefikConfigDir: string;
+  /** Traefik's static configuration file. */
+  readonly traefikStaticConfig: string;
+  /** Traefik's dynamic configuration file (the file provider watches it). */
+  readonly traefikDynamicConfig: string;
+  /** Directory on the data volume that holds acme.json (writable by Traefik only). */
+  readonly traefikDataDir: string;
+  /** ACME account and certificates: on the data volume (Let's Encrypt rate limits), 0600. */
+  readonly acmeStorage: string;
+  /** Directory on tmpfs (0700 root) that holds the EnvironmentFile and the watchdog's counters. */
+  readonly runDir: string;
+  /** Secrets as systemd EnvironmentFile, on tmpfs, 0600 root. */
+  readonly secretsEnvFile: string;
+  /** The watchdog's consecutive-failure counter and its reported-once marker. */
+  readonly watchdogStateDir: string;
+  /** Unix user the gateway runs as. */
+  readonly serviceUser: string;
+  /** Unix user Traefik runs as. */
+  readonly traefikUser: string;
+  /** Where the boot script installs its systemd units. */
+  readonly unitDir: string;
+  /** Re-reads the secrets into the EnvironmentFile when it is missing (after a reboot). */
+  readonly secretsUnit: string;
+  /** The gateway service. */
+  readonly gatewayUnit: string;
+  /** The Traefik service. */
+  readonly traefikUnit: string;
+  /** One health check of the gateway. */
+  readonly watchdogServiceUnit: string;
+  /** Runs the watchdog service periodically. */
+  readonly watchdogTimerUnit: string;
+  /** Port the gateway listens on (loopback only). */
+  readonly gatewayPort: number;
+  /** The gateway's liveness URL (never /readyz: it answers 403 through proxies). */
+  readonly healthUrl: string;
+  /** Where IMDSv2 answers on every EC2 instance (and in the test VM). */
+  readonly imdsBase: string;
+  /** The boot script's log (everything it prints). */
+  readonly bootstrapLog: string;
+  /** `openclaw-admin`: the openclaw CLI as the gateway's user (the SSM documents call it). */
+  readonly adminTool: string;
+  /** `openclaw-refresh-secrets`: SSM parameters → the EnvironmentFile. */
+  readonly refreshSecretsTool: string;
+  /** `openclaw-watchdog`: run by the watchdog timer. */
+  readonly watchdogTool: string;
+  /** Environment variables the EnvironmentFile may carry: the catalogue's `envVar`s, in its order. */
+  readonly secretEnvVars: readonly string[];
+}
+
+/** Resolves the host contract of one environment from its settings. Call once; pass the object on. */
+export function hostContract(s: Pick<GatewaySettings, "environment" | "versions">): HostContract {
+  const runtimeDir = `${DATA_MOUNT}/runtime`;
+  const nodeDir = `${runtimeDir}/node-v${s.versions.node}`;
+  const openclawPrefix = `${runtimeDir}/openclaw-${s.versions.openclaw}`;
+  const traefikDir = `${runtimeDir}/traefik-v${s.versions.traefik}`;
+  const stateDir = `${DATA_MOUNT}/state`;
+  const traefikConfigDir = "/etc/traefik";
+  const traefikDataDir = `${DATA_MOUNT}/traefik`;
+  const runDir = "/run/openclaw";
+  return Object.freeze({
+    hostName: `openclaw-${s.environment}`,
+    cloudInitHostNameDropIn: "/etc/cloud/cloud.cfg.d/90-openclaw-hostname.cfg",
+    dataMount: DATA_MOUNT,
+    runtimeDir,
+    nodeDir,
+    nodeBin: `${nodeDir}/bin/node`,
+    openclawPrefix,
+    openclawBin: `${openclawPrefix}/bin/openclaw`,
+    openclawEntry: `${openclawPrefix}/lib/node_modules/openclaw/openclaw.mjs`,
+    traefikDir,
+    traefikBin: `${traefikDir}/traefik`,
+    stateDir,
+    configPath: `${stateDir}/openclaw.json`,
+    traefikConfigDir,
+    traefikStaticConfig: `${traefikConfigDir}/traefik.yml`,
+    traefikDynamicConfig: `${traefikConfigDir}/dynamic.yml`,
+    traefikDataDir,
+    acmeStorage: `${traefikDataDir}/acme.json`,
+    runDir,
+    secretsEnvFile: `${runDir}/gateway.env`,
+    watchdogStateDir: `${runDir}/watchdog`,
+    serviceUser: "openclaw",
+    traefikUser: "traefik",
+    unitDir: "/etc/systemd/system",
+    secretsUnit: "openclaw-secrets.service",
+    gatewayUnit: "openclaw-gateway.service",
+    traefikUnit: "traefik.service",
+    watchdogServiceUnit: "openclaw-watchdog.service",
+    watchdogTimerUnit: "openclaw-watchdog.timer",
+    gatewayPort: GATEWAY_PORT,
+    healthUrl: `http://127.0.0.1:${GATEWAY_PORT}/healthz`,
+    imdsBase: "http://169.254.169.254/latest",
+    bootstrapLog: "/var/log/openclaw-bootstrap.log",
+    adminTool: "/usr/local/bin/openclaw-admin",
+    refreshSecretsTool: "/usr/local/sbin/openclaw-refresh-secrets",
+    watchdogTool: "/usr/local/sbin/openclaw-watchdog",
+    secretEnvVars: Object.freeze(SECRETS.map((secret) => secret.envVar)),
+  });
+}
