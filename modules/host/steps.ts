@@ -3,6 +3,7 @@ import { architectureOfSettings, GatewaySettings } from "../settings/settings";
 import type { HostContract } from "./contract";
 import { HOST_OS_PROFILES, nodeArch, traefikArch } from "./host-os";
 import { CONFIG_FILE_MODE, openclawConfigFile, STATE_DIR_MODE } from "./layout";
+import { healthWaitLines, IMDS_FUNCTION, imdsTokenCommand, RETRY_FUNCTION } from "./posix";
 import { heredoc, shellAssign, shellQuote, shellWords } from "./shell";
 import { renderTools } from "./tools";
 import { traefikDynamicConfig, traefikStaticConfig, traefikYaml } from "./traefik";
@@ -67,19 +68,7 @@ GATEWAY_RESTART=0 TRAEFIK_RESTART=0 UNITS_CHANGED=0 FSTAB_CHANGED=0 FILE_CHANGED
  * and their sha256 verification. They log through a `log` function defined by the caller.
  */
 export function shellHelpers(): string {
-  return `# retry ATTEMPTS DELAY COMMAND...: runs COMMAND until it succeeds, at most ATTEMPTS times.
-retry() {
-  local attempts=$1 delay=$2 n=1
-  shift 2
-  until "$@"; do
-    if [ "$n" -ge "$attempts" ]; then
-      log "giving up after $n attempts: $1"
-      return 1
-    fi
-    n=$((n + 1))
-    sleep "$delay"
-  done
-}
+  return `${RETRY_FUNCTION}
 
 # ensure_mode PATH MODE OWNER: chmod/chown only when they differ (a re-run changes nothing).
 ensure_mode() {
@@ -180,8 +169,8 @@ fi
 export function metadataStep(c: HostContract): string {
   return `step "instance metadata (IMDSv2)"
 ${shellAssign("IMDS", c.imdsBase)}
-IMDS_TOKEN=$(curl -fsS --retry 10 --retry-connrefused --retry-delay 1 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 21600' "$IMDS/api/token")
-imds() { curl -fsS --retry 5 --retry-connrefused -H "X-aws-ec2-metadata-token: $IMDS_TOKEN" "$IMDS/meta-data/$1"; }
+IMDS_TOKEN=$(${imdsTokenCommand(21600)})
+${IMDS_FUNCTION}
 INSTANCE_ID=$(imds instance-id)
 AWS_DEFAULT_REGION=$(imds placement/region)
 export AWS_DEFAULT_REGION
@@ -528,9 +517,13 @@ start_unit ${c.traefikUnit} "$TRAEFIK_RESTART"
 systemctl start ${c.watchdogTimerUnit}
 
 step "wait for the gateway's /healthz"
-healthy() { curl -fsS -o /dev/null --max-time 5 ${shellQuote(c.healthUrl)}; }
-retry ${health.attempts} ${health.delay} healthy
-log "the gateway answers on /healthz"
+${healthWaitLines({
+    url: c.healthUrl,
+    attempts: health.attempts,
+    delay: health.delay,
+    onTimeout: `log "the gateway did not answer /healthz after ${health.attempts} attempts"; false`,
+    onHealthy: `log "the gateway answers on /healthz"`,
+  }).join("\n")}
 `;
 }
 

@@ -3,12 +3,13 @@ import { secretParameterName, SECRETS, SecretSpec } from "../secrets-catalogue";
 import type { GatewaySettings } from "../settings/settings";
 import type { HostContract } from "./contract";
 import { gatewayEnvironment, openclawCommand } from "./layout";
+import { healthCheckCommand, IMDS_FUNCTION, imdsTokenCommand } from "./posix";
 import { shellAssign, shellQuote, shellWords } from "./shell";
 /** How often a host tool tries an AWS call before it fails loudly. */
 export const AWS_ATTEMPTS = 5;
 
 /**
- * bash that reads one secret of the catalogue into `value` and adds it to the EnvironmentFile's
+ * bash that reads one secret of the catalogue into `secret` (not `value`: read_parameter's local) and adds it to the EnvironmentFile's
  * `content`. Host-written secrets are generated (256 bits) and stored while the parameter holds
  * the placeholder, or on --rotate-token; an operator secret still at its placeholder is left out
  * of the file with a hint naming the command that sets it.
@@ -16,20 +17,20 @@ export const AWS_ATTEMPTS = 5;
 export function secretLines(s: Pick<GatewaySettings, "environment">, secret: SecretSpec): string {
   const parameter = shellQuote(secretParameterName(s, secret));
   const placeholder = shellQuote(secret.placeholder);
-  const add = `add_env ${shellQuote(secret.envVar)} "$value"`;
+  const add = `add_env ${shellQuote(secret.envVar)} "$secret"`;
   if (secret.writer === "host") {
-    return `read_parameter ${parameter} value
-if [ "$value" = ${placeholder} ] || [ "$rotate" = true ]; then
+    return `read_parameter ${parameter} secret
+if [ "$secret" = ${placeholder} ] || [ "$rotate" = true ]; then
   # 256 bits from the kernel's CSPRNG, hex-encoded.
-  value=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \\n')
-  store_secret ${parameter} ${shellQuote(secret.label)} "$value"
+  secret=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \\n')
+  store_secret ${parameter} ${shellQuote(secret.label)} "$secret"
   log ${shellQuote(`generated a new ${secret.label} and stored it in ${secretParameterName(s, secret)}`)}
 fi
 ${add}`;
   }
   const hint = `hint: ${secretParameterName(s, secret)} still holds its placeholder; set the ${secret.label} with: npm run secrets -- ${secret.setCommand}`;
-  return `read_parameter ${parameter} value
-if [ "$value" = ${placeholder} ]; then
+  return `read_parameter ${parameter} secret
+if [ "$secret" = ${placeholder} ]; then
   log ${shellQuote(hint)}
 else
   ${add}
@@ -115,7 +116,7 @@ store_secret() {
 # add_env NAME VALUE: one NAME=VALUE line of the EnvironmentFile.
 add_env() { content+="\${content:+$'\\n'}$1=$2"; }
 
-value="" content=""
+secret="" content=""
 install -d -m 0700 "$RUN_DIR"
 ${SECRETS.map((secret) => secretLines(s, secret)).join("\n")}
 # Compared through a pipe (printf is a builtin: the values never reach argv).
@@ -186,7 +187,7 @@ counter=$STATE_DIR/consecutive-failures
 reported=$STATE_DIR/reported-unhealthy
 install -d -m 0700 "$STATE_DIR"
 
-if curl -fsS -o /dev/null --max-time 10 "$HEALTH_URL"; then
+if ${healthCheckCommand('"$HEALTH_URL"', 10)}; then
   # A recovery ends the streak: a later outage is reported again.
   echo 0 >"$counter"
   rm -f "$reported"
@@ -200,8 +201,9 @@ echo "openclaw-watchdog: $HEALTH_URL failed ($failures consecutive; replacement 
 if [ "$failures" -lt "$FAILURES_BEFORE_REPLACEMENT" ] || [ -e "$reported" ]; then
   exit 1
 fi
-imds_token=$(curl -fsS --retry 3 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "$IMDS/api/token")
-instance_id=$(curl -fsS --retry 3 -H "X-aws-ec2-metadata-token: $imds_token" "$IMDS/meta-data/instance-id")
+${IMDS_FUNCTION}
+IMDS_TOKEN=$(${imdsTokenCommand(300)})
+instance_id=$(imds instance-id)
 # The N consecutive failures are the grace; within the group's own grace period a report that
 # respected it would be dropped silently, and this one is sent only once.
 aws autoscaling set-instance-health --instance-id "$instance_id" --health-status Unhealthy --no-should-respect-grace-period

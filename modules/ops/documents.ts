@@ -1,6 +1,7 @@
 import { resourceNames } from "../names";
 import type { GatewaySettings } from "../settings/settings";
 import { hostContract, HostContract } from "../host/contract";
+import { healthWaitLines as gatewayHealthWait } from "../host/posix";
 import { shellQuote } from "../host/shell";
 
 /**
@@ -96,15 +97,13 @@ function requestIdLines(): string[] {
 
 /** Waits for the gateway's /healthz (never /readyz: it answers 403 through proxies). */
 function healthWaitLines(layout: HostContract): string[] {
-  return [
-    `i=0`,
-    `until curl -fsS -o /dev/null --max-time 5 ${shellQuote(layout.healthUrl)}; do`,
-    `  i=$((i + 1))`,
-    `  if [ "$i" -ge ${HEALTH_WAIT_SECONDS / 2} ]; then echo "openclaw-ops: the gateway did not answer /healthz within ${HEALTH_WAIT_SECONDS}s after the restart" >&2; exit 1; fi`,
-    `  sleep 2`,
-    `done`,
-    `echo "openclaw-ops: gateway restarted and healthy" >&2`,
-  ];
+  return gatewayHealthWait({
+    url: layout.healthUrl,
+    attempts: HEALTH_WAIT_SECONDS / 2,
+    delay: 2,
+    onTimeout: `echo "openclaw-ops: the gateway did not answer /healthz within ${HEALTH_WAIT_SECONDS}s after the restart" >&2; exit 1`,
+    onHealthy: `echo "openclaw-ops: gateway restarted and healthy" >&2`,
+  });
 }
 
 /** The shell lines of each operation. */

@@ -1,0 +1,66 @@
+import { shellQuote } from "./shell";
+
+/**
+ * Shell pieces shared by the boot script and the host tools (bash) and the SSM documents (POSIX
+ * `sh`): written in POSIX sh, rendered from here only.
+ */
+
+/**
+ * `retry ATTEMPTS DELAY COMMAND...`: runs COMMAND until it succeeds, at most ATTEMPTS times,
+ * DELAY seconds apart; then logs through the caller's `log` and returns 1. No `local` (POSIX).
+ */
+export const RETRY_FUNCTION = `# retry ATTEMPTS DELAY COMMAND...: runs COMMAND until it succeeds, at most ATTEMPTS times.
+retry() {
+  retry_attempts=$1 retry_delay=$2 retry_n=1
+  shift 2
+  until "$@"; do
+    if [ "$retry_n" -ge "$retry_attempts" ]; then
+      log "giving up after $retry_n attempts: $1"
+      return 1
+    fi
+    retry_n=$((retry_n + 1))
+    sleep "$retry_delay"
+  done
+}`;
+
+/**
+ * A command that fetches an IMDSv2 session token valid `ttlSeconds` (IMDS must hold the base URL).
+ * Retries while the metadata service is not answering yet (early boot).
+ */
+export const imdsTokenCommand = (ttlSeconds: number): string =>
+  `curl -fsS --retry 10 --retry-connrefused --retry-delay 1 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: ${ttlSeconds}' "$IMDS/api/token"`;
+
+/** `imds PATH`: one instance metadata value (IMDS and IMDS_TOKEN must be set). */
+export const IMDS_FUNCTION =
+  `imds() { curl -fsS --retry 5 --retry-connrefused -H "X-aws-ec2-metadata-token: $IMDS_TOKEN" "$IMDS/meta-data/$1"; }`;
+
+/** One GET of the gateway's /healthz (never /readyz: it answers 403 through proxies); `url` is a shell word. */
+export const healthCheckCommand = (url: string, maxTimeSeconds: number): string =>
+  `curl -fsS -o /dev/null --max-time ${maxTimeSeconds} ${url}`;
+
+/** A bounded wait for the gateway's /healthz. */
+export interface HealthWait {
+  /** The health URL. */
+  url: string;
+  /** GETs before giving up. */
+  attempts: number;
+  /** Seconds between them. */
+  delay: number;
+  /** Command run when it never answered; must stop the caller (`exit 1`, or `false` under errexit). */
+  onTimeout: string;
+  /** Command run once it answers. */
+  onHealthy: string;
+}
+
+/** POSIX sh lines that wait for the gateway's /healthz (the boot script and the SSM documents). */
+export function healthWaitLines(w: HealthWait): string[] {
+  return [
+    `i=0`,
+    `until ${healthCheckCommand(shellQuote(w.url), 5)}; do`,
+    `  i=$((i + 1))`,
+    `  if [ "$i" -ge ${w.attempts} ]; then ${w.onTimeout}; fi`,
+    `  sleep ${w.delay}`,
+    `done`,
+    w.onHealthy,
+  ];
+}
