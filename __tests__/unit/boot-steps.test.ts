@@ -1,5 +1,7 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { HOST_OPERATING_SYSTEMS } from "../../modules/settings/settings";
-import { BOOT_STEPS, BootStep, bootStepOrderErrors, hostContract, INHERITED_VARIABLES, renderBootScript } from "../../modules/host";
+import { BOOT_STEPS, BootStep, bootStepOrderErrors, hostContract, INHERITED_VARIABLES, renderBootScript, renderUnits } from "../../modules/host";
 import { testSettings } from "../helpers/settings";
 
 /**
@@ -57,5 +59,24 @@ describe("boot steps declare the shell variables they share", () => {
     const c = hostContract(s);
     expect(renderBootScript(s)).toBe(BOOT_STEPS.map((step) => step.render(s, c)).filter((p) => p !== "").join("\n"));
     expect(Object.isFrozen(c)).toBe(true);
+  });
+});
+
+describe("host contract", () => {
+  const c = hostContract(testSettings());
+
+  test("resolved once: no renderer under modules/host calls hostContract (only renderBootScript)", () => {
+    const dir = path.join(__dirname, "..", "..", "modules", "host");
+    const callers = fs.readdirSync(dir).filter((f) => f.endsWith(".ts") && f !== "contract.ts")
+      .flatMap((f) => (fs.readFileSync(path.join(dir, f), "utf8").match(/\bhostContract\(/g) ?? []).map(() => f));
+    expect(callers).toEqual(["index.ts"]);
+  });
+
+  test("files are derived from their directories; all five units are named in it and rendered", () => {
+    expect([c.configPath, c.acmeStorage, c.secretsEnvFile, c.traefikBin, c.traefikStaticConfig, c.traefikDynamicConfig, c.nodeBin, c.watchdogStateDir]
+      .map(path.dirname)).toEqual([c.stateDir, c.traefikDataDir, c.runDir, c.traefikDir, c.traefikConfigDir, c.traefikConfigDir, `${c.nodeDir}/bin`, c.runDir]);
+    const units = [c.secretsUnit, c.gatewayUnit, c.traefikUnit, c.watchdogServiceUnit, c.watchdogTimerUnit];
+    expect(Object.keys(renderUnits(testSettings(), c)).sort()).toEqual([...units].sort());
+    expect(c.hostName).toBe("openclaw-test");
   });
 });
