@@ -3,8 +3,6 @@ import { ANTHROPIC_API_KEY, GATEWAY_TOKEN, secretParameterName } from "./secrets
 
 /** Port the gateway listens on (loopback only). */
 export const GATEWAY_PORT = 18789;
-/** Where the persistent data volume is mounted on the host. */
-export const DATA_MOUNT = "/opt/openclaw";
 // The placeholders are defined with the secrets they belong to (modules/secrets-catalogue.ts).
 export { API_KEY_PLACEHOLDER, GATEWAY_TOKEN_PLACEHOLDER } from "./secrets-catalogue";
 

@@ -5,7 +5,6 @@ import * as http from "node:http";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { DATA_MOUNT } from "../../modules/names";
 import { DEFAULT_VERSIONS, GatewaySettings } from "../../modules/settings/settings";
 import {
   CONFIG_FILE_MODE,
@@ -83,7 +82,7 @@ export function testLayout(settings: GatewaySettings, root: string, fixture: Ope
   const real = hostContract(settings);
   const moved = Object.fromEntries(
     Object.entries(real).map(([key, value]) =>
-      [key, typeof value === "string" && value.startsWith(`${DATA_MOUNT}`) ? `${root}${value}` : value]),
+      [key, typeof value === "string" && value.startsWith(real.dataMount) ? `${root}${value}` : value]),
   ) as HostContract;
   return { ...moved, nodeDir: fixture.nodeDir, nodeBin: fixture.nodeBin, openclawEntry: fixture.openclawEntry };
 }

@@ -79,6 +79,9 @@ describe("the host's secrets follow the catalogue", () => {
     expect(lines).toContain("hint: /openclaw/test/example-channel-token still holds its placeholder; set the example channel token with: npm run secrets -- set-example-token");
     expect(lines).toContain('add_env EXAMPLE_CHANNEL_TOKEN "$secret"');
     expect(lines).not.toContain("store_secret");
+    expect(lines).not.toContain("exit 1");
+    const required = secretLines(settings, { ...channel, required: true });
+    expect(required).toContain("log 'FAILED: /openclaw/test/example-channel-token still holds its placeholder; set the example channel token with: npm run secrets -- set-example-token'\n  exit 1\n");
   });
 
   test("a host secret is generated and stored while it holds the placeholder; openclaw-admin exports every catalogue variable", () => {

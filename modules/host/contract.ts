@@ -1,4 +1,4 @@
-import { DATA_MOUNT, GATEWAY_PORT } from "../names";
+import { GATEWAY_PORT } from "../names";
 import { SECRETS } from "../secrets-catalogue";
 import type { GatewaySettings } from "../settings/settings";
 
@@ -89,6 +89,9 @@ export interface HostContract {
   /** Environment variables the EnvironmentFile may carry: the catalogue's `envVar`s, in its order. */
   readonly secretEnvVars: readonly string[];
 }
+
+/** Where the persistent data volume is mounted on the host. */
+const DATA_MOUNT = "/opt/openclaw";
 
 /** Resolves the host contract of one environment from its settings. Call once; pass the object on. */
 export function hostContract(s: Pick<GatewaySettings, "environment" | "versions">): HostContract {

@@ -12,7 +12,7 @@ export const AWS_ATTEMPTS = 5;
  * bash that reads one secret of the catalogue into `secret` (not `value`: read_parameter's local) and adds it to the EnvironmentFile's
  * `content`. Host-written secrets are generated (256 bits) and stored while the parameter holds
  * the placeholder, or on --rotate-token; an operator secret still at its placeholder is left out
- * of the file with a hint naming the command that sets it.
+ * of the file with a hint naming the command that sets it (a required one fails the tool).
  */
 export function secretLines(s: Pick<GatewaySettings, "environment">, secret: SecretSpec): string {
   const parameter = shellQuote(secretParameterName(s, secret));
@@ -28,10 +28,13 @@ if [ "$secret" = ${placeholder} ] || [ "$rotate" = true ]; then
 fi
 ${add}`;
   }
-  const hint = `hint: ${secretParameterName(s, secret)} still holds its placeholder; set the ${secret.label} with: npm run secrets -- ${secret.setCommand}`;
+  const unset = `${secretParameterName(s, secret)} still holds its placeholder; set the ${secret.label} with: npm run secrets -- ${secret.setCommand}`;
+  // A required one stops here: the gateway cannot start without it.
+  const onPlaceholder = secret.required ? `log ${shellQuote(`FAILED: ${unset}`)}
+  exit 1` : `log ${shellQuote(`hint: ${unset}`)}`;
   return `read_parameter ${parameter} secret
 if [ "$secret" = ${placeholder} ]; then
-  log ${shellQuote(hint)}
+  ${onPlaceholder}
 else
   ${add}
 fi`;

@@ -1,4 +1,3 @@
-import { DATA_MOUNT } from "../../../modules/names";
 import { hostContract } from "../../../modules/host/contract";
 import type { GatewaySettings } from "../../../modules/settings/settings";
 
@@ -16,9 +15,9 @@ export function probeScript(s: Pick<GatewaySettings, "environment" | "versions">
     ["instanceId", "cat /var/lib/cloud/data/instance-id"],
     ["cloudInitDone", "test -f /run/cloud-init/result.json && echo yes || echo no"],
     ["cloudInitErrors", "jq -c .v1.errors /run/cloud-init/result.json"],
-    ["mountSource", `findmnt -n -o SOURCE ${DATA_MOUNT}`],
-    ["mountFsType", `findmnt -n -o FSTYPE ${DATA_MOUNT}`],
-    ["isMountpoint", `mountpoint -q ${DATA_MOUNT} && echo yes || echo no`],
+    ["mountSource", `findmnt -n -o SOURCE ${layout.dataMount}`],
+    ["mountFsType", `findmnt -n -o FSTYPE ${layout.dataMount}`],
+    ["isMountpoint", `mountpoint -q ${layout.dataMount} && echo yes || echo no`],
     ["volumeDevice", `readlink -f /dev/disk/by-id/nvme-*_${volumeSerial}`],
     ["volumeFsUuid", `blkid -p -o value -s UUID /dev/disk/by-id/nvme-*_${volumeSerial}`],
     ["volumeFsCreated", `dumpe2fs -h /dev/disk/by-id/nvme-*_${volumeSerial} 2>/dev/null | sed -n 's/^Filesystem created: *//p'`],
