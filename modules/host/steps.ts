@@ -207,17 +207,36 @@ fi
 const tagFilters = (s: GatewaySettings, role: string): string =>
   shellWords([`Name=tag:${ENVIRONMENT_TAG},Values=${s.environment}`, `Name=tag:${ROLE_TAG},Values=${role}`]);
 
+/** One resource of this environment, found by its role tag with `aws ec2 describe-<kind>`. */
+interface TaggedLookup {
+  /** `volume` / `address`: the shell function `describe_<kind>` and the variables `<KIND>_JSON`, `<KIND>_COUNT`. */
+  kind: string;
+  /** The describe command's noun and its result list, e.g. `volumes` / `Volumes`. */
+  noun: string;
+  list: string;
+  /** What the log calls it. */
+  what: string;
+  role: string;
+}
+
+/** bash that describes the environment's one resource of a role (bounded retries) and fails unless exactly one exists. */
+function findTaggedOne(s: GatewaySettings, l: TaggedLookup): string {
+  const { aws } = WAITS;
+  const name = l.kind.toUpperCase();
+  return `describe_${l.kind}() { ${name}_JSON=$(aws ec2 describe-${l.noun} --filters ${tagFilters(s, l.role)} --output json); }
+retry ${aws.attempts} ${aws.delay} describe_${l.kind}
+${name}_COUNT=$(jq '.${l.list} | length' <<<"$${name}_JSON")
+if [ "$${name}_COUNT" != 1 ]; then
+  log "expected exactly one ${l.what} tagged ${ENVIRONMENT_TAG}=$ENVIRONMENT, ${ROLE_TAG}=${l.role}; found $${name}_COUNT"
+  false
+fi`;
+}
+
 /** Finds the data volume by tags, waits until it is free (or already ours) and attaches it. */
 export function volumeStep(s: GatewaySettings): string {
   const { volume, aws, device } = WAITS;
   return `step "find the data volume"
-describe_volume() { VOLUME_JSON=$(aws ec2 describe-volumes --filters ${tagFilters(s, "data-volume")} --output json); }
-retry ${aws.attempts} ${aws.delay} describe_volume
-VOLUME_COUNT=$(jq '.Volumes | length' <<<"$VOLUME_JSON")
-if [ "$VOLUME_COUNT" != 1 ]; then
-  log "expected exactly one volume tagged ${ENVIRONMENT_TAG}=$ENVIRONMENT, ${ROLE_TAG}=data-volume; found $VOLUME_COUNT"
-  false
-fi
+${findTaggedOne(s, { kind: "volume", noun: "volumes", list: "Volumes", what: "volume", role: "data-volume" })}
 VOLUME_ID=$(jq -r '.Volumes[0].VolumeId' <<<"$VOLUME_JSON")
 log "data volume $VOLUME_ID"
 
@@ -296,13 +315,7 @@ fi
 export function addressStep(s: GatewaySettings): string {
   const { aws } = WAITS;
   return `step "associate the Elastic IP"
-describe_address() { ADDRESS_JSON=$(aws ec2 describe-addresses --filters ${tagFilters(s, "address")} --output json); }
-retry ${aws.attempts} ${aws.delay} describe_address
-ADDRESS_COUNT=$(jq '.Addresses | length' <<<"$ADDRESS_JSON")
-if [ "$ADDRESS_COUNT" != 1 ]; then
-  log "expected exactly one Elastic IP tagged ${ENVIRONMENT_TAG}=$ENVIRONMENT, ${ROLE_TAG}=address; found $ADDRESS_COUNT"
-  false
-fi
+${findTaggedOne(s, { kind: "address", noun: "addresses", list: "Addresses", what: "Elastic IP", role: "address" })}
 ALLOCATION_ID=$(jq -r '.Addresses[0].AllocationId' <<<"$ADDRESS_JSON")
 PUBLIC_IP=$(jq -r '.Addresses[0].PublicIp' <<<"$ADDRESS_JSON")
 ADDRESS_HOLDER=$(jq -r '.Addresses[0].InstanceId // ""' <<<"$ADDRESS_JSON")
