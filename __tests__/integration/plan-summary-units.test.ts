@@ -48,7 +48,10 @@ describe("plan summary building blocks", () => {
     expect(digestPlan(plan).stateful.map((s) => s.row.address)).toEqual(["aws_ssm_parameter.p"]);
     const md = renderPlanSection("t", plan);
     expect(md).toMatch(/> - DESTROY `aws_ssm_parameter\.p`: an SSM parameter/);
-    expect(md).toContain("> Set the API key again after apply");
+    // One sentence per secret of the catalogue (modules/secrets-catalogue.ts), in its order.
+    expect(md).toContain("> The host generates a new gateway token, so clients need the new one. "
+      + "Set the Anthropic API key again after apply (`npm run secrets -- set-api-key`).");
+    expect(md).toMatch(/an SSM parameter: its value \(gateway token \/ Anthropic API key\) was set outside Terraform/);
     expect(md).not.toContain("Snapshot the data volume");
   });
 

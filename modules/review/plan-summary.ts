@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { SECRETS } from "../secrets-catalogue";
 
 /**
  * `npm run plan:summary -- <plan.json>...` turns `terraform show -json <planfile>` output into the
@@ -36,7 +37,7 @@ export const STATEFUL: Readonly<Record<string, string>> = {
   aws_ebs_volume: "the data volume: openclaw state, pairing database, certificates (snapshots survive)",
   aws_eip: "the Elastic IP: the domain's A record and every client point at this address",
   aws_kms_key: "the KMS key: SSM parameters, the data volume and its snapshots become unreadable after the deletion window",
-  aws_ssm_parameter: "an SSM parameter: its value (gateway token / API key) was set outside Terraform and is lost",
+  aws_ssm_parameter: `an SSM parameter: its value (${SECRETS.map((secret) => secret.label).join(" / ")}) was set outside Terraform and is lost`,
 };
 
 /** What to do before applying, per stateful type. */
@@ -44,7 +45,9 @@ export const BEFORE_APPLYING: Readonly<Record<string, string>> = {
   aws_ebs_volume: "Snapshot the data volume first. Its `prevent_destroy` makes terraform refuse this plan unless the guard was lifted on purpose.",
   aws_eip: "A new Elastic IP needs a new A record for the domain (automatic only with hostedZoneId).",
   aws_kms_key: "If this is a mistake, `aws kms cancel-key-deletion` works until the deletion window ends.",
-  aws_ssm_parameter: "Set the API key again after apply (`npm run secrets -- set-api-key`); the host generates a new gateway token, so clients need the new one.",
+  aws_ssm_parameter: SECRETS.map((secret) => (secret.writer === "operator"
+    ? `Set the ${secret.label} again after apply (\`npm run secrets -- ${secret.setCommand}\`).`
+    : `The host generates a new ${secret.label}, so clients need the new one.`)).join(" "),
 };
 
 /** The one action of a resource change (Terraform lists a replacement as delete+create). */
