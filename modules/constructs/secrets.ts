@@ -10,8 +10,8 @@ export interface GatewaySecretsProps {
   readonly prefix: string;
   /**
    * KMS alias, e.g. "alias/openclaw-prod". It is also the parameters' `key_id`: the host
-   * (modules/host/tools.ts) and the operator CLI (scripts/secrets.ts, the set_api_key_command
-   * output) pass exactly this string as PutParameter's KeyId.
+   * (modules/host/tools.ts) and the operator CLI (scripts/secrets.ts, the stack's set-command
+   * outputs) pass exactly this string as PutParameter's KeyId.
    */
   readonly kmsAlias: string;
   /** Environment name; names the parameters (`/openclaw/<environment>/<parameter>`). */
@@ -33,7 +33,7 @@ export const PLACEHOLDER_VERSION = 1;
  * argument `value_wo` (in the pinned AWS provider 5.100.0; needs Terraform ≥ 1.11): Terraform sends it to AWS on create
  * and never records it, and a resource with `value_wo` does not keep the `value` it reads on
  * refresh either (the provider nulls it). So the real values, which the host (gateway token) and
- * the operator (API key) write later, are not in Terraform's configuration, plan or state.
+ * the operator (provider keys) write later, are not in Terraform's configuration, plan or state.
  * A plain `value` + `ignore_changes = [value]` did NOT achieve that: every refresh reads the
  * parameter WithDecryption and stores the real value in state and plan
  * (hashicorp/terraform-provider-aws#3475; proven by __tests__/integration/secrets-state.test.ts).
