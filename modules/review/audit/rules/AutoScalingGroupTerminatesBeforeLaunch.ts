@@ -1,5 +1,6 @@
 import { AuditRule } from "../types";
-import { listOf, perResource } from "../resources";
+import { perResource } from "../resources";
+import { listOf } from "../../terraform-json";
 
 /** Replacements terminate the old instance before launching the new one (max healthy 100 %). */
 export const AutoScalingGroupTerminatesBeforeLaunch: AuditRule = {
