@@ -28,7 +28,7 @@ import { API_KEY_PLACEHOLDER, GATEWAY_TOKEN_PLACEHOLDER } from "../../modules/na
 import { renderUserData } from "../../modules/host/user-data";
 import { TEST_DOMAIN, testSettings } from "../helpers/settings";
 import { SecretSpec } from "../../modules/secrets-catalogue";
-import { composeStatements, PolicyStatement } from "../../modules/constructs/grants";
+import { composeStatements, IamStatement } from "../../modules/constructs/grants";
 
 type Synth = Record<string, any>;
 
@@ -276,7 +276,7 @@ describe("the secrets catalogue drives the AWS resources", () => {
 });
 
 describe("composeStatements (how the host role joins the constructs' grants)", () => {
-  const s = (Sid: string, Action: string[], Resource: string[], Condition?: object): PolicyStatement =>
+  const s = (Sid: string, Action: string[], Resource: string[], Condition?: object): IamStatement =>
     ({ Sid, Effect: "Allow", Action, Resource, ...(Condition ? { Condition } : {}) });
 
   test("statements with one Sid become one, at the first one's place; unscoped ones go last", () => {

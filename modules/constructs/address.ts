@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { Eip } from "@cdktf/provider-aws/lib/eip";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { ENVIRONMENT_TAG, ROLE_TAG } from "../names";
-import { Grantee, onOwnInstance, PolicyStatement, unscoped } from "./grants";
+import { Grantee, onOwnInstance, IamStatement, unscoped } from "./grants";
 
 export interface GatewayAddressProps {
   /** Name prefix. */
@@ -42,7 +42,7 @@ export class GatewayAddress extends Construct {
    * its network interface in the public subnet, and finding the address by its tags.
    * @param subnetArn ARN of the subnet the host's network interface is in
    */
-  grantAssociate(host: Grantee, subnetArn: string): PolicyStatement[] {
+  grantAssociate(host: Grantee, subnetArn: string): IamStatement[] {
     return [
       onOwnInstance(host, ["ec2:AssociateAddress"]),
       { Sid: "AssociateGatewayAddress", Effect: "Allow", Action: ["ec2:AssociateAddress"], Resource: [this.eip.arn] },

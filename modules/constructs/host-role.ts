@@ -3,7 +3,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
-import { composeStatements, Grantee, PolicyStatement } from "./grants";
+import { composeStatements, Grantee, IamStatement } from "./grants";
 
 export interface HostRoleProps extends Grantee {
   /** Name prefix of the role, policy and instance profile. */
@@ -14,7 +14,7 @@ export interface HostRoleProps extends Grantee {
    * What the constructs grant the host on their own resources (`secrets.grantHostAccess(host)`,
    * `data.grantAttach(host)`, `address.grantAssociate(host, subnetArn)`), in policy order.
    */
-  readonly grants: ReadonlyArray<readonly PolicyStatement[]>;
+  readonly grants: ReadonlyArray<readonly IamStatement[]>;
 }
 
 /**
@@ -27,7 +27,7 @@ export class HostRole extends Construct {
   readonly instanceProfile: IamInstanceProfile;
   readonly policy: IamRolePolicy;
   /** The inline policy's statements (exposed for tests and the audit). */
-  readonly statements: readonly PolicyStatement[];
+  readonly statements: readonly IamStatement[];
 
   constructor(scope: Construct, id: string, props: HostRoleProps) {
     super(scope, id);

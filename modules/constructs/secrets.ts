@@ -3,7 +3,7 @@ import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { secretParameterName, SecretSpec, SECRETS } from "../secrets-catalogue";
-import { Grantee, PolicyStatement } from "./grants";
+import { Grantee, IamStatement } from "./grants";
 
 export interface GatewaySecretsProps {
   /** Name prefix (description and alias). */
@@ -85,7 +85,7 @@ export class GatewaySecrets extends Construct {
    * What the host does with the secrets: read every one, store those it writes itself (writer
    * "host": the generated gateway token), through SSM with the environment's key.
    */
-  grantHostAccess(host: Grantee): PolicyStatement[] {
+  grantHostAccess(host: Grantee): IamStatement[] {
     const arns = (secrets: readonly SecretSpec[]) => secrets.map((secret) => this.parameterOf(secret).arn);
     return [
       { Sid: "ReadGatewaySecrets", Effect: "Allow", Action: ["ssm:GetParameter", "ssm:GetParameters"], Resource: arns(SECRETS) },

@@ -4,7 +4,7 @@ import { DlmLifecyclePolicy } from "@cdktf/provider-aws/lib/dlm-lifecycle-policy
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { ENVIRONMENT_TAG, ROLE_TAG } from "../names";
-import { Grantee, onOwnInstance, PolicyStatement, unscoped } from "./grants";
+import { Grantee, onOwnInstance, IamStatement, unscoped } from "./grants";
 
 export interface DataVolumeProps {
   /** Name prefix. */
@@ -84,7 +84,7 @@ export class DataVolume extends Construct {
    * What the host needs to attach the volume to itself at boot: the volume and its own instance
    * (AttachVolume), the volume's key through EC2, and finding the volume by its tags.
    */
-  grantAttach(host: Grantee): PolicyStatement[] {
+  grantAttach(host: Grantee): IamStatement[] {
     return [
       { Sid: "UseDataVolumeKeyThroughEc2", Effect: "Allow",
         Action: ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext"],
