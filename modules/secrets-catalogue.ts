@@ -32,6 +32,8 @@ export interface SecretSpec {
   readonly outputs: { readonly parameter: string; readonly setCommand?: string };
   /** True when the gateway cannot start without it (the host refuses to start it with the placeholder). */
   readonly required: boolean;
+  /** What a real value looks like, when it has a known format: the audit reports any match in the configuration or user data. */
+  readonly valuePattern?: RegExp;
 }
 
 /** Value the SSM parameters are created with; the real values never pass through Terraform. */
@@ -63,6 +65,7 @@ export const ANTHROPIC_API_KEY: SecretSpec = {
   setCommand: "set-api-key",
   outputs: { parameter: "api_key_parameter", setCommand: "set_api_key_command" },
   required: false,
+  valuePattern: /\bsk-ant-[A-Za-z0-9_-]{20,}/,
 };
 
 /** The catalogue, in the order parameters are created, read on the host and listed to people. */

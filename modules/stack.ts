@@ -4,6 +4,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { GatewaySettings, subnetCidrOf } from "./settings/settings";
 import { architectureOf } from "./settings/instance-types";
 import { ENVIRONMENT_TAG, resourceNames } from "./names";
+import { secretParameterName, SECRETS } from "./secrets-catalogue";
 import { Network } from "./constructs/network";
 import { GatewaySecrets } from "./constructs/secrets";
 import { DataVolume } from "./constructs/storage";
@@ -50,8 +51,7 @@ export class OpenClawStack extends TerraformStack {
     this.secrets = new GatewaySecrets(this, "secrets", {
       prefix,
       kmsAlias: names.kmsAlias,
-      gatewayTokenParameterName: names.gatewayTokenParameter,
-      apiKeyParameterName: names.apiKeyParameter,
+      environment: settings.environment,
     });
     this.data = new DataVolume(this, "data", {
       prefix,
@@ -67,17 +67,16 @@ export class OpenClawStack extends TerraformStack {
       domainName: settings.domainName,
       hostedZoneId: settings.hostedZoneId,
     });
+    const host = { region: settings.region, environment: settings.environment };
     this.hostRole = new HostRole(this, "host-role", {
       prefix,
-      environment: settings.environment,
-      region: settings.region,
+      ...host,
       autoScalingGroupName: names.autoScalingGroup,
-      gatewayTokenParameterArn: this.secrets.gatewayToken.arn,
-      apiKeyParameterArn: this.secrets.apiKey.arn,
-      kmsKeyArn: this.secrets.key.arn,
-      dataVolumeArn: this.data.volume.arn,
-      addressArn: this.address.eip.arn,
-      subnetArn: this.network.publicSubnet.arn,
+      grants: [
+        this.secrets.grantHostAccess(host),
+        this.data.grantAttach(host),
+        this.address.grantAssociate(host, this.network.publicSubnet.arn),
+      ],
     });
     this.userData = renderUserData(settings);
     this.host = new GatewayHost(this, "host", {
@@ -107,11 +106,15 @@ export class OpenClawStack extends TerraformStack {
     output("gateway_url", `https://${this.settings.domainName}/`, "Public URL of the gateway (Control UI and API)");
     output("public_ip", this.address.eip.publicIp, "Elastic IP of the gateway; point the domain's A record here");
     output("auto_scaling_group_name", names.autoScalingGroup, "Auto Scaling group of the gateway host");
-    output("gateway_token_parameter", names.gatewayTokenParameter, "SSM SecureString parameter holding the gateway token");
-    output("api_key_parameter", names.apiKeyParameter, "SSM SecureString parameter holding the Anthropic API key");
-    output("set_api_key_command",
-      `read -rsp 'Anthropic API key: ' KEY && printf '%s' "$KEY" | aws ssm put-parameter --region ${region} --name ${names.apiKeyParameter} --type SecureString --key-id ${names.kmsAlias} --overwrite --value file:///dev/stdin; unset KEY`,
-      "Stores the Anthropic API key without putting it on the command line (or: npm run secrets -- set-api-key)");
+    for (const secret of SECRETS) {
+      const parameter = secretParameterName(this.settings, secret);
+      output(secret.outputs.parameter, parameter, `SSM SecureString parameter holding the ${secret.label}`);
+      if (secret.outputs.setCommand) {
+        output(secret.outputs.setCommand,
+          `read -rsp '${secret.label}: ' KEY && printf '%s' "$KEY" | aws ssm put-parameter --region ${region} --name ${parameter} --type SecureString --key-id ${names.kmsAlias} --overwrite --value file:///dev/stdin; unset KEY`,
+          `Stores the ${secret.label} without putting it on the command line (or: npm run secrets -- ${secret.setCommand})`);
+      }
+    }
     output("session_command",
       `aws ssm start-session --region ${region} --target "$(aws autoscaling describe-auto-scaling-groups --region ${region} --auto-scaling-group-names ${names.autoScalingGroup} --query 'AutoScalingGroups[0].Instances[0].InstanceId' --output text)"`,
       "Opens a Session Manager shell on the gateway host (no SSH)");

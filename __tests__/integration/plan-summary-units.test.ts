@@ -3,6 +3,39 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { actionOf, changedAttributes, digestPlan, grantsOf, isBinaryPlan, notAPlan, permissionsOf, readPlanFile, renderPlanSection, widening, TerraformPlan } from "../../modules/review/plan-summary";
 
+import { networkPermissions, policyStatements } from "../../modules/review/audit/resources";
+import { describePorts } from "../../modules/review/terraform-json";
+import { auditFixture } from "../helpers/audit-fixtures";
+
+describe("one Terraform-JSON reader (modules/review/terraform-json.ts) for the plan summary and the audit", () => {
+  const { input } = auditFixture((stack) => {
+    // An inline group with a port range, a prefix list and a numeric protocol: every shape the reader knows.
+    stack.host.securityGroup.addOverride("ingress", [{ from_port: 8000, to_port: 8100, protocol: "6", cidr_blocks: ["10.0.0.0/8"], prefix_list_ids: ["pl-1"] }]);
+  }, { allowedCidrs: ["203.0.113.0/24", "198.51.100.7/32"] });
+
+  test("security-group permissions: the summary's lines are the audit's permissions (plus non-CIDR peers)", () => {
+    const permissions = networkPermissions(input);
+    expect(permissions.length).toBeGreaterThanOrEqual(4);
+    for (const r of input.resources) {
+      const fromAudit = permissions.filter((p) => p.address === r.address)
+        .flatMap((p) => [...p.cidrs, ...p.peers].map((peer) => `${p.direction} ${describePorts(p)} ${p.direction === "ingress" ? "from" : "to"} ${peer}`));
+      expect(permissionsOf(r.type, r.config)).toEqual(fromAudit);
+    }
+    expect(permissions.flatMap((p) => p.cidrs)).toEqual(expect.arrayContaining(["203.0.113.0/24", "198.51.100.7/32", "10.0.0.0/8"]));
+    const group = input.resources.find((r) => r.type === "aws_security_group")!;
+    expect(permissionsOf(group.type, group.config)).toEqual(["ingress tcp 8000-8100 from 10.0.0.0/8", "ingress tcp 8000-8100 from pl-1"]);
+  });
+
+  test("IAM policies: the summary's grants are the audit's statements, action × resource", () => {
+    const { statements } = policyStatements(input);
+    const policy = input.resources.find((r) => r.type === "aws_iam_role_policy")!;
+    const fromAudit = statements.filter((s) => s.address === policy.address && s.effect === "Allow")
+      .flatMap((s) => s.actions.flatMap((a) => s.resources.map((res) => `${a} on ${res}${s.hasCondition ? " (with conditions)" : ""}`)));
+    expect(fromAudit.length).toBeGreaterThan(10);
+    expect(grantsOf(policy.config.policy)).toEqual(fromAudit);
+  });
+});
+
 /** The summary's small pure functions; the end-to-end behaviour is tested on real plans in plan-summary.test.ts. */
 describe("plan summary building blocks", () => {
   test("Terraform's action lists map to one action", () => {
@@ -48,7 +81,10 @@ describe("plan summary building blocks", () => {
     expect(digestPlan(plan).stateful.map((s) => s.row.address)).toEqual(["aws_ssm_parameter.p"]);
     const md = renderPlanSection("t", plan);
     expect(md).toMatch(/> - DESTROY `aws_ssm_parameter\.p`: an SSM parameter/);
-    expect(md).toContain("> Set the API key again after apply");
+    // One sentence per secret of the catalogue (modules/secrets-catalogue.ts), in its order.
+    expect(md).toContain("> The host generates a new gateway token, so clients need the new one. "
+      + "Set the Anthropic API key again after apply (`npm run secrets -- set-api-key`).");
+    expect(md).toMatch(/an SSM parameter: its value \(gateway token \/ Anthropic API key\) was set outside Terraform/);
     expect(md).not.toContain("Snapshot the data volume");
   });
 

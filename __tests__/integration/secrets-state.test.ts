@@ -10,7 +10,7 @@ import { hostContract } from "../../modules/host/contract";
 import { refreshSecretsTool } from "../../modules/host/tools";
 import { sdkOpsAws } from "../../modules/ops/aws";
 import { targetOf } from "../../modules/ops/context";
-import { API_KEY_PLACEHOLDER, GATEWAY_TOKEN_PLACEHOLDER, resourceNames } from "../../modules/names";
+import { GATEWAY_TOKEN, secretParameterName, SECRETS } from "../../modules/secrets-catalogue";
 import { FakeSsmKms, REGION } from "../helpers/fake-ssm-kms";
 import { requireInCi, testSettings } from "../helpers/settings";
 
@@ -32,7 +32,8 @@ const canRun = requireInCi(offlineTerraformProblem(), "the secrets-in-state test
 const maybe = canRun ? describe : describe.skip;
 
 const settings = testSettings();
-const names = resourceNames(settings);
+/** Each secret's parameter name, in catalogue order. */
+const parameterNames = SECRETS.map((secret) => secretParameterName(settings, secret));
 
 /** Every entry of a zip archive (a terraform plan file is one), decompressed. */
 export function zipEntries(zip: Buffer): Array<{ name: string; data: Buffer }> {
@@ -85,13 +86,21 @@ function leaks(secrets: Record<string, string>, artefacts: Record<string, Buffer
   return found;
 }
 
-/** Real-looking secrets, new for every run: what the host generates and what an operator pastes. */
+/**
+ * Real-looking secrets, new for every run, by label: what the host generates (od -An -N32 -tx1
+ * /dev/urandom) and what an operator pastes (a provider key: a prefix and base64url).
+ */
 function newSecrets(): Record<string, string> {
-  return {
-    "gateway token": randomBytes(32).toString("hex"), // the host: od -An -N32 -tx1 /dev/urandom
-    "Anthropic API key": `sk-ant-api03-${randomBytes(70).toString("base64url")}-${randomBytes(4).toString("hex")}AA`,
-  };
+  return Object.fromEntries(SECRETS.map((secret) => [secret.label, secret.writer === "host"
+    ? randomBytes(32).toString("hex")
+    : `sk-ant-api03-${randomBytes(70).toString("base64url")}-${randomBytes(4).toString("hex")}AA`]));
 }
+
+/** What the fake holds for every secret, by parameter name. */
+const heldValues = (fake: FakeSsmKms) => Object.fromEntries(parameterNames.map((name) => [name, fake.parameter(name)?.Value]));
+/** The given value of every secret, by parameter name. */
+const byParameter = (value: (secret: (typeof SECRETS)[number]) => string) =>
+  Object.fromEntries(SECRETS.map((secret) => [secretParameterName(settings, secret), value(secret)]));
 
 /** One synthesized stack directory whose AWS provider talks to a fake SSM/KMS, and how to drive it. */
 async function deployment(fake: FakeSsmKms, workDir: string) {
@@ -146,8 +155,10 @@ async function deployment(fake: FakeSsmKms, workDir: string) {
       const hostKey = /^KMS_KEY='([^']+)'$/m.exec(refreshSecretsTool(settings, hostContract(settings)))?.[1];
       if (!hostKey) throw new Error("KMS_KEY not found in the rendered openclaw-refresh-secrets");
       const ssm = new SSMClient({ region: REGION, endpoint: url, credentials: { accessKeyId: OFFLINE_PROVIDER.access_key, secretAccessKey: OFFLINE_PROVIDER.secret_key } });
-      await ssm.send(new PutParameterCommand({ Name: names.gatewayTokenParameter, Value: secrets["gateway token"], Type: "SecureString", KeyId: hostKey, Overwrite: true }));
-      // The operator: the CLI's own call (npm run secrets -- set-api-key), its SDK client sent to
+      for (const secret of SECRETS.filter((s) => s.writer === "host")) {
+        await ssm.send(new PutParameterCommand({ Name: secretParameterName(settings, secret), Value: secrets[secret.label], Type: "SecureString", KeyId: hostKey, Overwrite: true }));
+      }
+      // The operator: the CLI's own call (npm run secrets -- <setCommand>), its SDK client sent to
       // the fake by the SDK's standard endpoint variable.
       const saved = { ...process.env };
       Object.assign(process.env, {
@@ -156,7 +167,9 @@ async function deployment(fake: FakeSsmKms, workDir: string) {
       });
       try {
         const target = targetOf(settings);
-        await sdkOpsAws(settings.region).putSecureString(target.names.apiKeyParameter, secrets["Anthropic API key"], target.names.kmsAlias);
+        for (const secret of SECRETS.filter((s) => s.writer === "operator")) {
+          await sdkOpsAws(settings.region).putSecureString(secretParameterName(settings, secret), secrets[secret.label], target.names.kmsAlias);
+        }
       } finally {
         process.env = saved;
       }
@@ -181,15 +194,13 @@ maybe("secrets never reach Terraform's state or plan (real terraform + provider,
     const started = Date.now();
     await fake.start();
     d = await deployment(fake, work);
-    expect(d.targets).toHaveLength(3);
+    expect(d.targets).toHaveLength(SECRETS.length + 1);
     // 1. The first deploy (of the secrets part of the stack): key, alias, parameters with placeholders.
     await d.apply();
-    expect(fake.parameter(names.gatewayTokenParameter)?.Value).toBe(GATEWAY_TOKEN_PLACEHOLDER);
-    expect(fake.parameter(names.apiKeyParameter)?.Value).toBe(API_KEY_PLACEHOLDER);
-    // 2. + 3. The host stores the gateway token, the operator the API key.
+    expect(heldValues(fake)).toEqual(byParameter((secret) => secret.placeholder));
+    // 2. + 3. The host stores the secrets it generates, the operator the others.
     await d.storeSecrets(secrets);
-    expect(fake.parameter(names.gatewayTokenParameter)?.Value).toBe(secrets["gateway token"]);
-    expect(fake.parameter(names.apiKeyParameter)?.Value).toBe(secrets["Anthropic API key"]);
+    expect(heldValues(fake)).toEqual(byParameter((secret) => secrets[secret.label]));
     d.addState("after the first apply");
     // 4. A normal plan (refreshes every parameter), saved.
     await d.plan("plan.bin");
@@ -214,21 +225,24 @@ maybe("secrets never reach Terraform's state or plan (real terraform + provider,
 
   test("the host, the CLI and Terraform name the KMS key with the same string", () => {
     const hostKey = /^KMS_KEY='([^']+)'$/m.exec(refreshSecretsTool(settings, hostContract(settings)))?.[1];
-    const outputKey = /--key-id (\S+)/.exec(String(d.config.output.set_api_key_command.value))?.[1];
+    const setCommands = SECRETS.flatMap((secret) => (secret.outputs.setCommand ? [secret.outputs.setCommand] : []));
+    expect(setCommands.length).toBeGreaterThan(0);
+    const outputKeys = new Set(setCommands.map((output) => /--key-id (\S+)/.exec(String(d.config.output[output].value))?.[1]));
+    expect(outputKeys.size).toBe(1);
+    const [outputKey] = outputKeys;
     const keyIds = Object.values(d.config.resource.aws_ssm_parameter).map((p: any) => p.key_id);
     const aliasName = (Object.values(d.config.resource.aws_kms_alias)[0] as any).name;
     expect({ hostKey, outputKey, cli: targetOf(settings).names.kmsAlias }).toEqual({ hostKey: aliasName, outputKey: aliasName, cli: aliasName });
     for (const keyId of keyIds) expect(keyId).toMatch(/^\$\{aws_kms_alias\.[^.]+\.name\}$/);
     // What AWS holds (and DescribeParameters returns) is the string the host and the CLI sent.
-    expect(fake.parameter(names.gatewayTokenParameter)?.KeyId).toBe(aliasName);
-    expect(fake.parameter(names.apiKeyParameter)?.KeyId).toBe(aliasName);
+    for (const name of parameterNames) expect(fake.parameter(name)?.KeyId).toBe(aliasName);
   });
 
   test("the refreshes really read the stored secrets (the provider asked for them WithDecryption)", () => {
     // Control: without this the absence below would prove nothing.
     const reads = fake.callsOf("GetParameter").filter((c) => c.body.WithDecryption === true);
-    expect(reads.map((c) => c.body.Name)).toEqual(expect.arrayContaining([names.gatewayTokenParameter, names.apiKeyParameter]));
-    expect(firstPlan.resource_changes.filter((c) => c.type === "aws_ssm_parameter")).toHaveLength(2);
+    expect(reads.map((c) => c.body.Name)).toEqual(expect.arrayContaining(parameterNames));
+    expect(firstPlan.resource_changes.filter((c) => c.type === "aws_ssm_parameter")).toHaveLength(SECRETS.length);
   });
 
   test("no byte of either secret in the state, its backup, the plan files (and their zip entries) or terraform show -json", () => {
@@ -241,10 +255,10 @@ maybe("secrets never reach Terraform's state or plan (real terraform + provider,
   });
 
   test("control: the same search finds the placeholders in the plan file's configuration snapshot", () => {
-    const found = leaks({ placeholder: GATEWAY_TOKEN_PLACEHOLDER }, d.artefacts);
+    const found = leaks({ placeholder: GATEWAY_TOKEN.placeholder }, d.artefacts);
     expect(found.some((f) => f.startsWith("placeholder in plan.bin → "))).toBe(true);
-    const encoded = Buffer.from(Buffer.from(`{"v":"${secrets["gateway token"]}"}`).toString("base64"));
-    expect(leaks({ x: secrets["gateway token"] }, { "a base64 text": encoded })).not.toEqual([]);
+    const encoded = Buffer.from(Buffer.from(`{"v":"${secrets[GATEWAY_TOKEN.label]}"}`).toString("base64"));
+    expect(leaks({ x: secrets[GATEWAY_TOKEN.label] }, { "a base64 text": encoded })).not.toEqual([]);
   });
 
   test("the final plan changes nothing (no key_id drift) and the real values are untouched", () => {
@@ -252,19 +266,16 @@ maybe("secrets never reach Terraform's state or plan (real terraform + provider,
       .map((c) => `${c.address}: ${c.change.actions.join("+")} ${JSON.stringify(c.change.before)} -> ${JSON.stringify(c.change.after)}`);
     expect(changes).toEqual([]);
     expect(finalPlanText).toMatch(/No changes\./);
-    expect(finalPlan.resource_changes.map((c) => c.type).sort()).toEqual(["aws_kms_alias", "aws_kms_key", "aws_ssm_parameter", "aws_ssm_parameter"]);
-    expect(fake.parameter(names.gatewayTokenParameter)?.Value).toBe(secrets["gateway token"]);
-    expect(fake.parameter(names.apiKeyParameter)?.Value).toBe(secrets["Anthropic API key"]);
+    expect(finalPlan.resource_changes.map((c) => c.type).sort()).toEqual(["aws_kms_alias", "aws_kms_key", ...SECRETS.map(() => "aws_ssm_parameter")]);
+    expect(heldValues(fake)).toEqual(byParameter((secret) => secrets[secret.label]));
   });
 
   test("every PutParameter carried a value, and AWS accepted every call", () => {
     const puts = fake.callsOf("PutParameter");
     expect(puts.filter((c) => !(typeof c.body.Value === "string" && c.body.Value.length > 0))).toEqual([]);
-    // Two creates by terraform, then the host's and the CLI's overwrites; terraform never wrote again.
-    expect(puts.map((c) => `${c.body.Name} overwrite=${c.body.Overwrite === true}`).sort()).toEqual([
-      `${names.apiKeyParameter} overwrite=false`, `${names.apiKeyParameter} overwrite=true`,
-      `${names.gatewayTokenParameter} overwrite=false`, `${names.gatewayTokenParameter} overwrite=true`,
-    ]);
+    // One create per parameter by terraform, then the host's and the CLI's overwrites; terraform never wrote again.
+    expect(puts.map((c) => `${c.body.Name} overwrite=${c.body.Overwrite === true}`).sort())
+      .toEqual(parameterNames.flatMap((name) => [`${name} overwrite=false`, `${name} overwrite=true`]).sort());
     expect(fake.calls.filter((c) => c.status !== 200).map((c) => `${c.action} ${c.status} ${JSON.stringify(c.body)}`)).toEqual([]);
   });
 });
@@ -322,19 +333,17 @@ maybe("upgrading a stack deployed with the earlier design (README: Deployed befo
   test("control: the earlier design put both secrets into the state and the plan, and drifted on key_id", () => {
     const found = leaks(secrets, d.artefacts);
     expect(found).toEqual(expect.arrayContaining([
-      "gateway token in old design after apply -refresh-only: terraform.tfstate (raw)",
-      "Anthropic API key in old design after apply -refresh-only: terraform.tfstate (raw)",
-      "gateway token in terraform show -json old.bin (raw)",
+      ...SECRETS.map((secret) => `${secret.label} in old design after apply -refresh-only: terraform.tfstate (raw)`),
+      `${GATEWAY_TOKEN.label} in terraform show -json old.bin (raw)`,
     ]));
     const drift = oldPlan.resource_changes.filter((c) => c.type === "aws_ssm_parameter" && c.change.actions.join() === "update");
-    expect(drift).toHaveLength(2);
+    expect(drift).toHaveLength(SECRETS.length);
   });
 
   test("the upgrade writes the placeholders over both parameters (non-empty values), and the current state holds no secret", () => {
     const upgradePuts = fake.callsOf("PutParameter").slice(putsBeforeUpgrade);
-    expect(upgradePuts.map((c) => [c.body.Name, c.body.Value]).sort()).toEqual([
-      [names.apiKeyParameter, API_KEY_PLACEHOLDER], [names.gatewayTokenParameter, GATEWAY_TOKEN_PLACEHOLDER],
-    ]);
+    expect(Object.fromEntries(upgradePuts.map((c) => [c.body.Name, c.body.Value]))).toEqual(byParameter((secret) => secret.placeholder));
+    expect(upgradePuts).toHaveLength(SECRETS.length);
     expect(fake.calls.filter((c) => c.status !== 200).map((c) => `${c.action} ${JSON.stringify(c.body)}`)).toEqual([]);
     expect(leaks(secrets, { state: d.file("terraform.tfstate") })).toEqual([]);
     // The backup (the state before the upgrade apply) still has them: the README's scrub step.

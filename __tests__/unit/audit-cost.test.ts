@@ -24,7 +24,7 @@ describe("the price table", () => {
 });
 
 describe("monthly cost estimate", () => {
-  test("default deployment, per resource, matches DESIGN.md §5's us-east-1 figures", () => {
+  test("default deployment, per resource, matches the us-east-1 list prices in modules/review/pricing.ts", () => {
     const { input, stack } = auditFixture();
     const cost = estimateMonthlyCost(input);
     const line = (address: string, item: RegExp) => cost.lines.find((l) => l.address === address && item.test(l.item))!.monthlyUsd;

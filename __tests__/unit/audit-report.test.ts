@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { RULES } from "../../modules/review/audit/rules";
 import { SUPPRESSIONS } from "../../modules/review/audit/suppressions";
-import { auditStack, openFindings, unusedSuppressions } from "../../modules/review/audit/engine";
+import { auditStack, openFindings, pathMatches, unusedSuppressions } from "../../modules/review/audit/engine";
 import { buildReport, CATALOGUE_PATH } from "../../scripts/audit";
 import { renderCatalogue, renderSarif, renderTerminal, sourceFileOf, sourceLineOf, CONSTRUCT_SOURCES } from "../../modules/review/audit/report";
 import { synthesizeSettingsFile, decodeUserData } from "../../modules/review/audit/synth";
@@ -98,7 +98,7 @@ describe("an open finding", () => {
     expect(sarif.runs[0].results.filter((r: any) => !r.suppressions)).toHaveLength(2);
   });
 
-  test("a suppression covers only its resource types: public IP on an extra aws_instance would stay open", () => {
+  test("a suppression covers only its constructs: public IP on an extra aws_instance would stay open", () => {
     const { input, stack } = auditFixture();
     const audit = auditStack(input, RULES, SUPPRESSIONS);
     const publicIp = audit.findings.filter((f) => f.ruleId === "NoPublicIpOnInstances");
@@ -106,6 +106,39 @@ describe("an open finding", () => {
     const fake = { ...input, resources: [...input.resources, { type: "aws_instance", name: "x", address: "aws_instance.x", path: "p/x", config: { associate_public_ip_address: true } }] };
     const open = openFindings([auditStack(fake, RULES, SUPPRESSIONS)]);
     expect(open.map((f) => f.address)).toEqual(["aws_instance.x"]);
+  });
+});
+
+describe("suppressions keyed by construct path", () => {
+  test("a path names constructs below the stack; * stands for characters within one segment", () => {
+    expect(pathMatches("host/https-in-*", "host/https-in-0")).toBe(true);
+    expect(pathMatches("host/https-in-*", "host/https-in-12")).toBe(true);
+    expect(pathMatches("host/https-in-*", "host/https-in-0/x")).toBe(false);
+    expect(pathMatches("host/https-in-*", "host/ssh")).toBe(false);
+    expect(pathMatches("network/vpc", "network/vpc")).toBe(true);
+    expect(pathMatches("network/vpc", "network/vpcx")).toBe(false);
+    expect(pathMatches("network/vp.", "network/vpc")).toBe(false); // no regular expressions
+  });
+
+  test("GIVEN world-open 443 on another construct WHEN audited THEN it stays open although the type is suppressed elsewhere", () => {
+    const { input } = auditFixture((s) => {
+      new VpcSecurityGroupIngressRule(s.host, "extra-443", { securityGroupId: s.host.securityGroup.id, ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0" });
+    });
+    const audit = auditStack(input, RULES, SUPPRESSIONS);
+    const worldHttps = audit.findings.filter((f) => f.ruleId === "SecurityGroupHttpsNotOpenToWorld");
+    expect(worldHttps.map((f) => [f.path, f.suppressedBecause !== undefined]).sort()).toEqual([
+      ["openclaw-test/host/extra-443", false], ["openclaw-test/host/https-in-0", true],
+    ]);
+  });
+
+  test("GIVEN a suppression path that matches no finding WHEN checked THEN it is reported stale (the settings.json check above fails)", () => {
+    const { input } = auditFixture();
+    const flowLogs = SUPPRESSIONS.find((s) => s.ruleId === "VpcFlowLogsEnabled")!;
+    const stale = { ...flowLogs, paths: [...flowLogs.paths, "network/renamed-vpc"] };
+    const suppressions = SUPPRESSIONS.map((s) => (s === flowLogs ? stale : s));
+    const audits = [auditStack(input, RULES, suppressions)];
+    expect(unusedSuppressions(audits, suppressions)).toEqual([{ ...stale, paths: ["network/renamed-vpc"] }]);
+    expect(unusedSuppressions(audits, SUPPRESSIONS)).toEqual([]);
   });
 });
 

@@ -9,6 +9,7 @@ import { OpenClawStack } from "../../modules/stack";
 import { GatewaySettingsInput } from "../../modules/settings/settings";
 import { RULES } from "../../modules/review/audit/rules";
 import { AuditRule } from "../../modules/review/audit/types";
+import { GATEWAY_TOKEN, SECRETS } from "../../modules/secrets-catalogue";
 import { addressOf, auditFixture, encodeUserData } from "../helpers/audit-fixtures";
 
 /**
@@ -19,6 +20,10 @@ import { addressOf, auditFixture, encodeUserData } from "../helpers/audit-fixtur
 type Mutation = (stack: OpenClawStack) => string; // returns the address the rule must flag
 interface Fixture { settings?: Partial<GatewaySettingsInput>; mutate?: (stack: OpenClawStack) => void }
 interface RuleCases { compliant: Fixture[]; nonCompliant: Array<{ name: string; settings?: Partial<GatewaySettingsInput>; mutate: Mutation }> }
+
+/** The parameters of a host-written and an operator-written secret of the catalogue. */
+const tokenParameter = (s: OpenClawStack) => s.secrets.parameterOf(GATEWAY_TOKEN);
+const operatorParameter = (s: OpenClawStack) => s.secrets.parameterOf(SECRETS.find((secret) => secret.writer === "operator")!);
 
 const asIs: Fixture = {};
 const staging: Fixture = { settings: { instanceType: "t3.small", hostOs: "debian12", allowedCidrs: ["203.0.113.0/24"] } };
@@ -125,30 +130,30 @@ const CASES: Record<string, RuleCases> = {
   SsmParameterSecureStringCustomerKey: {
     compliant: [asIs],
     nonCompliant: [{ name: "plain String", mutate: (s) => {
-      s.secrets.apiKey.addOverride("type", "String");
-      return addressOf(s.secrets.apiKey);
+      operatorParameter(s).addOverride("type", "String");
+      return addressOf(operatorParameter(s));
     } }, { name: "AWS managed key", mutate: (s) => {
-      s.secrets.gatewayToken.addOverride("key_id", "alias/aws/ssm");
-      return addressOf(s.secrets.gatewayToken);
+      tokenParameter(s).addOverride("key_id", "alias/aws/ssm");
+      return addressOf(tokenParameter(s));
     } }],
   },
   SsmParameterValueNotInTerraform: {
     compliant: [asIs],
     nonCompliant: [{ name: "a real value in value_wo", mutate: (s) => {
-      s.secrets.apiKey.addOverride("value_wo", "not-a-placeholder");
-      return addressOf(s.secrets.apiKey);
+      operatorParameter(s).addOverride("value_wo", "not-a-placeholder");
+      return addressOf(operatorParameter(s));
     } }, { name: "the old design: placeholder value + ignore_changes (the value reaches state on refresh)", mutate: (s) => {
-      s.secrets.gatewayToken.addOverride("value_wo", undefined);
-      s.secrets.gatewayToken.addOverride("value_wo_version", undefined);
-      s.secrets.gatewayToken.addOverride("value", "placeholder:generated-on-first-boot");
-      s.secrets.gatewayToken.addOverride("lifecycle.ignore_changes", ["value"]);
-      return addressOf(s.secrets.gatewayToken);
+      tokenParameter(s).addOverride("value_wo", undefined);
+      tokenParameter(s).addOverride("value_wo_version", undefined);
+      tokenParameter(s).addOverride("value", "placeholder:generated-on-first-boot");
+      tokenParameter(s).addOverride("lifecycle.ignore_changes", ["value"]);
+      return addressOf(tokenParameter(s));
     } }, { name: "key_id is the key's ARN, not the alias the host and CLI pass", mutate: (s) => {
-      s.secrets.apiKey.addOverride("key_id", s.secrets.key.arn);
-      return addressOf(s.secrets.apiKey);
+      operatorParameter(s).addOverride("key_id", s.secrets.key.arn);
+      return addressOf(operatorParameter(s));
     } }, { name: "no value_wo_version", mutate: (s) => {
-      s.secrets.gatewayToken.addOverride("value_wo_version", undefined);
-      return addressOf(s.secrets.gatewayToken);
+      tokenParameter(s).addOverride("value_wo_version", undefined);
+      return addressOf(tokenParameter(s));
     } }],
   },
   KmsKeyRotationEnabled: {

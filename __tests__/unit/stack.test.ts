@@ -27,6 +27,8 @@ import { GatewaySettingsInput } from "../../modules/settings/settings";
 import { API_KEY_PLACEHOLDER, GATEWAY_TOKEN_PLACEHOLDER } from "../../modules/names";
 import { renderUserData } from "../../modules/host/user-data";
 import { TEST_DOMAIN, testSettings } from "../helpers/settings";
+import { SecretSpec } from "../../modules/secrets-catalogue";
+import { composeStatements, IamStatement } from "../../modules/constructs/grants";
 
 type Synth = Record<string, any>;
 
@@ -237,5 +239,58 @@ describe("OpenClawStack variations", () => {
     const probe = new OpenClawStack(app, testSettings({ environment: "probe" }));
     const token = probe.address.eip.publicIp;
     expect(() => renderUserData({ ...testSettings(), domainName: token })).toThrow(/settings.domainName: is an unresolved Terraform token/);
+  });
+});
+
+describe("the secrets catalogue drives the AWS resources", () => {
+  /** The stack synthesized with one more secret in SECRETS (a new provider key the operator sets). */
+  const withExtraSecret = (): Synth => {
+    const extra: SecretSpec = {
+      id: "example-provider-key", parameter: "example-provider-key", envVar: "EXAMPLE_PROVIDER_KEY", writer: "operator",
+      label: "Example provider key", placeholder: "placeholder:set-with-npm-run-secrets", description: "Example provider key; set by the operator",
+      setCommand: "set-example-key", outputs: { parameter: "example_key_parameter", setCommand: "set_example_key_command" }, required: false,
+    };
+    let parsed: Synth = {};
+    jest.isolateModules(() => {
+      const actual = jest.requireActual("../../modules/secrets-catalogue");
+      jest.doMock("../../modules/secrets-catalogue", () => ({ ...actual, SECRETS: [...actual.SECRETS, extra] }));
+      const { OpenClawStack: Stack } = require("../../modules/stack");
+      parsed = JSON.parse(Testing.synth(new Stack(Testing.app(), testSettings())));
+    });
+    return parsed;
+  };
+
+  test("GIVEN a third entry WHEN synthesized THEN it gets a parameter, the host may read (not write) it, and its outputs", () => {
+    const parsed = withExtraSecret();
+    const parameter = Object.entries(parsed.resource.aws_ssm_parameter).find(([name]) => name.startsWith("secrets_example-provider-key_"))?.[1];
+    expect(parameter).toMatchObject({ name: "/openclaw/test/example-provider-key", type: "SecureString", value_wo: "placeholder:set-with-npm-run-secrets" });
+    const policy = JSON.parse(only(parsed, IamRolePolicy.tfResourceType).policy);
+    const sid = (id: string) => policy.Statement.find((s: any) => s.Sid === id);
+    expect(sid("ReadGatewaySecrets").Resource).toHaveLength(3);
+    expect(sid("ReadGatewaySecrets").Resource[2]).toMatch(/aws_ssm_parameter\.secrets_example-provider-key_.*\.arn/);
+    expect(sid("StoreGeneratedGatewayToken").Resource).toEqual([expect.stringMatching(/gateway-token.*\.arn/)]);
+    expect(parsed.output.example_key_parameter.value).toBe("/openclaw/test/example-provider-key");
+    expect(parsed.output.set_example_key_command.value).toContain("read -rsp 'Example provider key: ' KEY");
+    expect(parsed.output.set_example_key_command.description).toContain("npm run secrets -- set-example-key");
+  });
+});
+
+describe("composeStatements (how the host role joins the constructs' grants)", () => {
+  const s = (Sid: string, Action: string[], Resource: string[], Condition?: object): IamStatement =>
+    ({ Sid, Effect: "Allow", Action, Resource, ...(Condition ? { Condition } : {}) });
+
+  test("statements with one Sid become one, at the first one's place; unscoped ones go last", () => {
+    expect(composeStatements([
+      s("A", ["x:One"], ["arn:a"]), s("Find", ["x:DescribeA"], ["*"]), s("Own", ["x:Attach"], ["arn:i"], { c: 1 }),
+      s("Own", ["x:Associate"], ["arn:i"], { c: 1 }), s("B", ["x:Two"], ["arn:b"]), s("Find", ["x:DescribeB"], ["*"]),
+    ])).toEqual([
+      s("A", ["x:One"], ["arn:a"]), s("Own", ["x:Attach", "x:Associate"], ["arn:i"], { c: 1 }), s("B", ["x:Two"], ["arn:b"]),
+      s("Find", ["x:DescribeA", "x:DescribeB"], ["*"]),
+    ]);
+  });
+
+  test("two statements with one Sid but other resources or conditions are refused", () => {
+    expect(() => composeStatements([s("Own", ["x:A"], ["arn:i"]), s("Own", ["x:B"], ["arn:j"])])).toThrow(/Own differ/);
+    expect(() => composeStatements([s("Own", ["x:A"], ["arn:i"], { c: 1 }), s("Own", ["x:B"], ["arn:i"], { c: 2 })])).toThrow(/Own differ/);
   });
 });

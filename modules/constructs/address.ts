@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { Eip } from "@cdktf/provider-aws/lib/eip";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { ENVIRONMENT_TAG, ROLE_TAG } from "../names";
+import { Grantee, onOwnInstance, IamStatement, unscoped } from "./grants";
 
 export interface GatewayAddressProps {
   /** Name prefix. */
@@ -34,5 +35,21 @@ export class GatewayAddress extends Construct {
         records: [this.eip.publicIp],
       });
     }
+  }
+
+  /**
+   * What the host needs to associate the address to itself at boot: the address, its own instance,
+   * its network interface in the public subnet, and finding the address by its tags.
+   * @param subnetArn ARN of the subnet the host's network interface is in
+   */
+  grantAssociate(host: Grantee, subnetArn: string): IamStatement[] {
+    return [
+      onOwnInstance(host, ["ec2:AssociateAddress"]),
+      { Sid: "AssociateGatewayAddress", Effect: "Allow", Action: ["ec2:AssociateAddress"], Resource: [this.eip.arn] },
+      { Sid: "AssociateAddressInSubnet", Effect: "Allow", Action: ["ec2:AssociateAddress"],
+        Resource: [`arn:aws:ec2:${host.region}:*:network-interface/*`],
+        Condition: { StringEquals: { "ec2:Subnet": subnetArn } } },
+      unscoped(["ec2:DescribeAddresses"]),
+    ];
   }
 }

@@ -3,43 +3,31 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
-import { ENVIRONMENT_TAG } from "../names";
+import { composeStatements, Grantee, IamStatement } from "./grants";
 
-export interface HostRoleProps {
+export interface HostRoleProps extends Grantee {
   /** Name prefix of the role, policy and instance profile. */
   readonly prefix: string;
-  /** Environment name; instance-scoped actions require the instance to carry this tag. */
-  readonly environment: string;
-  /** Region of the stack (KMS via-service conditions, ARN patterns). */
-  readonly region: string;
   /** Name of the Auto Scaling group the host belongs to (SetInstanceHealth). */
   readonly autoScalingGroupName: string;
-  /** ARN of the gateway token parameter (read and write). */
-  readonly gatewayTokenParameterArn: string;
-  /** ARN of the Anthropic API key parameter (read only). */
-  readonly apiKeyParameterArn: string;
-  /** ARN of the customer KMS key of the parameters and the data volume. */
-  readonly kmsKeyArn: string;
-  /** ARN of the data volume (AttachVolume). */
-  readonly dataVolumeArn: string;
-  /** ARN of the Elastic IP (AssociateAddress). */
-  readonly addressArn: string;
-  /** ARN of the public subnet (network interface of AssociateAddress). */
-  readonly subnetArn: string;
+  /**
+   * What the constructs grant the host on their own resources (`secrets.grantHostAccess(host)`,
+   * `data.grantAttach(host)`, `address.grantAssociate(host, subnetArn)`), in policy order.
+   */
+  readonly grants: ReadonlyArray<readonly IamStatement[]>;
 }
-
-type Statement = { Sid: string; Effect: "Allow"; Action: string[]; Resource: string[]; Condition?: object };
 
 /**
  * The host's identity: SSM core (Session Manager, Run Command) plus an inline policy that allows
- * exactly what the boot script and the watchdog do, each action scoped to the resource's ARN.
+ * exactly what the boot script and the watchdog do, each action scoped to the resource's ARN: the
+ * constructs' grants, then the watchdog's SetInstanceHealth on its own group (composeStatements).
  */
 export class HostRole extends Construct {
   readonly role: IamRole;
   readonly instanceProfile: IamInstanceProfile;
   readonly policy: IamRolePolicy;
   /** The inline policy's statements (exposed for tests and the audit). */
-  readonly statements: Statement[];
+  readonly statements: readonly IamStatement[];
 
   constructor(scope: Construct, id: string, props: HostRoleProps) {
     super(scope, id);
@@ -54,31 +42,11 @@ export class HostRole extends Construct {
       role: this.role.name,
       policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
     });
-    const ownInstances = `arn:aws:ec2:${props.region}:*:instance/*`;
-    const taggedForEnvironment = { StringEquals: { [`aws:ResourceTag/${ENVIRONMENT_TAG}`]: props.environment } };
-    this.statements = [
-      { Sid: "ReadGatewaySecrets", Effect: "Allow", Action: ["ssm:GetParameter", "ssm:GetParameters"],
-        Resource: [props.gatewayTokenParameterArn, props.apiKeyParameterArn] },
-      { Sid: "StoreGeneratedGatewayToken", Effect: "Allow", Action: ["ssm:PutParameter"],
-        Resource: [props.gatewayTokenParameterArn] },
-      { Sid: "UseSecretsKeyThroughSsm", Effect: "Allow", Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
-        Resource: [props.kmsKeyArn], Condition: { StringEquals: { "kms:ViaService": `ssm.${props.region}.amazonaws.com` } } },
-      { Sid: "UseDataVolumeKeyThroughEc2", Effect: "Allow",
-        Action: ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext"],
-        Resource: [props.kmsKeyArn], Condition: { StringEquals: { "kms:ViaService": `ec2.${props.region}.amazonaws.com` } } },
-      { Sid: "AttachDataVolume", Effect: "Allow", Action: ["ec2:AttachVolume"], Resource: [props.dataVolumeArn] },
-      { Sid: "AttachToOwnInstance", Effect: "Allow", Action: ["ec2:AttachVolume", "ec2:AssociateAddress"],
-        Resource: [ownInstances], Condition: taggedForEnvironment },
-      { Sid: "AssociateGatewayAddress", Effect: "Allow", Action: ["ec2:AssociateAddress"],
-        Resource: [props.addressArn] },
-      { Sid: "AssociateAddressInSubnet", Effect: "Allow", Action: ["ec2:AssociateAddress"],
-        Resource: [`arn:aws:ec2:${props.region}:*:network-interface/*`],
-        Condition: { StringEquals: { "ec2:Subnet": props.subnetArn } } },
+    this.statements = composeStatements([
+      ...props.grants.flat(),
       { Sid: "ReportOwnHealth", Effect: "Allow", Action: ["autoscaling:SetInstanceHealth"],
         Resource: [`arn:aws:autoscaling:${props.region}:*:autoScalingGroup:*:autoScalingGroupName/${props.autoScalingGroupName}`] },
-      // Describe* calls support no resource-level permissions; the host needs them to find its volume and address.
-      { Sid: "FindVolumeAndAddress", Effect: "Allow", Action: ["ec2:DescribeVolumes", "ec2:DescribeAddresses"], Resource: ["*"] },
-    ];
+    ]);
     this.policy = new IamRolePolicy(this, "policy", {
       name: `${props.prefix}-host`,
       role: this.role.id,

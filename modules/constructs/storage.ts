@@ -4,6 +4,7 @@ import { DlmLifecyclePolicy } from "@cdktf/provider-aws/lib/dlm-lifecycle-policy
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { ENVIRONMENT_TAG, ROLE_TAG } from "../names";
+import { Grantee, onOwnInstance, IamStatement, unscoped } from "./grants";
 
 export interface DataVolumeProps {
   /** Name prefix. */
@@ -30,9 +31,11 @@ const SNAPSHOT_TAG = "openclaw:snapshots";
 export class DataVolume extends Construct {
   readonly volume: EbsVolume;
   readonly snapshotPolicy: DlmLifecyclePolicy;
+  private readonly kmsKeyArn: string;
 
   constructor(scope: Construct, id: string, props: DataVolumeProps) {
     super(scope, id);
+    this.kmsKeyArn = props.kmsKeyArn;
     this.volume = new EbsVolume(this, "volume", {
       availabilityZone: props.availabilityZone,
       size: props.sizeGiB,
@@ -75,5 +78,20 @@ export class DataVolume extends Construct {
         }],
       },
     });
+  }
+
+  /**
+   * What the host needs to attach the volume to itself at boot: the volume and its own instance
+   * (AttachVolume), the volume's key through EC2, and finding the volume by its tags.
+   */
+  grantAttach(host: Grantee): IamStatement[] {
+    return [
+      { Sid: "UseDataVolumeKeyThroughEc2", Effect: "Allow",
+        Action: ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext"],
+        Resource: [this.kmsKeyArn], Condition: { StringEquals: { "kms:ViaService": `ec2.${host.region}.amazonaws.com` } } },
+      { Sid: "AttachDataVolume", Effect: "Allow", Action: ["ec2:AttachVolume"], Resource: [this.volume.arn] },
+      onOwnInstance(host, ["ec2:AttachVolume"]),
+      unscoped(["ec2:DescribeVolumes"]),
+    ];
   }
 }

@@ -1,4 +1,6 @@
 import { readFileSync } from "node:fs";
+import { SECRETS } from "../secrets-catalogue";
+import { describePorts, IDENTITY_POLICY_TYPES, networkRulesOf, policyStatementsOf, SECURITY_GROUP_TYPES } from "./terraform-json";
 
 /**
  * `npm run plan:summary -- <plan.json>...` turns `terraform show -json <planfile>` output into the
@@ -36,7 +38,7 @@ export const STATEFUL: Readonly<Record<string, string>> = {
   aws_ebs_volume: "the data volume: openclaw state, pairing database, certificates (snapshots survive)",
   aws_eip: "the Elastic IP: the domain's A record and every client point at this address",
   aws_kms_key: "the KMS key: SSM parameters, the data volume and its snapshots become unreadable after the deletion window",
-  aws_ssm_parameter: "an SSM parameter: its value (gateway token / API key) was set outside Terraform and is lost",
+  aws_ssm_parameter: `an SSM parameter: its value (${SECRETS.map((secret) => secret.label).join(" / ")}) was set outside Terraform and is lost`,
 };
 
 /** What to do before applying, per stateful type. */
@@ -44,7 +46,9 @@ export const BEFORE_APPLYING: Readonly<Record<string, string>> = {
   aws_ebs_volume: "Snapshot the data volume first. Its `prevent_destroy` makes terraform refuse this plan unless the guard was lifted on purpose.",
   aws_eip: "A new Elastic IP needs a new A record for the domain (automatic only with hostedZoneId).",
   aws_kms_key: "If this is a mistake, `aws kms cancel-key-deletion` works until the deletion window ends.",
-  aws_ssm_parameter: "Set the API key again after apply (`npm run secrets -- set-api-key`); the host generates a new gateway token, so clients need the new one.",
+  aws_ssm_parameter: SECRETS.map((secret) => (secret.writer === "operator"
+    ? `Set the ${secret.label} again after apply (\`npm run secrets -- ${secret.setCommand}\`).`
+    : `The host generates a new ${secret.label}, so clients need the new one.`)).join(" "),
 };
 
 /** The one action of a resource change (Terraform lists a replacement as delete+create). */
@@ -57,50 +61,33 @@ export function actionOf(actions: string[]): Action {
 // ---------------------------------------------------------------------------------------------
 // Access widening: grants and network permissions after a change that were not there before.
 
-const list = <T>(v: T | T[] | undefined | null): T[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
-
 /** "Allow ssm:GetParameter on arn:…" for every action × resource of the Allow statements of a policy document. */
 export function grantsOf(document: unknown): string[] | undefined {
   if (typeof document !== "string" || document === "") return [];
-  let parsed: any;
-  try { parsed = JSON.parse(document); } catch { return undefined; }
-  return list<any>(parsed.Statement).filter((s) => s.Effect === "Allow").flatMap((s) => {
-    const actions = s.NotAction ? list<string>(s.NotAction).map((a) => `everything but ${a}`) : list<string>(s.Action);
+  const statements = policyStatementsOf(document);
+  if (!statements) return undefined;
+  return statements.filter((s) => s.effect === "Allow").flatMap((s) => {
+    const actions = s.notActions.length > 0 ? s.notActions.map((a) => `everything but ${a}`) : s.actions;
     // Trust policies name principals instead of resources.
-    const targets = s.NotResource ? ["on everything but listed resources"]
-      : s.Resource !== undefined ? list<string>(s.Resource).map((r) => `on ${r}`) : [`by ${JSON.stringify(s.Principal ?? "?")}`];
-    const condition = s.Condition ? " (with conditions)" : "";
+    const targets = s.notResources ? ["on everything but listed resources"]
+      : s.resources ? s.resources.map((r) => `on ${r}`) : [`by ${JSON.stringify(s.principal ?? "?")}`];
+    const condition = s.hasCondition ? " (with conditions)" : "";
     return actions.flatMap((a) => targets.map((t) => `${a} ${t}${condition}`));
   });
 }
 
 /** "ingress tcp 443 from 0.0.0.0/0" for every permission a security-group resource's values declare. */
 export function permissionsOf(type: string, values: Record<string, any> | null): string[] {
-  if (!values) return [];
-  const ports = (p: any) => {
-    const protocol = String(p.ip_protocol ?? p.protocol ?? "-1");
-    if (protocol === "-1" || protocol === "all") return "all traffic";
-    return p.from_port === p.to_port ? `${protocol} ${p.from_port}` : `${protocol} ${p.from_port}-${p.to_port}`;
-  };
-  const sources = (p: any) => [...list<string>(p.cidr_blocks), ...list<string>(p.ipv6_cidr_blocks), ...list<string>(p.cidr_ipv4),
-    ...list<string>(p.cidr_ipv6), ...list<string>(p.prefix_list_ids), ...list<string>(p.prefix_list_id),
-    ...list<string>(p.security_groups), ...list<string>(p.referenced_security_group_id), ...(p.self ? ["itself"] : [])];
-  const describe = (direction: string, p: any) => sources(p).map((s) => `${direction} ${ports(p)} ${direction === "ingress" ? "from" : "to"} ${s}`);
-  if (type === "aws_vpc_security_group_ingress_rule") return describe("ingress", values);
-  if (type === "aws_vpc_security_group_egress_rule") return describe("egress", values);
-  if (type === "aws_security_group_rule") return describe(values.type === "egress" ? "egress" : "ingress", values);
-  if (type === "aws_security_group" || type === "aws_default_security_group") {
-    return [...list<any>(values.ingress).flatMap((p) => describe("ingress", p)), ...list<any>(values.egress).flatMap((p) => describe("egress", p))];
-  }
-  return [];
+  return networkRulesOf(type, values).flatMap((rule) => [...rule.cidrs, ...rule.peers]
+    .map((peer) => `${rule.direction} ${describePorts(rule)} ${rule.direction === "ingress" ? "from" : "to"} ${peer}`));
 }
 
 const IAM_DOCUMENTS: Record<string, string[]> = {
-  aws_iam_role_policy: ["policy"], aws_iam_policy: ["policy"], aws_iam_user_policy: ["policy"], aws_iam_group_policy: ["policy"],
+  ...Object.fromEntries(IDENTITY_POLICY_TYPES.map((type) => [type, ["policy"]])),
   aws_iam_role: ["assume_role_policy"],
 };
 const IAM_ATTACHMENTS = new Set(["aws_iam_role_policy_attachment", "aws_iam_policy_attachment", "aws_iam_user_policy_attachment", "aws_iam_group_policy_attachment"]);
-const SECURITY_GROUP_TYPES = new Set(["aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule", "aws_security_group_rule", "aws_security_group", "aws_default_security_group"]);
+const SECURITY_GROUP_TYPE_SET = new Set(SECURITY_GROUP_TYPES);
 
 /** What a change adds to IAM or network access; `unknown` when the new document is known only at apply. */
 export function widening(type: string, before: Record<string, any> | null, after: Record<string, any> | null, afterUnknown: Record<string, any> = {}): string[] {
@@ -117,7 +104,7 @@ export function widening(type: string, before: Record<string, any> | null, after
       return grants.filter((g) => !old.has(g)).map((g) => `${attribute === "assume_role_policy" ? "trust: " : ""}allows ${g}`);
     });
   }
-  if (SECURITY_GROUP_TYPES.has(type)) {
+  if (SECURITY_GROUP_TYPE_SET.has(type)) {
     const old = new Set(permissionsOf(type, before));
     return permissionsOf(type, after).filter((p) => !old.has(p));
   }

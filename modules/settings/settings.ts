@@ -231,12 +231,29 @@ function urlProblem(value: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Every setting of an environment and how `defaults` combine with it: a "value" is replaced, an
+ * "object" merges key by key. Checked against GatewaySettings: a new setting without an entry here
+ * fails tsc.
+ */
+const SETTING_KINDS = {
+  environment: "value", region: "value", availabilityZone: "value", domainName: "value", acmeEmail: "value",
+  instanceType: "value", hostOs: "value", dataVolumeSizeGiB: "value", snapshotRetentionCount: "value", vpcCidr: "value",
+  allowedCidrs: "value", versions: "object", downloads: "object", watchdog: "object", hostedZoneId: "value",
+  tags: "object", backend: "object",
+} as const satisfies Record<keyof GatewaySettings, "value" | "object">;
+
+/** The keys of a record, typed (a record checked with `satisfies Record<keyof T, …>` lists every key of T). */
+const keysOf = <K extends string>(record: Record<K, unknown>): K[] => Object.keys(record) as K[];
+
 /** Keys allowed at each level; anything else is a typo and rejected. */
-const TOP_LEVEL_KEYS = [
-  "environment", "region", "availabilityZone", "domainName", "acmeEmail", "instanceType", "hostOs",
-  "dataVolumeSizeGiB", "snapshotRetentionCount", "vpcCidr", "allowedCidrs", "versions", "downloads", "watchdog",
-  "hostedZoneId", "tags", "backend",
-];
+const TOP_LEVEL_KEYS: string[] = keysOf(SETTING_KINDS);
+/** Every key of `downloads` and what it holds; checked against DownloadSettings (its optional pins included). */
+const DOWNLOAD_KINDS = {
+  nodeBaseUrl: "url", traefikBaseUrl: "url", npmRegistry: "url", ssmAgentBaseUrl: "url", nodeSha256: "sha256", traefikSha256: "sha256",
+} as const satisfies Record<keyof DownloadSettings, "url" | "sha256">;
+const DOWNLOAD_KEYS = keysOf(DOWNLOAD_KINDS);
+const downloadKeysOf = (kind: "url" | "sha256") => DOWNLOAD_KEYS.filter((key) => DOWNLOAD_KINDS[key] === kind);
 
 /** Edit distance (insertions, deletions, substitutions), for did-you-mean hints. */
 function editDistance(a: string, b: string): number {
@@ -374,13 +391,13 @@ export function resolveEnvironment(input: unknown): { settings: GatewaySettings;
 
   if (raw.downloads !== undefined && !isObject(raw.downloads)) check("downloads", raw.downloads, "must be an object");
   else if (raw.downloads) {
-    problems.push(...unknownKeys(raw.downloads as Record<string, unknown>, ["nodeBaseUrl", "traefikBaseUrl", "npmRegistry", "ssmAgentBaseUrl", "nodeSha256", "traefikSha256"], "downloads."));
+    problems.push(...unknownKeys(raw.downloads as Record<string, unknown>, DOWNLOAD_KEYS, "downloads."));
   }
   const { downloads } = settings;
-  for (const key of ["nodeBaseUrl", "traefikBaseUrl", "npmRegistry", "ssmAgentBaseUrl"] as const) {
+  for (const key of downloadKeysOf("url")) {
     check(`downloads.${key}`, downloads[key], urlProblem(downloads[key]));
   }
-  for (const key of ["nodeSha256", "traefikSha256"] as const) {
+  for (const key of downloadKeysOf("sha256")) {
     if (downloads[key] !== undefined) {
       check(`downloads.${key}`, downloads[key], typeof downloads[key] === "string" && SHA256.test(downloads[key]!)
         ? undefined : "must be 64 lowercase hex digits (a sha256)");
@@ -408,19 +425,24 @@ export function resolveEnvironment(input: unknown): { settings: GatewaySettings;
   return { settings, problems };
 }
 
+/** Keys of each backend type; checked against StateBackendSettings. */
+type BackendKeys<T extends StateBackendSettings["type"]> = Record<keyof Extract<StateBackendSettings, { type: T }>, true>;
+const LOCAL_BACKEND_KEYS = keysOf({ type: true, path: true } satisfies BackendKeys<"local">);
+const S3_BACKEND_KEYS = keysOf({ type: true, bucket: true, key: true, region: true } satisfies BackendKeys<"s3">);
+
 function backendProblems(backend: unknown): SettingsProblem[] {
   const problem = (setting: string, value: unknown, allowed: string): SettingsProblem => ({ setting, value, allowed });
   if (!isObject(backend) || (backend.type !== "local" && backend.type !== "s3")) {
     return [problem("backend", backend, "must be {\"type\":\"local\"} or {\"type\":\"s3\",\"bucket\":\"…\"}")];
   }
   if (backend.type === "local") {
-    const problems = unknownKeys(backend, ["type", "path"], "backend.");
+    const problems = unknownKeys(backend, LOCAL_BACKEND_KEYS, "backend.");
     if (backend.path !== undefined && (typeof backend.path !== "string" || backend.path.length === 0)) {
       problems.push(problem("backend.path", backend.path, "must be a non-empty file path"));
     }
     return problems;
   }
-  const problems = unknownKeys(backend, ["type", "bucket", "key", "region"], "backend.");
+  const problems = unknownKeys(backend, S3_BACKEND_KEYS, "backend.");
   // S3's naming rules for the bucket and the key are in settings-rules.ts.
   if (typeof backend.bucket !== "string") {
     problems.push(problem("backend.bucket", backend.bucket, "must be an S3 bucket name (3–63 lowercase letters, digits, dots, hyphens)"));
@@ -452,7 +474,7 @@ export interface SettingsFile {
 /** Keys of the settings file itself. */
 const FILE_KEYS = ["$schema", "defaults", "environments"];
 /** Object settings that merge key by key from `defaults` into each environment. */
-const MERGED_OBJECTS = ["versions", "downloads", "watchdog", "tags", "backend"];
+const MERGED_OBJECTS = keysOf(SETTING_KINDS).filter((key) => SETTING_KINDS[key] === "object");
 
 /**
  * Resolves every environment of a parsed settings file and reports every problem at once: the

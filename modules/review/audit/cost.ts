@@ -3,7 +3,8 @@ import {
   SNAPSHOT_DAILY_CHANGE, SNAPSHOT_GB_MONTH_USD,
 } from "../pricing";
 import { AuditInput } from "./types";
-import { effectiveTags, listOf, ofType, referencedAddress } from "./resources";
+import { effectiveTags, ofType, referencedAddress } from "./resources";
+import { listOf } from "../terraform-json";
 
 /** One line of the estimate. */
 export interface CostLine {

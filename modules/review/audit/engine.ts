@@ -1,10 +1,20 @@
 import { AuditInput, AuditRule, Finding, StackAudit, Suppression } from "./types";
 
-/** The suppression that accepts a violation, if any. */
+/** "openclaw-prod/network/vpc" → "network/vpc": a construct path below its stack. */
+export const pathInStack = (constructPath: string): string => constructPath.split("/").slice(1).join("/");
+
+/** True when a suppression path ("host/https-in-*": `*` within one segment) names this path below the stack. */
+export function pathMatches(pattern: string, pathBelowStack: string): boolean {
+  const regex = pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^/]*");
+  return new RegExp(`^${regex}$`).test(pathBelowStack);
+}
+
+/** The suppression that accepts a violation of a rule on the construct at `constructPath`, if any. */
 export function suppressionFor(
-  suppressions: readonly Suppression[], ruleId: string, resourceType: string, message: string,
+  suppressions: readonly Suppression[], ruleId: string, constructPath: string, message: string,
 ): Suppression | undefined {
-  return suppressions.find((s) => s.ruleId === ruleId && s.resourceTypes.includes(resourceType)
+  const below = pathInStack(constructPath);
+  return suppressions.find((s) => s.ruleId === ruleId && s.paths.some((p) => pathMatches(p, below))
     && (!s.messageMatches || s.messageMatches.test(message)));
 }
 
@@ -18,7 +28,7 @@ export function auditStack(input: AuditInput, rules: readonly AuditRule[], suppr
     checkedByRule[rule.id] = result.checked.length;
     for (const v of result.violations) {
       const resource = byAddress.get(v.address);
-      const suppression = resource && suppressionFor(suppressions, rule.id, resource.type, v.message);
+      const suppression = resource && suppressionFor(suppressions, rule.id, resource.path, v.message);
       findings.push({
         stack: input.stack,
         ruleId: rule.id,
@@ -36,8 +46,15 @@ export function auditStack(input: AuditInput, rules: readonly AuditRule[], suppr
 export const openFindings = (audits: readonly StackAudit[]): Finding[] =>
   audits.flatMap((a) => a.findings.filter((f) => f.suppressedBecause === undefined));
 
-/** Suppressions that matched nothing in any stack (stale ones should be deleted). */
+/**
+ * Suppressions with a path that accepted no finding in any stack, narrowed to those paths (stale
+ * ones, e.g. after a construct was renamed, should be fixed or deleted).
+ */
 export function unusedSuppressions(audits: readonly StackAudit[], suppressions: readonly Suppression[]): Suppression[] {
-  const used = new Set(audits.flatMap((a) => a.findings).map((f) => f.suppressedBecause).filter(Boolean));
-  return suppressions.filter((s) => !used.has(s.reason));
+  const accepted = audits.flatMap((a) => a.findings).filter((f) => f.suppressedBecause !== undefined);
+  return suppressions.flatMap((s) => {
+    const unused = s.paths.filter((p) => !accepted.some((f) =>
+      f.ruleId === s.ruleId && f.suppressedBecause === s.reason && pathMatches(p, pathInStack(f.path))));
+    return unused.length > 0 ? [{ ...s, paths: unused }] : [];
+  });
 }

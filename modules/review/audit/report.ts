@@ -47,7 +47,9 @@ export function renderTerminal(report: AuditReport): string {
     out.push("", "Suppressed by design (modules/review/audit/suppressions.ts):");
     reasons.forEach((r, i) => out.push(`  [${i + 1}] ${r}`));
   }
-  for (const s of report.unusedSuppressions) out.push(`warning: suppression of ${s.ruleId} matched nothing; delete it if it is stale`);
+  for (const s of report.unusedSuppressions) {
+    out.push(`warning: suppression of ${s.ruleId} on ${s.paths.join(", ")} matched nothing; fix or delete it if it is stale`);
+  }
   for (const cost of report.costs) {
     out.push("", `Monthly cost estimate of ${cost.stack} (${PRICE_REGION} list prices of ${PRICES_AS_OF}, modules/review/pricing.ts):`);
     out.push(textTable(["resource", "item", "USD/month"], [
@@ -154,9 +156,9 @@ export function renderCatalogue(rules: readonly Omit<AuditRule, "check">[], supp
     "",
     "Declared in `modules/review/audit/suppressions.ts`; every suppressed finding is still printed, with its reason.",
     "",
-    "| Rule | Resource types | Reason |",
+    "| Rule | Constructs (paths below the stack) | Reason |",
     "| --- | --- | --- |",
-    ...suppressions.map((s) => `| \`${s.ruleId}\` | ${s.resourceTypes.map((t) => `\`${t}\``).join(", ")} | ${cell(s.reason)} |`),
+    ...suppressions.map((s) => `| \`${s.ruleId}\` | ${s.paths.map((p) => `\`${p}\``).join(", ")} | ${cell(s.reason)} |`),
     "",
   ];
   return lines.join("\n");

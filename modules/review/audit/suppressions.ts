@@ -2,30 +2,31 @@ import { Suppression } from "./types";
 
 /**
  * By-design deviations of this project, each with the reason a reviewer reads in every report.
- * A suppression is narrow: one rule, named resource types. Anything else the rule finds stays open.
+ * A suppression is narrow: one rule, named constructs (paths below the stack). Anything else the
+ * rule finds stays open, and a path that matches no finding is reported as stale.
  */
 export const SUPPRESSIONS: readonly Suppression[] = [
   {
     ruleId: "NoPublicIpOnInstances",
-    resourceTypes: ["aws_subnet", "aws_launch_template"],
+    paths: ["network/public-subnet", "host/launch-template"],
     reason: "No NAT gateway (it would double the monthly cost): the host needs a public address to reach AWS APIs " +
       "until it associates its Elastic IP; the security group admits only 443 and no SSH.",
   },
   {
     ruleId: "AutoScalingGroupMultipleAvailabilityZones",
-    resourceTypes: ["aws_autoscaling_group"],
+    paths: ["host/auto-scaling-group"],
     reason: "Single AZ by design: the data volume is bound to one AZ, so a host in another AZ could not attach it; " +
       "the group of one exists to replace a failed host in that AZ.",
   },
   {
     ruleId: "SecurityGroupHttpsNotOpenToWorld",
-    resourceTypes: ["aws_vpc_security_group_ingress_rule"],
+    paths: ["host/https-in-*"],
     reason: "allowedCidrs defaults to 0.0.0.0/0: clients roam, Let's Encrypt's TLS-ALPN-01 validation comes from " +
       "undisclosed addresses, and the gateway requires a token plus device pairing. Narrow allowedCidrs when you can.",
   },
   {
     ruleId: "VpcFlowLogsEnabled",
-    resourceTypes: ["aws_vpc"],
+    paths: ["network/vpc"],
     reason: "Flow logs are not part of the default deployment (CloudWatch ingestion costs more than the rest of the " +
       "stack for a busy host); the host logs every request in Traefik's access log on the data volume.",
   },

@@ -7,7 +7,7 @@ import { GatewaySettings } from "../../settings/settings";
 import { loadSettings } from "../../settings/file";
 import { OpenClawStack } from "../../stack";
 import { AuditInput, AuditResource, DecodedUserData } from "./types";
-import { listOf } from "./resources";
+import { configuredResources, listOf } from "../terraform-json";
 
 /**
  * Synthesis for the audit: in memory, no terraform binary, no credentials, no network.
@@ -31,13 +31,7 @@ export function auditInputOf(stack: TerraformStack): AuditInput {
       paths.set(`${node.terraformResourceType}.${stack.getLogicalId(node)}`, node.node.path);
     }
   }
-  const resources: AuditResource[] = [];
-  for (const [type, byName] of Object.entries<Record<string, any>>(json.resource ?? {})) {
-    for (const [name, config] of Object.entries(byName)) {
-      const address = `${type}.${name}`;
-      resources.push({ type, name, address, path: paths.get(address) ?? address, config });
-    }
-  }
+  const resources: AuditResource[] = configuredResources(json).map((r) => ({ ...r, path: paths.get(r.address) ?? r.address }));
   const defaultTags: Record<string, string> = {};
   for (const provider of listOf(json.provider?.aws)) {
     for (const block of listOf(provider.default_tags)) Object.assign(defaultTags, block.tags ?? {});

@@ -73,11 +73,15 @@ export interface AuditRule {
 export interface Suppression {
   /** Id of the rule it silences. */
   readonly ruleId: string;
-  /** Resource types it applies to (a violation on any other type stays a finding). */
-  readonly resourceTypes: readonly string[];
+  /**
+   * Construct paths below the stack of the resources it applies to, e.g. "network/public-subnet"
+   * (the finding's path without "openclaw-<environment>/"); `*` stands for any characters within one
+   * segment ("host/https-in-*"). A violation on any other construct stays a finding.
+   */
+  readonly paths: readonly string[];
   /** Why this deviation is accepted; printed in every report. */
   readonly reason: string;
-  /** Narrows the suppression to violations whose message matches. @default every violation of the rule on those types */
+  /** Narrows the suppression to violations whose message matches. @default every violation of the rule on those paths */
   readonly messageMatches?: RegExp;
 }
 

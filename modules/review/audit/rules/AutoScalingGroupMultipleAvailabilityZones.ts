@@ -1,5 +1,6 @@
 import { AuditRule } from "../types";
-import { listOf, perResource } from "../resources";
+import { perResource } from "../resources";
+import { listOf } from "../../terraform-json";
 
 /** Auto Scaling groups span at least two availability zones. */
 export const AutoScalingGroupMultipleAvailabilityZones: AuditRule = {

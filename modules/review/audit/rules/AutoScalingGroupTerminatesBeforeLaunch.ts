@@ -1,12 +1,13 @@
 import { AuditRule } from "../types";
-import { listOf, perResource } from "../resources";
+import { perResource } from "../resources";
+import { listOf } from "../../terraform-json";
 
 /** Replacements terminate the old instance before launching the new one (max healthy 100 %). */
 export const AutoScalingGroupTerminatesBeforeLaunch: AuditRule = {
   id: "AutoScalingGroupTerminatesBeforeLaunch",
   checkov: [],
   fsbp: [],
-  source: "project: DESIGN.md §1 Host (the data volume attaches to one instance at a time)",
+  source: "project: docs/operating.md#upgrades (the data volume attaches to one instance at a time)",
   rationale: "The new host needs the data volume the old one holds; launching first would leave it waiting for a volume that never frees.",
   check: (input) => perResource(input, ["aws_autoscaling_group"], (group) => {
     const problems: string[] = [];

@@ -1,5 +1,6 @@
 import { AuditRule, RuleViolation } from "../types";
-import { effectiveTags, listOf, ofType } from "../resources";
+import { effectiveTags, ofType } from "../resources";
+import { listOf } from "../../terraform-json";
 
 /** Every EBS volume is selected, by its tags, by an enabled DLM snapshot policy that keeps snapshots. */
 export const DataVolumeSnapshotted: AuditRule = {

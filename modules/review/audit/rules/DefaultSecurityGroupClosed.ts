@@ -1,5 +1,6 @@
 import { AuditRule, RuleViolation } from "../types";
-import { listOf, ofType, referencedAddress } from "../resources";
+import { ofType, referencedAddress } from "../resources";
+import { listOf } from "../../terraform-json";
 
 /** Every VPC's default security group is managed by Terraform and has no rules. */
 export const DefaultSecurityGroupClosed: AuditRule = {

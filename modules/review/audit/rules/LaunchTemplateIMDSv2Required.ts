@@ -1,5 +1,6 @@
 import { AuditRule } from "../types";
-import { listOf, perResource } from "../resources";
+import { perResource } from "../resources";
+import { listOf } from "../../terraform-json";
 
 /** Launch templates require IMDSv2 session tokens and keep the metadata endpoint on. */
 export const LaunchTemplateIMDSv2Required: AuditRule = {

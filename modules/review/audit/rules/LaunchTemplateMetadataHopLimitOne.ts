@@ -1,5 +1,6 @@
 import { AuditRule } from "../types";
-import { listOf, perResource } from "../resources";
+import { perResource } from "../resources";
+import { listOf } from "../../terraform-json";
 
 /** The IMDS token may not travel beyond the host itself. */
 export const LaunchTemplateMetadataHopLimitOne: AuditRule = {

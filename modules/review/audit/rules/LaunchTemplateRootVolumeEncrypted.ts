@@ -1,5 +1,6 @@
 import { AuditRule } from "../types";
-import { isTrue, listOf, perResource } from "../resources";
+import { isTrue, perResource } from "../resources";
+import { listOf } from "../../terraform-json";
 
 /** Every EBS block device of a launch template is encrypted. */
 export const LaunchTemplateRootVolumeEncrypted: AuditRule = {

@@ -1,5 +1,6 @@
 import { AuditRule } from "../types";
-import { isTrue, listOf, perResource } from "../resources";
+import { isTrue, perResource } from "../resources";
+import { listOf } from "../../terraform-json";
 
 /** Instances get no public IPv4 address, neither from the subnet nor from the launch template. */
 export const NoPublicIpOnInstances: AuditRule = {

@@ -1,9 +1,10 @@
 import { AuditRule, RuleViolation } from "../types";
+import { SECRETS } from "../../../secrets-catalogue";
 
-/** Formats of real credentials; any match is a finding wherever it appears. */
+/** Formats of real credentials (the catalogue's own secrets' formats among them); any match is a finding wherever it appears. */
 export const SECRET_PATTERNS: ReadonlyArray<{ name: string; pattern: RegExp }> = [
   { name: "AWS access key id", pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/ },
-  { name: "Anthropic API key", pattern: /\bsk-ant-[A-Za-z0-9_-]{20,}/ },
+  ...SECRETS.flatMap((secret) => (secret.valuePattern ? [{ name: secret.label, pattern: secret.valuePattern }] : [])),
   { name: "OpenAI-style API key", pattern: /\bsk-(?:proj-)?[A-Za-z0-9]{32,}/ },
   { name: "GitHub token", pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})/ },
   { name: "Slack token", pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/ },

@@ -1,5 +1,6 @@
 import { AuditRule } from "../types";
-import { describePorts, isWorld, networkPermissions, securityGroupRuleAddresses } from "../resources";
+import { isWorld, networkPermissions, securityGroupRuleAddresses } from "../resources";
+import { describePorts } from "../../terraform-json";
 
 /** No egress of all protocols and all ports to the internet. */
 export const SecurityGroupEgressRestricted: AuditRule = {

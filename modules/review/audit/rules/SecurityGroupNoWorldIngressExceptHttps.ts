@@ -1,5 +1,6 @@
 import { AuditRule } from "../types";
-import { describePorts, isWorld, networkPermissions, securityGroupRuleAddresses } from "../resources";
+import { isWorld, networkPermissions, securityGroupRuleAddresses } from "../resources";
+import { describePorts } from "../../terraform-json";
 
 /** The only thing the whole internet may reach is TCP 443. */
 export const SecurityGroupNoWorldIngressExceptHttps: AuditRule = {

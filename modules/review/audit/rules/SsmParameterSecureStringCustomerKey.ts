@@ -6,7 +6,7 @@ export const SsmParameterSecureStringCustomerKey: AuditRule = {
   id: "SsmParameterSecureStringCustomerKey",
   checkov: ["CKV_AWS_337", "CKV2_AWS_34"],
   fsbp: [],
-  rationale: "The parameters hold the gateway token and the Anthropic API key; plain String parameters are readable by anyone with ssm:GetParameter.",
+  rationale: "The parameters hold the secrets of modules/secrets-catalogue.ts (the gateway token, model provider keys); plain String parameters are readable by anyone with ssm:GetParameter.",
   check: (input) => perResource(input, ["aws_ssm_parameter"], (parameter) => {
     if (parameter.config.type !== "SecureString") return `type is "${parameter.config.type}", not "SecureString"`;
     const key = parameter.config.key_id;

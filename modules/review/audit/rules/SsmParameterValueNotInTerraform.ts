@@ -20,7 +20,7 @@ export const SsmParameterValueNotInTerraform: AuditRule = {
   id: "SsmParameterValueNotInTerraform",
   checkov: [],
   fsbp: [],
-  source: "project: DESIGN.md §1 Secrets; hashicorp/terraform-provider-aws#3475",
+  source: "project: docs/operating.md#secrets; hashicorp/terraform-provider-aws#3475",
   rationale: "A parameter with a `value` has its real, decrypted value copied into the Terraform state and plan on every refresh; only a write-only `value_wo` (placeholder) keeps the secrets out.",
   check: (input) => perResource(input, ["aws_ssm_parameter"], (parameter) => {
     if (parameter.config.type !== "SecureString") return undefined;
