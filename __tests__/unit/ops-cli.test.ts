@@ -9,8 +9,7 @@ import {
 } from "@aws-sdk/client-ssm";
 import { sdkOpsAws } from "../../modules/ops/aws";
 import { OpsIo } from "../../modules/ops/context";
-import { devicesMain } from "../../scripts/devices";
-import { secretsMain } from "../../scripts/secrets";
+import { runOps } from "../../modules/ops/cli";
 import { ttyProgress } from "../../modules/ops/run";
 import { GATEWAY_TOKEN_PLACEHOLDER } from "../../modules/names";
 
@@ -70,6 +69,8 @@ const invocation = (status: string, stdout = "", stderr = "", code = 0, details 
 });
 const awsError = (name: string, message = name) => Object.assign(new Error(message), { name, $metadata: {} });
 
+const devicesMain = (argv: string[], io: OpsIo) => runOps("devices", argv, io);
+const secretsMain = (argv: string[], io: OpsIo) => runOps("secrets", argv, io);
 const everythingPrinted = (c: Captured) => [...c.out, ...c.err, ...c.progress].join("\n");
 
 beforeEach(() => {
@@ -95,7 +96,7 @@ describe("npm run devices -- list", () => {
       .resolvesOnce(invocation("InProgress"))
       .resolves(invocation("Success", JSON.stringify(list)));
     const c = testIo();
-    expect(await devicesMain(["list", "--env", "prod"], c.io, () => c.clock.now)).toBe(0);
+    expect(await devicesMain(["list", "--env", "prod"], c.io)).toBe(0);
 
     expect(autoScaling.commandCalls(DescribeAutoScalingGroupsCommand)[0].args[0].input).toEqual({ AutoScalingGroupNames: ["openclaw-prod"] });
     const sent = ssm.commandCalls(SendCommandCommand)[0].args[0].input;
@@ -185,7 +186,7 @@ describe("npm run devices -- dashboard", () => {
       ok: true, url: "http://127.0.0.1:18789/", browserUrl, browserBootstrapExpiresAtMs: 1_700_000_000_000 + 600_000, tokenIncluded: false,
     })));
     const c = testIo();
-    expect(await devicesMain(["dashboard"], c.io, () => c.clock.now)).toBe(0);
+    expect(await devicesMain(["dashboard"], c.io)).toBe(0);
     const link = c.out.join("\n").split("\n").find((l) => l.startsWith("https://"))!;
     const url = new URL(link);
     expect(url.origin).toBe("https://gateway.example.org");
@@ -317,7 +318,7 @@ describe("npm run secrets", () => {
     });
     expect(ssm.commandCalls(SendCommandCommand)[0].args[0].input.DocumentName).toBe("openclaw-prod-refresh-secrets");
     expect(everythingPrinted(c)).not.toContain(API_KEY);
-    expect(c.out.join("\n")).toContain("restarted with the new API key");
+    expect(c.out.join("\n")).toContain("The gateway restarted with the new Anthropic API key.");
   });
 
   test("set-api-key refuses a key on the command line, without echoing it and without writing anything", async () => {
@@ -353,7 +354,7 @@ describe("npm run secrets", () => {
     ssm.on(GetCommandInvocationCommand).resolves(invocation("Failed", "", "openclaw-refresh-secrets: FAILED: reading …", 1));
     const c = testIo(API_KEY);
     expect(await secretsMain(["set-api-key"], c.io)).toBe(1);
-    expect(c.err.join("\n")).toContain("The key is stored, but refreshing the gateway failed");
+    expect(c.err.join("\n")).toContain("The Anthropic API key is stored, but refreshing the gateway failed");
   });
 
   test("set-api-key without credentials: clear error, nothing printed of the key", async () => {
