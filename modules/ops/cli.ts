@@ -72,8 +72,9 @@ export interface OperationRequest {
 
 /**
  * Parses `<command> [args] [--env NAME] [--json] [--reveal] [--help]` against the table: "help"
- * for --help, else the request; a UsageError for anything it does not take. Argument messages
- * never echo more than the first 80 characters of a value, and a refused operation never echoes it.
+ * for --help, else the request; a UsageError for anything the command does not take. Arguments
+ * given to a command that takes none are never echoed (they may be a secret); a value that fails
+ * its pattern is quoted to at most 80 characters.
  */
 export function parseOperation(cli: CliName, argv: string[], table: readonly OperationSpec[] = OPERATIONS): OperationRequest | "help" {
   let parsed;
