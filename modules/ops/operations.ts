@@ -157,7 +157,7 @@ export const LIST_DEVICES: DocumentOperation = {
 
 export const APPROVE_DEVICE = decision("approveDevice", "approve", "approved",
   `approve one pending request (they expire after ${PENDING_REQUEST_TTL_MINUTES} minutes)`,
-  "OpenClaw: approve one pending device pairing request (requests expire after 5 minutes)");
+  `OpenClaw: approve one pending device pairing request (requests expire after ${PENDING_REQUEST_TTL_MINUTES} minutes)`);
 
 export const REJECT_DEVICE = decision("rejectDevice", "reject", "rejected",
   "reject one pending request",
