@@ -6,8 +6,9 @@ import { hostContract } from "../../modules/host/contract";
 import { shellQuote } from "../../modules/host/shell";
 import type { Invocation, OpsAws } from "../../modules/ops/aws";
 import { OpsIo } from "../../modules/ops/context";
-import { devicesMain } from "../../scripts/devices";
-import { commandDocument, documentNames, Operation, OPERATIONS } from "../../modules/ops/documents";
+import { runOps } from "../../modules/ops/cli";
+import { commandDocument } from "../../modules/ops/documents";
+import { documentName, documentOperations, DocumentOperation } from "../../modules/ops/operations";
 import { silentProgress } from "../../modules/ops/run";
 import type { GatewaySettings } from "../../modules/settings/settings";
 import { connectDevice, DeviceConnectResult } from "../helpers/openclaw-device-client";
@@ -24,7 +25,7 @@ import {
 import { requireInCi, testSettings } from "../helpers/settings";
 
 /**
- * The whole operator path against the real openclaw: `npm run devices -- …` (devicesMain) sends
+ * The whole operator path against the real openclaw: `npm run devices -- …` (runOps) sends
  * the stack's SSM documents to a local stand-in for the SSM agent, which checks the parameters
  * against the documents' allowedPattern as SSM does, runs the documents' exact scripts with `sh`
  * and the parameter as $SSM_<name>, with `openclaw-admin` replaced by a stub that runs the
@@ -39,8 +40,7 @@ const UNKNOWN_ID = "00000000-0000-4000-8000-000000000000";
 
 /** A local SSM agent for one instance: SendCommand runs the document, GetCommandInvocation reports it. */
 function localAgent(settings: GatewaySettings, adminStub: string, sent: string[]): OpsAws {
-  const names = documentNames(settings);
-  const operationOf = new Map(OPERATIONS.map((op) => [names[op], op] as [string, Operation]));
+  const operationOf = new Map(documentOperations().map((op) => [documentName(settings, op), op] as [string, DocumentOperation]));
   const layout = hostContract(settings);
   const invocations = new Map<string, Invocation>();
   const refuse = (name: string, message: string) => Object.assign(new Error(message), { name });
@@ -107,7 +107,7 @@ maybe("the SSM documents and the operator CLI against the real openclaw", () => 
       readSecret: async () => "",
       runOptions: { pollMs: 200 },
     };
-    const code = await devicesMain(argv, io);
+    const code = await runOps("devices", argv, io);
     printed.push(...out, ...err);
     return { code, out: out.join("\n"), err: err.join("\n") };
   }

@@ -7,13 +7,8 @@ import { Testing } from "cdktf";
 import { SsmDocument } from "@cdktf/provider-aws/lib/ssm-document";
 import { OpenClawStack } from "../../modules/stack";
 import { hostContract } from "../../modules/host/contract";
-import {
-  CommandDocument,
-  OPERATIONS,
-  Operation,
-  REQUEST_ID_PATTERN,
-  STEP_TIMEOUT_SECONDS,
-} from "../../modules/ops/documents";
+import { CommandDocument, REQUEST_ID_PATTERN } from "../../modules/ops/documents";
+import { documentOperations } from "../../modules/ops/operations";
 import { testSettings } from "../helpers/settings";
 
 /** GIVEN the default test environment, WHEN the stack is synthesized, THEN its SSM documents are … */
@@ -25,6 +20,7 @@ const documents: Record<string, any> = synthesized.resource.aws_ssm_document;
 const byName = (name: string) => Object.values(documents).find((d: any) => d.name === name) as any;
 const contentOf = (name: string): CommandDocument => JSON.parse(byName(name).content);
 
+type Operation = "listDevices" | "approveDevice" | "rejectDevice" | "dashboardLink" | "refreshSecrets" | "rotateToken";
 const NAMES: Record<Operation, string> = {
   listDevices: "openclaw-test-devices-list",
   approveDevice: "openclaw-test-devices-approve",
@@ -33,6 +29,11 @@ const NAMES: Record<Operation, string> = {
   refreshSecrets: "openclaw-test-refresh-secrets",
   rotateToken: "openclaw-test-rotate-token",
 };
+/** Seconds each step may run: a restart waits for /healthz, and a cold gateway takes a while to load its plugins. */
+const TIMEOUTS: Record<Operation, number> = {
+  listDevices: 120, approveDevice: 120, rejectDevice: 120, dashboardLink: 120, refreshSecrets: 300, rotateToken: 300,
+};
+const OPERATIONS = Object.keys(NAMES) as Operation[];
 const UUID = "0b5c1a52-7d0e-4f7e-9a51-2c3d4e5f6a7b";
 
 describe("SSM Command documents in the synthesized stack", () => {
@@ -45,8 +46,9 @@ describe("SSM Command documents in the synthesized stack", () => {
     }
   });
 
-  test("the stack outputs the document names", () => {
+  test("the stack outputs the document names; the table's document operations are exactly these", () => {
     expect(synthesized.output.operations_documents.value).toEqual(NAMES);
+    expect(documentOperations().map((op) => op.id).sort()).toEqual([...OPERATIONS].sort());
   });
 
   test.each(OPERATIONS.map((op) => [op]))("%s: schema 2.2, one Linux aws:runShellScript step with its timeout", (op) => {
@@ -56,7 +58,7 @@ describe("SSM Command documents in the synthesized stack", () => {
     expect(doc.mainSteps[0]).toMatchObject({
       action: "aws:runShellScript",
       precondition: { StringEquals: ["platformType", "Linux"] },
-      inputs: { timeoutSeconds: String(STEP_TIMEOUT_SECONDS[op as Operation]) },
+      inputs: { timeoutSeconds: String(TIMEOUTS[op as Operation]) },
     });
   });
 

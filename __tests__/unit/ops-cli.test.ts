@@ -9,8 +9,12 @@ import {
 } from "@aws-sdk/client-ssm";
 import { sdkOpsAws } from "../../modules/ops/aws";
 import { OpsIo } from "../../modules/ops/context";
-import { devicesMain } from "../../scripts/devices";
-import { secretsMain } from "../../scripts/secrets";
+import { Testing } from "cdktf";
+import { runOps, usageText } from "../../modules/ops/cli";
+import { OperationSpec, OPERATIONS, setSecretOperation } from "../../modules/ops/operations";
+import { GatewayOperations } from "../../modules/constructs/operations";
+import type { SecretSpec } from "../../modules/secrets-catalogue";
+import { testSettings } from "../helpers/settings";
 import { ttyProgress } from "../../modules/ops/run";
 import { GATEWAY_TOKEN_PLACEHOLDER } from "../../modules/names";
 
@@ -70,6 +74,8 @@ const invocation = (status: string, stdout = "", stderr = "", code = 0, details 
 });
 const awsError = (name: string, message = name) => Object.assign(new Error(message), { name, $metadata: {} });
 
+const devicesMain = (argv: string[], io: OpsIo) => runOps("devices", argv, io);
+const secretsMain = (argv: string[], io: OpsIo) => runOps("secrets", argv, io);
 const everythingPrinted = (c: Captured) => [...c.out, ...c.err, ...c.progress].join("\n");
 
 beforeEach(() => {
@@ -95,7 +101,7 @@ describe("npm run devices -- list", () => {
       .resolvesOnce(invocation("InProgress"))
       .resolves(invocation("Success", JSON.stringify(list)));
     const c = testIo();
-    expect(await devicesMain(["list", "--env", "prod"], c.io, () => c.clock.now)).toBe(0);
+    expect(await devicesMain(["list", "--env", "prod"], c.io)).toBe(0);
 
     expect(autoScaling.commandCalls(DescribeAutoScalingGroupsCommand)[0].args[0].input).toEqual({ AutoScalingGroupNames: ["openclaw-prod"] });
     const sent = ssm.commandCalls(SendCommandCommand)[0].args[0].input;
@@ -185,7 +191,7 @@ describe("npm run devices -- dashboard", () => {
       ok: true, url: "http://127.0.0.1:18789/", browserUrl, browserBootstrapExpiresAtMs: 1_700_000_000_000 + 600_000, tokenIncluded: false,
     })));
     const c = testIo();
-    expect(await devicesMain(["dashboard"], c.io, () => c.clock.now)).toBe(0);
+    expect(await devicesMain(["dashboard"], c.io)).toBe(0);
     const link = c.out.join("\n").split("\n").find((l) => l.startsWith("https://"))!;
     const url = new URL(link);
     expect(url.origin).toBe("https://gateway.example.org");
@@ -317,7 +323,7 @@ describe("npm run secrets", () => {
     });
     expect(ssm.commandCalls(SendCommandCommand)[0].args[0].input.DocumentName).toBe("openclaw-prod-refresh-secrets");
     expect(everythingPrinted(c)).not.toContain(API_KEY);
-    expect(c.out.join("\n")).toContain("restarted with the new API key");
+    expect(c.out.join("\n")).toContain("The gateway restarted with the new Anthropic API key.");
   });
 
   test("set-api-key refuses a key on the command line, without echoing it and without writing anything", async () => {
@@ -353,7 +359,7 @@ describe("npm run secrets", () => {
     ssm.on(GetCommandInvocationCommand).resolves(invocation("Failed", "", "openclaw-refresh-secrets: FAILED: reading …", 1));
     const c = testIo(API_KEY);
     expect(await secretsMain(["set-api-key"], c.io)).toBe(1);
-    expect(c.err.join("\n")).toContain("The key is stored, but refreshing the gateway failed");
+    expect(c.err.join("\n")).toContain("The Anthropic API key is stored, but refreshing the gateway failed");
   });
 
   test("set-api-key without credentials: clear error, nothing printed of the key", async () => {
@@ -427,5 +433,180 @@ describe("progress indicator", () => {
     progress.update("waiting");
     progress.done();
     expect(s.written).toEqual([]);
+  });
+});
+
+/** The help texts as the README documents them (generated from the table since the table exists). */
+const DEVICES_USAGE = `usage: npm run devices -- <command> [--env NAME] [--json]
+
+commands:
+  list                 pending pairing requests (with the time left) and paired devices
+  approve <requestId>  approve one pending request (they expire after 5 minutes)
+  reject <requestId>   reject one pending request
+  dashboard            one-time owner link to the Control UI (single use, 10 minutes)
+
+options:
+  --env NAME   environment from settings.json (default: the first one)
+  --json       print the host's JSON as is`;
+
+const SECRETS_USAGE = `usage: npm run secrets -- <command> [--env NAME]
+
+commands:
+  set-api-key          store the Anthropic API key (read from stdin when piped, else a hidden
+                       prompt; never from the command line), then refresh the running gateway
+  rotate-token         generate and store a new gateway token on the host, restart the gateway
+  refresh              re-read both parameters on the host and restart the gateway
+  show-token           gateway token parameter: version and date; the value only with --reveal
+
+options:
+  --env NAME   environment from settings.json (default: the first one)
+  --reveal     show-token only: print the token itself`;
+
+describe("the operations table drives the help texts, parsing, dispatch and the documents", () => {
+  test("--help prints the usage generated from the table: every documented command and option line", async () => {
+    for (const [main, usage] of [[devicesMain, DEVICES_USAGE], [secretsMain, SECRETS_USAGE]] as const) {
+      const c = testIo();
+      expect(await main(["--help"], c.io)).toBe(0);
+      expect(c.out.join("\n")).toBe(usage);
+    }
+  });
+
+  test("usage errors print the usage of their own CLI", async () => {
+    const c = testIo();
+    expect(await secretsMain(["list"], c.io)).toBe(2);
+    expect(c.err.join("\n")).toBe(`error: unknown command "list"\n\n${SECRETS_USAGE}`);
+  });
+
+  /** A new operation, as one entry: a parameter with its pattern, a document, a flag, a known failure, JSON output. */
+  const SERVICE = {
+    name: "service", variable: "SERVICE", label: "service name", description: "A systemd unit of the gateway",
+    allowedPattern: "^[a-z]+$", glob: "[a-z]*", format: "lowercase word", example: "traefik", source: "`systemctl list-units`",
+  };
+  const STATUS: OperationSpec = {
+    id: "serviceStatus",
+    cli: "devices",
+    command: "status",
+    summary: "one unit's state",
+    args: [SERVICE],
+    flags: ["reveal"],
+    document: { suffix: "service-status", description: "OpenClaw: one unit's state", timeoutSeconds: 42, commands: () => [`exec systemctl show "$SERVICE" --json`] },
+    failures: [{ output: /no such unit/, message: ({ service }) => `There is no unit ${service}.` }],
+    output: { format: "json", render: (result) => `state: ${String(result.state)}` },
+  };
+  const table = [...OPERATIONS, STATUS];
+  const run = (argv: string[], io: OpsIo) => runOps("devices", argv, io, table);
+
+  test("the new entry's usage line, with its argument and its flag", () => {
+    const usage = usageText("devices", table);
+    expect(usage).toContain("\n  status <service>     one unit's state\n");
+    expect(usage).toContain("\n  --reveal     status only: print the token itself");
+    // Its CLI is devices: secrets knows nothing of it.
+    expect(usageText("secrets", table)).toBe(SECRETS_USAGE);
+  });
+
+  test("the new entry's document: name, parameter with its pattern, timeout, checked parameter, its lines", () => {
+    const settings = testSettings();
+    const resources = JSON.parse(Testing.synthScope((scope) => {
+      new GatewayOperations(scope, "operations", { settings, operations: table });
+    })).resource.aws_ssm_document;
+    const documents = Object.values(resources) as Array<{ name: string; content: string }>;
+    expect(documents.map((d) => d.name)).toHaveLength(7);
+    const doc = JSON.parse(documents.find((d) => d.name === "openclaw-test-service-status")!.content);
+    expect(doc.description).toBe("OpenClaw: one unit's state");
+    expect(doc.parameters).toEqual({
+      service: { type: "String", description: "A systemd unit of the gateway", allowedPattern: "^[a-z]+$", interpolationType: "ENV_VAR" },
+    });
+    expect(doc.mainSteps[0].name).toBe("service_status");
+    expect(doc.mainSteps[0].inputs).toEqual({
+      timeoutSeconds: "42",
+      runCommand: [
+        "set -eu",
+        "printenv SSM_service >/dev/null || SSM_service='{{ service }}'",
+        "SERVICE=$SSM_service",
+        'case "$SERVICE" in',
+        "  [a-z]*) ;;",
+        '  *) echo "openclaw-ops: invalid service name (expected a lowercase word such as traefik)" >&2; exit 2 ;;',
+        "esac",
+        'exec systemctl show "$SERVICE" --json',
+      ],
+    });
+  });
+
+  test("dispatch: the new command sends its document with its parameter and prints its rendering, or the JSON", async () => {
+    ssm.on(GetCommandInvocationCommand).resolves(invocation("Success", '{"state":"active"}'));
+    const c = testIo();
+    expect(await run(["status", "traefik"], c.io)).toBe(0);
+    expect(ssm.commandCalls(SendCommandCommand)[0].args[0].input).toMatchObject({
+      DocumentName: "openclaw-prod-service-status", Parameters: { service: ["traefik"] }, Comment: "openclaw-aws serviceStatus",
+    });
+    expect(c.out).toEqual(["state: active"]);
+    const json = testIo();
+    expect(await run(["status", "traefik", "--json", "--reveal"], json.io)).toBe(0);
+    expect(json.out).toEqual(['{"state":"active"}']);
+  });
+
+  test("its argument pattern, arity and flags are checked before anything is sent", async () => {
+    for (const [argv, message] of [
+      [["status", "Traefik;id"], 'error: "Traefik;id" is not a service name; service names are lowercase words such as traefik'],
+      [["status"], "error: status takes exactly one service name (from `systemctl list-units`)"],
+      [["list", "--reveal"], "error: --reveal only applies to status"],
+    ] as const) {
+      const c = testIo();
+      expect(await run([...argv], c.io)).toBe(2);
+      expect(c.err.join("\n")).toBe(`${message}\n\n${usageText("devices", table)}`);
+    }
+    expect(ssm.commandCalls(SendCommandCommand)).toHaveLength(0);
+  });
+
+  test("its timeout bounds the CLI's wait; its known failure gives its message", async () => {
+    ssm.on(GetCommandInvocationCommand).resolves(invocation("InProgress", "", "", -1));
+    const c = testIo();
+    const started = c.clock.now;
+    expect(await run(["status", "traefik"], c.io)).toBe(1);
+    // 42 s step + 60 s delivery + 30 s, polled every 2 s.
+    expect(c.clock.now - started).toBe(132_000);
+    ssm.on(GetCommandInvocationCommand).resolves(invocation("Failed", "", "systemctl: no such unit", 1));
+    const failed = testIo();
+    expect(await run(["status", "traefik"], failed.io)).toBe(1);
+    expect(failed.err.join("\n")).toBe("error: There is no unit traefik.");
+  });
+
+  test("an operator secret added to the catalogue is one more set command: usage, prompt, parameter, refresh", async () => {
+    const token: SecretSpec & { setCommand: string } = {
+      id: "telegram-bot-token", parameter: "telegram-bot-token", envVar: "TELEGRAM_BOT_TOKEN", writer: "operator",
+      label: "Telegram bot token", placeholder: "placeholder:telegram", description: "Telegram bot token",
+      setCommand: "set-telegram-token", outputs: { parameter: "telegram_token_parameter" }, required: false,
+    };
+    const withToken = [...OPERATIONS, setSecretOperation(token)];
+    expect(usageText("secrets", withToken)).toContain("\n  set-telegram-token   store the Telegram bot token (read from stdin when piped");
+    ssm.on(PutParameterCommand).resolves({ Version: 1 });
+    ssm.on(GetCommandInvocationCommand).resolves(invocation("Success"));
+    const c = testIo(API_KEY);
+    const prompts: string[] = [];
+    c.io.readSecret = async (prompt) => {
+      prompts.push(prompt);
+      return API_KEY;
+    };
+    expect(await runOps("secrets", ["set-telegram-token"], c.io, withToken)).toBe(0);
+    expect(prompts).toEqual(["Telegram bot token (input hidden): "]);
+    expect(ssm.commandCalls(PutParameterCommand)[0].args[0].input).toMatchObject({ Name: "/openclaw/prod/telegram-bot-token", KeyId: "alias/openclaw-prod" });
+    expect(ssm.commandCalls(SendCommandCommand)[0].args[0].input.DocumentName).toBe("openclaw-prod-refresh-secrets");
+    expect(c.out).toEqual(["The gateway restarted with the new Telegram bot token."]);
+    // The catalogue's placeholder is refused as a value.
+    const refused = testIo(token.placeholder);
+    expect(await runOps("secrets", ["set-telegram-token"], refused.io, withToken)).toBe(1);
+    expect(refused.err.join("\n")).toBe("error: That is the placeholder, not a real value.");
+  });
+
+  test("every operation that prints the host's output or a message after its document has a document", () => {
+    for (const op of OPERATIONS) {
+      if (op.output.format !== "local") expect(op.document).toBeDefined();
+    }
+    const ids = OPERATIONS.map((op) => op.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const cli of ["devices", "secrets"] as const) {
+      const words = OPERATIONS.filter((op) => op.cli === cli).map((op) => op.command);
+      expect(new Set(words).size).toBe(words.length);
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { formatDeviceList, parseHostJson, publicDashboardLink, timeLeft } from "../../modules/ops/format";
 import { describeAwsError, invocationOutcome, jsonRefusal, OpsError, pickInstance } from "../../modules/ops/run";
+import { APPROVE_DEVICE, LIST_DEVICES } from "../../modules/ops/operations";
 
 const target = { environment: "prod", region: "eu-west-1", autoScalingGroup: "openclaw-prod" };
 
@@ -48,10 +49,16 @@ describe("pure helpers of the operator CLI", () => {
 
   test("invocationOutcome returns stdout only on Success", () => {
     const base = { statusDetails: "", responseCode: 0, stdout: "out", stderr: "" };
-    expect(invocationOutcome({ ...base, status: "Success" }, "listDevices", {})).toBe("out");
-    expect(() => invocationOutcome({ ...base, status: "Cancelled" }, "listDevices", {})).toThrow("The command was cancelled.");
-    expect(() => invocationOutcome({ ...base, status: "Failed", stderr: "openclaw-ops: invalid request id (…)", responseCode: 2 }, "approveDevice", {}))
-      .toThrow(/must be a UUID/);
+    const [list, approve] = [LIST_DEVICES, APPROVE_DEVICE];
+    expect(invocationOutcome({ ...base, status: "Success" }, list, {})).toBe("out");
+    expect(() => invocationOutcome({ ...base, status: "Cancelled" }, list, {})).toThrow("The command was cancelled.");
+    expect(() => invocationOutcome({ ...base, status: "Failed", stderr: "openclaw-ops: invalid request id (…)", responseCode: 2 }, approve, {}))
+      .toThrow("The host refused the request id: it must be a UUID from `npm run devices -- list`.");
+    // The list operation declares no request id: the same output is a generic failure there.
+    expect(() => invocationOutcome({ ...base, status: "Failed", stderr: "openclaw-ops: invalid request id (…)", responseCode: 2 }, list, {}))
+      .toThrow(/^The command failed on the host \(exit 2\)/);
+    expect(() => invocationOutcome({ ...base, status: "TimedOut", statusDetails: "ExecutionTimedOut" }, { ...list, document: { timeoutSeconds: 7 } }, {}))
+      .toThrow("The command ran longer than 7s on the host");
   });
 
   test("jsonRefusal reads both failure shapes openclaw prints with --json", () => {

@@ -178,12 +178,12 @@ describe("where JSON stops being JSON", () => {
 
 describe("the ops CLIs print the same block", () => {
   test("a bad settings file: the block on stderr (no 'error:' prefix), exit 1, no AWS call", async () => {
-    const { devicesMain } = await import("../../scripts/devices");
+    const { runOps } = await import("../../modules/ops/cli");
     const file = path.join(dir, "settings.json");
     writeFileSync(file, JSON.stringify({ environments: [{ environment: "prod", domainName: "gateway", acmeEmail: "ops@example.org" }] }));
     const err: string[] = [];
     const aws = jest.fn();
-    const code = await devicesMain(["list"], {
+    const code = await runOps("devices", ["list"], {
       out: () => undefined,
       err: (t) => err.push(t),
       readSettings: () => readSettingsJson(file),

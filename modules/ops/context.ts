@@ -1,10 +1,9 @@
-import { parseArgs } from "node:util";
 import { resourceNames } from "../names";
 import { GatewaySettings, resolveSettingsFile } from "../settings/settings";
 import { displayPath, isSettingsError, readSettingsJson, settingsErrorText, settingsFilePath } from "../settings/file";
 import { OpsAws, sdkOpsAws } from "./aws";
-import { documentNames, Operation } from "./documents";
-import { OpsError, Progress, RunOptions, Target, ttyProgress } from "./run";
+import type { OpsTarget } from "./operations";
+import { OpsError, Progress, RunOptions, ttyProgress } from "./run";
 
 /** Exit codes of the operator CLI. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -25,7 +24,7 @@ export interface OpsIo {
    * that does not echo. Never from argv.
    */
   readSecret(prompt: string): Promise<string>;
-  /** Polling knobs (tests shorten them). */
+  /** Polling knobs and the clock (tests shorten and fake them); the CLI's own times use `now` too. */
   runOptions?: RunOptions;
 }
 
@@ -51,49 +50,10 @@ export function selectEnvironment(all: GatewaySettings[], name: string | undefin
   return found;
 }
 
-/** Where the chosen environment's stack lives and what its documents are called. */
-export function targetOf(s: GatewaySettings): Target & { documents: Record<Operation, string>; names: ReturnType<typeof resourceNames> } {
+/** Where the chosen environment's stack lives and its resource names. */
+export function targetOf(s: GatewaySettings): OpsTarget {
   const names = resourceNames(s);
-  return { environment: s.environment, region: s.region, autoScalingGroup: names.autoScalingGroup, documents: documentNames(s), names };
-}
-
-/** Parsed command line: the subcommand, its positional arguments and the flags. */
-export interface ParsedArgs {
-  command: string | undefined;
-  positionals: string[];
-  env?: string;
-  json: boolean;
-  help: boolean;
-  reveal: boolean;
-}
-
-/** Parses `<command> [args] [--env NAME] [--json] [--reveal] [--help]`; throws a UsageError on anything else. */
-export function parseCommandLine(argv: string[]): ParsedArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        env: { type: "string", short: "e" },
-        json: { type: "boolean", default: false },
-        reveal: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const [command, ...positionals] = parsed.positionals;
-  return {
-    command,
-    positionals,
-    env: parsed.values.env,
-    json: parsed.values.json ?? false,
-    help: parsed.values.help ?? false,
-    reveal: parsed.values.reveal ?? false,
-  };
+  return { environment: s.environment, region: s.region, autoScalingGroup: names.autoScalingGroup, names };
 }
 
 /** A wrong command line: printed with the usage text, exit 2. */

@@ -1,35 +1,19 @@
-import { resourceNames } from "../names";
 import type { GatewaySettings } from "../settings/settings";
 import { hostContract, HostContract } from "../host/contract";
 import { healthWaitLines as gatewayHealthWait } from "../host/posix";
-import { shellQuote } from "../host/shell";
 
 /**
- * The SSM Command documents an operator runs on the gateway host (no SSH), as plain data:
- * the Terraform construct (modules/constructs/operations.ts) serializes them, the operator CLI
- * (modules/ops/*.ts) finds them by name, and tests read them without synthesizing a stack.
+ * The SSM Command documents an operator runs on the gateway host (no SSH), rendered from the
+ * operations table (modules/ops/operations.ts) as plain data: the Terraform construct
+ * (modules/constructs/operations.ts) serializes them, the operator CLI finds them by name, and
+ * tests read them without synthesizing a stack.
  */
-
-/** Every operation, in the order the README lists them. */
-export const OPERATIONS = ["listDevices", "approveDevice", "rejectDevice", "dashboardLink", "refreshSecrets", "rotateToken"] as const;
-export type Operation = (typeof OPERATIONS)[number];
 
 /**
  * A pairing request id. openclaw 2026.9.6 creates them with crypto.randomUUID(); anything else is
  * refused by SSM before the command reaches the host (and again by the script on the host).
  */
 export const REQUEST_ID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
-
-/** Seconds a document's step may run on the host before the agent stops it. */
-export const STEP_TIMEOUT_SECONDS: Record<Operation, number> = {
-  listDevices: 120,
-  approveDevice: 120,
-  rejectDevice: 120,
-  dashboardLink: 120,
-  // A restart waits for /healthz; a cold gateway takes a while to load its plugins.
-  refreshSecrets: 300,
-  rotateToken: 300,
-};
 
 /** Seconds the refresh/rotate documents wait for /healthz after restarting the gateway. */
 export const HEALTH_WAIT_SECONDS = 120;
@@ -56,20 +40,47 @@ export interface CommandDocument {
   }>;
 }
 
-/** Name suffix of each document; the full name is `openclaw-<env>-<suffix>`. */
-const SUFFIX: Record<Operation, string> = {
-  listDevices: "devices-list",
-  approveDevice: "devices-approve",
-  rejectDevice: "devices-reject",
-  dashboardLink: "dashboard-link",
-  refreshSecrets: "refresh-secrets",
-  rotateToken: "rotate-token",
-};
+/**
+ * A value the operator passes to an operation: a positional argument of the CLI command and a
+ * parameter of the document, checked three times (by the CLI and SSM against `allowedPattern`,
+ * by the script on the host against `glob`). `allowedPattern` must exclude quotes and whitespace:
+ * agents without ENV_VAR support splice the value between single quotes.
+ */
+export interface ParameterSpec {
+  /** Parameter name; the host script reads it from $SSM_<name>. */
+  readonly name: string;
+  /** Shell variable that holds the checked value in the host script. */
+  readonly variable: string;
+  /** What a person calls it ("request id"): messages and the usage line. */
+  readonly label: string;
+  /** The parameter's description in the document. */
+  readonly description: string;
+  /** Anchored regular expression SSM (and the CLI) check the value against. */
+  readonly allowedPattern: string;
+  /** The same as a `case` glob, for the host's own check. */
+  readonly glob: string;
+  /** What the value looks like, singular ("UUID"), and one example: messages. */
+  readonly format: string;
+  readonly example: string;
+  /** Where the operator finds a value, e.g. "`npm run devices -- list`". */
+  readonly source: string;
+}
 
-/** The SSM document name of every operation of one environment (plain strings, known at synth time). */
-export function documentNames(s: Pick<GatewaySettings, "environment">): Record<Operation, string> {
-  const { prefix } = resourceNames(s);
-  return Object.fromEntries(OPERATIONS.map((op) => [op, `${prefix}-${SUFFIX[op]}`])) as Record<Operation, string>;
+/** What an operation's document runs on the host. */
+export interface DocumentSpec {
+  /** Name suffix; the document is `openclaw-<env>-<suffix>` (and its step `<suffix>` with underscores). */
+  readonly suffix: string;
+  /** The document's description in SSM. */
+  readonly description: string;
+  /** Seconds the step may run on the host before the agent stops it. */
+  readonly timeoutSeconds: number;
+  /**
+   * The step's own lines (POSIX sh: the agent runs `sh`). The document puts `set -eu` and the
+   * checks of its parameters (each in its `variable`) before them.
+   */
+  readonly commands: (layout: HostContract) => string[];
+  /** The lines restart the gateway: the document then waits for /healthz (HEALTH_WAIT_SECONDS). */
+  readonly waitForHealth?: boolean;
 }
 
 // ---------------------------------------------------------------- shell, POSIX sh (the agent runs `sh`)
@@ -79,18 +90,18 @@ const HEX = "[0-9A-Fa-f]";
 export const REQUEST_ID_GLOB = [8, 4, 4, 4, 12].map((n) => HEX.repeat(n)).join("-");
 
 /**
- * Lines that put a validated request id into $REQUEST_ID. Agents >= 3.3.2746 pass the parameter
- * as $SSM_requestId (ENV_VAR interpolation); older agents only substitute {{ requestId }}, which
- * the allowedPattern has already restricted to hex digits and hyphens.
+ * Lines that put a validated parameter into its shell variable. Agents >= 3.3.2746 pass the
+ * parameter as $SSM_<name> (ENV_VAR interpolation); older agents only substitute {{ <name> }},
+ * which the allowedPattern has already restricted.
  */
-function requestIdLines(): string[] {
+function parameterLines(p: ParameterSpec): string[] {
   return [
     // printenv, not \${VAR+x}: Terraform would read "\${" in the document content as an interpolation.
-    `printenv SSM_requestId >/dev/null || SSM_requestId='{{ requestId }}'`,
-    `REQUEST_ID=$SSM_requestId`,
-    `case "$REQUEST_ID" in`,
-    `  ${REQUEST_ID_GLOB}) ;;`,
-    `  *) echo "openclaw-ops: invalid request id (expected a UUID such as 0b5c1a52-7d0e-4f7e-9a51-2c3d4e5f6a7b)" >&2; exit 2 ;;`,
+    `printenv SSM_${p.name} >/dev/null || SSM_${p.name}='{{ ${p.name} }}'`,
+    `${p.variable}=$SSM_${p.name}`,
+    `case "$${p.variable}" in`,
+    `  ${p.glob}) ;;`,
+    `  *) echo "openclaw-ops: invalid ${p.label} (expected a ${p.format} such as ${p.example})" >&2; exit 2 ;;`,
     `esac`,
   ];
 }
@@ -106,56 +117,36 @@ function healthWaitLines(layout: HostContract): string[] {
   });
 }
 
-/** The shell lines of each operation. */
-export function operationCommands(op: Operation, layout: HostContract): string[] {
-  const admin = shellQuote(layout.adminTool);
-  const refresh = shellQuote(layout.refreshSecretsTool);
-  const head = ["set -eu"];
-  switch (op) {
-    case "listDevices":
-      return [...head, `exec ${admin} devices list --json`];
-    case "approveDevice":
-      return [...head, ...requestIdLines(), `exec ${admin} devices approve "$REQUEST_ID" --json`];
-    case "rejectDevice":
-      return [...head, ...requestIdLines(), `exec ${admin} devices reject "$REQUEST_ID" --json`];
-    case "dashboardLink":
-      return [...head, `exec ${admin} dashboard --json`];
-    case "refreshSecrets":
-      return [...head, `${refresh} --restart`, ...healthWaitLines(layout)];
-    case "rotateToken":
-      return [...head, `${refresh} --rotate-token --restart`, ...healthWaitLines(layout)];
-  }
+/** The shell lines of one document's step. */
+export function documentCommands(document: DocumentSpec, parameters: readonly ParameterSpec[], layout: HostContract): string[] {
+  return [
+    "set -eu",
+    ...parameters.flatMap(parameterLines),
+    ...document.commands(layout),
+    ...(document.waitForHealth ? healthWaitLines(layout) : []),
+  ];
 }
 
-const DESCRIPTION: Record<Operation, string> = {
-  listDevices: "OpenClaw: list pending pairing requests and paired devices (JSON)",
-  approveDevice: "OpenClaw: approve one pending device pairing request (requests expire after 5 minutes)",
-  rejectDevice: "OpenClaw: reject one pending device pairing request",
-  dashboardLink: "OpenClaw: issue a one-time owner dashboard link (valid 10 minutes, single use)",
-  refreshSecrets: "OpenClaw: re-read the SSM parameters into the gateway's EnvironmentFile and restart it",
-  rotateToken: "OpenClaw: generate and store a new gateway token, then restart the gateway",
-};
-
-const REQUEST_ID_PARAMETER: DocumentParameter = {
-  type: "String",
-  description: "Pairing request id from the devices list (a UUID)",
-  allowedPattern: REQUEST_ID_PATTERN,
-  interpolationType: "ENV_VAR",
-};
-
 /** The document content of one operation (serialize with JSON.stringify). */
-export function commandDocument(op: Operation, s: Pick<GatewaySettings, "environment" | "versions">): CommandDocument {
-  const layout = hostContract(s);
-  const takesRequestId = op === "approveDevice" || op === "rejectDevice";
+export function commandDocument(
+  op: { readonly document: DocumentSpec; readonly args: readonly ParameterSpec[] },
+  s: Pick<GatewaySettings, "environment" | "versions">,
+): CommandDocument {
+  const { document, args } = op;
   return {
     schemaVersion: "2.2",
-    description: DESCRIPTION[op],
-    parameters: takesRequestId ? { requestId: REQUEST_ID_PARAMETER } : {},
+    description: document.description,
+    parameters: Object.fromEntries(args.map((p) => [p.name, {
+      type: "String",
+      description: p.description,
+      allowedPattern: p.allowedPattern,
+      interpolationType: "ENV_VAR",
+    } satisfies DocumentParameter])),
     mainSteps: [{
       action: "aws:runShellScript",
-      name: SUFFIX[op].replace(/-/g, "_"),
+      name: document.suffix.replace(/-/g, "_"),
       precondition: { StringEquals: ["platformType", "Linux"] },
-      inputs: { timeoutSeconds: String(STEP_TIMEOUT_SECONDS[op]), runCommand: operationCommands(op, layout) },
+      inputs: { timeoutSeconds: String(document.timeoutSeconds), runCommand: documentCommands(document, args, hostContract(s)) },
     }],
   };
 }

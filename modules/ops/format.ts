@@ -2,7 +2,9 @@ import { OpsError, PENDING_REQUEST_TTL_MINUTES } from "./run";
 
 /** Pure renderers of what the host's openclaw CLI printed (its `--json` output). */
 
-type Json = Record<string, unknown>;
+/** A JSON object the host printed. */
+export type HostJson = Record<string, unknown>;
+type Json = HostJson;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 const text = (v: unknown): string => (typeof v === "string" && v.length > 0 ? v : typeof v === "number" ? String(v) : "");
 

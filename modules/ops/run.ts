@@ -1,5 +1,5 @@
 import type { GroupInstance, Invocation, OpsAws } from "./aws";
-import { Operation, STEP_TIMEOUT_SECONDS } from "./documents";
+import type { DocumentOperation } from "./operations";
 
 /** A failure the operator can act on; its message says what happened and what to do. */
 export class OpsError extends Error {
@@ -76,26 +76,28 @@ const fail = (message: string): never => {
 
 const lastLines = (text: string, n = 15): string => text.trim().split("\n").slice(-n).join("\n");
 
+/** What runOperation needs of an operation: its id, its step timeout, what its failures mean. */
+export type RunnableOperation = Pick<DocumentOperation, "id" | "args" | "failures"> & { readonly document: { readonly timeoutSeconds: number } };
+
 /**
  * What a finished invocation means. Success → its output; anything else → an OpsError naming
- * the cause (expired request id, timeout, failure with the tail of the host's error output).
+ * the cause (a failure the operation knows, such as an expired request id; a parameter the host
+ * refused; a timeout; else the tail of the host's error output).
  */
-export function invocationOutcome(invocation: Invocation, op: Operation, context: { requestId?: string }): string {
+export function invocationOutcome(invocation: Invocation, op: RunnableOperation, parameters: Readonly<Record<string, string>>): string {
   if (invocation.status === "Success") return invocation.stdout;
   const output = `${invocation.stderr}\n${invocation.stdout}`;
   if (invocation.status === "TimedOut" || /TimedOut/.test(invocation.statusDetails)) {
     const where = invocation.statusDetails === "DeliveryTimedOut"
       ? "The SSM agent on the host did not pick the command up in time (is the instance up and its agent online?)."
-      : `The command ran longer than ${STEP_TIMEOUT_SECONDS[op]}s on the host and was stopped.`;
+      : `The command ran longer than ${op.document.timeoutSeconds}s on the host and was stopped.`;
     return fail(`${where}${invocation.stderr.trim() ? `\nHost output:\n${lastLines(invocation.stderr)}` : ""}`);
   }
   if (invocation.status === "Cancelled" || invocation.status === "Cancelling") return fail("The command was cancelled.");
-  if (/No pending device request matches|unknown requestId/i.test(output)) {
-    return fail(`No pending pairing request ${context.requestId ?? ""} on the gateway: it is unknown, was already handled, `
-      + `or expired (pending requests vanish after ${PENDING_REQUEST_TTL_MINUTES} minutes). Let the device connect again, `
-      + "then run `npm run devices -- list` and approve the new request id.");
-  }
-  if (/invalid request id/.test(output)) return fail("The host refused the request id: it must be a UUID from `npm run devices -- list`.");
+  const known = op.failures?.find((f) => f.output.test(output));
+  if (known) return fail(known.message(parameters));
+  const refused = op.args.find((p) => output.includes(`invalid ${p.label}`));
+  if (refused) return fail(`The host refused the ${refused.label}: it must be a ${refused.format} from ${refused.source}.`);
   const refusal = jsonRefusal(invocation.stdout);
   if (refusal) return fail(`The gateway refused: ${refusal}`);
   const code = invocation.responseCode >= 0 ? ` (exit ${invocation.responseCode})` : "";
@@ -166,7 +168,7 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
 export async function runOperation(
   aws: OpsAws,
   target: Target,
-  op: Operation,
+  op: RunnableOperation,
   documentName: string,
   parameters: Record<string, string> = {},
   options: RunOptions = {},
@@ -175,7 +177,7 @@ export async function runOperation(
   const now = options.now ?? Date.now;
   const progress = options.progress ?? silentProgress;
   const pollMs = options.pollMs ?? 2000;
-  const waitMs = options.waitMs ?? (STEP_TIMEOUT_SECONDS[op] + 60 + 30) * 1000;
+  const waitMs = options.waitMs ?? (op.document.timeoutSeconds + 60 + 30) * 1000;
   const call = async <T>(action: string, fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
@@ -190,12 +192,12 @@ export async function runOperation(
     const instanceId = pickInstance(instances, target);
     progress.update(`sending ${documentName} to ${instanceId}`);
     const commandId = await call("sending the command", () =>
-      aws.sendCommand({ documentName, instanceId, parameters, comment: `openclaw-aws ${op}` }));
+      aws.sendCommand({ documentName, instanceId, parameters, comment: `openclaw-aws ${op.id}` }));
     const started = now();
     for (;;) {
       const invocation = await call("reading the command result", () => aws.getInvocation(commandId, instanceId));
       if (invocation && FINISHED.includes(invocation.status)) {
-        return invocationOutcome(invocation, op, { requestId: parameters.requestId });
+        return invocationOutcome(invocation, op, parameters);
       }
       const elapsed = now() - started;
       if (elapsed >= waitMs) {
@@ -203,7 +205,7 @@ export async function runOperation(
           + `${invocation?.status ?? "not registered"}. Check it later with: aws ssm get-command-invocation --region ${target.region} `
           + `--command-id ${commandId} --instance-id ${instanceId}`);
       }
-      progress.update(`${op} on ${instanceId}: ${invocation?.status ?? "Pending"} (${Math.round(elapsed / 1000)}s)`);
+      progress.update(`${op.id} on ${instanceId}: ${invocation?.status ?? "Pending"} (${Math.round(elapsed / 1000)}s)`);
       await sleep(pollMs);
     }
   } finally {
