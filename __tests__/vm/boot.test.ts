@@ -19,7 +19,7 @@ import { AwsOperation, secretParameters } from "../helpers/fake-cloud";
 import { sha256 } from "./harness/fake-aws";
 import { ensureImage, startWorld, VM_CACHE, vmDownloads, VmWorld } from "./harness/harness";
 import { budgetFromEnv, Pace, Window } from "./harness/pace";
-import { gatewayJournalScript, GuestFacts, parseFacts, probeScript } from "./harness/probe";
+import { gatewayJournalScript, GuestFacts, guestProbe } from "./harness/probe";
 import { createBlankDisk, killAllVms, Vm } from "./harness/qemu";
 import { ScenarioLedger } from "./harness/scenarios";
 import { connectDevice } from "../helpers/openclaw-device-client";
@@ -57,6 +57,8 @@ const settings: GatewaySettings = resolveSettings({
 });
 const names = resourceNames(settings);
 const layout = hostLayout(settings);
+/** The facts probe of the guests, whose data volume is the NVMe disk with this serial. */
+const factsProbe = guestProbe(settings, SERIAL);
 const npmVersion = execFileSync("npm", ["--version"]).toString().trim();
 
 const enabled = requireInCi(missingTools(), "VM boot proof (__tests__/vm/boot.test.ts)");
@@ -236,7 +238,7 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
   /** The guest's facts; when the gateway is not healthy, fails with its journal (the why, not just "not 200"). */
   async function probe(expectHealthy = true): Promise<GuestFacts> {
     const w = windowFor("probe", 2 * MINUTE, 6 * MINUTE);
-    const facts = parseFacts((await within(w, (ms) => world.control.run(probeScript(settings, SERIAL), ms))).output);
+    const facts = factsProbe.parse((await within(w, (ms) => world.control.run(factsProbe.script, ms))).output);
     progress(`probe: cloud-init errors ${facts.cloudInitErrors}, gateway ${facts.gatewayActive}, /healthz ${facts.healthz}`);
     if (expectHealthy && facts.healthz !== "200") {
       const journal = (await world.control.run(gatewayJournalScript(settings), windowFor("gateway journal", 2 * MINUTE, 6 * MINUTE).ms)).output;
