@@ -3,10 +3,11 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { API_KEY_PLACEHOLDER, ENVIRONMENT_TAG, GATEWAY_TOKEN_PLACEHOLDER, ROLE_TAG, resourceNames } from "../../modules/names";
+import { ENVIRONMENT_TAG, ROLE_TAG } from "../../modules/names";
 import { architectureOfSettings, GatewaySettings } from "../../modules/settings/settings";
 import { renderBootScript } from "../../modules/host";
 import { nodeArch, traefikArch } from "../../modules/host/host-os";
+import { AwsCliCall, secretParameters } from "./fake-cloud";
 
 /**
  * A bubblewrap sandbox that runs the real rendered boot script with the host's real tools
@@ -28,26 +29,33 @@ export const OLD_INSTANCE_ID = "i-0dying0000000000a";
 export const VOLUME_ID = "vol-0123456789abcdef0";
 export const DOWNLOAD_BASE = "http://127.0.0.1:8088";
 
-/** The fake AWS account's state (aws.json); tests change it to inject faults. */
-export interface FakeAws {
+/**
+ * The fake AWS account's state (aws.json), read and written by the fake `aws` command
+ * (sandbox-fakes/bin/aws); tests change it to inject faults. Its calls are `AwsCliCall`s (fake-cloud.ts).
+ */
+export interface FakeAccount {
   instanceId: string;
   deviceFile: string;
   /** Links attach-volume creates under /dev/disk/by-id (default: the EC2 name → deviceFile). */
   deviceLinks?: Array<{ name: string; target: string }>;
   volume: { id: string; tags: Record<string, string>; holder: string | null; busyDescribes: number };
   address: { allocationId: string; publicIp: string; tags: Record<string, string>; holder: string | null };
+  /** SSM parameter values by name: one per secret of the catalogue. */
   parameters: Record<string, string>;
   faults: { ssmUnreachable: boolean };
 }
 
-/** One recorded `aws` call. */
-export interface AwsCall {
-  service: string;
-  operation: string;
-  argv: string[];
-  region: string | null;
-  request?: Record<string, unknown>;
-  requestFileMode?: string;
+/** The sandbox's account as Terraform leaves it: tagged volume and address, every secret holding its placeholder. */
+export function sandboxAccount(s: Pick<GatewaySettings, "environment">): FakeAccount {
+  const env = s.environment;
+  return {
+    instanceId: INSTANCE_ID,
+    deviceFile: "/fake/state/nvme1n1",
+    volume: { id: VOLUME_ID, tags: { [ENVIRONMENT_TAG]: env, [ROLE_TAG]: "data-volume" }, holder: null, busyDescribes: 0 },
+    address: { allocationId: "eipalloc-0123456789abcdef0", publicIp: "203.0.113.10", tags: { [ENVIRONMENT_TAG]: env, [ROLE_TAG]: "address" }, holder: null },
+    parameters: Object.fromEntries(secretParameters(s).map(({ name, secret }) => [name, secret.placeholder])),
+    faults: { ssmUnreachable: false },
+  };
 }
 
 export interface RunResult {
@@ -121,7 +129,7 @@ export class BootSandbox {
     fs.writeFileSync(this.host("/fake/state/nvme0n1"), "");
     fs.writeFileSync(this.host("/fake/state/nvme1n1"), "");
     fs.symlinkSync("/fake/state/nvme0n1", this.host("/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0aaaaaaaaaaaaaaaa"));
-    this.writeAws(this.defaultAws());
+    this.writeAws(sandboxAccount(this.settings));
     this.buildDownloads();
     fs.writeFileSync(this.host("/fake/boot.sh"), renderBootScript(this.settings), { mode: 0o755 });
   }
@@ -139,29 +147,16 @@ export class BootSandbox {
     return path.join(this.dir, mount, inside.slice(mount.length));
   }
 
-  private defaultAws(): FakeAws {
-    const env = this.settings.environment;
-    const names = resourceNames(this.settings);
-    return {
-      instanceId: INSTANCE_ID,
-      deviceFile: "/fake/state/nvme1n1",
-      volume: { id: VOLUME_ID, tags: { [ENVIRONMENT_TAG]: env, [ROLE_TAG]: "data-volume" }, holder: null, busyDescribes: 0 },
-      address: { allocationId: "eipalloc-0123456789abcdef0", publicIp: "203.0.113.10", tags: { [ENVIRONMENT_TAG]: env, [ROLE_TAG]: "address" }, holder: null },
-      parameters: { [names.gatewayTokenParameter]: GATEWAY_TOKEN_PLACEHOLDER, [names.apiKeyParameter]: API_KEY_PLACEHOLDER },
-      faults: { ssmUnreachable: false },
-    };
-  }
-
-  readAws(): FakeAws {
+  readAws(): FakeAccount {
     return JSON.parse(fs.readFileSync(this.host("/fake/state/aws.json"), "utf8"));
   }
 
-  writeAws(state: FakeAws): void {
+  writeAws(state: FakeAccount): void {
     fs.writeFileSync(this.host("/fake/state/aws.json"), JSON.stringify(state, null, 2));
   }
 
   /** Changes the fake AWS state (fault injection). */
-  updateAws(change: (state: FakeAws) => void): void {
+  updateAws(change: (state: FakeAccount) => void): void {
     const state = this.readAws();
     change(state);
     this.writeAws(state);
@@ -276,7 +271,7 @@ export class BootSandbox {
   }
 
   /** Recorded `aws` calls, in order. */
-  awsCalls(): AwsCall[] {
+  awsCalls(): AwsCliCall[] {
     return this.lines("aws-calls.jsonl").map((line) => JSON.parse(line));
   }
 

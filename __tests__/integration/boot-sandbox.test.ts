@@ -5,7 +5,8 @@ import { openclawConfigFile } from "../../modules/host/layout";
 import { AWS_ATTEMPTS } from "../../modules/host/tools";
 import { preserveHostNameFile, WAITS } from "../../modules/host/steps";
 import { requireInCi, testSettings } from "../helpers/settings";
-import { AwsCall, BootSandbox, INSTANCE_ID, OLD_INSTANCE_ID, sandboxProblem, VOLUME_ID } from "../helpers/sandbox";
+import { BootSandbox, INSTANCE_ID, OLD_INSTANCE_ID, sandboxProblem, VOLUME_ID } from "../helpers/sandbox";
+import type { AwsCliCall } from "../helpers/fake-cloud";
 
 /**
  * The real rendered boot script, run as root in a bubblewrap sandbox (see helpers/sandbox.ts for
@@ -19,15 +20,15 @@ const settings = testSettings({ hostOs: "debian12" });
 const layout = hostContract(settings);
 const names = resourceNames(settings);
 
-const ops = (calls: AwsCall[], operation: string) => calls.filter((c) => c.operation === operation);
-const option = (call: AwsCall, name: string) => call.argv[call.argv.indexOf(name) + 1];
+const ops = (calls: AwsCliCall[], operation: string) => calls.filter((c) => c.operation === operation);
+const option = (call: AwsCliCall, name: string) => call.argv[call.argv.indexOf(name) + 1];
 const envFileOf = (sb: BootSandbox) => fs.readFileSync(sb.host(layout.secretsEnvFile), "utf8");
 const tokenIn = (envFile: string) => /^OPENCLAW_GATEWAY_TOKEN=(.*)$/m.exec(envFile)?.[1];
 
 describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
   let sb: BootSandbox;
   let first: ReturnType<BootSandbox["boot"]>;
-  let calls: AwsCall[];
+  let calls: AwsCliCall[];
 
   beforeAll(() => {
     sb = new BootSandbox(settings);

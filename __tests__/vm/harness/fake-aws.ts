@@ -1,10 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { AwsApiCall, AwsOperation, cliOperation } from "../../helpers/fake-cloud";
 
 /**
  * A fake of exactly the AWS API calls the boot script makes, speaking the real wire protocols
  * (EC2 and Auto Scaling query/XML, SSM JSON 1.1) so the guest runs the real AWS CLI against it.
- * Every call is recorded; attach-volume can be refused to inject faults.
+ * Every call is recorded as an `AwsApiCall` named in the CLI's words, the vocabulary the sandbox's
+ * fake `aws` shares (__tests__/helpers/fake-cloud.ts); attach-volume can be refused to inject faults.
  */
 
 /** One EBS volume in the fake account. */
@@ -30,19 +32,6 @@ export interface FakeParameter {
   value: string;
   type: "String" | "SecureString";
   version: number;
-}
-
-/** A recorded API call; secret values are replaced by their sha256. */
-export interface AwsCall {
-  service: string;
-  action: string;
-  /** Instance whose credentials signed the call ("unknown" when not ours). */
-  caller: string;
-  params: Record<string, unknown>;
-  /** HTTP status the fake answered with. */
-  status: number;
-  errorCode?: string;
-  at: number;
 }
 
 /** Fault injection: how many attach-volume calls to refuse before allowing one (Infinity: always). */
@@ -106,9 +95,9 @@ function filterField(name: string, tags: Record<string, string>, fields: Record<
 const matches = (filters: { name: string; values: string[] }[], get: (name: string) => (string | undefined)[]) =>
   filters.every((f) => get(f.name).some((v) => v !== undefined && f.values.includes(v)));
 
-/** The fake account: state, the call log and the faults. */
-export class FakeAws {
-  readonly calls: AwsCall[] = [];
+/** The fake AWS API of one account: its state (volumes, addresses, parameters), the call log and the faults. */
+export class FakeAwsApi {
+  readonly calls: AwsApiCall[] = [];
   readonly faults: AwsFaults = { refuseAttachVolume: 0 };
   readonly instanceHealth: { instanceId: string; status: string }[] = [];
   private readonly accessKeys = new Map<string, string>();
@@ -133,9 +122,9 @@ export class FakeAws {
     for (const a of this.addresses) if (a.associatedWith === instanceId) a.associatedWith = undefined;
   }
 
-  /** Calls of one action, optionally only those that succeeded. */
-  callsOf(action: string, okOnly = false): AwsCall[] {
-    return this.calls.filter((c) => c.action === action && (!okOnly || c.status === 200));
+  /** Calls of one operation ("attach-volume"), optionally only those that succeeded. */
+  callsOf(operation: AwsOperation, okOnly = false): AwsApiCall[] {
+    return this.calls.filter((c) => c.operation === operation && (!okOnly || c.status === 200));
   }
 
   /** Node http handler. */
@@ -154,11 +143,12 @@ export class FakeAws {
     const service = isJson ? "ssm" : form.Version === "2011-01-01" ? "autoscaling" : "ec2";
     const action = isJson ? String(target).split(".").pop()! : form.Action ?? "?";
     const input: Record<string, unknown> = isJson ? (JSON.parse(body || "{}") as Record<string, unknown>) : form;
-    const call: AwsCall = { service, action, caller, params: redact(input), status: 200, at: Date.now() };
+    const operation = cliOperation(action);
+    const call: AwsApiCall = { service, operation, caller, params: redact(input), status: 200, at: Date.now() };
     this.calls.push(call);
     try {
       if (caller === "unknown") throw new ApiError(403, "AuthFailure", "request not signed with credentials from the fake IMDS");
-      const result = this.dispatch(service, action, input, caller);
+      const result = this.dispatch(service, operation, input, caller);
       if (service === "ssm") {
         res.writeHead(200, { "content-type": "application/x-amz-json-1.1" }).end(JSON.stringify(result));
       } else {
@@ -184,20 +174,21 @@ export class FakeAws {
     }
   }
 
-  private dispatch(service: string, action: string, p: Record<string, unknown>, caller: string): unknown {
+  /** Answers one operation, named as the sandbox's fake `aws` names it (`<service> <operation>`). */
+  private dispatch(service: string, operation: string, p: Record<string, unknown>, caller: string): unknown {
     const q = p as Record<string, string>;
-    switch (`${service}:${action}`) {
-      case "ec2:DescribeVolumes": return this.describeVolumes(q);
-      case "ec2:AttachVolume": return this.attachVolume(q, caller);
-      case "ec2:DescribeAddresses": return this.describeAddresses(q);
-      case "ec2:AssociateAddress": return this.associateAddress(q, caller);
-      case "ssm:GetParameter": return this.getParameter(p);
-      case "ssm:PutParameter": return this.putParameter(p);
-      case "autoscaling:SetInstanceHealth":
+    switch (`${service} ${operation}`) {
+      case "ec2 describe-volumes": return this.describeVolumes(q);
+      case "ec2 attach-volume": return this.attachVolume(q, caller);
+      case "ec2 describe-addresses": return this.describeAddresses(q);
+      case "ec2 associate-address": return this.associateAddress(q, caller);
+      case "ssm get-parameter": return this.getParameter(p);
+      case "ssm put-parameter": return this.putParameter(p);
+      case "autoscaling set-instance-health":
         this.instanceHealth.push({ instanceId: q.InstanceId, status: q.HealthStatus });
         return {};
       default:
-        throw new ApiError(400, "InvalidAction", `${service} ${action} is not implemented by the fake (the boot script should not need it)`);
+        throw new ApiError(400, "InvalidAction", `${service} ${operation} is not implemented by the fake (the boot script should not need it)`);
     }
   }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { FakeAws } from "./fake-aws";
+import type { FakeAwsApi } from "./fake-aws";
 
 /** The instance the fake IMDS describes (one VM runs at a time). */
 export interface FakeInstance {
@@ -24,7 +24,7 @@ export class FakeImds {
   readonly requests: { method: string; path: string; status: number }[] = [];
   private readonly tokens = new Set<string>();
 
-  constructor(private readonly aws: FakeAws) {}
+  constructor(private readonly aws: FakeAwsApi) {}
 
   /** Node http handler. */
   handle(req: IncomingMessage, res: ServerResponse): void {

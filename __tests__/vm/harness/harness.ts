@@ -1,11 +1,13 @@
 import { execFileSync } from "node:child_process";
 import type { Server } from "node:http";
 import { join, resolve } from "node:path";
-import { ENVIRONMENT_TAG, GATEWAY_TOKEN_PLACEHOLDER, resourceNames, ROLE_TAG } from "../../../modules/names";
+import { ENVIRONMENT_TAG, resourceNames, ROLE_TAG } from "../../../modules/names";
 import type { GatewaySettings } from "../../../modules/settings/settings";
 import { nodeRelease, ssmAgentStandinPackage, traefikStandinRelease } from "./artifacts";
 import { AgentControl } from "./control";
-import { FakeAws, FakeParameter } from "./fake-aws";
+import type { SecretSpec } from "../../../modules/secrets-catalogue";
+import { secretParameters } from "../../helpers/fake-cloud";
+import { FakeAwsApi, FakeParameter } from "./fake-aws";
 import { FakeImds } from "./fake-imds";
 import { listen, npmProxy, staticFiles } from "./host-servers";
 import { GuestForward, IMDS_IP, SERVICES_IP } from "./qemu";
@@ -26,7 +28,7 @@ export const vmDownloads = () => ({
 
 /** The fake cloud and every host service the guest reaches, plus their logs. */
 export interface VmWorld {
-  aws: FakeAws;
+  aws: FakeAwsApi;
   imds: FakeImds;
   control: AgentControl;
   mirrorLog: { path: string; status: number }[];
@@ -42,15 +44,23 @@ export function ensureImage(): string {
   return execFileSync(join(REPO_ROOT, "__tests__/vm/image/build-image.sh"), { stdio: ["ignore", "pipe", "inherit"] }).toString().trim().split("\n").pop()!;
 }
 
-/** The fake account as Terraform would have left it: tagged volume and address, placeholder secrets. */
-export function fakeAccount(s: GatewaySettings, dataVolumeId: string): FakeAws {
+/**
+ * A secret's parameter as the VM world finds it: what the host writes still holds Terraform's
+ * placeholder (version 1); what an operator writes was already set once (version 2) to a stand-in
+ * value, so the gateway starts with every secret it reads.
+ */
+export function vmParameter(secret: SecretSpec): FakeParameter {
+  return secret.writer === "operator"
+    ? { value: `${secret.id}-vmtest-not-a-real-value`, type: "SecureString", version: 2 }
+    : { value: secret.placeholder, type: "SecureString", version: 1 };
+}
+
+/** The fake account as Terraform (and the operator) left it: tagged volume and address, one parameter per secret. */
+export function fakeAccount(s: GatewaySettings, dataVolumeId: string): FakeAwsApi {
   const names = resourceNames(s);
   const tags = (role: string, name: string) => ({ Name: name, [ENVIRONMENT_TAG]: s.environment, [ROLE_TAG]: role });
-  const params = new Map<string, FakeParameter>([
-    [names.gatewayTokenParameter, { value: GATEWAY_TOKEN_PLACEHOLDER, type: "SecureString", version: 1 }],
-    [names.apiKeyParameter, { value: "sk-ant-vmtest-not-a-real-key", type: "SecureString", version: 2 }],
-  ]);
-  return new FakeAws(
+  const params = new Map(secretParameters(s).map(({ name, secret }) => [name, vmParameter(secret)]));
+  return new FakeAwsApi(
     s.region,
     [{ volumeId: dataVolumeId, availabilityZone: s.availabilityZone, sizeGiB: 4, tags: tags("data-volume", `${names.prefix}-data`) }],
     [{ allocationId: "eipalloc-0a1b2c3d4e5f60718", publicIp: "203.0.113.10", tags: tags("address", names.prefix) }],

@@ -1,60 +1,143 @@
 import { hostContract } from "../../../modules/host/contract";
+import { GATEWAY_TOKEN } from "../../../modules/secrets-catalogue";
 import type { GatewaySettings } from "../../../modules/settings/settings";
 
-/** Facts about a guest, gathered in one agent round trip. Values are strings as the guest printed them. */
-export type GuestFacts = Record<string, string>;
-
 /**
- * A bash snippet that prints `key<TAB>value` lines describing the guest's state for the boot proof.
- * Secrets are reported only as sha256 hashes.
+ * Facts about a guest, gathered in one agent round trip (`guestProbe`). Values are strings as the
+ * guest printed them (newlines and tabs folded to spaces, trailing spaces cut, at most 2000 bytes);
+ * a command that failed leaves its fact empty. Secrets appear only as sha256 hashes.
  */
-export function probeScript(s: Pick<GatewaySettings, "environment" | "versions">, volumeSerial: string): string {
+export interface GuestFacts {
+  /** /proc/sys/kernel/random/boot_id: new on every boot. */
+  bootId: string;
+  /** The instance id cloud-init ran for (/var/lib/cloud/data/instance-id). */
+  instanceId: string;
+  /** "yes" once cloud-init wrote /run/cloud-init/result.json, else "no". */
+  cloudInitDone: string;
+  /** cloud-init's errors as compact JSON ("[]": the user data exited 0). */
+  cloudInitErrors: string;
+  /** The device mounted at the data mount (findmnt SOURCE). */
+  mountSource: string;
+  /** The filesystem type mounted there ("ext4"). */
+  mountFsType: string;
+  /** "yes" when the data mount is a mount point, else "no". */
+  isMountpoint: string;
+  /** The NVMe device of the data volume, found by its serial (/dev/nvmeXn1). */
+  volumeDevice: string;
+  /** The data volume's filesystem UUID (blkid). */
+  volumeFsUuid: string;
+  /** When the data volume's filesystem was created (dumpe2fs): unchanged means never reformatted. */
+  volumeFsCreated: string;
+  /** `systemctl is-active` of the gateway unit. */
+  gatewayActive: string;
+  /** `systemctl is-enabled` of the gateway unit. */
+  gatewayEnabled: string;
+  /** `systemctl is-active` of the Traefik unit. */
+  traefikActive: string;
+  /** `systemctl is-enabled` of the Traefik unit. */
+  traefikEnabled: string;
+  /** `hostnamectl hostname`. */
+  hostName: string;
+  /** How often systemd restarted the gateway since the unit started (NRestarts), a number. */
+  gatewayRestarts: string;
+  /** How often this boot's gateway journal says another owner's state lease is still active, a number. */
+  leaseRefusals: string;
+  /** "present" or "absent": the gateway unit file in the contract's systemd unit directory. */
+  gatewayUnitFile: string;
+  /** How many node/openclaw processes run, a number. */
+  nodeProcesses: string;
+  /** HTTP status of the gateway's health URL on the host ("200"). */
+  healthz: string;
+  /** HTTP status of /healthz through the proxy on :443. */
+  healthzViaProxy: string;
+  /** sha256 of the gateway token in the secrets environment file. */
+  tokenSha256: string;
+  /** The marker scenario 1 writes into the state directory. */
+  marker: string;
+  /** Inode and birth time of the gateway's sqlite ("<inode> <birth>"): the same file, never recreated. */
+  sqliteIdentity: string;
+  /** What lies under the data mount on the root disk when nothing is mounted ("": nothing). */
+  rootRuntime: string;
+  /** How often the bootstrap log says it created an ext4 filesystem, a number. */
+  mkfsInLog: string;
+  /** How often the bootstrap log says it kept the volume's filesystem, a number. */
+  keptFsInLog: string;
+  /** Lines in the bootstrap log, a number: unchanged means the boot script did not run again. */
+  logLines: string;
+}
+
+/** The bash command that prints each fact, for one guest. */
+function factCommands(s: Pick<GatewaySettings, "environment" | "versions">, volumeSerial: string): Record<keyof GuestFacts, string> {
   const layout = hostContract(s);
-  const facts: [string, string][] = [
-    ["bootId", "cat /proc/sys/kernel/random/boot_id"],
-    ["instanceId", "cat /var/lib/cloud/data/instance-id"],
-    ["cloudInitDone", "test -f /run/cloud-init/result.json && echo yes || echo no"],
-    ["cloudInitErrors", "jq -c .v1.errors /run/cloud-init/result.json"],
-    ["mountSource", `findmnt -n -o SOURCE ${layout.dataMount}`],
-    ["mountFsType", `findmnt -n -o FSTYPE ${layout.dataMount}`],
-    ["isMountpoint", `mountpoint -q ${layout.dataMount} && echo yes || echo no`],
-    ["volumeDevice", `readlink -f /dev/disk/by-id/nvme-*_${volumeSerial}`],
-    ["volumeFsUuid", `blkid -p -o value -s UUID /dev/disk/by-id/nvme-*_${volumeSerial}`],
-    ["volumeFsCreated", `dumpe2fs -h /dev/disk/by-id/nvme-*_${volumeSerial} 2>/dev/null | sed -n 's/^Filesystem created: *//p'`],
-    ["gatewayActive", `systemctl is-active ${layout.gatewayUnit}`],
-    ["gatewayEnabled", `systemctl is-enabled ${layout.gatewayUnit}`],
-    ["traefikActive", `systemctl is-active ${layout.traefikUnit}`],
-    ["traefikEnabled", `systemctl is-enabled ${layout.traefikUnit}`],
-    ["hostName", "hostnamectl hostname"],
-    ["gatewayRestarts", `systemctl show -p NRestarts --value ${layout.gatewayUnit}`],
-    ["leaseRefusals", `journalctl -b -u ${layout.gatewayUnit} -o cat --no-pager | grep -c 'owner lease is still active' || true`],
-    ["gatewayUnitFile", `test -f /etc/systemd/system/${layout.gatewayUnit} && echo present || echo absent`],
-    ["nodeProcesses", "ps -e -o comm= | grep -c -E '^(node|openclaw)' || true"],
-    ["healthz", `curl -s -o /dev/null -w '%{http_code}' --max-time 10 ${layout.healthUrl}`],
-    ["healthzViaProxy", "curl -s -o /dev/null -w '%{http_code}' --max-time 10 http://127.0.0.1:443/healthz"],
-    ["tokenSha256", `sed -n 's/^OPENCLAW_GATEWAY_TOKEN=//p' ${layout.secretsEnvFile} | tr -d '\\n' | sha256sum | cut -d' ' -f1`],
-    ["marker", `cat ${layout.stateDir}/vmtest-marker`],
-    ["sqliteIdentity", `stat -c '%i %W' ${layout.stateDir}/state/openclaw.sqlite`],
-    ["rootRuntime", "ls /opt/openclaw 2>/dev/null | tr '\\n' ' '"],
-    ["mkfsInLog", `grep -c 'creating ext4' ${layout.bootstrapLog}`],
-    ["keptFsInLog", `grep -c 'already holds a filesystem; keeping it' ${layout.bootstrapLog}`],
-    ["logLines", `wc -l < ${layout.bootstrapLog}`],
-  ];
-  return facts.map(([key, cmd]) => `printf '%s\\t%s\\n' ${key} "$( (${cmd}) 2>/dev/null | head -c 2000 | tr '\\n\\t' '  ' | sed 's/ *$//')"`).join("\n");
+  const volume = `/dev/disk/by-id/nvme-*_${volumeSerial}`;
+  return {
+    bootId: "cat /proc/sys/kernel/random/boot_id",
+    instanceId: "cat /var/lib/cloud/data/instance-id",
+    cloudInitDone: "test -f /run/cloud-init/result.json && echo yes || echo no",
+    cloudInitErrors: "jq -c .v1.errors /run/cloud-init/result.json",
+    mountSource: `findmnt -n -o SOURCE ${layout.dataMount}`,
+    mountFsType: `findmnt -n -o FSTYPE ${layout.dataMount}`,
+    isMountpoint: `mountpoint -q ${layout.dataMount} && echo yes || echo no`,
+    volumeDevice: `readlink -f ${volume}`,
+    volumeFsUuid: `blkid -p -o value -s UUID ${volume}`,
+    volumeFsCreated: `dumpe2fs -h ${volume} 2>/dev/null | sed -n 's/^Filesystem created: *//p'`,
+    gatewayActive: `systemctl is-active ${layout.gatewayUnit}`,
+    gatewayEnabled: `systemctl is-enabled ${layout.gatewayUnit}`,
+    traefikActive: `systemctl is-active ${layout.traefikUnit}`,
+    traefikEnabled: `systemctl is-enabled ${layout.traefikUnit}`,
+    hostName: "hostnamectl hostname",
+    gatewayRestarts: `systemctl show -p NRestarts --value ${layout.gatewayUnit}`,
+    leaseRefusals: `journalctl -b -u ${layout.gatewayUnit} -o cat --no-pager | grep -c 'owner lease is still active' || true`,
+    gatewayUnitFile: `test -f ${layout.unitDir}/${layout.gatewayUnit} && echo present || echo absent`,
+    nodeProcesses: "ps -e -o comm= | grep -c -E '^(node|openclaw)' || true",
+    healthz: `curl -s -o /dev/null -w '%{http_code}' --max-time 10 ${layout.healthUrl}`,
+    healthzViaProxy: "curl -s -o /dev/null -w '%{http_code}' --max-time 10 http://127.0.0.1:443/healthz",
+    tokenSha256: `sed -n 's/^${GATEWAY_TOKEN.envVar}=//p' ${layout.secretsEnvFile} | tr -d '\\n' | sha256sum | cut -d' ' -f1`,
+    marker: `cat ${layout.stateDir}/vmtest-marker`,
+    sqliteIdentity: `stat -c '%i %W' ${layout.stateDir}/state/openclaw.sqlite`,
+    rootRuntime: `ls ${layout.dataMount} 2>/dev/null | tr '\\n' ' '`,
+    mkfsInLog: `grep -c 'creating ext4' ${layout.bootstrapLog}`,
+    keptFsInLog: `grep -c 'already holds a filesystem; keeping it' ${layout.bootstrapLog}`,
+    logLines: `wc -l < ${layout.bootstrapLog}`,
+  };
+}
+
+/** A probe of one guest: the bash script to run there, and the parser of what it printed. */
+export interface GuestProbe {
+  /** Prints one `name<TAB>value` line per fact. */
+  script: string;
+  /** The facts, validated: every fact exactly once, nothing else (throws naming what is wrong). */
+  parse(output: string): GuestFacts;
+}
+
+/** The probe of a guest whose data volume has this NVMe serial. */
+export function guestProbe(s: Pick<GatewaySettings, "environment" | "versions">, volumeSerial: string): GuestProbe {
+  const commands = factCommands(s, volumeSerial);
+  const script = Object.entries(commands)
+    .map(([key, cmd]) => `printf '%s\\t%s\\n' ${key} "$( (${cmd}) 2>/dev/null | head -c 2000 | tr '\\n\\t' '  ' | sed 's/ *$//')"`)
+    .join("\n");
+  return { script, parse: (output) => parseFacts(output, Object.keys(commands) as (keyof GuestFacts)[]) };
+}
+
+/** Parses `name<TAB>value` lines into the facts `expected` names; throws on a missing, repeated or unknown fact. */
+export function parseFacts(output: string, expected: readonly (keyof GuestFacts)[]): GuestFacts {
+  const facts: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const line of output.split("\n")) {
+    const tab = line.indexOf("\t");
+    if (tab <= 0) continue;
+    const [key, value] = [line.slice(0, tab), line.slice(tab + 1)];
+    if (!(expected as readonly string[]).includes(key)) problems.push(`unknown fact ${key}`);
+    else if (key in facts) problems.push(`fact ${key} printed twice`);
+    facts[key] = value;
+  }
+  for (const key of expected) if (!(key in facts)) problems.push(`fact ${key} missing`);
+  if (problems.length) throw new Error(`the guest probe's output is not the facts it asked for: ${problems.join("; ")}\n--- output ---\n${output.slice(0, 2000)}`);
+  return facts as unknown as GuestFacts;
 }
 
 /** The gateway's recent journal, to explain a failed health check in the test's failure message. */
 export function gatewayJournalScript(s: Pick<GatewaySettings, "environment" | "versions">): string {
   const layout = hostContract(s);
   return `systemctl status --no-pager ${layout.gatewayUnit} | head -5; journalctl -u ${layout.gatewayUnit} --no-pager -o cat | tail -25 | cut -c1-400`;
-}
-
-/** Parses the probe's output. */
-export function parseFacts(output: string): GuestFacts {
-  const facts: GuestFacts = {};
-  for (const line of output.split("\n")) {
-    const tab = line.indexOf("\t");
-    if (tab > 0) facts[line.slice(0, tab)] = line.slice(tab + 1);
-  }
-  return facts;
 }

@@ -1,0 +1,43 @@
+/**
+ * One AWS fake vocabulary (__tests__/helpers/fake-cloud.ts): the operations the host makes are
+ * exactly the ones both fakes answer, named the same way, and both fakes' SSM parameters are the
+ * secrets catalogue's. (The VM fake's side runs in __tests__/vm/fakes.test.ts, which needs no VM.)
+ */
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { renderBootScript } from "../../modules/host";
+import { SECRETS, secretParameterName } from "../../modules/secrets-catalogue";
+import { AWS_OPERATIONS, cliOperation, secretParameters } from "../helpers/fake-cloud";
+import { sandboxAccount } from "../helpers/sandbox";
+import { testSettings } from "../helpers/settings";
+
+const vocabulary = AWS_OPERATIONS.map((o) => `${o.service} ${o.operation}`).sort();
+
+describe("one AWS fake vocabulary", () => {
+  test("the operations are the ones the rendered boot script and its host tools call, no more, no fewer", () => {
+    for (const hostOs of ["debian12", "al2023"] as const) {
+      const script = renderBootScript(testSettings({ hostOs }));
+      const called = new Set([...script.matchAll(/\baws (ec2|ssm|autoscaling) ([a-z][a-z-]*)/g)].map((m) => `${m[1]} ${m[2]}`));
+      expect([...called].sort()).toEqual(vocabulary);
+    }
+  });
+
+  test("the sandbox's fake aws command answers exactly these operations, by the same words", () => {
+    const fake = readFileSync(path.join(__dirname, "../helpers/sandbox-fakes/bin/aws"), "utf8");
+    const cases = [...fake.matchAll(/^\s*case "([a-z0-9]+ [a-z-]+)":/gm)].map((m) => m[1]).sort();
+    expect(cases).toEqual(vocabulary);
+  });
+
+  test("API actions map to the CLI's words (the VM fake records calls by them)", () => {
+    for (const { action, operation } of AWS_OPERATIONS) expect(cliOperation(action)).toBe(operation);
+    expect(cliOperation("TerminateInstances")).toBe("terminate-instances");
+    expect(cliOperation("GetParametersByPath")).toBe("get-parameters-by-path");
+  });
+
+  test("the sandbox's account holds one parameter per catalogue secret, each at its placeholder", () => {
+    const s = testSettings();
+    expect(secretParameters(s).map((p) => p.name)).toEqual(SECRETS.map((secret) => secretParameterName(s, secret)));
+    expect(sandboxAccount(s).parameters).toEqual(
+      Object.fromEntries(SECRETS.map((secret) => [secretParameterName(s, secret), secret.placeholder])));
+  });
+});
