@@ -3,12 +3,18 @@
  * modules/settings/settings.ts, so the documentation cannot drift from the code.
  * `npm run docs` rewrites the page between the markers; a unit test fails when it is stale.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as ts from "typescript";
 
 const ROOT = path.resolve(__dirname, "..");
 const SETTINGS_FILE = path.join(ROOT, "modules/settings/settings.ts");
+/** The documentation: README.md, then every page in docs/ (absolute paths, sorted). */
+export function documentationPages(): string[] {
+  const docs = path.join(ROOT, "docs");
+  return [path.join(ROOT, "README.md"), ...readdirSync(docs).filter((f) => f.endsWith(".md")).sort().map((f) => path.join(docs, f))];
+}
+
 /** The page that holds the generated settings table. */
 export const SETTINGS_PAGE = path.join(ROOT, "docs/settings.md");
 /** The markers around the generated table. */
