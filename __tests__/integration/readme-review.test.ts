@@ -93,9 +93,9 @@ describe("README and docs/ review blocks", () => {
     const nodeMajor = Number(process.versions.node.split(".")[0]);
     for (const [index, block] of blocks.entries()) {
       const cliCannotStart = block.cdktfCli && nodeMajor > 22;
-      if (cliCannotStart) recordSkip(`README block ${index + 1} (cdktf CLI)`, `cdktf-cli cannot start on Node ${process.versions.node} (node-pty has no binary past Node 22); run this file on Node 20 or 22`);
+      if (cliCannotStart) recordSkip(`Documentation block ${index + 1} (cdktf CLI)`, `cdktf-cli cannot start on Node ${process.versions.node} (node-pty has no binary past Node 22); run this file on Node 20 or 22`);
       const run = cliCannotStart ? test.skip : test;
-      run(`block ${index + 1} (${block.heading}) runs and does what the README says`, () => {
+      run(`block ${index + 1} (${block.heading}) runs and does what the page says`, () => {
         const dir = projectCopy();
         const env: NodeJS.ProcessEnv = {
           ...process.env,

@@ -286,11 +286,12 @@ describe("the README's map of the repository", () => {
 });
 
 /**
- * Messages and comments in the code send the reader to a section ("README \"Timings\"",
+ * Messages and comments in the code send the reader to a section by name ("README \"Timings\"",
  * 'See README.md, "Terraform state".', `docs/proofs.md "Timings"`): the page must have a heading
- * that starts with that text.
+ * that starts with that text. Or by anchor (`docs/operating.md#secrets`): the page must have it.
  */
 describe("the code's pointers into the documentation", () => {
+  const ANCHOR = /\b(README\.md|docs\/[\w-]+\.md)#([\w-]+)/g;
   const POINTER = /\b(README(?:\.md)?|docs\/[\w-]+\.md)(?:'s)?,? \\?"([^"\\]+)\\?"/g;
   const sources = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = path.join(dir, e.name);
@@ -303,6 +304,8 @@ describe("the code's pointers into the documentation", () => {
   test("the pointer pattern reads the forms the code uses", () => {
     const text = 'README "Test"; README.md, "Terraform state"; README\'s "Timings"; (README \\"Settings\\"); docs/proofs.md "Timings"';
     expect([...text.matchAll(POINTER)].map((m) => `${m[1]}:${m[2]}`)).toEqual(["README:Test", "README.md:Terraform state", "README:Timings", "README:Settings", "docs/proofs.md:Timings"]);
+    expect([..."source: \"project: docs/operating.md#secrets; README.md#what-it-deploys\"".matchAll(ANCHOR)].map((m) => `${m[1]}:${m[2]}`))
+      .toEqual(["docs/operating.md:secrets", "README.md:what-it-deploys"]);
   });
 
   test("every pointer in modules/, scripts/ and __tests__/ names a heading of its page", () => {
@@ -311,6 +314,10 @@ describe("the code's pointers into the documentation", () => {
       if (file === __filename) continue;
       for (const m of read(file).matchAll(POINTER)) {
         if (!headings(m[1]).some((h) => h.startsWith(m[2]))) broken.push(`${path.relative(ROOT, file)}: ${m[0]} (no heading "${m[2]}" in ${m[1]})`);
+      }
+      for (const m of read(file).matchAll(ANCHOR)) {
+        const page = path.join(ROOT, m[1]);
+        if (!existsSync(page) || !headingAnchors(read(page)).has(m[2])) broken.push(`${path.relative(ROOT, file)}: ${m[0]} (no such page or heading)`);
       }
     }
     expect(broken).toEqual([]);
