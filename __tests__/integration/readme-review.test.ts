@@ -5,9 +5,10 @@ import * as path from "node:path";
 import { OFFLINE_PROVIDER, offlineTerraformProblem, writeCliConfig } from "../helpers/terraform-offline";
 import { requireInCi } from "../helpers/settings";
 import { recordSkip } from "../helpers/skips";
+import { documentationPages } from "../../scripts/docs";
 
 /**
- * The README's review commands, run as written. Every ```bash block preceded by a
+ * The review commands of the README and the docs/ pages, run as written. Every ```bash block preceded by a
  * `<!-- readme-test: … -->` line is extracted and run by bash (-e, -o pipefail) in a copy of the
  * project (its own cdktf.out/, state and plans/; node_modules linked), offline:
  *  - the AWS provider comes from the filesystem mirror (TF_CLI_CONFIG_FILE, __tests__/helpers/terraform-offline.ts);
@@ -17,11 +18,10 @@ import { recordSkip } from "../helpers/skips";
  *    Deploy asks (plan refuses the placeholders).
  */
 const ROOT = path.resolve(__dirname, "../..");
-const README = readFileSync(path.join(ROOT, "README.md"), "utf8");
 const MARKER = "<!-- readme-test:";
 
-/** The marked bash blocks of a Markdown text, dedented, with the heading they stand under. */
-export function markedBlocks(markdown: string): Array<{ heading: string; script: string; cdktfCli: boolean }> {
+/** The marked bash blocks of a Markdown text, dedented, with the heading they stand under; `file` names the page in errors. */
+export function markedBlocks(markdown: string, file = "README.md"): Array<{ heading: string; script: string; cdktfCli: boolean }> {
   const blocks: Array<{ heading: string; script: string; cdktfCli: boolean }> = [];
   let heading = "";
   const lines = markdown.split("\n");
@@ -29,12 +29,12 @@ export function markedBlocks(markdown: string): Array<{ heading: string; script:
     if (/^#{1,6} /.test(lines[i])) heading = lines[i].replace(/^#+ /, "");
     if (!lines[i].trim().startsWith(MARKER)) continue;
     const open = lines[i + 1]?.match(/^( *)```bash\s*$/);
-    if (!open) throw new Error(`README.md:${i + 2}: a ${MARKER} line must be followed by a \`\`\`bash block`);
+    if (!open) throw new Error(`${file}:${i + 2}: a ${MARKER} line must be followed by a \`\`\`bash block`);
     const indent = open[1].length;
     const body: string[] = [];
     let j = i + 2;
     for (; j < lines.length && lines[j].trim() !== "```"; j++) body.push(lines[j].slice(indent));
-    if (j === lines.length) throw new Error(`README.md:${i + 2}: the bash block is never closed`);
+    if (j === lines.length) throw new Error(`${file}:${i + 2}: the bash block is never closed`);
     // A block marked "Node 20 and 22 only" uses the cdktf CLI, which does not start on Node 24.
     blocks.push({ heading, script: body.join("\n"), cdktfCli: lines[i].includes("Node 20 and 22 only") });
     i = j;
@@ -60,11 +60,14 @@ function projectCopy(): string {
   return dir;
 }
 
-describe("README review blocks", () => {
-  const blocks = markedBlocks(README);
+describe("README and docs/ review blocks", () => {
+  const blocks = documentationPages().flatMap((page) => {
+    const file = path.relative(ROOT, page);
+    return markedBlocks(readFileSync(page, "utf8"), file).map((b) => ({ ...b, heading: `${file}: ${b.heading}` }));
+  });
 
   test("the review commands are marked for this test: synth, terraform plan into plans/, plan:summary, audit", () => {
-    expect(blocks.map((b) => b.heading)).toEqual(["Deploy", "Deploy", "Synth-only audit: `npm run audit`", "Plan summary: `npm run plan:summary -- <plan.json>...`"]);
+    expect(blocks.map((b) => b.heading)).toEqual(["README.md: Deploy", "README.md: Deploy", "docs/reviewing.md: Synth-only audit: `npm run audit`"]);
     const plan = blocks[0].script;
     expect(plan).toMatch(/^npm run synth$/m);
     expect(plan).toMatch(/^mkdir -p plans$/m);
@@ -80,7 +83,7 @@ describe("README review blocks", () => {
   });
 
   test("the extractor refuses a marker without a bash block", () => {
-    expect(() => markedBlocks(`${MARKER} x -->\ntext`)).toThrow(/must be followed by a ```bash block/);
+    expect(() => markedBlocks(`${MARKER} x -->\ntext`, "docs/x.md")).toThrow(/^docs\/x\.md:2: a .* must be followed by a ```bash block/);
     expect(markedBlocks(`# H\n${MARKER} x -->\n  \`\`\`bash\n  echo hi\n  \`\`\`\n`)).toEqual([{ heading: "H", script: "echo hi", cdktfCli: false }]);
   });
 
@@ -90,9 +93,9 @@ describe("README review blocks", () => {
     const nodeMajor = Number(process.versions.node.split(".")[0]);
     for (const [index, block] of blocks.entries()) {
       const cliCannotStart = block.cdktfCli && nodeMajor > 22;
-      if (cliCannotStart) recordSkip(`README block ${index + 1} (cdktf CLI)`, `cdktf-cli cannot start on Node ${process.versions.node} (node-pty has no binary past Node 22); run this file on Node 20 or 22`);
+      if (cliCannotStart) recordSkip(`Documentation block ${index + 1} (cdktf CLI)`, `cdktf-cli cannot start on Node ${process.versions.node} (node-pty has no binary past Node 22); run this file on Node 20 or 22`);
       const run = cliCannotStart ? test.skip : test;
-      run(`block ${index + 1} (${block.heading}) runs and does what the README says`, () => {
+      run(`block ${index + 1} (${block.heading}) runs and does what the page says`, () => {
         const dir = projectCopy();
         const env: NodeJS.ProcessEnv = {
           ...process.env,
@@ -106,7 +109,7 @@ describe("README review blocks", () => {
         };
         const result = spawnSync("bash", ["-euo", "pipefail", "-c", block.script], { cwd: dir, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
         const output = `${result.stdout}\n${result.stderr}`;
-        if (result.status !== 0) throw new Error(`README block under "${block.heading}" failed (exit ${result.status}):\n${block.script}\n---\n${output.slice(-6000)}`);
+        if (result.status !== 0) throw new Error(`Block under "${block.heading}" failed (exit ${result.status}):\n${block.script}\n---\n${output.slice(-6000)}`);
         expect(output).not.toContain("[ERROR]");
         if (block.script.includes("plan:summary")) {
           const plan = JSON.parse(readFileSync(path.join(dir, "plans", `${STACK}.json`), "utf8"));

@@ -159,9 +159,9 @@ describe("state left inside cdktf.out (old layout)", () => {
   });
 });
 
-describe("README migration note", () => {
+describe("the migration note (docs/settings.md, Terraform state)", () => {
   test("its commands are the ones synth's warning prints (made relative to the project root)", () => {
-    const readme = readFileSync(path.join(__dirname, "../../README.md"), "utf8");
+    const readme = readFileSync(path.join(__dirname, "../../docs/settings.md"), "utf8");
     const note = readme.slice(readme.indexOf("**Deployed before this layout?**"));
     const block = note.slice(note.indexOf("```bash\n") + 8, note.indexOf("```", note.indexOf("```bash\n") + 8));
     const readmeCommands = block.trim().split("\n").map((line) => line.replace(/\s+#.*$/, ""));
