@@ -266,7 +266,7 @@ describe("the README's map of the repository", () => {
 
   test("every path it names exists in the repository", () => {
     const paths = mapped();
-    expect(paths).toEqual(expect.arrayContaining(["modules/secrets-catalogue.ts", "modules/ops/table.ts", "modules/host/contract.ts", "__tests__/helpers/"]));
+    expect(paths).toEqual(expect.arrayContaining(["modules/secrets-catalogue.ts", "modules/ops/operations.ts", "modules/host/contract.ts", "__tests__/helpers/"]));
     expect(paths.filter((p) => !existsSync(path.join(ROOT, p)))).toEqual([]);
   });
 

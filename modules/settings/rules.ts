@@ -233,7 +233,7 @@ function acmeEmailProblem(email: unknown): string | undefined {
 
 /**
  * The longest a gateway host has taken to become healthy while the watchdog was already counting,
- * measured in the VM proof (README "Timings", 2026-11-30; Debian 12 guest under TCG, 2 vCPU):
+ * measured in the VM proof (docs/proofs.md "Timings", 2026-11-30; Debian 12 guest under TCG, 2 vCPU):
  * replacement VM start → /healthz 200 in 154 s (a reboot: 147 s; the gateway start alone: 92–101 s).
  * The watchdog timer is enabled at boot and its failure counter lives in /run, so after a reboot
  * it counts from the start of the boot.
@@ -248,7 +248,7 @@ function watchdogProblem(watchdog: unknown): RuleProblem | undefined {
   if (grace >= MEASURED_COLD_START_SECONDS) return undefined;
   return {
     setting: "watchdog", value: { intervalSeconds: interval, failuresBeforeReplacement: failures },
-    allowed: `intervalSeconds × failuresBeforeReplacement = ${grace} s is shorter than a measured cold start (${MEASURED_COLD_START_SECONDS} s from VM start to a healthy gateway, README "Timings"): the host would mark itself unhealthy and be replaced before its gateway can come up; make the product at least ${MEASURED_COLD_START_SECONDS} s (default 60 × 5 = 300 s)`,
+    allowed: `intervalSeconds × failuresBeforeReplacement = ${grace} s is shorter than a measured cold start (${MEASURED_COLD_START_SECONDS} s from VM start to a healthy gateway, docs/proofs.md "Timings"): the host would mark itself unhealthy and be replaced before its gateway can come up; make the product at least ${MEASURED_COLD_START_SECONDS} s (default 60 × 5 = 300 s)`,
   };
 }
 

@@ -2,13 +2,13 @@
  * How long the VM proof waits for each thing, on a machine of any speed.
  *
  * Every wait is a base window (what passes with a wide margin on the reference machine: the 2-core
- * machine of the README's "Timings", idle, TCG) multiplied by the guest's measured speed factor,
+ * machine of docs/proofs.md "Timings", idle, TCG) multiplied by the guest's measured speed factor,
  * capped per window, and never longer than what is left of the whole suite's budget — so a slow
  * machine gets longer windows, and a hung guest still ends in a clean error naming the window
  * before `.ci/run`'s outer `timeout` kills jest without a report.
  */
 
-/** Durations measured on the reference machine (README "Timings", last rehearsal, idle). */
+/** Durations measured on the reference machine (docs/proofs.md "Timings", last rehearsal, idle). */
 export const REFERENCE_MS = {
   /** VM start → the guest's test agent says hello (kernel, systemd, cloud-init init): 17–22 s; the slow end. */
   agentUp: 22_000,
