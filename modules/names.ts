@@ -1,10 +1,7 @@
 import { GatewaySettings } from "./settings/settings";
-import { ANTHROPIC_API_KEY, GATEWAY_TOKEN, secretParameterName } from "./secrets-catalogue";
 
 /** Port the gateway listens on (loopback only). */
 export const GATEWAY_PORT = 18789;
-// The placeholders are defined with the secrets they belong to (modules/secrets-catalogue.ts).
-export { API_KEY_PLACEHOLDER, GATEWAY_TOKEN_PLACEHOLDER } from "./secrets-catalogue";
 
 /** Tag that every resource of one environment carries; the host finds its volume and address by it. */
 export const ENVIRONMENT_TAG = "openclaw:environment";
@@ -21,8 +18,6 @@ export function resourceNames(s: Pick<GatewaySettings, "environment">) {
     prefix,
     stack: prefix,
     autoScalingGroup: prefix,
-    gatewayTokenParameter: secretParameterName(s, GATEWAY_TOKEN),
-    apiKeyParameter: secretParameterName(s, ANTHROPIC_API_KEY),
     kmsAlias: `alias/${prefix}`,
   };
 }

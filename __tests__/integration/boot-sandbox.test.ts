@@ -1,5 +1,5 @@
 import * as fs from "node:fs";
-import { resourceNames } from "../../modules/names";
+import { ANTHROPIC_API_KEY, GATEWAY_TOKEN, secretParameterName } from "../../modules/secrets-catalogue";
 import { hostContract } from "../../modules/host/contract";
 import { openclawConfigFile } from "../../modules/host/layout";
 import { AWS_ATTEMPTS } from "../../modules/host/tools";
@@ -18,7 +18,6 @@ jest.setTimeout(300_000); // generous: CI runs other suites beside this one on 2
 
 const settings = testSettings({ hostOs: "debian12" });
 const layout = hostContract(settings);
-const names = resourceNames(settings);
 
 const ops = (calls: AwsCliCall[], operation: string) => calls.filter((c) => c.operation === operation);
 const option = (call: AwsCliCall, name: string) => call.argv[call.argv.indexOf(name) + 1];
@@ -105,13 +104,13 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
 
   test("secrets: both parameters read with decryption; the placeholder token replaced once, never shown", () => {
     const reads = ops(calls, "get-parameter");
-    expect(reads.map((c) => option(c, "--name")).sort()).toEqual([names.apiKeyParameter, names.gatewayTokenParameter].sort());
+    expect(reads.map((c) => option(c, "--name")).sort()).toEqual([secretParameterName(settings, ANTHROPIC_API_KEY), secretParameterName(settings, GATEWAY_TOKEN)].sort());
     expect(reads.every((c) => c.argv.includes("--with-decryption"))).toBe(true);
     const puts = ops(calls, "put-parameter");
     expect(puts).toHaveLength(1);
-    expect(puts[0].request).toEqual({ Name: names.gatewayTokenParameter, Type: "SecureString", KeyId: "alias/openclaw-test", Overwrite: true });
+    expect(puts[0].request).toEqual({ Name: secretParameterName(settings, GATEWAY_TOKEN), Type: "SecureString", KeyId: "alias/openclaw-test", Overwrite: true });
     expect(puts[0].requestFileMode).toBe("600");
-    const stored = sb.readAws().parameters[names.gatewayTokenParameter];
+    const stored = sb.readAws().parameters[secretParameterName(settings, GATEWAY_TOKEN)];
     expect(stored).toMatch(/^[0-9a-f]{64}$/);
     const envFile = envFileOf(sb);
     expect(envFile).toBe(`OPENCLAW_GATEWAY_TOKEN=${stored}\n`); // the API key is still a placeholder: left out
@@ -194,7 +193,7 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
   });
 
   test("openclaw-refresh-secrets picks up a new API key; --rotate-token --restart stores a new token and restarts", () => {
-    sb.updateAws((s) => { s.parameters[names.apiKeyParameter] = "sk-ant-api03-sandbox_Key-0123"; });
+    sb.updateAws((s) => { s.parameters[secretParameterName(settings, ANTHROPIC_API_KEY)] = "sk-ant-api03-sandbox_Key-0123"; });
     sb.clearRecords();
     const oldToken = tokenIn(envFileOf(sb));
     const refreshed = sb.run([layout.refreshSecretsTool]);
@@ -208,7 +207,7 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     const newToken = tokenIn(envFileOf(sb));
     expect(newToken).toMatch(/^[0-9a-f]{64}$/);
     expect(newToken).not.toBe(oldToken);
-    expect(sb.readAws().parameters[names.gatewayTokenParameter]).toBe(newToken);
+    expect(sb.readAws().parameters[secretParameterName(settings, GATEWAY_TOKEN)]).toBe(newToken);
     expect(ops(sb.awsCalls(), "put-parameter")).toHaveLength(1);
     expect(sb.lines("systemctl.log")).toEqual(["restart openclaw-gateway.service"]);
     expect(rotated.output).not.toContain(newToken!);
@@ -270,7 +269,7 @@ describeSandbox("boot script in a sandbox: injected faults", () => {
     expect(reads).toHaveLength(AWS_ATTEMPTS);
     expect(sb.lines("sleeps.log")).toEqual(["3", "6", "9", "12"]);
     const log = sb.bootLog();
-    expect(log).toContain(`FAILED: reading ${names.gatewayTokenParameter} from SSM Parameter Store did not succeed after ${AWS_ATTEMPTS} attempts`);
+    expect(log).toContain(`FAILED: reading ${secretParameterName(settings, GATEWAY_TOKEN)} from SSM Parameter Store did not succeed after ${AWS_ATTEMPTS} attempts`);
     expect(log).toMatch(/FAILED in step 'secrets from SSM Parameter Store' \(exit 1, line \d+\)/);
     expect(log).toContain("Could not connect to the endpoint URL");
     expect(sb.lines("systemctl.log").filter((l) => l.includes("openclaw-gateway"))).toEqual([]);
@@ -362,7 +361,7 @@ describeSandbox("boot script in a sandbox: injected faults", () => {
   test("a gateway token already in SSM is used as is: no put-parameter on a replacement host", () => {
     sb = new BootSandbox(settings);
     const existing = "a".repeat(64);
-    sb.updateAws((s) => { s.parameters[names.gatewayTokenParameter] = existing; });
+    sb.updateAws((s) => { s.parameters[secretParameterName(settings, GATEWAY_TOKEN)] = existing; });
     expect(sb.boot().status).toBe(0);
     expect(ops(sb.awsCalls(), "put-parameter")).toHaveLength(0);
     expect(tokenIn(envFileOf(sb))).toBe(existing);

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import * as path from "node:path";
 import { offlinePlan, offlineTerraformProblem, PlanJson } from "../helpers/terraform-offline";
-import { API_KEY_PLACEHOLDER, GATEWAY_TOKEN_PLACEHOLDER } from "../../modules/names";
+import { API_KEY_PLACEHOLDER, GATEWAY_TOKEN_PLACEHOLDER } from "../../modules/secrets-catalogue";
 import { requireInCi, testSettings } from "../helpers/settings";
 
 /**

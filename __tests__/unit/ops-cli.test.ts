@@ -16,7 +16,7 @@ import { GatewayOperations } from "../../modules/constructs/operations";
 import type { SecretSpec } from "../../modules/secrets-catalogue";
 import { testSettings } from "../helpers/settings";
 import { ttyProgress } from "../../modules/ops/run";
-import { GATEWAY_TOKEN_PLACEHOLDER } from "../../modules/names";
+import { GATEWAY_TOKEN_PLACEHOLDER } from "../../modules/secrets-catalogue";
 
 /**
  * The operator CLI against the real SDK v3 clients, mocked at the transport level

@@ -24,7 +24,7 @@ import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
 import { OpenClawStack } from "../../modules/stack";
 import { GatewaySettingsInput } from "../../modules/settings/settings";
-import { API_KEY_PLACEHOLDER, GATEWAY_TOKEN_PLACEHOLDER } from "../../modules/names";
+import { API_KEY_PLACEHOLDER, GATEWAY_TOKEN_PLACEHOLDER } from "../../modules/secrets-catalogue";
 import { renderUserData } from "../../modules/host/user-data";
 import { TEST_DOMAIN, testSettings } from "../helpers/settings";
 import { SecretSpec } from "../../modules/secrets-catalogue";

@@ -11,7 +11,7 @@ import { get } from "node:http";
 import { AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { GATEWAY_TOKEN_PLACEHOLDER, resourceNames } from "../../modules/names";
+import { GATEWAY_TOKEN, GATEWAY_TOKEN_PLACEHOLDER, secretParameterName } from "../../modules/secrets-catalogue";
 import { GatewaySettings, resolveSettings } from "../../modules/settings/settings";
 import { hostContract } from "../../modules/host/contract";
 import { renderUserData } from "../../modules/host/user-data";
@@ -55,7 +55,6 @@ const settings: GatewaySettings = resolveSettings({
   acmeEmail: "ops@example.org",
   downloads: vmDownloads(),
 });
-const names = resourceNames(settings);
 const layout = hostContract(settings);
 /** The facts probe of the guests, whose data volume is the NVMe disk with this serial. */
 const factsProbe = guestProbe(settings, SERIAL);
@@ -150,7 +149,7 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     const w = windowFor("device connect", 90_000, 5 * MINUTE);
     const proxy = await startProxy(instance.hostPort, "198.51.100.23");
     try {
-      const token = world.aws.parameters.get(names.gatewayTokenParameter)!.value;
+      const token = world.aws.parameters.get(secretParameterName(settings, GATEWAY_TOKEN))!.value;
       const result = await connectDevice(fixture, proxy.url.replace(/^http/, "ws"), token, deviceDir, "vmtest-laptop", {
         connectTimeoutMs: w.ms, retrySocketErrors: true,
       });
@@ -317,8 +316,8 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     // The token was generated on the host, stored once, and is what the gateway runs with.
     const puts = callsBy(vm1.instanceId, "put-parameter");
     expect(puts).toHaveLength(1);
-    expect(puts[0].params.Name).toBe(names.gatewayTokenParameter);
-    const stored = world.aws.parameters.get(names.gatewayTokenParameter)!;
+    expect(puts[0].params.Name).toBe(secretParameterName(settings, GATEWAY_TOKEN));
+    const stored = world.aws.parameters.get(secretParameterName(settings, GATEWAY_TOKEN))!;
     expect(stored.value).not.toBe(GATEWAY_TOKEN_PLACEHOLDER);
     expect(stored.value).toMatch(/^[0-9a-f]{64}$/);
     expect(facts.tokenSha256).toBe(sha256(stored.value));
