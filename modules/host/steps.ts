@@ -105,8 +105,13 @@ GATEWAY_RESTART=0 TRAEFIK_RESTART=0 UNITS_CHANGED=0 FSTAB_CHANGED=0 FILE_CHANGED
  * is logged and ignored, so a re-run never takes a serving host down. Defined by the metadata step
  * (it needs the instance id); before that, the hook's heartbeat timeout abandons a failed launch.
  *
- * No backoff before ABANDON: a failed launch is replaced at once, and during an outage that outlasts
- * the boot the group's own launch backoff and the one-instance group bound the loop (docs/operating.md).
+ * No extra backoff before ABANDON (decided for issue 12): a host-specific failure is replaced at
+ * once. During an outage that outlasts the boot, the abandon/relaunch loop is bounded by what each
+ * boot already spends on its bounded retries (minutes per cycle), by the group's single instance
+ * (the loop costs about what a running host costs), and after about 24 hours of failed launches by
+ * AWS's administrative suspension of the group's Launch process ("Suspend and resume Amazon EC2
+ * Auto Scaling processes", Amazon EC2 Auto Scaling User Guide, read 2026-11-30). docs/operating.md
+ * tells the operator what they see and do; the alarm is the observability issue's.
  */
 export function completeLaunchFunction(s: GatewaySettings): string {
   const group = resourceNames(s).autoScalingGroup;
