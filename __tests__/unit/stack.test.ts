@@ -155,6 +155,8 @@ describe("OpenClawStack with default settings", () => {
       name: LAUNCH_HOOK.name, lifecycle_transition: "autoscaling:EC2_INSTANCE_LAUNCHING", default_result: "ABANDON",
       heartbeat_timeout: LAUNCH_HOOK.heartbeatTimeoutSeconds,
     }]);
+    // terraform apply does not wait for the (held) first instance to become InService.
+    expect(group.wait_for_capacity_timeout).toBe("0");
     // AWS's range for a hook's heartbeat (30..7200 s); the boot names the same hook and group.
     expect(LAUNCH_HOOK.heartbeatTimeoutSeconds).toBeGreaterThanOrEqual(30);
     expect(LAUNCH_HOOK.heartbeatTimeoutSeconds).toBeLessThanOrEqual(7200);

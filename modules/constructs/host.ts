@@ -133,6 +133,11 @@ export class GatewayHost extends Construct {
       // A refresh does not start on "$Latest"; the concrete version number changes with every template change.
       launchTemplate: { id: this.launchTemplate.id, version: Token.asString(this.launchTemplate.latestVersion) },
       initialLifecycleHook: [launchLifecycleHook],
+      // The hook keeps an instance out of InService until its boot completes: Terraform's default
+      // wait for capacity (10m, then a failed apply and a tainted group) would now wait for the first
+      // boot. "0" skips that wait (aws_autoscaling_group docs, "wait_for_capacity_timeout", read
+      // 2026-11-30): apply returns once the group exists, as before the hook.
+      waitForCapacityTimeout: "0",
       instanceMaintenancePolicy: { minHealthyPercentage: 0, maxHealthyPercentage: 100 },
       // Rolling, 0 % healthy: the single data volume allows no second instance. No auto_rollback:
       // AWS does not support a rollback when the launch template takes its AMI from an SSM
