@@ -240,7 +240,7 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
       ["complete-lifecycle-action", "describe-addresses", "describe-volumes", "describe-volumes", "get-parameter", "get-parameter"].sort());
     // The host is InService: AWS refuses the completion; the re-run logs that and succeeds.
     expect(launchResults(again)).toEqual(["CONTINUE"]);
-    expect(sb.bootLog()).toContain("launch lifecycle action not completed (CONTINUE refused: this instance is not waiting in Pending:Wait); ignored");
+    expect(sb.bootLog()).toContain("launch lifecycle action CONTINUE not accepted (expected when this instance is not waiting in Pending:Wait, e.g. a re-run on an InService host); ignored");
     expect(sb.bootLog()).not.toContain("FAILED");
     expect(sb.lines("downloads.log")).toEqual([]);
     expect(sb.lines("npm.log")).toEqual([]);
@@ -367,7 +367,7 @@ describeSandbox("boot script in a sandbox: injected faults", () => {
     const rerun = sb.boot();
     expect(rerun.status).not.toBe(0);
     expect(launchResults(sb.awsCalls())).toEqual(["ABANDON"]);
-    expect(sb.bootLog()).toContain("launch lifecycle action not completed (ABANDON refused: this instance is not waiting in Pending:Wait); ignored");
+    expect(sb.bootLog()).toContain("launch lifecycle action ABANDON not accepted (expected when this instance is not waiting in Pending:Wait, e.g. a re-run on an InService host); ignored");
     expect(sb.lines("systemctl.log").filter((l) => /^(stop|disable)/.test(l))).toEqual([]);
   });
 

@@ -43,7 +43,7 @@ export interface GatewayHostProps {
 const HEALTH_CHECK_GRACE_SECONDS = 600;
 
 /**
- * The launch lifecycle hook, declared on the group itself (\`initial_lifecycle_hook\`) so that the
+ * The launch lifecycle hook, declared on the group itself (initial_lifecycle_hook) so that the
  * group's FIRST instance is already held in Pending:Wait: a separate aws_autoscaling_lifecycle_hook
  * is added only after the group exists, "and depending on your capacity settings, after the initial
  * instances have been launched" (Terraform AWS provider, aws_autoscaling_lifecycle_hook docs, read

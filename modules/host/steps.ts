@@ -124,7 +124,7 @@ complete_launch() {
     --auto-scaling-group-name ${shellQuote(group)} --instance-id "$INSTANCE_ID" --lifecycle-action-result "$1" >/dev/null; then
     log "launch lifecycle action completed: $1"
   else
-    log "launch lifecycle action not completed ($1 refused: this instance is not waiting in Pending:Wait); ignored"
+    log "launch lifecycle action $1 not accepted (expected when this instance is not waiting in Pending:Wait, e.g. a re-run on an InService host); ignored"
   fi
 }`;
 }
