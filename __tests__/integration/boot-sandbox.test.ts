@@ -140,9 +140,9 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
 
   test("downloads are verified and unpacked as root; openclaw is installed with the pinned flags", () => {
     expect(sb.lines("downloads.log")).toEqual([
+      "GET /ssm-agent/latest/debian_arm64/amazon-ssm-agent.deb", // first: the host stays reachable whatever fails later
       "GET /node/v24.21.0/SHASUMS256.txt", "GET /node/v24.21.0/node-v24.21.0-linux-arm64.tar.xz",
       "GET /traefik/v3.6.2/traefik_v3.6.2_checksums.txt", "GET /traefik/v3.6.2/traefik_v3.6.2_linux_arm64.tar.gz",
-      "GET /ssm-agent/latest/debian_arm64/amazon-ssm-agent.deb",
     ]);
     expect(sb.stat(layout.nodeBin)).toMatchObject({ user: "root", group: "root" });
     expect(sb.stat(layout.traefikBin)).toMatchObject({ user: "root" });
