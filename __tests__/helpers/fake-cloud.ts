@@ -24,6 +24,7 @@ export const AWS_OPERATIONS = [
   { service: "ssm", operation: "get-parameter", action: "GetParameter" },
   { service: "ssm", operation: "put-parameter", action: "PutParameter" },
   { service: "autoscaling", operation: "set-instance-health", action: "SetInstanceHealth" },
+  { service: "autoscaling", operation: "complete-lifecycle-action", action: "CompleteLifecycleAction" },
 ] as const satisfies readonly { service: AwsService; operation: string; action: string }[];
 
 /** An operation the host makes, in the CLI's words ("attach-volume"). */

@@ -3,7 +3,8 @@ import { ANTHROPIC_API_KEY, GATEWAY_TOKEN, secretParameterName } from "../../mod
 import { hostContract } from "../../modules/host/contract";
 import { openclawConfigFile } from "../../modules/host/layout";
 import { AWS_ATTEMPTS } from "../../modules/host/tools";
-import { preserveHostNameFile, WAITS } from "../../modules/host/steps";
+import { LAUNCH_HOOK, preserveHostNameFile, WAITS } from "../../modules/host/steps";
+import { renderBootScript } from "../../modules/host";
 import { requireInCi, testSettings } from "../helpers/settings";
 import { BootSandbox, INSTANCE_ID, OLD_INSTANCE_ID, sandboxProblem, VOLUME_ID } from "../helpers/sandbox";
 import type { AwsCliCall } from "../helpers/fake-cloud";
@@ -23,6 +24,54 @@ const ops = (calls: AwsCliCall[], operation: string) => calls.filter((c) => c.op
 const option = (call: AwsCliCall, name: string) => call.argv[call.argv.indexOf(name) + 1];
 const envFileOf = (sb: BootSandbox) => fs.readFileSync(sb.host(layout.secretsEnvFile), "utf8");
 const tokenIn = (envFile: string) => /^OPENCLAW_GATEWAY_TOKEN=(.*)$/m.exec(envFile)?.[1];
+/** The launch lifecycle results the boot sent, in order. */
+const launchResults = (calls: AwsCliCall[]) => ops(calls, "complete-lifecycle-action").map((c) => option(c, "--lifecycle-action-result"));
+
+/**
+ * Network commands of a boot script that run without a time bound, as "line: why". Looks at the
+ * script's own lines (not the here-documents it writes) with continuations joined and quoted
+ * strings removed: a curl needs --max-time, an aws call --cli-connect-timeout and
+ * --cli-read-timeout, npm a \`timeout\` in front of it.
+ */
+function unboundedNetworkLines(script: string): string[] {
+  const code = script.replace(/<<'OPENCLAW_EOF'\n[\s\S]*?\nOPENCLAW_EOF/g, "").replace(/\\\n\s*/g, " ");
+  const problems: string[] = [];
+  for (const line of code.split("\n")) {
+    const bare = line.replace(/"(?:[^"\\]|\\.)*"|'[^']*'/g, '""');
+    if (/^\s*#/.test(bare) || /command -v /.test(bare)) continue;
+    const runs = (cmd: string) => new RegExp(`(?:^|[\\s;(|&])${cmd}\\s`).test(bare);
+    if (runs("curl") && !/--max-time \d+/.test(bare)) problems.push(`${line.trim()}: curl without --max-time`);
+    if (runs("aws") && !(/--cli-connect-timeout \d+/.test(bare) && /--cli-read-timeout \d+/.test(bare))) {
+      problems.push(`${line.trim()}: aws without --cli-connect-timeout/--cli-read-timeout`);
+    }
+    if (runs("npm") && !/\btimeout (?:--kill-after=\d+ )?\d+ npm\s/.test(bare)) problems.push(`${line.trim()}: npm without timeout`);
+  }
+  return problems;
+}
+
+describe("boot script: every network step is bounded in time (the rendered script, parsed)", () => {
+  test.each(["al2023", "debian12"] as const)("%s: no curl, aws or npm line without a bound", (hostOs) => {
+    const script = renderBootScript(testSettings({ hostOs }));
+    expect(unboundedNetworkLines(script)).toEqual([]);
+    // It does look at them: the script has each kind of line.
+    expect(script).toMatch(/^.*\bnpm install\b/m);
+    expect(script).toMatch(/aws ec2 attach-volume/);
+    expect(script).toMatch(/curl -fsSL/);
+  });
+
+  test("the parser finds an unbounded curl, aws or npm (also continued over lines)", () => {
+    const bad = [
+      'fetch() { curl -fsSL --retry 5 -o "$2" "$1"; }',
+      'X=$(aws ec2 describe-volumes --cli-read-timeout 30 --output json)',
+      'PATH="$NODE_DIR/bin:$PATH" npm install --global \\\n    openclaw@1',
+      'log "curl and aws in a message are not commands"',
+      "command -v aws >/dev/null 2>&1 || MISSING+=(awscli)",
+      "cat <<'OPENCLAW_EOF'\ncurl http://unbounded.example/ in a file\nOPENCLAW_EOF",
+    ].join("\n");
+    expect(unboundedNetworkLines(bad).map((p) => p.replace(/^.*: /, ""))).toEqual([
+      "curl without --max-time", "aws without --cli-connect-timeout/--cli-read-timeout", "npm without timeout"]);
+  });
+});
 
 describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
   let sb: BootSandbox;
@@ -90,9 +139,9 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
 
   test("downloads are verified and unpacked as root; openclaw is installed with the pinned flags", () => {
     expect(sb.lines("downloads.log")).toEqual([
+      "GET /ssm-agent/latest/debian_arm64/amazon-ssm-agent.deb", // first: the host stays reachable whatever fails later
       "GET /node/v24.21.0/SHASUMS256.txt", "GET /node/v24.21.0/node-v24.21.0-linux-arm64.tar.xz",
       "GET /traefik/v3.6.2/traefik_v3.6.2_checksums.txt", "GET /traefik/v3.6.2/traefik_v3.6.2_linux_arm64.tar.gz",
-      "GET /ssm-agent/latest/debian_arm64/amazon-ssm-agent.deb",
     ]);
     expect(sb.stat(layout.nodeBin)).toMatchObject({ user: "root", group: "root" });
     expect(sb.stat(layout.traefikBin)).toMatchObject({ user: "root" });
@@ -153,13 +202,28 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     expect(log.indexOf("==> wait for the gateway's /healthz")).toBeLessThan(log.indexOf("the gateway answers on /healthz"));
   });
 
-  test("Debian: the SSM agent (absent from Debian's AMIs) is installed after the gateway is healthy", () => {
+  test("Debian: the SSM agent (absent from Debian's AMIs) is installed right after the metadata, before any step that can fail", () => {
     expect(sb.lines("downloads.log").some((l) => l.includes("/ssm-agent/latest/debian_arm64/amazon-ssm-agent.deb"))).toBe(true);
     expect(sb.lines("packages.log").filter((l) => l.startsWith("dpkg"))).toEqual([expect.stringMatching(/^dpkg -i .*amazon-ssm-agent\.deb$/)]);
-    expect(sb.lines("systemctl.log")).toContain("enable --now amazon-ssm-agent.service");
+    expect(sb.lines("systemctl.log")[0]).toBe("enable --now amazon-ssm-agent.service");
     const log = sb.bootLog();
-    expect(log.indexOf("the gateway answers on /healthz")).toBeLessThan(log.indexOf("==> SSM agent"));
+    const steps = [...log.matchAll(/==> (.*)$/gm)].map((m) => m[1]);
+    expect(steps.slice(0, 3)).toEqual(["instance metadata (IMDSv2)", "SSM agent", "OS packages"]);
     expect(log).toContain("installed and started the SSM agent");
+    expect(sb.awsCalls()[0].operation).toBe("describe-volumes"); // no AWS call precedes it
+  });
+
+  test("the launch is completed with CONTINUE exactly once, for this instance, hook and group, after /healthz answered", () => {
+    const completions = ops(calls, "complete-lifecycle-action");
+    expect(completions).toHaveLength(1);
+    expect(completions[0].argv).toEqual(expect.arrayContaining([
+      "--lifecycle-hook-name", LAUNCH_HOOK.name, "--auto-scaling-group-name", names.autoScalingGroup,
+      "--instance-id", INSTANCE_ID, "--lifecycle-action-result", "CONTINUE", "--cli-connect-timeout", "10", "--cli-read-timeout", "30"]));
+    expect(calls[calls.length - 1].operation).toBe("complete-lifecycle-action"); // the boot's last AWS call
+    const log = sb.bootLog();
+    expect(log.indexOf("the gateway answers on /healthz")).toBeGreaterThan(0);
+    expect(log.indexOf("the gateway answers on /healthz")).toBeLessThan(log.indexOf("launch lifecycle action completed: CONTINUE"));
+    expect(log.indexOf("launch lifecycle action completed: CONTINUE")).toBeLessThan(log.indexOf("==> done"));
   });
 
   test("a second run changes nothing: same files, no attach/associate/put, no downloads, no restarts", () => {
@@ -172,7 +236,11 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     expect(changed).toEqual([]);
     const again = sb.awsCalls();
     expect(again.map((c) => c.operation).sort()).toEqual(
-      ["describe-addresses", "describe-volumes", "describe-volumes", "get-parameter", "get-parameter"].sort());
+      ["complete-lifecycle-action", "describe-addresses", "describe-volumes", "describe-volumes", "get-parameter", "get-parameter"].sort());
+    // The host is InService: AWS refuses the completion; the re-run logs that and succeeds.
+    expect(launchResults(again)).toEqual(["CONTINUE"]);
+    expect(sb.bootLog()).toContain("launch lifecycle action CONTINUE not accepted (expected when this instance is not waiting in Pending:Wait, e.g. a re-run on an InService host); ignored");
+    expect(sb.bootLog()).not.toContain("FAILED");
     expect(sb.lines("downloads.log")).toEqual([]);
     expect(sb.lines("npm.log")).toEqual([]);
     expect(sb.lines("block.log").filter((l) => !l.startsWith("blkid"))).toEqual([]);
@@ -274,6 +342,32 @@ describeSandbox("boot script in a sandbox: injected faults", () => {
     expect(log).toContain("Could not connect to the endpoint URL");
     expect(sb.lines("systemctl.log").filter((l) => l.includes("openclaw-gateway"))).toEqual([]);
     expect(fs.existsSync(sb.host(layout.secretsEnvFile))).toBe(false);
+    expect(launchResults(sb.awsCalls())).toEqual(["ABANDON"]);
+  });
+
+  test("a failing step abandons the launch exactly once, after the failure is logged, and never continues it", () => {
+    sb = new BootSandbox(settings);
+    sb.tamperDownload("node/v24.21.0/node-v24.21.0-linux-arm64.tar.xz");
+    const result = sb.boot();
+    expect(result.status).not.toBe(0); // the exit trap keeps the boot's failure status
+    const calls = sb.awsCalls();
+    expect(launchResults(calls)).toEqual(["ABANDON"]);
+    expect(ops(calls, "complete-lifecycle-action")[0].argv).toEqual(expect.arrayContaining(["--instance-id", INSTANCE_ID]));
+    const log = sb.bootLog();
+    expect(log.indexOf("FAILED in step 'install Node.js 24.21.0'")).toBeLessThan(log.indexOf("launch lifecycle action completed: ABANDON"));
+    expect(sb.lines("systemctl.log").filter((l) => /gateway|traefik/.test(l))).toEqual([]);
+  });
+
+  test("a failed re-run on an InService host: ABANDON is refused and logged; the host is not taken down", () => {
+    sb = new BootSandbox(settings);
+    expect(sb.boot().status).toBe(0);
+    sb.clearRecords();
+    sb.updateAws((s) => { s.faults.ssmUnreachable = true; });
+    const rerun = sb.boot();
+    expect(rerun.status).not.toBe(0);
+    expect(launchResults(sb.awsCalls())).toEqual(["ABANDON"]);
+    expect(sb.bootLog()).toContain("launch lifecycle action ABANDON not accepted (expected when this instance is not waiting in Pending:Wait, e.g. a re-run on an InService host); ignored");
+    expect(sb.lines("systemctl.log").filter((l) => /^(stop|disable)/.test(l))).toEqual([]);
   });
 
   test("volume still attached to the dying instance: waits (bounded), then attaches", () => {
@@ -356,6 +450,7 @@ describeSandbox("boot script in a sandbox: injected faults", () => {
     expect(sb.lines("sleeps.log")).toHaveLength(WAITS.health.attempts - 1);
     expect(sb.bootLog()).toMatch(/FAILED in step 'wait for the gateway's \/healthz'/);
     expect(sb.lines("systemctl.log")).toContain("start openclaw-watchdog.timer");
+    expect(launchResults(sb.awsCalls())).toEqual(["ABANDON"]); // never InService
   });
 
   test("a gateway token already in SSM is used as is: no put-parameter on a replacement host", () => {

@@ -76,11 +76,11 @@ describe("rendered boot script", () => {
 
   test("steps run in boot order", () => {
     const script = renderBootScript(settings);
-    const order = ["OS packages", "instance metadata (IMDSv2)", "find the data volume", "wait for the data volume",
+    const order = ["instance metadata (IMDSv2)", "OS packages", "find the data volume", "wait for the data volume",
       "attach the data volume", "filesystem on the data volume", "mount the data volume", "associate the Elastic IP",
       "install Node.js", "install openclaw", "install Traefik", "service users", "directories and modes", "host tools",
       "secrets from SSM Parameter Store", "gateway configuration", "Traefik configuration", "systemd units",
-      "start services", "wait for the gateway's /healthz", "done"];
+      "start services", "wait for the gateway's /healthz", "launch complete", "done"];
     const positions = order.map((name) => script.search(new RegExp(`^step ["']${name.replace(/[()/.]/g, "\\$&")}`, "m")));
     expect(positions.every((p) => p >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);

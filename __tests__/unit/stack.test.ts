@@ -26,6 +26,7 @@ import { OpenClawStack } from "../../modules/stack";
 import { GatewaySettingsInput } from "../../modules/settings/settings";
 import { API_KEY_PLACEHOLDER, GATEWAY_TOKEN_PLACEHOLDER } from "../../modules/secrets-catalogue";
 import { renderUserData } from "../../modules/host/user-data";
+import { LAUNCH_HOOK } from "../../modules/host/steps";
 import { TEST_DOMAIN, testSettings } from "../helpers/settings";
 import { SecretSpec } from "../../modules/secrets-catalogue";
 import { composeStatements, IamStatement } from "../../modules/constructs/grants";
@@ -146,6 +147,30 @@ describe("OpenClawStack with default settings", () => {
     expect(group.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_iam_role_policy\./)]));
   });
 
+  test("ASG: the launch hook holds every instance (the first too) until its boot completes it; ABANDON by default", () => {
+    const group = only(parsed, AutoscalingGroup.tfResourceType);
+    // On the group itself: a separate aws_autoscaling_lifecycle_hook would miss the first instance.
+    expect(resourcesOf(parsed, "aws_autoscaling_lifecycle_hook")).toEqual([]);
+    expect(group.initial_lifecycle_hook).toEqual([{
+      name: LAUNCH_HOOK.name, lifecycle_transition: "autoscaling:EC2_INSTANCE_LAUNCHING", default_result: "ABANDON",
+      heartbeat_timeout: LAUNCH_HOOK.heartbeatTimeoutSeconds,
+    }]);
+    // terraform apply does not wait for the (held) first instance to become InService.
+    expect(group.wait_for_capacity_timeout).toBe("0");
+    // AWS's range for a hook's heartbeat (30..7200 s); the boot names the same hook and group.
+    expect(LAUNCH_HOOK.heartbeatTimeoutSeconds).toBeGreaterThanOrEqual(30);
+    expect(LAUNCH_HOOK.heartbeatTimeoutSeconds).toBeLessThanOrEqual(7200);
+    const script = renderUserData(testSettings()).script;
+    expect(script).toContain(`--lifecycle-hook-name ${LAUNCH_HOOK.name} \\\n    --auto-scaling-group-name ${group.name} `);
+  });
+
+  test("ASG: no auto rollback while the image id is an SSM parameter (AWS supports no rollback then)", () => {
+    const group = only(parsed, AutoscalingGroup.tfResourceType);
+    const template = only(parsed, LaunchTemplate.tfResourceType);
+    expect(template.image_id).toMatch(/^resolve:ssm:/);
+    expect(group.instance_refresh.preferences.auto_rollback).toBeUndefined();
+  });
+
   test("host role: SSM core + an inline policy whose every action is scoped to an ARN", () => {
     expect(json).toHaveResourceWithProperties(IamRolePolicyAttachment, {
       policy_arn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
@@ -167,6 +192,10 @@ describe("OpenClawStack with default settings", () => {
     expect(byAction("autoscaling:SetInstanceHealth")[0].Resource).toEqual([
       "arn:aws:autoscaling:us-east-1:*:autoScalingGroup:*:autoScalingGroupName/openclaw-test",
     ]);
+    expect(byAction("autoscaling:CompleteLifecycleAction")).toEqual([{
+      Sid: "CompleteOwnLaunch", Effect: "Allow", Action: ["autoscaling:CompleteLifecycleAction"],
+      Resource: ["arn:aws:autoscaling:us-east-1:*:autoScalingGroup:*:autoScalingGroupName/openclaw-test"],
+    }]);
     const kmsViaSsm = policy.Statement.find((s: any) => s.Sid === "UseSecretsKeyThroughSsm");
     expect(kmsViaSsm.Condition).toEqual({ StringEquals: { "kms:ViaService": "ssm.us-east-1.amazonaws.com" } });
     expect(byAction("ec2:AttachVolume").flatMap((s: any) => s.Resource)).toEqual([

@@ -15,6 +15,7 @@ import { GATEWAY_TOKEN, GATEWAY_TOKEN_PLACEHOLDER, secretParameterName } from ".
 import { GatewaySettings, resolveSettings } from "../../modules/settings/settings";
 import { hostContract } from "../../modules/host/contract";
 import { renderUserData } from "../../modules/host/user-data";
+import { LAUNCH_HOOK } from "../../modules/host/steps";
 import { AwsOperation, secretParameters } from "../helpers/fake-cloud";
 import { sha256 } from "./harness/fake-aws";
 import { ensureImage, startWorld, VM_CACHE, vmDownloads, VmWorld } from "./harness/harness";
@@ -322,6 +323,17 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     expect(stored.value).toMatch(/^[0-9a-f]{64}$/);
     expect(facts.tokenSha256).toBe(sha256(stored.value));
 
+    // The launch lifecycle action: CONTINUE, once, for this instance, hook and group, and only after
+    // the gateway was healthy (the guest's log order; the fake saw it after the boot's other calls).
+    expect(world.aws.launchCompletions.filter((c) => c.instanceId === vm1.instanceId).map((c) => c.result)).toEqual(["CONTINUE"]);
+    const [completion] = callsBy(vm1.instanceId, "complete-lifecycle-action", false);
+    expect(completion.params).toMatchObject({
+      LifecycleHookName: LAUNCH_HOOK.name, AutoScalingGroupName: names.autoScalingGroup, InstanceId: vm1.instanceId, LifecycleActionResult: "CONTINUE" });
+    expect(completion.status).toBe(200);
+    expect(world.aws.calls.indexOf(completion)).toBeGreaterThan(world.aws.calls.indexOf(puts[0]));
+    expect(log.indexOf("the gateway answers on /healthz")).toBeGreaterThan(0);
+    expect(log.indexOf("the gateway answers on /healthz")).toBeLessThan(log.indexOf("launch lifecycle action completed: CONTINUE"));
+
     // Node came from the mirror (downloaded and checksum-verified by the script), openclaw through the npm proxy.
     expect(world.mirrorLog).toEqual(expect.arrayContaining([
       { path: `/v${settings.versions.node}/SHASUMS256.txt`, status: 200 },
@@ -472,6 +484,14 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     expect(facts.rootRuntime).toBe("");
     expect(callsBy(vm4.instanceId, "associate-address", false)).toHaveLength(0);
     expect(callsBy(vm4.instanceId, "get-parameter", false)).toHaveLength(0);
+    // The failed boot abandoned its launch (the group would terminate it): ABANDON once, after the
+    // last refused attach, and never CONTINUE.
+    expect(world.aws.launchCompletions.filter((c) => c.instanceId === vm4.instanceId).map((c) => c.result)).toEqual(["ABANDON"]);
+    const completions = callsBy(vm4.instanceId, "complete-lifecycle-action", false);
+    expect(completions.map((c) => [c.params.LifecycleActionResult, c.status])).toEqual([["ABANDON", 200]]);
+    const attaches = callsBy(vm4.instanceId, "attach-volume", false);
+    expect(world.aws.calls.indexOf(completions[0])).toBeGreaterThan(world.aws.calls.indexOf(attaches[attaches.length - 1]));
+    expect(log).toMatch(/FAILED in step 'attach the data volume'[\s\S]*launch lifecycle action completed: ABANDON/);
     await terminate(vm4);
   });
 });

@@ -3,6 +3,7 @@
  * against the fake SSM API, the EC2 query protocol's filters and fault injection, IMDSv2's token rule.
  */
 import { GetParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { AutoScalingClient, CompleteLifecycleActionCommand } from "@aws-sdk/client-auto-scaling";
 import type { Server } from "node:http";
 import { SECRETS, secretParameterName } from "../../modules/secrets-catalogue";
 import { resolveSettings } from "../../modules/settings/settings";
@@ -65,6 +66,22 @@ describe("fake AWS API", () => {
     ]);
     expect(JSON.stringify(aws.calls)).not.toContain("s3cret");
     ssm.destroy();
+  });
+
+  test("speaks Auto Scaling's query protocol: one launch completion per instance is recorded, a second is refused", async () => {
+    const c = aws.credentialsFor(INSTANCE);
+    const asg = new AutoScalingClient({
+      region: "us-east-1", endpoint: `http://127.0.0.1:${port}`,
+      credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.token },
+    });
+    const complete = (result: string) => asg.send(new CompleteLifecycleActionCommand({
+      LifecycleHookName: "openclaw-boot", AutoScalingGroupName: "openclaw-t", InstanceId: INSTANCE, LifecycleActionResult: result }));
+    await complete("CONTINUE");
+    await expect(complete("ABANDON")).rejects.toMatchObject({ name: "ValidationError" });
+    expect(aws.launchCompletions).toEqual([{ instanceId: INSTANCE, result: "CONTINUE", at: expect.any(Number) }]);
+    expect(aws.callsOf("complete-lifecycle-action").map((call) => [call.params.LifecycleActionResult, call.params.InstanceId, call.status]))
+      .toEqual([["CONTINUE", INSTANCE, 200], ["ABANDON", INSTANCE, 400]]);
+    asg.destroy();
   });
 
   test("filters volumes by tag and refuses attach-volume as many times as injected", async () => {

@@ -8,7 +8,7 @@ import { composeStatements, Grantee, IamStatement } from "./grants";
 export interface HostRoleProps extends Grantee {
   /** Name prefix of the role, policy and instance profile. */
   readonly prefix: string;
-  /** Name of the Auto Scaling group the host belongs to (SetInstanceHealth). */
+  /** Name of the Auto Scaling group the host belongs to (SetInstanceHealth, CompleteLifecycleAction). */
   readonly autoScalingGroupName: string;
   /**
    * What the constructs grant the host on their own resources (`secrets.grantHostAccess(host)`,
@@ -20,7 +20,8 @@ export interface HostRoleProps extends Grantee {
 /**
  * The host's identity: SSM core (Session Manager, Run Command) plus an inline policy that allows
  * exactly what the boot script and the watchdog do, each action scoped to the resource's ARN: the
- * constructs' grants, then the watchdog's SetInstanceHealth on its own group (composeStatements).
+ * constructs' grants, then the watchdog's SetInstanceHealth and the boot's CompleteLifecycleAction
+ * on its own group (composeStatements).
  */
 export class HostRole extends Construct {
   readonly role: IamRole;
@@ -42,10 +43,12 @@ export class HostRole extends Construct {
       role: this.role.name,
       policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
     });
+    const group = `arn:aws:autoscaling:${props.region}:*:autoScalingGroup:*:autoScalingGroupName/${props.autoScalingGroupName}`;
     this.statements = composeStatements([
       ...props.grants.flat(),
-      { Sid: "ReportOwnHealth", Effect: "Allow", Action: ["autoscaling:SetInstanceHealth"],
-        Resource: [`arn:aws:autoscaling:${props.region}:*:autoScalingGroup:*:autoScalingGroupName/${props.autoScalingGroupName}`] },
+      { Sid: "ReportOwnHealth", Effect: "Allow", Action: ["autoscaling:SetInstanceHealth"], Resource: [group] },
+      // The boot script ends its own launch: CONTINUE once healthy, ABANDON on failure.
+      { Sid: "CompleteOwnLaunch", Effect: "Allow", Action: ["autoscaling:CompleteLifecycleAction"], Resource: [group] },
     ]);
     this.policy = new IamRolePolicy(this, "policy", {
       name: `${props.prefix}-host`,

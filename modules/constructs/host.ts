@@ -8,6 +8,7 @@ import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
 import { Architecture } from "../settings/instance-types";
 import { HostOs } from "../settings/settings";
 import { HOST_OS_PROFILES } from "../host/host-os";
+import { LAUNCH_HOOK } from "../host/steps";
 
 export interface GatewayHostProps {
   /** Name prefix of the security group, launch template and Auto Scaling group. */
@@ -40,6 +41,22 @@ export interface GatewayHostProps {
 
 /** Seconds the ASG waits before health checks count: boot installs Node and openclaw on first start. */
 const HEALTH_CHECK_GRACE_SECONDS = 600;
+
+/**
+ * The launch lifecycle hook, declared on the group itself (initial_lifecycle_hook) so that the
+ * group's FIRST instance is already held in Pending:Wait: a separate aws_autoscaling_lifecycle_hook
+ * is added only after the group exists, "and depending on your capacity settings, after the initial
+ * instances have been launched" (Terraform AWS provider, aws_autoscaling_lifecycle_hook docs, read
+ * 2026-11-30). The boot script completes it: CONTINUE after /healthz answered, ABANDON on failure;
+ * a launch nobody completes is abandoned after the heartbeat timeout (the default result). The
+ * provider marks initial_lifecycle_hook ForceNew: a group deployed before it existed is replaced once.
+ */
+export const launchLifecycleHook = {
+  name: LAUNCH_HOOK.name,
+  lifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING",
+  defaultResult: "ABANDON",
+  heartbeatTimeout: LAUNCH_HOOK.heartbeatTimeoutSeconds,
+} as const;
 
 /**
  * The gateway host: a 443-only security group, a launch template (IMDSv2 only, hop limit 1,
@@ -115,7 +132,19 @@ export class GatewayHost extends Construct {
       healthCheckGracePeriod: HEALTH_CHECK_GRACE_SECONDS,
       // A refresh does not start on "$Latest"; the concrete version number changes with every template change.
       launchTemplate: { id: this.launchTemplate.id, version: Token.asString(this.launchTemplate.latestVersion) },
+      initialLifecycleHook: [launchLifecycleHook],
+      // The hook keeps an instance out of InService until its boot completes: Terraform's default
+      // wait for capacity (10m, then a failed apply and a tainted group) would now wait for the first
+      // boot. "0" skips that wait (aws_autoscaling_group docs, "wait_for_capacity_timeout", read
+      // 2026-11-30): apply returns once the group exists, as before the hook.
+      waitForCapacityTimeout: "0",
       instanceMaintenancePolicy: { minHealthyPercentage: 0, maxHealthyPercentage: 100 },
+      // Rolling, 0 % healthy: the single data volume allows no second instance. No auto_rollback:
+      // AWS does not support a rollback when the launch template takes its AMI from an SSM
+      // parameter (our resolve:ssm: image id) nor with $Latest/$Default ("Undo changes with a manual
+      // or auto rollback", Amazon EC2 Auto Scaling User Guide; RollbackInstanceRefresh API reference,
+      // read 2026-11-30). A bad version is instead abandoned at launch by the lifecycle hook, and
+      // the operator rolls back by deploying the previous version (docs/operating.md).
       instanceRefresh: {
         strategy: "Rolling",
         preferences: { minHealthyPercentage: 0, maxHealthyPercentage: 100, instanceWarmup: String(HEALTH_CHECK_GRACE_SECONDS) },

@@ -1,7 +1,7 @@
 import { GatewaySettings } from "../settings/settings";
 import { hostContract, HostContract } from "./contract";
 import {
-  addressStep, configStep, hostNameStep, metadataStep, mountStep, nodeStep, openclawStep, packagesStep, preamble, secretsStep,
+  addressStep, configStep, hostNameStep, launchCompleteStep, metadataStep, mountStep, nodeStep, openclawStep, packagesStep, preamble, secretsStep,
   ssmAgentStep, startStep, summaryStep, traefikStep, usersAndDirectoriesStep, volumeStep,
 } from "./steps";
 
@@ -31,13 +31,16 @@ export const BOOT_STEPS: readonly BootStep[] = [
       "GATEWAY_RESTART", "TRAEFIK_RESTART", "UNITS_CHANGED", "FSTAB_CHANGED", "FILE_CHANGED"],
     render: preamble,
   },
-  { name: "packages", needs: [], provides: ["MISSING"], render: (s) => packagesStep(s) },
+  // First: the instance id lets every later failure abandon this launch (complete_launch).
   {
     name: "metadata",
     needs: [],
-    provides: ["IMDS", "IMDS_TOKEN", "INSTANCE_ID", "AWS_DEFAULT_REGION"],
-    render: (_s, c) => metadataStep(c),
+    provides: ["IMDS", "IMDS_TOKEN", "INSTANCE_ID", "AWS_DEFAULT_REGION", "LAUNCH_RESULT"],
+    render: metadataStep,
   },
+  // Before any step that can fail: a host whose boot fails stays reachable with Session Manager.
+  { name: "SSM agent", needs: [], provides: ["DOWNLOADS"], render: (s) => ssmAgentStep(s) },
+  { name: "packages", needs: [], provides: ["MISSING"], render: (s) => packagesStep(s) },
   { name: "host name", needs: [], provides: ["HOST_NAME"], render: (_s, c) => hostNameStep(c) },
   {
     name: "volume",
@@ -84,7 +87,8 @@ export const BOOT_STEPS: readonly BootStep[] = [
     provides: [],
     render: (_s, c) => startStep(c),
   },
-  { name: "SSM agent", needs: [], provides: ["DOWNLOADS"], render: (s) => ssmAgentStep(s) },
+  // Only after the start step's health wait: the group puts the instance InService now.
+  { name: "launch complete", needs: [], provides: [], render: launchCompleteStep },
   {
     name: "summary",
     needs: ["INSTANCE_ID", "VOLUME_ID", "DEVICE", "DATA_MOUNT", "PUBLIC_IP", "NODE_VERSION", "OPENCLAW_VERSION", "TRAEFIK_VERSION", "DOMAIN"],

@@ -24,15 +24,24 @@ retry() {
 }`;
 
 /**
+ * Global options that bound every AWS CLI call the host makes: a stalled connection or answer ends
+ * the call (the CLI's defaults are 60 s each, per attempt). Placed after the operation's name.
+ */
+export const AWS_CLI_BOUNDS = "--cli-connect-timeout 10 --cli-read-timeout 30";
+
+/** curl options that bound one request to the link-local metadata service (it answers in milliseconds). */
+const IMDS_CURL_BOUNDS = "--connect-timeout 2 --max-time 10";
+
+/**
  * A command that fetches an IMDSv2 session token valid `ttlSeconds` (IMDS must hold the base URL).
  * Retries while the metadata service is not answering yet (early boot).
  */
 export const imdsTokenCommand = (ttlSeconds: number): string =>
-  `curl -fsS --retry 10 --retry-connrefused --retry-delay 1 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: ${ttlSeconds}' "$IMDS/api/token"`;
+  `curl -fsS ${IMDS_CURL_BOUNDS} --retry 10 --retry-connrefused --retry-delay 1 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: ${ttlSeconds}' "$IMDS/api/token"`;
 
 /** `imds PATH`: one instance metadata value (IMDS and IMDS_TOKEN must be set). */
 export const IMDS_FUNCTION =
-  `imds() { curl -fsS --retry 5 --retry-connrefused -H "X-aws-ec2-metadata-token: $IMDS_TOKEN" "$IMDS/meta-data/$1"; }`;
+  `imds() { curl -fsS ${IMDS_CURL_BOUNDS} --retry 5 --retry-connrefused -H "X-aws-ec2-metadata-token: $IMDS_TOKEN" "$IMDS/meta-data/$1"; }`;
 
 /** One GET of the gateway's /healthz (never /readyz: it answers 403 through proxies); `url` is a shell word. */
 export const healthCheckCommand = (url: string, maxTimeSeconds: number): string =>

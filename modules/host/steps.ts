@@ -1,9 +1,9 @@
-import { ENVIRONMENT_TAG, ROLE_TAG } from "../names";
+import { ENVIRONMENT_TAG, resourceNames, ROLE_TAG } from "../names";
 import { architectureOfSettings, GatewaySettings } from "../settings/settings";
 import type { HostContract } from "./contract";
 import { HOST_OS_PROFILES, nodeArch, traefikArch } from "./host-os";
 import { CONFIG_FILE_MODE, openclawConfigFile, STATE_DIR_MODE } from "./layout";
-import { healthWaitLines, IMDS_FUNCTION, imdsTokenCommand, RETRY_FUNCTION } from "./posix";
+import { AWS_CLI_BOUNDS, healthWaitLines, IMDS_FUNCTION, imdsTokenCommand, RETRY_FUNCTION } from "./posix";
 import { heredoc, shellAssign, shellQuote, shellWords } from "./shell";
 import { renderTools } from "./tools";
 import { traefikDynamicConfig, traefikStaticConfig, traefikYaml } from "./traefik";
@@ -32,6 +32,29 @@ export const WAITS = {
   health: { attempts: 60, delay: 5 },
 } as const;
 
+/**
+ * Upper bounds of the boot's network steps, in seconds. npm: the real install took 159 s in the
+ * TCG test VM idle and up to 11 min under load (docs/proofs.md, Timings); on EC2 it is faster.
+ * Downloads: one attempt of a release archive (Node.js is ~30 MB); all attempts of one file.
+ */
+export const NETWORK_BOUNDS = { npmInstall: 1200, download: 600, downloadAllAttempts: 900, connect: 10 } as const;
+
+/**
+ * The launch lifecycle hook the Auto Scaling group holds every new instance in (Pending:Wait) until
+ * the boot script completes it: CONTINUE once the gateway answers /healthz, ABANDON when the boot
+ * fails. Declared on the group by modules/constructs/host.ts.
+ */
+export const LAUNCH_HOOK = {
+  name: "openclaw-boot",
+  /**
+   * Seconds a launch may take before the group abandons it by itself (an instance that hung, or
+   * failed before it knew its id). The longest first boot measured: 319 s in the TCG test VM idle,
+   * ~820 s with the npm install under load (docs/proofs.md, Timings); 1800 s leaves 2.2× over that.
+   * Long enough for every first boot, so the boot sends no RecordLifecycleActionHeartbeat.
+   */
+  heartbeatTimeoutSeconds: 1800,
+} as const;
+
 /** Header, strict mode, the log, the error trap and the helpers every later step uses. */
 export function preamble(s: GatewaySettings, c: HostContract): string {
   return `#!/bin/bash
@@ -51,8 +74,20 @@ ${shellAssign("TRAEFIK_VERSION", s.versions.traefik)}
 log() { echo "$(date -u +%FT%TZ)     $*" >&2; }
 step() { STEP=$1; echo "$(date -u +%FT%TZ) ==> $STEP"; }
 on_error() { log "FAILED in step '$STEP' (exit $1, line $2); the boot did not complete"; }
-# Let tee write everything before the script ends.
-finish() { exec >&- 2>&-; wait "$TEE_PID" 2>/dev/null || true; }
+# A failed boot abandons the launch (the group terminates this instance and launches another);
+# complete_launch exists once the instance id is known (the metadata step). Then tee writes everything.
+finish() {
+  local status=$?
+  if [ "$status" != 0 ]; then
+    if declare -F complete_launch >/dev/null; then
+      complete_launch ABANDON
+    else
+      log "launch not abandoned: the instance id is unknown (the lifecycle hook's timeout abandons it)"
+    fi
+  fi
+  exec >&- 2>&-
+  wait "$TEE_PID" 2>/dev/null || true
+}
 trap 'on_error $? $LINENO' ERR
 trap finish EXIT
 export AWS_PAGER="" HOME="\${HOME:-/root}"
@@ -61,6 +96,37 @@ log "openclaw-aws boot for environment $ENVIRONMENT"
 ${shellHelpers()}
 GATEWAY_RESTART=0 TRAEFIK_RESTART=0 UNITS_CHANGED=0 FSTAB_CHANGED=0 FILE_CHANGED=0
 `;
+}
+
+/**
+ * `complete_launch RESULT`: completes this instance's launch lifecycle action with CONTINUE or
+ * ABANDON, at most once per run (LAUNCH_RESULT), one bounded call. The group refuses it when the
+ * instance is not in Pending:Wait (a re-run on an InService host, a group without the hook): that
+ * is logged and ignored, so a re-run never takes a serving host down. Defined by the metadata step
+ * (it needs the instance id); before that, the hook's heartbeat timeout abandons a failed launch.
+ *
+ * No extra backoff before ABANDON (decided for issue 12): a host-specific failure is replaced at
+ * once. During an outage that outlasts the boot, the abandon/relaunch loop is bounded by what each
+ * boot already spends on its bounded retries (minutes per cycle), by the group's single instance
+ * (the loop costs about what a running host costs), and after about 24 hours of failed launches by
+ * AWS's administrative suspension of the group's Launch process ("Suspend and resume Amazon EC2
+ * Auto Scaling processes", Amazon EC2 Auto Scaling User Guide, read 2026-11-30). docs/operating.md
+ * tells the operator what they see and do; the alarm is the observability issue's.
+ */
+export function completeLaunchFunction(s: GatewaySettings): string {
+  const group = resourceNames(s).autoScalingGroup;
+  return `LAUNCH_RESULT=
+# complete_launch CONTINUE|ABANDON: tells the Auto Scaling group how this instance's launch ended (once).
+complete_launch() {
+  if [ -n "$LAUNCH_RESULT" ]; then return 0; fi
+  LAUNCH_RESULT=$1
+  if aws autoscaling complete-lifecycle-action ${AWS_CLI_BOUNDS} --lifecycle-hook-name ${shellQuote(LAUNCH_HOOK.name)} \\
+    --auto-scaling-group-name ${shellQuote(group)} --instance-id "$INSTANCE_ID" --lifecycle-action-result "$1" >/dev/null; then
+    log "launch lifecycle action completed: $1"
+  else
+    log "launch lifecycle action $1 not accepted (expected when this instance is not waiting in Pending:Wait, e.g. a re-run on an InService host); ignored"
+  fi
+}`;
 }
 
 /**
@@ -108,7 +174,7 @@ put_file() {
 }
 
 # fetch URL FILE: download with retries on transient errors.
-fetch() { curl -fsSL --retry 5 --retry-delay 3 --connect-timeout 10 -o "$2" "$1"; }
+fetch() { curl -fsSL --retry 5 --retry-delay 3 --retry-max-time ${NETWORK_BOUNDS.downloadAllAttempts} --connect-timeout ${NETWORK_BOUNDS.connect} --max-time ${NETWORK_BOUNDS.download} -o "$2" "$1"; }
 
 # verify FILE SUMS [PIN]: FILE's sha256 must match its line in SUMS, and PIN when one is given.
 verify() {
@@ -165,8 +231,8 @@ fi
 `;
 }
 
-/** IMDSv2 session token, instance id and region. */
-export function metadataStep(c: HostContract): string {
+/** IMDSv2 session token, instance id and region; then the launch can be completed (complete_launch). */
+export function metadataStep(s: GatewaySettings, c: HostContract): string {
   return `step "instance metadata (IMDSv2)"
 ${shellAssign("IMDS", c.imdsBase)}
 IMDS_TOKEN=$(${imdsTokenCommand(21600)})
@@ -175,6 +241,7 @@ INSTANCE_ID=$(imds instance-id)
 AWS_DEFAULT_REGION=$(imds placement/region)
 export AWS_DEFAULT_REGION
 log "instance $INSTANCE_ID in $AWS_DEFAULT_REGION"
+${completeLaunchFunction(s)}
 `;
 }
 
@@ -223,7 +290,7 @@ interface TaggedLookup {
 function findTaggedOne(s: GatewaySettings, l: TaggedLookup): string {
   const { aws } = WAITS;
   const name = l.kind.toUpperCase();
-  return `describe_${l.kind}() { ${name}_JSON=$(aws ec2 describe-${l.noun} --filters ${tagFilters(s, l.role)} --output json); }
+  return `describe_${l.kind}() { ${name}_JSON=$(aws ec2 describe-${l.noun} ${AWS_CLI_BOUNDS} --filters ${tagFilters(s, l.role)} --output json); }
 retry ${aws.attempts} ${aws.delay} describe_${l.kind}
 ${name}_COUNT=$(jq '.${l.list} | length' <<<"$${name}_JSON")
 if [ "$${name}_COUNT" != 1 ]; then
@@ -256,7 +323,7 @@ step "attach the data volume"
 if [ "$VOLUME_HOLDER" = "$INSTANCE_ID" ]; then
   log "volume $VOLUME_ID is already attached to this instance"
 else
-  retry ${aws.attempts} ${aws.delay} aws ec2 attach-volume --volume-id "$VOLUME_ID" --instance-id "$INSTANCE_ID" --device /dev/sdf --output json >/dev/null
+  retry ${aws.attempts} ${aws.delay} aws ec2 attach-volume ${AWS_CLI_BOUNDS} --volume-id "$VOLUME_ID" --instance-id "$INSTANCE_ID" --device /dev/sdf --output json >/dev/null
   log "attached $VOLUME_ID"
 fi
 # Nitro exposes EBS volumes as NVMe devices whose serial is the volume id without its dash
@@ -322,7 +389,7 @@ ADDRESS_HOLDER=$(jq -r '.Addresses[0].InstanceId // ""' <<<"$ADDRESS_JSON")
 if [ "$ADDRESS_HOLDER" = "$INSTANCE_ID" ]; then
   log "$PUBLIC_IP is already associated with this instance"
 else
-  retry ${aws.attempts} ${aws.delay} aws ec2 associate-address --allocation-id "$ALLOCATION_ID" --instance-id "$INSTANCE_ID" --allow-reassociation --output json >/dev/null
+  retry ${aws.attempts} ${aws.delay} aws ec2 associate-address ${AWS_CLI_BOUNDS} --allocation-id "$ALLOCATION_ID" --instance-id "$INSTANCE_ID" --allow-reassociation --output json >/dev/null
   log "associated $PUBLIC_IP (was: \${ADDRESS_HOLDER:-unassociated})"
 fi
 `;
@@ -394,7 +461,7 @@ if [ -f "$OPENCLAW_PREFIX/.installed" ] && [ "$(jq -r .version "$OPENCLAW_PACKAG
   log "openclaw $OPENCLAW_VERSION is already installed"
 else
   rm -rf "$OPENCLAW_PREFIX"
-  PATH="$NODE_DIR/bin:$PATH" npm install --global --prefix "$OPENCLAW_PREFIX" ${shellQuote(`openclaw@${v}`)} \\
+  PATH="$NODE_DIR/bin:$PATH" timeout --kill-after=30 ${NETWORK_BOUNDS.npmInstall} npm install --global --prefix "$OPENCLAW_PREFIX" ${shellQuote(`openclaw@${v}`)} \\
     --allow-scripts=openclaw --registry ${shellQuote(s.downloads.npmRegistry)} --no-fund --no-audit --loglevel=warn
   [ "$(jq -r .version "$OPENCLAW_PACKAGE")" = ${shellQuote(v)} ]
   touch "$OPENCLAW_PREFIX/.installed"
@@ -542,8 +609,9 @@ ${healthWaitLines({
 
 /**
  * The SSM agent, on images without it (Debian): every day-2 operation goes through Run Command.
- * After the health wait: the gateway never waits for the management agent, but a failure still
- * fails the boot loudly. Integrity rests on HTTPS from AWS (it publishes no checksum file).
+ * Early in the boot (right after the instance metadata), so a host whose boot fails later can still
+ * be reached with Session Manager while it waits to be replaced. Integrity rests on HTTPS from AWS
+ * (it publishes no checksum file).
  */
 export function ssmAgentStep(s: GatewaySettings): string {
   const agent = HOST_OS_PROFILES[s.hostOs].ssmAgent;
@@ -560,6 +628,13 @@ else
   systemctl enable --now amazon-ssm-agent.service
   log "installed and started the SSM agent"
 fi
+`;
+}
+
+/** Completes the launch lifecycle action with CONTINUE: only after the gateway answered /healthz. */
+export function launchCompleteStep(): string {
+  return `step "launch complete"
+complete_launch CONTINUE
 `;
 }
 

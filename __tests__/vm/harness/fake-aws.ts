@@ -100,6 +100,8 @@ export class FakeAwsApi {
   readonly calls: AwsApiCall[] = [];
   readonly faults: AwsFaults = { refuseAttachVolume: 0 };
   readonly instanceHealth: { instanceId: string; status: string }[] = [];
+  /** Launch lifecycle actions completed, in order: one per instance (later ones are refused, as AWS does). */
+  readonly launchCompletions: { instanceId: string; result: string; at: number }[] = [];
   private readonly accessKeys = new Map<string, string>();
 
   constructor(
@@ -187,9 +189,19 @@ export class FakeAwsApi {
       case "autoscaling set-instance-health":
         this.instanceHealth.push({ instanceId: q.InstanceId, status: q.HealthStatus });
         return {};
+      case "autoscaling complete-lifecycle-action": return this.completeLifecycleAction(q);
       default:
         throw new ApiError(400, "InvalidAction", `${service} ${operation} is not implemented by the fake (the boot script should not need it)`);
     }
+  }
+
+  /** Every instance starts in Pending:Wait on the launch hook; its first completion ends that. */
+  private completeLifecycleAction(q: Record<string, string>) {
+    if (this.launchCompletions.some((c) => c.instanceId === q.InstanceId)) {
+      throw new ApiError(400, "ValidationError", `No active Lifecycle Action found with instance ID ${q.InstanceId}`);
+    }
+    this.launchCompletions.push({ instanceId: q.InstanceId, result: q.LifecycleActionResult, at: Date.now() });
+    return {};
   }
 
   private describeVolumes(q: Record<string, string>) {
