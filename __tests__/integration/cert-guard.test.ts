@@ -1,11 +1,12 @@
-import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import { ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
+import * as http from "node:http";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import {
   CERT_GUARD_CLOCK_ENV, CERT_GUARD_EXIT, CERT_GUARD_STATUS_FILE, CertGuardParams, DnsWaitParams,
-  TRAEFIK_DEFAULT_CERT_CN, renderCertGuard, renderDnsWait,
+  TRAEFIK_DEFAULT_CERT_CN, imdsPublicAddressCommand, renderCertGuard, renderDnsWait,
 } from "../../modules/host/cert-guard";
 import { requireInCi } from "../helpers/settings";
 
@@ -106,6 +107,7 @@ function guard(overrides: Partial<CertGuardParams> & { port: number }) {
   const calls = () => (fs.existsSync(path.join(dir, "systemctl.calls")) ? fs.readFileSync(path.join(dir, "systemctl.calls"), "utf8").split("\n").filter(Boolean) : []);
   return {
     stateDir,
+    script,
     run(now: number, env: NodeJS.ProcessEnv = {}) {
       fs.rmSync(path.join(dir, "systemctl.calls"), { force: true });
       const result = run("bash", [script], { env: { PATH: `${dir}/bin:${process.env.PATH}`, [CERT_GUARD_CLOCK_ENV]: String(now), ...env } });
@@ -194,9 +196,30 @@ suite("openclaw-cert-guard against openssl s_server", () => {
     expect(r).toMatchObject({ json: expect.objectContaining({ state: "UNREACHABLE", cert: "UNREACHABLE", issuer: null, notAfter: null, daysLeft: null }), calls: [] });
   });
 
+  test("the public address from IMDSv2 (a fake IMDS over real HTTP, token first): DNS right, so it restarts", async () => {
+    const seen: string[] = [];
+    const imds = http.createServer((req, res) => {
+      seen.push(`${req.method} ${req.url} ${req.headers["x-aws-ec2-metadata-token"] ?? ""}`);
+      if (req.method === "PUT" && req.url === "/latest/api/token") res.end("tok");
+      else if (req.url === "/latest/meta-data/public-ipv4" && req.headers["x-aws-ec2-metadata-token"] === "tok") res.end("127.0.0.1");
+      else { res.statusCode = 401; res.end(); }
+    });
+    await new Promise<void>((resolve) => imds.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = imds.address() as net.AddressInfo;
+      const g = guard({ port: ports.default, publicAddressCommand: imdsPublicAddressCommand(`http://127.0.0.1:${port}/latest/`) });
+      const stdout = await new Promise<string>((resolve, reject) => execFile("bash", [g.script], { env: { ...process.env, PATH: `${dir}/bin:${process.env.PATH}` } },
+        (error, out) => (error ? reject(error) : resolve(out))));
+      expect(stdout).toMatch(/^openclaw-cert-guard: DEFAULT_CERT cert=DEFAULT_CERT action=restarted /);
+      expect(seen).toEqual(["PUT /latest/api/token ", "GET /latest/meta-data/public-ipv4 tok"]);
+    } finally {
+      imds.close();
+    }
+  });
+
   test("bash -n and shellcheck pass on the guard and the DNS wait", () => {
     const files = {
-      "guard.sh": renderCertGuard({ domain: "gw.example.com", publicAddressCommand: HERE, stateDir: "/var/lib/openclaw-cert-guard", traefikUnit: "traefik.service" }),
+      "guard.sh": renderCertGuard({ domain: "gw.example.com", publicAddressCommand: imdsPublicAddressCommand("http://169.254.169.254/latest"), stateDir: "/var/lib/openclaw-cert-guard", traefikUnit: "traefik.service" }),
       "dns-wait.sh": `#!/bin/bash\nset -euo pipefail\n${renderDnsWait({ domain: "gw.example.com", publicAddressCommand: 'echo "$PUBLIC_IP"' }).replace(/^/, 'PUBLIC_IP=198.51.100.1\n')}`,
     };
     for (const [name, content] of Object.entries(files)) {

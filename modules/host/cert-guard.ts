@@ -113,7 +113,7 @@ export interface DnsCheckParams {
 
 /** Parameters of {@link renderCertGuard}. */
 export interface CertGuardParams extends DnsCheckParams {
-  /** Directory (created 0700) holding the restart history `restarts` and `status.json`. */
+  /** Directory (0755; nothing secret in it) holding the restart history `restarts` and `status.json` (0644). */
   stateDir: string;
   /** systemd unit restarted to make Traefik ask ACME again, e.g. "traefik.service". */
   traefikUnit: string;
@@ -194,7 +194,7 @@ HISTORY="$STATE_DIR/restarts"
 STATUS="$STATE_DIR/${CERT_GUARD_STATUS_FILE}"
 ${dnsFunctions(params, policy.stepTimeoutSeconds)}
 mkdir -p "$STATE_DIR"
-chmod 700 "$STATE_DIR"
+chmod 755 "$STATE_DIR"
 touch "$HISTORY"
 
 iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
