@@ -82,9 +82,10 @@ beforeAll(async () => {
   openssl("req", "-x509", ...ecKey, "-subj", `/CN=${TRAEFIK_DEFAULT_CERT_CN}`, "-days", "365", "-keyout", "default.key", "-out", "default.crt");
   openssl("req", "-x509", ...ecKey, "-subj", "/O=Test/CN=Test CA", "-days", "365", "-keyout", "ca.key", "-out", "ca.crt");
   leaf("ninety", 90);
-  leaf("oneday", 1);
+  leaf("sixtyfour", 64);
+  leaf("fortyfive", 45);
   leaf("six", 6);
-  const names = ["default", "ninety", "oneday", "six"];
+  const names = ["default", "ninety", "sixtyfour", "fortyfive", "six"];
   const served = await Promise.all(names.map(serve));
   names.forEach((name, i) => { ports[name] = served[i]; });
   fs.mkdirSync(path.join(dir, "bin"));
@@ -180,15 +181,25 @@ suite("openclaw-cert-guard against openssl s_server", () => {
     expect(unknown.stdout).toContain("expected=unknown");
   });
 
-  test("expiry: 1 day left is EXPIRING (restart); a 6-day certificate is OK at day 1 and EXPIRING at day 5; 90 days: OK at day 60, EXPIRING at day 70", () => {
+  test.each([
+    // [certificate, lifetime days, still OK at day, EXPIRING at day]: half of Traefik's renewal window
+    ["ninety", 90, 74, 76], // Traefik renews from 30 days left; the guard acts below 15
+    ["sixtyfour", 64, 58, 60], // Traefik (certificatesDuration 1536) renews from 10 days left; the guard below 5
+    ["fortyfive", 45, 39, 41], // as 64 days
+    ["six", 6, 1, 5.05], // Traefik (certificatesDuration 144) renews from 2 days left; the guard below 1
+  ])("expiry (certificate %s, %i days): OK at day %d, EXPIRING (restart) at day %d", (name, _days, okDay, expiringDay) => {
     const t0 = now();
-    const oneDay = guard({ port: ports.oneday }).run(t0);
-    expect(oneDay).toMatchObject({ json: expect.objectContaining({ state: "EXPIRING", cert: "EXPIRING", action: "restarted" }), calls: ["restart traefik.service"] });
-    expect(oneDay.json.daysLeft).toBeLessThanOrEqual(1);
-    expect(guard({ port: ports.six }).run(t0 + 1 * DAY)).toMatchObject({ json: expect.objectContaining({ state: "OK", daysLeft: 5 }), calls: [] });
-    expect(guard({ port: ports.six }).run(t0 + 5 * DAY)).toMatchObject({ json: expect.objectContaining({ state: "EXPIRING", daysLeft: 1 }), calls: ["restart traefik.service"] });
-    expect(guard({ port: ports.ninety }).run(t0 + 60 * DAY).json.state).toBe("OK");
-    expect(guard({ port: ports.ninety }).run(t0 + 70 * DAY)).toMatchObject({ json: expect.objectContaining({ state: "EXPIRING", daysLeft: 20 }), calls: ["restart traefik.service"] });
+    expect(guard({ port: ports[name] }).run(t0 + okDay * DAY)).toMatchObject({ code: 0, json: expect.objectContaining({ state: "OK" }), calls: [] });
+    expect(guard({ port: ports[name] }).run(t0 + Math.round(expiringDay * DAY))).toMatchObject({
+      code: 0, json: expect.objectContaining({ state: "EXPIRING", cert: "EXPIRING", action: "restarted" }), calls: ["restart traefik.service"] });
+  });
+
+  test("a 90-day certificate with 1 day left, and one already expired, are EXPIRING", () => {
+    const t0 = now();
+    const oneDayLeft = guard({ port: ports.ninety }).run(t0 + 89 * DAY);
+    expect(oneDayLeft).toMatchObject({ json: expect.objectContaining({ state: "EXPIRING" }), calls: ["restart traefik.service"] });
+    expect(oneDayLeft.json.daysLeft).toBeLessThanOrEqual(1);
+    expect(guard({ port: ports.ninety }).run(t0 + 91 * DAY).json).toMatchObject({ state: "EXPIRING", action: "restarted" });
   });
 
   test("nothing on the port: UNREACHABLE, no restart, status without certificate fields", async () => {

@@ -29,13 +29,16 @@ export const TRAEFIK_DEFAULT_CERT_CN = "TRAEFIK DEFAULT CERT";
 
 /**
  * The guard's limits.
- * - Expiry: a certificate is EXPIRING when less than `lifetime / expiringDivisor` is left, and
- *   always when less than `expiringFloorHours` is left. With 4: 22.5 days for 90-day, 16 days
- *   for 64-day, 11.25 days for 45-day and 1.5 days for 6-day certificates; Traefik's own
- *   renewal (one third of the lifetime when `certificatesDuration` matches the lifetime) gets
- *   a twelfth of the lifetime first: 7.5 days (7 daily attempts) for 90 days, 12 hours (6
- *   attempts every 2 h) for 6 days. The guard never races Traefik's renewal, and still acts
- *   with days (or, for 6-day certificates, more than a day) to spare.
+ * - Expiry: a certificate is EXPIRING when less than half of Traefik's own renewal window
+ *   ({@link TRAEFIK_RENEWAL_WINDOWS}, looked up by the certificate's lifetime) is left: 15 days
+ *   for 90-day, 5 days for 64- and 45-day, 1 day for 6-day (160-hour) certificates. So Traefik
+ *   always gets the first half of its window (15 daily attempts for 90 days, 10 attempts 12 h
+ *   apart for 64/45 days, 12 attempts 2 h apart for 6 days) and the guard the second half,
+ *   with a day or more to spare. This holds when Traefik's `certificatesDuration` is at least
+ *   the certificates' lifetime in hours (a larger setting only widens Traefik's window); a
+ *   fixed fraction of the lifetime cannot: with `certificatesDuration` = 1536 (64 days) Traefik
+ *   renews only 10 days (16 %) before expiry, so a "quarter of the lifetime left" guard would
+ *   restart Traefik for days while Traefik rightly declines to renew.
  * - Restarts: at most one per `minRestartIntervalMinutes` (60) and `maxRestartsPerDay` (4) in
  *   any 24 hours. A restart makes Traefik place at most one order for the domain, so a failing
  *   validation costs at most 1 of the 5 authorization failures allowed per hour, and 4 of the
@@ -49,20 +52,42 @@ export interface CertGuardPolicy {
   minRestartIntervalMinutes: number;
   /** Most restarts in any 24 hours; reaching it reports RATE_LIMITED (a human must look). @default 4 */
   maxRestartsPerDay: number;
-  /** EXPIRING when less than lifetime / this is left. @default 4 */
+  /** EXPIRING when less than Traefik's renewal window / this is left. @default 2 */
   expiringDivisor: number;
-  /** EXPIRING whenever less than this many hours are left. @default 24 */
-  expiringFloorHours: number;
   /** Bound in seconds on each outside call (TLS handshake, resolver, address lookup). @default 10 */
   stepTimeoutSeconds: number;
+}
+
+/**
+ * Traefik's renewal windows, v3.6.24 pkg/provider/acme/provider.go `getCertificateRenewDurations`:
+ * a certificate whose (configured) duration is at least `minLifetimeHours` is renewed once less
+ * than `windowSeconds` is left, checked every `checkEverySeconds`. First match wins.
+ */
+export const TRAEFIK_RENEWAL_WINDOWS: ReadonlyArray<{ minLifetimeHours: number; windowSeconds: number; checkEverySeconds: number }> = [
+  { minLifetimeHours: 365 * 24, windowSeconds: 120 * 86400, checkEverySeconds: 7 * 86400 },
+  { minLifetimeHours: 90 * 24, windowSeconds: 30 * 86400, checkEverySeconds: 86400 },
+  { minLifetimeHours: 30 * 24, windowSeconds: 10 * 86400, checkEverySeconds: 12 * 3600 },
+  { minLifetimeHours: 6 * 24, windowSeconds: 2 * 86400, checkEverySeconds: 2 * 3600 },
+  { minLifetimeHours: 24, windowSeconds: 6 * 3600, checkEverySeconds: 600 },
+  { minLifetimeHours: 0, windowSeconds: 20 * 60, checkEverySeconds: 60 },
+];
+
+/** Bash function `renewal_window HOURS`: Traefik's renewal window in seconds for a lifetime in hours. */
+function renewalWindowFunction(): string {
+  const branches = TRAEFIK_RENEWAL_WINDOWS.map((w, i) =>
+    `${i === 0 ? "if" : "elif"} [ "$1" -ge ${w.minLifetimeHours} ]; then echo ${w.windowSeconds}`);
+  return `# renewal_window HOURS: Traefik v3.6's renewal window (seconds) for a certificate lifetime in hours.
+renewal_window() {
+  ${branches.join("\n  ")}
+  fi
+}`;
 }
 
 /** The guard's default limits (see {@link CertGuardPolicy} for why). */
 export const DEFAULT_CERT_GUARD_POLICY: Readonly<CertGuardPolicy> = {
   minRestartIntervalMinutes: 60,
   maxRestartsPerDay: 4,
-  expiringDivisor: 4,
-  expiringFloorHours: 24,
+  expiringDivisor: 2,
   stepTimeoutSeconds: 10,
 };
 
@@ -187,7 +212,6 @@ ${shellAssign("DEFAULT_CN", TRAEFIK_DEFAULT_CERT_CN)}
 MIN_INTERVAL=${policy.minRestartIntervalMinutes * 60}
 MAX_PER_DAY=${policy.maxRestartsPerDay}
 EXPIRING_DIVISOR=${policy.expiringDivisor}
-EXPIRING_FLOOR=${policy.expiringFloorHours * 3600}
 STEP_TIMEOUT=${policy.stepTimeoutSeconds}
 NOW=\${${CERT_GUARD_CLOCK_ENV}:-$(date +%s)}
 HISTORY="$STATE_DIR/restarts"
@@ -197,6 +221,7 @@ mkdir -p "$STATE_DIR"
 chmod 755 "$STATE_DIR"
 touch "$HISTORY"
 
+${renewalWindowFunction()}
 iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
 json_string() { local s=\${1//\\\\/\\\\\\\\}; s=\${s//\\"/\\\\\\"}; printf '"%s"' "$s"; }
 json_or_null() { if [ -n "$1" ]; then json_string "$1"; else printf 'null'; fi; }
@@ -239,8 +264,8 @@ NOT_BEFORE=$(iso "$nb")
 NOT_AFTER=$(iso "$na")
 left=$((na - NOW))
 DAYS_LEFT=$(awk -v s="$left" 'BEGIN { printf "%.2f", s / 86400 }')
-threshold=$(((na - nb) / EXPIRING_DIVISOR))
-if [ "$threshold" -lt "$EXPIRING_FLOOR" ]; then threshold=$EXPIRING_FLOOR; fi
+# Lifetime rounded to the hour (Let's Encrypt's notAfter is notBefore + lifetime - 1 s).
+threshold=$(($(renewal_window $(((na - nb + 1800) / 3600))) / EXPIRING_DIVISOR))
 
 if [ "$SUBJECT" = "CN=$DEFAULT_CN" ]; then
   CERT=DEFAULT_CERT
