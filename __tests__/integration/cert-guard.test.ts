@@ -6,7 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import {
   CERT_GUARD_CLOCK_ENV, CERT_GUARD_EXIT, CERT_GUARD_STATUS_FILE, CertGuardParams, DnsWaitParams,
-  TRAEFIK_DEFAULT_CERT_CN, imdsPublicAddressCommand, renderCertGuard, renderDnsWait,
+  TRAEFIK_DEFAULT_CERT_CN, TRAEFIK_RENEWAL_WINDOWS, imdsPublicAddressCommand, renderCertGuard, renderDnsWait,
 } from "../../modules/host/cert-guard";
 import { requireInCi } from "../helpers/settings";
 
@@ -192,6 +192,14 @@ suite("openclaw-cert-guard against openssl s_server", () => {
     expect(guard({ port: ports[name] }).run(t0 + okDay * DAY)).toMatchObject({ code: 0, json: expect.objectContaining({ state: "OK" }), calls: [] });
     expect(guard({ port: ports[name] }).run(t0 + Math.round(expiringDay * DAY))).toMatchObject({
       code: 0, json: expect.objectContaining({ state: "EXPIRING", cert: "EXPIRING", action: "restarted" }), calls: ["restart traefik.service"] });
+  });
+
+  test("renewal_window in the script follows Traefik's table at every boundary", () => {
+    const script = renderCertGuard({ domain: DOMAIN, publicAddressCommand: HERE, stateDir: dir, traefikUnit: "t" });
+    const fn = script.slice(script.indexOf("renewal_window() {"), script.indexOf("\n}\n", script.indexOf("renewal_window() {")) + 3);
+    const probes = TRAEFIK_RENEWAL_WINDOWS.flatMap((w, i) => [[w.minLifetimeHours, w.windowSeconds], ...(i > 0 ? [[TRAEFIK_RENEWAL_WINDOWS[i - 1].minLifetimeHours - 1, w.windowSeconds]] : [])]);
+    const out = run("bash", ["-c", `${fn}\nfor h in ${probes.map((p) => p[0]).join(" ")}; do renewal_window "$h"; done`]);
+    expect(out.stdout.trim().split("\n").map(Number)).toEqual(probes.map((p) => p[1]));
   });
 
   test("a 90-day certificate with 1 day left, and one already expired, are EXPIRING", () => {

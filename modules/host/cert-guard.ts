@@ -75,7 +75,7 @@ export const TRAEFIK_RENEWAL_WINDOWS: ReadonlyArray<{ minLifetimeHours: number; 
 /** Bash function `renewal_window HOURS`: Traefik's renewal window in seconds for a lifetime in hours. */
 function renewalWindowFunction(): string {
   const branches = TRAEFIK_RENEWAL_WINDOWS.map((w, i) =>
-    `${i === 0 ? "if" : "elif"} [ "$1" -ge ${w.minLifetimeHours} ]; then echo ${w.windowSeconds}`);
+    w.minLifetimeHours === 0 ? `else echo ${w.windowSeconds}` : `${i === 0 ? "if" : "elif"} [ "$1" -ge ${w.minLifetimeHours} ]; then echo ${w.windowSeconds}`);
   return `# renewal_window HOURS: Traefik v3.6's renewal window (seconds) for a certificate lifetime in hours.
 renewal_window() {
   ${branches.join("\n  ")}
@@ -171,6 +171,11 @@ export function imdsPublicAddressCommand(imdsBase: string): string {
   return `t=$(curl -fsS --max-time 3 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' '${base}/api/token') && curl -fsS --max-time 3 -H "X-aws-ec2-metadata-token: $t" '${base}/meta-data/public-ipv4'`;
 }
 
+/** Throws unless `value` is a positive integer (the rendered bash does integer arithmetic on it). */
+function requirePositiveInteger(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${value}`);
+}
+
 /** Bash functions shared by the guard and the DNS wait: `public_address` and `resolved_addresses`. */
 function dnsFunctions(p: DnsCheckParams, timeoutSeconds: number): string {
   return `RESOLVE=(${shellWords(p.resolveCommand ?? SYSTEM_RESOLVER)})
@@ -196,6 +201,7 @@ resolved_addresses() { timeout ${timeoutSeconds} "\${RESOLVE[@]}" "$1" 2>/dev/nu
  */
 export function renderCertGuard(params: CertGuardParams): string {
   const policy = { ...DEFAULT_CERT_GUARD_POLICY, ...params.policy };
+  for (const [name, value] of Object.entries({ ...policy, port: params.port ?? 443 })) requirePositiveInteger(`cert guard ${name}`, value);
   const tag = params.logTag ?? "openclaw-cert-guard";
   return `#!/bin/bash
 # ${tag}: restarts Traefik when it serves its default certificate or one close to expiry,
@@ -317,13 +323,15 @@ report "$CERT" ${CERT_GUARD_EXIT.ok} "unit=$TRAEFIK_UNIT"
 export function renderDnsWait(params: DnsWaitParams): string {
   const timeoutSeconds = params.timeoutSeconds ?? 600;
   const pollSeconds = params.pollSeconds ?? 10;
+  requirePositiveInteger("DNS wait timeoutSeconds", timeoutSeconds);
+  if (!(pollSeconds > 0 && pollSeconds <= timeoutSeconds)) throw new Error(`DNS wait pollSeconds must be > 0 and <= timeoutSeconds, got ${pollSeconds}`);
   const tag = params.logTag ?? "openclaw-boot";
   return `# wait_for_dns: until ${params.domain} resolves to this instance's public address, at most ${timeoutSeconds} s;
 # on timeout it logs loudly and returns 0 (the gateway still starts; openclaw-cert-guard retries the certificate).
 wait_for_dns() {
-  local domain expected resolved deadline polls=0
+  local domain expected resolved deadline polls=0 RESOLVE
   ${shellAssign("domain", params.domain)}
-  ${dnsFunctions(params, DEFAULT_CERT_GUARD_POLICY.stepTimeoutSeconds).trim().split("\n").join("\n  ")}
+  ${dnsFunctions(params, DEFAULT_CERT_GUARD_POLICY.stepTimeoutSeconds).trim().split("\n").map((line) => (line ? `  ${line}` : "")).join("\n").trimStart()}
   deadline=$(($(date +%s) + ${timeoutSeconds}))
   while :; do
     polls=$((polls + 1))
