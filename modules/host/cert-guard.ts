@@ -95,10 +95,10 @@ export const DEFAULT_CERT_GUARD_POLICY: Readonly<CertGuardPolicy> = {
  * When the guard runs (systemd timer). Every 15 minutes: a check is one local TLS handshake and
  * one DNS lookup, so it costs nothing, and a default certificate is noticed within 15 minutes
  * once DNS is right; the restart interval (60 min), not the timer, paces the ACME attempts.
- * The first run waits 10 minutes after boot, so the boot's DNS wait and Traefik's own first
- * ACME attempt finish first.
+ * The first run waits 10 minutes after the timer starts (the boot script starts it with Traefik),
+ * so Traefik's own first ACME attempt finishes first.
  */
-export const CERT_GUARD_SCHEDULE = { onBootSec: "10min", onUnitActiveSec: "15min" } as const;
+export const CERT_GUARD_SCHEDULE = { onActiveSec: "10min", onUnitActiveSec: "15min" } as const;
 
 /**
  * Exit codes of `openclaw-cert-guard`. 0: nothing to do, or it acted (or will act at the next
@@ -178,13 +178,13 @@ function requirePositiveInteger(name: string, value: number): void {
 
 /** Bash functions shared by the guard and the DNS wait: `public_address` and `resolved_addresses`. */
 function dnsFunctions(p: DnsCheckParams, timeoutSeconds: number): string {
-  return `RESOLVE=(${shellWords(p.resolveCommand ?? SYSTEM_RESOLVER)})
+  return `resolver=(${shellWords(p.resolveCommand ?? SYSTEM_RESOLVER)})
 
 # public_address: the instance's public IPv4 (empty when unknown).
 public_address() { (${p.publicAddressCommand}) 2>/dev/null | head -n 1 | tr -d '[:space:]' || true; }
 
 # resolved_addresses NAME: the distinct IPv4 addresses NAME resolves to, comma-separated (empty: none).
-resolved_addresses() { timeout ${timeoutSeconds} "\${RESOLVE[@]}" "$1" 2>/dev/null | awk '{ print $1 }' | sort -u | paste -sd, - || true; }
+resolved_addresses() { timeout ${timeoutSeconds} "\${resolver[@]}" "$1" 2>/dev/null | awk '{ print $1 }' | sort -u | paste -sd, - || true; }
 `;
 }
 
@@ -329,7 +329,7 @@ export function renderDnsWait(params: DnsWaitParams): string {
   return `# wait_for_dns: until ${params.domain} resolves to this instance's public address, at most ${timeoutSeconds} s;
 # on timeout it logs loudly and returns 0 (the gateway still starts; openclaw-cert-guard retries the certificate).
 wait_for_dns() {
-  local domain expected resolved deadline polls=0 RESOLVE
+  local domain expected resolved deadline polls=0 resolver
   ${shellAssign("domain", params.domain)}
   ${dnsFunctions(params, DEFAULT_CERT_GUARD_POLICY.stepTimeoutSeconds).trim().split("\n").map((line) => (line ? `  ${line}` : "")).join("\n").trimStart()}
   deadline=$(($(date +%s) + ${timeoutSeconds}))
