@@ -32,9 +32,10 @@ describe("Traefik's ACME resolver", () => {
     });
   });
 
-  test("with hostedZoneId: DNS-01 through Route53 and no TLS-ALPN-01 (valid against the schema)", () => {
+  test("with hostedZoneId: DNS-01 through Route53, propagation checked on the VPC resolver, no TLS-ALPN-01 (valid against the schema)", () => {
     const acme = acmeOf({ hostedZoneId: ZONE, allowedCidrs: ["203.0.113.0/24"] });
-    expect(acme.dnsChallenge).toEqual({ provider: "route53" });
+    // The authoritative-nameserver check would need port 53 out, which the security group does not allow.
+    expect(acme.dnsChallenge).toEqual({ provider: "route53", propagation: { disableANSChecks: true, requireAllRNS: true } });
     expect(acme).not.toHaveProperty("tlsChallenge");
   });
 

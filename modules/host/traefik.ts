@@ -33,9 +33,24 @@ export function traefikEnvironment(s: Pick<GatewaySettings, "hostedZoneId" | "re
   return s.hostedZoneId === undefined ? {} : { AWS_REGION: s.region, AWS_HOSTED_ZONE_ID: s.hostedZoneId };
 }
 
+/**
+ * How lego checks that the TXT record is visible before telling Let's Encrypt to look. By default it
+ * asks the zone's authoritative nameservers (Route53's awsdns servers) directly on port 53, which the
+ * host's security group (443 out only) blocks: the check would time out and every order fail. So the
+ * authoritative check is off (`disableANSChecks`) and every recursive resolver of the host must see the
+ * record instead (`requireAllRNS`): the VPC's Amazon DNS resolver, which security groups do not filter
+ * (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html, read 2026-11-30; every
+ * name the boot script downloads from already resolves through it). lego's route53 provider first waits
+ * until Route53 reports the change INSYNC (GetChange). Traefik v3.7.9 pkg/provider/acme/provider.go maps
+ * these two options to lego's DisableAuthoritativeNssPropagationRequirement / RecursiveNSs requirement.
+ */
+export const DNS_PROPAGATION = { disableANSChecks: true, requireAllRNS: true } as const;
+
 /** The ACME challenge: DNS-01 through Route53 with a hosted zone (allowedCidrs may be narrowed), else TLS-ALPN-01 on 443. */
 function acmeChallenge(s: Pick<GatewaySettings, "hostedZoneId">): object {
-  return s.hostedZoneId === undefined ? { tlsChallenge: {} } : { dnsChallenge: { provider: DNS_CHALLENGE_PROVIDER } };
+  return s.hostedZoneId === undefined
+    ? { tlsChallenge: {} }
+    : { dnsChallenge: { provider: DNS_CHALLENGE_PROVIDER, propagation: { ...DNS_PROPAGATION } } };
 }
 /** Name of the router and the service in Traefik's dynamic configuration. */
 const ROUTE = "openclaw";
