@@ -387,7 +387,7 @@ describeSandbox("boot script in a sandbox: injected faults", () => {
     const wrong = sb.boot();
     expect(wrong.status).not.toBe(0);
     expect(sb.bootLog()).toContain(`the settings pin ${"f".repeat(64)}`);
-    expect(sb.bootLog()).toMatch(/FAILED in step 'install Traefik 3\.6\.2'/);
+    expect(sb.bootLog()).toMatch(/FAILED in step 'install Traefik 3\.7\.9'/);
     const pin = sb.downloadSha256("traefik/v3.7.9/traefik_v3.7.9_linux_arm64.tar.gz");
     sb.useSettings(testSettings({ hostOs: "debian12", downloads: { traefikSha256: pin } }));
     expect(sb.boot().status).toBe(0);
