@@ -77,6 +77,7 @@ export class OpenClawStack extends TerraformStack {
         this.data.grantAttach(host),
         this.address.grantAssociate(host, this.network.publicSubnet.arn),
       ],
+      dnsChallenge: settings.hostedZoneId === undefined ? undefined : { hostedZoneId: settings.hostedZoneId, domainName: settings.domainName },
     });
     this.userData = renderUserData(settings);
     this.host = new GatewayHost(this, "host", {

@@ -123,6 +123,8 @@ export class BootSandbox {
     fs.chmodSync(this.host("/tmp"), 0o1777);
     execFileSync("cp", ["-a", "/etc/.", this.host("/etc")]);
     fs.writeFileSync(this.host("/etc/fstab"), "# /etc/fstab of the sandbox\nUUID=0f0f0f0f-root / ext4 defaults 0 1\n");
+    // The user's A record: the domain resolves (through the real resolver, getent) to the Elastic IP.
+    fs.appendFileSync(this.host("/etc/hosts"), `\n${sandboxAccount(this.settings).address.publicIp} ${this.settings.domainName}\n`);
     execFileSync("cp", ["-a", `${FAKES}/.`, this.host("/fake")]);
     for (const f of fs.readdirSync(this.host("/fake/bin"))) fs.chmodSync(this.host(`/fake/bin/${f}`), 0o755);
     // The root volume is there from the start; the data volume's link appears on attach-volume.

@@ -67,7 +67,7 @@ describe("systemd-analyze verify", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "boot-units-"));
     try {
       for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), content);
-      const executables = [layout.nodeBin, layout.traefikBin, layout.refreshSecretsTool, layout.watchdogTool];
+      const executables = [layout.nodeBin, layout.traefikBin, layout.refreshSecretsTool, layout.watchdogTool, layout.certGuardTool];
       const setup = executables.map((f) => `mkdir -p "$(dirname ${f})" && printf '#!/bin/sh\\n' >${f} && chmod 755 ${f}`).join(" && ");
       const result = spawnSync("bwrap", [
         "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/opt", "--tmpfs", "/usr/local",
@@ -81,9 +81,16 @@ describe("systemd-analyze verify", () => {
   }
 
   (can ? test : test.skip)("every rendered unit verifies with no warning", () => {
-    expect(Object.keys(units).sort()).toEqual(
-      ["openclaw-gateway.service", "openclaw-secrets.service", "openclaw-watchdog.service", "openclaw-watchdog.timer", "traefik.service"]);
+    expect(Object.keys(units).sort()).toEqual([
+      "openclaw-cert-guard.service", "openclaw-cert-guard.timer", "openclaw-gateway.service", "openclaw-secrets.service",
+      "openclaw-watchdog.service", "openclaw-watchdog.timer", "traefik.service"]);
     expect(verify(units)).toEqual({ status: 0, output: "" });
+  });
+
+  (can ? test : test.skip)("with a hosted zone (DNS-01: Traefik's unit carries lego's Route53 environment) every unit verifies", () => {
+    const zoned = renderUnits(testSettings({ hostedZoneId: "Z0123456789ABCDEFGHIJ" }), layout);
+    expect(zoned["traefik.service"]).toContain("\nEnvironment=AWS_REGION=us-east-1\nEnvironment=AWS_HOSTED_ZONE_ID=Z0123456789ABCDEFGHIJ\n");
+    expect(verify(zoned)).toEqual({ status: 0, output: "" });
   });
 
   (can ? test : test.skip)("a unit with a typo is reported (the check is live)", () => {
@@ -106,7 +113,8 @@ describe("Traefik configuration against the Traefik v3 JSON schemas", () => {
     expect(config).toEqual(traefikStaticConfig(settings, layout));
     expect(validate(config) ? [] : validate.errors).toEqual([]);
     expect(config.certificatesResolvers.letsencrypt.acme).toEqual({
-      email: settings.acmeEmail, storage: "/opt/openclaw/traefik/acme.json", tlsChallenge: {} });
+      email: settings.acmeEmail, caServer: "https://acme-v02.api.letsencrypt.org/directory",
+      storage: "/opt/openclaw/traefik/acme.json", certificatesDuration: 2160, tlsChallenge: {} });
   });
 
   test("the dynamic configuration (dynamic.yml as written on the host) is valid", () => {

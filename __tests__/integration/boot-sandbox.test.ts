@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import { ANTHROPIC_API_KEY, GATEWAY_TOKEN, secretParameterName } from "../../modules/secrets-catalogue";
+import { resourceNames } from "../../modules/names";
 import { hostContract } from "../../modules/host/contract";
 import { openclawConfigFile } from "../../modules/host/layout";
 import { AWS_ATTEMPTS } from "../../modules/host/tools";
@@ -19,6 +20,7 @@ jest.setTimeout(300_000); // generous: CI runs other suites beside this one on 2
 
 const settings = testSettings({ hostOs: "debian12" });
 const layout = hostContract(settings);
+const names = resourceNames(settings);
 
 const ops = (calls: AwsCliCall[], operation: string) => calls.filter((c) => c.operation === operation);
 const option = (call: AwsCliCall, name: string) => call.argv[call.argv.indexOf(name) + 1];
@@ -91,10 +93,12 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     expect(first.status).toBe(0);
     const log = sb.bootLog();
     for (const step of ["instance metadata (IMDSv2)", "attach the data volume", "mount the data volume", "associate the Elastic IP",
-      "install Node.js 24.21.0", "install openclaw 2026.9.6", "install Traefik 3.6.2", "secrets from SSM Parameter Store",
-      "systemd units", "wait for the gateway's /healthz"]) {
+      "install Node.js 24.21.0", "install openclaw 2026.9.6", "install Traefik 3.7.9", "secrets from SSM Parameter Store",
+      "systemd units", "wait for DNS", "wait for the gateway's /healthz"]) {
       expect(log).toContain(`==> ${step}`);
     }
+    // The domain resolves to the Elastic IP (sandbox /etc/hosts) and IMDS reports it once associated: no wait.
+    expect(log).toContain(`openclaw-boot: DNS ready: ${settings.domainName} resolves to 203.0.113.10 (poll 1)`);
     expect(log).toMatch(/summary: instance i-0a1b2c3d4e5f60718, volume vol-0123456789abcdef0 .* address 203\.0\.113\.10/);
     expect(log).not.toContain("FAILED");
   });
@@ -141,7 +145,7 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     expect(sb.lines("downloads.log")).toEqual([
       "GET /ssm-agent/latest/debian_arm64/amazon-ssm-agent.deb", // first: the host stays reachable whatever fails later
       "GET /node/v24.21.0/SHASUMS256.txt", "GET /node/v24.21.0/node-v24.21.0-linux-arm64.tar.xz",
-      "GET /traefik/v3.6.2/traefik_v3.6.2_checksums.txt", "GET /traefik/v3.6.2/traefik_v3.6.2_linux_arm64.tar.gz",
+      "GET /traefik/v3.7.9/traefik_v3.7.9_checksums.txt", "GET /traefik/v3.7.9/traefik_v3.7.9_linux_arm64.tar.gz",
     ]);
     expect(sb.stat(layout.nodeBin)).toMatchObject({ user: "root", group: "root" });
     expect(sb.stat(layout.traefikBin)).toMatchObject({ user: "root" });
@@ -197,6 +201,7 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     expect(systemctl).toContain("restart openclaw-gateway.service");
     expect(systemctl).toContain("restart traefik.service");
     expect(systemctl.indexOf("start openclaw-watchdog.timer")).toBeGreaterThan(systemctl.indexOf("restart traefik.service"));
+    expect(systemctl).toContain("enable --now --quiet openclaw-cert-guard.timer");
     expect(sb.lines("gateway.log")).toContain("GET /healthz");
     const log = sb.bootLog();
     expect(log.indexOf("==> wait for the gateway's /healthz")).toBeLessThan(log.indexOf("the gateway answers on /healthz"));
@@ -478,8 +483,8 @@ describeSandbox("boot script in a sandbox: injected faults", () => {
     const wrong = sb.boot();
     expect(wrong.status).not.toBe(0);
     expect(sb.bootLog()).toContain(`the settings pin ${"f".repeat(64)}`);
-    expect(sb.bootLog()).toMatch(/FAILED in step 'install Traefik 3\.6\.2'/);
-    const pin = sb.downloadSha256("traefik/v3.6.2/traefik_v3.6.2_linux_arm64.tar.gz");
+    expect(sb.bootLog()).toMatch(/FAILED in step 'install Traefik 3\.7\.9'/);
+    const pin = sb.downloadSha256("traefik/v3.7.9/traefik_v3.7.9_linux_arm64.tar.gz");
     sb.useSettings(testSettings({ hostOs: "debian12", downloads: { traefikSha256: pin } }));
     expect(sb.boot().status).toBe(0);
   });

@@ -11,7 +11,7 @@ describe("one Terraform-JSON reader (modules/review/terraform-json.ts) for the p
   const { input } = auditFixture((stack) => {
     // An inline group with a port range, a prefix list and a numeric protocol: every shape the reader knows.
     stack.host.securityGroup.addOverride("ingress", [{ from_port: 8000, to_port: 8100, protocol: "6", cidr_blocks: ["10.0.0.0/8"], prefix_list_ids: ["pl-1"] }]);
-  }, { allowedCidrs: ["203.0.113.0/24", "198.51.100.7/32"] });
+  }, { allowedCidrs: ["203.0.113.0/24", "198.51.100.7/32"], hostedZoneId: "Z0123456789ABCDEFGHIJ" });
 
   test("security-group permissions: the summary's lines are the audit's permissions (plus non-CIDR peers)", () => {
     const permissions = networkPermissions(input);

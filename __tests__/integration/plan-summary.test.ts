@@ -34,8 +34,9 @@ maybe("plan:summary on real offline terraform plans", () => {
     return path.join(root, name);
   };
   // Deployed with a restricted client range, so that adding a second range is a real widening (a range
-  // inside 0.0.0.0/0 would be a redundant rule, which settings refuse).
-  const deployedSettings: Partial<GatewaySettingsInput> = { allowedCidrs: ["203.0.113.0/24"] };
+  // inside 0.0.0.0/0 would be a redundant rule, which settings refuse); a narrowed range needs a hosted
+  // zone (DNS-01: Let's Encrypt's TLS-ALPN-01 would be blocked).
+  const deployedSettings: Partial<GatewaySettingsInput> = { allowedCidrs: ["203.0.113.0/24"], hostedZoneId: "Z0123456789ABCDEFGHIJ" };
   const prepare = (name: string, overrides: Partial<GatewaySettingsInput>): OfflineStackDir => {
     const stack = synthForOfflineTerraform(testSettings({ ...deployedSettings, ...overrides }), workDir(name));
     terraform(stack, ["init", "-input=false", "-no-color"]);

@@ -26,7 +26,9 @@ const tokenParameter = (s: OpenClawStack) => s.secrets.parameterOf(GATEWAY_TOKEN
 const operatorParameter = (s: OpenClawStack) => s.secrets.parameterOf(SECRETS.find((secret) => secret.writer === "operator")!);
 
 const asIs: Fixture = {};
-const staging: Fixture = { settings: { instanceType: "t3.small", hostOs: "debian12", allowedCidrs: ["203.0.113.0/24"] } };
+const staging: Fixture = {
+  settings: { instanceType: "t3.small", hostOs: "debian12", allowedCidrs: ["203.0.113.0/24"], hostedZoneId: "Z0123456789ABCDEFGHIJ" },
+};
 
 const worldIngress = (stack: OpenClawStack, port: number, cidr = "0.0.0.0/0") =>
   addressOf(new VpcSecurityGroupIngressRule(stack.host, `extra-${port}`, {

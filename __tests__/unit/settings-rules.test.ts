@@ -19,6 +19,9 @@ function problemsOf(overrides: Record<string, unknown>) {
   return resolveEnvironment({ environment: "test", domainName: TEST_DOMAIN, acmeEmail: TEST_EMAIL, ...overrides }).problems;
 }
 
+/** A well-formed Route53 hosted zone id (DNS-01: allowedCidrs may be narrowed). */
+const ZONE = "Z0123456789ABCDEFGHIJ";
+
 /** n distinct, valid tags. */
 const manyTags = (n: number): Record<string, string> =>
   Object.fromEntries(Array.from({ length: n }, (_, i) => [`team-${i}`, `value ${i}`]));
@@ -61,7 +64,10 @@ const BAD: Array<[string, Record<string, unknown>, string, string | RegExp]> = [
   ["tag key managed-by", { tags: { "managed-by": "me" } }, "tags.managed-by", "sets \"managed-by\""],
   ["tag key Name", { tags: { Name: "mine" } }, "tags.Name", "sets \"Name\""],
   // allowedCidrs (security group quota, duplicates)
-  ["61 allowed CIDRs", { allowedCidrs: manyCidrs(61) }, "allowedCidrs", "60 inbound IPv4 rules per security group"],
+  ["61 allowed CIDRs", { allowedCidrs: manyCidrs(61), hostedZoneId: ZONE }, "allowedCidrs", "60 inbound IPv4 rules per security group"],
+  // allowedCidrs narrowed without a hosted zone: TLS-ALPN-01 comes from undisclosed addresses (Let's Encrypt FAQ)
+  ["narrowed allowedCidrs without a hosted zone", { allowedCidrs: ["203.0.113.0/24"] }, "allowedCidrs",
+    /TLS-ALPN-01 .*letsencrypt\.org\/docs\/faq.*set hostedZoneId \(DNS-01 through Route53\)/],
   ["duplicate CIDR", { allowedCidrs: ["203.0.113.0/24", "198.51.100.0/24", "203.0.113.0/24"] }, "allowedCidrs[2]", "also allowedCidrs[0]"],
   ["CIDR inside another", { allowedCidrs: ["203.0.113.0/24", "203.0.113.128/25"] }, "allowedCidrs[1]", "inside allowedCidrs[0]"],
   ["anything besides 0.0.0.0/0", { allowedCidrs: ["198.51.100.7/32", "0.0.0.0/0"] }, "allowedCidrs[0]", "inside allowedCidrs[1]"],
@@ -156,8 +162,10 @@ const GOOD: Array<[string, Record<string, unknown>]> = [
   ["every allowed tag character", { tags: { "a Z 0 _ . : / = + - @": "a Z 0 _ . : / = + - @" } }],
   ["letters of other scripts", { tags: { "équipe": "Zürich", "チーム": "東京" } }],
   ["a tag key that only contains aws", { tags: { "my-aws:team": "x", "openclaw-team": "y" } }],
-  ["60 allowed CIDRs", { allowedCidrs: manyCidrs(SECURITY_GROUP_INBOUND_RULES) }],
-  ["adjacent CIDRs", { allowedCidrs: ["203.0.113.0/25", "203.0.113.128/25"] }],
+  ["60 allowed CIDRs", { allowedCidrs: manyCidrs(SECURITY_GROUP_INBOUND_RULES), hostedZoneId: ZONE }],
+  ["adjacent CIDRs", { allowedCidrs: ["203.0.113.0/25", "203.0.113.128/25"], hostedZoneId: ZONE }],
+  ["narrowed allowedCidrs with a hosted zone (DNS-01)", { allowedCidrs: ["198.51.100.7/32"], hostedZoneId: ZONE }],
+  ["0.0.0.0/0 among others without a hosted zone", { allowedCidrs: ["0.0.0.0/0"] }],
   ["VPC 10.0.0.0/16", { vpcCidr: "10.0.0.0/16" }],
   ["VPC 172.16.0.0/16 (beside 172.17)", { vpcCidr: "172.16.0.0/16" }],
   ["VPC 172.18.0.0/16 (beside 172.17)", { vpcCidr: "172.18.0.0/16" }],

@@ -236,8 +236,29 @@ describe("OpenClawStack variations", () => {
     });
   });
 
+  test("a hosted zone grants DNS-01 on that zone only: UPSERT/DELETE of the _acme-challenge TXT record, its records, its changes", () => {
+    const route53 = (parsed: any) => JSON.parse(only(parsed, IamRolePolicy.tfResourceType).policy).Statement
+      .filter((s: any) => s.Action.some((a: string) => a.startsWith("route53:")));
+    expect(route53(synth({}).parsed)).toEqual([]);
+    const zone = "arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ";
+    expect(route53(synth({ hostedZoneId: "Z0123456789ABCDEFGHIJ" }).parsed)).toEqual([
+      {
+        Sid: "AcmeDnsChallengeRecord", Effect: "Allow", Action: ["route53:ChangeResourceRecordSets"], Resource: [zone],
+        Condition: {
+          "ForAllValues:StringEquals": {
+            "route53:ChangeResourceRecordSetsNormalizedRecordNames": [`_acme-challenge.${TEST_DOMAIN}`],
+            "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"],
+            "route53:ChangeResourceRecordSetsActions": ["UPSERT", "DELETE"],
+          },
+        },
+      },
+      { Sid: "AcmeDnsChallengeReadZone", Effect: "Allow", Action: ["route53:ListResourceRecordSets"], Resource: [zone] },
+      { Sid: "AcmeDnsChallengeWaitForChange", Effect: "Allow", Action: ["route53:GetChange"], Resource: ["arn:aws:route53:::change/*"] },
+    ]);
+  });
+
   test("one ingress rule per allowed CIDR", () => {
-    const { parsed } = synth({ allowedCidrs: ["203.0.113.0/24", "198.51.100.7/32"] });
+    const { parsed } = synth({ allowedCidrs: ["203.0.113.0/24", "198.51.100.7/32"], hostedZoneId: "Z0123456789ABCDEFGHIJ" });
     expect(resourcesOf(parsed, VpcSecurityGroupIngressRule.tfResourceType).map((r) => r.cidr_ipv4))
       .toEqual(["203.0.113.0/24", "198.51.100.7/32"]);
   });

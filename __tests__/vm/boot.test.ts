@@ -12,6 +12,7 @@ import { AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { GATEWAY_TOKEN, GATEWAY_TOKEN_PLACEHOLDER, secretParameterName } from "../../modules/secrets-catalogue";
+import { resourceNames } from "../../modules/names";
 import { GatewaySettings, resolveSettings } from "../../modules/settings/settings";
 import { hostContract } from "../../modules/host/contract";
 import { renderUserData } from "../../modules/host/user-data";
@@ -55,8 +56,12 @@ const settings: GatewaySettings = resolveSettings({
   domainName: "gateway.vmtest.example.org",
   acmeEmail: "ops@example.org",
   downloads: vmDownloads(),
+  // The VM's domain never resolves to the fake Elastic IP: the DNS wait must time out, and quickly
+  // (one lookup, a 10 s pause, a second lookup, then on), not after the 600 s default.
+  dnsWaitSeconds: 10,
 });
 const layout = hostContract(settings);
+const names = resourceNames(settings);
 /** The facts probe of the guests, whose data volume is the NVMe disk with this serial. */
 const factsProbe = guestProbe(settings, SERIAL);
 const npmVersion = execFileSync("npm", ["--version"]).toString().trim();
@@ -304,6 +309,20 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     expect(facts.healthzViaProxy).toBe("200");
     // The environment's stable host name (the key to lease reclaim on a replacement, test 3).
     expect(facts.hostName).toBe(layout.hostName);
+    // The DNS wait ran before Traefik's first start and ended (bounded by dnsWaitSeconds) without
+    // failing the boot: the domain does not resolve to this instance's Elastic IP (from IMDS) here.
+    const eip = world.aws.addresses[0].publicIp;
+    const dnsWait = log.indexOf("==> wait for DNS");
+    const dnsGaveUp = log.indexOf(`openclaw-boot: DNS NOT READY after ${settings.dnsWaitSeconds} s: ${settings.domainName} resolves to `);
+    expect(dnsWait).toBeGreaterThan(-1);
+    expect(dnsGaveUp).toBeGreaterThan(dnsWait);
+    expect(log.indexOf("==> start services")).toBeGreaterThan(dnsGaveUp);
+    expect(log).toContain(`, this instance is ${eip}; continuing without a certificate`);
+    // The certificate guard's timer is enabled and waiting (real systemd).
+    const guardWindow = windowFor("cert guard timer state", 30_000, 2 * MINUTE);
+    const guardTimer = await within(guardWindow, (ms) =>
+      world.control.run(`systemctl is-enabled ${layout.certGuardTimerUnit}; systemctl is-active ${layout.certGuardTimerUnit}`, ms));
+    expect(guardTimer.output.trim().split("\n")).toEqual(["enabled", "active"]);
     timings["first boot: VM start → healthy (host, via hostfwd)"] = await hostSawHealthy(vm1);
     // Calibration 2: the whole first boot (npm install, gateway start) against the reference machine's.
     pace.observe("firstBootHealthy", timings["first boot: VM start → healthy (host, via hostfwd)"]);

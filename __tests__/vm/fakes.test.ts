@@ -162,6 +162,11 @@ describe("fake IMDS", () => {
       const role = await get("meta-data/iam/security-credentials/");
       const creds = JSON.parse(await get(`meta-data/iam/security-credentials/${role}`));
       expect(creds.AccessKeyId).toBe(aws.credentialsFor(INSTANCE).accessKeyId);
+      // public-ipv4 (the DNS wait's and the cert guard's "this instance"): 404 until the Elastic IP is associated.
+      const publicIpv4 = () => fetch(`${base}/meta-data/public-ipv4`, { headers: { "x-aws-ec2-metadata-token": token } });
+      expect((await publicIpv4()).status).toBe(404);
+      aws.addresses[0].associatedWith = INSTANCE;
+      expect(await (await publicIpv4()).text()).toBe("203.0.113.10");
     } finally {
       await new Promise<void>((done) => server.close(() => done()));
     }

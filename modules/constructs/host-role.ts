@@ -15,6 +15,35 @@ export interface HostRoleProps extends Grantee {
    * `data.grantAttach(host)`, `address.grantAssociate(host, subnetArn)`), in policy order.
    */
   readonly grants: ReadonlyArray<readonly IamStatement[]>;
+  /** With a hosted zone: Traefik proves `domainName` with DNS-01 in it ({@link dnsChallengeStatements}). */
+  readonly dnsChallenge?: { readonly hostedZoneId: string; readonly domainName: string };
+}
+
+/**
+ * What Traefik's Route53 DNS-01 (lego "route53" with AWS_HOSTED_ZONE_ID: no zone lookup) needs,
+ * and no more: UPSERT and DELETE of the TXT record `_acme-challenge.<domain>` in the one zone,
+ * reading the zone's records (lego merges existing TXT values) and polling the change until INSYNC.
+ * Condition keys and their normalized values (lower case, no trailing dot, UPPER-case actions and
+ * types): https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/specifying-rrset-conditions.html
+ * (read 2026-11-30); domainName is already lower case without a trailing dot (settings). ForAllValues:
+ * every record set of the request must match.
+ */
+export function dnsChallengeStatements(zone: { hostedZoneId: string; domainName: string }): IamStatement[] {
+  const hostedZone = `arn:aws:route53:::hostedzone/${zone.hostedZoneId}`;
+  return [
+    {
+      Sid: "AcmeDnsChallengeRecord", Effect: "Allow", Action: ["route53:ChangeResourceRecordSets"], Resource: [hostedZone],
+      Condition: {
+        "ForAllValues:StringEquals": {
+          "route53:ChangeResourceRecordSetsNormalizedRecordNames": [`_acme-challenge.${zone.domainName}`],
+          "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"],
+          "route53:ChangeResourceRecordSetsActions": ["UPSERT", "DELETE"],
+        },
+      },
+    },
+    { Sid: "AcmeDnsChallengeReadZone", Effect: "Allow", Action: ["route53:ListResourceRecordSets"], Resource: [hostedZone] },
+    { Sid: "AcmeDnsChallengeWaitForChange", Effect: "Allow", Action: ["route53:GetChange"], Resource: ["arn:aws:route53:::change/*"] },
+  ];
 }
 
 /**
@@ -46,6 +75,7 @@ export class HostRole extends Construct {
     const group = `arn:aws:autoscaling:${props.region}:*:autoScalingGroup:*:autoScalingGroupName/${props.autoScalingGroupName}`;
     this.statements = composeStatements([
       ...props.grants.flat(),
+      ...(props.dnsChallenge ? dnsChallengeStatements(props.dnsChallenge) : []),
       { Sid: "ReportOwnHealth", Effect: "Allow", Action: ["autoscaling:SetInstanceHealth"], Resource: [group] },
       // The boot script ends its own launch: CONTINUE once healthy, ABANDON on failure.
       { Sid: "CompleteOwnLaunch", Effect: "Allow", Action: ["autoscaling:CompleteLifecycleAction"], Resource: [group] },

@@ -86,6 +86,14 @@ export interface HostContract {
   readonly refreshSecretsTool: string;
   /** `openclaw-watchdog`: run by the watchdog timer. */
   readonly watchdogTool: string;
+  /** `openclaw-cert-guard`: one check of the certificate Traefik serves (modules/host/cert-guard.ts). */
+  readonly certGuardTool: string;
+  /** Runs the cert guard once (oneshot). */
+  readonly certGuardServiceUnit: string;
+  /** Runs the cert guard service periodically. */
+  readonly certGuardTimerUnit: string;
+  /** The cert guard's restart history and status.json (root disk, 0755: nothing secret; survives reboots). */
+  readonly certGuardStateDir: string;
   /** Environment variables the EnvironmentFile may carry: the catalogue's `envVar`s, in its order. */
   readonly secretEnvVars: readonly string[];
 }
@@ -140,6 +148,10 @@ export function hostContract(s: Pick<GatewaySettings, "environment" | "versions"
     adminTool: "/usr/local/bin/openclaw-admin",
     refreshSecretsTool: "/usr/local/sbin/openclaw-refresh-secrets",
     watchdogTool: "/usr/local/sbin/openclaw-watchdog",
+    certGuardTool: "/usr/local/sbin/openclaw-cert-guard",
+    certGuardServiceUnit: "openclaw-cert-guard.service",
+    certGuardTimerUnit: "openclaw-cert-guard.timer",
+    certGuardStateDir: "/var/lib/openclaw-cert-guard",
     secretEnvVars: Object.freeze(SECRETS.map((secret) => secret.envVar)),
   });
 }

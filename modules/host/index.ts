@@ -1,7 +1,7 @@
 import { GatewaySettings } from "../settings/settings";
 import { hostContract, HostContract } from "./contract";
 import {
-  addressStep, configStep, hostNameStep, launchCompleteStep, metadataStep, mountStep, nodeStep, openclawStep, packagesStep, preamble, secretsStep,
+  addressStep, configStep, dnsWaitStep, hostNameStep, launchCompleteStep, metadataStep, mountStep, nodeStep, openclawStep, packagesStep, preamble, secretsStep,
   ssmAgentStep, startStep, summaryStep, traefikStep, usersAndDirectoriesStep, volumeStep,
 } from "./steps";
 
@@ -81,6 +81,7 @@ export const BOOT_STEPS: readonly BootStep[] = [
     provides: ["GATEWAY_RESTART", "TRAEFIK_RESTART", "UNITS_CHANGED"],
     render: configStep,
   },
+  { name: "DNS wait", needs: [], provides: [], render: dnsWaitStep },
   {
     name: "start",
     needs: ["UNITS_CHANGED", "GATEWAY_RESTART", "TRAEFIK_RESTART"],

@@ -1,5 +1,6 @@
 import { ENVIRONMENT_TAG, resourceNames, ROLE_TAG } from "../names";
 import { architectureOfSettings, GatewaySettings } from "../settings/settings";
+import { imdsPublicAddressCommand, renderDnsWait } from "./cert-guard";
 import type { HostContract } from "./contract";
 import { HOST_OS_PROFILES, nodeArch, traefikArch } from "./host-os";
 import { CONFIG_FILE_MODE, openclawConfigFile, STATE_DIR_MODE } from "./layout";
@@ -549,6 +550,8 @@ export function configFiles(s: GatewaySettings, c: HostContract): HostFile[] {
     unitFile(c.traefikUnit, ["TRAEFIK_RESTART"]),
     unitFile(c.watchdogServiceUnit, []),
     unitFile(c.watchdogTimerUnit, []),
+    unitFile(c.certGuardServiceUnit, []),
+    unitFile(c.certGuardTimerUnit, []),
   ];
 }
 
@@ -582,6 +585,21 @@ export function configStep(s: GatewaySettings, c: HostContract): string {
   ].join("\n");
 }
 
+/**
+ * Before Traefik's first start (its first certificate order): waits at most `dnsWaitSeconds` until
+ * the domain resolves to this instance's public address (IMDSv2), then goes on either way
+ * (openclaw-cert-guard asks again once DNS is right). Returns at the first poll when DNS is right.
+ */
+export function dnsWaitStep(s: GatewaySettings, c: HostContract): string {
+  return `step "wait for DNS"
+${renderDnsWait({
+    domain: s.domainName,
+    publicAddressCommand: imdsPublicAddressCommand(c.imdsBase),
+    timeoutSeconds: s.dnsWaitSeconds,
+    pollSeconds: Math.min(10, s.dnsWaitSeconds),
+  })}`;
+}
+
 /** Enables and (re)starts the services and the watchdog, then waits for /healthz. */
 export function startStep(c: HostContract): string {
   const { health } = WAITS;
@@ -595,6 +613,7 @@ start_unit ${c.gatewayUnit} "$GATEWAY_RESTART"
 start_unit ${c.traefikUnit} "$TRAEFIK_RESTART"
 # Armed now, not after the wait below: a gateway that never gets healthy is replaced, too.
 systemctl start ${c.watchdogTimerUnit}
+systemctl enable --now --quiet ${c.certGuardTimerUnit}
 
 step "wait for the gateway's /healthz"
 ${healthWaitLines({

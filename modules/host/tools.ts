@@ -1,6 +1,7 @@
 import { resourceNames } from "../names";
 import { secretParameterName, SECRETS, SecretSpec } from "../secrets-catalogue";
 import type { GatewaySettings } from "../settings/settings";
+import { imdsPublicAddressCommand, renderCertGuard } from "./cert-guard";
 import type { HostContract } from "./contract";
 import { gatewayEnvironment, openclawCommand } from "./layout";
 import { healthCheckCommand, IMDS_FUNCTION, imdsTokenCommand } from "./posix";
@@ -216,11 +217,20 @@ exit 1
 `;
 }
 
+/** `openclaw-cert-guard` for this host's domain, Traefik unit and the public address from IMDSv2. */
+export const certGuardTool = (s: Pick<GatewaySettings, "domainName">, c: HostContract): string => renderCertGuard({
+  domain: s.domainName,
+  publicAddressCommand: imdsPublicAddressCommand(c.imdsBase),
+  stateDir: c.certGuardStateDir,
+  traefikUnit: c.traefikUnit,
+});
+
 /** Every host tool: installed path → script. */
 export function renderTools(s: GatewaySettings, c: HostContract): Record<string, string> {
   return {
     [c.refreshSecretsTool]: refreshSecretsTool(s, c),
     [c.adminTool]: adminTool(c),
     [c.watchdogTool]: watchdogTool(s, c),
+    [c.certGuardTool]: certGuardTool(s, c),
   };
 }

@@ -1,6 +1,8 @@
 import type { GatewaySettings } from "../settings/settings";
+import { CERT_GUARD_SCHEDULE } from "./cert-guard";
 import type { HostContract } from "./contract";
 import { gatewayCommand, gatewayEnvironment } from "./layout";
+import { traefikEnvironment } from "./traefik";
 
 /** One value of a unit directive; a list repeats the directive once per item. */
 export type UnitValue = string | number | boolean | ReadonlyArray<string | number>;
@@ -110,8 +112,12 @@ export function gatewayUnit(c: HostContract): UnitFile {
   };
 }
 
-/** Traefik: unprivileged user that may bind 443 and nothing else; ACME storage on the data volume. */
-export function traefikUnit(c: HostContract): UnitFile {
+/**
+ * Traefik: unprivileged user that may bind 443 and nothing else; ACME storage on the data volume;
+ * lego's Route53 variables when the domain is proven with DNS-01 (`traefikEnvironment`).
+ */
+export function traefikUnit(s: Pick<GatewaySettings, "hostedZoneId" | "region">, c: HostContract): UnitFile {
+  const environment = unitEnvironment(traefikEnvironment(s));
   return {
     Unit: {
       Description: "Traefik TLS reverse proxy for the OpenClaw gateway",
@@ -124,6 +130,7 @@ export function traefikUnit(c: HostContract): UnitFile {
       Type: "simple",
       User: c.traefikUser,
       Group: c.traefikUser,
+      Environment: environment.length > 0 ? environment : undefined,
       ExecStart: unitCommand([c.traefikBin, `--configFile=${c.traefikStaticConfig}`]),
       Restart: "always",
       RestartSec: 5,
@@ -155,13 +162,40 @@ export function watchdogTimer(s: Pick<GatewaySettings, "watchdog">, c: HostContr
   };
 }
 
+/**
+ * One run of `openclaw-cert-guard` (root: it restarts Traefik). Its worst case is about 86 s (three
+ * bounded 10 s steps, the IMDS calls and a 60 s restart); 120 s bounds a hung run.
+ */
+export function certGuardService(c: HostContract): UnitFile {
+  return {
+    Unit: { Description: "Check the certificate Traefik serves; restart Traefik when a restart can fix it", After: c.traefikUnit },
+    Service: { Type: "oneshot", ExecStart: unitCommand([c.certGuardTool]), TimeoutStartSec: 120 },
+  };
+}
+
+/**
+ * Runs the cert guard every 15 minutes (CERT_GUARD_SCHEDULE), the first time 10 minutes after the
+ * timer starts: OnActiveSec, not OnBootSec, since an OnBootSec already past when the boot script
+ * starts the timer (after a long DNS wait) would fire at once, while Traefik's first ACME order runs.
+ * At boot timers.target starts it, so the two are the same there.
+ */
+export function certGuardTimer(c: HostContract): UnitFile {
+  return {
+    Unit: { Description: "Check the gateway's TLS certificate periodically" },
+    Timer: { OnActiveSec: CERT_GUARD_SCHEDULE.onActiveSec, OnUnitActiveSec: CERT_GUARD_SCHEDULE.onUnitActiveSec, Unit: c.certGuardServiceUnit },
+    Install: { WantedBy: "timers.target" },
+  };
+}
+
 /** Every unit the boot script installs: file name → contents. */
-export function renderUnits(s: Pick<GatewaySettings, "watchdog">, c: HostContract): Record<string, string> {
+export function renderUnits(s: Pick<GatewaySettings, "watchdog" | "hostedZoneId" | "region">, c: HostContract): Record<string, string> {
   return {
     [c.secretsUnit]: renderUnit(secretsUnit(c)),
     [c.gatewayUnit]: renderUnit(gatewayUnit(c)),
-    [c.traefikUnit]: renderUnit(traefikUnit(c)),
+    [c.traefikUnit]: renderUnit(traefikUnit(s, c)),
     [c.watchdogServiceUnit]: renderUnit(watchdogService(c)),
     [c.watchdogTimerUnit]: renderUnit(watchdogTimer(s, c)),
+    [c.certGuardServiceUnit]: renderUnit(certGuardService(c)),
+    [c.certGuardTimerUnit]: renderUnit(certGuardTimer(c)),
   };
 }

@@ -25,6 +25,7 @@ const BUCKET_DOCS = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucke
 const S3_BACKEND_DOCS = "https://developer.hashicorp.com/terraform/language/backend/s3";
 const LE_POLICY = "https://github.com/letsencrypt/boulder/blob/main/policy/pa.go";
 const ZONES_DOCS = "https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-availability-zones.html";
+const LE_VALIDATION_ADDRESSES = "https://letsencrypt.org/docs/faq/#what-ip-addresses-does-let-s-encrypt-use-to-validate-my-web-server";
 
 // ---------------------------------------------------------------- small helpers
 
@@ -141,6 +142,26 @@ function allowedCidrProblems(cidrs: unknown): RuleProblem[] {
     });
   });
   return problems;
+}
+
+/** The CIDR that lets every address reach 443 (the security group's rules are IPv4 only). */
+export const OPEN_TO_ALL = "0.0.0.0/0";
+
+/**
+ * Without a hosted zone Traefik proves the domain with TLS-ALPN-01 on 443, and Let's Encrypt does
+ * not publish the addresses it validates from ("We don't publish a list of IP addresses we use to
+ * validate, because they may change at any time", LE_VALIDATION_ADDRESSES, read 2026-11-30), nor
+ * does it validate from one place (multi-perspective validation). So a narrowed allowedCidrs would
+ * block every issuance and renewal: the host would serve Traefik's default certificate forever.
+ * With hostedZoneId the challenge is DNS-01 and nothing needs to reach the host.
+ */
+function narrowedWithoutZoneProblem(s: GatewaySettings): RuleProblem | undefined {
+  if (s.hostedZoneId !== undefined || !Array.isArray(s.allowedCidrs) || s.allowedCidrs.includes(OPEN_TO_ALL)) return undefined;
+  return {
+    setting: "allowedCidrs",
+    value: s.allowedCidrs,
+    allowed: `must include "${OPEN_TO_ALL}" unless hostedZoneId is set: without a Route53 hosted zone Let's Encrypt validates the domain with TLS-ALPN-01 on port 443 from addresses it does not publish (${LE_VALIDATION_ADDRESSES}), so a narrowed list blocks every certificate; set hostedZoneId (DNS-01 through Route53) to narrow allowedCidrs`,
+  };
 }
 
 /** The private ranges of RFC 1918: the only VPC ranges this project accepts. */
@@ -318,6 +339,8 @@ export function environmentRuleProblems(s: GatewaySettings): RuleProblem[] {
   single("acmeEmail", s.acmeEmail, acmeEmailProblem(s.acmeEmail));
   single("vpcCidr", s.vpcCidr, vpcCidrProblem(s.vpcCidr));
   problems.push(...allowedCidrProblems(s.allowedCidrs));
+  const narrowed = narrowedWithoutZoneProblem(s);
+  if (narrowed) problems.push(narrowed);
   problems.push(...tagProblems(s.tags));
   const watchdog = watchdogProblem(s.watchdog);
   if (watchdog) problems.push(watchdog);

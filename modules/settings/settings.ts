@@ -38,7 +38,7 @@ export interface VersionSettings {
   openclaw: string;
   /** Node.js release (exact, must satisfy openclaw's engines: >=24.16.0 <25 or >=26.1.0). @default "24.21.0" */
   node: string;
-  /** Traefik v3 release (exact). @default "3.6.2" */
+  /** Traefik v3 release (exact). @default "3.7.9" */
   traefik: string;
 }
 
@@ -95,7 +95,11 @@ export interface GatewaySettings {
   snapshotRetentionCount: number;
   /** IPv4 CIDR of the VPC (/16–/24) inside RFC 1918 (10/8, 172.16/12, 192.168/16), not overlapping 172.17.0.0/16. The public subnet is its first /24. @default "10.42.0.0/16" */
   vpcCidr: string;
-  /** IPv4 CIDRs allowed to reach the gateway on 443: at most 60 (one security group rule each), none twice or inside another. @default ["0.0.0.0/0"] */
+  /**
+   * IPv4 CIDRs allowed to reach the gateway on 443: at most 60 (one security group rule each), none twice or inside
+   * another. Without hostedZoneId it must include "0.0.0.0/0" (Let's Encrypt's TLS-ALPN-01 validation comes from
+   * undisclosed addresses). @default ["0.0.0.0/0"]
+   */
   allowedCidrs: string[];
   /** Pinned versions of openclaw, Node.js and Traefik. */
   versions: VersionSettings;
@@ -103,8 +107,26 @@ export interface GatewaySettings {
   downloads: DownloadSettings;
   /** Health watchdog that lets the ASG replace a broken host. */
   watchdog: WatchdogSettings;
-  /** Route53 hosted zone id; when set, an A record for domainName points at the Elastic IP. @default none */
+  /**
+   * Route53 hosted zone id; when set, an A record for domainName points at the Elastic IP and Traefik
+   * proves the domain to Let's Encrypt with DNS-01 in this zone (the host may change only the
+   * `_acme-challenge.<domainName>` TXT record), so `allowedCidrs` may be narrowed. Without it the
+   * challenge is TLS-ALPN-01 on 443, which Let's Encrypt sends from undisclosed addresses: then
+   * `allowedCidrs` must include 0.0.0.0/0. @default none
+   */
   hostedZoneId?: string;
+  /**
+   * ACME directory Traefik asks for certificates: "production" (Let's Encrypt), "staging" (Let's
+   * Encrypt's staging CA: untrusted certificates, far higher rate limits; for trials), or the https URL
+   * of another ACME directory. @default "production"
+   */
+  acmeDirectory: string;
+  /**
+   * Longest wait in seconds, before Traefik first starts, for domainName to resolve to this host's
+   * public address (10–1800); on timeout the boot goes on and openclaw-cert-guard retries the
+   * certificate once DNS is right. @default 600
+   */
+  dnsWaitSeconds: number;
   /**
    * Extra tags for every resource: at most 44 (AWS allows 50 per resource, this project adds up to 6); keys of
    * 1–128 and values of 0–256 letters, digits, spaces and `_ . : / = + - @`; no `aws:` or `openclaw:` keys, no
@@ -125,7 +147,7 @@ export type GatewaySettingsInput = Partial<Omit<GatewaySettings, "versions" | "d
   watchdog?: Partial<WatchdogSettings>;
 };
 
-export const DEFAULT_VERSIONS: VersionSettings = { openclaw: "2026.9.6", node: "24.21.0", traefik: "3.6.2" };
+export const DEFAULT_VERSIONS: VersionSettings = { openclaw: "2026.9.6", node: "24.21.0", traefik: "3.7.9" };
 export const DEFAULT_DOWNLOADS: DownloadSettings = {
   nodeBaseUrl: "https://nodejs.org/dist",
   traefikBaseUrl: "https://github.com/traefik/traefik/releases/download",
@@ -231,6 +253,24 @@ function urlProblem(value: unknown): string | undefined {
   return undefined;
 }
 
+/** Named ACME directories of `acmeDirectory` (https://letsencrypt.org/docs/environments/, read 2026-11-30). */
+export const ACME_DIRECTORIES = {
+  production: "https://acme-v02.api.letsencrypt.org/directory",
+  staging: "https://acme-staging-v02.api.letsencrypt.org/directory",
+} as const;
+
+/** The ACME directory URL an `acmeDirectory` setting names (a URL names itself). */
+export const acmeDirectoryUrl = (setting: string): string =>
+  (ACME_DIRECTORIES as Record<string, string>)[setting] ?? setting;
+
+function acmeDirectoryProblem(value: unknown): string | undefined {
+  if (typeof value === "string" && value in ACME_DIRECTORIES) return undefined;
+  const allowed = `must be ${Object.keys(ACME_DIRECTORIES).map((name) => `"${name}"`).join(" or ")}, or the https URL of an ACME directory`;
+  if (typeof value !== "string" || !value.startsWith("https://")) return allowed;
+  const problem = urlProblem(value);
+  return problem ? `${allowed}: the URL ${problem}` : undefined;
+}
+
 /**
  * Every setting of an environment and how `defaults` combine with it: a "value" is replaced, an
  * "object" merges key by key. Checked against GatewaySettings: a new setting without an entry here
@@ -240,7 +280,7 @@ const SETTING_KINDS = {
   environment: "value", region: "value", availabilityZone: "value", domainName: "value", acmeEmail: "value",
   instanceType: "value", hostOs: "value", dataVolumeSizeGiB: "value", snapshotRetentionCount: "value", vpcCidr: "value",
   allowedCidrs: "value", versions: "object", downloads: "object", watchdog: "object", hostedZoneId: "value",
-  tags: "object", backend: "object",
+  tags: "object", backend: "object", acmeDirectory: "value", dnsWaitSeconds: "value",
 } as const satisfies Record<keyof GatewaySettings, "value" | "object">;
 
 /** The keys of a record, typed (a record checked with `satisfies Record<keyof T, …>` lists every key of T). */
@@ -343,6 +383,8 @@ export function resolveEnvironment(input: unknown): { settings: GatewaySettings;
     downloads: { ...DEFAULT_DOWNLOADS, ...(isObject(raw.downloads) ? raw.downloads : {}) },
     watchdog: { ...DEFAULT_WATCHDOG, ...(isObject(raw.watchdog) ? raw.watchdog : {}) },
     hostedZoneId: raw.hostedZoneId,
+    acmeDirectory: raw.acmeDirectory ?? "production",
+    dnsWaitSeconds: raw.dnsWaitSeconds ?? 600,
     tags: raw.tags ?? {},
     backend: raw.backend ?? { type: "local" },
   };
@@ -387,7 +429,7 @@ export function resolveEnvironment(input: unknown): { settings: GatewaySettings;
   check("versions.node", versions.node, typeof versions.node === "string" && nodeSatisfiesOpenclaw(versions.node)
     ? undefined : "must be an exact Node.js release that openclaw accepts: >=24.16.0 <25 or >=26.1.0, e.g. \"24.21.0\"");
   check("versions.traefik", versions.traefik, typeof versions.traefik === "string" && SEMVER.test(versions.traefik) && versions.traefik.startsWith("3.")
-    ? undefined : "must be an exact Traefik v3 release such as \"3.6.2\" (no \"v\" prefix, no ranges)");
+    ? undefined : "must be an exact Traefik v3 release such as \"3.7.9\" (no \"v\" prefix, no ranges)");
 
   if (raw.downloads !== undefined && !isObject(raw.downloads)) check("downloads", raw.downloads, "must be an object");
   else if (raw.downloads) {
@@ -414,6 +456,9 @@ export function resolveEnvironment(input: unknown): { settings: GatewaySettings;
     check("hostedZoneId", settings.hostedZoneId, typeof settings.hostedZoneId === "string" && HOSTED_ZONE_ID.test(settings.hostedZoneId)
       ? undefined : "must be a Route53 hosted zone id such as \"Z0123456789ABCDEFGHIJ\"");
   }
+
+  check("acmeDirectory", settings.acmeDirectory, acmeDirectoryProblem(settings.acmeDirectory));
+  check("dnsWaitSeconds", settings.dnsWaitSeconds, integerProblem(settings.dnsWaitSeconds, 10, 1800));
 
   // Each tag's key, value and the count are AWS's rules: settings-rules.ts.
   if (!isObject(settings.tags)) check("tags", settings.tags, "must be an object of string keys to string values");

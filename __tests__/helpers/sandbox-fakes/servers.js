@@ -24,6 +24,11 @@ const imds = http.createServer((req, res) => {
     "/latest/meta-data/placement/availability-zone": "us-east-1a",
   };
   if (req.url in answers) return res.end(answers[req.url]);
+  // The Elastic IP once it is associated with this instance (the account is re-read: the fake aws changes it).
+  if (req.url === "/latest/meta-data/public-ipv4") {
+    const { address } = JSON.parse(fs.readFileSync("/fake/state/aws.json", "utf8"));
+    if (address.holder === identity.instanceId) return res.end(address.publicIp);
+  }
   res.writeHead(404).end();
 });
 

@@ -62,6 +62,8 @@ export class FakeImds {
       [`${md}/iam/security-credentials`]: ROLE,
     };
     if (path in simple) return simple[path];
+    // The Elastic IP once associated with this instance (EC2 answers 404 for an instance without a public address).
+    if (path === `${md}/public-ipv4`) return this.aws.addresses.find((a) => a.associatedWith === i.instanceId)?.publicIp;
     if (path === `${md}/iam/security-credentials/${ROLE}`) {
       const c = this.aws.credentialsFor(i.instanceId);
       return {
