@@ -1,8 +1,8 @@
 import { GatewaySettings } from "../settings/settings";
 import { hostContract, HostContract } from "./contract";
 import {
-  addressStep, configStep, hostNameStep, metadataStep, mountStep, nodeStep, openclawStep, packagesStep, preamble, secretsStep,
-  ssmAgentStep, startStep, summaryStep, traefikStep, usersAndDirectoriesStep, volumeStep,
+  addressStep, configStep, hostNameStep, metadataStep, mountStep, nodeStep, openclawStep, packagesStep, preamble, pruneRuntimesStep,
+  secretsStep, ssmAgentStep, startStep, summaryStep, swapStep, traefikStep, usersAndDirectoriesStep, volumeStep,
 } from "./steps";
 
 /**
@@ -39,6 +39,7 @@ export const BOOT_STEPS: readonly BootStep[] = [
     render: (_s, c) => metadataStep(c),
   },
   { name: "host name", needs: [], provides: ["HOST_NAME"], render: (_s, c) => hostNameStep(c) },
+  { name: "swap", needs: [], provides: ["SWAP_FILE", "FSTAB"], render: swapStep },
   {
     name: "volume",
     needs: ["ENVIRONMENT", "INSTANCE_ID"],
@@ -48,7 +49,7 @@ export const BOOT_STEPS: readonly BootStep[] = [
   {
     name: "mount",
     needs: ["DEVICE", "FILE_CHANGED"],
-    provides: ["BLKID_STATUS", "DATA_MOUNT", "FS_UUID", "FSTAB", "FSTAB_CHANGED"],
+    provides: ["BLKID_STATUS", "DATA_MOUNT", "FS_UUID", "FSTAB", "FSTAB_CHANGED", "DEVICE_BYTES", "FS_BYTES"],
     render: (_s, c) => mountStep(c),
   },
   {
@@ -65,6 +66,12 @@ export const BOOT_STEPS: readonly BootStep[] = [
     render: openclawStep,
   },
   { name: "traefik", needs: ["TRAEFIK_VERSION"], provides: ["TRAEFIK_BIN"], render: traefikStep },
+  {
+    name: "prune runtimes",
+    needs: [],
+    provides: ["RUNTIME_DIR", "RUNTIMES_CURRENT", "RUNTIMES_PREVIOUS", "RUNTIMES"],
+    render: (_s, c) => pruneRuntimesStep(c),
+  },
   { name: "users and directories", needs: [], provides: [], render: usersAndDirectoriesStep },
   {
     name: "secrets",
