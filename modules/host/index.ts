@@ -1,7 +1,7 @@
 import { GatewaySettings } from "../settings/settings";
 import { hostContract, HostContract } from "./contract";
 import {
-  addressStep, configStep, hostNameStep, metadataStep, mountStep, nodeStep, openclawStep, packagesStep, preamble, pruneRuntimesStep,
+  addressStep, configStep, growStep, hostNameStep, metadataStep, mountStep, nodeStep, openclawStep, packagesStep, preamble, pruneRuntimesStep,
   secretsStep, ssmAgentStep, startStep, summaryStep, swapStep, traefikStep, usersAndDirectoriesStep, volumeStep,
 } from "./steps";
 
@@ -49,9 +49,10 @@ export const BOOT_STEPS: readonly BootStep[] = [
   {
     name: "mount",
     needs: ["DEVICE", "FILE_CHANGED"],
-    provides: ["BLKID_STATUS", "DATA_MOUNT", "FS_UUID", "FSTAB", "FSTAB_CHANGED", "DEVICE_BYTES", "FS_BYTES"],
+    provides: ["BLKID_STATUS", "DATA_MOUNT", "FS_UUID", "FSTAB", "FSTAB_CHANGED"],
     render: (_s, c) => mountStep(c),
   },
+  { name: "grow", needs: ["DEVICE"], provides: ["DEVICE_BYTES", "FS_BYTES"], render: () => growStep() },
   {
     name: "address",
     needs: ["ENVIRONMENT", "INSTANCE_ID"],

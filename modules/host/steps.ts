@@ -321,7 +321,7 @@ log "device $DEVICE"
  */
 export const DATA_MOUNT_OPTIONS = "noatime,nosuid,nodev";
 
-/** mkfs only when blkid finds no filesystem; fstab by UUID with nofail; mount; grow the filesystem to the device. */
+/** mkfs only when blkid finds no filesystem; fstab by UUID with nofail; mount. */
 export function mountStep(c: HostContract): string {
   return `step "filesystem on the data volume"
 # blkid -p exits 2 when the device holds no filesystem; any other failure must not lead to mkfs.
@@ -351,8 +351,12 @@ else
   mount -o ${DATA_MOUNT_OPTIONS} "$DEVICE" "$DATA_MOUNT"
   log "mounted $DEVICE at $DATA_MOUNT"
 fi
+`;
+}
 
-step "grow the data filesystem"
+/** Grows the mounted ext4 filesystem to its device when the volume was enlarged (online; logs before and after). */
+export function growStep(): string {
+  return `step "grow the data filesystem"
 # Raising dataVolumeSizeGiB grows the EBS volume, never its filesystem: ext4 grows online, mounted.
 fs_bytes() { dumpe2fs -h "$DEVICE" 2>/dev/null | awk -F: '/^Block count:/ { n = $2 } /^Block size:/ { b = $2 } END { printf "%.0f", n * b }'; }
 DEVICE_BYTES=$(blockdev --getsize64 "$DEVICE")

@@ -236,9 +236,13 @@ failures=$(cat "$counter" 2>/dev/null || true)
 [[ $failures =~ ^[0-9]+$ ]] || failures=0
 failures=$((failures + 1))
 echo "$failures" >"$counter"
-verdict "unhealthy: $failures consecutive failures (replacement after $FAILURES_BEFORE_REPLACEMENT)"
 say "$HEALTH_URL failed ($failures consecutive; replacement after $FAILURES_BEFORE_REPLACEMENT)"
-if [ "$failures" -lt "$FAILURES_BEFORE_REPLACEMENT" ] || [ -e "$reported" ]; then
+if [ -e "$reported" ]; then
+  verdict "replacing: this instance is marked Unhealthy ($failures consecutive failures)"
+  exit 1
+fi
+verdict "unhealthy: $failures consecutive failures (replacement after $FAILURES_BEFORE_REPLACEMENT)"
+if [ "$failures" -lt "$FAILURES_BEFORE_REPLACEMENT" ]; then
   exit 1
 fi
 ${IMDS_FUNCTION}
