@@ -277,9 +277,8 @@ describe("OS profiles: the only place the host OSes differ", () => {
     expect(ssmAgentStep(testSettings({ hostOs: "al2023" }))).toBe("");
     expect(agentStep).toContain("amazon-ssm-agent.deb");
     // So are Debian's package sources moved to HTTPS (the profile's packageSourcesOverHttps).
-    const httpsSources = APT_SOURCES_OVER_HTTPS.split("\n").map((line) => `  ${line}`).join("\n");
     expect(HOST_OS_PROFILES.debian12.packageSourcesOverHttps).toBe(APT_SOURCES_OVER_HTTPS);
-    const deb = renderBootScript(testSettings({ hostOs: "debian12" })).replace(`${agentStep}\n`, "").replace(`${httpsSources}\n`, "").split("\n");
+    const deb = renderBootScript(testSettings({ hostOs: "debian12" })).replace(`${agentStep}\n`, "").replace(`${APT_SOURCES_OVER_HTTPS}\n`, "").split("\n");
     const fromProfile = /^# openclaw-aws boot script|^command -v |apt-get|dnf install|--shell \/(usr\/)?sbin\/nologin/;
     const onlyAl = al.filter((line) => !deb.includes(line));
     const onlyDeb = deb.filter((line) => !al.includes(line));

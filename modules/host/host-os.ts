@@ -15,8 +15,8 @@ export interface HostOsProfile {
   /** Shell command run once before installing, when anything is missing (refreshes the package index). */
   refreshPackageIndex?: string;
   /**
-   * bash run before refreshing the package index: points the image's package sources at HTTPS,
-   * because the host's security group allows no egress but 443.
+   * bash run first in the packages step (every boot, for the host's later apt use too): points the
+   * image's package sources at HTTPS, because the host's security group allows no egress but 443.
    */
   packageSourcesOverHttps?: string;
   /**

@@ -160,19 +160,16 @@ export function packagesStep(s: GatewaySettings): string {
   const checks = Object.entries(os.requiredCommands).map(([command, pkg]) =>
     `command -v ${shellQuote(command)} >/dev/null 2>&1 || MISSING+=(${shellQuote(pkg)})`);
   return `step "OS packages"
-MISSING=()
+${os.packageSourcesOverHttps ? `${os.packageSourcesOverHttps}\n` : ""}MISSING=()
 ${checks.join("\n")}
 if [ "\${#MISSING[@]}" -gt 0 ]; then
   log "installing \${MISSING[*]}"
-${os.packageSourcesOverHttps ? `${indent(os.packageSourcesOverHttps)}\n` : ""}${os.refreshPackageIndex ? `  ${os.refreshPackageIndex}\n` : ""}  ${os.installPackages} "\${MISSING[@]}"
+${os.refreshPackageIndex ? `  ${os.refreshPackageIndex}\n` : ""}  ${os.installPackages} "\${MISSING[@]}"
 else
   log "all needed commands are present"
 fi
 `;
 }
-
-/** Each line indented by two spaces. */
-const indent = (lines: string): string => lines.split("\n").map((line) => `  ${line}`).join("\n");
 
 /**
  * A swap file on the root disk (encrypted, per instance: no memory pages outlive the host on the
