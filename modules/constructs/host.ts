@@ -39,7 +39,7 @@ export interface GatewayHostProps {
 }
 
 /** Seconds the ASG waits before health checks count: boot installs Node and openclaw on first start. */
-const HEALTH_CHECK_GRACE_SECONDS = 600;
+export const HEALTH_CHECK_GRACE_SECONDS = 600;
 
 /**
  * The gateway host: a 443-only security group, a launch template (IMDSv2 only, hop limit 1,

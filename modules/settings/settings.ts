@@ -106,6 +106,14 @@ export interface GatewaySettings {
   /** Route53 hosted zone id; when set, an A record for domainName points at the Elastic IP. @default none */
   hostedZoneId?: string;
   /**
+   * When the host is replaced by one from the newest AMI (OS security updates; a few minutes of downtime): an
+   * EventBridge Scheduler expression `cron(minute hour ? * days *)`, days `*` or `MON`–`SUN` (lists, ranges), so
+   * at least weekly. @default "cron(0 4 ? * SUN *)"
+   */
+  maintenanceWindow: string;
+  /** IANA time zone of maintenanceWindow, e.g. "Europe/Berlin". @default "UTC" */
+  maintenanceTimeZone: string;
+  /**
    * Extra tags for every resource: at most 44 (AWS allows 50 per resource, this project adds up to 6); keys of
    * 1–128 and values of 0–256 letters, digits, spaces and `_ . : / = + - @`; no `aws:` or `openclaw:` keys, no
    * `Name` or `managed-by`. @default {}
@@ -231,6 +239,32 @@ function urlProblem(value: unknown): string | undefined {
   return undefined;
 }
 
+/** One day of the week, or a range of them, as EventBridge Scheduler's cron day-of-week field spells it. */
+const DAY = "(?:MON|TUE|WED|THU|FRI|SAT|SUN)";
+/** `cron(minute hour ? * days *)`: a fixed time on some days of every week (so at least weekly). */
+const WEEKLY_CRON = new RegExp(`^cron\\(([0-9]{1,2}) ([0-9]{1,2}) \\? \\* (\\*|${DAY}(?:-${DAY})?(?:,${DAY}(?:-${DAY})?)*) \\*\\)$`);
+
+/** The problem with a maintenance window expression, or undefined. */
+export function maintenanceWindowProblem(value: unknown): string | undefined {
+  const match = typeof value === "string" ? WEEKLY_CRON.exec(value) : null;
+  if (match && Number(match[1]) <= 59 && Number(match[2]) <= 23) return undefined;
+  return "must be \"cron(minute hour ? * days *)\" with minute 0–59, hour 0–23 and days * or MON–SUN (lists and ranges), "
+    + "e.g. \"cron(0 4 ? * SUN *)\": at least weekly, so the host gets OS security updates";
+}
+
+/** The problem with an IANA time zone name, or undefined (the runtime's time zone database decides). */
+export function timeZoneProblem(value: unknown): string | undefined {
+  if (typeof value === "string" && value !== "") {
+    try {
+      new Intl.DateTimeFormat("en-US", { timeZone: value });
+      return undefined;
+    } catch {
+      // not a zone
+    }
+  }
+  return "must be an IANA time zone such as \"UTC\" or \"Europe/Berlin\"";
+}
+
 /**
  * Every setting of an environment and how `defaults` combine with it: a "value" is replaced, an
  * "object" merges key by key. Checked against GatewaySettings: a new setting without an entry here
@@ -240,7 +274,7 @@ const SETTING_KINDS = {
   environment: "value", region: "value", availabilityZone: "value", domainName: "value", acmeEmail: "value",
   instanceType: "value", hostOs: "value", dataVolumeSizeGiB: "value", snapshotRetentionCount: "value", vpcCidr: "value",
   allowedCidrs: "value", versions: "object", downloads: "object", watchdog: "object", hostedZoneId: "value",
-  tags: "object", backend: "object",
+  maintenanceWindow: "value", maintenanceTimeZone: "value", tags: "object", backend: "object",
 } as const satisfies Record<keyof GatewaySettings, "value" | "object">;
 
 /** The keys of a record, typed (a record checked with `satisfies Record<keyof T, …>` lists every key of T). */
@@ -343,6 +377,8 @@ export function resolveEnvironment(input: unknown): { settings: GatewaySettings;
     downloads: { ...DEFAULT_DOWNLOADS, ...(isObject(raw.downloads) ? raw.downloads : {}) },
     watchdog: { ...DEFAULT_WATCHDOG, ...(isObject(raw.watchdog) ? raw.watchdog : {}) },
     hostedZoneId: raw.hostedZoneId,
+    maintenanceWindow: raw.maintenanceWindow ?? "cron(0 4 ? * SUN *)",
+    maintenanceTimeZone: raw.maintenanceTimeZone ?? "UTC",
     tags: raw.tags ?? {},
     backend: raw.backend ?? { type: "local" },
   };
@@ -414,6 +450,8 @@ export function resolveEnvironment(input: unknown): { settings: GatewaySettings;
     check("hostedZoneId", settings.hostedZoneId, typeof settings.hostedZoneId === "string" && HOSTED_ZONE_ID.test(settings.hostedZoneId)
       ? undefined : "must be a Route53 hosted zone id such as \"Z0123456789ABCDEFGHIJ\"");
   }
+  check("maintenanceWindow", settings.maintenanceWindow, maintenanceWindowProblem(settings.maintenanceWindow));
+  check("maintenanceTimeZone", settings.maintenanceTimeZone, timeZoneProblem(settings.maintenanceTimeZone));
 
   // Each tag's key, value and the count are AWS's rules: settings-rules.ts.
   if (!isObject(settings.tags)) check("tags", settings.tags, "must be an object of string keys to string values");
