@@ -192,7 +192,7 @@ else
   log "swap $SWAP_FILE (${swapMiB} MiB) is on"
 fi
 FSTAB=$(
-  grep -v "^$SWAP_FILE[[:space:]]" /etc/fstab || true
+  grep -v "^\${SWAP_FILE}[[:space:]]" /etc/fstab || true
   echo "$SWAP_FILE none swap sw,nofail 0 0"
 )
 put_file /etc/fstab 644 root:root <<<"$FSTAB"
