@@ -122,7 +122,7 @@ describeSandbox("boot script in a sandbox: a volume prepared by another host", (
     const log = sb.bootLog();
     expect(log.indexOf("/etc/apt/sources.list.d/debian.sources now use HTTPS")).toBeGreaterThan(-1);
     expect(log.indexOf("now use HTTPS")).toBeLessThan(log.indexOf("installing jq"));
-    expect(sb.lines("packages.log")).toEqual(["apt-get update -q", "apt-get install -y -q jq"]);
+    expect(sb.lines("packages.log").filter((l) => l.startsWith("apt-get"))).toEqual(["apt-get update -q", "apt-get install -y -q jq"]);
   });
 });
 
