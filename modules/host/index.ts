@@ -39,7 +39,7 @@ export const BOOT_STEPS: readonly BootStep[] = [
     render: (_s, c) => metadataStep(c),
   },
   { name: "host name", needs: [], provides: ["HOST_NAME"], render: (_s, c) => hostNameStep(c) },
-  { name: "swap", needs: [], provides: ["SWAP_FILE", "FSTAB"], render: swapStep },
+  { name: "swap", needs: [], provides: ["SWAP_FILE", "SWAP_FSTAB", "FSTAB"], render: swapStep },
   {
     name: "volume",
     needs: ["ENVIRONMENT", "INSTANCE_ID"],

@@ -4,7 +4,8 @@ import { architectureOf } from "../settings/instance-types";
  * The gateway's memory budget on the host, from the instance's memory. openclaw asks for 2 GB and
  * has reported spikes past 4 GB (openclaw/openclaw#45160, #154812); the default host, t4g.small, has
  * 2 GiB. The numbers are checked against the real gateway's measured RSS in
- * __tests__/integration/openclaw-memory.test.ts.
+ * __tests__/integration/openclaw-memory.test.ts (2026-11-30: ~1.2 GiB idle, 1.24 GiB peak, so
+ * t4g.small's MemoryMax holds the peak only 1.3× over; swap takes the rest of a spike).
  */
 export interface MemoryBudget {
   /** The instance's memory, MiB. */
@@ -19,7 +20,7 @@ export interface MemoryBudget {
   swapMiB: number;
 }
 
-/** MiB kept for the kernel, sshd-less base system, the SSM agent, Traefik and the boot's own tools. */
+/** MiB kept for the kernel, the base system, the SSM agent and Traefik. */
 export const HOST_RESERVE_MIB = 384;
 /** Swap on the root disk: absorbs spikes and `npm install` at boot; 1 GiB of the 12 GiB root volume. */
 export const SWAP_MIB = 1024;

@@ -191,11 +191,15 @@ else
   swapon "$SWAP_FILE"
   log "swap $SWAP_FILE (${swapMiB} MiB) is on"
 fi
-FSTAB=$(
-  grep -v "^\${SWAP_FILE}[[:space:]]" /etc/fstab || true
-  echo "$SWAP_FILE none swap sw,nofail 0 0"
-)
-put_file /etc/fstab 644 root:root <<<"$FSTAB"
+SWAP_FSTAB="$SWAP_FILE none swap sw,nofail 0 0"
+# Only when missing: the mount step appends its own line after this one, and a re-run changes nothing.
+if ! grep -qxF -- "$SWAP_FSTAB" /etc/fstab; then
+  FSTAB=$(
+    grep -v "^\${SWAP_FILE}[[:space:]]" /etc/fstab || true
+    echo "$SWAP_FSTAB"
+  )
+  put_file /etc/fstab 644 root:root <<<"$FSTAB"
+fi
 `;
 }
 
