@@ -10,7 +10,8 @@ import { GatewaySecrets } from "./constructs/secrets";
 import { DataVolume } from "./constructs/storage";
 import { GatewayAddress } from "./constructs/address";
 import { HostRole } from "./constructs/host-role";
-import { GatewayHost } from "./constructs/host";
+import { GatewayHost, HEALTH_CHECK_GRACE_SECONDS } from "./constructs/host";
+import { MaintenanceSchedule } from "./constructs/maintenance";
 import { GatewayOperations } from "./constructs/operations";
 import { renderUserData, RenderedUserData } from "./host/user-data";
 import { stateLocation } from "./settings/state";
@@ -27,6 +28,8 @@ export class OpenClawStack extends TerraformStack {
   readonly host: GatewayHost;
   readonly userData: RenderedUserData;
   readonly operations: GatewayOperations;
+  /** Weekly (at least) replacement of the host from the newest AMI: OS security updates. */
+  readonly maintenance: MaintenanceSchedule;
 
   /**
    * @param options.projectRoot Folder a relative `backend.path` is resolved from, and where the
@@ -95,6 +98,14 @@ export class OpenClawStack extends TerraformStack {
       dependsOn: [this.hostRole.policy, this.data.volume, this.address.eip],
     });
     this.operations = new GatewayOperations(this, "operations", { settings });
+    this.maintenance = new MaintenanceSchedule(this, "maintenance", {
+      prefix,
+      autoScalingGroupName: names.autoScalingGroup,
+      autoScalingGroupArn: this.host.autoScalingGroup.arn,
+      scheduleExpression: settings.maintenanceWindow,
+      timeZone: settings.maintenanceTimeZone,
+      instanceWarmupSeconds: HEALTH_CHECK_GRACE_SECONDS,
+    });
     refusePlaceholdersAtPlan(this, this.host.launchTemplate, settings);
 
     this.addOutputs(names);

@@ -136,9 +136,13 @@ export class BootSandbox {
     fs.writeFileSync(this.host("/fake/boot.sh"), renderBootScript(this.settings), { mode: 0o755 });
   }
 
-  /** Re-renders the boot script from changed settings (downloads stay pointed at the sandbox). */
+  /**
+   * Re-renders the boot script from changed settings (downloads stay pointed at the sandbox). Another
+   * instance type's architecture gets its own release archives (a volume moving from t4g to t3).
+   */
   useSettings(settings: GatewaySettings): void {
     (this as { settings: GatewaySettings }).settings = sandboxSettings(settings);
+    if (!this.builtArchitectures.has(architectureOfSettings(this.settings))) this.buildDownloads();
     fs.writeFileSync(this.host("/fake/boot.sh"), renderBootScript(this.settings), { mode: 0o755 });
   }
 
@@ -169,15 +173,22 @@ export class BootSandbox {
     fs.writeFileSync(this.host("/fake/state/fs-nvme1n1"), `${uuid}\n`);
   }
 
-  /** Makes the stand-in gateway answer /healthz with 200 (up) or 503 (down). */
-  setGateway(state: "up" | "down"): void {
+  /**
+   * Makes the stand-in gateway answer /healthz with 200 and openclaw's liveness body (up), 503 (down),
+   * or every path with 200 and an HTML page (html: what the Control UI does for paths it does not know).
+   */
+  setGateway(state: "up" | "down" | "html"): void {
     fs.writeFileSync(this.host("/fake/state/gateway"), `${state}\n`);
   }
+
+  /** Architectures whose release archives the download server has. */
+  private readonly builtArchitectures = new Set<string>();
 
   /** A small fake Node archive (bin/node, bin/npm) and Traefik archive, with real checksum files. */
   private buildDownloads(): void {
     const { node, traefik } = this.settings.versions;
     const arch = architectureOfSettings(this.settings);
+    this.builtArchitectures.add(arch);
     const build = path.join(this.dir, "build");
     const nodeName = `node-v${node}-linux-${nodeArch(arch)}`;
     writeExecutable(`${build}/${nodeName}/bin/node`,
@@ -191,7 +202,8 @@ export class BootSandbox {
       `${sha256(`${nodeDir}/${nodeName}.tar.xz`)}  ${nodeName}.tar.xz`,
       `${"1".repeat(64)}  node-v${node}-linux-${nodeArch(arch)}.tar.gz`,
     ];
-    fs.writeFileSync(`${nodeDir}/SHASUMS256.txt`, `${nodeSums.join("\n")}\n`);
+    // Both architectures' lines when both were built (as nodejs.org publishes them).
+    fs.appendFileSync(`${nodeDir}/SHASUMS256.txt`, `${nodeSums.join("\n")}\n`);
 
     const traefikName = `traefik_v${traefik}_linux_${traefikArch(arch)}.tar.gz`;
     writeExecutable(`${build}/traefik/traefik`,
@@ -200,7 +212,7 @@ export class BootSandbox {
     const traefikDir = this.host(`/fake/www/traefik/v${traefik}`);
     fs.mkdirSync(traefikDir, { recursive: true });
     execFileSync("tar", ["-czf", `${traefikDir}/${traefikName}`, "-C", `${build}/traefik`, "traefik", "LICENSE.md"]);
-    fs.writeFileSync(`${traefikDir}/traefik_v${traefik}_checksums.txt`,
+    fs.appendFileSync(`${traefikDir}/traefik_v${traefik}_checksums.txt`,
       `${"2".repeat(64)}  traefik_v${traefik}_windows_amd64.zip\n${sha256(`${traefikDir}/${traefikName}`)}  ${traefikName}\n`);
 
     // The SSM agent package for images without it (the fake dpkg "installs" it).
@@ -285,7 +297,7 @@ export class BootSandbox {
 
   /** Forgets the records of earlier runs (state stays). */
   clearRecords(): void {
-    for (const name of ["aws-calls.jsonl", "systemctl.log", "packages.log", "block.log", "sleeps.log", "downloads.log", "npm.log", "imds.log", "gateway.log", "hostnamectl.log"]) {
+    for (const name of ["aws-calls.jsonl", "systemctl.log", "packages.log", "block.log", "sleeps.log", "downloads.log", "npm.log", "imds.log", "gateway.log", "hostnamectl.log", "swap.log"]) {
       fs.rmSync(this.host(`/fake/state/${name}`), { force: true });
     }
   }

@@ -129,9 +129,9 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     expect(sb.lines("block.log").filter((l) => l.startsWith("mkfs.ext4"))).toEqual(["mkfs.ext4 -q -L openclaw-data /fake/state/nvme1n1"]);
     const uuid = fs.readFileSync(sb.host("/fake/state/fs-nvme1n1"), "utf8").trim();
     const fstab = fs.readFileSync(sb.host("/etc/fstab"), "utf8");
-    expect(fstab).toContain(`UUID=${uuid} /opt/openclaw ext4 defaults,nofail,noatime 0 2\n`);
+    expect(fstab).toContain(`UUID=${uuid} /opt/openclaw ext4 defaults,nofail,noatime,nosuid,nodev 0 2\n`);
     expect(fstab).toContain("UUID=0f0f0f0f-root / ext4"); // the rest of fstab is kept
-    expect(sb.lines("block.log")).toContain("mount -o noatime /fake/state/nvme1n1 /opt/openclaw");
+    expect(sb.lines("block.log")).toContain("mount -o noatime,nosuid,nodev /fake/state/nvme1n1 /opt/openclaw");
   });
 
   test("the Elastic IP is found by its tags and associated with re-association allowed", () => {

@@ -23,11 +23,13 @@ describe("shell shared by the boot script, the host tools and the SSM documents 
   let bin: string;
   beforeEach(() => {
     bin = fs.mkdtempSync(path.join(os.tmpdir(), "shared-sh-"));
-    // Fast sleep, and a curl that fails until its counter reaches $HEALTHY_AFTER.
+    // Fast sleep, and a curl that fails until its counter reaches $HEALTHY_AFTER, then prints $BODY
+    // (default: openclaw's liveness answer).
     fs.writeFileSync(path.join(bin, "sleep"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
     fs.writeFileSync(path.join(bin, "curl"), `#!/bin/sh
 n=$(cat "${bin}/count" 2>/dev/null || echo 0); n=$((n + 1)); echo "$n" >"${bin}/count"
-[ "$n" -ge "\${HEALTHY_AFTER:-999}" ]
+[ "$n" -ge "\${HEALTHY_AFTER:-999}" ] || exit 22
+if [ -n "\${BODY:-}" ]; then printf '%s' "$BODY"; else printf '%s' '{"ok":true,"status":"live"}'; fi
 `, { mode: 0o755 });
   });
   afterEach(() => fs.rmSync(bin, { recursive: true, force: true }));
@@ -36,7 +38,7 @@ n=$(cat "${bin}/count" 2>/dev/null || echo 0); n=$((n + 1)); echo "$n" >"${bin}/
     const log = 'log() { echo "LOG $*"; }';
     const failing = sh(`${log}\n${RETRY_FUNCTION}\nretry 3 1 false; echo "status=$?"`, bin);
     expect(failing.stdout).toBe("LOG giving up after 3 attempts: false\nstatus=1\n");
-    const ok = sh(`${log}\n${RETRY_FUNCTION}\nHEALTHY_AFTER=2 retry 5 1 curl; echo "status=$?"; cat ${bin}/count`, bin);
+    const ok = sh(`${log}\n${RETRY_FUNCTION}\nHEALTHY_AFTER=2 retry 5 1 curl >/dev/null; echo "status=$?"; cat ${bin}/count`, bin);
     expect(ok.stdout).toBe("status=0\n2\n");
   });
 
@@ -50,6 +52,14 @@ n=$(cat "${bin}/count" 2>/dev/null || echo 0); n=$((n + 1)); echo "$n" >"${bin}/
     fs.rmSync(path.join(bin, "count"));
     expect(wait(99)).toMatchObject({ status: 1, stderr: "timed out\n", stdout: "" });
     expect(fs.readFileSync(path.join(bin, "count"), "utf8")).toBe("4\n");
+  });
+
+  test("a 200 without openclaw's liveness body (e.g. the Control UI's HTML) is not healthy", () => {
+    const html = sh(`BODY='<!doctype html><title>OpenClaw</title>'; export BODY\nif ${healthCheckCommand("URL", 5)}; then echo up; else echo down; fi`, bin);
+    expect(html.stdout).toBe("down\n");
+    const notLive = sh(`BODY='{"ok":true,"status":"starting"}'; export BODY\nif ${healthCheckCommand("URL", 5)}; then echo up; else echo down; fi`, bin);
+    expect(notLive.stdout).toBe("down\n");
+    expect(sh(`HEALTHY_AFTER=1; export HEALTHY_AFTER\nif ${healthCheckCommand("URL", 5)}; then echo up; else echo down; fi`, bin).stdout).toBe("up\n");
   });
 
   // The SSM documents' health wait (modules/ops/documents.ts) is pinned byte for byte by the stack snapshot.

@@ -114,7 +114,7 @@ describe("SSM Command documents in the synthesized stack", () => {
     expect(run("rotateToken").slice(0, 2)).toEqual(["set -eu", "/usr/local/sbin/openclaw-refresh-secrets --rotate-token --restart"]);
     for (const op of ["refreshSecrets", "rotateToken"] as const) {
       const script = run(op).join("\n");
-      expect(script).toContain(`curl -fsS -o /dev/null --max-time 5 ${layout.healthUrl}`);
+      expect(script).toContain(`curl -fsS --max-time 5 ${layout.healthUrl} 2>/dev/null | jq -ne 'input | .ok == true and .status == "live"'`);
       expect(script).toContain("/healthz");
       expect(script).not.toContain("/readyz");
     }

@@ -177,7 +177,7 @@ describe("OpenClawStack with default settings", () => {
     });
     expect(json).toHaveResource(IamInstanceProfile);
     const roles = resourcesOf(parsed, IamRole.tfResourceType).map((r) => JSON.parse(r.assume_role_policy).Statement[0].Principal.Service);
-    expect(roles.sort()).toEqual(["dlm.amazonaws.com", "ec2.amazonaws.com"]);
+    expect(roles.sort()).toEqual(["dlm.amazonaws.com", "ec2.amazonaws.com", "scheduler.amazonaws.com"]);
     const policy = JSON.parse(only(parsed, IamRolePolicy.tfResourceType).policy);
     const byAction = (action: string) => policy.Statement.filter((s: any) => s.Action.includes(action));
     for (const statement of policy.Statement) {

@@ -40,7 +40,7 @@ export interface GatewayHostProps {
 }
 
 /** Seconds the ASG waits before health checks count: boot installs Node and openclaw on first start. */
-const HEALTH_CHECK_GRACE_SECONDS = 600;
+export const HEALTH_CHECK_GRACE_SECONDS = 600;
 
 /**
  * The launch lifecycle hook, declared on the group itself (initial_lifecycle_hook) so that the

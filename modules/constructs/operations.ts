@@ -6,7 +6,7 @@ import { documentName, documentOperations, OperationSpec, OPERATIONS } from "../
 
 export interface GatewayOperationsProps {
   /** The environment's settings: its name names the documents, its versions locate the host tools. */
-  readonly settings: Pick<GatewaySettings, "environment" | "versions">;
+  readonly settings: Pick<GatewaySettings, "environment" | "versions" | "instanceType">;
   /** Tags for every document (the provider's default tags are added on top). @default {} */
   readonly tags?: Record<string, string>;
   /** The operations table; one document per operation that sends one. @default OPERATIONS */

@@ -1,5 +1,6 @@
 import { GATEWAY_PORT } from "../names";
 import { SECRETS } from "../secrets-catalogue";
+import { architectureOf } from "../settings/instance-types";
 import type { GatewaySettings } from "../settings/settings";
 
 /**
@@ -20,9 +21,19 @@ export interface HostContract {
   readonly cloudInitHostNameDropIn: string;
   /** Mount point of the data volume: all state and the installed runtimes (a replacement host finds them). */
   readonly dataMount: string;
-  /** Runtimes on the data volume, one versioned directory each. */
+  /** Runtimes on the data volume, one directory per version and CPU architecture each. */
   readonly runtimeDir: string;
-  /** Node.js release unpacked here (bin/node, bin/npm). */
+  /**
+   * Lists (one directory name a line) of the runtimes the current and the previous boot used; every
+   * other directory in runtimeDir is pruned, so a rollback to the previous versions reinstalls nothing.
+   */
+  readonly runtimesCurrentList: string;
+  readonly runtimesPreviousList: string;
+  /**
+   * Node.js release unpacked here (bin/node, bin/npm). Like every runtime directory, its name carries
+   * the CPU architecture: openclaw's native packages (and Node, Traefik) are per platform, so a volume
+   * prepared by a t4g host gets fresh installs on a t3 host instead of binaries it cannot run.
+   */
   readonly nodeDir: string;
   /** The pinned Node.js binary. */
   readonly nodeBin: string;
@@ -56,6 +67,19 @@ export interface HostContract {
   readonly secretsEnvFile: string;
   /** The watchdog's consecutive-failure counter and its reported-once marker. */
   readonly watchdogStateDir: string;
+  /**
+   * The watchdog's last verdict (one line, e.g. `config-error …`), for operators and alarms:
+   * a gateway that exits with openclaw's config-error status is reported here, never replaced.
+   */
+  readonly watchdogStatusFile: string;
+  /**
+   * The maintenance switch: while this file exists (and is younger than the watchdog's limit) the
+   * watchdog checks nothing, so an operator may stop the gateway without the host being replaced.
+   * On tmpfs: a reboot clears it.
+   */
+  readonly maintenanceFile: string;
+  /** Swap file on the (encrypted, per-instance) root disk: absorbs the gateway's memory spikes. */
+  readonly swapFile: string;
   /** Unix user the gateway runs as. */
   readonly serviceUser: string;
   /** Unix user Traefik runs as. */
@@ -102,11 +126,12 @@ export interface HostContract {
 const DATA_MOUNT = "/opt/openclaw";
 
 /** Resolves the host contract of one environment from its settings. Call once; pass the object on. */
-export function hostContract(s: Pick<GatewaySettings, "environment" | "versions">): HostContract {
+export function hostContract(s: Pick<GatewaySettings, "environment" | "versions" | "instanceType">): HostContract {
   const runtimeDir = `${DATA_MOUNT}/runtime`;
-  const nodeDir = `${runtimeDir}/node-v${s.versions.node}`;
-  const openclawPrefix = `${runtimeDir}/openclaw-${s.versions.openclaw}`;
-  const traefikDir = `${runtimeDir}/traefik-v${s.versions.traefik}`;
+  const arch = architectureOf(s.instanceType);
+  const nodeDir = `${runtimeDir}/node-v${s.versions.node}-${arch}`;
+  const openclawPrefix = `${runtimeDir}/openclaw-${s.versions.openclaw}-${arch}`;
+  const traefikDir = `${runtimeDir}/traefik-v${s.versions.traefik}-${arch}`;
   const stateDir = `${DATA_MOUNT}/state`;
   const traefikConfigDir = "/etc/traefik";
   const traefikDataDir = `${DATA_MOUNT}/traefik`;
@@ -116,6 +141,8 @@ export function hostContract(s: Pick<GatewaySettings, "environment" | "versions"
     cloudInitHostNameDropIn: "/etc/cloud/cloud.cfg.d/90-openclaw-hostname.cfg",
     dataMount: DATA_MOUNT,
     runtimeDir,
+    runtimesCurrentList: `${runtimeDir}/.current`,
+    runtimesPreviousList: `${runtimeDir}/.previous`,
     nodeDir,
     nodeBin: `${nodeDir}/bin/node`,
     openclawPrefix,
@@ -133,6 +160,9 @@ export function hostContract(s: Pick<GatewaySettings, "environment" | "versions"
     runDir,
     secretsEnvFile: `${runDir}/gateway.env`,
     watchdogStateDir: `${runDir}/watchdog`,
+    watchdogStatusFile: `${runDir}/watchdog/status`,
+    maintenanceFile: `${runDir}/maintenance`,
+    swapFile: "/var/swapfile",
     serviceUser: "openclaw",
     traefikUser: "traefik",
     unitDir: "/etc/systemd/system",

@@ -15,6 +15,11 @@ export interface HostOsProfile {
   /** Shell command run once before installing, when anything is missing (refreshes the package index). */
   refreshPackageIndex?: string;
   /**
+   * bash run first in the packages step (every boot, for the host's later apt use too): points the
+   * image's package sources at HTTPS, because the host's security group allows no egress but 443.
+   */
+  packageSourcesOverHttps?: string;
+  /**
    * Commands the boot script and the host tools need → the package that provides each one.
    * A package is installed only when its command is missing (a test VM boots offline).
    * AL2023 ships the AWS CLI v2, so only Debian lists `aws`.
@@ -30,7 +35,21 @@ export interface HostOsProfile {
 }
 
 /** Commands both OSes need, with the package that provides them on a Red Hat–style and a Debian system. */
-const COMMON_COMMANDS = ["curl", "tar", "xz", "sha256sum", "cmp", "awk", "jq", "blkid", "mkfs.ext4", "mountpoint", "setpriv", "useradd"] as const;
+const COMMON_COMMANDS = ["curl", "tar", "xz", "sha256sum", "cmp", "awk", "jq", "blkid", "mkfs.ext4", "mountpoint", "setpriv", "useradd",
+  "blockdev", "dumpe2fs", "resize2fs", "fallocate", "mkswap", "swapon"] as const;
+
+/**
+ * Debian's AMIs (cloud.debian.org) point apt at http:// mirrors (deb.debian.org, its AWS CloudFront
+ * name cdn-aws.deb.debian.org, security.debian.org), in one-line (.list), deb822 (.sources) or apt
+ * mirror-list files; port 80 is closed by the security group. Debian 12's apt speaks HTTPS natively
+ * (apt >= 1.5, no apt-transport-https) and these hosts serve the same archive over HTTPS.
+ */
+export const APT_SOURCES_OVER_HTTPS = `for list in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources /etc/apt/mirrors/*.list; do
+  if [ -f "$list" ] && grep -qE 'http://((cdn-aws\\.)?deb|security)\\.debian\\.org' "$list"; then
+    sed -i -E 's#http://(((cdn-aws\\.)?deb|security)\\.debian\\.org)#https://\\1#g' "$list"
+    log "apt sources in $list now use HTTPS (only port 443 is open)"
+  fi
+done`;
 
 export const HOST_OS_PROFILES: Readonly<Record<HostOs, HostOsProfile>> = {
   al2023: {
@@ -40,6 +59,7 @@ export const HOST_OS_PROFILES: Readonly<Record<HostOs, HostOsProfile>> = {
     requiredCommands: packagesFor({
       curl: "curl-minimal", tar: "tar", xz: "xz", sha256sum: "coreutils", cmp: "diffutils", awk: "gawk", jq: "jq", blkid: "util-linux",
       "mkfs.ext4": "e2fsprogs", mountpoint: "util-linux", setpriv: "util-linux", useradd: "shadow-utils",
+      blockdev: "util-linux", dumpe2fs: "e2fsprogs", resize2fs: "e2fsprogs", fallocate: "util-linux", mkswap: "util-linux", swapon: "util-linux",
     }),
     nologinShell: "/sbin/nologin",
   },
@@ -48,10 +68,12 @@ export const HOST_OS_PROFILES: Readonly<Record<HostOs, HostOsProfile>> = {
     rootDeviceName: "/dev/xvda",
     installPackages: "DEBIAN_FRONTEND=noninteractive apt-get install -y -q",
     refreshPackageIndex: "DEBIAN_FRONTEND=noninteractive apt-get update -q",
+    packageSourcesOverHttps: APT_SOURCES_OVER_HTTPS,
     requiredCommands: {
       ...packagesFor({
         curl: "curl", tar: "tar", xz: "xz-utils", sha256sum: "coreutils", cmp: "diffutils", awk: "mawk", jq: "jq", blkid: "util-linux",
         "mkfs.ext4": "e2fsprogs", mountpoint: "util-linux", setpriv: "util-linux", useradd: "passwd",
+        blockdev: "util-linux", dumpe2fs: "e2fsprogs", resize2fs: "e2fsprogs", fallocate: "util-linux", mkswap: "util-linux", swapon: "mount",
       }),
       aws: "awscli",
       "update-ca-certificates": "ca-certificates",

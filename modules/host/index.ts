@@ -1,8 +1,8 @@
 import { GatewaySettings } from "../settings/settings";
 import { hostContract, HostContract } from "./contract";
 import {
-  addressStep, configStep, dnsWaitStep, hostNameStep, launchCompleteStep, metadataStep, mountStep, nodeStep, openclawStep, packagesStep, preamble, secretsStep,
-  ssmAgentStep, startStep, summaryStep, traefikStep, usersAndDirectoriesStep, volumeStep,
+  addressStep, configStep, dnsWaitStep, growStep, hostNameStep, launchCompleteStep, metadataStep, mountStep, nodeStep, openclawStep, packagesStep,
+  preamble, pruneRuntimesStep, secretsStep, ssmAgentStep, startStep, summaryStep, swapStep, traefikStep, usersAndDirectoriesStep, volumeStep,
 } from "./steps";
 
 /**
@@ -42,6 +42,7 @@ export const BOOT_STEPS: readonly BootStep[] = [
   { name: "SSM agent", needs: [], provides: ["DOWNLOADS"], render: (s) => ssmAgentStep(s) },
   { name: "packages", needs: [], provides: ["MISSING"], render: (s) => packagesStep(s) },
   { name: "host name", needs: [], provides: ["HOST_NAME"], render: (_s, c) => hostNameStep(c) },
+  { name: "swap", needs: [], provides: ["SWAP_FILE", "SWAP_FSTAB", "FSTAB"], render: swapStep },
   {
     name: "volume",
     needs: ["ENVIRONMENT", "INSTANCE_ID"],
@@ -54,6 +55,7 @@ export const BOOT_STEPS: readonly BootStep[] = [
     provides: ["BLKID_STATUS", "DATA_MOUNT", "FS_UUID", "FSTAB", "FSTAB_CHANGED"],
     render: (_s, c) => mountStep(c),
   },
+  { name: "grow", needs: ["DEVICE"], provides: ["DEVICE_BYTES", "FS_BYTES"], render: () => growStep() },
   {
     name: "address",
     needs: ["ENVIRONMENT", "INSTANCE_ID"],
@@ -68,6 +70,12 @@ export const BOOT_STEPS: readonly BootStep[] = [
     render: openclawStep,
   },
   { name: "traefik", needs: ["TRAEFIK_VERSION"], provides: ["TRAEFIK_BIN"], render: traefikStep },
+  {
+    name: "prune runtimes",
+    needs: [],
+    provides: ["RUNTIME_DIR", "RUNTIMES_CURRENT", "RUNTIMES_PREVIOUS", "RUNTIMES"],
+    render: (_s, c) => pruneRuntimesStep(c),
+  },
   { name: "users and directories", needs: [], provides: [], render: usersAndDirectoriesStep },
   {
     name: "secrets",

@@ -43,9 +43,21 @@ export const imdsTokenCommand = (ttlSeconds: number): string =>
 export const IMDS_FUNCTION =
   `imds() { curl -fsS ${IMDS_CURL_BOUNDS} --retry 5 --retry-connrefused -H "X-aws-ec2-metadata-token: $IMDS_TOKEN" "$IMDS/meta-data/$1"; }`;
 
-/** One GET of the gateway's /healthz (never /readyz: it answers 403 through proxies); `url` is a shell word. */
+/**
+ * What openclaw 2026.9.6 itself accepts as a live gateway (isGatewayHealthzResponse in its dist):
+ * status 200 and the JSON body {"ok":true,"status":"live"}. A 200 alone proves nothing: the
+ * Control UI answers unknown paths with 200. A jq filter for `jq -n`: `input` fails on an empty
+ * body, where jq 1.6 (Debian 12) would exit 0 from a plain `jq -e`.
+ */
+export const HEALTHZ_BODY_CHECK = 'input | .ok == true and .status == "live"';
+
+/**
+ * One GET of the gateway's /healthz (never /readyz: it answers 403 through proxies) whose body must
+ * be openclaw's liveness answer; `url` is a shell word. POSIX: jq fails on an empty input, so a
+ * failed curl fails the pipe without pipefail.
+ */
 export const healthCheckCommand = (url: string, maxTimeSeconds: number): string =>
-  `curl -fsS -o /dev/null --max-time ${maxTimeSeconds} ${url}`;
+  `curl -fsS --max-time ${maxTimeSeconds} ${url} 2>/dev/null | jq -ne ${shellQuote(HEALTHZ_BODY_CHECK)} >/dev/null 2>&1`;
 
 /** A bounded wait for the gateway's /healthz. */
 export interface HealthWait {

@@ -3,6 +3,7 @@ import { architectureOfSettings, GatewaySettings } from "../settings/settings";
 import { imdsPublicAddressCommand, renderDnsWait } from "./cert-guard";
 import type { HostContract } from "./contract";
 import { HOST_OS_PROFILES, nodeArch, traefikArch } from "./host-os";
+import { memoryBudget } from "./memory";
 import { CONFIG_FILE_MODE, openclawConfigFile, STATE_DIR_MODE } from "./layout";
 import { AWS_CLI_BOUNDS, healthWaitLines, IMDS_FUNCTION, imdsTokenCommand, RETRY_FUNCTION } from "./posix";
 import { heredoc, shellAssign, shellQuote, shellWords } from "./shell";
@@ -137,10 +138,15 @@ complete_launch() {
 export function shellHelpers(): string {
   return `${RETRY_FUNCTION}
 
-# ensure_mode PATH MODE OWNER: chmod/chown only when they differ (a re-run changes nothing).
+# ensure_mode PATH MODE OWNER: chmod/chown only when they differ (a re-run changes nothing). Never
+# through a symbolic link: as root that would re-own and re-mode whatever the link points at.
 ensure_mode() {
+  if [ -L "$1" ]; then
+    log "REFUSED to chown/chmod $1: it is a symbolic link (to $(readlink "$1")); its target is left as it is"
+    return 1
+  fi
   if [ "$(stat -c '%a %U:%G' "$1")" != "$2 $3" ]; then
-    chown "$3" "$1"
+    chown -h "$3" "$1"
     chmod "$2" "$1"
   fi
 }
@@ -158,7 +164,7 @@ put_file() {
   mkdir -p "$(dirname "$1")"
   next=$(mktemp)
   cat >"$next"
-  if [ -f "$1" ] && cmp -s "$next" "$1"; then
+  if [ -f "$1" ] && [ ! -L "$1" ] && cmp -s "$next" "$1"; then
     rm -f "$next"
     FILE_CHANGED=0
   else
@@ -221,13 +227,45 @@ export function packagesStep(s: GatewaySettings): string {
   const checks = Object.entries(os.requiredCommands).map(([command, pkg]) =>
     `command -v ${shellQuote(command)} >/dev/null 2>&1 || MISSING+=(${shellQuote(pkg)})`);
   return `step "OS packages"
-MISSING=()
+${os.packageSourcesOverHttps ? `${os.packageSourcesOverHttps}\n` : ""}MISSING=()
 ${checks.join("\n")}
 if [ "\${#MISSING[@]}" -gt 0 ]; then
   log "installing \${MISSING[*]}"
 ${os.refreshPackageIndex ? `  ${os.refreshPackageIndex}\n` : ""}  ${os.installPackages} "\${MISSING[@]}"
 else
   log "all needed commands are present"
+fi
+`;
+}
+
+/**
+ * A swap file on the root disk (encrypted, per instance: no memory pages outlive the host on the
+ * data volume), created once and listed in fstab so a reboot keeps it. Early: \`npm install\` needs it.
+ */
+export function swapStep(s: GatewaySettings, c: HostContract): string {
+  const { swapMiB } = memoryBudget(s.instanceType);
+  return `step "swap file"
+${shellAssign("SWAP_FILE", c.swapFile)}
+if swapon --show=NAME --noheadings | grep -qxF "$SWAP_FILE"; then
+  log "swap $SWAP_FILE is on"
+else
+  if [ ! -f "$SWAP_FILE" ]; then
+    # fallocate: instant, and accepted by swapon on ext4 and XFS (both roots) with Linux 6.1.
+    fallocate -l ${swapMiB}M "$SWAP_FILE"
+    chmod 600 "$SWAP_FILE"
+    mkswap "$SWAP_FILE" >/dev/null
+  fi
+  swapon "$SWAP_FILE"
+  log "swap $SWAP_FILE (${swapMiB} MiB) is on"
+fi
+SWAP_FSTAB="$SWAP_FILE none swap sw,nofail 0 0"
+# Only when missing: the mount step appends its own line after this one, and a re-run changes nothing.
+if ! grep -qxF -- "$SWAP_FSTAB" /etc/fstab; then
+  FSTAB=$(
+    grep -v "^\${SWAP_FILE}[[:space:]]" /etc/fstab || true
+    echo "$SWAP_FSTAB"
+  )
+  put_file /etc/fstab 644 root:root <<<"$FSTAB"
 fi
 `;
 }
@@ -346,6 +384,12 @@ log "device $DEVICE"
 `;
 }
 
+/**
+ * Mount options of the data volume: nothing on it may gain privileges (no set-uid binaries, no
+ * device nodes: a service user can write parts of it), and no access-time writes.
+ */
+export const DATA_MOUNT_OPTIONS = "noatime,nosuid,nodev";
+
 /** mkfs only when blkid finds no filesystem; fstab by UUID with nofail; mount. */
 export function mountStep(c: HostContract): string {
   return `step "filesystem on the data volume"
@@ -364,7 +408,7 @@ FS_UUID=$(blkid -p -o value -s UUID "$DEVICE")
 mkdir -p "$DATA_MOUNT"
 FSTAB=$(
   grep -v "[[:space:]]${c.dataMount}[[:space:]]" /etc/fstab || true
-  echo "UUID=$FS_UUID $DATA_MOUNT ext4 defaults,nofail,noatime 0 2"
+  echo "UUID=$FS_UUID $DATA_MOUNT ext4 defaults,nofail,${DATA_MOUNT_OPTIONS} 0 2"
 )
 put_file /etc/fstab 644 root:root <<<"$FSTAB"
 FSTAB_CHANGED=$FILE_CHANGED
@@ -373,8 +417,25 @@ if mountpoint -q "$DATA_MOUNT"; then
   log "$DATA_MOUNT is mounted"
 else
   # By device, not by the fstab UUID: udev may not have linked the new filesystem's UUID yet.
-  mount -o noatime "$DEVICE" "$DATA_MOUNT"
+  mount -o ${DATA_MOUNT_OPTIONS} "$DEVICE" "$DATA_MOUNT"
   log "mounted $DEVICE at $DATA_MOUNT"
+fi
+`;
+}
+
+/** Grows the mounted ext4 filesystem to its device when the volume was enlarged (online; logs before and after). */
+export function growStep(): string {
+  return `step "grow the data filesystem"
+# Raising dataVolumeSizeGiB grows the EBS volume, never its filesystem: ext4 grows online, mounted.
+fs_bytes() { dumpe2fs -h "$DEVICE" 2>/dev/null | awk -F: '/^Block count:/ { n = $2 } /^Block size:/ { b = $2 } END { printf "%.0f", n * b }'; }
+DEVICE_BYTES=$(blockdev --getsize64 "$DEVICE")
+FS_BYTES=$(fs_bytes)
+if [ "$DEVICE_BYTES" -gt "$FS_BYTES" ]; then
+  log "the filesystem on $DEVICE has $FS_BYTES of the device's $DEVICE_BYTES bytes; growing it online"
+  resize2fs "$DEVICE"
+  log "the filesystem on $DEVICE now has $(fs_bytes) bytes"
+else
+  log "the filesystem fills $DEVICE ($FS_BYTES bytes)"
 fi
 `;
 }
@@ -490,6 +551,31 @@ ${releaseInstallLines({
   })}`;
 }
 
+/**
+ * Keeps the runtimes this boot uses and the ones the previous boot used (a rollback reinstalls
+ * nothing), and removes every other directory under the runtime directory (older versions, the
+ * other architecture's older ones, interrupted installs).
+ */
+export function pruneRuntimesStep(c: HostContract): string {
+  const current = [c.nodeDir, c.openclawPrefix, c.traefikDir].map((dir) => dir.slice(c.runtimeDir.length + 1));
+  return `step "prune old runtimes"
+${shellAssign("RUNTIME_DIR", c.runtimeDir)}
+${shellAssign("RUNTIMES_CURRENT", c.runtimesCurrentList)}
+${shellAssign("RUNTIMES_PREVIOUS", c.runtimesPreviousList)}
+RUNTIMES=$(printf '%s\\n' ${shellWords(current)})
+if [ -f "$RUNTIMES_CURRENT" ] && [ "$(cat "$RUNTIMES_CURRENT")" != "$RUNTIMES" ]; then
+  mv -f "$RUNTIMES_CURRENT" "$RUNTIMES_PREVIOUS"
+fi
+put_file "$RUNTIMES_CURRENT" 644 root:root <<<"$RUNTIMES"
+for dir in "$RUNTIME_DIR"/*; do
+  name=$(basename "$dir")
+  if [ ! -e "$dir" ] || grep -qxF -- "$name" "$RUNTIMES_CURRENT" "$RUNTIMES_PREVIOUS" 2>/dev/null; then continue; fi
+  rm -rf -- "$dir"
+  log "pruned $dir (neither the current nor the previous runtime)"
+done
+`;
+}
+
 /** System users, state directories and modes (state 700, acme.json 600). */
 export function usersAndDirectoriesStep(s: GatewaySettings, c: HostContract): string {
   const nologin = HOST_OS_PROFILES[s.hostOs].nologinShell;
@@ -517,6 +603,11 @@ reown ${shellQuote(c.stateDir)} ${shellQuote(svc)}
 reown ${shellQuote(c.traefikDataDir)} ${traefik}
 ensure_dir ${shellQuote(c.stateDir)} ${STATE_DIR_MODE.toString(8)} ${shellQuote(`${svc}:${svc}`)}
 ensure_dir ${shellQuote(c.traefikDataDir)} 700 ${shellQuote(`${c.traefikUser}:${c.traefikUser}`)}
+# Traefik owns its directory and could leave a symbolic link as acme.json: remove the link, never follow it.
+if [ -L ${shellQuote(c.acmeStorage)} ]; then
+  log "${c.acmeStorage} is a symbolic link (to $(readlink ${shellQuote(c.acmeStorage)})); removed the link, its target is left as it is"
+  rm -f ${shellQuote(c.acmeStorage)}
+fi
 if [ ! -e ${shellQuote(c.acmeStorage)} ]; then
   install -m 600 -o ${traefik} -g ${traefik} /dev/null ${shellQuote(c.acmeStorage)}
 fi

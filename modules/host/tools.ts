@@ -171,38 +171,79 @@ exec setpriv ${shellQuote(`--reuid=${c.serviceUser}`)} ${shellQuote(`--regid=${c
 `;
 }
 
+/** Minutes the maintenance switch holds before the watchdog removes it (a forgotten switch must not disable self-healing for good). */
+export const MAINTENANCE_MAX_MINUTES = 240;
+/** openclaw's exit status for a configuration error (EXIT_CONFIG_ERROR, sysexits EX_CONFIG): a new host fails the same way. */
+export const CONFIG_ERROR_STATUS = 78;
+
 /**
- * `openclaw-watchdog`: one GET of /healthz (never /readyz). After `failuresBeforeReplacement`
- * consecutive failures it marks this instance Unhealthy, once, so the ASG replaces it.
+ * `openclaw-watchdog`: one GET of /healthz (never /readyz), whose JSON body must say the gateway is
+ * live (posix.ts). After `failuresBeforeReplacement` consecutive failures it marks this instance Unhealthy,
+ * once, so the ASG replaces it, except while the maintenance switch is on (an operator stopped the
+ * gateway) or when the gateway stopped with its config-error status: that is reported (log and
+ * status file), because a replacement host would fail the same way.
  */
 export function watchdogTool(s: GatewaySettings, c: HostContract): string {
   return `#!/bin/bash
 # openclaw-watchdog: one health check of the gateway, run by ${c.watchdogTimerUnit}.
 # After FAILURES_BEFORE_REPLACEMENT consecutive failed GETs of /healthz (never /readyz: it answers
 # 403 through proxies) it reports this instance Unhealthy to its Auto Scaling group, exactly once.
+# Its verdict is in STATUS_FILE; a MAINTENANCE_FILE younger than MAINTENANCE_MAX_MINUTES pauses it.
 set -euo pipefail
 ${shellAssign("HEALTH_URL", c.healthUrl)}
 ${shellAssign("FAILURES_BEFORE_REPLACEMENT", s.watchdog.failuresBeforeReplacement)}
 ${shellAssign("STATE_DIR", c.watchdogStateDir)}
+${shellAssign("STATUS_FILE", c.watchdogStatusFile)}
+${shellAssign("MAINTENANCE_FILE", c.maintenanceFile)}
+${shellAssign("MAINTENANCE_MAX_MINUTES", MAINTENANCE_MAX_MINUTES)}
+${shellAssign("GATEWAY_UNIT", c.gatewayUnit)}
 ${shellAssign("IMDS", c.imdsBase)}
 ${shellAssign("REGION", s.region)}
 export AWS_DEFAULT_REGION="\${AWS_DEFAULT_REGION:-$REGION}" AWS_PAGER=""
 counter=$STATE_DIR/consecutive-failures
 reported=$STATE_DIR/reported-unhealthy
 install -d -m 0700 "$STATE_DIR"
+say() { echo "openclaw-watchdog: $*" >&2; }
+# verdict TEXT: the watchdog's last verdict, one line with its time.
+verdict() { printf '%s %s\\n' "$(date -u +%FT%TZ)" "$*" >"$STATUS_FILE"; }
+
+if [ -e "$MAINTENANCE_FILE" ]; then
+  if [ -n "$(find "$MAINTENANCE_FILE" -maxdepth 0 -mmin "-$MAINTENANCE_MAX_MINUTES")" ]; then
+    say "maintenance switch $MAINTENANCE_FILE is on: nothing checked (remove it when done)"
+    echo 0 >"$counter"
+    verdict "maintenance"
+    exit 0
+  fi
+  rm -f "$MAINTENANCE_FILE"
+  say "maintenance switch $MAINTENANCE_FILE was older than $MAINTENANCE_MAX_MINUTES minutes: removed it; checking again"
+fi
 
 if ${healthCheckCommand('"$HEALTH_URL"', 10)}; then
   # A recovery ends the streak: a later outage is reported again.
   echo 0 >"$counter"
   rm -f "$reported"
+  verdict "healthy"
   exit 0
+fi
+unit_state=$(systemctl show -p ActiveState -p ExecMainStatus "$GATEWAY_UNIT" || true)
+if grep -qx 'ActiveState=failed' <<<"$unit_state" && grep -qx 'ExecMainStatus=${CONFIG_ERROR_STATUS}' <<<"$unit_state"; then
+  # RestartPreventExitStatus keeps it stopped; a new host would read the same settings and fail the same way.
+  echo 0 >"$counter"
+  verdict "config-error: $GATEWAY_UNIT exited with status ${CONFIG_ERROR_STATUS}; not replacing the host"
+  say "ALERT: $GATEWAY_UNIT stopped with status ${CONFIG_ERROR_STATUS} (configuration error): not replacing the host, which would fail the same way; see journalctl -u $GATEWAY_UNIT"
+  exit 1
 fi
 failures=$(cat "$counter" 2>/dev/null || true)
 [[ $failures =~ ^[0-9]+$ ]] || failures=0
 failures=$((failures + 1))
 echo "$failures" >"$counter"
-echo "openclaw-watchdog: $HEALTH_URL failed ($failures consecutive; replacement after $FAILURES_BEFORE_REPLACEMENT)" >&2
-if [ "$failures" -lt "$FAILURES_BEFORE_REPLACEMENT" ] || [ -e "$reported" ]; then
+say "$HEALTH_URL failed ($failures consecutive; replacement after $FAILURES_BEFORE_REPLACEMENT)"
+if [ -e "$reported" ]; then
+  verdict "replacing: this instance is marked Unhealthy ($failures consecutive failures)"
+  exit 1
+fi
+verdict "unhealthy: $failures consecutive failures (replacement after $FAILURES_BEFORE_REPLACEMENT)"
+if [ "$failures" -lt "$FAILURES_BEFORE_REPLACEMENT" ]; then
   exit 1
 fi
 ${IMDS_FUNCTION}
@@ -212,7 +253,8 @@ instance_id=$(imds instance-id)
 # respected it would be dropped silently, and this one is sent only once.
 aws autoscaling set-instance-health --instance-id "$instance_id" --health-status Unhealthy --no-should-respect-grace-period
 touch "$reported"
-echo "openclaw-watchdog: marked $instance_id Unhealthy; the Auto Scaling group will replace it" >&2
+verdict "replacing: marked $instance_id Unhealthy after $failures consecutive failures"
+say "marked $instance_id Unhealthy; the Auto Scaling group will replace it"
 exit 1
 `;
 }

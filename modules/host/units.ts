@@ -3,6 +3,7 @@ import { CERT_GUARD_SCHEDULE } from "./cert-guard";
 import type { HostContract } from "./contract";
 import { gatewayCommand, gatewayEnvironment } from "./layout";
 import { traefikEnvironment } from "./traefik";
+import { MemoryBudget, memoryBudget } from "./memory";
 
 /** One value of a unit directive; a list repeats the directive once per item. */
 export type UnitValue = string | number | boolean | ReadonlyArray<string | number>;
@@ -79,8 +80,12 @@ export function secretsUnit(c: HostContract): UnitFile {
   };
 }
 
-/** The gateway: runs as the openclaw user from the data volume; a config error (78) stops the restart loop. */
-export function gatewayUnit(c: HostContract): UnitFile {
+/**
+ * The gateway: runs as the openclaw user from the data volume; a config error (78) stops the restart
+ * loop. Memory: a V8 heap cap, MemoryHigh/MemoryMax from the instance's memory (modules/host/memory.ts);
+ * an OOM kill stops the whole unit (OOMPolicy=stop) and Restart=always starts it again.
+ */
+export function gatewayUnit(c: HostContract, memory: MemoryBudget): UnitFile {
   return {
     Unit: {
       Description: "OpenClaw gateway",
@@ -96,12 +101,15 @@ export function gatewayUnit(c: HostContract): UnitFile {
       User: c.serviceUser,
       Group: c.serviceUser,
       EnvironmentFile: c.secretsEnvFile,
-      Environment: unitEnvironment(gatewayEnvironment(c)),
+      Environment: unitEnvironment({ ...gatewayEnvironment(c), NODE_OPTIONS: `--max-old-space-size=${memory.heapMiB}` }),
       WorkingDirectory: c.stateDir,
       ExecStart: unitCommand(gatewayCommand(c)),
       Restart: "always",
       RestartSec: 5,
       RestartPreventExitStatus: 78,
+      MemoryHigh: `${memory.highMiB}M`,
+      MemoryMax: `${memory.maxMiB}M`,
+      OOMPolicy: "stop",
       UMask: "0077",
       ...HARDENING,
       ReadWritePaths: c.stateDir,
@@ -188,10 +196,10 @@ export function certGuardTimer(c: HostContract): UnitFile {
 }
 
 /** Every unit the boot script installs: file name → contents. */
-export function renderUnits(s: Pick<GatewaySettings, "watchdog" | "hostedZoneId" | "region">, c: HostContract): Record<string, string> {
+export function renderUnits(s: Pick<GatewaySettings, "watchdog" | "hostedZoneId" | "region" | "instanceType">, c: HostContract): Record<string, string> {
   return {
     [c.secretsUnit]: renderUnit(secretsUnit(c)),
-    [c.gatewayUnit]: renderUnit(gatewayUnit(c)),
+    [c.gatewayUnit]: renderUnit(gatewayUnit(c, memoryBudget(s.instanceType))),
     [c.traefikUnit]: renderUnit(traefikUnit(s, c)),
     [c.watchdogServiceUnit]: renderUnit(watchdogService(c)),
     [c.watchdogTimerUnit]: renderUnit(watchdogTimer(s, c)),

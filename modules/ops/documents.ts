@@ -130,7 +130,7 @@ export function documentCommands(document: DocumentSpec, parameters: readonly Pa
 /** The document content of one operation (serialize with JSON.stringify). */
 export function commandDocument(
   op: { readonly document: DocumentSpec; readonly args: readonly ParameterSpec[] },
-  s: Pick<GatewaySettings, "environment" | "versions">,
+  s: Pick<GatewaySettings, "environment" | "versions" | "instanceType">,
 ): CommandDocument {
   const { document, args } = op;
   return {

@@ -128,6 +128,14 @@ export interface GatewaySettings {
    */
   dnsWaitSeconds: number;
   /**
+   * When the host is replaced by one from the newest AMI (OS security updates; a few minutes of downtime): an
+   * EventBridge Scheduler expression `cron(minute hour ? * days *)`, days `*` or `MON`–`SUN` (lists, ranges), so
+   * at least weekly. @default "cron(0 4 ? * SUN *)"
+   */
+  maintenanceWindow: string;
+  /** IANA time zone of maintenanceWindow, e.g. "Europe/Berlin". @default "UTC" */
+  maintenanceTimeZone: string;
+  /**
    * Extra tags for every resource: at most 44 (AWS allows 50 per resource, this project adds up to 6); keys of
    * 1–128 and values of 0–256 letters, digits, spaces and `_ . : / = + - @`; no `aws:` or `openclaw:` keys, no
    * `Name` or `managed-by`. @default {}
@@ -271,6 +279,32 @@ function acmeDirectoryProblem(value: unknown): string | undefined {
   return problem ? `${allowed}: the URL ${problem}` : undefined;
 }
 
+/** One day of the week, or a range of them, as EventBridge Scheduler's cron day-of-week field spells it. */
+const DAY = "(?:MON|TUE|WED|THU|FRI|SAT|SUN)";
+/** `cron(minute hour ? * days *)`: a fixed time on some days of every week (so at least weekly). */
+const WEEKLY_CRON = new RegExp(`^cron\\(([0-9]{1,2}) ([0-9]{1,2}) \\? \\* (\\*|${DAY}(?:-${DAY})?(?:,${DAY}(?:-${DAY})?)*) \\*\\)$`);
+
+/** The problem with a maintenance window expression, or undefined. */
+export function maintenanceWindowProblem(value: unknown): string | undefined {
+  const match = typeof value === "string" ? WEEKLY_CRON.exec(value) : null;
+  if (match && Number(match[1]) <= 59 && Number(match[2]) <= 23) return undefined;
+  return "must be \"cron(minute hour ? * days *)\" with minute 0–59, hour 0–23 and days * or MON–SUN (lists and ranges), "
+    + "e.g. \"cron(0 4 ? * SUN *)\": at least weekly, so the host gets OS security updates";
+}
+
+/** The problem with an IANA time zone name, or undefined (the runtime's time zone database decides). */
+export function timeZoneProblem(value: unknown): string | undefined {
+  if (typeof value === "string" && value !== "") {
+    try {
+      new Intl.DateTimeFormat("en-US", { timeZone: value });
+      return undefined;
+    } catch {
+      // not a zone
+    }
+  }
+  return "must be an IANA time zone such as \"UTC\" or \"Europe/Berlin\"";
+}
+
 /**
  * Every setting of an environment and how `defaults` combine with it: a "value" is replaced, an
  * "object" merges key by key. Checked against GatewaySettings: a new setting without an entry here
@@ -281,6 +315,7 @@ const SETTING_KINDS = {
   instanceType: "value", hostOs: "value", dataVolumeSizeGiB: "value", snapshotRetentionCount: "value", vpcCidr: "value",
   allowedCidrs: "value", versions: "object", downloads: "object", watchdog: "object", hostedZoneId: "value",
   tags: "object", backend: "object", acmeDirectory: "value", dnsWaitSeconds: "value",
+  maintenanceWindow: "value", maintenanceTimeZone: "value",
 } as const satisfies Record<keyof GatewaySettings, "value" | "object">;
 
 /** The keys of a record, typed (a record checked with `satisfies Record<keyof T, …>` lists every key of T). */
@@ -385,6 +420,8 @@ export function resolveEnvironment(input: unknown): { settings: GatewaySettings;
     hostedZoneId: raw.hostedZoneId,
     acmeDirectory: raw.acmeDirectory ?? "production",
     dnsWaitSeconds: raw.dnsWaitSeconds ?? 600,
+    maintenanceWindow: raw.maintenanceWindow ?? "cron(0 4 ? * SUN *)",
+    maintenanceTimeZone: raw.maintenanceTimeZone ?? "UTC",
     tags: raw.tags ?? {},
     backend: raw.backend ?? { type: "local" },
   };
@@ -456,6 +493,8 @@ export function resolveEnvironment(input: unknown): { settings: GatewaySettings;
     check("hostedZoneId", settings.hostedZoneId, typeof settings.hostedZoneId === "string" && HOSTED_ZONE_ID.test(settings.hostedZoneId)
       ? undefined : "must be a Route53 hosted zone id such as \"Z0123456789ABCDEFGHIJ\"");
   }
+  check("maintenanceWindow", settings.maintenanceWindow, maintenanceWindowProblem(settings.maintenanceWindow));
+  check("maintenanceTimeZone", settings.maintenanceTimeZone, timeZoneProblem(settings.maintenanceTimeZone));
 
   check("acmeDirectory", settings.acmeDirectory, acmeDirectoryProblem(settings.acmeDirectory));
   check("dnsWaitSeconds", settings.dnsWaitSeconds, integerProblem(settings.dnsWaitSeconds, 10, 1800));

@@ -1,7 +1,7 @@
 // Servers inside the sandbox's own network namespace (nothing leaves it):
 //  - IMDSv2 on 169.254.169.254:80 (PUT token, then GETs carrying it; 401 without),
 //  - release downloads on 127.0.0.1:8088 from /fake/www,
-//  - a stand-in gateway on 127.0.0.1:18789 whose /healthz follows /fake/state/gateway ("up"/"down").
+//  - a stand-in gateway on 127.0.0.1:18789 whose /healthz follows /fake/state/gateway ("up"/"down"/"html").
 "use strict";
 const fs = require("fs");
 const http = require("http");
@@ -41,8 +41,11 @@ const downloads = http.createServer((req, res) => {
 
 const gateway = http.createServer((req, res) => {
   log("gateway.log", `${req.method} ${req.url}`);
-  let up = true;
-  try { up = fs.readFileSync("/fake/state/gateway", "utf8").trim() !== "down"; } catch { /* up */ }
+  let state = "up";
+  try { state = fs.readFileSync("/fake/state/gateway", "utf8").trim(); } catch { /* up */ }
+  const up = state !== "down";
+  // "html": something answers 200 with a page, as the Control UI does for paths it does not know.
+  if (state === "html") return res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>OpenClaw</title>");
   if (req.url === "/healthz" && up) return res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true,"status":"live"}');
   res.writeHead(up ? 404 : 503).end();
 });

@@ -67,7 +67,7 @@ export interface GuestFacts {
 }
 
 /** The bash command that prints each fact, for one guest. */
-function factCommands(s: Pick<GatewaySettings, "environment" | "versions">, volumeSerial: string): Record<keyof GuestFacts, string> {
+function factCommands(s: Pick<GatewaySettings, "environment" | "versions" | "instanceType">, volumeSerial: string): Record<keyof GuestFacts, string> {
   const layout = hostContract(s);
   const volume = `/dev/disk/by-id/nvme-*_${volumeSerial}`;
   return {
@@ -111,7 +111,7 @@ export interface GuestProbe {
 }
 
 /** The probe of a guest whose data volume has this NVMe serial. */
-export function guestProbe(s: Pick<GatewaySettings, "environment" | "versions">, volumeSerial: string): GuestProbe {
+export function guestProbe(s: Pick<GatewaySettings, "environment" | "versions" | "instanceType">, volumeSerial: string): GuestProbe {
   const commands = factCommands(s, volumeSerial);
   const script = Object.entries(commands)
     .map(([key, cmd]) => `printf '%s\\t%s\\n' ${key} "$( (${cmd}) 2>/dev/null | head -c 2000 | tr '\\n\\t' '  ' | sed 's/ *$//')"`)
@@ -137,7 +137,7 @@ export function parseFacts(output: string, expected: readonly (keyof GuestFacts)
 }
 
 /** The gateway's recent journal, to explain a failed health check in the test's failure message. */
-export function gatewayJournalScript(s: Pick<GatewaySettings, "environment" | "versions">): string {
+export function gatewayJournalScript(s: Pick<GatewaySettings, "environment" | "versions" | "instanceType">): string {
   const layout = hostContract(s);
   return `systemctl status --no-pager ${layout.gatewayUnit} | head -5; journalctl -u ${layout.gatewayUnit} --no-pager -o cat | tail -25 | cut -c1-400`;
 }

@@ -1,0 +1,61 @@
+import { Testing } from "cdktf";
+import { OpenClawStack } from "../../modules/stack";
+import { maintenanceWindowProblem, resolveEnvironment, timeZoneProblem } from "../../modules/settings/settings";
+import { testSettings } from "../helpers/settings";
+
+/**
+ * OS patching (issue 12, point 3): in the maintenance window an EventBridge Scheduler schedule
+ * starts an instance refresh of the group, so the host is replaced by one from the newest AMI.
+ */
+function synth(overrides: Parameters<typeof testSettings>[0] = {}) {
+  const parsed = JSON.parse(Testing.synth(new OpenClawStack(Testing.app(), testSettings(overrides))));
+  const all = (type: string): Record<string, any>[] => Object.values(parsed.resource?.[type] ?? {});
+  return { all };
+}
+
+describe("the maintenance window replaces the host from the newest AMI", () => {
+  test("default: Sundays 04:00 UTC, StartInstanceRefresh of this group only, replacing even an unchanged instance", () => {
+    const { all } = synth();
+    const [schedule] = all("aws_scheduler_schedule");
+    expect(all("aws_scheduler_schedule")).toHaveLength(1);
+    expect(schedule).toMatchObject({
+      name: "openclaw-test-patch",
+      schedule_expression: "cron(0 4 ? * SUN *)",
+      schedule_expression_timezone: "UTC",
+      flexible_time_window: { mode: "OFF" },
+    });
+    expect(schedule.target.arn).toBe("arn:aws:scheduler:::aws-sdk:autoscaling:startInstanceRefresh");
+    expect(JSON.parse(schedule.target.input)).toEqual({
+      AutoScalingGroupName: "openclaw-test",
+      Strategy: "Rolling",
+      Preferences: { MinHealthyPercentage: 0, MaxHealthyPercentage: 100, InstanceWarmup: 600, SkipMatching: false },
+    });
+    const role = all("aws_iam_role").find((r) => r.name === "openclaw-test-patch")!;
+    expect(schedule.target.role_arn).toMatch(/^\$\{aws_iam_role\.maintenance_role_.*\.arn\}$/);
+    expect(JSON.parse(role.assume_role_policy).Statement).toEqual([
+      { Effect: "Allow", Principal: { Service: "scheduler.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+    expect(JSON.parse(role.inline_policy[0].policy).Statement).toEqual([{
+      Effect: "Allow", Action: "autoscaling:StartInstanceRefresh",
+      Resource: expect.stringMatching(/^\$\{aws_autoscaling_group\.host_auto-scaling-group_.*\.arn\}$/),
+    }]);
+  });
+
+  test("the window and its time zone follow the settings", () => {
+    const [schedule] = synth({ maintenanceWindow: "cron(30 2 ? * TUE,FRI *)", maintenanceTimeZone: "Europe/Berlin" }).all("aws_scheduler_schedule");
+    expect(schedule).toMatchObject({ schedule_expression: "cron(30 2 ? * TUE,FRI *)", schedule_expression_timezone: "Europe/Berlin" });
+  });
+
+  test("only at-least-weekly windows are accepted: a fixed time on some weekdays", () => {
+    for (const ok of ["cron(0 4 ? * SUN *)", "cron(59 23 ? * * *)", "cron(0 3 ? * MON-FRI *)", "cron(15 1 ? * SAT,SUN *)"]) {
+      expect(maintenanceWindowProblem(ok)).toBeUndefined();
+    }
+    for (const bad of ["cron(0 4 1 * ? *)", "cron(0 4 ? 1 SUN *)", "cron(60 4 ? * SUN *)", "cron(0 24 ? * SUN *)", "rate(30 days)",
+      "cron(0 4 ? * SUN#1 *)", "", 7]) {
+      expect(maintenanceWindowProblem(bad)).toMatch(/at least weekly/);
+    }
+    expect(timeZoneProblem("Europe/Berlin")).toBeUndefined();
+    expect(timeZoneProblem("Mars/Olympus")).toMatch(/IANA time zone/);
+    const { problems } = resolveEnvironment({ environment: "test", domainName: "gateway.clawops.dev", acmeEmail: "ops@clawops.dev", maintenanceWindow: "cron(0 4 1 * ? *)" });
+    expect(problems).toEqual([expect.objectContaining({ setting: "maintenanceWindow" })]);
+  });
+});
