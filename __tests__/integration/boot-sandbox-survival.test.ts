@@ -17,6 +17,8 @@ jest.setTimeout(300_000);
 
 const settings = testSettings({ hostOs: "debian12" }); // t4g.small: arm64
 const arm = hostContract(settings);
+/** The pinned Traefik version (its downloads and runtime directory names). */
+const T = settings.versions.traefik;
 const x86Settings = testSettings({ hostOs: "debian12", instanceType: "t3.small" });
 const x86 = hostContract(x86Settings);
 const health = (calls: AwsCliCall[]) => calls.filter((c) => c.operation === "set-instance-health");
@@ -35,14 +37,14 @@ describeSandbox("boot script in a sandbox: a volume prepared by another host", (
     expect(result.status).toBe(0);
     expect(sb.lines("downloads.log")).toEqual([
       "GET /node/v24.21.0/SHASUMS256.txt", "GET /node/v24.21.0/node-v24.21.0-linux-x64.tar.xz",
-      "GET /traefik/v3.6.2/traefik_v3.6.2_checksums.txt", "GET /traefik/v3.6.2/traefik_v3.6.2_linux_amd64.tar.gz",
+      `GET /traefik/v${T}/traefik_v${T}_checksums.txt`, `GET /traefik/v${T}/traefik_v${T}_linux_amd64.tar.gz`,
     ]);
     expect(sb.lines("npm.log")).toEqual([expect.stringMatching(/^install --global --prefix \/opt\/openclaw\/runtime\/openclaw-2026\.9\.6-x86_64 openclaw@2026\.9\.6 /)]);
     expect(sb.bootLog()).toContain("installed openclaw 2026.9.6");
     const unit = fs.readFileSync(sb.host(`/etc/systemd/system/${x86.gatewayUnit}`), "utf8");
     expect(unit).toContain(`ExecStart=${x86.nodeBin} ${x86.openclawEntry} gateway run\n`);
     expect(runtimeListing(sb)).toEqual([".current", ".previous",
-      "node-v24.21.0-arm64", "node-v24.21.0-x86_64", "openclaw-2026.9.6-arm64", "openclaw-2026.9.6-x86_64", "traefik-v3.6.2-arm64", "traefik-v3.6.2-x86_64"]);
+      "node-v24.21.0-arm64", "node-v24.21.0-x86_64", "openclaw-2026.9.6-arm64", "openclaw-2026.9.6-x86_64", `traefik-v${T}-arm64`, `traefik-v${T}-x86_64`]);
     expect(sb.lines("systemctl.log")).toContain("restart openclaw-gateway.service");
   });
 
@@ -55,7 +57,7 @@ describeSandbox("boot script in a sandbox: a volume prepared by another host", (
     fs.writeFileSync(sb.host(arm.runtimesCurrentList), `${previous.join("\n")}\n`);
     expect(sb.boot().status).toBe(0);
     expect(runtimeListing(sb)).toEqual([".current", ".previous", "node-v24.20.0-arm64", "node-v24.21.0-arm64",
-      "openclaw-2026.8.1-arm64", "openclaw-2026.9.6-arm64", "traefik-v3.5.0-arm64", "traefik-v3.6.2-arm64"]);
+      "openclaw-2026.8.1-arm64", "openclaw-2026.9.6-arm64", "traefik-v3.5.0-arm64", `traefik-v${T}-arm64`]);
     expect(fs.readFileSync(sb.host(arm.runtimesPreviousList), "utf8")).toBe(`${previous.join("\n")}\n`);
     expect(sb.bootLog()).toContain(`pruned ${arm.runtimeDir}/node-v22.0.0 (neither the current nor the previous runtime)`);
   });
