@@ -244,7 +244,7 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
   async function probe(expectHealthy = true): Promise<GuestFacts> {
     const w = windowFor("probe", 2 * MINUTE, 6 * MINUTE);
     const facts = factsProbe.parse((await within(w, (ms) => world.control.run(factsProbe.script, ms))).output);
-    progress(`probe: cloud-init errors ${facts.cloudInitErrors}, gateway ${facts.gatewayActive}, /healthz ${facts.healthz}`);
+    progress(`probe: cloud-init errors ${facts.cloudInitErrors}, gateway ${facts.gatewayActive}, /healthz ${facts.healthz} (GET ${facts.healthzTries} of 6), gateway memory ${facts.gatewayMemory}`);
     if (expectHealthy && facts.healthz !== "200") {
       const journal = (await world.control.run(gatewayJournalScript(settings), windowFor("gateway journal", 2 * MINUTE, 6 * MINUTE).ms)).output;
       const why = `gateway not healthy (/healthz ${facts.healthz}, unit ${facts.gatewayActive}); cloud-init errors: ${facts.cloudInitErrors}\n--- gateway journal ---\n${journal}\n--- bootstrap log tail ---\n${(await bootstrapLog()).split("\n").slice(-15).join("\n")}`;

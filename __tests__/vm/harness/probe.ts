@@ -46,8 +46,20 @@ export interface GuestFacts {
   gatewayUnitFile: string;
   /** How many node/openclaw processes run, a number. */
   nodeProcesses: string;
-  /** HTTP status of the gateway's health URL on the host ("200"). */
+  /**
+   * HTTP status of the gateway's health URL on the host ("200"): the first 200 of up to 6 GETs 5 s apart
+   * (10 s each). A gateway that has just answered can stall its event loop while it starts channels
+   * and sidecars (19 s under TCG, seen in a rehearsal right after the boot completed); the watchdog
+   * tolerates that with its consecutive-failure count, so one timed-out GET is not "unhealthy" either.
+   */
   healthz: string;
+  /** How many GETs `healthz` needed (1–6), a number; more than 1 is printed by the test. */
+  healthzTries: string;
+  /**
+   * The gateway unit's memory from its cgroup: `current= peak= swap= high= max= oom_kill=` (bytes, then
+   * the memory.events counters: throttled above MemoryHigh, hit MemoryMax, processes OOM-killed).
+   */
+  gatewayMemory: string;
   /** HTTP status of /healthz through the proxy on :443. */
   healthzViaProxy: string;
   /** sha256 of the gateway token in the secrets environment file. */
@@ -90,7 +102,9 @@ function factCommands(s: Pick<GatewaySettings, "environment" | "versions" | "ins
     leaseRefusals: `journalctl -b -u ${layout.gatewayUnit} -o cat --no-pager | grep -c 'owner lease is still active' || true`,
     gatewayUnitFile: `test -f ${layout.unitDir}/${layout.gatewayUnit} && echo present || echo absent`,
     nodeProcesses: "ps -e -o comm= | grep -c -E '^(node|openclaw)' || true",
-    healthz: `curl -s -o /dev/null -w '%{http_code}' --max-time 10 ${layout.healthUrl}`,
+    healthz: `for i in 1 2 3 4 5 6; do c=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 ${layout.healthUrl}); echo "$i" > /tmp/vmtest-healthz-tries; [ "$c" = 200 ] && break; sleep 5; done; echo "$c"`,
+    healthzTries: "cat /tmp/vmtest-healthz-tries",
+    gatewayMemory: `cg=/sys/fs/cgroup/system.slice/${layout.gatewayUnit}; echo "current=$(cat $cg/memory.current) peak=$(cat $cg/memory.peak) swap=$(cat $cg/memory.swap.current) $(grep -E '^(high|max|oom_kill) ' $cg/memory.events | tr ' \\n' '= ')"`,
     healthzViaProxy: "curl -s -o /dev/null -w '%{http_code}' --max-time 10 http://127.0.0.1:443/healthz",
     tokenSha256: `sed -n 's/^${GATEWAY_TOKEN.envVar}=//p' ${layout.secretsEnvFile} | tr -d '\\n' | sha256sum | cut -d' ' -f1`,
     marker: `cat ${layout.stateDir}/vmtest-marker`,
