@@ -3,7 +3,7 @@ import { ANTHROPIC_API_KEY, GATEWAY_TOKEN, secretParameterName } from "../../mod
 import { resourceNames } from "../../modules/names";
 import { hostContract } from "../../modules/host/contract";
 import { openclawConfigFile } from "../../modules/host/layout";
-import { AWS_ATTEMPTS } from "../../modules/host/tools";
+import { AWS_ATTEMPTS, renderTools } from "../../modules/host/tools";
 import { LAUNCH_HOOK, preserveHostNameFile, WAITS } from "../../modules/host/steps";
 import { renderBootScript } from "../../modules/host";
 import { requireInCi, testSettings } from "../helpers/settings";
@@ -59,6 +59,16 @@ describe("boot script: every network step is bounded in time (the rendered scrip
     expect(script).toMatch(/^.*\bnpm install\b/m);
     expect(script).toMatch(/aws ec2 attach-volume/);
     expect(script).toMatch(/curl -fsSL/);
+  });
+
+  test.each(["al2023", "debian12"] as const)("%s: no curl or aws line without a bound in the tools the host runs later (watchdog, secrets refresh, cert guard)", (hostOs) => {
+    const settings = testSettings({ hostOs });
+    const tools = renderTools(settings, hostContract(settings));
+    const problems = Object.entries(tools).flatMap(([file, body]) => unboundedNetworkLines(body).map((p) => `${file}: ${p}`));
+    expect(problems).toEqual([]);
+    // It does look at them: the watchdog reports through aws, the refresh tool reads SSM.
+    expect(Object.values(tools).join("\n")).toMatch(/aws autoscaling set-instance-health/);
+    expect(Object.values(tools).join("\n")).toMatch(/aws ssm get-parameter/);
   });
 
   test("the parser finds an unbounded curl, aws or npm (also continued over lines)", () => {

@@ -357,7 +357,7 @@ describe("systemd units", () => {
     const tool = watchdogTool(s, layout);
     expect(tool).toContain("FAILURES_BEFORE_REPLACEMENT='7'");
     expect(tool).toContain("HEALTH_URL='http://127.0.0.1:18789/healthz'");
-    expect(tool).toContain("aws autoscaling set-instance-health --instance-id \"$instance_id\" --health-status Unhealthy --no-should-respect-grace-period");
+    expect(tool).toContain("aws autoscaling set-instance-health --cli-connect-timeout 10 --cli-read-timeout 30 --instance-id \"$instance_id\" --health-status Unhealthy --no-should-respect-grace-period");
     expect(tool.replace(/^#.*$/gm, "")).not.toContain("readyz");
   });
 

@@ -199,7 +199,7 @@ esac`);
   test("200 with the Control UI's HTML is a failure: replaced after N like any other", () => {
     const w = watchdog({ body: "<!doctype html><title>OpenClaw Control</title>" });
     const result = w.run(n);
-    expect(w.awsCalls()).toEqual(["autoscaling set-instance-health --instance-id i-0a1b2c3d4e5f60718 --health-status Unhealthy --no-should-respect-grace-period"]);
+    expect(w.awsCalls()).toEqual(["autoscaling set-instance-health --cli-connect-timeout 10 --cli-read-timeout 30 --instance-id i-0a1b2c3d4e5f60718 --health-status Unhealthy --no-should-respect-grace-period"]);
     expect(result.stderr).toContain(`failed (${n} consecutive; replacement after ${n})`);
     expect(w.status()).toContain("replacing: marked i-0a1b2c3d4e5f60718 Unhealthy");
     w.run(2);

@@ -4,7 +4,7 @@ import type { GatewaySettings } from "../settings/settings";
 import { imdsPublicAddressCommand, renderCertGuard } from "./cert-guard";
 import type { HostContract } from "./contract";
 import { gatewayEnvironment, openclawCommand } from "./layout";
-import { healthCheckCommand, IMDS_FUNCTION, imdsTokenCommand } from "./posix";
+import { AWS_CLI_BOUNDS, healthCheckCommand, IMDS_FUNCTION, imdsTokenCommand } from "./posix";
 import { shellAssign, shellQuote, shellWords } from "./shell";
 /** How often a host tool tries an AWS call before it fails loudly. */
 export const AWS_ATTEMPTS = 5;
@@ -88,7 +88,7 @@ retry() {
   done
 }
 
-fetch_parameter() { PARAMETER_JSON=$(aws ssm get-parameter --name "$1" --with-decryption --output json); }
+fetch_parameter() { PARAMETER_JSON=$(aws ssm get-parameter ${AWS_CLI_BOUNDS} --name "$1" --with-decryption --output json); }
 
 # read_parameter NAME VARIABLE: the decrypted value of NAME into VARIABLE.
 read_parameter() {
@@ -102,7 +102,7 @@ read_parameter() {
   printf -v "$2" '%s' "$value"
 }
 
-put_secret() { aws ssm put-parameter --cli-input-json "file://$1" --output json >/dev/null; }
+put_secret() { aws ssm put-parameter ${AWS_CLI_BOUNDS} --cli-input-json "file://$1" --output json >/dev/null; }
 
 # store_secret NAME LABEL VALUE: writes a host-written secret's parameter (SecureString, the stack's KMS key).
 store_secret() {
@@ -251,7 +251,7 @@ IMDS_TOKEN=$(${imdsTokenCommand(300)})
 instance_id=$(imds instance-id)
 # The N consecutive failures are the grace; within the group's own grace period a report that
 # respected it would be dropped silently, and this one is sent only once.
-aws autoscaling set-instance-health --instance-id "$instance_id" --health-status Unhealthy --no-should-respect-grace-period
+aws autoscaling set-instance-health ${AWS_CLI_BOUNDS} --instance-id "$instance_id" --health-status Unhealthy --no-should-respect-grace-period
 touch "$reported"
 verdict "replacing: marked $instance_id Unhealthy after $failures consecutive failures"
 say "marked $instance_id Unhealthy; the Auto Scaling group will replace it"

@@ -156,7 +156,10 @@ export function traefikUnit(s: Pick<GatewaySettings, "hostedZoneId" | "region">,
 export function watchdogService(c: HostContract): UnitFile {
   return {
     Unit: { Description: "OpenClaw gateway health watchdog", After: c.gatewayUnit },
-    Service: { Type: "oneshot", ExecStart: unitCommand([c.watchdogTool]) },
+    // A hung run would stop the timer (it does not start a unit that is still active): a bound.
+    // Worst case ~150 s: one bounded /healthz GET, IMDS, one aws call (10 s connect + 30 s read,
+    // the CLI's own 3 attempts).
+    Service: { Type: "oneshot", ExecStart: unitCommand([c.watchdogTool]), TimeoutStartSec: 180 },
   };
 }
 
