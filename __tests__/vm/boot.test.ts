@@ -309,9 +309,6 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     expect(facts.healthzViaProxy).toBe("200");
     // The environment's stable host name (the key to lease reclaim on a replacement, test 3).
     expect(facts.hostName).toBe(layout.hostName);
-    // IMDS (the host role's credentials) answers root only: the gateway's user is refused by the
-    // firewall the boot loaded (openclaw-imds-firewall.service; curl prints 000 when it cannot connect).
-    expect({ root: facts.imdsAsRoot, serviceUser: facts.imdsAsServiceUser }).toEqual({ root: "200", serviceUser: "000" });
     // The DNS wait ran before Traefik's first start and ended (bounded by dnsWaitSeconds) without
     // failing the boot: the domain does not resolve to this instance's Elastic IP (from IMDS) here.
     const eip = world.aws.addresses[0].publicIp;
@@ -384,6 +381,11 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     expect(approve.exitCode).toBe(0);
     expect(await connectLaptop(vm1)).toMatchObject({ ok: true, role: "operator" });
     ledger.record("1", DEVICE_PAIRED, true);
+
+    // IMDS (the host role's credentials) answers root only: the gateway's user is refused by the
+    // firewall the boot loaded (openclaw-imds-firewall.service; curl prints 000 when it cannot connect).
+    // Last, after everything later scenarios need is recorded: a failure here costs them nothing.
+    expect({ root: facts.imdsAsRoot, serviceUser: facts.imdsAsServiceUser }).toEqual({ root: "200", serviceUser: "000" });
   });
 
   scenario("2", "reboot of the same VM: no mkfs, the units come back by themselves, state intact", async () => {
