@@ -16,7 +16,7 @@ const can = requireInCi(typeof live === "number" ? undefined : live.problem, "sy
 describe("systemd-analyze security of every service the host installs", () => {
   const rows = can ? unitSecurityRows() : [];
 
-  (can ? test : test.skip)(`every service scores ${MAX_EXPOSURE} or less, with and without a hosted zone`, () => {
+  (can ? test : test.skip)(`every service scores ${MAX_EXPOSURE.toFixed(1)} or less, with and without a hosted zone`, () => {
     // eslint-disable-next-line no-console
     console.log(`systemd-analyze security --offline=true (0 = locked down, 10 = unrestricted):\n${unitSecurityTable(rows)}`);
     expect(rows.map((r) => r.unit)).toEqual([
