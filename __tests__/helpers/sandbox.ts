@@ -5,12 +5,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { ENVIRONMENT_TAG, ROLE_TAG } from "../../modules/names";
 import { architectureOfSettings, GatewaySettings } from "../../modules/settings/settings";
-import { renderBootScript } from "../../modules/host";
+import { renderUserData } from "../../modules/host/user-data";
 import { nodeArch, traefikArch } from "../../modules/host/host-os";
 import { AwsCliCall, secretParameters } from "./fake-cloud";
 
 /**
- * A bubblewrap sandbox that runs the real rendered boot script with the host's real tools
+ * A bubblewrap sandbox that runs the real rendered boot script (as the user data carries it) with the host's real tools
  * (bash, curl, tar, sha256sum, jq, useradd, chown, setpriv…) over temporary directories bound at
  * /opt, /etc (a copy of the host's), /run, /var, /usr/local, /tmp, /root and /dev/disk, in its own
  * network namespace. Fakes exist only for what cannot exist here (see sandbox-fakes/): the AWS API
@@ -133,7 +133,7 @@ export class BootSandbox {
     fs.symlinkSync("/fake/state/nvme0n1", this.host("/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0aaaaaaaaaaaaaaaa"));
     this.writeAws(sandboxAccount(this.settings));
     this.buildDownloads();
-    fs.writeFileSync(this.host("/fake/boot.sh"), renderBootScript(this.settings), { mode: 0o755 });
+    fs.writeFileSync(this.host("/fake/boot.sh"), renderUserData(this.settings).script, { mode: 0o755 });
   }
 
   /**
@@ -143,7 +143,7 @@ export class BootSandbox {
   useSettings(settings: GatewaySettings): void {
     (this as { settings: GatewaySettings }).settings = sandboxSettings(settings);
     if (!this.builtArchitectures.has(architectureOfSettings(this.settings))) this.buildDownloads();
-    fs.writeFileSync(this.host("/fake/boot.sh"), renderBootScript(this.settings), { mode: 0o755 });
+    fs.writeFileSync(this.host("/fake/boot.sh"), renderUserData(this.settings).script, { mode: 0o755 });
   }
 
   /** The path on this machine behind a path inside the sandbox. */

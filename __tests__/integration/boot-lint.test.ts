@@ -82,8 +82,8 @@ describe("systemd-analyze verify", () => {
 
   (can ? test : test.skip)("every rendered unit verifies with no warning", () => {
     expect(Object.keys(units).sort()).toEqual([
-      "openclaw-cert-guard.service", "openclaw-cert-guard.timer", "openclaw-gateway.service", "openclaw-secrets.service",
-      "openclaw-watchdog.service", "openclaw-watchdog.timer", "traefik.service"]);
+      "openclaw-cert-guard.service", "openclaw-cert-guard.timer", "openclaw-gateway.service", "openclaw-imds-firewall.service",
+      "openclaw-secrets.service", "openclaw-watchdog.service", "openclaw-watchdog.timer", "traefik.service"]);
     expect(verify(units)).toEqual({ status: 0, output: "" });
   });
 

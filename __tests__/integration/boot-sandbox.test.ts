@@ -217,6 +217,17 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     expect(log.indexOf("==> wait for the gateway's /healthz")).toBeLessThan(log.indexOf("the gateway answers on /healthz"));
   });
 
+  test("IMDS firewall: rules and unit written root-owned, the unit enabled and restarted before any service starts", () => {
+    const unit = `${layout.unitDir}/${layout.imdsFirewallUnit}`;
+    for (const file of [layout.imdsFirewallRules, unit]) expect(sb.stat(file)).toEqual({ mode: "644", user: "root", group: "root" });
+    expect(fs.readFileSync(sb.host(layout.imdsFirewallRules), "utf8")).toContain("ip daddr 169.254.169.254 meta skuid != 0 reject");
+    const systemctl = sb.lines("systemctl.log");
+    expect(systemctl).toContain(`enable --quiet ${layout.imdsFirewallUnit}`);
+    const restart = systemctl.indexOf(`restart ${layout.imdsFirewallUnit}`);
+    expect(restart).toBeGreaterThan(systemctl.indexOf("daemon-reload"));
+    expect(restart).toBeLessThan(systemctl.indexOf("restart openclaw-gateway.service"));
+  });
+
   test("Debian: the SSM agent (absent from Debian's AMIs) is installed right after the metadata, before any step that can fail", () => {
     expect(sb.lines("downloads.log").some((l) => l.includes("/ssm-agent/latest/debian_arm64/amazon-ssm-agent.deb"))).toBe(true);
     expect(sb.lines("packages.log").filter((l) => l.startsWith("dpkg"))).toEqual([expect.stringMatching(/^dpkg -i .*amazon-ssm-agent\.deb$/)]);

@@ -381,6 +381,11 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     expect(approve.exitCode).toBe(0);
     expect(await connectLaptop(vm1)).toMatchObject({ ok: true, role: "operator" });
     ledger.record("1", DEVICE_PAIRED, true);
+
+    // IMDS (the host role's credentials) answers root only: the gateway's user is refused by the
+    // firewall the boot loaded (openclaw-imds-firewall.service; curl prints 000 when it cannot connect).
+    // Last, after everything later scenarios need is recorded: a failure here costs them nothing.
+    expect({ root: facts.imdsAsRoot, serviceUser: facts.imdsAsServiceUser }).toEqual({ root: "200", serviceUser: "000" });
   });
 
   scenario("2", "reboot of the same VM: no mkfs, the units come back by themselves, state intact", async () => {

@@ -102,6 +102,15 @@ export interface HostContract {
   readonly healthUrl: string;
   /** Where IMDSv2 answers on every EC2 instance (and in the test VM). */
   readonly imdsBase: string;
+  /**
+   * The instance metadata service's addresses (IPv4, and the IPv6 one Nitro serves when enabled):
+   * closed to every user but root (`imdsFirewallUnit`, and IPAddressDeny= on the service users' units).
+   */
+  readonly imdsAddresses: readonly string[];
+  /** nftables rules that close the metadata service to non-root users (root-owned, rendered each boot). */
+  readonly imdsFirewallRules: string;
+  /** Loads `imdsFirewallRules` at every boot, before the network is up (oneshot). */
+  readonly imdsFirewallUnit: string;
   /** The boot script's log (everything it prints). */
   readonly bootstrapLog: string;
   /** `openclaw-admin`: the openclaw CLI as the gateway's user (the SSM documents call it). */
@@ -174,6 +183,9 @@ export function hostContract(s: Pick<GatewaySettings, "environment" | "versions"
     gatewayPort: GATEWAY_PORT,
     healthUrl: `http://127.0.0.1:${GATEWAY_PORT}/healthz`,
     imdsBase: "http://169.254.169.254/latest",
+    imdsAddresses: Object.freeze(["169.254.169.254", "fd00:ec2::254"]),
+    imdsFirewallRules: "/etc/openclaw/imds-firewall.nft",
+    imdsFirewallUnit: "openclaw-imds-firewall.service",
     bootstrapLog: "/var/log/openclaw-bootstrap.log",
     adminTool: "/usr/local/bin/openclaw-admin",
     refreshSecretsTool: "/usr/local/sbin/openclaw-refresh-secrets",

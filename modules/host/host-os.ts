@@ -36,7 +36,7 @@ export interface HostOsProfile {
 
 /** Commands both OSes need, with the package that provides them on a Red Hat–style and a Debian system. */
 const COMMON_COMMANDS = ["curl", "tar", "xz", "sha256sum", "cmp", "awk", "jq", "blkid", "mkfs.ext4", "mountpoint", "setpriv", "useradd",
-  "blockdev", "dumpe2fs", "resize2fs", "fallocate", "mkswap", "swapon"] as const;
+  "blockdev", "dumpe2fs", "resize2fs", "fallocate", "mkswap", "swapon", "nft"] as const;
 
 /**
  * Debian's AMIs (cloud.debian.org) point apt at http:// mirrors (deb.debian.org, its AWS CloudFront
@@ -60,6 +60,8 @@ export const HOST_OS_PROFILES: Readonly<Record<HostOs, HostOsProfile>> = {
       curl: "curl-minimal", tar: "tar", xz: "xz", sha256sum: "coreutils", cmp: "diffutils", awk: "gawk", jq: "jq", blkid: "util-linux",
       "mkfs.ext4": "e2fsprogs", mountpoint: "util-linux", setpriv: "util-linux", useradd: "shadow-utils",
       blockdev: "util-linux", dumpe2fs: "e2fsprogs", resize2fs: "e2fsprogs", fallocate: "util-linux", mkswap: "util-linux", swapon: "util-linux",
+      // The metadata service's firewall (modules/host/units.ts imdsFirewallRules); AL2023 and Debian both package nftables.
+      nft: "nftables",
     }),
     nologinShell: "/sbin/nologin",
   },
@@ -74,6 +76,7 @@ export const HOST_OS_PROFILES: Readonly<Record<HostOs, HostOsProfile>> = {
         curl: "curl", tar: "tar", xz: "xz-utils", sha256sum: "coreutils", cmp: "diffutils", awk: "mawk", jq: "jq", blkid: "util-linux",
         "mkfs.ext4": "e2fsprogs", mountpoint: "util-linux", setpriv: "util-linux", useradd: "passwd",
         blockdev: "util-linux", dumpe2fs: "e2fsprogs", resize2fs: "e2fsprogs", fallocate: "util-linux", mkswap: "util-linux", swapon: "mount",
+        nft: "nftables",
       }),
       aws: "awscli",
       "update-ca-certificates": "ca-certificates",

@@ -1,7 +1,7 @@
 import { GatewaySettings } from "../settings/settings";
 import { hostContract, HostContract } from "./contract";
 import {
-  addressStep, configStep, dnsWaitStep, growStep, hostNameStep, launchCompleteStep, metadataStep, mountStep, nodeStep, openclawStep, packagesStep,
+  addressStep, configStep, dnsWaitStep, growStep, hostNameStep, imdsFirewallStep, launchCompleteStep, metadataStep, mountStep, nodeStep, openclawStep, packagesStep,
   preamble, pruneRuntimesStep, secretsStep, ssmAgentStep, startStep, summaryStep, swapStep, traefikStep, usersAndDirectoriesStep, volumeStep,
 } from "./steps";
 
@@ -77,6 +77,8 @@ export const BOOT_STEPS: readonly BootStep[] = [
     render: (_s, c) => pruneRuntimesStep(c),
   },
   { name: "users and directories", needs: [], provides: [], render: usersAndDirectoriesStep },
+  // After the users (the rules name Traefik's), before anything runs as one of them.
+  { name: "IMDS firewall", needs: ["FILE_CHANGED"], provides: ["FIREWALL_RELOAD", "FIREWALL_RESTART"], render: imdsFirewallStep },
   {
     name: "secrets",
     needs: [],

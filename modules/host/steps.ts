@@ -9,7 +9,7 @@ import { AWS_CLI_BOUNDS, healthWaitLines, IMDS_FUNCTION, imdsTokenCommand, RETRY
 import { heredoc, shellAssign, shellQuote, shellWords } from "./shell";
 import { renderTools } from "./tools";
 import { traefikDynamicConfig, traefikStaticConfig, traefikYaml } from "./traefik";
-import { renderUnits } from "./units";
+import { imdsFirewallRules, renderUnits } from "./units";
 
 /** A file the boot script writes, and the flags (shell variables) set to 1 when its content changes. */
 export interface HostFile {
@@ -619,7 +619,29 @@ ensure_dir ${shellQuote(c.traefikConfigDir)} 755 root:root
 
 /** Every file the boot script writes after the directories exist, in order, with its restart flags. */
 export function hostFiles(s: GatewaySettings, c: HostContract): HostFile[] {
-  return [...toolFiles(s, c), ...configFiles(s, c)];
+  return [...imdsFirewallFiles(s, c), ...toolFiles(s, c), ...configFiles(s, c)];
+}
+
+/** The metadata service's firewall: its nftables rules and the unit that loads them at every boot. */
+export const imdsFirewallFiles = (s: GatewaySettings, c: HostContract): HostFile[] => [
+  { path: c.imdsFirewallRules, mode: "644", owner: "root:root", content: imdsFirewallRules(s, c), flags: ["FIREWALL_RESTART"] },
+  { path: `${c.unitDir}/${c.imdsFirewallUnit}`, mode: "644", owner: "root:root", content: renderUnits(s, c)[c.imdsFirewallUnit],
+    flags: ["FIREWALL_RELOAD", "FIREWALL_RESTART"] },
+];
+
+/**
+ * Closes the instance metadata service to every user but root (the unit loads the rules at every
+ * later boot too), before anything runs as a service user. The unit fails on a rule nft refuses,
+ * and with it this step.
+ */
+export function imdsFirewallStep(s: GatewaySettings, c: HostContract): string {
+  return `step "close the instance metadata service to non-root users"
+FIREWALL_RELOAD=0 FIREWALL_RESTART=0
+${imdsFirewallFiles(s, c).map(writeFileCommand).join("\n")}
+if [ "$FIREWALL_RELOAD" = 1 ]; then systemctl daemon-reload; fi
+systemctl enable --quiet ${c.imdsFirewallUnit}
+if [ "$FIREWALL_RESTART" = 1 ]; then systemctl restart ${c.imdsFirewallUnit}; else systemctl start ${c.imdsFirewallUnit}; fi
+`;
 }
 
 /** The host tools (root-owned executables). */

@@ -41,27 +41,80 @@ export const unitCommand = (argv: readonly string[]): string => argv.map(unitWor
 export const unitEnvironment = (env: Readonly<Record<string, string>>): string[] =>
   Object.entries(env).map(([name, value]) => unitWord(`${name}=${value}`));
 
-/** Sandboxing shared by the services that need no privileges. */
+/**
+ * Sandboxing shared by every service the host installs (`systemd-analyze security` scores each one
+ * ≤ 2.0: __tests__/integration/unit-security.test.ts). A system call outside the allowed list fails
+ * with EPERM instead of killing the process (systemd's default is SIGSYS): programs treat EPERM
+ * from an optional feature (io_uring, memory protection keys) as "unsupported" and go on.
+ */
 const HARDENING = {
   NoNewPrivileges: true,
   PrivateTmp: true,
   PrivateDevices: true,
+  PrivateMounts: true,
   ProtectSystem: "strict",
-  ProtectHome: true,
   ProtectKernelTunables: true,
   ProtectKernelModules: true,
   ProtectKernelLogs: true,
   ProtectControlGroups: true,
   ProtectClock: true,
   ProtectHostname: true,
-  // No RestrictSUIDSGID: systemd 252 enforces it with a seccomp filter that fails openat2() with
-  // ENOSYS, and openclaw 2026.9.6 takes its gateway lock with openat2(RESOLVE_BENEATH) (found by
-  // the VM boot proof: the gateway crash-looped). NoNewPrivileges already blocks set-uid escalation.
+  // Processes of other users are invisible (hidepid=invisible; Linux ≥ 5.8: AL2023 and Debian 12 run 6.1).
+  ProtectProc: "invisible",
+  // No RestrictSUIDSGID on the long-running services: systemd 252 enforces it with a seccomp filter
+  // that fails openat2() with ENOSYS, and openclaw 2026.9.6 takes its gateway lock with
+  // openat2(RESOLVE_BENEATH) (found by the VM boot proof: the gateway crash-looped).
+  // NoNewPrivileges already blocks set-uid escalation.
   RestrictRealtime: true,
   RestrictNamespaces: true,
   LockPersonality: true,
   RestrictAddressFamilies: "AF_UNIX AF_INET AF_INET6 AF_NETLINK",
+  SystemCallArchitectures: "native",
+  SystemCallFilter: "@system-service",
+  SystemCallErrorNumber: "EPERM",
 } as const;
+
+/**
+ * Sandboxing of the services that run as a service user (gateway, Traefik): their home directories
+ * are hidden and SysV IPC objects they leave are removed.
+ */
+const SERVICE_USER_HARDENING = { ...HARDENING, ProtectHome: true, RemoveIPC: true } as const;
+
+/**
+ * IPAddressDeny= of a service user's unit: the instance metadata service (the host role's
+ * credentials), so code the service runs (openclaw's agent tools) cannot act as the host. systemd
+ * filters with a cgroup BPF program (systemd.resource-control(5), systemd 252: addresses without a
+ * prefix length are host addresses). `imdsFirewallRules` closes it to the rest of the users.
+ */
+const denyImds = (c: Pick<HostContract, "imdsAddresses">): string => c.imdsAddresses.join(" ");
+
+/**
+ * Sandboxing of the root oneshots (secrets, watchdog, cert guard): no capabilities at all (they
+ * only read and write root's own files, call the AWS API, curl and systemctl), no privileged or
+ * resource-changing system calls, only this process tree in /proc, and bounded memory and tasks.
+ * They keep the metadata service: the AWS CLI takes the instance role's credentials from it.
+ */
+const ROOT_ONESHOT_HARDENING = {
+  ...HARDENING,
+  ProtectHome: "read-only",
+  ProcSubset: "pid",
+  RestrictSUIDSGID: true,
+  CapabilityBoundingSet: "",
+  SystemCallFilter: ["@system-service", "~@privileged @resources"],
+  UMask: "0077",
+  MemoryMax: "256M",
+  TasksMax: 64,
+} as const;
+
+/**
+ * systemd creates `runDir` (tmpfs, 0700 root) for the root oneshots that write there (under
+ * ProtectSystem=strict nothing else under /run is writable) and keeps it when they stop: it holds
+ * the gateway's secrets and the watchdog's counters.
+ */
+const runDirectory = (c: Pick<HostContract, "runDir">) => {
+  if (!c.runDir.startsWith("/run/")) throw new Error(`runDir ${c.runDir} must be under /run`);
+  return { RuntimeDirectory: c.runDir.slice("/run/".length), RuntimeDirectoryMode: "0700", RuntimeDirectoryPreserve: true };
+};
 
 /**
  * Re-reads the secrets into the tmpfs EnvironmentFile when it is missing (after a reboot: the
@@ -75,7 +128,13 @@ export function secretsUnit(c: HostContract): UnitFile {
       After: "network-online.target",
       ConditionPathExists: `!${c.secretsEnvFile}`,
     },
-    Service: { Type: "oneshot", RemainAfterExit: true, ExecStart: unitCommand([c.refreshSecretsTool]) },
+    Service: {
+      Type: "oneshot",
+      RemainAfterExit: true,
+      ExecStart: unitCommand([c.refreshSecretsTool]),
+      ...ROOT_ONESHOT_HARDENING,
+      ...runDirectory(c),
+    },
     Install: { WantedBy: "multi-user.target" },
   };
 }
@@ -111,10 +170,12 @@ export function gatewayUnit(c: HostContract, memory: MemoryBudget): UnitFile {
       MemoryMax: `${memory.maxMiB}M`,
       OOMPolicy: "stop",
       UMask: "0077",
-      ...HARDENING,
+      ...SERVICE_USER_HARDENING,
+      // V8 may use memory protection keys (pkey_*), which @system-service lacks in systemd 252.
+      SystemCallFilter: "@system-service @pkey",
       ReadWritePaths: c.stateDir,
       CapabilityBoundingSet: "",
-      SystemCallArchitectures: "native",
+      IPAddressDeny: denyImds(c),
     },
     Install: { WantedBy: "multi-user.target" },
   };
@@ -122,7 +183,9 @@ export function gatewayUnit(c: HostContract, memory: MemoryBudget): UnitFile {
 
 /**
  * Traefik: unprivileged user that may bind 443 and nothing else; ACME storage on the data volume;
- * lego's Route53 variables when the domain is proven with DNS-01 (`traefikEnvironment`).
+ * lego's Route53 variables when the domain is proven with DNS-01 (`traefikEnvironment`). The
+ * metadata service is closed to it unless it proves the domain with DNS-01: lego's route53 provider
+ * takes the instance role's credentials from IMDS (AWS SDK default chain), see `imdsFirewallRules`.
  */
 export function traefikUnit(s: Pick<GatewaySettings, "hostedZoneId" | "region">, c: HostContract): UnitFile {
   const environment = unitEnvironment(traefikEnvironment(s));
@@ -144,9 +207,11 @@ export function traefikUnit(s: Pick<GatewaySettings, "hostedZoneId" | "region">,
       RestartSec: 5,
       AmbientCapabilities: "CAP_NET_BIND_SERVICE",
       CapabilityBoundingSet: "CAP_NET_BIND_SERVICE",
-      ...HARDENING,
+      ...SERVICE_USER_HARDENING,
+      // Go writes no code at run time (no JIT), unlike the gateway's V8.
+      MemoryDenyWriteExecute: true,
       ReadWritePaths: c.traefikDataDir,
-      SystemCallArchitectures: "native",
+      IPAddressDeny: traefikNeedsImds(s) ? undefined : denyImds(c),
     },
     Install: { WantedBy: "multi-user.target" },
   };
@@ -159,7 +224,7 @@ export function watchdogService(c: HostContract): UnitFile {
     // A hung run would stop the timer (it does not start a unit that is still active): a bound.
     // Worst case ~150 s: one bounded /healthz GET, IMDS, one aws call (10 s connect + 30 s read,
     // the CLI's own 3 attempts).
-    Service: { Type: "oneshot", ExecStart: unitCommand([c.watchdogTool]), TimeoutStartSec: 180 },
+    Service: { Type: "oneshot", ExecStart: unitCommand([c.watchdogTool]), TimeoutStartSec: 180, ...ROOT_ONESHOT_HARDENING, ...runDirectory(c) },
   };
 }
 
@@ -180,7 +245,15 @@ export function watchdogTimer(s: Pick<GatewaySettings, "watchdog">, c: HostContr
 export function certGuardService(c: HostContract): UnitFile {
   return {
     Unit: { Description: "Check the certificate Traefik serves; restart Traefik when a restart can fix it", After: c.traefikUnit },
-    Service: { Type: "oneshot", ExecStart: unitCommand([c.certGuardTool]), TimeoutStartSec: 120 },
+    Service: {
+      Type: "oneshot",
+      ExecStart: unitCommand([c.certGuardTool]),
+      TimeoutStartSec: 120,
+      ...ROOT_ONESHOT_HARDENING,
+      // Its history and status.json (0755: nothing secret); systemd creates it and makes it writable.
+      StateDirectory: stateDirectoryName(c.certGuardStateDir),
+      StateDirectoryMode: "0755",
+    },
   };
 }
 
@@ -198,6 +271,78 @@ export function certGuardTimer(c: HostContract): UnitFile {
   };
 }
 
+/** StateDirectory= of a directory under /var/lib. */
+function stateDirectoryName(dir: string): string {
+  if (!dir.startsWith("/var/lib/")) throw new Error(`${dir} must be under /var/lib to be a StateDirectory`);
+  return dir.slice("/var/lib/".length);
+}
+
+/**
+ * Whether Traefik needs the metadata service: with a hosted zone it proves the domain with DNS-01
+ * through lego's route53 provider, whose credentials come from the AWS SDK's default chain, i.e. the
+ * instance role through IMDS (https://go-acme.github.io/lego/dns/route53/, read 2026-11-30). The
+ * alternative, handing Traefik the role's short-lived credentials another way, would need a root
+ * helper that renews them every few hours: more moving parts for the same credentials.
+ */
+export const traefikNeedsImds = (s: Pick<GatewaySettings, "hostedZoneId">): boolean => s.hostedZoneId !== undefined;
+
+/**
+ * The nftables rules (`nft -f`) that close the instance metadata service to every user but root,
+ * so a shell as the openclaw user (openclaw-admin, sudo -u openclaw) cannot fetch the host role's
+ * credentials either; Traefik's user keeps it with DNS-01 (`traefikNeedsImds`). Reject, not drop:
+ * a blocked client fails at once instead of waiting for its timeout. Idempotent: the table is
+ * declared, deleted and declared again in one atomic transaction (nft(8): a file is one batch).
+ * `meta skuid` matches the user owning the sending socket; packets without one (kernel replies)
+ * do not match and pass.
+ */
+export function imdsFirewallRules(s: Pick<GatewaySettings, "hostedZoneId">, c: Pick<HostContract, "imdsAddresses" | "traefikUser">): string {
+  const table = "inet openclaw_imds";
+  const family = (address: string) => (address.includes(":") ? "ip6" : "ip");
+  const rules = c.imdsAddresses.flatMap((address) => [
+    ...(traefikNeedsImds(s) ? [`${family(address)} daddr ${address} meta skuid ${c.traefikUser} accept`] : []),
+    `${family(address)} daddr ${address} meta skuid != 0 reject`,
+  ]);
+  return `# openclaw-aws: the instance metadata service (the host role's credentials) answers root only.
+table ${table}
+delete table ${table}
+table ${table} {
+  chain output {
+    type filter hook output priority 0; policy accept;
+${rules.map((rule) => `    ${rule}`).join("\n")}
+  }
+}
+`;
+}
+
+/**
+ * Loads `imdsFirewallRules` at every boot, early (like Debian's nftables.service: before
+ * network-pre.target, outside the default dependencies), and when the boot script restarts it.
+ * Needs CAP_NET_ADMIN and netlink only; it may not talk IP at all.
+ */
+export function imdsFirewallUnit(c: HostContract): UnitFile {
+  return {
+    Unit: {
+      Description: "Close the instance metadata service to every user but root",
+      DefaultDependencies: false,
+      Wants: "network-pre.target",
+      Before: ["network-pre.target", "shutdown.target"],
+      Conflicts: "shutdown.target",
+    },
+    Service: {
+      Type: "oneshot",
+      RemainAfterExit: true,
+      ExecStart: unitCommand(["/usr/sbin/nft", "-f", c.imdsFirewallRules]),
+      ...ROOT_ONESHOT_HARDENING,
+      // No private /tmp: it would order this early unit after tmp.mount; nft writes no files.
+      PrivateTmp: undefined,
+      CapabilityBoundingSet: "CAP_NET_ADMIN",
+      RestrictAddressFamilies: "AF_UNIX AF_NETLINK",
+      IPAddressDeny: "any",
+    },
+    Install: { WantedBy: "sysinit.target" },
+  };
+}
+
 /** Every unit the boot script installs: file name → contents. */
 export function renderUnits(s: Pick<GatewaySettings, "watchdog" | "hostedZoneId" | "region" | "instanceType">, c: HostContract): Record<string, string> {
   return {
@@ -208,5 +353,6 @@ export function renderUnits(s: Pick<GatewaySettings, "watchdog" | "hostedZoneId"
     [c.watchdogTimerUnit]: renderUnit(watchdogTimer(s, c)),
     [c.certGuardServiceUnit]: renderUnit(certGuardService(c)),
     [c.certGuardTimerUnit]: renderUnit(certGuardTimer(c)),
+    [c.imdsFirewallUnit]: renderUnit(imdsFirewallUnit(c)),
   };
 }

@@ -31,10 +31,34 @@ export function assertNoTokens(value: unknown, path = "settings"): void {
   }
 }
 
+/**
+ * The boot script without its full-line comments, which explain the bash to a reader of
+ * modules/host and cost about 2 KB of the 16 KB user-data limit gzipped. The shebang stays, and
+ * so does every here-document body verbatim (the files the script writes, comments included): a
+ * line that opens one (`<<'DELIM'`, `<<DELIM`; a `<<<` here-string does not) starts a body that
+ * ends at the line that is exactly DELIM. Throws on a body that never ends.
+ */
+export function stripComments(script: string): string {
+  const kept: string[] = [];
+  let delimiter: string | undefined;
+  script.split("\n").forEach((line, index) => {
+    if (delimiter !== undefined) {
+      kept.push(line);
+      if (line === delimiter) delimiter = undefined;
+      return;
+    }
+    if (index > 0 && /^\s*#/.test(line)) return;
+    kept.push(line);
+    delimiter = /(?<!<)<<-?\s*(['"]?)([A-Za-z_][A-Za-z0-9_]*)\1/.exec(line)?.[2];
+  });
+  if (delimiter !== undefined) throw new Error(`here-document ${delimiter} never ends`);
+  return kept.join("\n");
+}
+
 /** Renders the boot script and its launch-template encoding; fails when it exceeds AWS's limit. */
 export function renderUserData(settings: GatewaySettings): RenderedUserData {
   assertNoTokens(settings);
-  const script = renderBootScript(settings);
+  const script = stripComments(renderBootScript(settings));
   // level 9 and no file name/mtime in the header: the same settings give the same bytes.
   const gzipped = gzipSync(Buffer.from(script, "utf8"), { level: 9 });
   if (gzipped.length > USER_DATA_LIMIT_BYTES) {

@@ -76,12 +76,18 @@ export interface GuestFacts {
   keptFsInLog: string;
   /** Lines in the bootstrap log, a number: unchanged means the boot script did not run again. */
   logLines: string;
+  /** HTTP status of an IMDSv2 token request (PUT /latest/api/token) as root: "200" (root keeps IMDS). */
+  imdsAsRoot: string;
+  /** The same request as the gateway's user (setpriv, like openclaw-admin): "000", refused by the IMDS firewall. */
+  imdsAsServiceUser: string;
 }
 
 /** The bash command that prints each fact, for one guest. */
 function factCommands(s: Pick<GatewaySettings, "environment" | "versions" | "instanceType">, volumeSerial: string): Record<keyof GuestFacts, string> {
   const layout = hostContract(s);
   const volume = `/dev/disk/by-id/nvme-*_${volumeSerial}`;
+  // -q: no ~/.curlrc; the fake IMDS answers a token PUT with 200 (__tests__/vm/harness/fake-imds.ts).
+  const imdsToken = `curl -q -s -o /dev/null -w '%{http_code}' --max-time 5 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' ${layout.imdsBase}/api/token`;
   return {
     bootId: "cat /proc/sys/kernel/random/boot_id",
     instanceId: "cat /var/lib/cloud/data/instance-id",
@@ -113,6 +119,8 @@ function factCommands(s: Pick<GatewaySettings, "environment" | "versions" | "ins
     mkfsInLog: `grep -c 'creating ext4' ${layout.bootstrapLog}`,
     keptFsInLog: `grep -c 'already holds a filesystem; keeping it' ${layout.bootstrapLog}`,
     logLines: `wc -l < ${layout.bootstrapLog}`,
+    imdsAsRoot: imdsToken,
+    imdsAsServiceUser: `setpriv --reuid=${layout.serviceUser} --regid=${layout.serviceUser} --init-groups ${imdsToken}`,
   };
 }
 

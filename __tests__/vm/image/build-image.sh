@@ -13,7 +13,7 @@ SUITE=bookworm
 # Everything the offline guest needs: the boot script's Debian profile (modules/host/host-os.ts) plus
 # cloud-init, systemd and the cloud kernel that Debian's own EC2 images use (it has NVMe and virtio).
 PACKAGES=(linux-image-cloud-amd64 systemd-sysv udev dbus cloud-init curl ca-certificates tar xz-utils e2fsprogs
-  util-linux jq awscli openssl iproute2 procps sqlite3 less)
+  util-linux jq awscli openssl iproute2 procps sqlite3 less nftables)
 
 KEY=$( { cat "$0"; printf '%s\n' "$SUITE" "${PACKAGES[@]}"; cat "$HERE"/guest/*; } | sha256sum | cut -c1-16)
 OUT=$CACHE/image-$KEY
