@@ -6,6 +6,8 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as ts from "typescript";
+import { boundaryTableOf, withBoundaryTable } from "../modules/review/iam-boundary";
+import { synthesizeSettingsFile } from "../modules/review/audit/synth";
 
 const ROOT = path.resolve(__dirname, "..");
 const SETTINGS_FILE = path.join(ROOT, "modules/settings/settings.ts");
@@ -111,7 +113,16 @@ export function withSettingsTable(page: string, table = settingsTable()): string
   return `${page.slice(0, start + START.length)}\n${table}\n${page.slice(end)}`;
 }
 
+/** The page that holds the host role's boundary table (modules/review/iam-boundary.ts). */
+export const BOUNDARY_PAGE = path.join(ROOT, "docs/reviewing.md");
+
+/** The boundary table of the first stack of settings.json, simulated. */
+export function boundaryDocsTable(): string {
+  return boundaryTableOf(synthesizeSettingsFile(path.join(ROOT, "settings.json")).inputs[0]);
+}
+
 if (require.main === module) {
   writeFileSync(SETTINGS_PAGE, withSettingsTable(readFileSync(SETTINGS_PAGE, "utf8")));
+  writeFileSync(BOUNDARY_PAGE, withBoundaryTable(readFileSync(BOUNDARY_PAGE, "utf8"), boundaryDocsTable()));
   console.log(`${path.relative(ROOT, SETTINGS_PAGE)}: settings table regenerated (${settingsRows().length} settings)`);
 }

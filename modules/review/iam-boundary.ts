@@ -91,7 +91,7 @@ export const MANAGED_POLICY_DOCUMENTS: Readonly<Record<string, object>> = {
  * policy of the account can grant any use of the key
  * (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html, read 2026-11-30).
  */
-const defaultKeyPolicy = (account: string) => ({
+export const defaultKeyPolicy = (account: string): object => ({
   Version: "2012-10-17",
   Statement: [{ Sid: "Enable IAM User Permissions", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: "kms:*", Resource: "*" }],
 });
@@ -367,4 +367,10 @@ export function culpritsOf(s: BoundaryStack, request: BoundaryRequest): string[]
     if (alone.length > 0) return [...new Set(alone.map((p) => p.address))];
   }
   return [request.resource === s.keyArn ? s.keyPolicyAddress : s.hostRoleAddress];
+}
+
+/** The evaluated table of one synthesized stack as Markdown (docs/reviewing.md shows the first stack of settings.json). */
+export function boundaryTableOf(input: AuditInput): string {
+  const s = boundaryStackOf(input);
+  return boundaryTable(evaluateBoundary(s), s);
 }
