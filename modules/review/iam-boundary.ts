@@ -138,13 +138,15 @@ const only = (input: AuditInput, type: string, what: string): AuditResource => {
 
 /** The host role: the role EC2 assumes. */
 export function hostRoleOf(input: AuditInput): AuditResource | undefined {
-  return input.resources.find((r) => r.type === "aws_iam_role"
-    && JSON.stringify(JSON.parse(r.config.assume_role_policy ?? "{}")).includes('"ec2.amazonaws.com"'));
+  return input.resources.find((r) => r.type === "aws_iam_role" && typeof r.config.assume_role_policy === "string"
+    && /"Service":\s*(\[[^\]]*)?"ec2\.amazonaws\.com"/.test(r.config.assume_role_policy));
 }
 
 /** Reads what the simulation needs from a synthesized stack; throws when something cannot be evaluated. */
 export function boundaryStackOf(input: AuditInput): BoundaryStack {
-  const region: string = listOf(input.json.provider?.aws)[0]?.region;
+  const region: string | undefined = listOf(input.json.provider?.aws)[0]?.region;
+  const environment: string | undefined = input.defaultTags[ENVIRONMENT_TAG];
+  if (!region || !environment) throw new Error(`the AWS provider names no region or no ${ENVIRONMENT_TAG} default tag`);
   const where = { region, account: EXAMPLE_ACCOUNT };
   const resolve = (document: string) => JSON.parse(resolveReferences(document, input, where));
   const example = (r: AuditResource) => resolveReferences(`\${${r.address}.arn}`, input, where);
@@ -169,7 +171,7 @@ export function boundaryStackOf(input: AuditInput): BoundaryStack {
   const keyPolicyDocument = keyPolicyResource?.config.policy ?? key.config.policy;
   return {
     ...where,
-    environment: input.defaultTags[ENVIRONMENT_TAG],
+    environment,
     autoScalingGroupName: only(input, "aws_autoscaling_group", "Auto Scaling group").config.name,
     hostRoleArn: example(role),
     hostRoleAddress: role.address,

@@ -1,5 +1,5 @@
 import { AuditRule, RuleViolation } from "../types";
-import { boundaryStackOf, culpritsOf, evaluateBoundary, hostRoleOf } from "../../iam-boundary";
+import { BoundaryStack, boundaryStackOf, culpritsOf, evaluateBoundary, hostRoleOf } from "../../iam-boundary";
 
 /**
  * The host role's boundary, request by request, through an IAM policy simulator over the
@@ -16,7 +16,7 @@ export const HostRoleBoundary: AuditRule = {
   check: (input) => {
     const role = hostRoleOf(input);
     if (!role) return { checked: [], violations: [] };
-    let stack;
+    let stack: BoundaryStack;
     try {
       stack = boundaryStackOf(input);
     } catch (e) {
