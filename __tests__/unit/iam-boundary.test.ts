@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import {
@@ -81,6 +82,18 @@ describe("what the boundary catches (each of these passed before issue 13's chan
     const wrong = evaluateBoundary(s).filter((r) => r.decision !== r.expected).map((r) => `${r.caller}: ${r.what}`);
     expect(wrong).toEqual(["administrator: decrypt with the key directly", "administrator: grant itself the key directly"]);
     expect(HostRoleBoundary.check(withoutPolicy).violations.map((v) => v.address)).toEqual([s.keyPolicyAddress, s.keyPolicyAddress]);
+  });
+
+  test("a customer managed policy of the stack attached to the host role is evaluated too", () => {
+    let attachment = "";
+    const { input } = auditFixture((s) => {
+      const wide = new IamPolicy(s.hostRole, "wide", { policy: JSON.stringify({ Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: "ssm:PutParameter", Resource: "arn:aws:ssm:*:*:parameter/*" }] }) });
+      attachment = addressOf(new IamRolePolicyAttachment(s.hostRole, "wide-attachment", { role: s.hostRole.role.name, policyArn: wide.arn }));
+    });
+    const { violations } = HostRoleBoundary.check(input);
+    expect(violations.map((v) => v.address)).toEqual([attachment, attachment]);
+    expect(violations.map((v) => v.message).join("\n")).toMatch(/overwrite its Anthropic API key[^\n]*\n[^\n]*overwrite another team's parameter/);
   });
 
   test("a managed policy the simulation does not know, or a reference without an example value, fails instead of passing", () => {

@@ -153,9 +153,11 @@ export function boundaryStackOf(input: AuditInput): BoundaryStack {
   const role = hostRoleOf(input);
   if (!role) throw new Error("no host role (an aws_iam_role that ec2.amazonaws.com assumes)");
   const managed = (arn: string, address: string): HostPolicy => {
-    const policy = MANAGED_POLICY_DOCUMENTS[arn];
+    // A customer managed policy of the stack (`${aws_iam_policy.X.arn}`), or a known AWS managed one.
+    const own = input.resources.find((r) => r.type === "aws_iam_policy" && referencesTo(arn, r));
+    const policy = own ? resolve(own.config.policy) : MANAGED_POLICY_DOCUMENTS[arn];
     if (!policy) throw new Error(`the host role attaches ${arn}, whose document the simulation does not know`);
-    return { name: arn, policy, address };
+    return { name: own?.address ?? arn, policy, address };
   };
   const hostPolicies: HostPolicy[] = [
     ...listOf(role.config.inline_policy)
