@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKeyPolicy } from "@cdktf/provider-aws/lib/kms-key-policy";
-import { DataAwsArn } from "@cdktf/provider-aws/lib/data-aws-arn";
+import { Fn } from "cdktf";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { secretParameterName, SecretSpec, SECRETS } from "../secrets-catalogue";
 import { Grantee, IamStatement } from "./grants";
@@ -114,12 +114,11 @@ export class GatewaySecrets extends Construct {
       lifecycle: { preventDestroy: true },
     });
     // A separate policy resource: the key's own `policy` cannot name the account without asking
-    // STS (data aws_caller_identity, a call at every plan), while the key's ARN holds it
-    // (arn:aws:kms:<region>:<account>:key/<id>); data aws_arn parses it locally, no API call.
-    const keyArn = new DataAwsArn(this, "key-arn", { arn: this.key.arn });
+    // STS (data aws_caller_identity, a call at every plan), while the key's ARN holds it:
+    // arn:aws:kms:<region>:<account>:key/<id>, field 4.
     this.keyPolicy = new KmsKeyPolicy(this, "key-policy", {
       keyId: this.key.keyId,
-      policy: JSON.stringify(keyPolicy(keyArn.account, props.region)),
+      policy: JSON.stringify(keyPolicy(Fn.element(Fn.split(":", this.key.arn), 4), props.region)),
     });
     this.alias = new KmsAlias(this, "alias", { name: props.kmsAlias, targetKeyId: this.key.keyId });
     this.parameters = Object.fromEntries(SECRETS.map((secret) => [secret.id, new SsmParameter(this, secret.id, {

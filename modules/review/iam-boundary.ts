@@ -24,8 +24,9 @@ interface Where { readonly region: string; readonly account: string }
 
 /**
  * The substitution table: the example value of each Terraform reference the policies use, by
- * `<resource type>.<attribute>` (data sources as `data.<type>.<attribute>`). A reference that is not
- * here stops the evaluation with an error naming it (add a row; never guess).
+ * `<resource type>.<attribute>` (data sources as `data.<type>.<attribute>`), then the few other
+ * expressions (EXAMPLE_EXPRESSIONS). A reference or expression that is not here stops the
+ * evaluation with an error naming it (add a row; never guess).
  */
 const EXAMPLE_VALUES: Readonly<Record<string, (r: AuditResource, w: Where) => string>> = {
   "aws_ssm_parameter.arn": (r, w) => `arn:aws:ssm:${w.region}:${w.account}:parameter${r.config.name}`,
@@ -39,15 +40,20 @@ const EXAMPLE_VALUES: Readonly<Record<string, (r: AuditResource, w: Where) => st
   "aws_iam_role.arn": (r, w) => `arn:aws:iam::${w.account}:role/${r.config.name}`,
   "aws_autoscaling_group.arn": (r, w) =>
     `arn:aws:autoscaling:${w.region}:${w.account}:autoScalingGroup:11111111-2222-3333-4444-555555555555:autoScalingGroupName/${r.config.name}`,
-  // data "aws_arn" parses the key's ARN (modules/constructs/secrets.ts: the key policy's account).
-  "data.aws_arn.account": (_r, w) => w.account,
 };
+
+/** Expressions beyond plain references, with their example values. */
+const EXAMPLE_EXPRESSIONS: readonly { pattern: RegExp; value: (w: Where) => string }[] = [
+  // The account field of the key's ARN (modules/constructs/secrets.ts: the key policy's account).
+  { pattern: /\$\{element\(split\(":", aws_kms_key\.[A-Za-z0-9_-]+\.arn\), 4\)\}/g, value: (w) => w.account },
+];
 
 const REFERENCE = /\$\{(data\.)?([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z_]+)\}/g;
 
 /** A policy document string with every Terraform reference replaced by its example value. */
 export function resolveReferences(document: string, input: AuditInput, where: Where): string {
-  const resolved = document.replace(REFERENCE, (whole, data: string | undefined, type: string, name: string, attribute: string) => {
+  const expressions = EXAMPLE_EXPRESSIONS.reduce((text, e) => text.replace(e.pattern, e.value(where)), document);
+  const resolved = expressions.replace(REFERENCE, (whole, data: string | undefined, type: string, name: string, attribute: string) => {
     const kind = `${data ? "data." : ""}${type}.${attribute}`;
     const example = EXAMPLE_VALUES[kind];
     const resource = data
