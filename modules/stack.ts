@@ -55,6 +55,7 @@ export class OpenClawStack extends TerraformStack {
       prefix,
       kmsAlias: names.kmsAlias,
       environment: settings.environment,
+      region: settings.region,
     });
     this.data = new DataVolume(this, "data", {
       prefix,

@@ -12,6 +12,8 @@ import * as path from "node:path";
 import * as ts from "typescript";
 import { hostContract, renderUnits } from "../modules/host";
 import { resolveSettings } from "../modules/settings/settings";
+import { boundaryTableOf, withBoundaryTable } from "../modules/review/iam-boundary";
+import { synthesizeSettingsFile } from "../modules/review/audit/synth";
 
 const ROOT = path.resolve(__dirname, "..");
 const SETTINGS_FILE = path.join(ROOT, "modules/settings/settings.ts");
@@ -184,8 +186,17 @@ export function withUnitSecurityTable(page: string, table: string): string {
   return withGenerated(page, UNIT_SECURITY_START, UNIT_SECURITY_END, table, UNIT_SECURITY_PAGE);
 }
 
+/** The page that holds the host role's boundary table (modules/review/iam-boundary.ts). */
+export const BOUNDARY_PAGE = path.join(ROOT, "docs/reviewing.md");
+
+/** The boundary table of the first stack of settings.json, simulated. */
+export function boundaryDocsTable(): string {
+  return boundaryTableOf(synthesizeSettingsFile(path.join(ROOT, "settings.json")).inputs[0]);
+}
+
 if (require.main === module) {
   writeFileSync(SETTINGS_PAGE, withSettingsTable(readFileSync(SETTINGS_PAGE, "utf8")));
+  writeFileSync(BOUNDARY_PAGE, withBoundaryTable(readFileSync(BOUNDARY_PAGE, "utf8"), boundaryDocsTable()));
   console.log(`${path.relative(ROOT, SETTINGS_PAGE)}: settings table regenerated (${settingsRows().length} settings)`);
   const probe = unitExposure("probe.service", "[Service]\nExecStart=/bin/true\n");
   if (typeof probe === "number") {

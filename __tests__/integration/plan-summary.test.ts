@@ -76,7 +76,7 @@ maybe("plan:summary on real offline terraform plans", () => {
     expect(md).toContain(`**${digest.counts.create} to create, 0 to update, 0 to replace, 0 to delete** (0 unchanged) — first deploy`);
     expect(md).toContain("> [!NOTE]");
     expect(md).toMatch(/ingress tcp 443 from 203\.0\.113\.0\/24/);
-    expect(md).toMatch(/attaches arn:aws:iam::aws:policy\/AmazonSSMManagedInstanceCore/);
+    expect(md).toMatch(/attaches arn:aws:iam::aws:policy\/service-role\/AWSDataLifecycleManagerServiceRole/);
     expect(md).not.toContain("[!CAUTION]");
     expect(md).not.toContain("[!WARNING]");
   });

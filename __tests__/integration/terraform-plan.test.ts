@@ -42,8 +42,8 @@ maybe("offline terraform plan of the default stack", () => {
     }
     expect(counts).toEqual({
       aws_vpc: 1, aws_subnet: 1, aws_internet_gateway: 1, aws_route_table: 1, aws_route_table_association: 1,
-      aws_default_security_group: 1, aws_kms_key: 1, aws_kms_alias: 1, aws_ssm_parameter: 2, aws_ebs_volume: 1,
-      aws_dlm_lifecycle_policy: 1, aws_iam_role: 3, aws_iam_role_policy_attachment: 2, aws_iam_role_policy: 1,
+      aws_default_security_group: 1, aws_kms_key: 1, aws_kms_key_policy: 1, aws_kms_alias: 1, aws_ssm_parameter: 2, aws_ebs_volume: 1,
+      aws_dlm_lifecycle_policy: 1, aws_iam_role: 3, aws_iam_role_policy_attachment: 1, aws_iam_role_policy: 1,
       aws_iam_instance_profile: 1, aws_eip: 1, aws_security_group: 1, aws_vpc_security_group_ingress_rule: 1,
       aws_vpc_security_group_egress_rule: 1, aws_launch_template: 1, aws_autoscaling_group: 1,
       aws_ssm_document: 6, aws_scheduler_schedule: 1,

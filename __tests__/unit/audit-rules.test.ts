@@ -226,8 +226,26 @@ const CASES: Record<string, RuleCases> = {
       { name: "NotAction", mutate: (s) => extraPolicy(s, { Effect: "Allow", NotAction: ["iam:*"], Resource: ["*"] }) }],
   },
   IamNoWildcardResources: {
-    compliant: [asIs],
-    nonCompliant: [{ name: "GetParameter on *", mutate: (s) => extraPolicy(s, { Effect: "Allow", Action: ["ssm:GetParameter", "ec2:DescribeVolumes"], Resource: "*" }) }],
+    compliant: [{ mutate: (s) => s.hostRole.policy.addOverride("policy", JSON.stringify({ Version: "2012-10-17",
+      Statement: s.hostRole.statements.filter((statement) => statement.Sid !== "SsmAgentHeartbeat") })) }],
+    nonCompliant: [{ name: "GetParameter on *", mutate: (s) => extraPolicy(s, { Effect: "Allow", Action: ["ssm:GetParameter", "ec2:DescribeVolumes"], Resource: "*" }) },
+      { name: "the SSM agent's heartbeat on * (suppressed in the report)", mutate: (s) => addressOf(s.hostRole.policy) }],
+  },
+  HostRoleBoundary: {
+    compliant: [asIs, staging],
+    nonCompliant: [
+      { name: "GetParameter on every parameter", mutate: (s) => extraPolicy(s, { Effect: "Allow", Action: ["ssm:GetParameter"], Resource: "*" }) },
+      { name: "a key policy that lets any principal use the key", mutate: (s) => {
+        s.secrets.keyPolicy.addOverride("policy", JSON.stringify({ Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { AWS: "*" }, Action: "kms:*", Resource: "*" }] }));
+        return addressOf(s.secrets.keyPolicy);
+      } },
+      { name: "no permission to attach the data volume", mutate: (s) => {
+        s.hostRole.policy.addOverride("policy", JSON.stringify({ Version: "2012-10-17",
+          Statement: s.hostRole.statements.filter((statement) => statement.Sid !== "AttachDataVolume") }));
+        return addressOf(s.hostRole.role);
+      } },
+    ],
   },
 };
 

@@ -1,7 +1,6 @@
 import { Construct } from "constructs";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { composeStatements, Grantee, IamStatement } from "./grants";
 
@@ -47,10 +46,44 @@ export function dnsChallengeStatements(zone: { hostedZoneId: string; domainName:
 }
 
 /**
- * The host's identity: SSM core (Session Manager, Run Command) plus an inline policy that allows
- * exactly what the boot script and the watchdog do, each action scoped to the resource's ARN: the
- * constructs' grants, then the watchdog's SetInstanceHealth and the boot's CompleteLifecycleAction
- * on its own group (composeStatements).
+ * What the SSM agent needs for Run Command and Session Manager, in place of the managed policy
+ * AmazonSSMManagedInstanceCore, which also grants ssm:GetParameter(s), ssm:GetDocument and the
+ * State Manager/inventory/patching calls on every resource
+ * (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonSSMManagedInstanceCore.html,
+ * read 2026-11-30): a process on the host could read any parameter of the account by name.
+ * - ssm:UpdateInstanceInformation: the agent's heartbeat, which registers the instance as managed.
+ * - ssmmessages:*Channel: Session Manager's channels, and Run Command's delivery when the agent
+ *   reaches the Message Gateway Service; ec2messages:* is Run Command's delivery otherwise
+ *   ("Reference: ec2messages, ssmmessages, and other API operations",
+ *   https://docs.aws.amazon.com/systems-manager/latest/userguide/systems-manager-setting-up-messageAPIs.html,
+ *   read 2026-11-30). The minimal Session Manager instance policy AWS documents is exactly the first two
+ *   (https://docs.aws.amazon.com/systems-manager/latest/userguide/getting-started-create-iam-instance-profile.html;
+ *   the AWS managed policy AWSCloud9SSMInstanceProfile is the same document). Without S3/CloudWatch
+ *   session logging or session encryption, no s3:/logs:/kms: statement is needed.
+ * Resource "*": ec2messages and ssmmessages have no resource types; UpdateInstanceInformation's
+ * resource type is optional (Service Authorization Reference, list_awssystemsmanager), so a request
+ * may carry no ARN to match and AWS's own minimal policies use "*".
+ */
+export function ssmAgentStatements(): IamStatement[] {
+  return [
+    { Sid: "SsmAgentHeartbeat", Effect: "Allow", Action: ["ssm:UpdateInstanceInformation"], Resource: ["*"] },
+    {
+      Sid: "SsmAgentMessages", Effect: "Allow", Resource: ["*"],
+      Action: [
+        "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel",
+        "ec2messages:AcknowledgeMessage", "ec2messages:DeleteMessage", "ec2messages:FailMessage", "ec2messages:GetEndpoint",
+        "ec2messages:GetMessages", "ec2messages:SendReply",
+      ],
+    },
+  ];
+}
+
+/**
+ * The host's identity: one inline policy that allows exactly what the boot script, the watchdog and
+ * the SSM agent do, each action scoped to the resource's ARN where AWS allows: the constructs'
+ * grants, then the watchdog's SetInstanceHealth and the boot's CompleteLifecycleAction on its own
+ * group, then the agent's calls (composeStatements). No managed policy: the boundary is proven by
+ * modules/review/iam-boundary.ts (audit rule HostRoleBoundary).
  */
 export class HostRole extends Construct {
   readonly role: IamRole;
@@ -68,10 +101,6 @@ export class HostRole extends Construct {
         Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
       }),
     });
-    new IamRolePolicyAttachment(this, "ssm-core", {
-      role: this.role.name,
-      policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
-    });
     const group = `arn:aws:autoscaling:${props.region}:*:autoScalingGroup:*:autoScalingGroupName/${props.autoScalingGroupName}`;
     this.statements = composeStatements([
       ...props.grants.flat(),
@@ -79,6 +108,7 @@ export class HostRole extends Construct {
       { Sid: "ReportOwnHealth", Effect: "Allow", Action: ["autoscaling:SetInstanceHealth"], Resource: [group] },
       // The boot script ends its own launch: CONTINUE once healthy, ABANDON on failure.
       { Sid: "CompleteOwnLaunch", Effect: "Allow", Action: ["autoscaling:CompleteLifecycleAction"], Resource: [group] },
+      ...ssmAgentStatements(),
     ]);
     this.policy = new IamRolePolicy(this, "policy", {
       name: `${props.prefix}-host`,

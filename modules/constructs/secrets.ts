@@ -1,6 +1,8 @@
 import { Construct } from "constructs";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { KmsKeyPolicy } from "@cdktf/provider-aws/lib/kms-key-policy";
+import { Fn } from "cdktf";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 import { secretParameterName, SecretSpec, SECRETS } from "../secrets-catalogue";
 import { Grantee, IamStatement } from "./grants";
@@ -16,6 +18,51 @@ export interface GatewaySecretsProps {
   readonly kmsAlias: string;
   /** Environment name; names the parameters (`/openclaw/<environment>/<parameter>`). */
   readonly environment: string;
+  /** Region of the stack: the key may be used only through SSM and EC2 in it ({@link keyPolicy}). */
+  readonly region: string;
+}
+
+/**
+ * What the account's principals may do with the key without a service in between: manage it
+ * (describe, rotate, tag, alias, change the policy, schedule or cancel deletion, revoke grants).
+ * No cryptographic operation and no kms:CreateGrant (a grant would hand out Decrypt outside the
+ * policy). With PutKeyPolicy for the account root the key can never become unmanageable
+ * ("Default key policy", https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html,
+ * read 2026-11-30: the root statement is what lets IAM policies grant access at all).
+ */
+export const KEY_ADMINISTRATION_ACTIONS: readonly string[] = [
+  "kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListGrants", "kms:ListKeyPolicies",
+  "kms:ListKeyRotations", "kms:ListResourceTags", "kms:PutKeyPolicy", "kms:EnableKey", "kms:DisableKey",
+  "kms:EnableKeyRotation", "kms:DisableKeyRotation", "kms:RotateKeyOnDemand", "kms:UpdateKeyDescription",
+  "kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias", "kms:TagResource", "kms:UntagResource",
+  "kms:RevokeGrant", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion",
+];
+
+/**
+ * The key policy: the account administers the key, and its principals (with an IAM policy that
+ * allows it: the host role, operators, the deployer) use it only through SSM (the secrets) and EC2
+ * (the data volume and its snapshots) in the stack's region, from this account. This mirrors the
+ * AWS managed keys aws/ssm and aws/ebs, whose policies name `"AWS": "*"` with kms:ViaService and
+ * kms:CallerAccount, with one difference: the principal is the account, so an IAM policy must also
+ * allow the call (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
+ * and #conditions-kms-caller-account, read 2026-11-30). Nobody can call kms:Decrypt on the key
+ * directly, not even an administrator, without first changing this policy (which CloudTrail records).
+ */
+export function keyPolicy(account: string, region: string): object {
+  const root = { AWS: `arn:aws:iam::${account}:root` };
+  const through = (service: string) => ({ StringEquals: { "kms:ViaService": `${service}.${region}.amazonaws.com`, "kms:CallerAccount": account } });
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      { Sid: "KeyAdministrationByAccount", Effect: "Allow", Principal: root, Action: KEY_ADMINISTRATION_ACTIONS, Resource: "*" },
+      { Sid: "UseThroughSsmInAccount", Effect: "Allow", Principal: root,
+        Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+        Resource: "*", Condition: through("ssm") },
+      { Sid: "UseThroughEc2InAccount", Effect: "Allow", Principal: root,
+        Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:CreateGrant", "kms:DescribeKey"],
+        Resource: "*", Condition: through("ec2") },
+    ],
+  };
 }
 
 /**
@@ -26,8 +73,10 @@ export interface GatewaySecretsProps {
 export const PLACEHOLDER_VERSION = 1;
 
 /**
- * A customer KMS key (rotation on) and one SecureString parameter per entry of the secrets
- * catalogue (modules/secrets-catalogue.ts), which it encrypts.
+ * A customer KMS key (rotation on, explicit {@link keyPolicy}, protected from destroy: deleting it
+ * would make the secrets and every snapshot of the data volume unreadable; docs/operating.md
+ * "Destroying a stack") and one SecureString parameter per entry of the secrets catalogue
+ * (modules/secrets-catalogue.ts), which it encrypts.
  *
  * The parameters are created holding a placeholder, written through the provider's write-only
  * argument `value_wo` (in the pinned AWS provider 5.100.0; needs Terraform ≥ 1.11): Terraform sends it to AWS on create
@@ -50,6 +99,8 @@ export const PLACEHOLDER_VERSION = 1;
  */
 export class GatewaySecrets extends Construct {
   readonly key: KmsKey;
+  /** The key's policy ({@link keyPolicy}); the account id is read from the key's ARN. */
+  readonly keyPolicy: KmsKeyPolicy;
   readonly alias: KmsAlias;
   /** Each secret's parameter, by the secret's id (SecretSpec.id, also the construct id). */
   readonly parameters: Readonly<Record<string, SsmParameter>>;
@@ -60,6 +111,14 @@ export class GatewaySecrets extends Construct {
       description: `${props.prefix}: gateway secrets and data volume`,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
+      lifecycle: { preventDestroy: true },
+    });
+    // A separate policy resource: the key's own `policy` cannot name the account without asking
+    // STS (data aws_caller_identity, a call at every plan), while the key's ARN holds it:
+    // arn:aws:kms:<region>:<account>:key/<id>, field 4.
+    this.keyPolicy = new KmsKeyPolicy(this, "key-policy", {
+      keyId: this.key.keyId,
+      policy: JSON.stringify(keyPolicy(Fn.element(Fn.split(":", this.key.arn), 4), props.region)),
     });
     this.alias = new KmsAlias(this, "alias", { name: props.kmsAlias, targetKeyId: this.key.keyId });
     this.parameters = Object.fromEntries(SECRETS.map((secret) => [secret.id, new SsmParameter(this, secret.id, {
@@ -82,13 +141,14 @@ export class GatewaySecrets extends Construct {
   }
 
   /**
-   * What the host does with the secrets: read every one, store those it writes itself (writer
-   * "host": the generated gateway token), through SSM with the environment's key.
+   * What the host does with the secrets: read every one (`aws ssm get-parameter`, no
+   * GetParameters), store those it writes itself (writer "host": the generated gateway token),
+   * through SSM with the environment's key.
    */
   grantHostAccess(host: Grantee): IamStatement[] {
     const arns = (secrets: readonly SecretSpec[]) => secrets.map((secret) => this.parameterOf(secret).arn);
     return [
-      { Sid: "ReadGatewaySecrets", Effect: "Allow", Action: ["ssm:GetParameter", "ssm:GetParameters"], Resource: arns(SECRETS) },
+      { Sid: "ReadGatewaySecrets", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: arns(SECRETS) },
       { Sid: "StoreGeneratedGatewayToken", Effect: "Allow", Action: ["ssm:PutParameter"],
         Resource: arns(SECRETS.filter((secret) => secret.writer === "host")) },
       { Sid: "UseSecretsKeyThroughSsm", Effect: "Allow", Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],

@@ -6,6 +6,7 @@ import { DataVolumeEncryptedWithCustomerKey } from "./DataVolumeEncryptedWithCus
 import { DataVolumeProtectedFromDestroy } from "./DataVolumeProtectedFromDestroy";
 import { DataVolumeSnapshotted } from "./DataVolumeSnapshotted";
 import { DefaultSecurityGroupClosed } from "./DefaultSecurityGroupClosed";
+import { HostRoleBoundary } from "./HostRoleBoundary";
 import { IamNoWildcardActions } from "./IamNoWildcardActions";
 import { IamNoWildcardResources } from "./IamNoWildcardResources";
 import { KmsKeyRotationEnabled } from "./KmsKeyRotationEnabled";
@@ -51,4 +52,5 @@ export const RULES: readonly AuditRule[] = [
   // Identity
   IamNoWildcardActions,
   IamNoWildcardResources,
+  HostRoleBoundary,
 ];
