@@ -17,6 +17,8 @@ import type { SecretSpec } from "../../modules/secrets-catalogue";
 import { testSettings } from "../helpers/settings";
 import { ttyProgress } from "../../modules/ops/run";
 import { GATEWAY_TOKEN_PLACEHOLDER } from "../../modules/secrets-catalogue";
+import { constants, createPublicKey, publicEncrypt } from "node:crypto";
+import { newSealingKey, PUBLIC_KEY_PATTERN } from "../../modules/ops/sealed";
 
 /**
  * The operator CLI against the real SDK v3 clients, mocked at the transport level
@@ -185,13 +187,27 @@ describe("npm run devices -- approve/reject", () => {
 });
 
 describe("npm run devices -- dashboard", () => {
-  test("prints the one-time link on the public origin with the fragment kept", async () => {
-    const browserUrl = `http://127.0.0.1:18789/#${new URLSearchParams({ bootstrapToken: "one-time-abc", profile: "owner", gatewayUrl: "ws://127.0.0.1:18789" })}`;
-    ssm.on(GetCommandInvocationCommand).resolves(invocation("Success", JSON.stringify({
-      ok: true, url: "http://127.0.0.1:18789/", browserUrl, browserBootstrapExpiresAtMs: 1_700_000_000_000 + 600_000, tokenIncluded: false,
-    })));
+  const browserUrl = `http://127.0.0.1:18789/#${new URLSearchParams({ bootstrapToken: "one-time-abc", profile: "owner", gatewayUrl: "ws://127.0.0.1:18789" })}`;
+  /** The host's side, as the document does it: seal the link to the key the CLI sent (RSA-OAEP-SHA256). */
+  function hostSeals(answer: Record<string, unknown> = {}) {
+    ssm.on(SendCommandCommand).callsFake((input) => {
+      const key = createPublicKey({ key: Buffer.from(input.Parameters.publicKey[0], "base64"), format: "der", type: "spki" });
+      const sealed = publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" }, Buffer.from(browserUrl)).toString("base64");
+      ssm.on(GetCommandInvocationCommand).resolves(invocation("Success", JSON.stringify({
+        ok: true, browserBootstrapExpiresAtMs: 1_700_000_000_000 + 600_000, sealedBrowserUrl: sealed, ...answer,
+      })));
+      return { Command: { CommandId: "cmd-1" } };
+    });
+  }
+
+  test("sends a fresh public key, opens the sealed answer, prints the link on the public origin with the fragment kept", async () => {
+    hostSeals();
     const c = testIo();
     expect(await devicesMain(["dashboard"], c.io)).toBe(0);
+    const sent = ssm.commandCalls(SendCommandCommand)[0].args[0].input;
+    expect(sent.DocumentName).toBe("openclaw-prod-dashboard-link");
+    expect(Object.keys(sent.Parameters!)).toEqual(["publicKey"]);
+    expect(sent.Parameters!.publicKey[0]).toMatch(new RegExp(PUBLIC_KEY_PATTERN));
     const link = c.out.join("\n").split("\n").find((l) => l.startsWith("https://"))!;
     const url = new URL(link);
     expect(url.origin).toBe("https://gateway.example.org");
@@ -201,11 +217,43 @@ describe("npm run devices -- dashboard", () => {
     expect(c.out.join("\n")).toContain("expires in 10 minutes");
   });
 
+  test("a new key pair for every request", async () => {
+    hostSeals();
+    for (let i = 0; i < 2; i++) expect(await devicesMain(["dashboard"], testIo().io)).toBe(0);
+    const keys = ssm.commandCalls(SendCommandCommand).map((call) => call.args[0].input.Parameters!.publicKey[0]);
+    expect(new Set(keys).size).toBe(2);
+  });
+
+  test("an answer sealed to another key: refused, nothing printed but the error", async () => {
+    const other = await newSealingKey();
+    const wrong = publicEncrypt({ key: createPublicKey({ key: Buffer.from(other.publicKey, "base64"), format: "der", type: "spki" }), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" }, Buffer.from(browserUrl));
+    hostSeals({ sealedBrowserUrl: wrong.toString("base64") });
+    const c = testIo();
+    expect(await devicesMain(["dashboard"], c.io)).toBe(1);
+    expect(c.out).toEqual([]);
+    expect(c.err.join("\n")).toBe("error: The host's answer does not open with this request's key (it was sealed to another key or damaged).");
+  });
+
+  test("an old document that prints the link in the clear: refused, the link is not printed", async () => {
+    ssm.on(GetCommandInvocationCommand).resolves(invocation("Success", JSON.stringify({ ok: true, browserUrl })));
+    const c = testIo();
+    expect(await devicesMain(["dashboard"], c.io)).toBe(1);
+    expect(c.err.join("\n")).toContain("no sealed link");
+    expect(everythingPrinted(c)).not.toContain("one-time-abc");
+  });
+
   test("a gateway that cannot issue a link: its reason, exit 1", async () => {
     ssm.on(GetCommandInvocationCommand).resolves(invocation("Failed", '{"ok":false,"reason":"Gateway is not ready"}', "", 1));
     const c = testIo();
     expect(await devicesMain(["dashboard"], c.io)).toBe(1);
     expect(c.err.join("\n")).toBe("error: The gateway refused: Gateway is not ready");
+  });
+
+  test("--json does not apply: the host's JSON holds only ciphertext", async () => {
+    const c = testIo();
+    expect(await devicesMain(["dashboard", "--json"], c.io)).toBe(2);
+    expect(c.err.join("\n")).toMatch(/^error: --json only applies to list, approve, reject/);
+    expect(ssm.commandCalls(SendCommandCommand)).toHaveLength(0);
   });
 });
 
@@ -437,7 +485,7 @@ describe("progress indicator", () => {
 });
 
 /** The help texts as the README documents them (generated from the table since the table exists). */
-const DEVICES_USAGE = `usage: npm run devices -- <command> [--env NAME] [--json]
+const DEVICES_USAGE = `usage: npm run devices -- <command> [--env NAME]
 
 commands:
   list                 pending pairing requests (with the time left) and paired devices
@@ -447,7 +495,7 @@ commands:
 
 options:
   --env NAME   environment from settings.json (default: the first one)
-  --json       print the host's JSON as is`;
+  --json       list, approve, reject only: print the host's JSON as is`;
 
 const SECRETS_USAGE = `usage: npm run secrets -- <command> [--env NAME]
 
