@@ -157,7 +157,7 @@ async function dispatch(cli: CliName, request: OperationRequest, io: OpsIo): Pro
  * put into a message (device names, host output in an error), the terminal receives no control
  * sequence.
  */
-export function terminalSafeIo(io: OpsIo): OpsIo {
+function terminalSafeIo(io: OpsIo): OpsIo {
   return { ...io, out: (text) => io.out(terminalSafeText(text)), err: (text) => io.err(terminalSafeText(text)) };
 }
 
