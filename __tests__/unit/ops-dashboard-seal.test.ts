@@ -111,6 +111,7 @@ describe.each(["dash", "bash"])("the dashboard script on %s", (shell) => {
     const result = runScript(shell, key.publicKey, adminStub("admin-long", JSON.stringify({ ...ANSWER, browserUrl: long })));
     expect(result.status).not.toBe(0);
     expect(`${result.stdout}${result.stderr}`).not.toContain(TOKEN);
+    expect(readdirSync(tmp)).toEqual([]);
   });
 
   // Values that an agent without ENV_VAR support, or a sloppier regex engine (Java's `$` matches
