@@ -8,7 +8,7 @@ import { OpsError } from "./run";
  * secret the host prints there is readable later by the whole account. Instead the CLI makes an
  * RSA key pair per request, sends the public key as a document parameter, the host encrypts the
  * secret to it with `openssl pkeyutl` (RSA-OAEP-SHA256) and prints only the ciphertext; the
- * private key never leaves this process's memory and is dropped after one use.
+ * private key is never exported and lives only as long as the request.
  *
  * RSA-OAEP alone (no hybrid scheme): `openssl enc` has no AEAD mode and an AES key for
  * `openssl enc -K` would sit on a command line (ps). The payload is one short link (openclaw
@@ -29,8 +29,8 @@ export const SEALED_MAX_BYTES = SEALING_KEY_BITS / 8 - 2 * 32 - 2;
 
 /**
  * The public key parameter: base64 of a DER SubjectPublicKeyInfo. "MII" is its SEQUENCE header
- * with a two-byte length; 500–1000 more characters admit RSA keys of 3072 to ~6000 bits and
- * refuse 2048-bit ones. Only base64 characters: nothing in it can be shell syntax.
+ * with a two-byte length; 500–1000 more characters admit RSA keys of 3072 to about 5700 bits
+ * and refuse 2048-bit ones. Only base64 characters: nothing in it can be shell syntax.
  */
 export const PUBLIC_KEY_PATTERN = "^MII[A-Za-z0-9+/]{500,1000}={0,2}$";
 
