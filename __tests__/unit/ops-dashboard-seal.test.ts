@@ -140,13 +140,21 @@ describe.each(["dash", "bash"])("the dashboard script on %s", (shell) => {
 describe("allowedPattern of publicKey in the rendered document", () => {
   const pattern = { test: (value: string) => new RegExp(doc.parameters.publicKey.allowedPattern).test(value) };
 
-  test("accepts the CLI's keys (3072 and 4096 bits)", async () => {
+  /**
+   * A base64 DER SubjectPublicKeyInfo's shape for a key size: its length (measured with
+   * node:crypto: 2048 bits → 392 characters "MIIBIjANBgkq…AQAB", 4096 → 736 "MIICIjANBgkq…AQ==").
+   * Generating those keys here would cost seconds; the pattern only sees characters and length.
+   */
+  const spkiShaped = (length: number, tail: string) => `MII${"A".repeat(length - 3 - tail.length)}${tail}`;
+
+  test("accepts the CLI's keys (3072 bits, generated) and 4096-bit ones", () => {
     expect(pattern.test(key.publicKey)).toBe(true);
-    expect(pattern.test((await newSealingKey(4096)).publicKey)).toBe(true);
+    expect(key.publicKey).toHaveLength(564);
+    expect(pattern.test(spkiShaped(736, "AQ=="))).toBe(true);
   });
 
   test.each([
-    ["a 2048-bit key", async () => (await newSealingKey(2048)).publicKey],
+    ["a 2048-bit key", async () => spkiShaped(392, "AQAB")],
     ["shell injection after a key", async () => `${key.publicKey}'; reboot; '`],
     ["command substitution", async () => `${key.publicKey.slice(0, 600)}$(id)`],
     ["a newline inside", async () => `${key.publicKey.slice(0, 300)}\n${key.publicKey.slice(300)}`],
