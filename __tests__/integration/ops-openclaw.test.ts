@@ -1,16 +1,12 @@
-import { spawn } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { hostContract } from "../../modules/host/contract";
 import { shellQuote } from "../../modules/host/shell";
-import type { Invocation, OpsAws } from "../../modules/ops/aws";
 import { OpsIo } from "../../modules/ops/context";
 import { runOps } from "../../modules/ops/cli";
-import { commandDocument } from "../../modules/ops/documents";
-import { documentName, documentOperations, DocumentOperation } from "../../modules/ops/operations";
 import { silentProgress } from "../../modules/ops/run";
-import type { GatewaySettings } from "../../modules/settings/settings";
+import { localSsmAgent, LocalSsmAgent } from "../helpers/local-ssm-agent";
 import { connectDevice, DeviceConnectResult } from "../helpers/openclaw-device-client";
 import {
   gatewayProcessEnv,
@@ -26,7 +22,7 @@ import { requireInCi, testSettings } from "../helpers/settings";
 
 /**
  * The whole operator path against the real openclaw: `npm run devices -- …` (runOps) sends
- * the stack's SSM documents to a local stand-in for the SSM agent, which checks the parameters
+ * the stack's SSM documents to a local stand-in for the SSM agent (helpers/local-ssm-agent.ts), which checks the parameters
  * against the documents' allowedPattern as SSM does, runs the documents' exact scripts with `sh`
  * and the parameter as $SSM_<name>, with `openclaw-admin` replaced by a stub that runs the
  * fixture's openclaw with the gateway's environment (what the real tool does, minus the user switch).
@@ -38,58 +34,13 @@ const maybe = canRun ? describe : describe.skip;
 const CLIENT_ADDRESS = "203.0.113.10";
 const UNKNOWN_ID = "00000000-0000-4000-8000-000000000000";
 
-/** A local SSM agent for one instance: SendCommand runs the document, GetCommandInvocation reports it. */
-function localAgent(settings: GatewaySettings, adminStub: string, sent: string[]): OpsAws {
-  const operationOf = new Map(documentOperations().map((op) => [documentName(settings, op), op] as [string, DocumentOperation]));
-  const layout = hostContract(settings);
-  const invocations = new Map<string, Invocation>();
-  const refuse = (name: string, message: string) => Object.assign(new Error(message), { name });
-  return {
-    describeGroup: async () => [{ instanceId: "i-local", lifecycleState: "InService", healthStatus: "Healthy" }],
-    async sendCommand({ documentName, parameters }) {
-      const op = operationOf.get(documentName);
-      if (!op) throw refuse("InvalidDocument", `no document ${documentName}`);
-      const doc = commandDocument(op, settings);
-      const env: NodeJS.ProcessEnv = { PATH: "/usr/bin:/bin" };
-      for (const [name, spec] of Object.entries(doc.parameters)) {
-        const value = parameters[name];
-        if (value === undefined || !new RegExp(spec.allowedPattern).test(value)) throw refuse("InvalidParameters", `${name} does not match`);
-        env[`SSM_${name}`] = value;
-      }
-      const script = doc.mainSteps[0].inputs.runCommand.join("\n").replaceAll(layout.adminTool, adminStub);
-      const id = `cmd-${invocations.size + 1}`;
-      sent.push(`${documentName} ${JSON.stringify(parameters)}`);
-      invocations.set(id, { status: "InProgress", statusDetails: "InProgress", responseCode: -1, stdout: "", stderr: "" });
-      const child = spawn("sh", ["-c", script], { env, stdio: ["ignore", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (c: Buffer) => (stdout += c));
-      child.stderr.on("data", (c: Buffer) => (stderr += c));
-      const killer = setTimeout(() => child.kill("SIGKILL"), Number(doc.mainSteps[0].inputs.timeoutSeconds) * 1000);
-      child.on("close", (code) => {
-        clearTimeout(killer);
-        const status = code === 0 ? "Success" : "Failed";
-        invocations.set(id, { status, statusDetails: status, responseCode: code ?? -1, stdout, stderr });
-      });
-      return id;
-    },
-    getInvocation: async (id) => invocations.get(id),
-    putSecureString: async () => {
-      throw new Error("not used");
-    },
-    getSecureString: async () => {
-      throw new Error("not used");
-    },
-  };
-}
-
 maybe("the SSM documents and the operator CLI against the real openclaw", () => {
   const settings = testSettings();
   let fixture: OpenclawFixture;
   let gateway: RunningGateway;
   let proxy: RunningProxy;
   let work: string;
-  let aws: OpsAws;
+  let aws: LocalSsmAgent;
   const sent: string[] = [];
   const printed: string[] = [];
 
@@ -136,7 +87,7 @@ maybe("the SSM documents and the operator CLI against the real openclaw", () => 
       "",
     ].join("\n"), { mode: 0o700 });
     chmodSync(stub, 0o700);
-    aws = localAgent(settings, stub, sent);
+    aws = localSsmAgent(settings, { replace: { [hostContract(settings).adminTool]: stub }, sent });
   }, 90_000);
 
   afterAll(async () => {
@@ -193,7 +144,7 @@ maybe("the SSM documents and the operator CLI against the real openclaw", () => 
     }
   }, 60_000);
 
-  test("dashboard prints a one-time link on the public origin", async () => {
+  test("dashboard prints a one-time link on the public origin; Run Command keeps only the sealed link", async () => {
     const result = await devices(["dashboard"]);
     expect(result.code).toBe(0);
     const link = new URL(result.out.split("\n").find((l) => l.startsWith("https://"))!);
@@ -203,6 +154,12 @@ maybe("the SSM documents and the operator CLI against the real openclaw", () => 
     expect(fragment.get("bootstrapProfile")).toBe("owner");
     expect(fragment.get("gatewayUrl")).toBe(`wss://${settings.domainName}`);
     expect(result.out).toMatch(/expires in (9|10) minutes/);
+    // What Run Command keeps for later readers: no link, no token, only the sealed answer.
+    const kept = [...aws.invocations.values()].at(-1)!;
+    expect(kept.status).toBe("Success");
+    expect(`${kept.stdout}${kept.stderr}`).not.toMatch(/http|ws:|bootstrapToken/);
+    expect(`${kept.stdout}${kept.stderr}`).not.toContain(fragment.get("bootstrapToken"));
+    expect(Object.keys(JSON.parse(kept.stdout)).sort()).toEqual(["browserBootstrapExpiresAtMs", "ok", "sealedBrowserUrl"]);
   }, 60_000);
 
   test("nothing the CLI printed contains the gateway token", () => {

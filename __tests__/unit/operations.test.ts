@@ -8,6 +8,7 @@ import { SsmDocument } from "@cdktf/provider-aws/lib/ssm-document";
 import { OpenClawStack } from "../../modules/stack";
 import { hostContract } from "../../modules/host/contract";
 import { CommandDocument, REQUEST_ID_PATTERN } from "../../modules/ops/documents";
+import { PUBLIC_KEY_PATTERN } from "../../modules/ops/sealed";
 import { documentOperations } from "../../modules/ops/operations";
 import { testSettings } from "../helpers/settings";
 
@@ -62,18 +63,22 @@ describe("SSM Command documents in the synthesized stack", () => {
     });
   });
 
-  test("only approve and reject take a parameter: requestId, a UUID by allowedPattern, passed as an environment variable", () => {
+  test("approve and reject take requestId (a UUID), dashboard the CLI's publicKey; by allowedPattern, as environment variables", () => {
     for (const op of OPERATIONS) {
       const { parameters } = contentOf(NAMES[op]);
       if (op === "approveDevice" || op === "rejectDevice") {
         expect(parameters).toEqual({
           requestId: { type: "String", description: expect.any(String), allowedPattern: REQUEST_ID_PATTERN, interpolationType: "ENV_VAR" },
         });
+      } else if (op === "dashboardLink") {
+        expect(parameters).toEqual({
+          publicKey: { type: "String", description: expect.any(String), allowedPattern: PUBLIC_KEY_PATTERN, interpolationType: "ENV_VAR" },
+        });
       } else {
         expect(parameters).toEqual({});
       }
     }
-    expect(REQUEST_ID_PATTERN.startsWith("^") && REQUEST_ID_PATTERN.endsWith("$")).toBe(true);
+    for (const pattern of [REQUEST_ID_PATTERN, PUBLIC_KEY_PATTERN]) expect(pattern.startsWith("^") && pattern.endsWith("$")).toBe(true);
   });
 
   test("every {{ }} in a script names a declared parameter, and appears only inside single quotes", () => {
@@ -84,7 +89,7 @@ describe("SSM Command documents in the synthesized stack", () => {
         expect(Object.keys(doc.parameters)).toContain(match[1]);
       }
       for (const line of script.split("\n").filter((l) => l.includes("{{"))) {
-        expect(line).toMatch(/'\{\{ requestId \}\}'/);
+        expect(line).toMatch(/'\{\{ (requestId|publicKey) \}\}'/);
       }
     }
   });
@@ -98,7 +103,20 @@ describe("SSM Command documents in the synthesized stack", () => {
   test("the exact commands", () => {
     const run = (op: Operation) => contentOf(NAMES[op]).mainSteps[0].inputs.runCommand;
     expect(run("listDevices")).toEqual(["set -eu", "exec /usr/local/bin/openclaw-admin devices list --json"]);
-    expect(run("dashboardLink")).toEqual(["set -eu", "exec /usr/local/bin/openclaw-admin dashboard --json"]);
+    // The dashboard script is run for real in ops-dashboard-seal.test.ts; here: its key check and its one openclaw call.
+    expect(run("dashboardLink").slice(0, 8)).toEqual([
+      "set -eu",
+      `printenv SSM_publicKey >/dev/null || SSM_publicKey='{{ publicKey }}'`,
+      "PUBLIC_KEY=$SSM_publicKey",
+      `case "$PUBLIC_KEY" in`,
+      expect.stringMatching(/^ {2}\*\[!A-Za-z0-9\+\/=\]\*\) echo "openclaw-ops: invalid public key .*" >&2; exit 2 ;;$/),
+      "  MII?*) ;;",
+      expect.stringMatching(/^ {2}\*\) echo "openclaw-ops: invalid public key .*" >&2; exit 2 ;;$/),
+      "esac",
+    ]);
+    expect(run("dashboardLink").filter((l) => l.includes("openclaw-admin"))).toEqual([
+      `if ! ANSWER=$(/usr/local/bin/openclaw-admin dashboard --json 2>"$DIR/stderr"); then`,
+    ]);
     const requestIdLines = [
       "set -eu",
       `printenv SSM_requestId >/dev/null || SSM_requestId='{{ requestId }}'`,

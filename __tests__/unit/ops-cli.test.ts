@@ -17,6 +17,8 @@ import type { SecretSpec } from "../../modules/secrets-catalogue";
 import { testSettings } from "../helpers/settings";
 import { ttyProgress } from "../../modules/ops/run";
 import { GATEWAY_TOKEN_PLACEHOLDER } from "../../modules/secrets-catalogue";
+import { constants, createPublicKey, publicEncrypt } from "node:crypto";
+import { newSealingKey, PUBLIC_KEY_PATTERN } from "../../modules/ops/sealed";
 
 /**
  * The operator CLI against the real SDK v3 clients, mocked at the transport level
@@ -138,6 +140,53 @@ describe("npm run devices -- list", () => {
   });
 });
 
+describe("client-controlled strings reach the terminal without control characters", () => {
+  /** Clipboard write (OSC 52), clear screen, carriage return, right-to-left override, C1 CSI, newline. */
+  const HOSTILE = "\u001b]52;c;Y3VybCBldmlsfHNo\u0007Laptop\u001b[2J\rPhone\u202egnp.exe\u009b31m\nApproved";
+  const CONTROLS = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+  const list = {
+    pending: [{ requestId: UUID, deviceId: "dev-new", displayName: HOSTILE, platform: `web${HOSTILE}`, clientId: HOSTILE, role: HOSTILE, remoteIp: "203.0.113.7", ts: 1_700_000_000_000 }],
+    paired: [{ deviceId: `dev-old${HOSTILE}`, displayName: HOSTILE, platform: HOSTILE, roles: [HOSTILE, "operator"], connected: true }],
+  };
+  const printedLines = (c: Captured) => [...c.out, ...c.err].join("\n").split("\n");
+
+  test("devices list: names, platforms, roles escaped; each row stays one line", async () => {
+    ssm.on(GetCommandInvocationCommand).resolves(invocation("Success", JSON.stringify(list)));
+    const c = testIo();
+    expect(await devicesMain(["list"], c.io)).toBe(0);
+    const text = c.out.join("\n");
+    expect(text).not.toMatch(CONTROLS);
+    expect(text).toContain("\\u001b]52;c;Y3VybCBldmlsfHNo\\u0007Laptop\\u001b[2J\\u000dPhone\\u202egnp.exe\\u009b31m\\u000aApproved");
+    // The header, the request row, a blank line, the paired header and row, the paired device row.
+    expect(printedLines(c).filter((l) => l.includes(UUID))).toHaveLength(1);
+    expect(printedLines(c).filter((l) => l.includes("dev-old"))).toHaveLength(1);
+  });
+
+  test("devices list --json: still the host's JSON (same values), with the controls escaped", async () => {
+    ssm.on(GetCommandInvocationCommand).resolves(invocation("Success", JSON.stringify(list)));
+    const c = testIo();
+    expect(await devicesMain(["list", "--json"], c.io)).toBe(0);
+    expect(c.out.join("\n")).not.toMatch(CONTROLS);
+    expect(JSON.parse(c.out.join("\n"))).toEqual(list);
+  });
+
+  test("approve: the device name in the sentence is escaped", async () => {
+    ssm.on(GetCommandInvocationCommand).resolves(invocation("Success", JSON.stringify({ requestId: UUID, device: { displayName: HOSTILE } })));
+    const c = testIo();
+    expect(await devicesMain(["approve", UUID], c.io)).toBe(0);
+    expect(c.out.join("\n")).not.toMatch(CONTROLS);
+    expect(c.out.join("\n")).toMatch(/^Approved request .* \(device \\u001b\]52;.*\)\. The device's next connection succeeds\.$/);
+  });
+
+  test("a failure whose host output echoes a client string: the error message is escaped too", async () => {
+    ssm.on(GetCommandInvocationCommand).resolves(invocation("Failed", "", `device ${HOSTILE} is not allowed`, 1));
+    const c = testIo();
+    expect(await devicesMain(["approve", UUID], c.io)).toBe(1);
+    expect(c.err.join("\n")).toContain("The command failed on the host (exit 1).");
+    expect(c.err.join("\n")).not.toMatch(CONTROLS);
+  });
+});
+
 describe("npm run devices -- approve/reject", () => {
   test("approve sends the request id as the document parameter and reports the device", async () => {
     ssm.on(GetCommandInvocationCommand).resolves(invocation("Success", JSON.stringify({ requestId: UUID, device: { deviceId: "dev-new", displayName: "Laptop browser" } })));
@@ -185,20 +234,57 @@ describe("npm run devices -- approve/reject", () => {
 });
 
 describe("npm run devices -- dashboard", () => {
-  test("prints the one-time link on the public origin with the fragment kept", async () => {
-    const browserUrl = `http://127.0.0.1:18789/#${new URLSearchParams({ bootstrapToken: "one-time-abc", profile: "owner", gatewayUrl: "ws://127.0.0.1:18789" })}`;
-    ssm.on(GetCommandInvocationCommand).resolves(invocation("Success", JSON.stringify({
-      ok: true, url: "http://127.0.0.1:18789/", browserUrl, browserBootstrapExpiresAtMs: 1_700_000_000_000 + 600_000, tokenIncluded: false,
-    })));
+  const browserUrl = `http://127.0.0.1:18789/#${new URLSearchParams({ bootstrapToken: "one-time-abc", profile: "owner", gatewayUrl: "ws://127.0.0.1:18789" })}`;
+  /** The host's side, as the document does it: seal the link to the key the CLI sent (RSA-OAEP-SHA256). */
+  function hostSeals(answer: Record<string, unknown> = {}) {
+    ssm.on(SendCommandCommand).callsFake((input) => {
+      const key = createPublicKey({ key: Buffer.from(input.Parameters.publicKey[0], "base64"), format: "der", type: "spki" });
+      const sealed = publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" }, Buffer.from(browserUrl)).toString("base64");
+      ssm.on(GetCommandInvocationCommand).resolves(invocation("Success", JSON.stringify({
+        ok: true, browserBootstrapExpiresAtMs: 1_700_000_000_000 + 600_000, sealedBrowserUrl: sealed, ...answer,
+      })));
+      return { Command: { CommandId: "cmd-1" } };
+    });
+  }
+
+  test("sends a fresh public key per request, opens the sealed answer, prints the link on the public origin with the fragment kept", async () => {
+    hostSeals();
+    for (let i = 0; i < 2; i++) {
+      const c = testIo();
+      expect(await devicesMain(["dashboard"], c.io)).toBe(0);
+      const link = c.out.join("\n").split("\n").find((l) => l.startsWith("https://"))!;
+      const url = new URL(link);
+      expect(url.origin).toBe("https://gateway.example.org");
+      const fragment = new URLSearchParams(url.hash.slice(1));
+      expect(fragment.get("bootstrapToken")).toBe("one-time-abc");
+      expect(fragment.get("gatewayUrl")).toBe("wss://gateway.example.org");
+      expect(c.out.join("\n")).toContain("expires in 10 minutes");
+    }
+    const sent = ssm.commandCalls(SendCommandCommand).map((call) => call.args[0].input);
+    expect(sent.map((input) => input.DocumentName)).toEqual(["openclaw-prod-dashboard-link", "openclaw-prod-dashboard-link"]);
+    for (const input of sent) {
+      expect(Object.keys(input.Parameters!)).toEqual(["publicKey"]);
+      expect(input.Parameters!.publicKey[0]).toMatch(new RegExp(PUBLIC_KEY_PATTERN));
+    }
+    expect(sent[0].Parameters!.publicKey[0]).not.toBe(sent[1].Parameters!.publicKey[0]);
+  });
+
+  test("an answer sealed to another key: refused, nothing printed but the error", async () => {
+    const other = await newSealingKey();
+    const wrong = publicEncrypt({ key: createPublicKey({ key: Buffer.from(other.publicKey, "base64"), format: "der", type: "spki" }), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" }, Buffer.from(browserUrl));
+    hostSeals({ sealedBrowserUrl: wrong.toString("base64") });
     const c = testIo();
-    expect(await devicesMain(["dashboard"], c.io)).toBe(0);
-    const link = c.out.join("\n").split("\n").find((l) => l.startsWith("https://"))!;
-    const url = new URL(link);
-    expect(url.origin).toBe("https://gateway.example.org");
-    const fragment = new URLSearchParams(url.hash.slice(1));
-    expect(fragment.get("bootstrapToken")).toBe("one-time-abc");
-    expect(fragment.get("gatewayUrl")).toBe("wss://gateway.example.org");
-    expect(c.out.join("\n")).toContain("expires in 10 minutes");
+    expect(await devicesMain(["dashboard"], c.io)).toBe(1);
+    expect(c.out).toEqual([]);
+    expect(c.err.join("\n")).toBe("error: The host's answer does not open with this request's key (it was sealed to another key or damaged).");
+  });
+
+  test("an old document that prints the link in the clear: refused, the link is not printed", async () => {
+    ssm.on(GetCommandInvocationCommand).resolves(invocation("Success", JSON.stringify({ ok: true, browserUrl })));
+    const c = testIo();
+    expect(await devicesMain(["dashboard"], c.io)).toBe(1);
+    expect(c.err.join("\n")).toContain("no sealed link");
+    expect(everythingPrinted(c)).not.toContain("one-time-abc");
   });
 
   test("a gateway that cannot issue a link: its reason, exit 1", async () => {
@@ -206,6 +292,13 @@ describe("npm run devices -- dashboard", () => {
     const c = testIo();
     expect(await devicesMain(["dashboard"], c.io)).toBe(1);
     expect(c.err.join("\n")).toBe("error: The gateway refused: Gateway is not ready");
+  });
+
+  test("--json does not apply: the host's JSON holds only ciphertext", async () => {
+    const c = testIo();
+    expect(await devicesMain(["dashboard", "--json"], c.io)).toBe(2);
+    expect(c.err.join("\n")).toMatch(/^error: --json only applies to list, approve, reject/);
+    expect(ssm.commandCalls(SendCommandCommand)).toHaveLength(0);
   });
 });
 
@@ -437,7 +530,7 @@ describe("progress indicator", () => {
 });
 
 /** The help texts as the README documents them (generated from the table since the table exists). */
-const DEVICES_USAGE = `usage: npm run devices -- <command> [--env NAME] [--json]
+const DEVICES_USAGE = `usage: npm run devices -- <command> [--env NAME]
 
 commands:
   list                 pending pairing requests (with the time left) and paired devices
@@ -447,7 +540,7 @@ commands:
 
 options:
   --env NAME   environment from settings.json (default: the first one)
-  --json       print the host's JSON as is`;
+  --json       list, approve, reject only: print the host's JSON as is`;
 
 const SECRETS_USAGE = `usage: npm run secrets -- <command> [--env NAME]
 

@@ -1,4 +1,4 @@
-import { formatDeviceList, parseHostJson, publicDashboardLink, timeLeft } from "../../modules/ops/format";
+import { formatDeviceList, parseHostJson, publicDashboardLink, terminalSafe, terminalSafeText, timeLeft } from "../../modules/ops/format";
 import { describeAwsError, invocationOutcome, jsonRefusal, OpsError, pickInstance } from "../../modules/ops/run";
 import { APPROVE_DEVICE, LIST_DEVICES } from "../../modules/ops/operations";
 
@@ -71,6 +71,36 @@ describe("pure helpers of the operator CLI", () => {
   test("describeAwsError keeps unknown errors readable", () => {
     expect(describeAwsError(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" }), "sending the command", target).message)
       .toBe("AWS error while sending the command: ThrottlingException: Rate exceeded");
+  });
+});
+
+describe("terminalSafe: what a client chose to call itself reaches the terminal as text", () => {
+  test.each([
+    ["OSC 52 (writes the clipboard)", "\u001b]52;c;cm0gLXJmIH4=\u0007", "\\u001b]52;c;cm0gLXJmIH4=\\u0007"],
+    ["clear screen", "\u001b[2J", "\\u001b[2J"],
+    ["carriage return (overwrites the line)", "evil\rPhone", "evil\\u000dPhone"],
+    ["newline and tab", "a\nb\tc", "a\\u000ab\\u0009c"],
+    ["DEL and a C1 CSI", "x\u007f\u009b31m", "x\\u007f\\u009b31m"],
+    ["bidi overrides and isolates", "\u202aa\u202bb\u202cc\u202dd\u202eexe.txt\u2066\u2067\u2068\u2069", "\\u202aa\\u202bb\\u202cc\\u202dd\\u202eexe.txt\\u2066\\u2067\\u2068\\u2069"],
+    ["bidi marks", "\u200e\u200f\u061c", "\\u200e\\u200f\\u061c"],
+  ])("escapes %s", (_what, hostile, shown) => {
+    expect(terminalSafe(hostile)).toBe(shown);
+  });
+
+  test("leaves printable text alone, Unicode included, and is idempotent", () => {
+    const fine = "Küchen-Mac (iPhone 16) — ✓ 東京 émoji 🎉 \\u001b";
+    expect(terminalSafe(fine)).toBe(fine);
+    const once = terminalSafe("\u001b[2J\u202e");
+    expect(terminalSafe(once)).toBe(once);
+  });
+
+  test("escaped JSON text is still JSON with the same value", () => {
+    const value = { name: "\u202eevil\u009b", ok: true };
+    expect(JSON.parse(terminalSafe(JSON.stringify(value)))).toEqual(value);
+  });
+
+  test("terminalSafeText keeps line breaks, nothing else", () => {
+    expect(terminalSafeText("line 1\n\u001b[2Jline 2\r\n")).toBe("line 1\n\\u001b[2Jline 2\\u000d\n");
   });
 });
 

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { loadTarget, OpsIo, runCli, UsageError } from "./context";
-import { parseHostJson } from "./format";
+import { parseHostJson, terminalSafeText } from "./format";
 import { CliName, documentName, FLAGS, FlagName, flagsOf, OperationContext, OperationSpec, OPERATIONS, sendsDocument } from "./operations";
 import { describeAwsError, runOperation } from "./run";
 
@@ -153,10 +153,21 @@ async function dispatch(cli: CliName, request: OperationRequest, io: OpsIo): Pro
 }
 
 /**
- * Runs one operator CLI: parse the command line against the table, load the environment, carry
- * out the operation. Returns the exit code (EXIT in context.ts); every message goes to `io`.
+ * `io` whose out and err pass every text through terminalSafeText: whatever a client or the host
+ * put into a message (device names, host output in an error), the terminal receives no control
+ * sequence.
  */
-export async function runOps(cli: CliName, argv: string[], io: OpsIo, table: readonly OperationSpec[] = OPERATIONS): Promise<number> {
+function terminalSafeIo(io: OpsIo): OpsIo {
+  return { ...io, out: (text) => io.out(terminalSafeText(text)), err: (text) => io.err(terminalSafeText(text)) };
+}
+
+/**
+ * Runs one operator CLI: parse the command line against the table, load the environment, carry
+ * out the operation. Returns the exit code (EXIT in context.ts); every message goes to `io`,
+ * through terminalSafeIo.
+ */
+export async function runOps(cli: CliName, argv: string[], terminal: OpsIo, table: readonly OperationSpec[] = OPERATIONS): Promise<number> {
+  const io = terminalSafeIo(terminal);
   const usage = usageText(cli, table);
   return runCli(io, usage, async () => {
     const request = parseOperation(cli, argv, table);

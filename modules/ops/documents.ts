@@ -41,10 +41,11 @@ export interface CommandDocument {
 }
 
 /**
- * A value the operator passes to an operation: a positional argument of the CLI command and a
- * parameter of the document, checked three times (by the CLI and SSM against `allowedPattern`,
- * by the script on the host against `glob`). `allowedPattern` must exclude quotes and whitespace:
- * agents without ENV_VAR support splice the value between single quotes.
+ * A value passed to an operation's document: a positional argument the operator types, or a
+ * value the CLI makes itself (DocumentSpec.parameters). Checked three times: by the CLI and SSM
+ * against `allowedPattern`, by the script on the host against `glob` (and `refuseGlob`).
+ * `allowedPattern` must exclude quotes and whitespace: agents without ENV_VAR support splice the
+ * value between single quotes.
  */
 export interface ParameterSpec {
   /** Parameter name; the host script reads it from $SSM_<name>. */
@@ -59,6 +60,8 @@ export interface ParameterSpec {
   readonly allowedPattern: string;
   /** The same as a `case` glob, for the host's own check. */
   readonly glob: string;
+  /** A `case` glob the host refuses first, for what `glob` alone cannot exclude (e.g. `*[!0-9]*`). */
+  readonly refuseGlob?: string;
   /** What the value looks like, singular ("UUID"), and one example: messages. */
   readonly format: string;
   readonly example: string;
@@ -81,6 +84,13 @@ export interface DocumentSpec {
   readonly commands: (layout: HostContract) => string[];
   /** The lines restart the gateway: the document then waits for /healthz (HEALTH_WAIT_SECONDS). */
   readonly waitForHealth?: boolean;
+  /** Parameters the CLI fills in itself, after the operation's positional arguments (never typed). */
+  readonly parameters?: readonly ParameterSpec[];
+}
+
+/** Every parameter of an operation's document: its positional arguments, then the CLI's own. */
+export function documentParameters(op: { readonly document: Pick<DocumentSpec, "parameters">; readonly args: readonly ParameterSpec[] }): ParameterSpec[] {
+  return [...op.args, ...(op.document.parameters ?? [])];
 }
 
 // ---------------------------------------------------------------- shell, POSIX sh (the agent runs `sh`)
@@ -95,13 +105,15 @@ export const REQUEST_ID_GLOB = [8, 4, 4, 4, 12].map((n) => HEX.repeat(n)).join("
  * which the allowedPattern has already restricted.
  */
 function parameterLines(p: ParameterSpec): string[] {
+  const refuse = `echo "openclaw-ops: invalid ${p.label} (expected a ${p.format} such as ${p.example})" >&2; exit 2 ;;`;
   return [
     // printenv, not \${VAR+x}: Terraform would read "\${" in the document content as an interpolation.
     `printenv SSM_${p.name} >/dev/null || SSM_${p.name}='{{ ${p.name} }}'`,
     `${p.variable}=$SSM_${p.name}`,
     `case "$${p.variable}" in`,
+    ...(p.refuseGlob ? [`  ${p.refuseGlob}) ${refuse}`] : []),
     `  ${p.glob}) ;;`,
-    `  *) echo "openclaw-ops: invalid ${p.label} (expected a ${p.format} such as ${p.example})" >&2; exit 2 ;;`,
+    `  *) ${refuse}`,
     `esac`,
   ];
 }
@@ -132,11 +144,12 @@ export function commandDocument(
   op: { readonly document: DocumentSpec; readonly args: readonly ParameterSpec[] },
   s: Pick<GatewaySettings, "environment" | "versions" | "instanceType">,
 ): CommandDocument {
-  const { document, args } = op;
+  const { document } = op;
+  const parameters = documentParameters(op);
   return {
     schemaVersion: "2.2",
     description: document.description,
-    parameters: Object.fromEntries(args.map((p) => [p.name, {
+    parameters: Object.fromEntries(parameters.map((p) => [p.name, {
       type: "String",
       description: p.description,
       allowedPattern: p.allowedPattern,
@@ -146,7 +159,7 @@ export function commandDocument(
       action: "aws:runShellScript",
       name: document.suffix.replace(/-/g, "_"),
       precondition: { StringEquals: ["platformType", "Linux"] },
-      inputs: { timeoutSeconds: String(document.timeoutSeconds), runCommand: documentCommands(document, args, hostContract(s)) },
+      inputs: { timeoutSeconds: String(document.timeoutSeconds), runCommand: documentCommands(document, parameters, hostContract(s)) },
     }],
   };
 }

@@ -1,12 +1,36 @@
 import { OpsError, PENDING_REQUEST_TTL_MINUTES } from "./run";
+import type { SealingKey } from "./sealed";
 
 /** Pure renderers of what the host's openclaw CLI printed (its `--json` output). */
+
+/**
+ * Characters a terminal acts on instead of showing: the C0 controls (ESC opens ANSI sequences:
+ * `ESC [2J` clears the screen, `ESC ]52;…` writes the clipboard; CR overwrites the line), DEL, the
+ * C1 controls (U+009B is a one-character CSI) and the Unicode bidirectional controls (U+061C,
+ * U+200E–U+200F, U+202A–U+202E, U+2066–U+2069) that reorder what is shown (CVE-2021-42574).
+ */
+const TERMINAL_CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * `value` with every terminal control character (newlines and tabs included) written as a
+ * visible `\uXXXX` escape: device names and other strings a client chose can be printed. The
+ * escape is JSON's, so JSON text stays valid JSON with the same value.
+ */
+export function terminalSafe(value: string): string {
+  return value.replace(TERMINAL_CONTROLS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** A block of text for the terminal: its line breaks kept, every other control character escaped (terminalSafe). */
+export function terminalSafeText(text: string): string {
+  return text.split("\n").map(terminalSafe).join("\n");
+}
 
 /** A JSON object the host printed. */
 export type HostJson = Record<string, unknown>;
 type Json = HostJson;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
-const text = (v: unknown): string => (typeof v === "string" && v.length > 0 ? v : typeof v === "number" ? String(v) : "");
+/** A string or number the host printed (client-controlled), safe to print in a table cell or a sentence. */
+const text = (v: unknown): string => terminalSafe(typeof v === "string" && v.length > 0 ? v : typeof v === "number" ? String(v) : "");
 
 /** Parses the JSON a document printed; a clear error when the host printed something else. */
 export function parseHostJson(stdout: string, what: string): Json {
@@ -31,7 +55,7 @@ export function table(headers: string[], rows: string[][]): string {
 }
 
 const deviceName = (d: Json): string => text(d.operatorLabel) || text(d.displayName) || text(d.clientId) || text(d.deviceId);
-const roleOf = (d: Json): string => (Array.isArray(d.roles) && d.roles.length ? d.roles.join(",") : text(d.role));
+const roleOf = (d: Json): string => (Array.isArray(d.roles) && d.roles.length ? d.roles.map(text).join(",") : text(d.role));
 
 /** "4m 10s left" / "expired" for a pending request created at `ts` (ms). */
 export function timeLeft(ts: unknown, nowMs: number): string {
@@ -91,13 +115,17 @@ export function publicDashboardLink(browserUrl: string, domainName: string): str
   return `https://${domainName}${url.pathname}${url.search}${hash ? `#${hash}` : ""}`;
 }
 
-/** The operator-facing dashboard answer: the public one-time link and when it expires. */
-export function formatDashboard(result: Json, domainName: string, nowMs: number): string {
+/**
+ * The operator-facing dashboard answer: the public one-time link and when it expires. The host
+ * printed `{ok, browserBootstrapExpiresAtMs, sealedBrowserUrl}`: the link sealed to `key`.
+ */
+export function formatDashboard(result: Json, key: Pick<SealingKey, "open">, domainName: string, nowMs: number): string {
   if (result.ok !== true) {
     throw new OpsError(`The gateway could not issue a dashboard link: ${text(result.reason) || "no reason given"}`);
   }
-  const browserUrl = text(result.browserUrl);
-  if (!browserUrl) throw new OpsError("The gateway's answer has no browserUrl (openclaw version mismatch?)");
+  const sealed = text(result.sealedBrowserUrl);
+  if (!sealed) throw new OpsError("The host's answer has no sealed link (is the dashboard document older than this CLI? Deploy the stack.)");
+  const browserUrl = key.open(sealed);
   const expires = typeof result.browserBootstrapExpiresAtMs === "number"
     ? ` It expires in ${Math.max(0, Math.round((result.browserBootstrapExpiresAtMs - nowMs) / 60_000))} minutes`
       + ` (${new Date(result.browserBootstrapExpiresAtMs).toISOString()}).`

@@ -6,8 +6,9 @@ import { shellQuote } from "../host/shell";
 import type { OpsAws } from "./aws";
 import type { OpsIo } from "./context";
 import { DocumentSpec, ParameterSpec, REQUEST_ID_GLOB, REQUEST_ID_PATTERN } from "./documents";
-import { formatDashboard, formatDecision, formatDeviceList, HostJson } from "./format";
+import { formatDashboard, formatDecision, formatDeviceList, HostJson, parseHostJson } from "./format";
 import { OpsError, PENDING_REQUEST_TTL_MINUTES, Target } from "./run";
+import { newSealingKey, PUBLIC_KEY_PATTERN, sealCommand } from "./sealed";
 
 /**
  * Every day-2 operation, in one table (in the spirit of aws-cdk-cli's declared commands): one
@@ -163,6 +164,50 @@ export const REJECT_DEVICE = decision("rejectDevice", "reject", "rejected",
   "reject one pending request",
   "OpenClaw: reject one pending device pairing request");
 
+/** The CLI's one-time public key for the dashboard link (modules/ops/sealed.ts). */
+const PUBLIC_KEY: ParameterSpec = {
+  name: "publicKey",
+  variable: "PUBLIC_KEY",
+  label: "public key",
+  description: "One-time RSA public key of the operator CLI (base64 DER); the host prints the link only sealed to it",
+  allowedPattern: PUBLIC_KEY_PATTERN,
+  glob: "MII?*",
+  refuseGlob: "*[!A-Za-z0-9+/=]*",
+  format: "base64 DER RSA public key",
+  example: "MIIBojANBgkqhkiG9w0BAQEFAAOCAY8AMIIBigKCAYEA...",
+  source: "the CLI (npm run devices -- dashboard makes one per request)",
+};
+
+/**
+ * The dashboard document's lines. openclaw's JSON stays in a shell variable and reaches jq and
+ * openssl through pipes from the `printf` builtin: never an argument of a process (`ps`), never a
+ * file. The output is a whitelist: ok, the expiry and the link sealed to the operator's key
+ * (openclaw's other fields, e.g. a password handoff under password auth, never leave the host).
+ * openclaw's stderr is shown only when it failed (no link exists then).
+ */
+function dashboardLines(layout: HostContract): string[] {
+  return [
+    `DIR=$(mktemp -d)`,
+    `trap 'rm -rf "$DIR"' EXIT`,
+    `printf '%s' "$PUBLIC_KEY" | base64 -d > "$DIR/key"`,
+    `if ! ANSWER=$(${admin(layout)} dashboard --json 2>"$DIR/stderr"); then`,
+    `  cat "$DIR/stderr" >&2`,
+    `  printf '%s' "$ANSWER" | jq -nc 'input | {ok: false, reason: (.reason // .error.message // "openclaw dashboard failed")}' 2>/dev/null \\`,
+    `    || echo '{"ok":false,"reason":"openclaw dashboard failed without JSON"}'`,
+    `  exit 1`,
+    `fi`,
+    `printf '%s' "$ANSWER" | jq -e '.ok == true and (.browserUrl | type == "string")' >/dev/null 2>&1 \\`,
+    `  || { echo '{"ok":false,"reason":"openclaw printed no browserUrl"}'; exit 1; }`,
+    `printf '%s' "$ANSWER" | jq -j .browserUrl | ${sealCommand(`"$DIR/key"`, `"$DIR/sealed"`)}`,
+    `printf '%s' "$ANSWER" | jq -c --arg sealed "$(base64 -w 0 "$DIR/sealed")" '{ok: true, browserBootstrapExpiresAtMs, sealedBrowserUrl: $sealed}'`,
+  ];
+}
+
+/**
+ * The one-time owner link, delivered only to the operator who asked: a key pair per request, the
+ * link sealed on the host, opened here (modules/ops/sealed.ts). Run Command history holds only
+ * the public key and the ciphertext.
+ */
 export const DASHBOARD_LINK: DocumentOperation = {
   id: "dashboardLink",
   cli: "devices",
@@ -171,11 +216,19 @@ export const DASHBOARD_LINK: DocumentOperation = {
   args: [],
   document: {
     suffix: "dashboard-link",
-    description: "OpenClaw: issue a one-time owner dashboard link (valid 10 minutes, single use)",
+    description: "OpenClaw: issue a one-time owner dashboard link (valid 10 minutes, single use), printed only sealed to the caller's key",
     timeoutSeconds: 120,
-    commands: (layout) => [`exec ${admin(layout)} dashboard --json`],
+    parameters: [PUBLIC_KEY],
+    commands: dashboardLines,
   },
-  output: { format: "json", render: (result, ctx) => formatDashboard(result, ctx.settings.domainName, ctx.now()) },
+  output: {
+    format: "local",
+    async run(ctx) {
+      const key = await newSealingKey();
+      const answer = parseHostJson(await ctx.runDocument(DASHBOARD_LINK, { publicKey: key.publicKey }), "devices dashboard");
+      ctx.io.out(formatDashboard(answer, key, ctx.settings.domainName, ctx.now()));
+    },
+  },
 };
 
 // ---------------------------------------------------------------- secrets

@@ -1,4 +1,5 @@
 import type { GroupInstance, Invocation, OpsAws } from "./aws";
+import { documentParameters, DocumentSpec } from "./documents";
 import type { DocumentOperation } from "./operations";
 
 /** A failure the operator can act on; its message says what happened and what to do. */
@@ -77,7 +78,8 @@ const fail = (message: string): never => {
 const lastLines = (text: string, n = 15): string => text.trim().split("\n").slice(-n).join("\n");
 
 /** What runOperation needs of an operation: its id, its step timeout, what its failures mean. */
-export type RunnableOperation = Pick<DocumentOperation, "id" | "args" | "failures"> & { readonly document: { readonly timeoutSeconds: number } };
+export type RunnableOperation = Pick<DocumentOperation, "id" | "args" | "failures">
+  & { readonly document: Pick<DocumentSpec, "timeoutSeconds" | "parameters"> };
 
 /**
  * What a finished invocation means. Success → its output; anything else → an OpsError naming
@@ -96,7 +98,7 @@ export function invocationOutcome(invocation: Invocation, op: RunnableOperation,
   if (invocation.status === "Cancelled" || invocation.status === "Cancelling") return fail("The command was cancelled.");
   const known = op.failures?.find((f) => f.output.test(output));
   if (known) return fail(known.message(parameters));
-  const refused = op.args.find((p) => output.includes(`invalid ${p.label}`));
+  const refused = documentParameters(op).find((p) => output.includes(`invalid ${p.label}`));
   if (refused) return fail(`The host refused the ${refused.label}: it must be a ${refused.format} from ${refused.source}.`);
   const refusal = jsonRefusal(invocation.stdout);
   if (refusal) return fail(`The gateway refused: ${refusal}`);

@@ -1,0 +1,74 @@
+import { spawn } from "node:child_process";
+import type { Invocation, OpsAws } from "../../modules/ops/aws";
+import { commandDocument } from "../../modules/ops/documents";
+import { documentName, documentOperations, DocumentOperation } from "../../modules/ops/operations";
+import type { GatewaySettings } from "../../modules/settings/settings";
+
+/** How the local agent runs the documents. */
+export interface LocalAgentOptions {
+  /** Host paths in the scripts replaced by test stand-ins (e.g. the admin tool by a stub), applied in order. */
+  readonly replace: Readonly<Record<string, string>>;
+  /** PATH the scripts run with. @default "/usr/bin:/bin" */
+  readonly path?: string;
+  /** The shell that runs the scripts (the agent runs `sh`: dash on Debian, bash on AL2023). @default "sh" */
+  readonly shell?: string;
+  /** Every document sent is appended here as "<name> <parameters as JSON>". */
+  readonly sent?: string[];
+}
+
+/** The local agent: the OpsAws calls of one instance, and every invocation as Run Command keeps it. */
+export interface LocalSsmAgent extends OpsAws {
+  /** Each command's invocation by command id: what GetCommandInvocation / the console show later. */
+  readonly invocations: ReadonlyMap<string, Invocation>;
+}
+
+/**
+ * A local stand-in for SSM and the agent on one instance: SendCommand checks the parameters
+ * against the stack's document (each declared parameter present and matching its allowedPattern,
+ * as SSM does), runs the document's exact script with the parameters as $SSM_<name>
+ * (interpolationType ENV_VAR) and keeps its output; GetCommandInvocation reports it.
+ */
+export function localSsmAgent(settings: GatewaySettings, options: LocalAgentOptions): LocalSsmAgent {
+  const operationOf = new Map(documentOperations().map((op) => [documentName(settings, op), op] as [string, DocumentOperation]));
+  const invocations = new Map<string, Invocation>();
+  const refuse = (name: string, message: string) => Object.assign(new Error(message), { name });
+  return {
+    invocations,
+    describeGroup: async () => [{ instanceId: "i-local", lifecycleState: "InService", healthStatus: "Healthy" }],
+    async sendCommand({ documentName: name, parameters }) {
+      const op = operationOf.get(name);
+      if (!op) throw refuse("InvalidDocument", `no document ${name}`);
+      const doc = commandDocument(op, settings);
+      const env: NodeJS.ProcessEnv = { PATH: options.path ?? "/usr/bin:/bin" };
+      for (const [param, spec] of Object.entries(doc.parameters)) {
+        const value = parameters[param];
+        if (value === undefined || !new RegExp(spec.allowedPattern).test(value)) throw refuse("InvalidParameters", `${param} does not match`);
+        env[`SSM_${param}`] = value;
+      }
+      let script = doc.mainSteps[0].inputs.runCommand.join("\n");
+      for (const [from, to] of Object.entries(options.replace)) script = script.replaceAll(from, to);
+      const id = `cmd-${invocations.size + 1}`;
+      options.sent?.push(`${name} ${JSON.stringify(parameters)}`);
+      invocations.set(id, { status: "InProgress", statusDetails: "InProgress", responseCode: -1, stdout: "", stderr: "" });
+      const child = spawn(options.shell ?? "sh", ["-c", script], { env, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (c: Buffer) => (stdout += c));
+      child.stderr.on("data", (c: Buffer) => (stderr += c));
+      const killer = setTimeout(() => child.kill("SIGKILL"), Number(doc.mainSteps[0].inputs.timeoutSeconds) * 1000);
+      child.on("close", (code) => {
+        clearTimeout(killer);
+        const status = code === 0 ? "Success" : "Failed";
+        invocations.set(id, { status, statusDetails: status, responseCode: code ?? -1, stdout, stderr });
+      });
+      return id;
+    },
+    getInvocation: async (id) => invocations.get(id),
+    putSecureString: async () => {
+      throw new Error("not used");
+    },
+    getSecureString: async () => {
+      throw new Error("not used");
+    },
+  };
+}
