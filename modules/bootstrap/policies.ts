@@ -78,12 +78,12 @@ export const ATTACHABLE_MANAGED_POLICIES = [
  * stacks hold — the regional services in the environments' regions only, IAM only for roles and
  * instance profiles named with an environment's prefix (never the CI roles, the OIDC provider or
  * the state bucket, which only the bootstrap's own operator changes), Route53 only in the
- * environments' hosted zones.
- * @param account the AWS account id (IAM ARNs)
+ * environments' hosted zones. IAM ARNs leave the account out (`arn:aws:iam::*:`): the IAM API acts
+ * only on the caller's own account, so `*` there names the same roles as the account id would.
  */
-export function applyStatements(s: BootstrapSettings, account: string): IamStatement[] {
+export function applyStatements(s: BootstrapSettings): IamStatement[] {
   const regions = [...new Set(s.environments.map((e) => e.region))];
-  const iamNames = (kind: string) => s.environments.map((e) => `arn:aws:iam::${account}:${kind}/${e.prefix}-*`);
+  const iamNames = (kind: string) => s.environments.map((e) => `arn:aws:iam::*:${kind}/${e.prefix}-*`);
   const zones = [...new Set(s.environments.flatMap((e) => (e.hostedZoneId ? [e.hostedZoneId] : [])))];
   const statements: IamStatement[] = [
     { Sid: "ListStateBucket", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [bucketArn(s)] },
@@ -117,7 +117,7 @@ export function applyStatements(s: BootstrapSettings, account: string): IamState
     {
       // The Auto Scaling group's service-linked role, created on the account's first group.
       Sid: "AutoScalingServiceLinkedRole", Effect: "Allow", Action: ["iam:CreateServiceLinkedRole"],
-      Resource: [`arn:aws:iam::${account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`],
+      Resource: [`arn:aws:iam::*:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`],
       Condition: { StringEquals: { "iam:AWSServiceName": "autoscaling.amazonaws.com" } },
     },
   ];

@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { Construct } from "constructs";
-import { Fn, LocalBackend, TerraformOutput, TerraformStack, Token } from "cdktf";
+import { LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
 import { BOOTSTRAP_STACK, BootstrapSettings } from "./settings";
@@ -50,12 +50,11 @@ export class BootstrapStack extends TerraformStack {
       url: `https://${GITHUB_OIDC_HOST}`,
       clientIdList: [GITHUB_OIDC_AUDIENCE],
     });
-    const account = Token.asString(Fn.element(Fn.split(":", this.oidcProvider.arn), 4));
     const subjects = ciSubjects(settings.repository);
     const role = (id: string, name: string, subject: string, statements: ReturnType<typeof planStatements>) =>
       new CiRole(this, id, { name, providerArn: this.oidcProvider.arn, subject, statements, maxSessionSeconds: 3600 });
     this.planRole = role("plan-role", CI_ROLE_NAMES.plan, subjects.plan, planStatements(settings));
-    this.applyRole = role("apply-role", CI_ROLE_NAMES.apply, subjects.apply, applyStatements(settings, account));
+    this.applyRole = role("apply-role", CI_ROLE_NAMES.apply, subjects.apply, applyStatements(settings));
 
     const output = (name: string, value: string, description: string) => new TerraformOutput(this, name, { value, description });
     output(CI_OUTPUTS.planRole.output, this.planRole.role.arn, `Repository variable ${CI_OUTPUTS.planRole.variable}: the pull-request workflow's role (state read only)`);
