@@ -138,7 +138,7 @@ describe("apply workflow", () => {
  * comment (`owner/repo[/path]@<40 hex> # vX.Y.Z`): a tag or branch can be moved to other code.
  * Reads the text line by line, so step-level and job-level (reusable workflow) `uses:` both count.
  */
-export function unpinnedUses(text: string): string[] {
+function unpinnedUses(text: string): string[] {
   return text.split("\n")
     .filter((line) => /^\s*(-\s+)?uses:/.test(line))
     .map((line) => line.replace(/^\s*(-\s+)?uses:\s*/, "").trim())
