@@ -78,7 +78,7 @@ maybe("offline terraform plan of the bootstrap stack", () => {
       repository: "octo-org/openclaw-aws", stateBucket: "clawops-tfstate", region: "us-east-1",
       environments: [{ environment: "prod", region: "us-east-1", stateKey: "openclaw-aws/prod.tfstate", prefix: "openclaw-prod" }],
     }));
-    expect(after("aws_iam_openid_connect_provider")).toMatchObject({ url: "https://token.actions.githubusercontent.com", client_id_list: ["sts.amazonaws.com"] });
+    expect(after("aws_iam_openid_connect_provider")).toMatchObject({ url: expect.stringMatching(/^(https:\/\/)?token\.actions\.githubusercontent\.com$/), client_id_list: ["sts.amazonaws.com"] });
     expect(after("aws_s3_bucket_public_access_block")).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
   });
 
