@@ -189,7 +189,7 @@ describe("the CI roles fit the environments' stacks", () => {
     aws_vpc: "ec2", aws_subnet: "ec2", aws_internet_gateway: "ec2", aws_route_table: "ec2", aws_route_table_association: "ec2",
     aws_default_security_group: "ec2", aws_security_group: "ec2", aws_vpc_security_group_ingress_rule: "ec2",
     aws_vpc_security_group_egress_rule: "ec2", aws_eip: "ec2", aws_ebs_volume: "ec2", aws_launch_template: "ec2",
-    aws_autoscaling_group: "autoscaling", aws_kms_key: "kms", aws_kms_alias: "kms", aws_ssm_parameter: "ssm", aws_ssm_document: "ssm",
+    aws_autoscaling_group: "autoscaling", aws_kms_key: "kms", aws_kms_alias: "kms", aws_kms_key_policy: "kms", aws_ssm_parameter: "ssm", aws_ssm_document: "ssm",
     aws_dlm_lifecycle_policy: "dlm", aws_scheduler_schedule: "scheduler", aws_route53_record: "route53",
     aws_iam_role: "iam", aws_iam_role_policy: "iam", aws_iam_role_policy_attachment: "iam", aws_iam_instance_profile: "iam",
   };
