@@ -7,6 +7,7 @@ import { ENVIRONMENT_TAG, ROLE_TAG } from "../../modules/names";
 import { architectureOfSettings, GatewaySettings } from "../../modules/settings/settings";
 import { renderBootScript } from "../../modules/host";
 import { nodeArch, traefikArch } from "../../modules/host/host-os";
+import { SHIPPED_PINS } from "../../modules/host/pins";
 import { AwsCliCall, secretParameters } from "./fake-cloud";
 
 /**
@@ -133,16 +134,37 @@ export class BootSandbox {
     fs.symlinkSync("/fake/state/nvme0n1", this.host("/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0aaaaaaaaaaaaaaaa"));
     this.writeAws(sandboxAccount(this.settings));
     this.buildDownloads();
+    this.settings = this.pinServed(this.settings);
     fs.writeFileSync(this.host("/fake/boot.sh"), renderBootScript(this.settings), { mode: 0o755 });
+  }
+
+  /**
+   * The settings with `downloads.nodeSha256`/`traefikSha256` set to the sha256 of the fake archives
+   * the sandbox serves, unless the test set a pin itself: the shipped pins (modules/host/pins.ts) name
+   * the real archives, which the sandbox does not have. `{ shippedPins: true }` in useSettings keeps
+   * the shipped pins instead (a test that proves they are checked).
+   */
+  private pinServed(s: GatewaySettings): GatewaySettings {
+    const arch = architectureOfSettings(s);
+    const { node, traefik } = s.versions;
+    return {
+      ...s,
+      downloads: {
+        ...s.downloads,
+        nodeSha256: s.downloads.nodeSha256 ?? this.downloadSha256(`node/v${node}/node-v${node}-linux-${nodeArch(arch)}.tar.xz`),
+        traefikSha256: s.downloads.traefikSha256 ?? this.downloadSha256(`traefik/v${traefik}/traefik_v${traefik}_linux_${traefikArch(arch)}.tar.gz`),
+      },
+    };
   }
 
   /**
    * Re-renders the boot script from changed settings (downloads stay pointed at the sandbox). Another
    * instance type's architecture gets its own release archives (a volume moving from t4g to t3).
    */
-  useSettings(settings: GatewaySettings): void {
+  useSettings(settings: GatewaySettings, options: { shippedPins?: boolean } = {}): void {
     (this as { settings: GatewaySettings }).settings = sandboxSettings(settings);
     if (!this.builtArchitectures.has(architectureOfSettings(this.settings))) this.buildDownloads();
+    if (!options.shippedPins) (this as { settings: GatewaySettings }).settings = this.pinServed(this.settings);
     fs.writeFileSync(this.host("/fake/boot.sh"), renderBootScript(this.settings), { mode: 0o755 });
   }
 
@@ -216,7 +238,7 @@ export class BootSandbox {
       `${"2".repeat(64)}  traefik_v${traefik}_windows_amd64.zip\n${sha256(`${traefikDir}/${traefikName}`)}  ${traefikName}\n`);
 
     // The SSM agent package for images without it (the fake dpkg "installs" it).
-    const agentDir = this.host(`/fake/www/ssm-agent/latest/debian_${arch === "arm64" ? "arm64" : "amd64"}`);
+    const agentDir = this.host(`/fake/www/ssm-agent/${SHIPPED_PINS.ssmAgent.version}/debian_${arch === "arm64" ? "arm64" : "amd64"}`);
     fs.mkdirSync(agentDir, { recursive: true });
     fs.writeFileSync(`${agentDir}/amazon-ssm-agent.deb`, "!<arch>\nfake amazon-ssm-agent package\n");
   }

@@ -5,6 +5,7 @@ import { hostContract } from "../../modules/host/contract";
 import { openclawConfigFile } from "../../modules/host/layout";
 import { AWS_ATTEMPTS } from "../../modules/host/tools";
 import { LAUNCH_HOOK, preserveHostNameFile, WAITS } from "../../modules/host/steps";
+import { SHIPPED_PINS, shippedNodePin } from "../../modules/host/pins";
 import { renderBootScript } from "../../modules/host";
 import { requireInCi, testSettings } from "../helpers/settings";
 import { BootSandbox, INSTANCE_ID, OLD_INSTANCE_ID, sandboxProblem, VOLUME_ID } from "../helpers/sandbox";
@@ -208,7 +209,7 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
   });
 
   test("Debian: the SSM agent (absent from Debian's AMIs) is installed right after the metadata, before any step that can fail", () => {
-    expect(sb.lines("downloads.log").some((l) => l.includes("/ssm-agent/latest/debian_arm64/amazon-ssm-agent.deb"))).toBe(true);
+    expect(sb.lines("downloads.log").some((l) => l.includes(`/ssm-agent/${SHIPPED_PINS.ssmAgent.version}/debian_arm64/amazon-ssm-agent.deb`))).toBe(true);
     expect(sb.lines("packages.log").filter((l) => l.startsWith("dpkg"))).toEqual([expect.stringMatching(/^dpkg -i .*amazon-ssm-agent\.deb$/)]);
     expect(sb.lines("systemctl.log")[0]).toBe("enable --now amazon-ssm-agent.service");
     const log = sb.bootLog();
@@ -482,10 +483,32 @@ describeSandbox("boot script in a sandbox: injected faults", () => {
     sb.useSettings(testSettings({ hostOs: "debian12", downloads: { traefikSha256: "f".repeat(64) } }));
     const wrong = sb.boot();
     expect(wrong.status).not.toBe(0);
-    expect(sb.bootLog()).toContain(`the settings pin ${"f".repeat(64)}`);
+    expect(sb.bootLog()).toContain(`the pin is ${"f".repeat(64)}`);
     expect(sb.bootLog()).toMatch(/FAILED in step 'install Traefik 3\.7\.9'/);
     const pin = sb.downloadSha256("traefik/v3.7.9/traefik_v3.7.9_linux_arm64.tar.gz");
     sb.useSettings(testSettings({ hostOs: "debian12", downloads: { traefikSha256: pin } }));
+    expect(sb.boot().status).toBe(0);
+  });
+
+  test("the shipped Node pin is checked: an archive that matches its SHASUMS256.txt but not modules/host/pins.ts is refused", () => {
+    sb = new BootSandbox(settings);
+    // The sandbox serves a fake archive with a matching SHASUMS256.txt (what a compromised origin serves).
+    sb.useSettings(settings, { shippedPins: true });
+    const result = sb.boot();
+    expect(result.status).not.toBe(0);
+    expect(sb.bootLog()).toContain(`the pin is ${shippedNodePin("24.21.0", "arm64")}`);
+    expect(sb.bootLog()).toMatch(/FAILED in step 'install Node\.js 24\.21\.0'/);
+    expect(fs.existsSync(sb.host(layout.nodeDir))).toBe(false);
+  });
+
+  test("a pinned SSM agent package (Debian) that does not match its pin is refused before dpkg sees it", () => {
+    sb = new BootSandbox(settings);
+    sb.useSettings(testSettings({ hostOs: "debian12", downloads: { ssmAgentSha256: "e".repeat(64) } }));
+    expect(sb.boot().status).not.toBe(0);
+    expect(sb.bootLog()).toContain(`the pin is ${"e".repeat(64)}`);
+    expect(sb.lines("packages.log").filter((l) => l.startsWith("dpkg"))).toEqual([]);
+    const pin = sb.downloadSha256(`ssm-agent/${SHIPPED_PINS.ssmAgent.version}/debian_arm64/amazon-ssm-agent.deb`);
+    sb.useSettings(testSettings({ hostOs: "debian12", downloads: { ssmAgentSha256: pin } }));
     expect(sb.boot().status).toBe(0);
   });
 

@@ -4,6 +4,7 @@ import { imdsPublicAddressCommand, renderDnsWait } from "./cert-guard";
 import type { HostContract } from "./contract";
 import { HOST_OS_PROFILES, nodeArch, traefikArch } from "./host-os";
 import { memoryBudget } from "./memory";
+import { downloadPins, SHIPPED_PINS } from "./pins";
 import { CONFIG_FILE_MODE, openclawConfigFile, STATE_DIR_MODE } from "./layout";
 import { AWS_CLI_BOUNDS, healthWaitLines, IMDS_FUNCTION, imdsTokenCommand, RETRY_FUNCTION } from "./posix";
 import { heredoc, shellAssign, shellQuote, shellWords } from "./shell";
@@ -183,7 +184,8 @@ put_file() {
 # fetch URL FILE: download with retries on transient errors.
 fetch() { curl -fsSL --retry 5 --retry-delay 3 --retry-max-time ${NETWORK_BOUNDS.downloadAllAttempts} --connect-timeout ${NETWORK_BOUNDS.connect} --max-time ${NETWORK_BOUNDS.download} -o "$2" "$1"; }
 
-# verify FILE SUMS [PIN]: FILE's sha256 must match its line in SUMS, and PIN when one is given.
+# verify FILE SUMS [PIN]: FILE's sha256 must match its line in SUMS (the publisher's: only corruption), and PIN
+# (the settings' or modules/host/pins.ts's, from the user data: a changed archive) when one is given.
 verify() {
   local name actual listed
   name=$(basename "$1")
@@ -194,7 +196,7 @@ verify() {
     return 1
   fi
   if [ -n "\${3:-}" ] && [ "$actual" != "$3" ]; then
-    log "sha256 of $name is $actual; the settings pin $3"
+    log "sha256 of $name is $actual; the pin is $3"
     return 1
   fi
   log "sha256 of $name verified"
@@ -477,7 +479,7 @@ export interface Release {
   checksumsUrl: string;
   /** URL of the archive. */
   archiveUrl: string;
-  /** sha256 the settings pin (empty: the published checksums alone). */
+  /** sha256 pin from the settings or modules/host/pins.ts (empty: the published checksums alone). */
   pin: string;
   /** Extra tar words: the decompression flag and what to take from the archive. */
   tarArgs: string[];
@@ -507,7 +509,7 @@ ${releaseInstallLines({
     installed: `[ -x "$NODE_DIR/bin/node" ] && [ "$("$NODE_DIR/bin/node" --version)" = ${shellQuote(`v${v}`)} ]`,
     checksumsUrl: `${base}/SHASUMS256.txt`,
     archiveUrl: `${base}/${archive}`,
-    pin: s.downloads.nodeSha256 ?? "",
+    pin: downloadPins(s, architectureOfSettings(s)).node ?? "",
     tarArgs: ["-J", "--strip-components=1"],
   })}`;
 }
@@ -546,7 +548,7 @@ ${releaseInstallLines({
     installed: `[ -x "$TRAEFIK_BIN" ] && [ "$("$TRAEFIK_BIN" version | awk '/^Version:/ { print $2 }')" = ${shellQuote(v)} ]`,
     checksumsUrl: `${base}/traefik_v${v}_checksums.txt`,
     archiveUrl: `${base}/${archive}`,
-    pin: s.downloads.traefikSha256 ?? "",
+    pin: downloadPins(s, architectureOfSettings(s)).traefik ?? "",
     tarArgs: ["-z", "traefik"],
   })}`;
 }
@@ -720,19 +722,24 @@ ${healthWaitLines({
 /**
  * The SSM agent, on images without it (Debian): every day-2 operation goes through Run Command.
  * Early in the boot (right after the instance metadata), so a host whose boot fails later can still
- * be reached with Session Manager while it waits to be replaced. Integrity rests on HTTPS from AWS
- * (it publishes no checksum file).
+ * be reached with Session Manager while it waits to be replaced. The version path is pinned
+ * (modules/host/pins.ts), never latest/. AWS publishes no checksum file: with a pin (settings or
+ * shipped) the package must match it; without one, HTTPS from AWS vouches for it (an http:// base
+ * without a pin is refused at synth).
  */
 export function ssmAgentStep(s: GatewaySettings): string {
   const agent = HOST_OS_PROFILES[s.hostOs].ssmAgent;
   if (!agent) return "";
-  const url = urlUnder(s.downloads.ssmAgentBaseUrl, agent.packagePath(architectureOfSettings(s)));
+  const arch = architectureOfSettings(s);
+  const url = urlUnder(s.downloads.ssmAgentBaseUrl, agent.packagePath(arch, SHIPPED_PINS.ssmAgent.version));
+  const pin = downloadPins(s, arch).ssmAgent;
+  const check = pin ? `\n  echo ${shellQuote(`${pin}  amazon-ssm-agent.deb`)} >"$DOWNLOADS/sum"\n  verify "$DOWNLOADS/amazon-ssm-agent.deb" "$DOWNLOADS/sum" ${shellQuote(pin)}` : "";
   return `step "SSM agent"
 if command -v amazon-ssm-agent >/dev/null 2>&1; then
   log "the SSM agent is installed"
 else
   DOWNLOADS=$(mktemp -d)
-  fetch ${shellQuote(url)} "$DOWNLOADS/amazon-ssm-agent.deb"
+  fetch ${shellQuote(url)} "$DOWNLOADS/amazon-ssm-agent.deb"${check}
   ${agent.installPackageFile} "$DOWNLOADS/amazon-ssm-agent.deb"
   rm -rf "$DOWNLOADS"
   systemctl enable --now amazon-ssm-agent.service

@@ -1,0 +1,117 @@
+/**
+ * What the boot script installs is pinned by values that travel in the user data
+ * (modules/host/pins.ts, or the settings' own pins), besides the publisher's checksum files;
+ * plain-http download bases are refused at synth unless such a pin names the bytes.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { createHash } from "node:crypto";
+import { renderBootScript } from "../../modules/host";
+import { downloadPins, SHIPPED_PINS, shippedNodePin } from "../../modules/host/pins";
+import { shellHelpers, ssmAgentStep } from "../../modules/host/steps";
+import { resolveSettings, SettingsError, DEFAULT_VERSIONS } from "../../modules/settings/settings";
+import { testSettings } from "../helpers/settings";
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/** The problems resolveSettings reports for an input (none: []). */
+function problemsOf(input: Record<string, unknown>): Array<{ setting: string; allowed: string }> {
+  try {
+    resolveSettings({ environment: "prod", domainName: "gateway.example.net", acmeEmail: "ops@example.net", ...input });
+    return [];
+  } catch (e) {
+    if (!(e instanceof SettingsError)) throw e;
+    return e.problems;
+  }
+}
+
+describe("shipped pins (modules/host/pins.ts)", () => {
+  test("every shipped pin is a sha256; the default Node release is pinned for both architectures", () => {
+    const all = [
+      ...Object.values(SHIPPED_PINS.node).flatMap((byArch) => Object.values(byArch)),
+      ...Object.values(SHIPPED_PINS.traefik).flatMap((byArch) => Object.values(byArch)),
+      ...Object.values(SHIPPED_PINS.ssmAgent.sha256),
+    ];
+    for (const pin of all) expect(pin).toMatch(SHA256);
+    expect(shippedNodePin(DEFAULT_VERSIONS.node, "arm64")).toMatch(SHA256);
+    expect(shippedNodePin(DEFAULT_VERSIONS.node, "x86_64")).toMatch(SHA256);
+    expect(shippedNodePin(DEFAULT_VERSIONS.node, "arm64")).not.toBe(shippedNodePin(DEFAULT_VERSIONS.node, "x86_64"));
+    expect(SHIPPED_PINS.ssmAgent.version).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+  });
+
+  test("a settings pin overrides the shipped one; another version has no shipped pin", () => {
+    const own = "a".repeat(64);
+    expect(downloadPins(testSettings(), "arm64").node).toBe(shippedNodePin(DEFAULT_VERSIONS.node, "arm64"));
+    expect(downloadPins(testSettings({ downloads: { nodeSha256: own } }), "arm64").node).toBe(own);
+    expect(downloadPins(testSettings({ versions: { node: "24.16.0" } }), "arm64").node).toBeUndefined();
+  });
+
+  test("the rendered boot script checks the shipped Node pin of its architecture", () => {
+    const arm = renderBootScript(testSettings({ instanceType: "t4g.small" }));
+    const x64 = renderBootScript(testSettings({ instanceType: "t3.small" }));
+    expect(arm).toMatch(new RegExp(`node-v24\\.21\\.0-linux-arm64\\.tar\\.xz ${shippedNodePin("24.21.0", "arm64")} `));
+    expect(x64).toMatch(new RegExp(`node-v24\\.21\\.0-linux-x64\\.tar\\.xz ${shippedNodePin("24.21.0", "x86_64")} `));
+  });
+
+  test("the SSM agent comes from its pinned version path, never latest/; a pin is checked before dpkg", () => {
+    const step = ssmAgentStep(testSettings({ hostOs: "debian12" }));
+    expect(step).toContain(`/SSMAgent/${SHIPPED_PINS.ssmAgent.version}/debian_arm64/amazon-ssm-agent.deb`);
+    expect(step).not.toContain("/latest/");
+    const pinned = ssmAgentStep(testSettings({ hostOs: "debian12", downloads: { ssmAgentSha256: "b".repeat(64) } }));
+    expect(pinned.indexOf(`verify "$DOWNLOADS/amazon-ssm-agent.deb"`)).toBeGreaterThan(-1);
+    expect(pinned.indexOf(`verify "$DOWNLOADS/amazon-ssm-agent.deb"`)).toBeLessThan(pinned.indexOf("dpkg -i"));
+  });
+});
+
+describe("verify (the boot script's checksum helper, run in bash)", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "host-install-"));
+    fs.writeFileSync(path.join(dir, "node.tar.xz"), "the archive's bytes");
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const verify = (sums: string, pin: string) => {
+    fs.writeFileSync(path.join(dir, "SUMS"), sums);
+    const script = `log() { echo "LOG $*"; }\n${shellHelpers()}\nverify "${dir}/node.tar.xz" "${dir}/SUMS" '${pin}'; echo "status=$?"`;
+    return spawnSync("bash", ["-c", script], { encoding: "utf8" }).stdout;
+  };
+  const actual = createHash("sha256").update("the archive's bytes").digest("hex");
+
+  test("an archive that matches its checksum file but not the pin is refused (a compromised origin swaps both)", () => {
+    const out = verify(`${actual}  node.tar.xz\n`, "c".repeat(64));
+    expect(out).toContain(`the pin is ${"c".repeat(64)}`);
+    expect(out).toContain("status=1");
+  });
+
+  test("matching file and pin pass; no pin means the checksum file alone", () => {
+    expect(verify(`${actual}  node.tar.xz\n`, actual)).toContain("status=0");
+    expect(verify(`${actual}  node.tar.xz\n`, "")).toContain("status=0");
+    expect(verify(`${"d".repeat(64)}  node.tar.xz\n`, actual)).toContain("status=1");
+  });
+});
+
+describe("plain http:// download bases need a pin (synth-time settings error)", () => {
+  test("an http:// Traefik base without a pin is refused, with one accepted; https needs none", () => {
+    const refused = problemsOf({ downloads: { traefikBaseUrl: "http://mirror.internal.example.net/traefik" } });
+    expect(refused).toEqual([expect.objectContaining({ setting: "downloads.traefikBaseUrl", allowed: expect.stringContaining("downloads.traefikSha256") })]);
+    expect(problemsOf({ downloads: { traefikBaseUrl: "http://mirror.internal.example.net/traefik", traefikSha256: "a".repeat(64) } })).toEqual([]);
+    expect(problemsOf({ downloads: { traefikBaseUrl: "https://mirror.internal.example.net/traefik" } })).toEqual([]);
+  });
+
+  test("an http:// Node base is accepted for a version the project pins, refused for one it does not", () => {
+    expect(problemsOf({ downloads: { nodeBaseUrl: "http://mirror.internal.example.net/node" } })).toEqual([]);
+    const refused = problemsOf({ versions: { node: "24.16.0" }, downloads: { nodeBaseUrl: "http://mirror.internal.example.net/node" } });
+    expect(refused.map((p) => p.setting)).toEqual(["downloads.nodeBaseUrl"]);
+    expect(refused[0].allowed).toContain("ships none for Node.js 24.16.0 on arm64");
+  });
+
+  test("the SSM agent base counts only on an OS that downloads the agent (Debian)", () => {
+    const base = { ssmAgentBaseUrl: "http://mirror.internal.example.net/ssm" };
+    expect(problemsOf({ hostOs: "al2023", downloads: base })).toEqual([]);
+    expect(problemsOf({ hostOs: "debian12", downloads: base }).map((p) => p.setting)).toEqual(["downloads.ssmAgentBaseUrl"]);
+    expect(problemsOf({ hostOs: "debian12", downloads: { ...base, ssmAgentSha256: "f".repeat(64) } })).toEqual([]);
+  });
+});
