@@ -143,6 +143,7 @@ describe("openclaw from the project's lock (modules/host/openclaw/)", () => {
     const withScripts = Object.entries(packages(lock.lockText)).filter(([, p]) => p.hasInstallScript).map(([name]) => name.replace(/^node_modules\//, ""));
     expect(withScripts.sort()).toEqual(Object.keys(INSTALL_SCRIPTS).sort());
     expect(ALLOWED_INSTALL_SCRIPTS).toEqual(["openclaw"]);
+    expect(JSON.parse(lock.packageJson).allowScripts).toEqual({ [`openclaw@${lock.version}`]: true });
   });
 
   test("the boot script fetches the lock, checks its sha256 before npm, then runs npm ci without scripts and rebuilds the allowed ones as nobody", () => {

@@ -119,8 +119,11 @@ function readLock(dir: string): OpenclawLock {
 /**
  * Every package of the lock that declares install scripts (npm marks them `hasInstallScript`), and
  * whether the host runs them. `npm ci --ignore-scripts` runs none; `npm rebuild <name>` then runs the
- * scripts of the allowed ones only, as an unprivileged user. Reviewed against the real fixture
- * (openclaw 2026.9.6, 2026-11-30); the unit test fails when the lock gains or loses one.
+ * scripts of the allowed ones only, as an unprivileged user. The lock's package.json says the same
+ * in npm's own policy field, `allowScripts` (npm >= 11.16 warns about unlisted scripts, npm 12
+ * blocks them, `npm rebuild` included: https://github.com/npm/cli/pull/9838, read 2026-11-30).
+ * Reviewed against the real fixture (openclaw 2026.9.6, 2026-11-30); the unit test fails when the
+ * lock gains or loses one, or package.json's allowScripts disagrees.
  */
 export const INSTALL_SCRIPTS: Readonly<Record<string, { readonly run: boolean; readonly why: string }>> = {
   openclaw: {
