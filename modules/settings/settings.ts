@@ -293,10 +293,11 @@ function acmeDirectoryProblem(value: unknown): string | undefined {
 }
 
 /** Each download base that the host would use over plain http:// without a sha256 pin, and the pin setting it needs. */
+/** Each download base, the pin that names its bytes (`downloadPins`) and its pin setting. */
 const PINNED_DOWNLOADS = [
-  { base: "nodeBaseUrl", pin: "nodeSha256", what: "Node.js" },
-  { base: "traefikBaseUrl", pin: "traefikSha256", what: "Traefik" },
-  { base: "ssmAgentBaseUrl", pin: "ssmAgentSha256", what: "the SSM agent" },
+  { base: "nodeBaseUrl", pin: "node", setting: "nodeSha256", what: (s: GatewaySettings) => `Node.js ${s.versions.node}` },
+  { base: "traefikBaseUrl", pin: "traefik", setting: "traefikSha256", what: (s: GatewaySettings) => `Traefik ${s.versions.traefik}` },
+  { base: "ssmAgentBaseUrl", pin: "ssmAgent", setting: "ssmAgentSha256", what: () => "the SSM agent" },
 ] as const;
 
 /**
@@ -306,16 +307,16 @@ const PINNED_DOWNLOADS = [
  * downloads the agent. Settings must otherwise be valid (versions, instance type, download keys).
  */
 function plainHttpProblems(s: GatewaySettings): SettingsProblem[] {
-  const pins = downloadPins(s, architectureOf(s.instanceType));
+  const arch = architectureOf(s.instanceType);
+  const pins = downloadPins(s, arch);
   const used = (base: string) => base !== "ssmAgentBaseUrl" || HOST_OS_PROFILES[s.hostOs].ssmAgent !== undefined;
   return PINNED_DOWNLOADS
-    .filter(({ base }) => used(base) && s.downloads[base].startsWith("http://"))
-    .filter(({ pin }) => pins[pin.replace("Sha256", "") as keyof typeof pins] === undefined)
-    .map(({ base, pin, what }) => ({
+    .filter(({ base, pin }) => used(base) && s.downloads[base].startsWith("http://") && pins[pin] === undefined)
+    .map(({ base, setting, what }) => ({
       setting: `downloads.${base}`,
       value: s.downloads[base],
-      allowed: `an http:// download base needs a sha256 pin (anyone on the path could swap the archive and its checksum file): set downloads.${pin} `
-        + `(this project ships none for ${what} ${pin === "ssmAgentSha256" ? "" : `${s.versions[pin === "nodeSha256" ? "node" : "traefik"]} `}on ${architectureOf(s.instanceType)}), or use https://`,
+      allowed: `an http:// download base needs a sha256 pin (anyone on the path could swap the archive and its checksum file): `
+        + `set downloads.${setting} (this project ships none for ${what(s)} on ${arch}), or use https://`,
     }));
 }
 
