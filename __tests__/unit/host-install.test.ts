@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { createHash } from "node:crypto";
 import { renderBootScript } from "../../modules/host";
 import { Testing } from "cdktf";
-import { ALLOWED_INSTALL_SCRIPTS, downloadPins, INSTALL_SCRIPTS, openclawLock, openclawLockLocation, SHIPPED_PINS, shippedNodePin } from "../../modules/host/pins";
+import { ALLOWED_INSTALL_SCRIPTS, downloadPins, INSTALL_SCRIPTS, openclawLock, openclawLockDir, openclawLockLocation, SHIPPED_PINS, shippedNodePin } from "../../modules/host/pins";
 import { INSTALL_UID, shellHelpers, ssmAgentStep } from "../../modules/host/steps";
 import { OpenClawStack } from "../../modules/stack";
 import { resolveSettings, SettingsError, DEFAULT_VERSIONS } from "../../modules/settings/settings";
@@ -132,6 +132,13 @@ describe("openclaw from the project's lock (modules/host/openclaw/)", () => {
     expect(Object.keys(host).length).toBeGreaterThan(300);
     expect(JSON.parse(lock.packageJson).dependencies).toEqual(host[""].dependencies);
     expect(lock.version).toBe(DEFAULT_VERSIONS.openclaw);
+  });
+
+  test("the lock is found from a bundle's folder too (npm run synth runs .gen/main.js)", () => {
+    const root = path.resolve(__dirname, "../..");
+    expect(openclawLockDir(path.join(root, ".gen"))).toBe(path.join(root, "modules/host/openclaw"));
+    expect(openclawLockDir(path.join(root, "modules/host"))).toBe(path.join(root, "modules/host/openclaw"));
+    expect(() => openclawLockDir(os.tmpdir())).toThrow(/no modules\/host\/openclaw\/package-lock.json above/);
   });
 
   test("every locked package carries a sha512 integrity (npm ci checks each one; a bundled one is inside its bundler's)", () => {

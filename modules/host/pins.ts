@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { Architecture } from "../settings/instance-types";
 
@@ -93,13 +93,27 @@ export interface OpenclawLock {
   readonly lockPath: string;
 }
 
-/** Folder of the lock (package.json + package-lock.json). */
-export const OPENCLAW_LOCK_DIR = path.join(__dirname, "openclaw");
+/** Where the lock lives in this repository, relative to the project root. */
+const LOCK_FOLDER = path.join("modules", "host", "openclaw");
+
+/**
+ * Folder of the lock (package.json + package-lock.json): beside this file, or, when this code runs
+ * from a bundle (`npm run synth` runs .gen/main.js), under the first ancestor that holds LOCK_FOLDER.
+ */
+export function openclawLockDir(from = __dirname): string {
+  const beside = path.join(from, "openclaw");
+  if (existsSync(path.join(beside, "package-lock.json"))) return beside;
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, LOCK_FOLDER);
+    if (existsSync(path.join(candidate, "package-lock.json"))) return candidate;
+    if (path.dirname(dir) === dir) throw new Error(`no ${LOCK_FOLDER}/package-lock.json above ${from}`);
+  }
+}
 
 const locks = new Map<string, OpenclawLock>();
 
 /** The lock the project ships (modules/host/openclaw/), read once per folder. */
-export function openclawLock(dir = OPENCLAW_LOCK_DIR): OpenclawLock {
+export function openclawLock(dir = openclawLockDir()): OpenclawLock {
   const known = locks.get(dir);
   if (known) return known;
   const lock = readLock(dir);
