@@ -88,6 +88,14 @@ describe("verify (the boot script's checksum helper, run in bash)", () => {
     expect(out).toContain("status=1");
   });
 
+  test("without a publisher's checksum file (SUMS is -) the pin alone decides, and says so", () => {
+    const out = (pin: string) => spawnSync("bash", ["-c",
+      `log() { echo "LOG $*"; }\n${shellHelpers()}\nverify "${dir}/node.tar.xz" - '${pin}'; echo "status=$?"`], { encoding: "utf8" }).stdout;
+    expect(out("c".repeat(64))).toContain(`the pin is ${"c".repeat(64)}`);
+    expect(out("c".repeat(64))).toContain("status=1");
+    expect(out(actual)).toContain("status=0");
+  });
+
   test("matching file and pin pass; no pin means the checksum file alone", () => {
     expect(verify(`${actual}  node.tar.xz\n`, actual)).toContain("status=0");
     expect(verify(`${actual}  node.tar.xz\n`, "")).toContain("status=0");
