@@ -13,6 +13,8 @@ import { HostRole } from "./constructs/host-role";
 import { GatewayHost, HEALTH_CHECK_GRACE_SECONDS } from "./constructs/host";
 import { MaintenanceSchedule } from "./constructs/maintenance";
 import { GatewayOperations } from "./constructs/operations";
+import { Artifacts } from "./constructs/artifacts";
+import { openclawLock, openclawLockLocation } from "./host/pins";
 import { renderUserData, RenderedUserData } from "./host/user-data";
 import { stateLocation } from "./settings/state";
 import { placeholderWarnings } from "./settings/rules";
@@ -28,6 +30,8 @@ export class OpenClawStack extends TerraformStack {
   readonly host: GatewayHost;
   readonly userData: RenderedUserData;
   readonly operations: GatewayOperations;
+  /** The bucket with the openclaw lock file the host installs from. */
+  readonly artifacts: Artifacts;
   /** Weekly (at least) replacement of the host from the newest AMI: OS security updates. */
   readonly maintenance: MaintenanceSchedule;
 
@@ -71,6 +75,9 @@ export class OpenClawStack extends TerraformStack {
       domainName: settings.domainName,
       hostedZoneId: settings.hostedZoneId,
     });
+    const lock = openclawLock();
+    const lockAt = openclawLockLocation(settings, lock);
+    this.artifacts = new Artifacts(this, "artifacts", { bucket: lockAt.bucket, lockKey: lockAt.key, lockPath: lock.lockPath, lockSha256: lock.sha256 });
     const host = { region: settings.region, environment: settings.environment };
     this.hostRole = new HostRole(this, "host-role", {
       prefix,
@@ -80,6 +87,7 @@ export class OpenClawStack extends TerraformStack {
         this.secrets.grantHostAccess(host),
         this.data.grantAttach(host),
         this.address.grantAssociate(host, this.network.publicSubnet.arn),
+        this.artifacts.grantRead(),
       ],
       dnsChallenge: settings.hostedZoneId === undefined ? undefined : { hostedZoneId: settings.hostedZoneId, domainName: settings.domainName },
     });
@@ -96,7 +104,7 @@ export class OpenClawStack extends TerraformStack {
       instanceProfileArn: this.hostRole.instanceProfile.arn,
       userDataBase64: this.userData.base64,
       tags: { ...tags, Name: prefix },
-      dependsOn: [this.hostRole.policy, this.data.volume, this.address.eip],
+      dependsOn: [this.hostRole.policy, this.data.volume, this.address.eip, this.artifacts.lock],
     });
     this.operations = new GatewayOperations(this, "operations", { settings });
     this.maintenance = new MaintenanceSchedule(this, "maintenance", {

@@ -10,7 +10,7 @@ import { SECRETS, secretParameterName, SecretSpec } from "../../modules/secrets-
  */
 
 /** An AWS service by the AWS CLI's word for it. */
-export type AwsService = "ec2" | "ssm" | "autoscaling";
+export type AwsService = "ec2" | "ssm" | "autoscaling" | "s3api";
 
 /**
  * Every AWS operation the host makes (boot script and host tools), in the CLI's words, with the API
@@ -25,7 +25,11 @@ export const AWS_OPERATIONS = [
   { service: "ssm", operation: "put-parameter", action: "PutParameter" },
   { service: "autoscaling", operation: "set-instance-health", action: "SetInstanceHealth" },
   { service: "autoscaling", operation: "complete-lifecycle-action", action: "CompleteLifecycleAction" },
+  { service: "s3api", operation: "get-object", action: "GetObject" },
 ] as const satisfies readonly { service: AwsService; operation: string; action: string }[];
+
+/** The IAM action of an operation ("ec2:AttachVolume"; the CLI's `s3api` is IAM's `s3`). */
+export const iamActionOf = (o: { service: AwsService; action: string }): string => `${o.service === "s3api" ? "s3" : o.service}:${o.action}`;
 
 /** An operation the host makes, in the CLI's words ("attach-volume"). */
 export type AwsOperation = (typeof AWS_OPERATIONS)[number]["operation"];

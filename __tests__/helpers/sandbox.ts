@@ -7,6 +7,7 @@ import { ENVIRONMENT_TAG, ROLE_TAG } from "../../modules/names";
 import { architectureOfSettings, GatewaySettings } from "../../modules/settings/settings";
 import { renderUserData } from "../../modules/host/user-data";
 import { nodeArch, traefikArch } from "../../modules/host/host-os";
+import { openclawLock, openclawLockLocation, SHIPPED_PINS } from "../../modules/host/pins";
 import { AwsCliCall, secretParameters } from "./fake-cloud";
 
 /**
@@ -132,17 +133,40 @@ export class BootSandbox {
     fs.writeFileSync(this.host("/fake/state/nvme1n1"), "");
     fs.symlinkSync("/fake/state/nvme0n1", this.host("/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0aaaaaaaaaaaaaaaa"));
     this.writeAws(sandboxAccount(this.settings));
+    this.uploadLock();
+    this.openNpmLog();
     this.buildDownloads();
+    this.settings = this.pinServed(this.settings);
     fs.writeFileSync(this.host("/fake/boot.sh"), renderUserData(this.settings).script, { mode: 0o755 });
+  }
+
+  /**
+   * The settings with `downloads.nodeSha256`/`traefikSha256` set to the sha256 of the fake archives
+   * the sandbox serves, unless the test set a pin itself: the shipped pins (modules/host/pins.ts) name
+   * the real archives, which the sandbox does not have. `{ shippedPins: true }` in useSettings keeps
+   * the shipped pins instead (a test that proves they are checked).
+   */
+  private pinServed(s: GatewaySettings): GatewaySettings {
+    const arch = architectureOfSettings(s);
+    const { node, traefik } = s.versions;
+    return {
+      ...s,
+      downloads: {
+        ...s.downloads,
+        nodeSha256: s.downloads.nodeSha256 ?? this.downloadSha256(`node/v${node}/node-v${node}-linux-${nodeArch(arch)}.tar.xz`),
+        traefikSha256: s.downloads.traefikSha256 ?? this.downloadSha256(`traefik/v${traefik}/traefik_v${traefik}_linux_${traefikArch(arch)}.tar.gz`),
+      },
+    };
   }
 
   /**
    * Re-renders the boot script from changed settings (downloads stay pointed at the sandbox). Another
    * instance type's architecture gets its own release archives (a volume moving from t4g to t3).
    */
-  useSettings(settings: GatewaySettings): void {
+  useSettings(settings: GatewaySettings, options: { shippedPins?: boolean } = {}): void {
     (this as { settings: GatewaySettings }).settings = sandboxSettings(settings);
     if (!this.builtArchitectures.has(architectureOfSettings(this.settings))) this.buildDownloads();
+    if (!options.shippedPins) (this as { settings: GatewaySettings }).settings = this.pinServed(this.settings);
     fs.writeFileSync(this.host("/fake/boot.sh"), renderUserData(this.settings).script, { mode: 0o755 });
   }
 
@@ -181,6 +205,21 @@ export class BootSandbox {
     fs.writeFileSync(this.host("/fake/state/gateway"), `${state}\n`);
   }
 
+  /** The stack's upload of the openclaw lock, where the fake \`aws s3api get-object\` finds it. */
+  private uploadLock(): void {
+    const lock = openclawLock();
+    const { bucket, key } = openclawLockLocation(this.settings, lock);
+    const file = this.host(`/fake/state/s3/${bucket}/${key}`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.copyFileSync(lock.lockPath, file);
+  }
+
+  /** Replaces the uploaded lock with other bytes (a tampered bucket). */
+  tamperLock(): void {
+    const { bucket, key } = openclawLockLocation(this.settings, openclawLock());
+    fs.appendFileSync(this.host(`/fake/state/s3/${bucket}/${key}`), " ");
+  }
+
   /** Architectures whose release archives the download server has. */
   private readonly builtArchitectures = new Set<string>();
 
@@ -216,7 +255,7 @@ export class BootSandbox {
       `${"2".repeat(64)}  traefik_v${traefik}_windows_amd64.zip\n${sha256(`${traefikDir}/${traefikName}`)}  ${traefikName}\n`);
 
     // The SSM agent package for images without it (the fake dpkg "installs" it).
-    const agentDir = this.host(`/fake/www/ssm-agent/latest/debian_${arch === "arm64" ? "arm64" : "amd64"}`);
+    const agentDir = this.host(`/fake/www/ssm-agent/${SHIPPED_PINS.ssmAgent.version}/debian_${arch === "arm64" ? "arm64" : "amd64"}`);
     fs.mkdirSync(agentDir, { recursive: true });
     fs.writeFileSync(`${agentDir}/amazon-ssm-agent.deb`, "!<arch>\nfake amazon-ssm-agent package\n");
   }
@@ -300,6 +339,13 @@ export class BootSandbox {
     for (const name of ["aws-calls.jsonl", "systemctl.log", "packages.log", "block.log", "sleeps.log", "downloads.log", "npm.log", "imds.log", "gateway.log", "hostnamectl.log", "swap.log"]) {
       fs.rmSync(this.host(`/fake/state/${name}`), { force: true });
     }
+    this.openNpmLog();
+  }
+
+  /** npm runs as nobody (uid 65534): its log must be writable by everyone. */
+  private openNpmLog(): void {
+    fs.writeFileSync(this.host("/fake/state/npm.log"), "", { mode: 0o666 });
+    fs.chmodSync(this.host("/fake/state/npm.log"), 0o666);
   }
 
   /** The boot log as the script left it. */
@@ -358,24 +404,17 @@ export class BootSandbox {
 
 /** The fake `npm` inside the fake Node archive: records its arguments and "installs" openclaw into --prefix. */
 const FAKE_NPM = `#!/bin/bash
-# fake npm from the sandbox's Node archive
+# fake npm from the sandbox's Node archive: records who runs it and its arguments; \`ci\` "installs" the
+# openclaw that the package-lock.json in the working directory locks.
 set -euo pipefail
-echo "$*" >>/fake/state/npm.log
-prefix="" spec=""
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --prefix) prefix=$2; shift ;;
-    openclaw@*) spec=$1 ;;
-  esac
-  shift
-done
-package="$prefix/lib/node_modules/openclaw"
-mkdir -p "$package" "$prefix/bin"
-printf '{"name":"openclaw","version":"%s"}\\n' "\${spec#openclaw@}" >"$package/package.json"
+echo "uid=$(id -u) $*" >>/fake/state/npm.log
+if [ "$1" != ci ]; then exit 0; fi
+package="node_modules/openclaw"
+mkdir -p "$package"
+printf '{"name":"openclaw","version":"%s"}\\n' "$(jq -r '.packages["node_modules/openclaw"].version' package-lock.json)" >"$package/package.json"
 cat >"$package/openclaw.mjs" <<'FAKE'
 #!/bin/bash
 echo "fake-openclaw user=$(id -un) pwd=$PWD home=$HOME state=$OPENCLAW_STATE_DIR config=$OPENCLAW_CONFIG_PATH token=\${OPENCLAW_GATEWAY_TOKEN:+set} apikey=\${ANTHROPIC_API_KEY:+set} args=$*"
 FAKE
 chmod 755 "$package/openclaw.mjs"
-ln -sf ../lib/node_modules/openclaw/openclaw.mjs "$prefix/bin/openclaw"
 `;

@@ -97,7 +97,7 @@ export function stateFromPlan(plan: PlanJson, schemas: Schemas, serial: number):
     lineage: "00000000-0000-4000-8000-00000000cafe",
     outputs: {},
     resources: planned.filter((r) => r.mode === "managed").map((r) => {
-      const values = structuredClone(r.values);
+      const values = structuredClone(r.values ?? {}); // absent when every attribute is unknown (aws_s3_bucket_policy)
       fillUnknowns(values, unknownByAddress.get(r.address), schemas[r.type].block, r.type, r.address);
       return {
         mode: "managed", type: r.type, name: r.name, provider: `provider["${PROVIDER}"]`,

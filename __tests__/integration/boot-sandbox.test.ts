@@ -5,6 +5,7 @@ import { hostContract } from "../../modules/host/contract";
 import { openclawConfigFile } from "../../modules/host/layout";
 import { AWS_ATTEMPTS, renderTools } from "../../modules/host/tools";
 import { LAUNCH_HOOK, preserveHostNameFile, WAITS } from "../../modules/host/steps";
+import { openclawLock, openclawLockLocation, SHIPPED_PINS, shippedNodePin } from "../../modules/host/pins";
 import { renderBootScript } from "../../modules/host";
 import { requireInCi, testSettings } from "../helpers/settings";
 import { BootSandbox, INSTANCE_ID, OLD_INSTANCE_ID, sandboxProblem, VOLUME_ID } from "../helpers/sandbox";
@@ -56,7 +57,7 @@ describe("boot script: every network step is bounded in time (the rendered scrip
     const script = renderBootScript(testSettings({ hostOs }));
     expect(unboundedNetworkLines(script)).toEqual([]);
     // It does look at them: the script has each kind of line.
-    expect(script).toMatch(/^.*\bnpm install\b/m);
+    expect(script).toMatch(/^.*\bnpm "\$@"/m);
     expect(script).toMatch(/aws ec2 attach-volume/);
     expect(script).toMatch(/curl -fsSL/);
   });
@@ -151,17 +152,24 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     expect(sb.readAws().address.holder).toBe(INSTANCE_ID);
   });
 
-  test("downloads are verified and unpacked as root; openclaw is installed with the pinned flags", () => {
+  test("downloads are verified and unpacked as root; openclaw is installed from its lock by nobody, then owned by root", () => {
     expect(sb.lines("downloads.log")).toEqual([
-      "GET /ssm-agent/latest/debian_arm64/amazon-ssm-agent.deb", // first: the host stays reachable whatever fails later
+      `GET /ssm-agent/${SHIPPED_PINS.ssmAgent.version}/debian_arm64/amazon-ssm-agent.deb`, // first: the host stays reachable whatever fails later
       "GET /node/v24.21.0/SHASUMS256.txt", "GET /node/v24.21.0/node-v24.21.0-linux-arm64.tar.xz",
       "GET /traefik/v3.7.9/traefik_v3.7.9_checksums.txt", "GET /traefik/v3.7.9/traefik_v3.7.9_linux_arm64.tar.gz",
     ]);
     expect(sb.stat(layout.nodeBin)).toMatchObject({ user: "root", group: "root" });
     expect(sb.stat(layout.traefikBin)).toMatchObject({ user: "root" });
-    expect(sb.lines("npm.log")).toEqual([
-      `install --global --prefix ${layout.openclawPrefix} openclaw@2026.9.6 --allow-scripts=openclaw --registry http://127.0.0.1:8088/npm/ --no-fund --no-audit --loglevel=warn`,
-    ]);
+    const flags = "--registry http://127.0.0.1:8088/npm/ --no-fund --no-audit --loglevel=warn";
+    expect(sb.lines("npm.log")).toEqual([`uid=65534 ci --ignore-scripts ${flags}`, `uid=65534 rebuild openclaw ${flags}`]);
+    const lock = openclawLock();
+    expect(ops(calls, "get-object").map((c) => [option(c, "--bucket"), option(c, "--key")])).toEqual([[
+      openclawLockLocation(settings, lock).bucket, openclawLockLocation(settings, lock).key]]);
+    expect(fs.readFileSync(sb.host(`${layout.openclawPrefix}/lib/package-lock.json`), "utf8")).toBe(lock.lockText);
+    expect(sb.stat(layout.openclawEntry)).toMatchObject({ user: "root", group: "root" });
+    expect(sb.stat(`${layout.openclawPrefix}/lib/node_modules`)).toMatchObject({ user: "root" });
+    expect(fs.readlinkSync(sb.host(layout.openclawBin))).toBe("../lib/node_modules/openclaw/openclaw.mjs");
+    expect(fs.existsSync(sb.host(`${layout.openclawPrefix}/.npm`))).toBe(false);
     expect(fs.existsSync(sb.host(`${layout.openclawPrefix}/.installed`))).toBe(true);
   });
 
@@ -229,7 +237,7 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
   });
 
   test("Debian: the SSM agent (absent from Debian's AMIs) is installed right after the metadata, before any step that can fail", () => {
-    expect(sb.lines("downloads.log").some((l) => l.includes("/ssm-agent/latest/debian_arm64/amazon-ssm-agent.deb"))).toBe(true);
+    expect(sb.lines("downloads.log").some((l) => l.includes(`/ssm-agent/${SHIPPED_PINS.ssmAgent.version}/debian_arm64/amazon-ssm-agent.deb`))).toBe(true);
     expect(sb.lines("packages.log").filter((l) => l.startsWith("dpkg"))).toEqual([expect.stringMatching(/^dpkg -i .*amazon-ssm-agent\.deb$/)]);
     expect(sb.lines("systemctl.log")[0]).toBe("enable --now amazon-ssm-agent.service");
     const log = sb.bootLog();
@@ -503,10 +511,42 @@ describeSandbox("boot script in a sandbox: injected faults", () => {
     sb.useSettings(testSettings({ hostOs: "debian12", downloads: { traefikSha256: "f".repeat(64) } }));
     const wrong = sb.boot();
     expect(wrong.status).not.toBe(0);
-    expect(sb.bootLog()).toContain(`the settings pin ${"f".repeat(64)}`);
+    expect(sb.bootLog()).toContain(`the pin is ${"f".repeat(64)}`);
     expect(sb.bootLog()).toMatch(/FAILED in step 'install Traefik 3\.7\.9'/);
     const pin = sb.downloadSha256("traefik/v3.7.9/traefik_v3.7.9_linux_arm64.tar.gz");
     sb.useSettings(testSettings({ hostOs: "debian12", downloads: { traefikSha256: pin } }));
+    expect(sb.boot().status).toBe(0);
+  });
+
+  test("a lock in the bucket that does not match the sha256 in the user data is refused before npm reads it", () => {
+    sb = new BootSandbox(settings);
+    sb.tamperLock();
+    expect(sb.boot().status).not.toBe(0);
+    expect(sb.bootLog()).toContain(`the pin is ${openclawLock().sha256}`);
+    expect(sb.bootLog()).toMatch(/FAILED in step 'install openclaw 2026\.9\.6'/);
+    expect(sb.lines("npm.log")).toEqual([]);
+    expect(fs.existsSync(sb.host(`${layout.openclawPrefix}/.installed`))).toBe(false);
+  });
+
+  test("the shipped Node pin is checked: an archive that matches its SHASUMS256.txt but not modules/host/pins.ts is refused", () => {
+    sb = new BootSandbox(settings);
+    // The sandbox serves a fake archive with a matching SHASUMS256.txt (what a compromised origin serves).
+    sb.useSettings(settings, { shippedPins: true });
+    const result = sb.boot();
+    expect(result.status).not.toBe(0);
+    expect(sb.bootLog()).toContain(`the pin is ${shippedNodePin("24.21.0", "arm64")}`);
+    expect(sb.bootLog()).toMatch(/FAILED in step 'install Node\.js 24\.21\.0'/);
+    expect(fs.existsSync(sb.host(layout.nodeDir))).toBe(false);
+  });
+
+  test("a pinned SSM agent package (Debian) that does not match its pin is refused before dpkg sees it", () => {
+    sb = new BootSandbox(settings);
+    sb.useSettings(testSettings({ hostOs: "debian12", downloads: { ssmAgentSha256: "e".repeat(64) } }));
+    expect(sb.boot().status).not.toBe(0);
+    expect(sb.bootLog()).toContain(`the pin is ${"e".repeat(64)}`);
+    expect(sb.lines("packages.log").filter((l) => l.startsWith("dpkg"))).toEqual([]);
+    const pin = sb.downloadSha256(`ssm-agent/${SHIPPED_PINS.ssmAgent.version}/debian_arm64/amazon-ssm-agent.deb`);
+    sb.useSettings(testSettings({ hostOs: "debian12", downloads: { ssmAgentSha256: pin } }));
     expect(sb.boot().status).toBe(0);
   });
 

@@ -108,7 +108,7 @@ maybe("plan:summary on real offline terraform plans", () => {
   }, 300_000);
 
   test("version bump: the launch template and the group update in place; no warning", () => {
-    const plan = timed("version bump plan", () => planJson(prepare("bump", { versions: { openclaw: "2026.10.1" } })));
+    const plan = timed("version bump plan", () => planJson(prepare("bump", { versions: { traefik: "3.7.10" } })));
     const digest = digestPlan(plan as TerraformPlan);
     expect(digest.rows.map((r) => `${r.action} ${r.type}`).sort()).toEqual(["update aws_autoscaling_group", "update aws_launch_template"]);
     const md = renderSummary([{ title: "openclaw-test", plan: plan as TerraformPlan }]);

@@ -29,7 +29,8 @@ const STATE_FILE = "terraform.tfstate";
 
 const OLD = testSettings();
 const UPGRADES: Array<[string, Partial<GatewaySettingsInput>]> = [
-  ["openclaw", { versions: { openclaw: "2026.9.7" } }],
+  // openclaw is not here: hosts install it only from modules/host/openclaw/package-lock.json, so an
+  // openclaw upgrade is a new lock (a new artifacts object as well), not a settings change.
   ["Node.js", { versions: { node: "24.22.0" } }],
   ["Traefik", { versions: { traefik: "3.6.3" } }],
 ];
@@ -90,8 +91,8 @@ maybe("upgrading a pinned version", () => {
     expect(changed(again)).toEqual([]);
   }, 120_000);
 
-  test("create plans of old and new openclaw differ only in the launch template's user data", () => {
-    const newPlan = offlinePlan(upgraded.get("openclaw")!, workDir()).plan;
+  test("create plans of old and new Node.js differ only in the launch template's user data", () => {
+    const newPlan = offlinePlan(upgraded.get("Node.js")!, workDir()).plan;
     const oldChanges = byAddress(oldPlan);
     const newChanges = byAddress(newPlan);
     expect([...newChanges.keys()].sort()).toEqual([...oldChanges.keys()].sort());
@@ -102,8 +103,8 @@ maybe("upgrading a pinned version", () => {
     }
     expect(differences).toEqual({ "aws_launch_template.host_launch-template_D4991956": ["user_data"] });
     const lt = newChanges.get("aws_launch_template.host_launch-template_D4991956")!;
-    expect(userDataScript(lt)).toContain("2026.9.7");
-    expect(userDataScript(oldChanges.get(lt.address)!)).not.toContain("2026.9.7");
+    expect(userDataScript(lt)).toContain("24.22.0");
+    expect(userDataScript(oldChanges.get(lt.address)!)).not.toContain("24.22.0");
   }, 120_000);
 
   test.each(UPGRADES.map(([what]) => [what]))("%s: update plan touches the launch template (user data) and the group's template version, nothing else", (what) => {
@@ -140,7 +141,7 @@ maybe("upgrading a pinned version", () => {
 
   test("rollback: the old settings against the upgraded deployment touch the same two resources", () => {
     // Deploy the upgrade (its plan applied onto the old state), then plan the old settings.
-    const plan = upgradePlan(upgraded.get("openclaw")!);
+    const plan = upgradePlan(upgraded.get("Node.js")!);
     const state = JSON.parse(deployedState);
     const lt = plan.resource_changes.find((c) => c.type === "aws_launch_template")!;
     const entry = state.resources.find((r: Json) => r.type === "aws_launch_template");
@@ -158,6 +159,6 @@ maybe("upgrading a pinned version", () => {
     const rolledBack = changed(rollback).find((c) => c.type === "aws_launch_template")!;
     const original = oldPlan.resource_changes.find((c) => c.type === "aws_launch_template")!;
     expect(rolledBack.change.after!.user_data).toBe(original.change.after!.user_data);
-    expect(userDataScript(rolledBack)).toContain(OLD.versions.openclaw);
+    expect(userDataScript(rolledBack)).toContain(OLD.versions.node);
   }, 120_000);
 });

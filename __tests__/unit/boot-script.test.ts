@@ -103,7 +103,7 @@ describe("rendered boot script", () => {
     const arm = renderBootScript(settings);
     expect(arm).toContain("node-v24.21.0-linux-arm64.tar.xz");
     expect(arm).toContain("https://github.com/traefik/traefik/releases/download/v3.7.9/traefik_v3.7.9_linux_arm64.tar.gz");
-    expect(arm).toContain("--allow-scripts=openclaw --registry https://registry.npmjs.org/");
+    expect(arm).toContain("--registry https://registry.npmjs.org/ --no-fund");
   });
 
   test("a hostile-looking mirror URL stays one quoted word (never expanded by the shell)", () => {

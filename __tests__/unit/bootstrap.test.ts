@@ -169,7 +169,11 @@ describe("bootstrap stack", () => {
     // No statement reaches the CI roles, the OIDC provider or the bucket's configuration.
     const iamResources = statements.filter((s) => s.Action.some((a) => a.startsWith("iam:"))).flatMap((s) => s.Resource);
     expect(iamResources.filter((r) => /github-openclaw-aws|oidc-provider|\*$/.test(r) && !/openclaw-(prod|staging)-\*$/.test(r))).toEqual([]);
-    expect(statements.flatMap((s) => s.Action).filter((a) => a.startsWith("s3:") && !["s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"].includes(a))).toEqual([]);
+    // S3 beyond the state's object calls: only on the environments' artifacts buckets.
+    const artifacts = (r: string) => /^arn:aws:s3:::openclaw-(prod|staging)-artifacts-\*(\/\*)?$/.test(r);
+    expect(statements.filter((s) => !s.Resource.every(artifacts)).flatMap((s) => s.Action)
+      .filter((a) => a.startsWith("s3:") && !["s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"].includes(a))).toEqual([]);
+    expect(statements.filter((s) => s.Action.includes("s3:*")).flatMap((s) => s.Resource).filter((r) => !artifacts(r))).toEqual([]);
   });
 
   test("outputs: the role ARNs and region the workflows' repository variables take", () => {
@@ -189,7 +193,9 @@ describe("the CI roles fit the environments' stacks", () => {
     aws_vpc: "ec2", aws_subnet: "ec2", aws_internet_gateway: "ec2", aws_route_table: "ec2", aws_route_table_association: "ec2",
     aws_default_security_group: "ec2", aws_security_group: "ec2", aws_vpc_security_group_ingress_rule: "ec2",
     aws_vpc_security_group_egress_rule: "ec2", aws_eip: "ec2", aws_ebs_volume: "ec2", aws_launch_template: "ec2",
-    aws_autoscaling_group: "autoscaling", aws_kms_key: "kms", aws_kms_alias: "kms", aws_kms_key_policy: "kms", aws_ssm_parameter: "ssm", aws_ssm_document: "ssm",
+    aws_autoscaling_group: "autoscaling", aws_kms_key: "kms", aws_kms_alias: "kms", aws_kms_key_policy: "kms",
+    aws_s3_bucket: "s3", aws_s3_bucket_policy: "s3", aws_s3_bucket_public_access_block: "s3",
+    aws_s3_bucket_server_side_encryption_configuration: "s3", aws_s3_bucket_versioning: "s3", aws_s3_object: "s3", aws_ssm_parameter: "ssm", aws_ssm_document: "ssm",
     aws_dlm_lifecycle_policy: "dlm", aws_scheduler_schedule: "scheduler", aws_route53_record: "route53",
     aws_iam_role: "iam", aws_iam_role_policy: "iam", aws_iam_role_policy_attachment: "iam", aws_iam_instance_profile: "iam",
   };
@@ -200,7 +206,7 @@ describe("the CI roles fit the environments' stacks", () => {
     const statements = applyStatements(bootstrap!);
     const granted = new Set(statements.flatMap((s) => s.Action.map((a) => a.split(":")[0])));
     expect(types.map((t) => SERVICE_OF[t]).filter((service) => !granted.has(service))).toEqual([]);
-    expect([...STACK_SERVICES].sort()).toEqual([...new Set(types.map((t) => SERVICE_OF[t]))].filter((s) => s !== "iam" && s !== "route53").sort());
+    expect([...STACK_SERVICES].sort()).toEqual([...new Set(types.map((t) => SERVICE_OF[t]))].filter((s) => s !== "iam" && s !== "route53" && s !== "s3").sort());
   });
 
   test("the stacks' roles and instance profiles carry their environment's prefix; they attach only the allowed managed policies", () => {

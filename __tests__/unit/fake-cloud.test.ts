@@ -17,7 +17,7 @@ describe("one AWS fake vocabulary", () => {
   test("the operations are the ones the rendered boot script and its host tools call, no more, no fewer", () => {
     for (const hostOs of ["debian12", "al2023"] as const) {
       const script = renderBootScript(testSettings({ hostOs }));
-      const called = new Set([...script.matchAll(/\baws (ec2|ssm|autoscaling) ([a-z][a-z-]*)/g)].map((m) => `${m[1]} ${m[2]}`));
+      const called = new Set([...script.matchAll(/\baws (ec2|ssm|autoscaling|s3api) ([a-z][a-z-]*)/g)].map((m) => `${m[1]} ${m[2]}`));
       expect([...called].sort()).toEqual(vocabulary);
     }
   });

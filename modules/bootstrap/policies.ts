@@ -94,6 +94,11 @@ export function applyStatements(s: BootstrapSettings): IamStatement[] {
       Condition: { StringEquals: { "aws:RequestedRegion": regions } },
     },
     {
+      // Each environment's artifacts bucket (modules/constructs/artifacts.ts: `<prefix>-artifacts-<hash>`) and its objects.
+      Sid: "ManageArtifactsBuckets", Effect: "Allow", Action: ["s3:*"],
+      Resource: s.environments.flatMap((e) => [`arn:aws:s3:::${e.prefix}-artifacts-*`, `arn:aws:s3:::${e.prefix}-artifacts-*/*`]),
+    },
+    {
       Sid: "ManageStackRoles", Effect: "Allow",
       Action: [
         "iam:GetRole", "iam:CreateRole", "iam:DeleteRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole",

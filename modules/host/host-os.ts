@@ -31,7 +31,7 @@ export interface HostOsProfile {
    * When the image lacks the SSM agent (Run Command, Session Manager): the package's path under
    * `downloads.ssmAgentBaseUrl` and the command that installs a local package file. AL2023 ships it.
    */
-  ssmAgent?: { packagePath(arch: Architecture): string; installPackageFile: string };
+  ssmAgent?: { packagePath(arch: Architecture, version: string): string; installPackageFile: string };
 }
 
 /** Commands both OSes need, with the package that provides them on a Red Hat–style and a Debian system. */
@@ -84,7 +84,7 @@ export const HOST_OS_PROFILES: Readonly<Record<HostOs, HostOsProfile>> = {
     nologinShell: "/usr/sbin/nologin",
     // Debian's AMIs do not include the agent and Debian does not package it: AWS publishes a .deb.
     ssmAgent: {
-      packagePath: (arch) => `latest/debian_${arch === "arm64" ? "arm64" : "amd64"}/amazon-ssm-agent.deb`,
+      packagePath: (arch, version) => `${version}/debian_${arch === "arm64" ? "arm64" : "amd64"}/amazon-ssm-agent.deb`,
       installPackageFile: "DEBIAN_FRONTEND=noninteractive dpkg -i",
     },
   },

@@ -66,7 +66,7 @@ export const BOOT_STEPS: readonly BootStep[] = [
   {
     name: "openclaw",
     needs: ["OPENCLAW_VERSION", "NODE_DIR"],
-    provides: ["OPENCLAW_PREFIX", "OPENCLAW_PACKAGE"],
+    provides: ["OPENCLAW_PREFIX", "OPENCLAW_PACKAGE", "LOCK_SHA256"],
     render: openclawStep,
   },
   { name: "traefik", needs: ["TRAEFIK_VERSION"], provides: ["TRAEFIK_BIN"], render: traefikStep },

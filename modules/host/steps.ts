@@ -4,6 +4,7 @@ import { imdsPublicAddressCommand, renderDnsWait } from "./cert-guard";
 import type { HostContract } from "./contract";
 import { HOST_OS_PROFILES, nodeArch, traefikArch } from "./host-os";
 import { memoryBudget } from "./memory";
+import { ALLOWED_INSTALL_SCRIPTS, downloadPins, openclawLock, openclawLockLocation, SHIPPED_PINS } from "./pins";
 import { CONFIG_FILE_MODE, openclawConfigFile, STATE_DIR_MODE } from "./layout";
 import { AWS_CLI_BOUNDS, healthWaitLines, IMDS_FUNCTION, imdsTokenCommand, RETRY_FUNCTION } from "./posix";
 import { heredoc, shellAssign, shellQuote, shellWords } from "./shell";
@@ -134,6 +135,14 @@ complete_launch() {
 /**
  * Helper functions of the boot script: bounded retries, idempotent file writes and modes, downloads
  * and their sha256 verification. They log through a `log` function defined by the caller.
+ * - `fetch URL FILE`: download with retries on transient errors.
+ * - `verify FILE SUMS [PIN]`: FILE's sha256 must match its line in SUMS (the publisher's checksum
+ *   file: it only catches corruption; `-` when the publisher has none, then PIN must be given), and
+ *   PIN when one is given (the settings' or modules/host/pins.ts's, carried by the user data: it
+ *   catches a changed archive).
+ * - `install_release LABEL VERSION DIR CHECKSUMS_URL ARCHIVE_URL PIN TAR_ARGS...`: downloads a
+ *   release and its published checksums, verifies it (and PIN when given), unpacks it with TAR_ARGS
+ *   into DIR.partial and renames that to DIR, so an interrupted install leaves no DIR behind.
  */
 export function shellHelpers(): string {
   return `${RETRY_FUNCTION}
@@ -180,29 +189,26 @@ put_file() {
   ensure_mode "$@"
 }
 
-# fetch URL FILE: download with retries on transient errors.
 fetch() { curl -fsSL --retry 5 --retry-delay 3 --retry-max-time ${NETWORK_BOUNDS.downloadAllAttempts} --connect-timeout ${NETWORK_BOUNDS.connect} --max-time ${NETWORK_BOUNDS.download} -o "$2" "$1"; }
 
-# verify FILE SUMS [PIN]: FILE's sha256 must match its line in SUMS, and PIN when one is given.
 verify() {
   local name actual listed
   name=$(basename "$1")
   actual=$(sha256sum "$1" | cut -d ' ' -f 1)
-  listed=$(awk -v f="$name" '$2 == f || $2 == "*" f { print $1 }' "$2")
-  if [ -z "$listed" ] || [ "$actual" != "$listed" ]; then
-    log "sha256 of $name is $actual; the published checksums say '\${listed:-nothing}'"
-    return 1
+  if [ "$2" != - ]; then
+    listed=$(awk -v f="$name" '$2 == f || $2 == "*" f { print $1 }' "$2")
+    if [ -z "$listed" ] || [ "$actual" != "$listed" ]; then
+      log "sha256 of $name is $actual; the published checksums say '\${listed:-nothing}'"
+      return 1
+    fi
   fi
   if [ -n "\${3:-}" ] && [ "$actual" != "$3" ]; then
-    log "sha256 of $name is $actual; the settings pin $3"
+    log "sha256 of $name is $actual; the pin is $3"
     return 1
   fi
   log "sha256 of $name verified"
 }
 
-# install_release LABEL VERSION DIR CHECKSUMS_URL ARCHIVE_URL PIN TAR_ARGS...: downloads a release and its
-# published checksums, verifies it (and PIN when given), unpacks it with TAR_ARGS into DIR.partial and
-# renames that to DIR, so an interrupted install leaves no DIR behind and is redone.
 install_release() {
   local label=$1 version=$2 dir=$3 downloads archive
   archive=$(basename "$5")
@@ -477,7 +483,7 @@ export interface Release {
   checksumsUrl: string;
   /** URL of the archive. */
   archiveUrl: string;
-  /** sha256 the settings pin (empty: the published checksums alone). */
+  /** sha256 pin from the settings or modules/host/pins.ts (empty: the published checksums alone). */
   pin: string;
   /** Extra tar words: the decompression flag and what to take from the archive. */
   tarArgs: string[];
@@ -507,14 +513,28 @@ ${releaseInstallLines({
     installed: `[ -x "$NODE_DIR/bin/node" ] && [ "$("$NODE_DIR/bin/node" --version)" = ${shellQuote(`v${v}`)} ]`,
     checksumsUrl: `${base}/SHASUMS256.txt`,
     archiveUrl: `${base}/${archive}`,
-    pin: s.downloads.nodeSha256 ?? "",
+    pin: downloadPins(s, architectureOfSettings(s)).node ?? "",
     tarArgs: ["-J", "--strip-components=1"],
   })}`;
 }
 
-/** npm-installs the pinned openclaw into its versioned prefix unless a complete install is there. */
+/** The uid/gid npm runs as while it installs openclaw: `nobody` (65534 on Amazon Linux and Debian alike). */
+export const INSTALL_UID = 65534;
+
+/**
+ * Installs the pinned openclaw into its versioned prefix (unless a complete install is there) from
+ * the project's lock (modules/host/openclaw/, modules/host/pins.ts): the host fetches the lock from
+ * the stack's artifacts bucket, checks its sha256 against the pin in this script, and runs `npm ci`
+ * (every package checked against the lock's sha512 integrity) with no install scripts, then
+ * `npm rebuild` of the packages whose scripts are needed (ALLOWED_INSTALL_SCRIPTS). npm runs as
+ * `nobody`, so no package's script runs as root; the tree is root's once it is complete.
+ */
 export function openclawStep(s: GatewaySettings, c: HostContract): string {
   const v = s.versions.openclaw;
+  const lock = openclawLock();
+  const at = openclawLockLocation(s, lock);
+  const rebuild = ALLOWED_INSTALL_SCRIPTS.length > 0 ? `\n  npm_nobody rebuild ${shellWords([...ALLOWED_INSTALL_SCRIPTS])}` : "";
+  const { aws } = WAITS;
   return `step "install openclaw $OPENCLAW_VERSION"
 ${shellAssign("OPENCLAW_PREFIX", c.openclawPrefix)}
 OPENCLAW_PACKAGE=$OPENCLAW_PREFIX/lib/node_modules/openclaw/package.json
@@ -523,11 +543,23 @@ if [ -f "$OPENCLAW_PREFIX/.installed" ] && [ "$(jq -r .version "$OPENCLAW_PACKAG
   log "openclaw $OPENCLAW_VERSION is already installed"
 else
   rm -rf "$OPENCLAW_PREFIX"
-  PATH="$NODE_DIR/bin:$PATH" timeout --kill-after=30 ${NETWORK_BOUNDS.npmInstall} npm install --global --prefix "$OPENCLAW_PREFIX" ${shellQuote(`openclaw@${v}`)} \\
-    --allow-scripts=openclaw --registry ${shellQuote(s.downloads.npmRegistry)} --no-fund --no-audit --loglevel=warn
+  mkdir -p "$OPENCLAW_PREFIX/lib" "$OPENCLAW_PREFIX/bin"
+  LOCK_SHA256=${lock.sha256}
+  retry ${aws.attempts} ${aws.delay} aws s3api get-object ${AWS_CLI_BOUNDS} --bucket ${shellQuote(at.bucket)} --key "${at.key.replace(lock.sha256, "$LOCK_SHA256")}" "$OPENCLAW_PREFIX/lib/package-lock.json" >/dev/null
+  verify "$OPENCLAW_PREFIX/lib/package-lock.json" - "$LOCK_SHA256"
+  echo ${shellQuote(JSON.stringify(JSON.parse(lock.packageJson)))} >"$OPENCLAW_PREFIX/lib/package.json"
+  chown -R ${INSTALL_UID}:${INSTALL_UID} "$OPENCLAW_PREFIX"
+  npm_nobody() {
+    (cd "$OPENCLAW_PREFIX/lib" && setpriv --reuid=${INSTALL_UID} --regid=${INSTALL_UID} --clear-groups env HOME="$OPENCLAW_PREFIX/.npm" npm_config_cache="$OPENCLAW_PREFIX/.npm" \\
+      PATH="$NODE_DIR/bin:$PATH" timeout --kill-after=30 ${NETWORK_BOUNDS.npmInstall} npm "$@" --registry ${shellQuote(s.downloads.npmRegistry)} --no-fund --no-audit --loglevel=warn)
+  }
+  npm_nobody ci --ignore-scripts${rebuild}
+  rm -rf "$OPENCLAW_PREFIX/.npm"
+  chown -R root:root "$OPENCLAW_PREFIX"
+  ln -sfn ../lib/node_modules/openclaw/openclaw.mjs "$OPENCLAW_PREFIX/bin/openclaw"
   [ "$(jq -r .version "$OPENCLAW_PACKAGE")" = ${shellQuote(v)} ]
   touch "$OPENCLAW_PREFIX/.installed"
-  log "installed openclaw $OPENCLAW_VERSION"
+  log "installed openclaw $OPENCLAW_VERSION from its lock"
 fi
 `;
 }
@@ -546,7 +578,7 @@ ${releaseInstallLines({
     installed: `[ -x "$TRAEFIK_BIN" ] && [ "$("$TRAEFIK_BIN" version | awk '/^Version:/ { print $2 }')" = ${shellQuote(v)} ]`,
     checksumsUrl: `${base}/traefik_v${v}_checksums.txt`,
     archiveUrl: `${base}/${archive}`,
-    pin: s.downloads.traefikSha256 ?? "",
+    pin: downloadPins(s, architectureOfSettings(s)).traefik ?? "",
     tarArgs: ["-z", "traefik"],
   })}`;
 }
@@ -742,19 +774,24 @@ ${healthWaitLines({
 /**
  * The SSM agent, on images without it (Debian): every day-2 operation goes through Run Command.
  * Early in the boot (right after the instance metadata), so a host whose boot fails later can still
- * be reached with Session Manager while it waits to be replaced. Integrity rests on HTTPS from AWS
- * (it publishes no checksum file).
+ * be reached with Session Manager while it waits to be replaced. The version path is pinned
+ * (modules/host/pins.ts), never latest/. AWS publishes no checksum file: with a pin (settings or
+ * shipped) the package must match it; without one, HTTPS from AWS vouches for it (an http:// base
+ * without a pin is refused at synth).
  */
 export function ssmAgentStep(s: GatewaySettings): string {
   const agent = HOST_OS_PROFILES[s.hostOs].ssmAgent;
   if (!agent) return "";
-  const url = urlUnder(s.downloads.ssmAgentBaseUrl, agent.packagePath(architectureOfSettings(s)));
+  const arch = architectureOfSettings(s);
+  const url = urlUnder(s.downloads.ssmAgentBaseUrl, agent.packagePath(arch, SHIPPED_PINS.ssmAgent.version));
+  const pin = downloadPins(s, arch).ssmAgent;
+  const check = pin ? `\n  verify "$DOWNLOADS/amazon-ssm-agent.deb" - ${shellQuote(pin)}` : "";
   return `step "SSM agent"
 if command -v amazon-ssm-agent >/dev/null 2>&1; then
   log "the SSM agent is installed"
 else
   DOWNLOADS=$(mktemp -d)
-  fetch ${shellQuote(url)} "$DOWNLOADS/amazon-ssm-agent.deb"
+  fetch ${shellQuote(url)} "$DOWNLOADS/amazon-ssm-agent.deb"${check}
   ${agent.installPackageFile} "$DOWNLOADS/amazon-ssm-agent.deb"
   rm -rf "$DOWNLOADS"
   systemctl enable --now amazon-ssm-agent.service

@@ -19,6 +19,9 @@ export const OTHER_ACCOUNT = "444455556666";
 /** Example id of the stack's KMS key. */
 const EXAMPLE_KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab";
 
+/** Example name of the stack's artifacts bucket (the real one is derived from the settings). */
+const EXAMPLE_ARTIFACTS_BUCKET = "openclaw-artifacts-example";
+
 /** What the example ARNs are built from. */
 interface Where { readonly region: string; readonly account: string }
 
@@ -38,6 +41,8 @@ const EXAMPLE_VALUES: Readonly<Record<string, (r: AuditResource, w: Where) => st
   "aws_eip.arn": (_r, w) => `arn:aws:ec2:${w.region}:${w.account}:elastic-ip/eipalloc-0aaaaaaaaaaaaaaa1`,
   "aws_subnet.arn": (_r, w) => `arn:aws:ec2:${w.region}:${w.account}:subnet/subnet-0aaaaaaaaaaaaaaa1`,
   "aws_iam_role.arn": (r, w) => `arn:aws:iam::${w.account}:role/${r.config.name}`,
+  // The install lock (modules/constructs/artifacts.ts): bucket names are global, S3 ARNs carry no region or account.
+  "aws_s3_object.arn": (r) => `arn:aws:s3:::${EXAMPLE_ARTIFACTS_BUCKET}/${r.config.key}`,
   "aws_autoscaling_group.arn": (r, w) =>
     `arn:aws:autoscaling:${w.region}:${w.account}:autoScalingGroup:11111111-2222-3333-4444-555555555555:autoScalingGroupName/${r.config.name}`,
 };
@@ -131,6 +136,8 @@ export interface BoundaryStack extends Where {
   readonly volumeArn: string;
   readonly addressArn: string;
   readonly subnetArn: string;
+  /** The install lock's object in the artifacts bucket. */
+  readonly lockObjectArn: string;
 }
 
 const referencesTo = (value: unknown, r: AuditResource): boolean =>
@@ -190,6 +197,7 @@ export function boundaryStackOf(input: AuditInput): BoundaryStack {
     volumeArn: example(only(input, "aws_ebs_volume", "data volume")),
     addressArn: example(only(input, "aws_eip", "Elastic IP")),
     subnetArn: example(only(input, "aws_subnet", "subnet")),
+    lockObjectArn: example(only(input, "aws_s3_object", "install lock object")),
   };
 }
 
@@ -250,6 +258,7 @@ export function boundaryRequests(s: BoundaryStack): BoundaryRequest[] {
     host("Allowed", "find its address", "ec2:DescribeAddresses", "*"),
     host("Allowed", "report its health to its group", "autoscaling:SetInstanceHealth", group(s.autoScalingGroupName)),
     host("Allowed", "end its launch lifecycle action", "autoscaling:CompleteLifecycleAction", group(s.autoScalingGroupName)),
+    host("Allowed", "fetch the install lock", "s3:GetObject", s.lockObjectArn),
     host("Allowed", "SSM agent heartbeat", "ssm:UpdateInstanceInformation", instance),
     host("Allowed", "SSM agent: receive Run Command messages", "ec2messages:GetMessages", "*"),
     host("Allowed", "SSM agent: open a Session Manager channel", "ssmmessages:OpenDataChannel", "*"),
@@ -268,6 +277,9 @@ export function boundaryRequests(s: BoundaryStack): BoundaryRequest[] {
       arn("ec2", "network-interface/eni-0bbbbbbbbbbbbbbb2"), { "ec2:Subnet": arn("ec2", "subnet/subnet-0bbbbbbbbbbbbbbb2") }),
     host("Denied", "mark another group's instance unhealthy", "autoscaling:SetInstanceHealth", group("team-b-web")),
     host("Denied", "end another group's lifecycle action", "autoscaling:CompleteLifecycleAction", group("team-b-web")),
+    host("Denied", "read another object of the artifacts bucket", "s3:GetObject", `arn:aws:s3:::${EXAMPLE_ARTIFACTS_BUCKET}/other.json`),
+    host("Denied", "overwrite the install lock", "s3:PutObject", s.lockObjectArn),
+    host("Denied", "read another bucket's object", "s3:GetObject", "arn:aws:s3:::team-b-backups/db.dump"),
     host("Denied", "send a Run Command to an instance", "ssm:SendCommand", instance),
     host("Denied", "read a Run Command's output", "ssm:GetCommandInvocation", "*"),
     host("Denied", "start a Session Manager session", "ssm:StartSession", instance),

@@ -2,6 +2,8 @@ import { architectureOf, Architecture, instanceTypeProblem } from "./instance-ty
 import { AWS_REGIONS, isAwsRegion, REGIONS_AS_OF } from "./aws-regions";
 import { crossEnvironmentProblems, environmentRuleProblems } from "./rules";
 import { describeStateLocation, StateLocation, stateInBuildOutputProblem, stateLocation } from "./state";
+import { downloadPins, openclawLock } from "../host/pins";
+import { HOST_OS_PROFILES } from "../host/host-os";
 
 /** Host operating systems the boot script supports. */
 export const HOST_OPERATING_SYSTEMS = ["al2023", "debian12"] as const;
@@ -50,12 +52,23 @@ export interface DownloadSettings {
   traefikBaseUrl: string;
   /** npm registry that openclaw is installed from. @default "https://registry.npmjs.org/" */
   npmRegistry: string;
-  /** Where hosts whose image lacks the SSM agent (Debian) get it: `<base>/latest/debian_<amd64|arm64>/amazon-ssm-agent.deb`. @default "https://s3.amazonaws.com/ec2-downloads-windows/SSMAgent" */
+  /**
+   * Where hosts whose image lacks the SSM agent (Debian) get it: `<base>/<version>/debian_<amd64|arm64>/amazon-ssm-agent.deb`,
+   * the version pinned in modules/host/pins.ts. @default "https://s3.amazonaws.com/ec2-downloads-windows/SSMAgent"
+   */
   ssmAgentBaseUrl: string;
-  /** Optional sha256 pin of the Node archive for this stack's architecture, checked besides SHASUMS256.txt. @default none */
+  /**
+   * sha256 pin of the Node archive for this stack's architecture, checked besides SHASUMS256.txt. An `http://`
+   * nodeBaseUrl needs a pin. @default the pin modules/host/pins.ts ships for versions.node (none for other versions)
+   */
   nodeSha256?: string;
-  /** Optional sha256 pin of the Traefik archive for this stack's architecture, checked besides the checksums file. @default none */
+  /**
+   * sha256 pin of the Traefik archive for this stack's architecture, checked besides the checksums file. An `http://`
+   * traefikBaseUrl needs a pin. @default the pin modules/host/pins.ts ships for versions.traefik (none for other versions)
+   */
   traefikSha256?: string;
+  /** sha256 pin of the SSM agent package (Debian) for this stack's architecture. An `http://` ssmAgentBaseUrl needs a pin. @default the pin modules/host/pins.ts ships (none today) */
+  ssmAgentSha256?: string;
 }
 
 /** When the host replaces itself because the gateway stays unhealthy. */
@@ -279,6 +292,34 @@ function acmeDirectoryProblem(value: unknown): string | undefined {
   return problem ? `${allowed}: the URL ${problem}` : undefined;
 }
 
+/** Each download base that the host would use over plain http:// without a sha256 pin, and the pin setting it needs. */
+/** Each download base, the pin that names its bytes (`downloadPins`) and its pin setting. */
+const PINNED_DOWNLOADS = [
+  { base: "nodeBaseUrl", pin: "node", setting: "nodeSha256", what: (s: GatewaySettings) => `Node.js ${s.versions.node}` },
+  { base: "traefikBaseUrl", pin: "traefik", setting: "traefikSha256", what: (s: GatewaySettings) => `Traefik ${s.versions.traefik}` },
+  { base: "ssmAgentBaseUrl", pin: "ssmAgent", setting: "ssmAgentSha256", what: () => "the SSM agent" },
+] as const;
+
+/**
+ * Over plain http:// anyone on the path can replace a download and its checksum file together, so a
+ * download base may be http:// only when a pin that does not travel with it (the settings' or the
+ * one modules/host/pins.ts ships) names the bytes. The SSM agent base counts only on an OS that
+ * downloads the agent. Settings must otherwise be valid (versions, instance type, download keys).
+ */
+function plainHttpProblems(s: GatewaySettings): SettingsProblem[] {
+  const arch = architectureOf(s.instanceType);
+  const pins = downloadPins(s, arch);
+  const used = (base: string) => base !== "ssmAgentBaseUrl" || HOST_OS_PROFILES[s.hostOs].ssmAgent !== undefined;
+  return PINNED_DOWNLOADS
+    .filter(({ base, pin }) => used(base) && s.downloads[base].startsWith("http://") && pins[pin] === undefined)
+    .map(({ base, setting, what }) => ({
+      setting: `downloads.${base}`,
+      value: s.downloads[base],
+      allowed: `an http:// download base needs a sha256 pin (anyone on the path could swap the archive and its checksum file): `
+        + `set downloads.${setting} (this project ships none for ${what(s)} on ${arch}), or use https://`,
+    }));
+}
+
 /** One day of the week, or a range of them, as EventBridge Scheduler's cron day-of-week field spells it. */
 const DAY = "(?:MON|TUE|WED|THU|FRI|SAT|SUN)";
 /** `cron(minute hour ? * days *)`: a fixed time on some days of every week (so at least weekly). */
@@ -326,6 +367,7 @@ const TOP_LEVEL_KEYS: string[] = keysOf(SETTING_KINDS);
 /** Every key of `downloads` and what it holds; checked against DownloadSettings (its optional pins included). */
 const DOWNLOAD_KINDS = {
   nodeBaseUrl: "url", traefikBaseUrl: "url", npmRegistry: "url", ssmAgentBaseUrl: "url", nodeSha256: "sha256", traefikSha256: "sha256",
+  ssmAgentSha256: "sha256",
 } as const satisfies Record<keyof DownloadSettings, "url" | "sha256">;
 const DOWNLOAD_KEYS = keysOf(DOWNLOAD_KINDS);
 const downloadKeysOf = (kind: "url" | "sha256") => DOWNLOAD_KEYS.filter((key) => DOWNLOAD_KINDS[key] === kind);
@@ -463,6 +505,10 @@ export function resolveEnvironment(input: unknown): { settings: GatewaySettings;
   const { versions } = settings;
   check("versions.openclaw", versions.openclaw, typeof versions.openclaw === "string" && OPENCLAW_VERSION.test(versions.openclaw)
     ? undefined : "must be an exact openclaw release such as \"2026.9.6\" (no ranges, no \"latest\")");
+  if (typeof versions.openclaw === "string" && OPENCLAW_VERSION.test(versions.openclaw) && versions.openclaw !== openclawLock().version) {
+    check("versions.openclaw", versions.openclaw, `must be ${openclawLock().version}, the release modules/host/openclaw/package-lock.json locks: `
+      + "hosts install openclaw only from that lock (npm ci); for another release, update the lock there (npm install --package-lock-only openclaw@<version>) and the test fixture __tests__/fixtures/openclaw with it");
+  }
   check("versions.node", versions.node, typeof versions.node === "string" && nodeSatisfiesOpenclaw(versions.node)
     ? undefined : "must be an exact Node.js release that openclaw accepts: >=24.16.0 <25 or >=26.1.0, e.g. \"24.21.0\"");
   check("versions.traefik", versions.traefik, typeof versions.traefik === "string" && SEMVER.test(versions.traefik) && versions.traefik.startsWith("3.")
@@ -481,6 +527,9 @@ export function resolveEnvironment(input: unknown): { settings: GatewaySettings;
       check(`downloads.${key}`, downloads[key], typeof downloads[key] === "string" && SHA256.test(downloads[key]!)
         ? undefined : "must be 64 lowercase hex digits (a sha256)");
     }
+  }
+  if (!problems.some((p) => /^(downloads|versions)\.|^(instanceType|hostOs)$/.test(p.setting))) {
+    problems.push(...plainHttpProblems(settings));
   }
 
   if (raw.watchdog !== undefined && !isObject(raw.watchdog)) check("watchdog", raw.watchdog, "must be an object");

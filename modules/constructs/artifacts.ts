@@ -1,0 +1,67 @@
+import { Construct } from "constructs";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { S3Object } from "@cdktf/provider-aws/lib/s3-object";
+import { AssetType, TerraformAsset } from "cdktf";
+import type { IamStatement } from "./grants";
+
+export interface ArtifactsProps {
+  /** Bucket name (plain: the boot script names it), from modules/host/pins.ts openclawLockLocation. */
+  readonly bucket: string;
+  /** Object key of the openclaw lock. */
+  readonly lockKey: string;
+  /** Path of the lock file in this repository (uploaded as a Terraform asset). */
+  readonly lockPath: string;
+  /** sha256 of the lock: a changed file uploads again. */
+  readonly lockSha256: string;
+}
+
+/**
+ * What the host installs that is too big for the user data: the openclaw lock file (~170 KB). A
+ * stack-owned bucket, private (public access blocked, TLS only), versioned and encrypted at rest;
+ * the user data pins the object's sha256, so the bucket vouches for availability, not integrity.
+ */
+export class Artifacts extends Construct {
+  readonly bucket: S3Bucket;
+  readonly lock: S3Object;
+
+  constructor(scope: Construct, id: string, props: ArtifactsProps) {
+    super(scope, id);
+    // It holds only what the stack uploads again: destroy may empty it.
+    this.bucket = new S3Bucket(this, "bucket", { bucket: props.bucket, forceDestroy: true });
+    new S3BucketPublicAccessBlock(this, "public-access", {
+      bucket: this.bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
+    });
+    new S3BucketVersioningA(this, "versioning", { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } });
+    new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
+      bucket: this.bucket.id, rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+    });
+    new S3BucketPolicy(this, "tls-only", {
+      bucket: this.bucket.id,
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{
+          Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*",
+          Resource: [this.bucket.arn, `${this.bucket.arn}/*`],
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        }],
+      }),
+    });
+    const asset = new TerraformAsset(this, "lock-file", { path: props.lockPath, type: AssetType.FILE });
+    this.lock = new S3Object(this, "openclaw-lock", {
+      bucket: this.bucket.id,
+      key: props.lockKey,
+      source: asset.path,
+      sourceHash: props.lockSha256,
+      contentType: "application/json",
+    });
+  }
+
+  /** What the host needs to fetch the lock: GetObject on that one object. */
+  grantRead(): IamStatement[] {
+    return [{ Sid: "ReadOpenclawLock", Effect: "Allow", Action: ["s3:GetObject"], Resource: [this.lock.arn] }];
+  }
+}
