@@ -49,24 +49,29 @@ function missingTools(): string | undefined {
   return openclawFixtureProblem();
 }
 
-const settings: GatewaySettings = resolveSettings({
+const npmVersion = execFileSync("npm", ["--version"]).toString().trim();
+const enabled = requireInCi(missingTools(), "VM boot proof (__tests__/vm/boot.test.ts)");
+const vmSettings = {
   environment: "vmtest",
   hostOs: "debian12",
   instanceType: "t3.small", // x86_64: the VM is an x86_64 qemu guest
   domainName: "gateway.vmtest.example.org",
   acmeEmail: "ops@example.org",
-  downloads: vmDownloads(),
   // The VM's domain never resolves to the fake Elastic IP: the DNS wait must time out, and quickly
   // (one lookup, a 10 s pause, a second lookup, then on), not after the 600 s default.
   dnsWaitSeconds: 10,
-});
+} as const;
+/**
+ * The downloads point at the host's mirrors, pinned to what they serve (building them needs the
+ * VM's tools: a skipped suite keeps the default downloads, its settings are only rendered, never booted).
+ */
+const settings: GatewaySettings = resolveSettings(enabled
+  ? { ...vmSettings, downloads: vmDownloads(resolveSettings(vmSettings).versions, npmVersion) }
+  : vmSettings);
 const layout = hostContract(settings);
 const names = resourceNames(settings);
 /** The facts probe of the guests, whose data volume is the NVMe disk with this serial. */
 const factsProbe = guestProbe(settings, SERIAL);
-const npmVersion = execFileSync("npm", ["--version"]).toString().trim();
-
-const enabled = requireInCi(missingTools(), "VM boot proof (__tests__/vm/boot.test.ts)");
 const describeVm = enabled ? describe : describe.skip;
 
 const suiteStart = Date.now();

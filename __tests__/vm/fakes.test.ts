@@ -109,7 +109,10 @@ describe("fake AWS API", () => {
   test("implements every operation of the shared vocabulary (and records each under its CLI words)", async () => {
     for (const { service, operation, action } of AWS_OPERATIONS) {
       const headers = { authorization: `AWS4-HMAC-SHA256 Credential=${keyId}/20260101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=x` };
-      const res = service === "ssm"
+      aws.objects.set("openclaw-t-artifacts-0123456789ab/openclaw-lock/abc.json", Buffer.from("{\"lockfileVersion\":3}"));
+      const res = service === "s3api"
+        ? await fetch(`http://127.0.0.1:${port}/openclaw-t-artifacts-0123456789ab/openclaw-lock/abc.json?x-id=GetObject`, { headers })
+        : service === "ssm"
         ? await fetch(`http://127.0.0.1:${port}/`, {
           method: "POST", headers: { ...headers, "x-amz-target": `AmazonSSM.${action}`, "content-type": "application/x-amz-json-1.1" },
           body: JSON.stringify({ Name: "/openclaw/t/gateway-token", Value: "v", Type: "SecureString", Overwrite: true, WithDecryption: true }),
@@ -124,6 +127,17 @@ describe("fake AWS API", () => {
       expect([operation, res.status, await res.text()]).toEqual([operation, 200, expect.not.stringContaining("not implemented")]);
     }
     expect(aws.calls.map((c) => `${c.service} ${c.operation}`)).toEqual(AWS_OPERATIONS.map((o) => `${o.service} ${o.operation}`));
+  });
+
+  test("serves S3 objects path-style with their exact bytes; a missing key is S3's NoSuchKey, an unsigned GET AccessDenied", async () => {
+    const bytes = Buffer.from("{\"name\":\"openclaw-host\",\"lockfileVersion\":3}\n");
+    aws.objects.set("bucket-a/openclaw-lock/x.json", bytes);
+    const auth = { authorization: `AWS4-HMAC-SHA256 Credential=${keyId}/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=x` };
+    const ok = await fetch(`http://127.0.0.1:${port}/bucket-a/openclaw-lock/x.json`, { headers: auth });
+    expect([ok.status, Buffer.from(await ok.arrayBuffer()).equals(bytes)]).toEqual([200, true]);
+    const missing = await fetch(`http://127.0.0.1:${port}/bucket-a/openclaw-lock/y.json`, { headers: auth });
+    expect([missing.status, await missing.text()]).toEqual([404, expect.stringContaining("<Code>NoSuchKey</Code>")]);
+    expect((await fetch(`http://127.0.0.1:${port}/bucket-a/openclaw-lock/x.json`)).status).toBe(403);
   });
 
   test("query helpers read EC2 filters and serialize lists as <item>", () => {

@@ -88,9 +88,10 @@ export function traefikStandinRelease(cacheDir: string, version: string, sourceF
 /**
  * A stand-in `amazon-ssm-agent` Debian package (AWS's real one cannot be downloaded here): a
  * shell "agent" and a systemd unit, built with the host's real dpkg-deb, so the guest runs the
- * boot script's real `dpkg -i` and `systemctl enable --now amazon-ssm-agent.service`.
+ * boot script's real `dpkg -i` and `systemctl enable --now amazon-ssm-agent.service`. Served under
+ * the agent version path the boot script asks for (modules/host/pins.ts).
  */
-export function ssmAgentStandinPackage(cacheDir: string): MirrorFiles {
+export function ssmAgentStandinPackage(cacheDir: string, version: string): MirrorFiles {
   const dir = join(cacheDir, "ssm-agent-standin-v1");
   const debName = "amazon-ssm-agent.deb";
   if (!existsSync(join(dir, debName))) {
@@ -117,5 +118,15 @@ export function ssmAgentStandinPackage(cacheDir: string): MirrorFiles {
       rmSync(work, { recursive: true, force: true });
     }
   }
-  return new Map([[`/latest/debian_amd64/${debName}`, join(dir, debName)]]);
+  return new Map([[`/${version}/debian_amd64/${debName}`, join(dir, debName)]]);
 }
+
+/** The archive a mirror serves under a URL path ending in `suffix` (the one file that does). */
+export function servedFile(files: MirrorFiles, suffix: string): string {
+  const found = [...files].filter(([urlPath]) => urlPath.endsWith(suffix));
+  if (found.length !== 1) throw new Error(`the mirror serves ${found.length} files ending in ${suffix}: ${[...files.keys()].join(", ")}`);
+  return found[0][1];
+}
+
+/** sha256 (hex) of a file. */
+export const sha256OfFile = fileSha256;

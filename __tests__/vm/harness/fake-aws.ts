@@ -4,7 +4,8 @@ import { AwsApiCall, AwsOperation, cliOperation } from "../../helpers/fake-cloud
 
 /**
  * A fake of exactly the AWS API calls the boot script makes, speaking the real wire protocols
- * (EC2 and Auto Scaling query/XML, SSM JSON 1.1) so the guest runs the real AWS CLI against it.
+ * (EC2 and Auto Scaling query/XML, SSM JSON 1.1, S3 REST path-style GET) so the guest runs the real
+ * AWS CLI against it.
  * Every call is recorded as an `AwsApiCall` named in the CLI's words, the vocabulary the sandbox's
  * fake `aws` shares (__tests__/helpers/fake-cloud.ts); attach-volume can be refused to inject faults.
  */
@@ -103,6 +104,8 @@ export class FakeAwsApi {
   /** Launch lifecycle actions completed, in order: one per instance (later ones are refused, as AWS does). */
   readonly launchCompletions: { instanceId: string; result: string; at: number }[] = [];
   private readonly accessKeys = new Map<string, string>();
+  /** S3 objects by `<bucket>/<key>` (the install lock the stack uploads). */
+  readonly objects = new Map<string, Buffer>();
 
   constructor(
     readonly region: string,
@@ -139,6 +142,7 @@ export class FakeAwsApi {
   private respond(req: IncomingMessage, body: string, res: ServerResponse): void {
     const keyId = /Credential=([A-Z0-9]+)\//.exec(req.headers.authorization ?? "")?.[1] ?? "";
     const caller = this.accessKeys.get(keyId) ?? "unknown";
+    if (req.method === "GET") return this.getObject(req, caller, res);
     const target = req.headers["x-amz-target"];
     const isJson = typeof target === "string";
     const form = isJson ? {} : Object.fromEntries(new URLSearchParams(body));
@@ -174,6 +178,30 @@ export class FakeAwsApi {
           .end(`<ErrorResponse xmlns="${ASG_NS}"><Error><Type>Sender</Type><Code>${e.code}</Code><Message>${escapeXml(e.message)}</Message></Error><RequestId>${call.at}</RequestId></ErrorResponse>`);
       }
     }
+  }
+
+  /**
+   * S3 GetObject, path-style (`GET /<bucket>/<key>`: the CLI addresses a bucket by path when its
+   * endpoint is an IP address, as the guest's is); a missing object answers S3's NoSuchKey.
+   */
+  private getObject(req: IncomingMessage, caller: string, res: ServerResponse): void {
+    const path = decodeURIComponent(new URL(req.url ?? "/", "http://fake").pathname).replace(/^\//, "");
+    const [bucket, ...rest] = path.split("/");
+    const call: AwsApiCall = { service: "s3api", operation: "get-object", caller, params: { Bucket: bucket, Key: rest.join("/") }, status: 200, at: Date.now() };
+    this.calls.push(call);
+    const object = this.objects.get(path);
+    const fail = (status: number, code: string, message: string) => {
+      call.status = status;
+      call.errorCode = code;
+      res.writeHead(status, { "content-type": "application/xml" })
+        .end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escapeXml(message)}</Message><RequestId>${call.at}</RequestId></Error>`);
+    };
+    if (caller === "unknown") return fail(403, "AccessDenied", "request not signed with credentials from the fake IMDS");
+    if (!object) return fail(404, "NoSuchKey", `The specified key does not exist: ${path}`);
+    res.writeHead(200, {
+      "content-type": "application/octet-stream", "content-length": String(object.length),
+      etag: `"${createHash("md5").update(object).digest("hex")}"`, "last-modified": new Date(0).toUTCString(),
+    }).end(object);
   }
 
   /** Answers one operation, named as the sandbox's fake `aws` names it (`<service> <operation>`). */
