@@ -164,7 +164,7 @@ describeSandbox("watchdog in a sandbox: maintenance switch, liveness body, confi
     sb.setGateway("html");
     const result = loop(n);
     expect(health(sb.awsCalls())).toHaveLength(1);
-    expect(health(sb.awsCalls())[0].argv).toEqual(["autoscaling", "set-instance-health", "--instance-id", INSTANCE_ID, "--health-status", "Unhealthy", "--no-should-respect-grace-period"]);
+    expect(health(sb.awsCalls())[0].argv).toEqual(["autoscaling", "set-instance-health", "--cli-connect-timeout", "10", "--cli-read-timeout", "30", "--instance-id", INSTANCE_ID, "--health-status", "Unhealthy", "--no-should-respect-grace-period"]);
     expect(result.output).toContain(`failed (${n} consecutive; replacement after ${n})`);
     expect(status()).toContain(`replacing: marked ${INSTANCE_ID} Unhealthy`);
   });

@@ -334,7 +334,7 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     expect(result.status).toBe(0);
     const health = ops(sb.awsCalls(), "set-instance-health");
     expect(health).toHaveLength(1);
-    expect(health[0].argv).toEqual(["autoscaling", "set-instance-health", "--instance-id", INSTANCE_ID, "--health-status", "Unhealthy", "--no-should-respect-grace-period"]);
+    expect(health[0].argv).toEqual(["autoscaling", "set-instance-health", "--cli-connect-timeout", "10", "--cli-read-timeout", "30", "--instance-id", INSTANCE_ID, "--health-status", "Unhealthy", "--no-should-respect-grace-period"]);
     expect(result.output).toContain(`failed (${n} consecutive; replacement after ${n})`);
     expect(result.output.indexOf(`failed (${n - 1} consecutive`)).toBeLessThan(result.output.indexOf("marked"));
     expect(sb.lines("gateway.log").every((l) => l === "GET /healthz")).toBe(true);

@@ -103,11 +103,16 @@ const LOCK_FOLDER = path.join("modules", "host", "openclaw");
 export function openclawLockDir(from = __dirname): string {
   const beside = path.join(from, "openclaw");
   if (existsSync(path.join(beside, "package-lock.json"))) return beside;
-  for (let dir = from; ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, LOCK_FOLDER);
-    if (existsSync(path.join(candidate, "package-lock.json"))) return candidate;
-    if (path.dirname(dir) === dir) throw new Error(`no ${LOCK_FOLDER}/package-lock.json above ${from}`);
+  // A bundle may also run from outside the project (scripts/bench.ts bundles main.ts into a temporary
+  // folder): then the project is the working directory, as for every cdktf app.
+  for (const start of [from, process.cwd()]) {
+    for (let dir = start; ; dir = path.dirname(dir)) {
+      const candidate = path.join(dir, LOCK_FOLDER);
+      if (existsSync(path.join(candidate, "package-lock.json"))) return candidate;
+      if (path.dirname(dir) === dir) break;
+    }
   }
+  throw new Error(`no ${LOCK_FOLDER}/package-lock.json above ${from} or the working directory ${process.cwd()}`);
 }
 
 const locks = new Map<string, OpenclawLock>();
