@@ -7,7 +7,7 @@ import { requireInCi } from "../helpers/settings";
 /**
  * Issue 13 item 8: every service the host installs scores an exposure of at most 2.0 with the real
  * `systemd-analyze security --offline=true` (systemd ≥ 250; CI installs systemd through
- * __tests__/setup/boot-tests.sh), and docs/boot-script.md shows today's scores (`npm run docs`).
+ * __tests__/setup/boot-tests.sh), and the README shows today's scores (`npm run docs`).
  */
 const MAX_EXPOSURE = 2.0;
 const live = unitExposure("probe.service", "[Service]\nExecStart=/bin/true\n");
@@ -29,7 +29,7 @@ describe("systemd-analyze security of every service the host installs", () => {
     expect(live).toBeGreaterThan(9);
   });
 
-  (can ? test : test.skip)("docs/boot-script.md shows these scores (regenerate with npm run docs)", () => {
+  (can ? test : test.skip)("the README shows these scores (regenerate with npm run docs)", () => {
     const page = readFileSync(UNIT_SECURITY_PAGE, "utf8");
     const shown = page.slice(page.indexOf(UNIT_SECURITY_START) + UNIT_SECURITY_START.length, page.indexOf(UNIT_SECURITY_END)).trim();
     expect(shown).toBe(unitSecurityTable(rows));

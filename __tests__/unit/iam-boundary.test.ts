@@ -108,7 +108,7 @@ describe("what the boundary catches (each of these passed before issue 13's chan
 });
 
 describe("the documentation", () => {
-  test("docs/reviewing.md's boundary table is the one simulated from settings.json (run `npm run docs`)", () => {
+  test("the README's boundary table is the one simulated from settings.json (run `npm run docs`)", () => {
     const page = readFileSync(BOUNDARY_PAGE, "utf8");
     expect(page).toBe(withBoundaryTable(page, boundaryDocsTable()));
   });
