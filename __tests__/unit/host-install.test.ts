@@ -146,7 +146,16 @@ describe("openclaw from the project's lock (modules/host/openclaw/)", () => {
     const root = path.resolve(__dirname, "../..");
     expect(openclawLockDir(path.join(root, ".gen"))).toBe(path.join(root, "modules/host/openclaw"));
     expect(openclawLockDir(path.join(root, "modules/host"))).toBe(path.join(root, "modules/host/openclaw"));
-    expect(() => openclawLockDir(os.tmpdir())).toThrow(/no modules\/host\/openclaw\/package-lock.json above/);
+    // A bundle outside the project (scripts/bench.ts) finds it through the working directory, the project;
+    // elsewhere, with no project around, it is a clear error.
+    expect(openclawLockDir(os.tmpdir())).toBe(path.join(root, "modules/host/openclaw"));
+    const cwd = process.cwd();
+    try {
+      process.chdir(os.tmpdir());
+      expect(() => openclawLockDir(os.tmpdir())).toThrow(/no modules\/host\/openclaw\/package-lock.json above .* or the working directory/);
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   test("every locked package carries a sha512 integrity (npm ci checks each one; a bundled one is inside its bundler's)", () => {

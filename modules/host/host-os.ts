@@ -36,7 +36,7 @@ export interface HostOsProfile {
 
 /** Commands both OSes need, with the package that provides them on a Red Hat–style and a Debian system. */
 const COMMON_COMMANDS = ["curl", "tar", "xz", "sha256sum", "cmp", "awk", "jq", "blkid", "mkfs.ext4", "mountpoint", "setpriv", "useradd",
-  "blockdev", "dumpe2fs", "resize2fs", "fallocate", "mkswap", "swapon", "nft"] as const;
+  "blockdev", "dumpe2fs", "resize2fs", "fallocate", "mkswap", "swapon", "nft", "openssl"] as const;
 
 /**
  * Debian's AMIs (cloud.debian.org) point apt at http:// mirrors (deb.debian.org, its AWS CloudFront
@@ -62,6 +62,8 @@ export const HOST_OS_PROFILES: Readonly<Record<HostOs, HostOsProfile>> = {
       blockdev: "util-linux", dumpe2fs: "e2fsprogs", resize2fs: "e2fsprogs", fallocate: "util-linux", mkswap: "util-linux", swapon: "util-linux",
       // The metadata service's firewall (modules/host/units.ts imdsFirewallRules); AL2023 and Debian both package nftables.
       nft: "nftables",
+      // The certificate guard (s_client) and the dashboard document (pkeyutl, modules/ops/sealed.ts).
+      openssl: "openssl",
     }),
     nologinShell: "/sbin/nologin",
   },
@@ -77,6 +79,7 @@ export const HOST_OS_PROFILES: Readonly<Record<HostOs, HostOsProfile>> = {
         "mkfs.ext4": "e2fsprogs", mountpoint: "util-linux", setpriv: "util-linux", useradd: "passwd",
         blockdev: "util-linux", dumpe2fs: "e2fsprogs", resize2fs: "e2fsprogs", fallocate: "util-linux", mkswap: "util-linux", swapon: "mount",
         nft: "nftables",
+        openssl: "openssl",
       }),
       aws: "awscli",
       "update-ca-certificates": "ca-certificates",
