@@ -1,4 +1,5 @@
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import { freePort } from "./free-port";
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as http from "node:http";
@@ -87,17 +88,6 @@ export function testLayout(settings: GatewaySettings, root: string, fixture: Ope
   return { ...moved, nodeDir: fixture.nodeDir, nodeBin: fixture.nodeBin, openclawEntry: fixture.openclawEntry };
 }
 
-/** A TCP port that was free on 127.0.0.1 a moment ago. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A syntactically plausible Anthropic key that grants nothing (the tests never reach the API). */
 export const FAKE_ANTHROPIC_API_KEY = "sk-ant-api03-openclaw-aws-test-key-000000000000000000000000";

@@ -8,6 +8,7 @@ import {
   CERT_GUARD_CLOCK_ENV, CERT_GUARD_EXIT, CERT_GUARD_STATUS_FILE, CertGuardParams, DnsWaitParams,
   TRAEFIK_DEFAULT_CERT_CN, TRAEFIK_RENEWAL_WINDOWS, imdsPublicAddressCommand, renderCertGuard, renderDnsWait,
 } from "../../modules/host/cert-guard";
+import { freePort } from "../helpers/free-port";
 import { requireInCi } from "../helpers/settings";
 
 /**
@@ -48,16 +49,6 @@ function leaf(name: string, days: number): void {
   openssl("x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", String(days), "-out", `${name}.crt`);
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -1,6 +1,7 @@
 import { rmSync } from "node:fs";
 import { hostContract } from "../../modules/host/contract";
-import { freePort, OpenclawFixture, openclawFixture, openclawFixtureProblem, RunningGateway, startGateway } from "../helpers/openclaw-harness";
+import { freePort } from "../helpers/free-port";
+import { OpenclawFixture, openclawFixture, openclawFixtureProblem, RunningGateway, startGateway } from "../helpers/openclaw-harness";
 import { requireInCi, testSettings } from "../helpers/settings";
 
 /**
