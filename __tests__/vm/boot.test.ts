@@ -27,6 +27,7 @@ import { ScenarioLedger } from "./harness/scenarios";
 import { connectDevice } from "../helpers/openclaw-device-client";
 import { OpenclawFixture, openclawFixture, openclawFixtureProblem, startProxy } from "../helpers/openclaw-harness";
 import { requireInCi } from "../helpers/settings";
+import { writeVmTimings } from "../helpers/timings";
 
 const DATA_VOLUME_ID = "vol-0a1b2c3d4e5f60718";
 const SERIAL = DATA_VOLUME_ID.replace("-", "");
@@ -193,6 +194,7 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     instances.forEach((i) => i.stopPolling());
     killAllVms();
     await world?.close();
+    writeVmTimings(join(VM_CACHE, "run"));
     rmSync(deviceDir, { recursive: true, force: true });
     const lines = [
       ...Object.entries(timings).map(([k, v]) => `  ${k}: ${(v / 1000).toFixed(1)}`),
