@@ -136,7 +136,7 @@ describe("the model: critical path and totals", () => {
     for (const s of stages) {
       const src = s.source;
       if (src.kind === "cited") expect([s.name, src.url, src.read]).toEqual([s.name, expect.stringMatching(/^https?:\/\/\S+$/), CITED_ON]);
-      if (src.kind === "unknown") expect(src.why.length).toBeGreaterThan(20);
+      if (src.kind === "unknown") expect([s.name, src.why.length > 20, src.url ?? "https://none"]).toEqual([s.name, true, expect.stringMatching(/^https?:\/\/\S+$/)]);
       if (src.kind === "measured") expect(["sandbox", "native openclaw"]).toContain(src.where); // never VM (TCG)
       if (s.seconds === undefined) expect(src.kind).toBe("unknown");
     }

@@ -192,6 +192,9 @@ const ASG_EC2_CHECKS = "http://docs.aws.amazon.com/autoscaling/latest/userguide/
 const STATUS_METRIC = "https://pulumi.com/docs/reference/pkg/nodejs/pulumi/awsx/functions/classic.ec2.metrics.statusCheckFailed.html";
 const DEPOT_BOOT = "https://depot.dev/blog/faster-ec2-boot-time";
 const DAEMONOLOGY_BOOT = "http://www.daemonology.net/blog/2021-08-12-EC2-boot-time-benchmarking.html";
+/** Our group's policy (0 % minimum healthy) is "Terminate and launch": the two branches of the replacement run together. */
+const TERMINATE_AND_LAUNCH = "https://docs.aws.amazon.com/autoscaling/ec2/userguide/set-instance-maintenance-policy.html";
+const ELASTIC_IP = "http://docs.aws.amazon.com/AWSEC2/latest/UserGuide/elastic-ip-addresses-eip.html";
 
 /** A stage measured by a boot report's phase, or unknown (naming the report to produce) when the report is missing. */
 function measuredPhase(name: string, boot: BootTimings | undefined, phase: { from: string; to: string }, note: string): Stage {
@@ -202,7 +205,8 @@ function measuredPhase(name: string, boot: BootTimings | undefined, phase: { fro
 
 /**
  * The replacement every path ends with: the old host releases the volume while the group launches
- * the new one, which boots to the volume; then attach, mount, address, configuration and the
+ * the new one ("Terminate and launch – New instances are provisioned at the same time your existing
+ * instances are terminated", Amazon EC2 Auto Scaling User Guide, set-instance-maintenance-policy, read 2026-11-30), which boots to the volume; then attach, mount, address, configuration and the
  * gateway's start. Downtime ends when the new gateway answers /healthz (Traefik is already started:
  * the address, the DNS name and the certificates on the volume are the old ones).
  */
@@ -218,7 +222,7 @@ export function replacementStages(inputs: DowntimeInputs): Segment[] {
             : { name: "old host: the gateway stops on SIGTERM", source: { kind: "unknown", why: `not measured yet: run ${TIMING_REPORTS.gateway.produce}` } },
           {
             name: "EC2 shuts the old instance down and detaches the volume", upTo: volumeWait,
-            source: { kind: "unknown", why: `no published figure; bounded by the new boot's wait for the volume (WAITS.volume: ${WAITS.volume.attempts} × ${WAITS.volume.delay} s), beyond which that boot fails and the group launches another` },
+            source: { kind: "unknown", url: TERMINATE_AND_LAUNCH, why: `runs while the new instance launches ("New instances are provisioned at the same time your existing instances are terminated", ${TERMINATE_AND_LAUNCH}); no published figure for it; bounded by the new boot's wait for the volume (WAITS.volume: ${WAITS.volume.attempts} × ${WAITS.volume.delay} s), beyond which that boot fails and the group launches another` },
           },
           {
             name: "the new boot notices the free volume (poll interval)", seconds: WAITS.volume.delay / 2, upTo: WAITS.volume.delay,
@@ -241,7 +245,7 @@ export function replacementStages(inputs: DowntimeInputs): Segment[] {
     measuredPhase("new host: attach call, filesystem check, mount, grow", sandbox, BOOT_PHASES.volume, "AWS is faked"),
     {
       name: "EC2 moves the Elastic IP to the new instance",
-      source: { kind: "unknown", why: "no published figure for AssociateAddress to traffic arriving; the call itself is bounded by the boot's retries" },
+      source: { kind: "unknown", url: ELASTIC_IP, why: `AWS says "rapidly remapping" (${ELASTIC_IP}) with no figure for AssociateAddress to traffic arriving; the call itself is bounded by the boot's retries` },
     },
     measuredPhase("new host: address call, runtimes (already on the volume), users, files, secrets, units, start services", sandbox, BOOT_PHASES.configure, "AWS, the package manager and systemd are faked"),
     gateway
