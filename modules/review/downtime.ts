@@ -122,7 +122,16 @@ export interface Stage { name: string; seconds?: number; upTo?: number; source: 
 export type Segment = Stage | { parallel: Stage[][] };
 
 /** One way down and back up. */
-export interface DowntimePath { name: string; starts: string; ends: string; segments: Segment[]; note?: string }
+export interface DowntimePath {
+  name: string;
+  /** The event the downtime starts with. */
+  starts: string;
+  /** The event it ends with. */
+  ends: string;
+  segments: Segment[];
+  /** What the stages leave out, e.g. a refresh's start (not downtime). */
+  note?: string;
+}
 
 /** A path evaluated: the critical path, its known total, its bound and what is not known. */
 export interface PathResult {
