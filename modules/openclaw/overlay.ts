@@ -22,7 +22,7 @@ export interface LockedPath {
 }
 
 const SOURCE_OF_TRUTH = "openclaw.json is rendered from the settings and read-only on the host (OPENCLAW_CONFIG_READONLY=1)";
-const STATE = "openclaw keeps it in its state directory on the data volume (OPENCLAW_STATE_DIR, also HOME), which a replacement host re-attaches; elsewhere it would be lost with the instance (and outside the unit's writable paths)";
+const STATE = "it stays in openclaw's state directory on the data volume (OPENCLAW_STATE_DIR, also HOME), which a replacement host re-attaches; elsewhere it would be lost with the instance, and the unit may write nowhere else (ProtectSystem=strict, ReadWritePaths)";
 
 /**
  * The paths the deployment owns, in the order docs/settings.md lists them. The gateway's own

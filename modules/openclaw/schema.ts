@@ -60,7 +60,7 @@ export function compactSchema(raw: { [keyword: string]: unknown }): { [keyword: 
     if (!isConfigObject(node)) return node as JsonSchema;
     const local = isConfigObject(node.$defs) ? node.$defs : isConfigObject(node.definitions) ? node.definitions : undefined;
     const names = new Map(scope);
-    for (const name of Object.keys(local ?? {})) names.set(name, `${at}:${name}`);
+    for (const name of Object.keys(local ?? {})) names.set(name, at === "" ? name : `${at}:${name}`);
     const out: { [keyword: string]: unknown } = {};
     for (const [keyword, value] of Object.entries(node)) {
       if (ANNOTATIONS.has(keyword) || keyword === "$schema") continue;
@@ -70,7 +70,7 @@ export function compactSchema(raw: { [keyword: string]: unknown }): { [keyword: 
         continue;
       }
       if (keyword === "$defs" || keyword === "definitions") {
-        for (const [name, sub] of Object.entries(value as object)) hoisted[names.get(name)!] = compact(sub, `${at}:${name}`, names);
+        for (const [name, sub] of Object.entries(value as object)) hoisted[names.get(name)!] = compact(sub, names.get(name)!, names);
       } else if (keyword === "$ref" && typeof value === "string") {
         const local = /^#\/(?:\$defs|definitions)\/(.+)$/.exec(value);
         out.$ref = local && names.has(local[1]) ? `#/$defs/${names.get(local[1])!.replace(/~/g, "~0").replace(/\//g, "~1")}` : value;
