@@ -1,11 +1,12 @@
 import Ajv from "ajv";
 import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { openclawConfig, openclawConfigFile } from "../../modules/host/layout";
 import { openclawLock } from "../../modules/host/pins";
 import { isConfigObject, mergeOverlay, OpenclawConfigObject } from "../../modules/openclaw/merge";
 import { LOCKED_PATHS, lockedPathProblems, lockedPaths, overlaySetting, secretKind } from "../../modules/openclaw/overlay";
-import { compactSchema, configSchemaProblems, JsonSchema, vendoredSchema } from "../../modules/openclaw/schema";
+import { compactSchema, configSchemaProblems, JsonSchema, schemaFile, vendoredSchema } from "../../modules/openclaw/schema";
 import { DEFAULT_VERSIONS, GatewaySettingsInput, resolveSettingsFile, SettingsError } from "../../modules/settings/settings";
 import { TEST_DOMAIN, TEST_EMAIL, testSettings } from "../helpers/settings";
 
@@ -104,6 +105,23 @@ describe("the vendored config schema", () => {
     const validate = new Ajv().compile(compact);
     expect(validate({ plugin: { accounts: [{ host: "imap.example.org" }] } })).toBe(true);
     expect(validate({ plugin: { accounts: [{ user: "x" }] } })).toBe(false);
+  });
+
+  test("the vendored schema is a valid draft-07 schema (synth skips this check: compiling the meta-schema costs ~150 ms)", () => {
+    const ajv = new Ajv({ strict: false });
+    expect(ajv.validateSchema(vendoredSchema().schema)).toBe(true);
+    expect(ajv.validateSchema({ type: "object", properties: { a: { type: "strin" } } })).toBe(false);
+  });
+
+  test("found beside the module, or from the working directory when the code runs from a bundle elsewhere", () => {
+    expect(schemaFile()).toBe(path.join(__dirname, "../../modules/openclaw/config-schema.json"));
+    expect(schemaFile(path.join(tmpdir(), "bundle"))).toBe(path.join(process.cwd(), "modules/openclaw/config-schema.json"));
+  });
+
+  test("with the overlay given, only what it reaches is checked (the rendered rest is valid on its own)", () => {
+    const config = mergeOverlay({ ...rendered(), ui: { nope: 1 } }, { agents: { defaults: { thinkingDefault: "loud" } } });
+    expect(configSchemaProblems(config).map((p) => p.path.join("."))).toEqual(["agents.defaults.thinkingDefault", "ui.nope"]);
+    expect(configSchemaProblems(config, { agents: { defaults: { thinkingDefault: "loud" } } }).map((p) => p.path.join("."))).toEqual(["agents.defaults.thinkingDefault"]);
   });
 
   test("the vendored file is compacted: no annotations, no nested $schema, every ref resolvable at the root", () => {

@@ -229,7 +229,7 @@ export function overlayProblems(s: GatewaySettings, validate = true): OverlayPro
   ];
   if (!validate || problems.length > 0) return problems;
   const { openclawVersion } = vendoredSchema();
-  return configSchemaProblems(openclawConfig(s) as OpenclawConfigObject).map((p) => ({
+  return configSchemaProblems(openclawConfig(s) as OpenclawConfigObject, overlay).map((p) => ({
     setting: overlaySetting(p.path),
     ...(p.value === undefined ? { value: undefined, got: "nothing" } : shown(p.value)),
     allowed: `${p.allowed} (the config schema of openclaw ${openclawVersion})`,

@@ -1,4 +1,6 @@
 import type { ErrorObject, ValidateFunction } from "ajv";
+import { existsSync, readFileSync } from "node:fs";
+import * as path from "node:path";
 import { didYouMean } from "../settings/did-you-mean";
 import { isConfigObject, OpenclawConfigObject } from "./merge";
 
@@ -13,8 +15,8 @@ import { isConfigObject, OpenclawConfigObject } from "./merge";
  *
  * Compiling the whole schema with ajv takes ~4 s (measured 2026-11-30), far more than a synth. So
  * validation walks the plain object levels itself (type object, properties, additionalProperties,
- * required: most of the tree) and compiles only the subschemas of values the config holds
- * (~10 small ones for the rendered config), each once per process.
+ * required, propertyNames: most of the tree), goes only where the overlay sets something, and
+ * compiles only the subschemas of the values it reaches, each distinct one once per process.
  */
 
 /** A JSON schema (draft-07) or a part of one. */
@@ -91,15 +93,33 @@ export function compactSchema(raw: { [keyword: string]: unknown }): { [keyword: 
   return { ...($schema === undefined ? {} : { $schema }), ...schema, ...(Object.keys(hoisted).length > 0 ? { $defs: hoisted } : {}) };
 }
 
-let vendored: VendoredSchema | undefined;
+/** Where the vendored schema lives, relative to the project root. */
+const SCHEMA_FILE = path.join("modules", "openclaw", "config-schema.json");
 
 /**
- * The vendored schema, read on first use. A require (not a file read) so that esbuild puts it
- * into the synth bundle (.gen/main.js); the require runs only when a config is validated.
+ * The vendored schema file: beside this module, or, when this code runs from a bundle (`npm run synth`
+ * runs .gen/main.js; scripts/bench.ts bundles into a temporary folder), under the first ancestor of
+ * the bundle or of the working directory (the project, for every cdktf app) that holds SCHEMA_FILE.
+ * Read as a file, not bundled: JSON.parse of 0.55 MB takes ~30 ms, evaluating it as an object
+ * literal in the bundle ~130 ms (measured 2026-11-30), and only a synth with an overlay reads it.
  */
+export function schemaFile(from = __dirname): string {
+  const beside = path.join(from, path.basename(SCHEMA_FILE));
+  if (existsSync(beside)) return beside;
+  for (const start of [from, process.cwd()]) {
+    for (let dir = start; ; dir = path.dirname(dir)) {
+      if (existsSync(path.join(dir, SCHEMA_FILE))) return path.join(dir, SCHEMA_FILE);
+      if (path.dirname(dir) === dir) break;
+    }
+  }
+  throw new Error(`no ${SCHEMA_FILE} beside ${from}, above it or above the working directory ${process.cwd()}`);
+}
+
+let vendored: VendoredSchema | undefined;
+
+/** The vendored schema, read once, on first use. */
 export function vendoredSchema(): VendoredSchema {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  vendored ??= require("./config-schema.json") as VendoredSchema;
+  vendored ??= JSON.parse(readFileSync(schemaFile(), "utf8")) as VendoredSchema;
   return vendored;
 }
 
@@ -113,47 +133,44 @@ export interface SchemaProblem {
   allowed: string;
 }
 
-/** An ajv instance and its compiled subschemas (by JSON pointer into the vendored schema). */
-interface Compiler {
-  compile(pointer: string, schema: JsonSchema): ValidateFunction;
-}
-
-let compiler: Compiler | undefined;
+let compile: ((schema: JsonSchema) => ValidateFunction) | undefined;
 
 /**
- * ajv (draft-07, the schema's `$schema`), made on first use. Strict about the schema's keywords
- * (a vendoring mistake fails loudly) but not about its style: openclaw's schema uses union types,
- * `required` names without `properties`, and keywords without `type` (ajv's strictTypes,
- * strictRequired, strictTuples), which are valid JSON Schema.
+ * A compiled subschema, compiled once per process per distinct subschema (the SecretRef
+ * alternatives, for one, recur under many keys). ajv (draft-07, the schema's `$schema`) is made
+ * on first use: strict about the schema's keywords (a vendoring mistake fails loudly) but not about
+ * its style: openclaw's schema uses union types, `required` names without `properties`, and
+ * keywords without `type` (ajv's strictTypes, strictRequired, strictTuples), all valid JSON Schema.
+ * The schema is not checked against the draft-07 meta-schema here (compiling that costs ~150 ms):
+ * a unit test does it once. ajv's code optimizer is off: it costs more than it saves for code run once.
  */
-function schemaCompiler(): Compiler {
-  if (compiler) return compiler;
-  // Loaded here, not at the top: a synth pays for ajv only when it validates.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const Ajv = (require("ajv") as typeof import("ajv")).default;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const addFormats = (require("ajv-formats") as typeof import("ajv-formats")).default;
-  const ajv = new Ajv({
-    allErrors: true, verbose: true, strictSchema: true, strictNumbers: true,
-    strictTypes: false, strictTuples: false, strictRequired: false, allowUnionTypes: true,
-  });
-  addFormats(ajv);
-  // zod's JSON schema output marks `.startsWith()` with `format: "starts_with"` next to the `pattern`
-  // that checks it (ui.prefs.accent): the pattern decides, the format adds nothing.
-  ajv.addFormat("starts_with", true);
-  const { schema } = vendoredSchema();
-  const cache = new Map<string, ValidateFunction>();
-  compiler = {
-    compile(pointer, sub) {
-      const known = cache.get(pointer);
-      if (known) return known;
+function compiled(schema: JsonSchema): ValidateFunction {
+  if (!compile) {
+    // Loaded here, not at the top: a synth pays for ajv only when it validates.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Ajv = (require("ajv") as typeof import("ajv")).default;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const addFormats = (require("ajv-formats") as typeof import("ajv-formats")).default;
+    const ajv = new Ajv({
+      allErrors: true, verbose: true, strictSchema: true, strictNumbers: true,
+      strictTypes: false, strictTuples: false, strictRequired: false, allowUnionTypes: true,
+      validateSchema: false, code: { optimize: false },
+    });
+    addFormats(ajv);
+    // zod's JSON schema output marks `.startsWith()` with `format: "starts_with"` next to the `pattern`
+    // that checks it (ui.prefs.accent): the pattern decides, the format adds nothing.
+    ajv.addFormat("starts_with", true);
+    const { $defs } = vendoredSchema().schema;
+    const cache = new Map<string, ValidateFunction>();
+    compile = (sub) => {
+      const key = JSON.stringify(sub);
+      let validate = cache.get(key);
       // The root's $defs travel with the subschema: its `#/$defs/…` refs resolve against them.
-      const compiled = ajv.compile(typeof sub === "boolean" ? sub : { ...sub, ...(schema.$defs ? { $defs: schema.$defs } : {}) });
-      cache.set(pointer, compiled);
-      return compiled;
-    },
-  };
-  return compiler;
+      if (!validate) cache.set(key, validate = ajv.compile(typeof sub === "boolean" ? sub : { ...sub, ...($defs ? { $defs } : {}) }));
+      return validate;
+    };
+  }
+  return compile(schema);
 }
 
 /** Keywords of an object level that validation walks itself instead of compiling it (`$schema` and `$defs` only at the root). */
@@ -165,28 +182,34 @@ const isWalked = (schema: JsonSchema): schema is {
 } =>
   isConfigObject(schema) && schema.type === "object" && Object.keys(schema).every((keyword) => WALKED_KEYWORDS.has(keyword));
 
-/** The problems of `config` (a whole openclaw.json) against the vendored schema; [] when it is valid. */
-export function configSchemaProblems(config: OpenclawConfigObject): SchemaProblem[] {
-  return problemsAt(vendoredSchema().schema, config, [], "#");
+/**
+ * The problems of `config` (a whole openclaw.json) against the vendored schema; [] when it is valid.
+ * With `only` (the overlay merged into `config`), only what it reaches is checked: on the plain
+ * object levels, the keys it sets (the rest of the config is the rendered one, valid on its own:
+ * a test checks it); below them, the merged values in full.
+ */
+export function configSchemaProblems(config: OpenclawConfigObject, only?: OpenclawConfigObject): SchemaProblem[] {
+  return problemsAt(vendoredSchema().schema, config, only, []);
 }
 
-function problemsAt(schema: JsonSchema, value: unknown, path: Array<string | number>, pointer: string): SchemaProblem[] {
-  if (!isWalked(schema) || !isConfigObject(value)) return compiledProblems(schema, value, path, pointer);
+function problemsAt(schema: JsonSchema, value: unknown, only: unknown, path: Array<string | number>): SchemaProblem[] {
+  if (!isWalked(schema) || !isConfigObject(value)) return compiledProblems(schema, value, path);
   const properties = schema.properties ?? {};
   const problems: SchemaProblem[] = (schema.required ?? [])
     .filter((key) => !Object.hasOwn(value, key))
     .map((key) => ({ path, value: undefined, allowed: `must have "${key}"` }));
-  for (const [key, sub] of Object.entries(value)) {
-    const escaped = key.replace(/~/g, "~0").replace(/\//g, "~1");
-    const nameProblems = schema.propertyNames === undefined ? [] : compiledProblems(schema.propertyNames, key, [...path, key], `${pointer}/propertyNames`);
+  const reached = isConfigObject(only) ? Object.keys(only).filter((key) => Object.hasOwn(value, key)) : Object.keys(value);
+  for (const key of reached) {
+    const [sub, below] = [value[key], isConfigObject(only) ? only[key] : undefined];
+    const nameProblems = schema.propertyNames === undefined ? [] : compiledProblems(schema.propertyNames, key, [...path, key]);
     if (nameProblems.length > 0) {
       problems.push(...nameProblems.map((p) => ({ ...p, value: sub, allowed: `the key ${p.allowed}` })));
     } else if (Object.hasOwn(properties, key)) {
-      problems.push(...problemsAt(properties[key], sub, [...path, key], `${pointer}/properties/${escaped}`));
+      problems.push(...problemsAt(properties[key], sub, below, [...path, key]));
     } else if (schema.additionalProperties === false) {
       problems.push(unknownKey([...path, key], sub, Object.keys(properties)));
     } else if (schema.additionalProperties !== undefined && schema.additionalProperties !== true) {
-      problems.push(...problemsAt(schema.additionalProperties, sub, [...path, key], `${pointer}/additionalProperties`));
+      problems.push(...problemsAt(schema.additionalProperties, sub, below, [...path, key]));
     }
   }
   return problems;
@@ -203,8 +226,8 @@ function unknownKey(path: Array<string | number>, value: unknown, allowed: strin
   };
 }
 
-function compiledProblems(schema: JsonSchema, value: unknown, path: Array<string | number>, pointer: string): SchemaProblem[] {
-  const validate = schemaCompiler().compile(pointer, schema);
+function compiledProblems(schema: JsonSchema, value: unknown, path: Array<string | number>): SchemaProblem[] {
+  const validate = compiled(schema);
   if (validate(value)) return [];
   return summarize(validate.errors ?? [], value, path);
 }
