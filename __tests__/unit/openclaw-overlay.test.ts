@@ -7,7 +7,7 @@ import { openclawLock } from "../../modules/host/pins";
 import { isConfigObject, mergeOverlay, OpenclawConfigObject } from "../../modules/openclaw/merge";
 import { LOCKED_PATHS, lockedPathProblems, lockedPaths, overlaySetting, secretKind } from "../../modules/openclaw/overlay";
 import { compactSchema, configSchemaProblems, JsonSchema, schemaFile, vendoredSchema } from "../../modules/openclaw/schema";
-import { DEFAULT_VERSIONS, GatewaySettingsInput, resolveSettingsFile, SettingsError } from "../../modules/settings/settings";
+import { DEFAULT_VERSIONS, GatewaySettingsInput, problemLine, resolveSettingsFile, SettingsError } from "../../modules/settings/settings";
 import { TEST_DOMAIN, TEST_EMAIL, testSettings } from "../helpers/settings";
 
 /** The `openclaw` setting: merge rules, locked paths, secret literals, the vendored schema. */
@@ -317,5 +317,44 @@ describe("docs/settings.md \"OpenClaw config overlay\"", () => {
     const config = openclawConfig(prod) as { agents: { defaults: object }; channels: { telegram: object } };
     expect(config.agents.defaults).toMatchObject({ thinkingDefault: "low" });
     expect(config.channels.telegram).toMatchObject({ botToken: { source: "env", id: "TELEGRAM_BOT_TOKEN" } });
+  });
+});
+
+/** Each refused overlay, the setting its problem must name, and a fragment of what is allowed. */
+const BAD_OVERLAYS: Array<[string, unknown, string, string]> = [
+  ["not an object", ["gateway"], "openclaw", "must be an object"],
+  ["null over the gateway", { gateway: null }, "openclaw.gateway", "objects merge"],
+  ["bind to every interface", { gateway: { bind: "lan" } }, "openclaw.gateway.bind", "only Traefik on the same host"],
+  ["another port", { gateway: { port: 8080 } }, "openclaw.gateway.port", "Traefik's upstream"],
+  ["auth off", { gateway: { auth: { mode: "none" } } }, "openclaw.gateway.auth.mode", "gateway token"],
+  ["a wildcard origin", { gateway: { controlUi: { allowedOrigins: ["*"] } } }, "openclaw.gateway.controlUi.allowedOrigins", "set domainName instead"],
+  ["trusting any proxy", { gateway: { trustedProxies: ["0.0.0.0/0"] } }, "openclaw.gateway.trustedProxies", "only Traefik"],
+  ["TLS in the gateway", { gateway: { tls: { enabled: true } } }, "openclaw.gateway.tls", "Traefik terminates TLS"],
+  ["a workspace off the data volume", { agents: { defaults: { workspace: "/tmp/ws" } } }, "openclaw.agents.defaults.workspace", "data volume"],
+  ["the /config chat command", { commands: { config: true } }, "openclaw.commands.config", "may only be false"],
+  ["openclaw updating itself", { update: { auto: { enabled: true } } }, "openclaw.update.auto.enabled", "may only be false"],
+  ["an inline Anthropic key", { models: { providers: { anthropic: { apiKey: "sk-ant-api03-abcdefghijklmnopqrstuvwxyz" } } } }, "openclaw.models.providers.anthropic.apiKey", "never inlined"],
+  ["an inline Slack token", { channels: { slack: { botToken: "xoxb-1234567890-abcdefghij" } } }, "openclaw.channels.slack.botToken", "never inlined"],
+  ["an inline password", { channels: { irc: { password: "hunter2" } } }, "openclaw.channels.irc.password", "never inlined"],
+  ["a typo in a config key", { agents: { defaults: { thinkingDefualt: "low" } } }, "openclaw.agents.defaults.thinkingDefualt", 'did you mean "thinkingDefault"?'],
+  ["a value outside an enum", { channels: { telegram: { dmPolicy: "everyone" } } }, "openclaw.channels.telegram.dmPolicy", "must be one of"],
+  ["a wrong type", { agents: { defaults: { model: { primary: 5 } } } }, "openclaw.agents.defaults.model.primary", "must be string"],
+];
+
+describe("refused overlays: the line names the setting, shows the value (never a secret) and says what is allowed", () => {
+  test.each(BAD_OVERLAYS)("%s", (_label, openclaw, setting, allowed) => {
+    let error: unknown;
+    try {
+      testSettings({ openclaw } as never);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SettingsError);
+    const problem = (error as SettingsError).problems.find((p) => p.setting === setting);
+    expect(problem).toBeDefined();
+    const line = problemLine(problem!);
+    expect(line.startsWith(`${setting}: got `)).toBe(true);
+    expect(line).toContain(allowed);
+    for (const secret of ["sk-ant-api03", "xoxb-", "hunter2"]) expect((error as Error).message).not.toContain(secret);
   });
 });
