@@ -194,10 +194,10 @@ function secretLiterals(value: unknown, path: Path = []): Array<{ path: Path; ki
 /** How to reference a secret instead: a SecretRef, or `${VAR}`, to an environment variable the host provides. */
 export function secretReferenceHint(): string {
   const example = SECRETS.find((s) => s.writer === "operator") ?? SECRETS[0];
-  return "secrets are referenced, never inlined (settings are committed, and openclaw.json reaches the user data and the Terraform state): "
-    + "store the value in SSM (npm run secrets) and reference the environment variable the host provides it as, with a SecretRef "
-    + `{"source":"env","provider":"default","id":"${example.envVar}"} (or "\${${example.envVar}}" where only a string is allowed); `
-    + `the host provides ${SECRETS.map((s) => s.envVar).join(", ")} (the secrets catalogue, modules/secrets-catalogue.ts)`;
+  return "secrets are referenced, never inlined (settings are committed; openclaw.json reaches the user data and the Terraform state): "
+    + "keep the value in SSM (npm run secrets) and reference the environment variable the host provides, as a SecretRef "
+    + `{"source":"env","provider":"default","id":"${example.envVar}"} or, where only a string is allowed, "\${${example.envVar}}"; `
+    + `the host provides ${SECRETS.map((s) => s.envVar).join(", ")} (modules/secrets-catalogue.ts)`;
 }
 
 /** Every literal of the overlay that looks like a secret; the value is never shown. */
