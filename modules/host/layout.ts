@@ -2,6 +2,7 @@ import { GATEWAY_PORT } from "../names";
 import { GATEWAY_TOKEN } from "../secrets-catalogue";
 import type { GatewaySettings } from "../settings/settings";
 import type { HostContract } from "./contract";
+import { mergeOverlay } from "../openclaw/merge";
 
 /** Mode of OPENCLAW_STATE_DIR (openclaw's doctor wants 700; pairing state lives inside). */
 export const STATE_DIR_MODE = 0o700;
@@ -49,14 +50,16 @@ export const DEFAULT_AGENT_MODEL = "anthropic/claude-opus-5";
 /**
  * openclaw.json: gateway on loopback behind the local Traefik, token auth through a SecretRef
  * to the environment (the token itself only ever lives in the tmpfs EnvironmentFile), agents on
- * the Anthropic model. Checked against the real openclaw in __tests__/integration/openclaw-gateway.test.ts.
+ * the Anthropic model; the `openclaw` setting merged over it (modules/openclaw/merge.ts; checked
+ * at synth by modules/openclaw/overlay.ts). Checked against the real openclaw in
+ * __tests__/integration/openclaw-gateway.test.ts.
  */
 export function openclawConfig(
-  s: Pick<GatewaySettings, "domainName"> & { agentModel?: string },
+  s: Pick<GatewaySettings, "domainName"> & Partial<Pick<GatewaySettings, "openclaw">> & { agentModel?: string },
   port = GATEWAY_PORT,
 ): object {
   const origin = `https://${s.domainName}`;
-  return {
+  return mergeOverlay({
     gateway: {
       // Required: the gateway refuses to start without it.
       mode: "local",
@@ -73,7 +76,7 @@ export function openclawConfig(
       controlUi: { allowedOrigins: [origin] },
     },
     agents: { defaults: { model: { primary: s.agentModel ?? DEFAULT_AGENT_MODEL } } },
-  };
+  }, s.openclaw);
 }
 
 /** openclaw.json exactly as written on the host (and by the tests that start the real gateway). */
