@@ -187,7 +187,8 @@ export const CONFIG_ERROR_STATUS = 78;
  * the same way. The start window is not counted: while the gateway's run that the boot or an operator
  * started (systemd's NRestarts=0) is younger than MEASURED_COLD_START_SECONDS (or, before its first
  * start, the boot is), a failure is "starting"; a run systemd restarted after a crash is counted, so a
- * crash loop is still replaced. systemd resets NRestarts on every start that is not its own automatic
+ * crash loop is still replaced. The age is /proc/uptime minus ActiveEnterTimestampMonotonic (uptime also
+ * counts time suspended, which can only shorten the grace). systemd resets NRestarts on every start that is not its own automatic
  * restart (service_start() in https://github.com/systemd/systemd/blob/main/src/core/service.c, read 2026-11-30).
  */
 export function watchdogTool(s: GatewaySettings, c: HostContract): string {
@@ -196,8 +197,7 @@ export function watchdogTool(s: GatewaySettings, c: HostContract): string {
 # After FAILURES_BEFORE_REPLACEMENT consecutive failed GETs of /healthz (never /readyz: it answers
 # 403 through proxies) it reports this instance Unhealthy to its Auto Scaling group, exactly once.
 # Its verdict is in STATUS_FILE; a MAINTENANCE_FILE younger than MAINTENANCE_MAX_MINUTES pauses it.
-# Failures are not counted in the gateway's first START_GRACE_SECONDS after a boot or an operator
-# started it; a stall longer than ${toleratedStallSeconds(s.watchdog)} s (interval x (N - 1) + GET timeout) is reported.
+# A stall longer than ${toleratedStallSeconds(s.watchdog)} s is reported; the start is not counted (below).
 set -euo pipefail
 ${shellAssign("HEALTH_URL", c.healthUrl)}
 ${shellAssign("FAILURES_BEFORE_REPLACEMENT", s.watchdog.failuresBeforeReplacement)}
@@ -243,19 +243,15 @@ if grep -qx 'ActiveState=failed' <<<"$unit_state" && grep -qx 'ExecMainStatus=${
   say "ALERT: $GATEWAY_UNIT stopped with status ${CONFIG_ERROR_STATUS} (configuration error): not replacing the host, which would fail the same way; see journalctl -u $GATEWAY_UNIT"
   exit 1
 fi
-# The start window: the run a boot or an operator started (NRestarts=0: systemd resets it on every start
-# that is not its own automatic restart) entered active (monotonic microseconds; 0 before its first start: the
-# boot) less than START_GRACE_SECONDS ago. /proc/uptime counts from the same boot (it also counts time
-# suspended, which can only shorten the grace).
+# The start window: the gateway's run started by the boot or by hand (NRestarts=0) entered active
+# (monotonic us; 0: not yet, count from boot) less than START_GRACE_SECONDS ago.
 entered=$(sed -n 's/^ActiveEnterTimestampMonotonic=//p' <<<"$unit_state")
-restarts=$(sed -n 's/^NRestarts=//p' <<<"$unit_state")
-if [[ $entered =~ ^[0-9]+$ && $restarts == 0 ]]; then
-  read -r uptime _ </proc/uptime
-  age=$(( \${uptime%.*} - entered / 1000000 ))
+if [[ $entered =~ ^[0-9]+$ ]] && grep -qx NRestarts=0 <<<"$unit_state"; then
+  read -r up _ </proc/uptime
+  age=$(( \${up%.*} - entered / 1000000 ))
   if [ "$age" -lt "$START_GRACE_SECONDS" ]; then
     echo 0 >"$counter"
-    verdict "starting: $GATEWAY_UNIT started $age s ago; failures count after $START_GRACE_SECONDS s"
-    say "$HEALTH_URL failed while $GATEWAY_UNIT is starting ($age s of $START_GRACE_SECONDS s): not counted"
+    verdict "starting: not counted for $START_GRACE_SECONDS s; $GATEWAY_UNIT started $age s ago"
     exit 0
   fi
 fi
