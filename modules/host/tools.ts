@@ -187,9 +187,10 @@ export const CONFIG_ERROR_STATUS = 78;
  * the same way. The start window is not counted: while the gateway's run that the boot or an operator
  * started (systemd's NRestarts=0) is younger than MEASURED_COLD_START_SECONDS (or, before its first
  * start, the boot is), a failure is "starting"; a run systemd restarted after a crash is counted, so a
- * crash loop is still replaced. The age is /proc/uptime minus ActiveEnterTimestampMonotonic (uptime also
- * counts time suspended, which can only shorten the grace). systemd resets NRestarts on every start that is not its own automatic
- * restart (service_start() in https://github.com/systemd/systemd/blob/main/src/core/service.c, read 2026-11-30).
+ * crash loop is still replaced. The age is /proc/uptime minus ActiveEnterTimestampMonotonic (uptime
+ * also counts time suspended, which can only shorten the grace). systemd resets NRestarts on every
+ * start that is not its own automatic restart (service_start() in
+ * https://github.com/systemd/systemd/blob/main/src/core/service.c, read 2026-11-30).
  */
 export function watchdogTool(s: GatewaySettings, c: HostContract): string {
   return `#!/bin/bash
