@@ -21,7 +21,35 @@ import {
   testLayout,
 } from "../helpers/openclaw-harness";
 import { requireInCi, testSettings } from "../helpers/settings";
+import { freePort } from "../helpers/free-port";
+import { MIN_TOLERATED_STALL_SECONDS } from "../../modules/settings/rules";
 import { writeGatewayTimings } from "../helpers/timings";
+
+/** One GET of /healthz: when it was sent, when it ended, whether the answer was openclaw's live body. */
+interface HealthzAnswer { start: number; end: number; live: boolean }
+/** A GET of /healthz every 250 ms (each bounded at 10 s, as the watchdog's) until `stop()`; `done` resolves the answers. */
+interface HealthzProbe { stop(): void; done: Promise<HealthzAnswer[]> }
+
+function probeHealthz(port: number): HealthzProbe {
+  let stopped = false;
+  const done = (async () => {
+    const answers: HealthzAnswer[] = [];
+    while (!stopped) {
+      const start = Date.now();
+      const live = await httpRequest(`http://127.0.0.1:${port}/healthz`).then((r) => r.status === 200 && r.body.includes('"live"'), () => false);
+      answers.push({ start, end: Date.now(), live });
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return answers;
+  })();
+  return { stop: () => { stopped = true; }, done };
+}
+
+/** The longest time between two live answers after the first (a failed or slow GET in between lengthens it). */
+function longestLiveGapMs(answers: HealthzAnswer[]): number {
+  const live = answers.filter((a) => a.live).map((a) => a.end);
+  return live.slice(1).reduce((longest, end, i) => Math.max(longest, end - live[i]), 0);
+}
 
 /**
  * The rendered openclaw.json, gateway environment and command against the real openclaw
@@ -92,10 +120,14 @@ maybe("the gateway started as the systemd unit starts it", () => {
   let bareProxy: RunningProxy;
 
   let startedAt: number;
+  let startProbe: HealthzProbe;
 
   beforeAll(async () => {
     startedAt = Date.now();
-    gateway = await startGateway(settings, openclawFixture() as OpenclawFixture);
+    const port = await freePort();
+    // The watchdog's view of the start: a GET every 250 ms from spawn until /readyz (channels and sidecars started).
+    startProbe = probeHealthz(port);
+    gateway = await startGateway(settings, openclawFixture() as OpenclawFixture, { port }).finally(() => startProbe.stop());
     proxy = await startProxy(gateway.port);
     bareProxy = await startProxy(gateway.port, null);
     // eslint-disable-next-line no-console
@@ -115,6 +147,13 @@ maybe("the gateway started as the systemd unit starts it", () => {
       headers: { "content-type": "application/json", ...headers },
       body: JSON.stringify({ tool: "sessions_list", args: {} }),
     });
+
+  test(`once live, /healthz never stalls for more than a third of the watchdog's minimum tolerance (${MIN_TOLERATED_STALL_SECONDS} s) while channels and sidecars start`, async () => {
+    const stall = longestLiveGapMs(await startProbe.done);
+    // eslint-disable-next-line no-console
+    console.log(`openclaw gateway: longest time without a live /healthz answer after the first one, until /readyz: ${stall} ms`);
+    expect(stall).toBeLessThan((MIN_TOLERATED_STALL_SECONDS / 3) * 1000);
+  });
 
   test("/healthz answers 200 live, directly and through the proxy", async () => {
     for (const base of [`http://127.0.0.1:${gateway.port}`, proxy.url]) {

@@ -366,9 +366,17 @@ describe("systemd units", () => {
     expect((watchdogTimer(s, layout) as any).Timer).toMatchObject({ OnActiveSec: "45s", OnUnitActiveSec: "45s", Unit: "openclaw-watchdog.service" });
     const tool = watchdogTool(s, layout);
     expect(tool).toContain("FAILURES_BEFORE_REPLACEMENT='7'");
+    expect(tool).toContain("START_GRACE_SECONDS='154'");
+    expect(tool).toContain(`curl -fsS --max-time 10 "$HEALTH_URL"`);
+    expect(tool).toContain("# A stall longer than 280 s is reported");
     expect(tool).toContain("HEALTH_URL='http://127.0.0.1:18789/healthz'");
     expect(tool).toContain("aws autoscaling set-instance-health --cli-connect-timeout 10 --cli-read-timeout 30 --instance-id \"$instance_id\" --health-status Unhealthy --no-should-respect-grace-period");
     expect(tool.replace(/^#.*$/gm, "")).not.toContain("readyz");
+  });
+
+  test("the default watchdog checks every 15 s and reports after 5 failures in a row", () => {
+    expect((watchdogTimer(settings, layout) as any).Timer).toMatchObject({ OnActiveSec: "15s", OnUnitActiveSec: "15s" });
+    expect(watchdogTool(settings, layout)).toContain("FAILURES_BEFORE_REPLACEMENT='5'");
   });
 
   test("every unit is rendered and written by the boot script", () => {

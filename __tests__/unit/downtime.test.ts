@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import {
   bootTimings, BOOT_PHASES, CITED_ON, DowntimeInputs, DowntimePath, downtimePaths, downtimeTable, evaluatePath, missingInputs,
-  parseBootLog, phaseSeconds, readTimingReports, stagesOf, stepTimings, watchdogDetection, withDowntimeTable, DOWNTIME_START, DOWNTIME_END,
+  parseBootLog, phaseSeconds, readTimingReports, recordedInputs, stagesOf, stepTimings, watchdogDetection, withDowntimeTable, DOWNTIME_START, DOWNTIME_END,
 } from "../../modules/review/downtime";
 import { WAITS } from "../../modules/host/steps";
 import { DEFAULT_WATCHDOG } from "../../modules/settings/settings";
@@ -107,9 +107,10 @@ describe("the model: critical path and totals", () => {
     expect(r.unknown.map((s) => s.name)).toEqual(["old unknown", "unknown after"]);
   });
 
-  test("the watchdog's detection comes from the settings: (N−1) intervals and half of one on average, N at most", () => {
-    expect(watchdogDetection(DEFAULT_WATCHDOG)).toMatchObject({ seconds: 4.5 * 60, upTo: 5 * 60 });
-    expect(watchdogDetection({ intervalSeconds: 20, failuresBeforeReplacement: 3 })).toMatchObject({ seconds: 50, upTo: 60 });
+  test("the watchdog's detection comes from the settings: (N−1) intervals and half of one on average, N and a GET timeout at most", () => {
+    expect(watchdogDetection(DEFAULT_WATCHDOG)).toMatchObject({ seconds: 4.5 * 15, upTo: 5 * 15 + 10 });
+    expect(watchdogDetection({ intervalSeconds: 20, failuresBeforeReplacement: 3 })).toMatchObject({ seconds: 50, upTo: 70 });
+    expect(watchdogDetection(DEFAULT_WATCHDOG).source).toMatchObject({ constant: expect.stringContaining("stall of more than 70 s") });
   });
 
   const inputs: DowntimeInputs = {
@@ -119,7 +120,7 @@ describe("the model: critical path and totals", () => {
 
   test("the watchdog path: detection + launch (cited) + the measured boot phases + the gateway's start", () => {
     const [watchdog, status, refresh, config] = downtimePaths(inputs).map(evaluatePath);
-    expect(watchdog.seconds).toBeCloseTo(270 + 40 + 21.7 + 12.4 + 76.7 + 6, 5);
+    expect(watchdog.seconds).toBeCloseTo(67.5 + 40 + 21.7 + 12.4 + 76.7 + 6, 5);
     // The other paths share the replacement; they differ in what comes before it.
     expect(refresh.seconds).toBeCloseTo(40 + 21.7 + 12.4 + 76.7 + 6, 5);
     expect(config.seconds).toBe(refresh.seconds);
@@ -181,6 +182,11 @@ describe("the README's What to expect table", () => {
     const page = readFileSync(DOWNTIME_PAGE, "utf8");
     expect(page).toContain(DOWNTIME_START);
     expect(page).toBe(withDowntimeTable(page, downtimeDocsTable()));
+  });
+
+  test("the watchdog path meets issue 16's goal: healthy again within 3 minutes by the model (recorded inputs, known stages)", () => {
+    const [watchdog] = downtimePaths(recordedInputs()).map(evaluatePath);
+    expect(watchdog.seconds).toBeLessThanOrEqual(180);
   });
 
   test("has one row per path with its known total, and names the unknown stages", () => {

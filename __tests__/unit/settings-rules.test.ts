@@ -2,10 +2,11 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { Testing } from "cdktf";
 import {
-  GatewaySettings, GatewaySettingsInput, resolveEnvironment, resolveSettingsFile, SettingsError,
+  DEFAULT_WATCHDOG, GatewaySettings, GatewaySettingsInput, resolveEnvironment, resolveSettingsFile, SettingsError, toleratedStallSeconds,
+  WATCHDOG_GET_TIMEOUT_SECONDS,
 } from "../../modules/settings/settings";
 import {
-  AWS_MAX_TAGS_PER_RESOURCE, crossEnvironmentProblems, environmentRuleProblems, MEASURED_COLD_START_SECONDS,
+  AWS_MAX_TAGS_PER_RESOURCE, crossEnvironmentProblems, environmentRuleProblems, MIN_TOLERATED_STALL_SECONDS,
   OWN_TAGS_MAX_PER_RESOURCE, placeholderWarnings, SECURITY_GROUP_INBOUND_RULES,
 } from "../../modules/settings/rules";
 import { AWS_REGION_ZONES, AWS_REGIONS, zonesOf } from "../../modules/settings/aws-regions";
@@ -106,10 +107,10 @@ const BAD: Array<[string, Record<string, unknown>, string, string | RegExp]> = [
   ["URL with a tab inside", { downloads: { traefikBaseUrl: "https://github.com/traefik/\ttraefik" } }, "downloads.traefikBaseUrl", "tabs"],
   ["URL with a trailing newline", { downloads: { ssmAgentBaseUrl: "https://s3.amazonaws.com/x\n" } }, "downloads.ssmAgentBaseUrl", "newlines"],
   ["URL with a control character", { downloads: { nodeBaseUrl: "https://nodejs.org/\u0000dist" } }, "downloads.nodeBaseUrl", "control characters"],
-  // watchdog (total grace vs the measured cold start)
-  ["watchdog grace 15 × 10 = 150 s", { watchdog: { intervalSeconds: 15, failuresBeforeReplacement: 10 } }, "watchdog", "Timings"],
-  ["watchdog grace 30 × 2 = 60 s", { watchdog: { intervalSeconds: 30, failuresBeforeReplacement: 2 } }, "watchdog", "= 60 s"],
-  ["watchdog grace 51 × 3 = 153 s", { watchdog: { intervalSeconds: 51, failuresBeforeReplacement: 3 } }, "watchdog", "154 s"],
+  // watchdog (the stall a healthy gateway may have, interval × (N − 1) + the GET timeout, vs 3× the longest measured)
+  ["watchdog tolerating 15 × 3 + 10 = 55 s", { watchdog: { intervalSeconds: 15, failuresBeforeReplacement: 4 } }, "watchdog", "= 55 s would be replaced"],
+  ["watchdog tolerating 49 × 1 + 10 = 59 s", { watchdog: { intervalSeconds: 49, failuresBeforeReplacement: 2 } }, "watchdog", "at least 60 s"],
+  ["watchdog tolerating 24 × 2 + 10 = 58 s", { watchdog: { intervalSeconds: 24, failuresBeforeReplacement: 3 } }, "watchdog", "Watchdog"],
   // Let's Encrypt: names and contacts under non-public suffixes
   ["domain under .internal", { domainName: "gateway.corp.internal" }, "domainName", "reserved by ICANN for private use"],
   ["domain under .local", { domainName: "gateway.local" }, "domainName", "RFC 6762"],
@@ -176,8 +177,9 @@ const GOOD: Array<[string, Record<string, unknown>]> = [
   ["bucket that merely contains digits and dots", { backend: { type: "s3", bucket: "1.2.3.4.5" } }],
   ["state key with folders", { backend: { type: "s3", bucket: "state", key: "openclaw-aws/prod/terraform.tfstate" } }],
   ["URL with an encoded space", { downloads: { nodeBaseUrl: "https://mirror.clawops.dev/node%20dist" } }],
-  ["watchdog grace exactly the cold start (77 × 2 = 154 s)", { watchdog: { intervalSeconds: 77, failuresBeforeReplacement: 2 } }],
-  ["watchdog 15 s × 11 = 165 s", { watchdog: { intervalSeconds: 15, failuresBeforeReplacement: 11 } }],
+  ["watchdog tolerating exactly 60 s (50 × 1 + 10)", { watchdog: { intervalSeconds: 50, failuresBeforeReplacement: 2 } }],
+  ["watchdog 20 s × 4 (tolerates 70 s)", { watchdog: { intervalSeconds: 20, failuresBeforeReplacement: 4 } }],
+  ["watchdog 60 s × 5, the old default (tolerates 250 s)", { watchdog: { intervalSeconds: 60, failuresBeforeReplacement: 5 } }],
   ["newest zone letters", { region: "us-east-1", availabilityZone: "us-east-1f" }],
   ["a zone only older accounts see", { region: "us-west-1", availabilityZone: "us-west-1b" }],
   ["Tokyo's zone d", { region: "ap-northeast-1", availabilityZone: "ap-northeast-1d" }],
@@ -212,8 +214,12 @@ describe("valid values at the edges of each rule pass", () => {
     expect([...AWS_REGIONS].sort()).toEqual(sdkRegions);
   });
 
-  test("the default watchdog (60 s × 5) leaves room above the measured cold start", () => {
-    expect(60 * 5).toBeGreaterThanOrEqual(MEASURED_COLD_START_SECONDS);
+  test("the default watchdog (15 s × 5) reports within 85 s yet tolerates a 70 s stall, 3× the longest measured one", () => {
+    expect(DEFAULT_WATCHDOG).toEqual({ intervalSeconds: 15, failuresBeforeReplacement: 5 });
+    expect(toleratedStallSeconds(DEFAULT_WATCHDOG)).toBe(15 * 4 + 10);
+    expect(toleratedStallSeconds(DEFAULT_WATCHDOG)).toBeGreaterThanOrEqual(MIN_TOLERATED_STALL_SECONDS);
+    expect(MIN_TOLERATED_STALL_SECONDS).toBeGreaterThanOrEqual(3 * 19);
+    expect(WATCHDOG_GET_TIMEOUT_SECONDS).toBeLessThan(15); // below the smallest interval: checks never overlap
     expect(problemsOf({})).toEqual([]);
   });
 });

@@ -14,7 +14,7 @@ describe("settings defaults", () => {
       dataVolumeSizeGiB: 20, snapshotRetentionCount: 7, vpcCidr: "10.42.0.0/16", allowedCidrs: ["0.0.0.0/0"],
       versions: { openclaw: "2026.9.6", node: "24.21.0", traefik: "3.7.9" }, acmeDirectory: "production", dnsWaitSeconds: 600,
       downloads: { nodeBaseUrl: "https://nodejs.org/dist", npmRegistry: "https://registry.npmjs.org/" },
-      watchdog: { intervalSeconds: 60, failuresBeforeReplacement: 5 },
+      watchdog: { intervalSeconds: 15, failuresBeforeReplacement: 5 },
       tags: {}, backend: { type: "local" },
     });
     expect(s.hostedZoneId).toBeUndefined();

@@ -1,6 +1,8 @@
 import { resourceNames } from "../names";
 import { secretParameterName, SECRETS, SecretSpec } from "../secrets-catalogue";
 import type { GatewaySettings } from "../settings/settings";
+import { MEASURED_COLD_START_SECONDS } from "../settings/rules";
+import { toleratedStallSeconds, WATCHDOG_GET_TIMEOUT_SECONDS } from "../settings/settings";
 import { imdsPublicAddressCommand, renderCertGuard } from "./cert-guard";
 import type { HostContract } from "./contract";
 import { gatewayEnvironment, openclawCommand } from "./layout";
@@ -177,11 +179,18 @@ export const MAINTENANCE_MAX_MINUTES = 240;
 export const CONFIG_ERROR_STATUS = 78;
 
 /**
- * `openclaw-watchdog`: one GET of /healthz (never /readyz), whose JSON body must say the gateway is
- * live (posix.ts). After `failuresBeforeReplacement` consecutive failures it marks this instance Unhealthy,
- * once, so the ASG replaces it, except while the maintenance switch is on (an operator stopped the
- * gateway) or when the gateway stopped with its config-error status: that is reported (log and
- * status file), because a replacement host would fail the same way.
+ * `openclaw-watchdog`: one GET of /healthz (never /readyz), bounded by WATCHDOG_GET_TIMEOUT_SECONDS,
+ * whose JSON body must say the gateway is live (posix.ts). After `failuresBeforeReplacement`
+ * consecutive failures it marks this instance Unhealthy, once, so the ASG replaces it, except while
+ * the maintenance switch is on (an operator stopped the gateway) or when the gateway stopped with its
+ * config-error status: that is reported (log and status file), because a replacement host would fail
+ * the same way. The start window is not counted: while the gateway's run that the boot or an operator
+ * started (systemd's NRestarts=0) is younger than MEASURED_COLD_START_SECONDS (or, before its first
+ * start, the boot is), a failure is "starting"; a run systemd restarted after a crash is counted, so a
+ * crash loop is still replaced. The age is /proc/uptime minus ActiveEnterTimestampMonotonic (uptime
+ * also counts time suspended, which can only shorten the grace). systemd resets NRestarts on every
+ * start that is not its own automatic restart (service_start() in
+ * https://github.com/systemd/systemd/blob/main/src/core/service.c, read 2026-11-30).
  */
 export function watchdogTool(s: GatewaySettings, c: HostContract): string {
   return `#!/bin/bash
@@ -189,9 +198,11 @@ export function watchdogTool(s: GatewaySettings, c: HostContract): string {
 # After FAILURES_BEFORE_REPLACEMENT consecutive failed GETs of /healthz (never /readyz: it answers
 # 403 through proxies) it reports this instance Unhealthy to its Auto Scaling group, exactly once.
 # Its verdict is in STATUS_FILE; a MAINTENANCE_FILE younger than MAINTENANCE_MAX_MINUTES pauses it.
+# A stall longer than ${toleratedStallSeconds(s.watchdog)} s is reported; the start is not counted (below).
 set -euo pipefail
 ${shellAssign("HEALTH_URL", c.healthUrl)}
 ${shellAssign("FAILURES_BEFORE_REPLACEMENT", s.watchdog.failuresBeforeReplacement)}
+${shellAssign("START_GRACE_SECONDS", MEASURED_COLD_START_SECONDS)}
 ${shellAssign("STATE_DIR", c.watchdogStateDir)}
 ${shellAssign("STATUS_FILE", c.watchdogStatusFile)}
 ${shellAssign("MAINTENANCE_FILE", c.maintenanceFile)}
@@ -218,20 +229,32 @@ if [ -e "$MAINTENANCE_FILE" ]; then
   say "maintenance switch $MAINTENANCE_FILE was older than $MAINTENANCE_MAX_MINUTES minutes: removed it; checking again"
 fi
 
-if ${healthCheckCommand('"$HEALTH_URL"', 10)}; then
+if ${healthCheckCommand('"$HEALTH_URL"', WATCHDOG_GET_TIMEOUT_SECONDS)}; then
   # A recovery ends the streak: a later outage is reported again.
   echo 0 >"$counter"
   rm -f "$reported"
   verdict "healthy"
   exit 0
 fi
-unit_state=$(systemctl show -p ActiveState -p ExecMainStatus "$GATEWAY_UNIT" || true)
+unit_state=$(systemctl show -p ActiveState -p ExecMainStatus -p ActiveEnterTimestampMonotonic -p NRestarts "$GATEWAY_UNIT" || true)
 if grep -qx 'ActiveState=failed' <<<"$unit_state" && grep -qx 'ExecMainStatus=${CONFIG_ERROR_STATUS}' <<<"$unit_state"; then
   # RestartPreventExitStatus keeps it stopped; a new host would read the same settings and fail the same way.
   echo 0 >"$counter"
   verdict "config-error: $GATEWAY_UNIT exited with status ${CONFIG_ERROR_STATUS}; not replacing the host"
   say "ALERT: $GATEWAY_UNIT stopped with status ${CONFIG_ERROR_STATUS} (configuration error): not replacing the host, which would fail the same way; see journalctl -u $GATEWAY_UNIT"
   exit 1
+fi
+# The start window: the gateway's run started by the boot or by hand (NRestarts=0) entered active
+# (monotonic us; 0: not yet, count from boot) less than START_GRACE_SECONDS ago.
+entered=$(sed -n 's/^ActiveEnterTimestampMonotonic=//p' <<<"$unit_state")
+if [[ $entered =~ ^[0-9]+$ ]] && grep -qx NRestarts=0 <<<"$unit_state"; then
+  read -r up _ </proc/uptime
+  age=$(( \${up%.*} - entered / 1000000 ))
+  if [ "$age" -lt "$START_GRACE_SECONDS" ]; then
+    echo 0 >"$counter"
+    verdict "starting: not counted for $START_GRACE_SECONDS s; $GATEWAY_UNIT started $age s ago"
+    exit 0
+  fi
 fi
 failures=$(cat "$counter" 2>/dev/null || true)
 [[ $failures =~ ^[0-9]+$ ]] || failures=0

@@ -228,7 +228,13 @@ export function watchdogService(c: HostContract): UnitFile {
   };
 }
 
-/** Runs the watchdog every `watchdog.intervalSeconds`, starting one interval after boot. */
+/**
+ * Runs the watchdog every `watchdog.intervalSeconds`, starting one interval after the timer starts (the
+ * boot's "start services" step, or a reboot). OnUnitActiveSec counts from the start of the service's
+ * last run (its inactive_exit_timestamp in timer_enter_waiting(),
+ * https://github.com/systemd/systemd/blob/main/src/core/timer.c, read 2026-11-30), so a check that waits
+ * out its GET timeout does not push the next one back: checks start `intervalSeconds` apart.
+ */
 export function watchdogTimer(s: Pick<GatewaySettings, "watchdog">, c: HostContract): UnitFile {
   const every = `${s.watchdog.intervalSeconds}s`;
   return {

@@ -16,7 +16,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { HEALTH_CHECK_GRACE_SECONDS } from "../constructs/host";
 import { WAITS } from "../host/steps";
-import { DEFAULT_WATCHDOG, WatchdogSettings } from "../settings/settings";
+import { DEFAULT_WATCHDOG, toleratedStallSeconds, WATCHDOG_GET_TIMEOUT_SECONDS, WatchdogSettings } from "../settings/settings";
 
 /** The day every cited figure below was read. */
 export const CITED_ON = "2026-11-30";
@@ -263,13 +263,17 @@ export function replacementStages(inputs: DowntimeInputs): Segment[] {
   ];
 }
 
-/** The watchdog's detection: the first failed check comes on average half an interval after the failure, then N−1 more. */
+/**
+ * The watchdog's detection: the first failed check comes on average half an interval after the failure,
+ * then N−1 more; at most N intervals, plus the last GET's timeout when the gateway hangs instead of
+ * refusing the connection.
+ */
 export function watchdogDetection(w: WatchdogSettings = DEFAULT_WATCHDOG): Stage {
   const { intervalSeconds: i, failuresBeforeReplacement: n } = w;
   return {
     name: `the watchdog sees ${n} failed checks in a row and marks the instance Unhealthy`,
-    seconds: (n - 1) * i + i / 2, upTo: n * i,
-    source: { kind: "config", constant: `watchdog.intervalSeconds × failuresBeforeReplacement = ${i} s × ${n} (modules/settings/settings.ts), the first check on average half an interval after the failure` },
+    seconds: (n - 1) * i + i / 2, upTo: n * i + WATCHDOG_GET_TIMEOUT_SECONDS,
+    source: { kind: "config", constant: `watchdog.intervalSeconds × failuresBeforeReplacement = ${i} s × ${n} (modules/settings/settings.ts), the first check on average half an interval after the failure; up to ${WATCHDOG_GET_TIMEOUT_SECONDS} s more for a hung GET. A healthy gateway is reported only after a stall of more than ${toleratedStallSeconds(w)} s` },
   };
 }
 

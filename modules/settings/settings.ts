@@ -77,13 +77,20 @@ export interface DownloadSettings {
   ssmAgentSha256?: string;
 }
 
-/** When the host replaces itself because the gateway stays unhealthy. */
+/**
+ * When the host replaces itself because the gateway stays unhealthy. A check is one GET of /healthz
+ * bounded by WATCHDOG_GET_TIMEOUT_SECONDS. Detection takes about `intervalSeconds ×
+ * failuresBeforeReplacement`; a healthy gateway is reported (a false positive, costing one replacement)
+ * only if it stalls longer than `toleratedStallSeconds` = `intervalSeconds × (failuresBeforeReplacement − 1)`
+ * + the GET timeout, which must be at least MIN_TOLERATED_STALL_SECONDS (modules/settings/rules.ts).
+ */
 export interface WatchdogSettings {
-  /** Seconds between two `/healthz` checks. @default 60 */
+  /** Seconds between two `/healthz` checks. @default 15 */
   intervalSeconds: number;
   /**
    * Consecutive failed checks before the instance marks itself Unhealthy and the ASG replaces it.
-   * `intervalSeconds × failuresBeforeReplacement` must be at least 154 s, a measured cold start. @default 5
+   * `intervalSeconds × (failuresBeforeReplacement − 1) + 10` (the stall a healthy gateway may have
+   * without being replaced) must be at least 60 s. @default 5
    */
   failuresBeforeReplacement: number;
 }
@@ -189,7 +196,22 @@ export const DEFAULT_DOWNLOADS: DownloadSettings = {
   npmRegistry: "https://registry.npmjs.org/",
   ssmAgentBaseUrl: "https://s3.amazonaws.com/ec2-downloads-windows/SSMAgent",
 };
-export const DEFAULT_WATCHDOG: WatchdogSettings = { intervalSeconds: 60, failuresBeforeReplacement: 5 };
+/**
+ * 15 s × 5: a dead gateway is reported after 67.5 s on average (75 s at most, 85 s when its GETs hang),
+ * and a healthy one only if it stalls for more than 70 s (toleratedStallSeconds), 3.7× the longest
+ * stall measured (19 s under TCG emulation; 4.4 s natively under CPU load, modules/settings/rules.ts).
+ */
+export const DEFAULT_WATCHDOG: WatchdogSettings = { intervalSeconds: 15, failuresBeforeReplacement: 5 };
+/** Seconds one watchdog GET of /healthz may take (curl --max-time) before it counts as a failed check; below the 15 s minimum interval, so checks never overlap. */
+export const WATCHDOG_GET_TIMEOUT_SECONDS = 10;
+
+/**
+ * The longest a gateway may stop answering without being reported: N consecutive failures need a stall
+ * covering the first failed check's start to the last one's timeout, `interval × (N − 1) + GET timeout`
+ * (the timer starts each check `interval` after the previous one started, OnUnitActiveSec).
+ */
+export const toleratedStallSeconds = (w: WatchdogSettings): number =>
+  w.intervalSeconds * (w.failuresBeforeReplacement - 1) + WATCHDOG_GET_TIMEOUT_SECONDS;
 
 /** One refused value. Printed as `environment › setting: got <value>; <allowed>`. */
 export interface SettingsProblem {
