@@ -8,7 +8,7 @@ import { APT_SOURCES_OVER_HTTPS, HOST_OS_PROFILES } from "../../modules/host/hos
 import { gatewayCommand, gatewayEnvironment, openclawCommand, openclawConfigFile } from "../../modules/host/layout";
 import { hostContract } from "../../modules/host/contract";
 import { heredoc, shellAssign, shellQuote, shellWords } from "../../modules/host/shell";
-import { shellHelpers, ssmAgentStep, writeFileCommand } from "../../modules/host/steps";
+import { shellHelpers, ssmAgentStep, WAITS, writeFileCommand } from "../../modules/host/steps";
 import { watchdogTool } from "../../modules/host/tools";
 import { traefikDynamicConfig, traefikStaticConfig } from "../../modules/host/traefik";
 import { gatewayUnit, renderUnit, traefikUnit, unitWord, watchdogTimer } from "../../modules/host/units";
@@ -366,7 +366,8 @@ describe("systemd units", () => {
     expect((watchdogTimer(s, layout) as any).Timer).toMatchObject({ OnActiveSec: "45s", OnUnitActiveSec: "45s", Unit: "openclaw-watchdog.service" });
     const tool = watchdogTool(s, layout);
     expect(tool).toContain("FAILURES_BEFORE_REPLACEMENT='7'");
-    expect(tool).toContain("START_GRACE_SECONDS='154'");
+    // The start window is the boot's own /healthz wait: within it the boot decides (CONTINUE or ABANDON).
+    expect(tool).toContain(`START_GRACE_SECONDS='${WAITS.health.attempts * WAITS.health.delay}'`);
     expect(tool).toContain(`curl -fsS --max-time 10 "$HEALTH_URL"`);
     expect(tool).toContain("# A stall longer than 280 s is reported");
     expect(tool).toContain("HEALTH_URL='http://127.0.0.1:18789/healthz'");

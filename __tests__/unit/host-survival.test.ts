@@ -8,7 +8,7 @@ import { instanceMemoryMiB, memoryBudget } from "../../modules/host/memory";
 import { growStep, pruneRuntimesStep, shellHelpers } from "../../modules/host/steps";
 import { CONFIG_ERROR_STATUS, MAINTENANCE_MAX_MINUTES, watchdogTool } from "../../modules/host/tools";
 import { renderUnits } from "../../modules/host/units";
-import { MEASURED_COLD_START_SECONDS } from "../../modules/settings/rules";
+import { START_GRACE_SECONDS } from "../../modules/host/posix";
 import { testSettings } from "../helpers/settings";
 
 /**
@@ -247,16 +247,16 @@ esac`);
     return `ActiveState=active ExecMainStatus=0 ActiveEnterTimestampMonotonic=${Math.round((uptime - ageSeconds) * 1e6)} NRestarts=${restarts}`;
   };
 
-  test(`the start window: failures in the first ${MEASURED_COLD_START_SECONDS} s of a run the boot or an operator started are not counted`, () => {
+  test(`the start window: failures in the first ${START_GRACE_SECONDS} s of a run the boot or an operator started are not counted`, () => {
     const w = watchdog({ unitState: run(30, 0) });
     const result = w.run(n + 3);
     expect(w.awsCalls()).toEqual([]);
     expect(result.stdout).toBe(""); // each run exits 0
-    expect(w.status()).toMatch(/ starting: not counted for 154 s; openclaw-gateway\.service started 3\d s ago\n$/);
+    expect(w.status()).toMatch(new RegExp(` starting: not counted for ${START_GRACE_SECONDS} s; openclaw-gateway\\.service started 3\\d s ago\\n$`));
   });
 
   test("after the start window, failures count: replaced after N", () => {
-    const w = watchdog({ unitState: run(MEASURED_COLD_START_SECONDS + 5, 0) });
+    const w = watchdog({ unitState: run(START_GRACE_SECONDS + 5, 0) });
     w.run(n);
     expect(w.awsCalls()).toHaveLength(1);
   });

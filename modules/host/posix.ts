@@ -73,6 +73,16 @@ export interface HealthWait {
   onHealthy: string;
 }
 
+/**
+ * How long a boot waits for the gateway's first 200 on /healthz (openclaw starts in seconds natively;
+ * 240 s was seen under TCG emulation) before it abandons the launch. The watchdog counts no failure
+ * while a run the boot or an operator started is younger than this: the start window is the boot's.
+ */
+export const BOOT_HEALTH_WAIT = { attempts: 60, delay: 5 } as const;
+
+/** Seconds of BOOT_HEALTH_WAIT: the watchdog's start grace. */
+export const START_GRACE_SECONDS = BOOT_HEALTH_WAIT.attempts * BOOT_HEALTH_WAIT.delay;
+
 /** POSIX sh lines that wait for the gateway's /healthz (the boot script and the SSM documents). */
 export function healthWaitLines(w: HealthWait): string[] {
   return [

@@ -6,7 +6,7 @@ import { HOST_OS_PROFILES, nodeArch, traefikArch } from "./host-os";
 import { memoryBudget } from "./memory";
 import { ALLOWED_INSTALL_SCRIPTS, downloadPins, openclawLock, openclawLockLocation, SHIPPED_PINS } from "./pins";
 import { CONFIG_FILE_MODE, openclawConfigFile, STATE_DIR_MODE } from "./layout";
-import { AWS_CLI_BOUNDS, healthWaitLines, IMDS_FUNCTION, imdsTokenCommand, RETRY_FUNCTION } from "./posix";
+import { AWS_CLI_BOUNDS, BOOT_HEALTH_WAIT, healthWaitLines, IMDS_FUNCTION, imdsTokenCommand, RETRY_FUNCTION } from "./posix";
 import { heredoc, shellAssign, shellQuote, shellWords } from "./shell";
 import { renderTools } from "./tools";
 import { traefikDynamicConfig, traefikStaticConfig, traefikYaml } from "./traefik";
@@ -31,8 +31,8 @@ export const WAITS = {
   device: { attempts: 60, delay: 2 },
   /** Describe/attach/associate calls. */
   aws: { attempts: 5, delay: 5 },
-  /** The gateway's first 200 on /healthz (openclaw starts in seconds; allow a slow first start). */
-  health: { attempts: 60, delay: 5 },
+  /** The gateway's first 200 on /healthz (posix.ts BOOT_HEALTH_WAIT). */
+  health: BOOT_HEALTH_WAIT,
 } as const;
 
 /**

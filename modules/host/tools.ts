@@ -1,12 +1,11 @@
 import { resourceNames } from "../names";
 import { secretParameterName, SECRETS, SecretSpec } from "../secrets-catalogue";
 import type { GatewaySettings } from "../settings/settings";
-import { MEASURED_COLD_START_SECONDS } from "../settings/rules";
 import { toleratedStallSeconds, WATCHDOG_GET_TIMEOUT_SECONDS } from "../settings/settings";
 import { imdsPublicAddressCommand, renderCertGuard } from "./cert-guard";
 import type { HostContract } from "./contract";
 import { gatewayEnvironment, openclawCommand } from "./layout";
-import { AWS_CLI_BOUNDS, healthCheckCommand, IMDS_FUNCTION, imdsTokenCommand } from "./posix";
+import { AWS_CLI_BOUNDS, healthCheckCommand, START_GRACE_SECONDS, IMDS_FUNCTION, imdsTokenCommand } from "./posix";
 import { shellAssign, shellQuote, shellWords } from "./shell";
 /** How often a host tool tries an AWS call before it fails loudly. */
 export const AWS_ATTEMPTS = 5;
@@ -185,7 +184,8 @@ export const CONFIG_ERROR_STATUS = 78;
  * the maintenance switch is on (an operator stopped the gateway) or when the gateway stopped with its
  * config-error status: that is reported (log and status file), because a replacement host would fail
  * the same way. The start window is not counted: while the gateway's run that the boot or an operator
- * started (systemd's NRestarts=0) is younger than MEASURED_COLD_START_SECONDS (or, before its first
+ * started (systemd's NRestarts=0) is younger than the boot's own /healthz wait (START_GRACE_SECONDS, posix.ts: within it the boot
+ * decides, CONTINUE or ABANDON) (or, before its first
  * start, the boot is), a failure is "starting"; a run systemd restarted after a crash is counted, so a
  * crash loop is still replaced. The age is /proc/uptime minus ActiveEnterTimestampMonotonic (uptime
  * also counts time suspended, which can only shorten the grace). systemd resets NRestarts on every
@@ -202,7 +202,7 @@ export function watchdogTool(s: GatewaySettings, c: HostContract): string {
 set -euo pipefail
 ${shellAssign("HEALTH_URL", c.healthUrl)}
 ${shellAssign("FAILURES_BEFORE_REPLACEMENT", s.watchdog.failuresBeforeReplacement)}
-${shellAssign("START_GRACE_SECONDS", MEASURED_COLD_START_SECONDS)}
+${shellAssign("START_GRACE_SECONDS", START_GRACE_SECONDS)}
 ${shellAssign("STATE_DIR", c.watchdogStateDir)}
 ${shellAssign("STATUS_FILE", c.watchdogStatusFile)}
 ${shellAssign("MAINTENANCE_FILE", c.maintenanceFile)}

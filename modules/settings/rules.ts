@@ -253,14 +253,6 @@ function acmeEmailProblem(email: unknown): string | undefined {
 // ---------------------------------------------------------------- downloads, watchdog
 
 /**
- * The longest a gateway host has taken to become healthy, measured in the VM proof (docs/proofs.md
- * "Timings", 2026-11-30; Debian 12 guest under TCG, 2 vCPU): replacement VM start → /healthz 200 in
- * 154 s (a reboot: 147 s; the gateway start alone: 92–101 s). The watchdog's start grace: it counts no
- * failure while the gateway's run that a boot or an operator started is younger than this.
- */
-export const MEASURED_COLD_START_SECONDS = 154;
-
-/**
  * The shortest stall the watchdog settings may tolerate (toleratedStallSeconds). The longest a healthy
  * gateway went without answering /healthz: 19 s under TCG emulation, right after its start while it
  * starts channels and sidecars (the VM proof's rehearsal, __tests__/vm/harness/probe.ts); natively, the
