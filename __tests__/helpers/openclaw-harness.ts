@@ -96,10 +96,10 @@ export const FAKE_ANTHROPIC_API_KEY = "sk-ant-api03-openclaw-aws-test-key-000000
 
 /**
  * The secrets file as openclaw-refresh-secrets writes it: one line of JSON by catalogue id (the
- * API key left out, as while its parameter holds the placeholder, when `apiKey` is undefined).
+ * API key left out, as while its parameter holds the placeholder, when `apiKey` is null).
  */
-export function secretsFileContent(token: string, apiKey: string | undefined = FAKE_ANTHROPIC_API_KEY): string {
-  return `${JSON.stringify({ [GATEWAY_TOKEN.id]: token, ...(apiKey === undefined ? {} : { [ANTHROPIC_API_KEY.id]: apiKey }) })}\n`;
+export function secretsFileContent(token: string, apiKey: string | null = FAKE_ANTHROPIC_API_KEY): string {
+  return `${JSON.stringify({ [GATEWAY_TOKEN.id]: token, ...(apiKey === null ? {} : { [ANTHROPIC_API_KEY.id]: apiKey }) })}\n`;
 }
 
 /**

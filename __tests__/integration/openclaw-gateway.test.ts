@@ -74,7 +74,7 @@ maybe("openclaw config validate on the rendered openclaw.json", () => {
     expect(withKey.status).toBe(0);
     expect(JSON.parse(withKey.stdout)).toMatchObject({ resolvedDefault: DEFAULT_AGENT_MODEL, auth: { missingProvidersInUse: [] } });
     // While its parameter holds the placeholder the refresh tool leaves the key out of the file.
-    expect(cliWith(rendered, ["models", "status", "--check", "--json"], secretsFileContent("x".repeat(64), undefined)).status).toBe(1);
+    expect(cliWith(rendered, ["models", "status", "--check", "--json"], secretsFileContent("x".repeat(64), null)).status).toBe(1);
     // openclaw's own default model (an OpenAI one) would have no usable credential here.
     const { agents: _ignored, ...withoutModel } = openclawConfig(settings) as Record<string, unknown>;
     expect(cliWith(JSON.stringify(withoutModel), ["models", "status", "--check", "--json"]).status).toBe(1);
