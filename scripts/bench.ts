@@ -1,4 +1,8 @@
 /**
+ * Two benchmarks. `npm run bench -- downtime [--json] [--record]`: the downtime model
+ * (modules/review/downtime.ts) from the timing reports the tests left in reports/timings/; `--record`
+ * copies those inputs to the file the README's "What to expect" table is generated from.
+ *
  * Synth benchmark: cold `cdktf synth` wall time and peak memory of this app, against a minimal
  * one-VPC app with the same pinned packages (the floor). Prints medians and the ratio.
  * Also compares ways to run main.ts for cdktf.json's "app". Usage: npm run bench [-- --runs N]
@@ -12,6 +16,9 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import {
+  downtimePaths, evaluatePath, missingInputs, readTimingReports, RECORDED_INPUTS_FILE, renderPaths, renderVmComparison,
+} from "../modules/review/downtime";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -93,7 +100,29 @@ function writeFloorApp(dirs: BenchDirs): string {
   return dirs.floor;
 }
 
+/** `npm run bench -- downtime`: per path its stages, figures, sources, total and critical path. */
+function downtimeMain(args: string[]): void {
+  const dir = path.join(ROOT, "reports/timings");
+  const inputs = readTimingReports(dir);
+  const results = downtimePaths(inputs).map(evaluatePath);
+  if (args.includes("--record")) {
+    const { sandbox, gateway } = inputs;
+    writeFileSync(RECORDED_INPUTS_FILE, `${JSON.stringify({ sandbox, gateway }, null, 2)}\n`);
+    console.error(`recorded the measured inputs in ${path.relative(ROOT, RECORDED_INPUTS_FILE)}; run npm run docs for the README table`);
+  }
+  const missing = missingInputs(inputs);
+  if (args.includes("--json")) {
+    console.log(JSON.stringify({ inputs, missing, paths: results }, null, 2));
+    return;
+  }
+  console.log(`Downtime model (modules/review/downtime.ts), measured inputs from ${path.relative(ROOT, dir)}/\n`);
+  if (missing.length) console.log(`Missing inputs (their stages are unknown below):\n${missing.map((m) => `  ${m}`).join("\n")}\n`);
+  console.log(renderPaths(results));
+  if (inputs.vm) console.log(`\nVM (TCG) boots, emulated (~2x+ slower, awscli calls 6-9 s): for comparison only, never EC2 figures\n${renderVmComparison(inputs.vm)}`);
+}
+
 function main(): void {
+  if (process.argv[2] === "downtime") return downtimeMain(process.argv.slice(3));
   const runsArg = process.argv.indexOf("--runs");
   const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs: got ${process.argv[runsArg + 1]}; must be a whole number ≥ 1`);

@@ -4,6 +4,8 @@
  * the host's systemd services with their `systemd-analyze security` exposure in docs/boot-script.md.
  * `npm run docs` rewrites each page between its markers; a test fails when one is stale (the
  * settings: a unit test; the scores: __tests__/integration/unit-security.test.ts, which needs systemd).
+ * Also the README's "What to expect" downtime table, from the model in modules/review/downtime.ts and
+ * the inputs recorded with `npm run bench -- downtime --record`.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -14,6 +16,7 @@ import { hostContract, renderUnits } from "../modules/host";
 import { resolveSettings } from "../modules/settings/settings";
 import { boundaryTableOf, withBoundaryTable } from "../modules/review/iam-boundary";
 import { synthesizeSettingsFile } from "../modules/review/audit/synth";
+import { downtimePaths, downtimeTable, evaluatePath, recordedInputs, withDowntimeTable } from "../modules/review/downtime";
 
 const ROOT = path.resolve(__dirname, "..");
 const SETTINGS_FILE = path.join(ROOT, "modules/settings/settings.ts");
@@ -194,7 +197,17 @@ export function boundaryDocsTable(): string {
   return boundaryTableOf(synthesizeSettingsFile(path.join(ROOT, "settings.json")).inputs[0]);
 }
 
+/** The page that holds the "What to expect" downtime table. */
+export const DOWNTIME_PAGE = path.join(ROOT, "README.md");
+
+/** The downtime table for the default settings and the recorded measured inputs. */
+export function downtimeDocsTable(): string {
+  const inputs = recordedInputs();
+  return downtimeTable(downtimePaths(inputs).map(evaluatePath), inputs);
+}
+
 if (require.main === module) {
+  writeFileSync(DOWNTIME_PAGE, withDowntimeTable(readFileSync(DOWNTIME_PAGE, "utf8"), downtimeDocsTable()));
   writeFileSync(SETTINGS_PAGE, withSettingsTable(readFileSync(SETTINGS_PAGE, "utf8")));
   writeFileSync(BOUNDARY_PAGE, withBoundaryTable(readFileSync(BOUNDARY_PAGE, "utf8"), boundaryDocsTable()));
   console.log(`${path.relative(ROOT, SETTINGS_PAGE)}: settings table regenerated (${settingsRows().length} settings)`);

@@ -10,6 +10,7 @@ import { renderBootScript } from "../../modules/host";
 import { requireInCi, testSettings } from "../helpers/settings";
 import { BootSandbox, INSTANCE_ID, OLD_INSTANCE_ID, sandboxProblem, VOLUME_ID } from "../helpers/sandbox";
 import type { AwsCliCall } from "../helpers/fake-cloud";
+import { writeSandboxBootTimings } from "../helpers/timings";
 
 /**
  * The real rendered boot script, run as root in a bubblewrap sandbox (see helpers/sandbox.ts for
@@ -95,6 +96,7 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
   beforeAll(() => {
     sb = new BootSandbox(settings);
     first = sb.boot();
+    writeSandboxBootTimings(sb.bootLog());
     calls = sb.awsCalls();
     // eslint-disable-next-line no-console
     console.log(`boot script sandbox run (first boot): ${first.ms.toFixed(0)} ms`);

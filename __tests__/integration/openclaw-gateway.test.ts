@@ -23,6 +23,7 @@ import {
   writeCredentials,
 } from "../helpers/openclaw-harness";
 import { requireInCi, testSettings } from "../helpers/settings";
+import { writeGatewayTimings } from "../helpers/timings";
 
 /**
  * The rendered openclaw.json, gateway environment and command against the real openclaw
@@ -229,6 +230,7 @@ maybe("the gateway started as the systemd unit starts it", () => {
     const { graceful, stopMs, leftoverHelpers } = await gateway.stop();
     // eslint-disable-next-line no-console
     console.log(`openclaw gateway: stopped ${graceful ? "gracefully" : "by SIGKILL"} ${stopMs} ms after SIGTERM`);
+    writeGatewayTimings({ startupMs: gateway.startupMs, readyMs: gateway.readyMs, stopMs });
     expect({ graceful, leftoverHelpers }).toEqual({ graceful: true, leftoverHelpers: 0 });
     for (const pid of [gateway.pid, ...helpers]) expect([pid, isAlive(pid)]).toEqual([pid, false]);
     expect(existsSync(gateway.layout.stateDir)).toBe(false);

@@ -15,6 +15,8 @@ const SKIPPED_DIRS = new Set(["node_modules", ".cache", "cdktf.out", "__snapshot
 const OUTSIDE = /\.\.\/shared\b|["']shared["']|["'`]\/work\/|["'`]\/root\/|["'`]\/home\/[a-z]/;
 /** Home paths that are test data (a user's project directory in state.test.ts), not reads. */
 const DATA_PATHS = /"\/home\/me\//;
+/** Data files, not code: openclaw's config schema has `"shared"` among its values. */
+const DATA_FILES = new Set(["modules/openclaw/config-schema.json"]);
 
 function* files(entry: string): Generator<string> {
   const full = path.join(ROOT, entry);
@@ -29,7 +31,7 @@ function* files(entry: string): Generator<string> {
 test("no test, script, CI file or config reads outside the repository", () => {
   const offending: string[] = [];
   for (const file of SCANNED.flatMap((e) => [...files(e)])) {
-    if (file === "__tests__/unit/self-contained.test.ts") continue;
+    if (file === "__tests__/unit/self-contained.test.ts" || DATA_FILES.has(file)) continue;
     readFileSync(path.join(ROOT, file), "utf8").split("\n").forEach((line, i) => {
       if (OUTSIDE.test(line) && !DATA_PATHS.test(line)) offending.push(`${file}:${i + 1}: ${line.trim()}`);
     });

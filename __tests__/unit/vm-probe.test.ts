@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { guestProbe, parseFacts } from "../vm/harness/probe";
+import { guestProbe, parseFacts, unexplainedRestarts } from "../vm/harness/probe";
 import { testSettings } from "../helpers/settings";
 
 const probe = guestProbe(testSettings({ hostOs: "debian12" }), "vol0123456789abcdef0");
@@ -45,5 +45,15 @@ describe("guest facts probe", () => {
 
   test("values keep inner spaces and may be empty", () => {
     expect(parseFacts("marker\twritten by i-1\nhealthz\t\n", ["marker", "healthz"])).toEqual({ marker: "written by i-1", healthz: "" });
+  });
+
+  test("a gateway restart passes only when the lease-heartbeat start cap caused it; any other names the journal", () => {
+    const cap = "Gateway failed to start: state lease heartbeat did not become ready (elapsedMs=5016, timeoutMs=5000) | ";
+    expect(unexplainedRestarts({ gatewayRestarts: "0", heartbeatCapExits: "0", gatewayFailures: "" })).toBe("");
+    expect(unexplainedRestarts({ gatewayRestarts: "1", heartbeatCapExits: "1", gatewayFailures: cap })).toBe("");
+    expect(unexplainedRestarts({ gatewayRestarts: "2", heartbeatCapExits: "1", gatewayFailures: `${cap}Main process exited, code=killed | ` }))
+      .toMatch(/^1 gateway restart\(s\) not caused by the lease-heartbeat start cap: .*code=killed/);
+    expect(unexplainedRestarts({ gatewayRestarts: "1", heartbeatCapExits: "0", gatewayFailures: "" })).toMatch(/no failure line in the journal/);
+    expect(unexplainedRestarts({ gatewayRestarts: "", heartbeatCapExits: "0", gatewayFailures: "" })).toMatch(/unreadable/);
   });
 });

@@ -4,10 +4,16 @@ import { crossEnvironmentProblems, environmentRuleProblems } from "./rules";
 import { describeStateLocation, StateLocation, stateInBuildOutputProblem, stateLocation } from "./state";
 import { downloadPins, openclawLock } from "../host/pins";
 import { HOST_OS_PROFILES } from "../host/host-os";
+import { didYouMean } from "./did-you-mean";
+import { mergeOverlay } from "../openclaw/merge";
+import { overlayProblems } from "../openclaw/overlay";
 
 /** Host operating systems the boot script supports. */
 export const HOST_OPERATING_SYSTEMS = ["al2023", "debian12"] as const;
 export type HostOs = (typeof HOST_OPERATING_SYSTEMS)[number];
+
+/** The allowed key a misspelled one most likely meant (modules/settings/did-you-mean.ts). */
+export { didYouMean };
 
 /** Commercial AWS regions this project accepts: the dated table in modules/settings/aws-regions.ts. */
 export { AWS_REGIONS };
@@ -156,6 +162,15 @@ export interface GatewaySettings {
   tags: Record<string, string>;
   /** Terraform state backend. @default { type: "local" } */
   backend: StateBackendSettings;
+  /**
+   * OpenClaw configuration (keys of openclaw.json) deep-merged over what the project renders: objects merge key by
+   * key, arrays and every other value replace. Checked at synth against the config schema of the pinned openclaw;
+   * keys the deployment owns (gateway bind, port, auth, origins, …: docs/settings.md "OpenClaw config overlay") and
+   * literals that look like secrets are refused: reference a secret of the host's secrets credential, e.g.
+   * `{"source":"file","provider":"gateway-credentials","id":"/anthropic-api-key"}`.
+   * `defaults.openclaw` merges into each environment's the same way. @default {}
+   */
+  openclaw: Record<string, unknown>;
 }
 
 /** What a user writes for one environment: everything but the required keys may be left out. */
@@ -348,7 +363,7 @@ export function timeZoneProblem(value: unknown): string | undefined {
 
 /**
  * Every setting of an environment and how `defaults` combine with it: a "value" is replaced, an
- * "object" merges key by key. Checked against GatewaySettings: a new setting without an entry here
+ * "object" merges key by key, a "config" (an OpenClaw config overlay) merges at every depth. Checked against GatewaySettings: a new setting without an entry here
  * fails tsc.
  */
 const SETTING_KINDS = {
@@ -356,8 +371,8 @@ const SETTING_KINDS = {
   instanceType: "value", hostOs: "value", dataVolumeSizeGiB: "value", snapshotRetentionCount: "value", vpcCidr: "value",
   allowedCidrs: "value", versions: "object", downloads: "object", watchdog: "object", hostedZoneId: "value",
   tags: "object", backend: "object", acmeDirectory: "value", dnsWaitSeconds: "value",
-  maintenanceWindow: "value", maintenanceTimeZone: "value",
-} as const satisfies Record<keyof GatewaySettings, "value" | "object">;
+  maintenanceWindow: "value", maintenanceTimeZone: "value", openclaw: "config",
+} as const satisfies Record<keyof GatewaySettings, "value" | "object" | "config">;
 
 /** The keys of a record, typed (a record checked with `satisfies Record<keyof T, …>` lists every key of T). */
 const keysOf = <K extends string>(record: Record<K, unknown>): K[] => Object.keys(record) as K[];
@@ -371,29 +386,6 @@ const DOWNLOAD_KINDS = {
 } as const satisfies Record<keyof DownloadSettings, "url" | "sha256">;
 const DOWNLOAD_KEYS = keysOf(DOWNLOAD_KINDS);
 const downloadKeysOf = (kind: "url" | "sha256") => DOWNLOAD_KEYS.filter((key) => DOWNLOAD_KINDS[key] === kind);
-
-/** Edit distance (insertions, deletions, substitutions), for did-you-mean hints. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
-}
-
-/** The allowed key a misspelled one most likely meant: same letters ignoring case, or at most 2 edits away. */
-export function didYouMean(key: string, allowed: readonly string[]): string | undefined {
-  const lower = key.toLowerCase();
-  const ranked = allowed
-    .map((candidate) => ({ candidate, distance: candidate.toLowerCase() === lower ? 0 : editDistance(lower, candidate.toLowerCase()) }))
-    .filter(({ distance }) => distance <= Math.min(2, Math.floor(key.length / 3)) || distance === 0)
-    .sort((a, b) => a.distance - b.distance);
-  return ranked[0]?.candidate;
-}
 
 function unknownKeys(value: Record<string, unknown>, allowed: string[], prefix: string, what = "setting"): SettingsProblem[] {
   return Object.keys(value)
@@ -466,6 +458,7 @@ export function resolveEnvironment(input: unknown): { settings: GatewaySettings;
     maintenanceTimeZone: raw.maintenanceTimeZone ?? "UTC",
     tags: raw.tags ?? {},
     backend: raw.backend ?? { type: "local" },
+    openclaw: raw.openclaw ?? {},
   };
 
   check("environment", settings.environment, typeof settings.environment === "string" && ENVIRONMENT.test(settings.environment)
@@ -555,6 +548,12 @@ export function resolveEnvironment(input: unknown): { settings: GatewaySettings;
 
   const refused = new Set(problems.map((p) => p.setting));
   problems.push(...environmentRuleProblems(settings).filter((p) => !refused.has(p.setting)));
+  // The merged openclaw.json is rendered from the other settings: schema-checked only once they are valid.
+  if (!isObject(settings.openclaw)) {
+    check("openclaw", settings.openclaw, "must be an object of openclaw.json keys, e.g. {\"agents\":{\"defaults\":{\"thinkingDefault\":\"low\"}}}");
+  } else {
+    problems.push(...overlayProblems(settings, problems.length === 0));
+  }
   return { settings, problems };
 }
 
@@ -741,6 +740,7 @@ function sharedStateProblems(
 
 function mergeDefaults(defaults: Record<string, unknown>, env: Record<string, unknown>): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...defaults, ...env };
+  if (isObject(defaults.openclaw) && isObject(env.openclaw)) merged.openclaw = mergeOverlay(defaults.openclaw, env.openclaw);
   for (const key of MERGED_OBJECTS) {
     const [base, own] = [defaults[key], env[key]];
     if (!isObject(base) || !isObject(own)) continue;

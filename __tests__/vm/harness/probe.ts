@@ -42,6 +42,14 @@ export interface GuestFacts {
   gatewayRestarts: string;
   /** How often this boot's gateway journal says another owner's state lease is still active, a number. */
   leaseRefusals: string;
+  /**
+   * How often this boot's gateway journal says openclaw's state-lease heartbeat was not ready within its
+   * hard-coded 5 s start cap (openclaw/openclaw#152681, kept upstream), a number: a start that slow happens
+   * under TCG emulation, and the gateway exits and systemd starts it again.
+   */
+  heartbeatCapExits: string;
+  /** The first three "failed to start"/exit lines of this boot's gateway journal, joined by " | " (diagnostics). */
+  gatewayFailures: string;
   /** "present" or "absent": the gateway unit file in the contract's systemd unit directory. */
   gatewayUnitFile: string;
   /** How many node/openclaw processes run, a number. */
@@ -106,6 +114,8 @@ function factCommands(s: Pick<GatewaySettings, "environment" | "versions" | "ins
     hostName: "hostnamectl hostname",
     gatewayRestarts: `systemctl show -p NRestarts --value ${layout.gatewayUnit}`,
     leaseRefusals: `journalctl -b -u ${layout.gatewayUnit} -o cat --no-pager | grep -c 'owner lease is still active' || true`,
+    heartbeatCapExits: `journalctl -b -u ${layout.gatewayUnit} -o cat --no-pager | grep -c 'state lease heartbeat did not become ready' || true`,
+    gatewayFailures: `journalctl -b -u ${layout.gatewayUnit} -o cat --no-pager | grep -E 'failed to start|Main process exited|Failed with result' | head -3 | sed 's/$/ | /' | tr -d '\\n'`,
     gatewayUnitFile: `test -f ${layout.unitDir}/${layout.gatewayUnit} && echo present || echo absent`,
     nodeProcesses: "ps -e -o comm= | grep -c -E '^(node|openclaw)' || true",
     healthz: `for i in 1 2 3 4 5 6; do c=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 ${layout.healthUrl}); echo "$i" > /tmp/vmtest-healthz-tries; [ "$c" = 200 ] && break; sleep 5; done; echo "$c"`,
@@ -162,4 +172,20 @@ export function parseFacts(output: string, expected: readonly (keyof GuestFacts)
 export function gatewayJournalScript(s: Pick<GatewaySettings, "environment" | "versions" | "instanceType">): string {
   const layout = hostContract(s);
   return `systemctl status --no-pager ${layout.gatewayUnit} | head -5; journalctl -u ${layout.gatewayUnit} --no-pager -o cat | tail -25 | cut -c1-400`;
+}
+
+/**
+ * The gateway restarts of this boot that openclaw's 5 s state-lease heartbeat start cap does not
+ * explain, described with the journal's words ("" when there are none). That cap makes a start
+ * over existing state exit under TCG emulation and systemd starts it again (docs/proofs.md); any
+ * other restart is a failure of what the scenario claims.
+ */
+export function unexplainedRestarts(f: Pick<GuestFacts, "gatewayRestarts" | "heartbeatCapExits" | "gatewayFailures">): string {
+  const restarts = Number(f.gatewayRestarts);
+  const capExits = Number(f.heartbeatCapExits);
+  if (!Number.isInteger(restarts) || !Number.isInteger(capExits) || f.gatewayRestarts === "" || f.heartbeatCapExits === "") {
+    return `restart counts unreadable: NRestarts "${f.gatewayRestarts}", heartbeat-cap exits "${f.heartbeatCapExits}"`;
+  }
+  const unexplained = restarts - capExits;
+  return unexplained > 0 ? `${unexplained} gateway restart(s) not caused by the lease-heartbeat start cap: ${f.gatewayFailures || "(no failure line in the journal)"}` : "";
 }
