@@ -9,15 +9,22 @@ import type { GatewaySettings } from "./settings/settings";
  * encrypted with the environment's KMS key. Terraform creates it holding `placeholder` (written
  * through `value_wo`, never in state); the real value is written later by its `writer`: the host
  * (generated at first boot) or the operator (`npm run secrets -- <setCommand>`). The host copies
- * the values into the gateway's environment as `envVar`.
+ * the values into one root-only JSON file (key: `id`) that systemd hands the gateway as a credential;
+ * openclaw.json refers to each value at `configField` (modules/host/layout.ts `withSecretRefs`).
  */
 export interface SecretSpec {
-  /** Stable id; also the construct id of its SsmParameter (changing it replaces the parameter). */
+  /**
+   * Stable id; also the construct id of its SsmParameter (changing it replaces the parameter) and its
+   * key in the gateway's secrets file ([a-z0-9-]: a JSON pointer segment without escapes).
+   */
   readonly id: string;
   /** Last segment of the parameter name: `/openclaw/<environment>/<parameter>`. */
   readonly parameter: string;
-  /** Environment variable the gateway reads it from (openclaw's SecretRef `{ source: "env", id }`). */
-  readonly envVar: string;
+  /**
+   * The openclaw.json field (dotted path) that holds its SecretRef, e.g. `gateway.auth.token`: one of
+   * openclaw's SecretRef credential surfaces (docs/reference/secretref-credential-surface.md).
+   */
+  readonly configField: string;
   /** Who writes the real value: the host at first boot, or the operator with the CLI. */
   readonly writer: "host" | "operator";
   /** What a person calls it ("Anthropic API key"): prompts, hints, outputs, plan summary. */
@@ -44,7 +51,7 @@ export const API_KEY_PLACEHOLDER = "placeholder:set-with-npm-run-secrets";
 export const GATEWAY_TOKEN: SecretSpec = {
   id: "gateway-token",
   parameter: "gateway-token",
-  envVar: "OPENCLAW_GATEWAY_TOKEN",
+  configField: "gateway.auth.token",
   writer: "host",
   label: "gateway token",
   placeholder: GATEWAY_TOKEN_PLACEHOLDER,
@@ -57,7 +64,7 @@ export const GATEWAY_TOKEN: SecretSpec = {
 export const ANTHROPIC_API_KEY: SecretSpec = {
   id: "anthropic-api-key",
   parameter: "anthropic-api-key",
-  envVar: "ANTHROPIC_API_KEY",
+  configField: "models.providers.anthropic.apiKey",
   writer: "operator",
   label: "Anthropic API key",
   placeholder: API_KEY_PLACEHOLDER,

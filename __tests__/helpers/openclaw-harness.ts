@@ -15,14 +15,16 @@ import {
   openclawConfigFile,
   STATE_DIR_MODE,
 } from "../../modules/host/layout";
-import { hostContract, HostContract } from "../../modules/host/contract";
+import { hostContract, HostContract, SECRETS_CREDENTIAL } from "../../modules/host/contract";
+import { ANTHROPIC_API_KEY, GATEWAY_TOKEN } from "../../modules/secrets-catalogue";
 
 /**
  * The real openclaw, started exactly as the rendered systemd unit starts it: same environment
- * (gatewayEnvironment), same openclaw.json (openclawConfigFile), the token from the environment
- * as the EnvironmentFile provides it, same command (gatewayCommand), UMask 0077, working
- * directory = state dir. Only the paths differ: the data volume is a temporary directory and
- * Node/openclaw come from the test fixture installed by __tests__/setup/openclaw.sh.
+ * (gatewayEnvironment), same openclaw.json (openclawConfigFile), the secrets in a credentials
+ * directory as systemd's LoadCredential= provides them ($CREDENTIALS_DIRECTORY), same command
+ * (gatewayCommand), UMask 0077, working directory = state dir. Only the paths differ: the data
+ * volume is a temporary directory and Node/openclaw come from the test fixture installed by
+ * __tests__/setup/openclaw.sh.
  */
 
 export const REPO_ROOT = path.resolve(__dirname, "../..");
@@ -93,11 +95,31 @@ export function testLayout(settings: GatewaySettings, root: string, fixture: Ope
 export const FAKE_ANTHROPIC_API_KEY = "sk-ant-api03-openclaw-aws-test-key-000000000000000000000000";
 
 /**
- * Environment of the gateway process: the unit's Environment= plus what the EnvironmentFile
- * provides (the gateway token and the Anthropic API key).
+ * The secrets file as openclaw-refresh-secrets writes it: one line of JSON by catalogue id (the
+ * API key left out, as while its parameter holds the placeholder, when `apiKey` is null).
  */
-export function gatewayProcessEnv(layout: HostContract, token: string, apiKey = FAKE_ANTHROPIC_API_KEY): Record<string, string> {
-  return { ...gatewayEnvironment(layout), OPENCLAW_GATEWAY_TOKEN: token, ANTHROPIC_API_KEY: apiKey };
+export function secretsFileContent(token: string, apiKey: string | null = FAKE_ANTHROPIC_API_KEY): string {
+  return `${JSON.stringify({ [GATEWAY_TOKEN.id]: token, ...(apiKey === null ? {} : { [ANTHROPIC_API_KEY.id]: apiKey }) })}\n`;
+}
+
+/**
+ * A unit's credentials directory as systemd 252 makes it for LoadCredential=gateway-secrets:…
+ * (a fresh copy per unit; the file 0400 and owned by the unit's user: here the test's own user).
+ * Replaces what `dir` held. Returns `dir`.
+ */
+export function writeCredentials(dir: string, secretsFile: string): string {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writeFileSync(path.join(dir, SECRETS_CREDENTIAL), secretsFile, { mode: 0o400 });
+  return dir;
+}
+
+/**
+ * Environment of the gateway process (and of openclaw-admin's transient unit): the unit's
+ * Environment= plus the CREDENTIALS_DIRECTORY systemd sets; no secret.
+ */
+export function gatewayProcessEnv(layout: HostContract, credentialsDir: string): Record<string, string> {
+  return { ...gatewayEnvironment(layout), CREDENTIALS_DIRECTORY: credentialsDir };
 }
 
 /** Creates the state dir and openclaw.json with the boot script's modes (700 / 600). */
@@ -108,32 +130,39 @@ export function prepareState(layout: HostContract, settings: GatewaySettings, po
   chmodSync(layout.configPath, CONFIG_FILE_MODE);
 }
 
-const redact = (text: string, secret: string): string => text.split(secret).join("<redacted>");
+const redact = (text: string, secrets: readonly string[]): string =>
+  secrets.reduce((t, secret) => t.split(secret).join("<redacted>"), text);
 
-/** Result of one openclaw CLI run; the gateway token is redacted from both streams. */
+/** The secret values in the credentials directory `env` points at (none without one). */
+function credentialValues(env: Record<string, string>): string[] {
+  const file = env.CREDENTIALS_DIRECTORY && path.join(env.CREDENTIALS_DIRECTORY, SECRETS_CREDENTIAL);
+  return file && existsSync(file) ? Object.values(JSON.parse(readFileSync(file, "utf8")) as Record<string, string>) : [];
+}
+
+/** Result of one openclaw CLI run; every secret it was given is redacted from both streams. */
 export interface CliResult {
   status: number | null;
   stdout: string;
   stderr: string;
-  /** True when the gateway token appeared in the output (before redaction). */
-  leakedToken: boolean;
+  /** True when a secret it was given (the token, the API key) appeared in the output (before redaction). */
+  leakedSecret: boolean;
 }
 
 /**
- * Runs the openclaw CLI as the host's admin tool does: the gateway's environment (including
- * OPENCLAW_GATEWAY_TOKEN), working directory = state dir, the pinned Node.
+ * Runs the openclaw CLI as the host's admin tool does: the gateway's environment with its own
+ * credentials directory (`gatewayProcessEnv`), working directory = state dir, the pinned Node.
  */
 export function runCli(layout: HostContract, env: Record<string, string>, args: readonly string[], timeoutMs = 30_000): CliResult {
   const [cmd, ...rest] = openclawCommand(layout, args);
   const r = spawnSync(cmd, rest, { cwd: layout.stateDir, env, encoding: "utf8", timeout: timeoutMs });
-  const token = env.OPENCLAW_GATEWAY_TOKEN;
+  const secrets = credentialValues(env);
   const out = r.stdout ?? "";
   const err = r.stderr ?? (r.error ? String(r.error) : "");
   return {
     status: r.status,
-    stdout: token ? redact(out, token) : out,
-    stderr: token ? redact(err, token) : err,
-    leakedToken: Boolean(token) && (out.includes(token) || err.includes(token)),
+    stdout: redact(out, secrets),
+    stderr: redact(err, secrets),
+    leakedSecret: secrets.some((secret) => out.includes(secret) || err.includes(secret)),
   };
 }
 
@@ -160,8 +189,13 @@ export interface RunningGateway {
   readyMs: number;
   /** Everything the gateway wrote to stdout/stderr so far, token redacted. */
   output(): string;
-  /** Runs the openclaw CLI on the "host": the gateway's env and user, cwd = state dir. */
+  /**
+   * Runs the openclaw CLI on the "host" as openclaw-admin does: the gateway's env and user, cwd =
+   * state dir, and a credentials directory of its own (its transient unit's).
+   */
   cli(args: readonly string[], extraEnv?: Record<string, string>, timeoutMs?: number): CliResult;
+  /** The credentials directory openclaw-admin's transient unit would get (a copy of the gateway's secrets). */
+  adminCredentials: string;
   /**
    * Stops the gateway by PID (its process group: SIGTERM, then SIGKILL after 15 s; helpers still
    * alive 3 s later are killed too) and removes the temp root unless `keepState` (a later call
@@ -269,7 +303,10 @@ export async function startGateway(settings: GatewaySettings, fixture: OpenclawF
   const port = options.port ?? await freePort();
   const token = options.token ?? randomBytes(32).toString("hex");
   prepareState(layout, settings, port);
-  const env = gatewayProcessEnv(layout, token);
+  // Each unit gets its own copy: the gateway's, and the one openclaw-admin's transient unit gets.
+  const secrets = secretsFileContent(token);
+  const env = gatewayProcessEnv(layout, writeCredentials(path.join(root, "credentials", "gateway"), secrets));
+  const adminCredentials = writeCredentials(path.join(root, "credentials", "admin"), secrets);
   const unitCommand = gatewayCommand(layout);
   // `hostname` runs as root inside the new UTS namespace, then execs the unit's exact command.
   const [command, ...args] = options.hostName === undefined ? unitCommand
@@ -342,13 +379,13 @@ export async function startGateway(settings: GatewaySettings, fixture: OpenclawF
     readyMs = Date.now() - spawnedAt;
   } catch (error) {
     await stop();
-    throw new Error(`${(error as Error).message}\n--- gateway output ---\n${redact(log, token).slice(-4000)}`);
+    throw new Error(`${(error as Error).message}\n--- gateway output ---\n${redact(log, [token]).slice(-4000)}`);
   }
 
   const cli = (cliArgs: readonly string[], extraEnv: Record<string, string> = {}, timeoutMs = 30_000): CliResult =>
-    runCli(layout, { ...env, ...extraEnv }, cliArgs, timeoutMs);
+    runCli(layout, { ...gatewayProcessEnv(layout, adminCredentials), ...extraEnv }, cliArgs, timeoutMs);
 
-  return { layout, root, port, token, pid: child.pid!, startupMs, readyMs, output: () => redact(log, token), cli, stop, kill };
+  return { layout, root, port, token, pid: child.pid!, startupMs, readyMs, output: () => redact(log, [token]), cli, adminCredentials, stop, kill };
 }
 
 /** A running reverse proxy. */

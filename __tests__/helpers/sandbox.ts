@@ -414,7 +414,16 @@ mkdir -p "$package"
 printf '{"name":"openclaw","version":"%s"}\\n' "$(jq -r '.packages["node_modules/openclaw"].version' package-lock.json)" >"$package/package.json"
 cat >"$package/openclaw.mjs" <<'FAKE'
 #!/bin/bash
-echo "fake-openclaw user=$(id -un) pwd=$PWD home=$HOME state=$OPENCLAW_STATE_DIR config=$OPENCLAW_CONFIG_PATH token=\${OPENCLAW_GATEWAY_TOKEN:+set} apikey=\${ANTHROPIC_API_KEY:+set} args=$*"
+# credentials=<names>:<owner>:<mode>:<keys of gateway-secrets>; env-secrets=the secret values found in the environment.
+creds=none leaks=none
+if [ -n "\${CREDENTIALS_DIRECTORY:-}" ]; then
+  file="$CREDENTIALS_DIRECTORY/gateway-secrets"
+  creds="$(ls "$CREDENTIALS_DIRECTORY" | paste -sd,):$(stat -c '%U:%a' "$file"):$(jq -r 'keys_unsorted | join(",")' "$file")"
+  while IFS= read -r value; do
+    if env | grep -qF -- "$value"; then leaks=found; fi
+  done < <(jq -r '.[]' "$file")
+fi
+echo "fake-openclaw user=$(id -un) pwd=$PWD home=$HOME state=$OPENCLAW_STATE_DIR config=$OPENCLAW_CONFIG_PATH credentials=$creds env-secrets=$leaks args=$*"
 FAKE
 chmod 755 "$package/openclaw.mjs"
 `;

@@ -26,8 +26,9 @@ const names = resourceNames(settings);
 
 const ops = (calls: AwsCliCall[], operation: string) => calls.filter((c) => c.operation === operation);
 const option = (call: AwsCliCall, name: string) => call.argv[call.argv.indexOf(name) + 1];
-const envFileOf = (sb: BootSandbox) => fs.readFileSync(sb.host(layout.secretsEnvFile), "utf8");
-const tokenIn = (envFile: string) => /^OPENCLAW_GATEWAY_TOKEN=(.*)$/m.exec(envFile)?.[1];
+/** The secrets file as written (one line of JSON) and its gateway token. */
+const secretsFileOf = (sb: BootSandbox) => fs.readFileSync(sb.host(layout.secretsFile), "utf8");
+const tokenIn = (secretsFile: string) => (JSON.parse(secretsFile) as Record<string, string>)[GATEWAY_TOKEN.id];
 /** The launch lifecycle results the boot sent, in order. */
 const launchResults = (calls: AwsCliCall[]) => ops(calls, "complete-lifecycle-action").map((c) => option(c, "--lifecycle-action-result"));
 
@@ -185,23 +186,22 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     expect(puts[0].requestFileMode).toBe("600");
     const stored = sb.readAws().parameters[secretParameterName(settings, GATEWAY_TOKEN)];
     expect(stored).toMatch(/^[0-9a-f]{64}$/);
-    const envFile = envFileOf(sb);
-    expect(envFile).toBe(`OPENCLAW_GATEWAY_TOKEN=${stored}\n`); // the API key is still a placeholder: left out
+    expect(secretsFileOf(sb)).toBe(`{"gateway-token":"${stored}"}\n`); // the API key is still a placeholder: left out
     expect(sb.bootLog()).toContain("still holds its placeholder");
     expect(sb.bootLog()).not.toContain(stored);
     expect(first.output).not.toContain(stored);
     expect(JSON.stringify(calls)).not.toContain(stored);
-    expect(fs.readdirSync(sb.host("/run/openclaw")).sort()).toEqual(["gateway.env"]); // no request file left behind
+    expect(fs.readdirSync(sb.host("/run/openclaw")).sort()).toEqual(["gateway-secrets.json"]); // no request file left behind
   });
 
-  test("files and modes: state 700, config 600, acme.json 600, EnvironmentFile 600 on /run", () => {
+  test("files and modes: state 700, config 600, acme.json 600, secrets file 600 root on /run", () => {
     expect(sb.stat(layout.stateDir)).toEqual({ mode: "700", user: "openclaw", group: "openclaw" });
     expect(sb.stat(layout.configPath)).toEqual({ mode: "600", user: "openclaw", group: "openclaw" });
     expect(fs.readFileSync(sb.host(layout.configPath), "utf8")).toBe(openclawConfigFile(settings));
     expect(sb.stat("/opt/openclaw/traefik")).toEqual({ mode: "700", user: "traefik", group: "traefik" });
     expect(sb.stat(layout.acmeStorage)).toEqual({ mode: "600", user: "traefik", group: "traefik" });
     expect(sb.stat("/run/openclaw")).toEqual({ mode: "700", user: "root", group: "root" });
-    expect(sb.stat(layout.secretsEnvFile)).toEqual({ mode: "600", user: "root", group: "root" });
+    expect(sb.stat(layout.secretsFile)).toEqual({ mode: "600", user: "root", group: "root" });
     for (const tool of [layout.refreshSecretsTool, layout.adminTool, layout.watchdogTool]) {
       expect(sb.stat(tool)).toEqual({ mode: "755", user: "root", group: "root" });
     }
@@ -289,26 +289,28 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     console.log(`boot script sandbox run (re-run): ${second.ms.toFixed(0)} ms`);
   });
 
-  test("openclaw-admin runs the openclaw CLI as the openclaw user with the gateway's environment and token", () => {
+  test("openclaw-admin runs the openclaw CLI as the openclaw user with the gateway's environment and secrets credential", () => {
     const result = sb.run([layout.adminTool, "devices", "list", "--json"]);
     expect(result.status).toBe(0);
+    // The fake systemd-run hands the credential over as systemd does (sandbox-fakes/bin/systemd-run).
     expect(result.output).toContain(
-      "fake-openclaw user=openclaw pwd=/opt/openclaw/state home=/opt/openclaw/state state=/opt/openclaw/state config=/opt/openclaw/state/openclaw.json token=set apikey= args=devices list --json");
+      "fake-openclaw user=openclaw pwd=/opt/openclaw/state home=/opt/openclaw/state state=/opt/openclaw/state config=/opt/openclaw/state/openclaw.json " +
+      "credentials=gateway-secrets:openclaw:400:gateway-token env-secrets=none args=devices list --json");
   });
 
   test("openclaw-refresh-secrets picks up a new API key; --rotate-token --restart stores a new token and restarts", () => {
     sb.updateAws((s) => { s.parameters[secretParameterName(settings, ANTHROPIC_API_KEY)] = "sk-ant-api03-sandbox_Key-0123"; });
     sb.clearRecords();
-    const oldToken = tokenIn(envFileOf(sb));
+    const oldToken = tokenIn(secretsFileOf(sb));
     const refreshed = sb.run([layout.refreshSecretsTool]);
     expect(refreshed.status).toBe(0);
-    expect(envFileOf(sb)).toBe(`OPENCLAW_GATEWAY_TOKEN=${oldToken}\nANTHROPIC_API_KEY=sk-ant-api03-sandbox_Key-0123\n`);
+    expect(secretsFileOf(sb)).toBe(`{"gateway-token":"${oldToken}","anthropic-api-key":"sk-ant-api03-sandbox_Key-0123"}\n`);
     expect(ops(sb.awsCalls(), "put-parameter")).toHaveLength(0);
     expect(refreshed.output).not.toContain("sk-ant-api03");
 
     const rotated = sb.run([layout.refreshSecretsTool, "--rotate-token", "--restart"]);
     expect(rotated.status).toBe(0);
-    const newToken = tokenIn(envFileOf(sb));
+    const newToken = tokenIn(secretsFileOf(sb));
     expect(newToken).toMatch(/^[0-9a-f]{64}$/);
     expect(newToken).not.toBe(oldToken);
     expect(sb.readAws().parameters[secretParameterName(settings, GATEWAY_TOKEN)]).toBe(newToken);
@@ -377,7 +379,7 @@ describeSandbox("boot script in a sandbox: injected faults", () => {
     expect(log).toMatch(/FAILED in step 'secrets from SSM Parameter Store' \(exit 1, line \d+\)/);
     expect(log).toContain("Could not connect to the endpoint URL");
     expect(sb.lines("systemctl.log").filter((l) => l.includes("openclaw-gateway"))).toEqual([]);
-    expect(fs.existsSync(sb.host(layout.secretsEnvFile))).toBe(false);
+    expect(fs.existsSync(sb.host(layout.secretsFile))).toBe(false);
     expect(launchResults(sb.awsCalls())).toEqual(["ABANDON"]);
   });
 
@@ -495,7 +497,7 @@ describeSandbox("boot script in a sandbox: injected faults", () => {
     sb.updateAws((s) => { s.parameters[secretParameterName(settings, GATEWAY_TOKEN)] = existing; });
     expect(sb.boot().status).toBe(0);
     expect(ops(sb.awsCalls(), "put-parameter")).toHaveLength(0);
-    expect(tokenIn(envFileOf(sb))).toBe(existing);
+    expect(tokenIn(secretsFileOf(sb))).toBe(existing);
   });
 
   test("a Node archive that does not match SHASUMS256.txt is refused; nothing is installed", () => {

@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { GATEWAY_PORT } from "../../modules/names";
@@ -16,9 +16,11 @@ import {
   runCli,
   RunningGateway,
   RunningProxy,
+  secretsFileContent,
   startGateway,
   startProxy,
   testLayout,
+  writeCredentials,
 } from "../helpers/openclaw-harness";
 import { requireInCi, testSettings } from "../helpers/settings";
 import { freePort } from "../helpers/free-port";
@@ -65,12 +67,12 @@ const mode = (p: string): number => statSync(p).mode & 0o777;
 maybe("openclaw config validate on the rendered openclaw.json", () => {
   let fixture: OpenclawFixture;
   let root: string;
-  const cliWith = (config: string, args: string[], env: Partial<Record<string, string>> = {}) => {
+  /** The CLI on `config`, with a credential holding `secretsFile` (default: a token and the API key). */
+  const cliWith = (config: string, args: string[], secretsFile = secretsFileContent("x".repeat(64))) => {
     const layout = testLayout(settings, root, fixture);
     prepareState(layout, settings, GATEWAY_PORT);
     writeFileSync(layout.configPath, config);
-    const full = { ...gatewayProcessEnv(layout, "x".repeat(64)), ...env };
-    return runCli(layout, Object.fromEntries(Object.entries(full).filter(([, v]) => v !== undefined)) as Record<string, string>, args);
+    return runCli(layout, gatewayProcessEnv(layout, writeCredentials(path.join(root, "credentials"), secretsFile)), args);
   };
   const validate = (config: string) => cliWith(config, ["config", "validate", "--json"]);
 
@@ -95,12 +97,13 @@ maybe("openclaw config validate on the rendered openclaw.json", () => {
     expect(report.issues).toEqual([expect.objectContaining({ path: "gateway", message: expect.stringContaining("allowInsecureAuth") })]);
   }, 30_000);
 
-  test("the agents' model is usable with the Anthropic key the EnvironmentFile provides, and only with it", () => {
+  test("the agents' model is usable with the Anthropic key the credential provides, and only with it", () => {
     const rendered = openclawConfigFile(settings);
     const withKey = cliWith(rendered, ["models", "status", "--check", "--json"]);
     expect(withKey.status).toBe(0);
     expect(JSON.parse(withKey.stdout)).toMatchObject({ resolvedDefault: DEFAULT_AGENT_MODEL, auth: { missingProvidersInUse: [] } });
-    expect(cliWith(rendered, ["models", "status", "--check", "--json"], { ANTHROPIC_API_KEY: undefined }).status).toBe(1);
+    // While its parameter holds the placeholder the refresh tool leaves the key out of the file.
+    expect(cliWith(rendered, ["models", "status", "--check", "--json"], secretsFileContent("x".repeat(64), null)).status).toBe(1);
     // openclaw's own default model (an OpenAI one) would have no usable credential here.
     const { agents: _ignored, ...withoutModel } = openclawConfig(settings) as Record<string, unknown>;
     expect(cliWith(JSON.stringify(withoutModel), ["models", "status", "--check", "--json"]).status).toBe(1);
@@ -221,14 +224,44 @@ maybe("the gateway started as the systemd unit starts it", () => {
     expect(changed).toEqual([]);
   }, 30_000);
 
-  test("the gateway process runs with exactly the unit's environment (no token in argv)", () => {
-    const environ = readFileSync(`/proc/${gateway.pid}/environ`, "utf8").split("\0").filter(Boolean);
-    const names = environ.map((e) => e.slice(0, e.indexOf("="))).sort();
+  test("the gateway process runs with exactly the unit's environment; no secret in its environ or argv", () => {
+    const environ = readFileSync(`/proc/${gateway.pid}/environ`, "utf8");
+    const names = environ.split("\0").filter(Boolean).map((e) => e.slice(0, e.indexOf("="))).sort();
     expect(names).toEqual(Object.keys(gatewayProcessEnv(gateway.layout, "")).sort());
     const argv = readFileSync(`/proc/${gateway.pid}/cmdline`, "utf8");
-    expect(argv).not.toContain(gateway.token);
-    expect(argv).not.toContain(FAKE_ANTHROPIC_API_KEY);
+    for (const secret of [gateway.token, FAKE_ANTHROPIC_API_KEY]) {
+      expect(environ).not.toContain(secret);
+      expect(argv).not.toContain(secret);
+    }
   });
+
+  test("the admin CLI connects with the token from its own credential (openclaw-admin's transient unit), and only with it", () => {
+    const listed = gateway.cli(["devices", "list", "--json"]);
+    expect({ status: listed.status, output: listed.stderr.slice(-2000) }).toMatchObject({ status: 0 });
+    expect(JSON.parse(listed.stdout)).toEqual({ pending: expect.any(Array), paired: expect.any(Array) });
+    expect(listed.leakedSecret).toBe(false);
+    // A token in the environment does not count: the file SecretRef is authoritative (and absent here).
+    const noCredential = runCli(gateway.layout, { ...gatewayProcessEnv(gateway.layout, path.join(gateway.root, "none")), OPENCLAW_GATEWAY_TOKEN: gateway.token }, ["devices", "list", "--json"]);
+    expect(noCredential.status).not.toBe(0);
+    expect(`${noCredential.stdout}${noCredential.stderr}`).toContain("gateway.auth.token is configured as a secret reference but is unavailable");
+    // A credential with another token is refused by the gateway: the CLI really sends the one it read.
+    const other = writeCredentials(path.join(gateway.root, "credentials", "other"), secretsFileContent("0".repeat(64)));
+    const wrong = runCli(gateway.layout, gatewayProcessEnv(gateway.layout, other), ["devices", "list", "--json"]);
+    expect(wrong.status).not.toBe(0);
+    expect(`${wrong.stdout}${wrong.stderr}`).toContain("gateway token mismatch");
+  }, 90_000);
+
+  test("openclaw reads the credential only as systemd 252 leaves it: owned by the user, no group bit (an ACL'd 0440 file is refused)", () => {
+    const file = path.join(gateway.adminCredentials, "gateway-secrets");
+    chmodSync(file, 0o440);
+    try {
+      const refused = gateway.cli(["devices", "list", "--json"]);
+      expect(refused.status).not.toBe(0);
+      expect(`${refused.stdout}${refused.stderr}`).toContain("gateway.auth.token is configured as a secret reference but is unavailable");
+    } finally {
+      chmodSync(file, 0o400);
+    }
+  }, 60_000);
 
   test("stops on SIGTERM by PID within 15 s, leaving no helper process behind", async () => {
     const helpers = descendants(gateway.pid);

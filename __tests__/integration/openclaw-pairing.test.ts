@@ -81,7 +81,7 @@ maybe("device pairing through the proxy with the real openclaw", () => {
   const host = (args: string[]): CliResult => {
     const result = gateway.cli(args);
     cliLog.push(`openclaw ${args.join(" ")} → exit ${result.status}`);
-    expect(result.leakedToken).toBe(false);
+    expect(result.leakedSecret).toBe(false);
     return result;
   };
   let lastListOutput = "";

@@ -1,7 +1,7 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { hostContract } from "../../modules/host/contract";
+import { hostContract, SECRETS_CREDENTIAL } from "../../modules/host/contract";
 import { shellQuote } from "../../modules/host/shell";
 import { OpsIo } from "../../modules/ops/context";
 import { runOps } from "../../modules/ops/cli";
@@ -15,6 +15,7 @@ import {
   openclawFixtureProblem,
   RunningGateway,
   RunningProxy,
+  secretsFileContent,
   startGateway,
   startProxy,
 } from "../helpers/openclaw-harness";
@@ -77,16 +78,25 @@ maybe("the SSM documents and the operator CLI against the real openclaw", () => 
     work = mkdtempSync(path.join(tmpdir(), "openclaw-ops-real-"));
     gateway = await startGateway(settings, fixture);
     proxy = await startProxy(gateway.port, CLIENT_ADDRESS);
-    // The stub holds the gateway's environment (token included) like the tmpfs EnvironmentFile: 0700, removed after.
-    const env = gatewayProcessEnv(gateway.layout, gateway.token);
+    // The stub does what openclaw-admin's transient unit does, minus the user switch: a fresh
+    // credentials directory per run with a copy of the root-only secrets file (0600 here, as on the
+    // host), the gateway's environment and CREDENTIALS_DIRECTORY only, then the CLI; no secret in its text.
+    const secretsFile = path.join(work, "gateway-secrets.json");
+    writeFileSync(secretsFile, secretsFileContent(gateway.token), { mode: 0o600 });
+    const env = gatewayProcessEnv(gateway.layout, "$CREDENTIALS_DIRECTORY");
     const stub = path.join(work, "openclaw-admin");
     writeFileSync(stub, [
-      "#!/bin/sh",
+      "#!/bin/bash",
+      "set -euo pipefail",
+      `CREDENTIALS_DIRECTORY=$(mktemp -d ${shellQuote(path.join(work, "credentials.XXXXXX"))})`,
+      'trap \'rm -rf "$CREDENTIALS_DIRECTORY"\' EXIT',
+      `install -m 0400 ${shellQuote(secretsFile)} "$CREDENTIALS_DIRECTORY/${SECRETS_CREDENTIAL}"`,
       `cd ${shellQuote(gateway.layout.stateDir)}`,
-      `exec env -i ${Object.entries(env).map(([k, v]) => shellQuote(`${k}=${v}`)).join(" ")} ${shellQuote(fixture.nodeBin)} ${shellQuote(fixture.openclawEntry)} "$@"`,
+      `env -i ${Object.entries(env).map(([k, v]) => (k === "CREDENTIALS_DIRECTORY" ? `${k}="${v}"` : shellQuote(`${k}=${v}`))).join(" ")} ${shellQuote(fixture.nodeBin)} ${shellQuote(fixture.openclawEntry)} "$@"`,
       "",
     ].join("\n"), { mode: 0o700 });
     chmodSync(stub, 0o700);
+    expect(readFileSync(stub, "utf8")).not.toContain(gateway.token);
     aws = localSsmAgent(settings, { replace: { [hostContract(settings).adminTool]: stub }, sent });
   }, 90_000);
 

@@ -46,10 +46,10 @@ describe("rendered boot script", () => {
       .map((p) => contractFiles().find((f) => f.path === p)!.content);
     expect(config).toBe(openclawConfigFile(settings));
     for (const [name, value] of Object.entries(gatewayEnvironment(layout))) {
-      expect(admin).toContain(`export ${shellAssign(name, value)}\n`);
+      expect(admin).toContain(` ${shellWords([`--setenv=${name}=${value}`])} `);
       expect(unit).toContain(`Environment=${unitWord(`${name}=${value}`)}\n`);
     }
-    expect(admin).toContain(`--init-groups -- ${shellWords(openclawCommand(layout, []))} "$@"`);
+    expect(admin).toContain(` -- ${shellWords(openclawCommand(layout, []))} "$@"\n`);
     expect(unit).toContain(`ExecStart=${gatewayCommand(layout).map(unitWord).join(" ")}\n`);
   });
 
@@ -338,11 +338,13 @@ describe("systemd units", () => {
   test("gateway unit: the layout's user, env, command; restart always but not on config errors (78); mount required", () => {
     const unit = gatewayUnit(layout, memoryBudget(settings.instanceType)) as any;
     expect(unit.Service).toMatchObject({
-      User: "openclaw", Group: "openclaw", EnvironmentFile: layout.secretsEnvFile,
+      User: "openclaw", Group: "openclaw", LoadCredential: "gateway-secrets:/run/openclaw/gateway-secrets.json",
       ExecStart: gatewayCommand(layout).join(" "), Restart: "always", RestartPreventExitStatus: 78,
       ProtectSystem: "strict", ReadWritePaths: layout.stateDir, NoNewPrivileges: true,
     });
     expect(unit.Service.Environment).toEqual([...Object.entries(gatewayEnvironment(layout)).map(([k, v]) => `${k}=${v}`), "NODE_OPTIONS=--max-old-space-size=960"]);
+    // No secret in the gateway's environment: its children inherit that and /proc/<pid>/environ shows it.
+    expect(unit.Service.EnvironmentFile).toBeUndefined();
     expect(unit.Service).toMatchObject({ MemoryHigh: "1408M", MemoryMax: "1664M", OOMPolicy: "stop" });
     expect(unit.Unit).toMatchObject({ RequiresMountsFor: "/opt/openclaw", Requires: "openclaw-secrets.service" });
   });

@@ -6,7 +6,7 @@ import { renderBootScript } from "../../modules/host";
 import { hostContract } from "../../modules/host/contract";
 import { healthCheckCommand, healthWaitLines, IMDS_FUNCTION, imdsTokenCommand, RETRY_FUNCTION } from "../../modules/host/posix";
 import { shellQuote } from "../../modules/host/shell";
-import { adminTool, secretLines, watchdogTool } from "../../modules/host/tools";
+import { secretLines, watchdogTool } from "../../modules/host/tools";
 import { SECRETS, SecretSpec } from "../../modules/secrets-catalogue";
 import { testSettings } from "../helpers/settings";
 
@@ -78,7 +78,7 @@ if [ -n "\${BODY:-}" ]; then printf '%s' "$BODY"; else printf '%s' '{"ok":true,"
 
 describe("the host's secrets follow the catalogue", () => {
   const channel: SecretSpec = {
-    id: "example-channel-token", parameter: "example-channel-token", envVar: "EXAMPLE_CHANNEL_TOKEN", writer: "operator",
+    id: "example-channel-token", parameter: "example-channel-token", configField: "channels.example.token", writer: "operator",
     label: "example channel token", placeholder: "placeholder:set-with-npm-run-secrets", description: "x",
     setCommand: "set-example-token", outputs: { parameter: "example_parameter" }, required: false,
   };
@@ -87,17 +87,16 @@ describe("the host's secrets follow the catalogue", () => {
     const lines = secretLines(settings, channel);
     expect(lines).toContain("read_parameter /openclaw/test/example-channel-token secret");
     expect(lines).toContain("hint: /openclaw/test/example-channel-token still holds its placeholder; set the example channel token with: npm run secrets -- set-example-token");
-    expect(lines).toContain('add_env EXAMPLE_CHANNEL_TOKEN "$secret"');
+    expect(lines).toContain('add_secret example-channel-token "$secret"');
     expect(lines).not.toContain("store_secret");
     expect(lines).not.toContain("exit 1");
     const required = secretLines(settings, { ...channel, required: true });
     expect(required).toContain("log 'FAILED: /openclaw/test/example-channel-token still holds its placeholder; set the example channel token with: npm run secrets -- set-example-token'\n  exit 1\n");
   });
 
-  test("a host secret is generated and stored while it holds the placeholder; openclaw-admin exports every catalogue variable", () => {
+  test("a host secret is generated and stored while it holds the placeholder", () => {
     const host = SECRETS.find((s) => s.writer === "host")!;
     expect(secretLines(settings, host)).toContain(`store_secret /openclaw/test/${host.parameter} '${host.label}' "$secret"`);
-    expect(contract.secretEnvVars).toEqual(SECRETS.map((s) => s.envVar));
-    expect(adminTool(contract)).toContain(`    ${SECRETS.map((s) => `${s.envVar}=*`).join(" | ")}) export`);
+    expect(secretLines(settings, host)).toContain(`add_secret ${host.id} "$secret"`);
   });
 });

@@ -219,9 +219,9 @@ describe("locked paths: what the deployment owns is refused, naming the path and
   });
 
   test("the secrets provider of the rendered gateway token's SecretRef is locked", () => {
-    expect(lockedPaths(rendered()).map((l) => l.path)).toContain("secrets.providers.default");
-    expect(overlayError({ secrets: { providers: { default: { source: "file", path: "/etc/passwd" } } } })).toContain(
-      'prod › openclaw.secrets.providers.default: got {"source":"file","path":"/etc/passwd"}; is owned by the deployment and cannot be set: the rendered gateway.auth.token is a SecretRef through it');
+    expect(lockedPaths(rendered()).map((l) => l.path)).toContain("secrets.providers.gateway-credentials");
+    expect(overlayError({ secrets: { providers: { "gateway-credentials": { source: "file", path: "/etc/passwd" } } } })).toContain(
+      'prod › openclaw.secrets.providers.gateway-credentials: got {"source":"file","path":"/etc/passwd"}; is owned by the deployment and cannot be set: the rendered gateway.auth.token is a SecretRef through it');
     expect(overlayError({ secrets: { providers: { vault: { source: "env" } } } })).toBe("");
   });
 
@@ -291,7 +291,7 @@ describe("secrets are referenced, never inlined", () => {
     expect(message).not.toContain("AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0");
     expect(message.split("\n")).toEqual([
       "Invalid settings in settings.json:",
-      expect.stringMatching(/^ {2}prod › openclaw\.channels\.telegram\.botToken: got a Telegram bot token, which looks like a secret \(not shown\); secrets are referenced, never inlined .*\{"source":"env","provider":"default","id":"ANTHROPIC_API_KEY"\}/),
+      expect.stringMatching(/^ {2}prod › openclaw\.channels\.telegram\.botToken: got a Telegram bot token, which looks like a secret \(not shown\); secrets are referenced, never inlined .*\{"source":"file","provider":"gateway-credentials","id":"\/anthropic-api-key"\}/),
       expect.stringMatching(/^ {2}prod › openclaw\.gateway\.auth\.token: got a Telegram bot token, which looks like a secret \(not shown\); /),
       // The locked path is refused too, its value hidden.
       expect.stringMatching(/^ {2}prod › openclaw\.gateway\.auth\.token: got a value holding something that looks like a secret \(not shown\); is owned by the deployment/),

@@ -666,7 +666,7 @@ describe("the operations table drives the help texts, parsing, dispatch and the 
 
   test("an operator secret added to the catalogue is one more set command: usage, prompt, parameter, refresh", async () => {
     const token: SecretSpec & { setCommand: string } = {
-      id: "telegram-bot-token", parameter: "telegram-bot-token", envVar: "TELEGRAM_BOT_TOKEN", writer: "operator",
+      id: "telegram-bot-token", parameter: "telegram-bot-token", configField: "channels.telegram.botToken", writer: "operator",
       label: "Telegram bot token", placeholder: "placeholder:telegram", description: "Telegram bot token",
       setCommand: "set-telegram-token", outputs: { parameter: "telegram_token_parameter" }, required: false,
     };

@@ -297,7 +297,7 @@ describe("the secrets catalogue drives the AWS resources", () => {
   /** The stack synthesized with one more secret in SECRETS (a new provider key the operator sets). */
   const withExtraSecret = (): Synth => {
     const extra: SecretSpec = {
-      id: "example-provider-key", parameter: "example-provider-key", envVar: "EXAMPLE_PROVIDER_KEY", writer: "operator",
+      id: "example-provider-key", parameter: "example-provider-key", configField: "models.providers.example.apiKey", writer: "operator",
       label: "Example provider key", placeholder: "placeholder:set-with-npm-run-secrets", description: "Example provider key; set by the operator",
       setCommand: "set-example-key", outputs: { parameter: "example_key_parameter", setCommand: "set_example_key_command" }, required: false,
     };

@@ -1,5 +1,4 @@
 import { GATEWAY_PORT } from "../names";
-import { SECRETS } from "../secrets-catalogue";
 import { architectureOf } from "../settings/instance-types";
 import type { GatewaySettings } from "../settings/settings";
 
@@ -61,10 +60,14 @@ export interface HostContract {
   readonly traefikDataDir: string;
   /** ACME account and certificates: on the data volume (Let's Encrypt rate limits), 0600. */
   readonly acmeStorage: string;
-  /** Directory on tmpfs (0700 root) that holds the EnvironmentFile and the watchdog's counters. */
+  /** Directory on tmpfs (0700 root) that holds the secrets file and the watchdog's counters. */
   readonly runDir: string;
-  /** Secrets as systemd EnvironmentFile, on tmpfs, 0600 root. */
-  readonly secretsEnvFile: string;
+  /**
+   * The secrets, a JSON object by catalogue id, on tmpfs, 0600 root: the gateway's unit (and
+   * openclaw-admin's transient one) load it as the systemd credential `SECRETS_CREDENTIAL`; no
+   * other user reads it.
+   */
+  readonly secretsFile: string;
   /** The watchdog's consecutive-failure counter and its reported-once marker. */
   readonly watchdogStateDir: string;
   /**
@@ -86,7 +89,7 @@ export interface HostContract {
   readonly traefikUser: string;
   /** Where the boot script installs its systemd units. */
   readonly unitDir: string;
-  /** Re-reads the secrets into the EnvironmentFile when it is missing (after a reboot). */
+  /** Re-reads the secrets into the secrets file when it is missing (after a reboot). */
   readonly secretsUnit: string;
   /** The gateway service. */
   readonly gatewayUnit: string;
@@ -115,7 +118,7 @@ export interface HostContract {
   readonly bootstrapLog: string;
   /** `openclaw-admin`: the openclaw CLI as the gateway's user (the SSM documents call it). */
   readonly adminTool: string;
-  /** `openclaw-refresh-secrets`: SSM parameters → the EnvironmentFile. */
+  /** `openclaw-refresh-secrets`: SSM parameters → the secrets file. */
   readonly refreshSecretsTool: string;
   /** `openclaw-watchdog`: run by the watchdog timer. */
   readonly watchdogTool: string;
@@ -127,9 +130,13 @@ export interface HostContract {
   readonly certGuardTimerUnit: string;
   /** The cert guard's restart history and status.json (root disk, 0755: nothing secret; survives reboots). */
   readonly certGuardStateDir: string;
-  /** Environment variables the EnvironmentFile may carry: the catalogue's `envVar`s, in its order. */
-  readonly secretEnvVars: readonly string[];
 }
+
+/**
+ * The id of the systemd credential that carries the secrets file: the gateway reads it as
+ * `$CREDENTIALS_DIRECTORY/gateway-secrets` (systemd.exec(5), "Credentials").
+ */
+export const SECRETS_CREDENTIAL = "gateway-secrets";
 
 /** Where the persistent data volume is mounted on the host. */
 const DATA_MOUNT = "/opt/openclaw";
@@ -167,7 +174,7 @@ export function hostContract(s: Pick<GatewaySettings, "environment" | "versions"
     traefikDataDir,
     acmeStorage: `${traefikDataDir}/acme.json`,
     runDir,
-    secretsEnvFile: `${runDir}/gateway.env`,
+    secretsFile: `${runDir}/gateway-secrets.json`,
     watchdogStateDir: `${runDir}/watchdog`,
     watchdogStatusFile: `${runDir}/watchdog/status`,
     maintenanceFile: `${runDir}/maintenance`,
@@ -194,6 +201,5 @@ export function hostContract(s: Pick<GatewaySettings, "environment" | "versions"
     certGuardServiceUnit: "openclaw-cert-guard.service",
     certGuardTimerUnit: "openclaw-cert-guard.timer",
     certGuardStateDir: "/var/lib/openclaw-cert-guard",
-    secretEnvVars: Object.freeze(SECRETS.map((secret) => secret.envVar)),
   });
 }

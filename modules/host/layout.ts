@@ -1,7 +1,7 @@
 import { GATEWAY_PORT } from "../names";
-import { GATEWAY_TOKEN } from "../secrets-catalogue";
+import { SECRETS, SecretSpec } from "../secrets-catalogue";
 import type { GatewaySettings } from "../settings/settings";
-import type { HostContract } from "./contract";
+import { HostContract, SECRETS_CREDENTIAL } from "./contract";
 import { mergeOverlay } from "../openclaw/merge";
 
 /** Mode of OPENCLAW_STATE_DIR (openclaw's doctor wants 700; pairing state lives inside). */
@@ -47,11 +47,45 @@ export function gatewayCommand(c: Pick<HostContract, "nodeBin" | "openclawEntry"
  */
 export const DEFAULT_AGENT_MODEL = "anthropic/claude-opus-5";
 
+/** Name of openclaw.json's secrets provider that reads the gateway's systemd credential. */
+export const SECRETS_PROVIDER = "gateway-credentials";
+
 /**
- * openclaw.json: gateway on loopback behind the local Traefik, token auth through a SecretRef
- * to the environment (the token itself only ever lives in the tmpfs EnvironmentFile), agents on
- * the Anthropic model; the `openclaw` setting merged over it (modules/openclaw/merge.ts; checked
- * at synth by modules/openclaw/overlay.ts). Checked against the real openclaw in
+ * openclaw's `file` secrets provider over the credential systemd gives the unit: a JSON object by
+ * catalogue id. The path goes through openclaw's `${VAR}` substitution in config strings, so the
+ * gateway (its unit's directory) and openclaw-admin (a transient unit's) each read their own copy.
+ * openclaw reads it only if it is a regular file with one link, owned by the process's user, with no
+ * group or other bits (openclaw 2026.9.6: docs/gateway/secrets/secretref-contract.md "File provider",
+ * @openclaw/fs-safe secure-file.js; docs/gateway/configuration/environment-variables.md for `${VAR}`).
+ * systemd 252 (AL2023, Debian 12) writes credentials 0400 on a ramfs, which has no ACLs, and so
+ * chowns them to User= (https://github.com/systemd/systemd/blob/v252/src/core/execute.c
+ * `write_credential`, read 2026-11-30): exactly that. (A systemd on a tmpfs with ACLs would leave
+ * them root-owned and openclaw would refuse them.)
+ */
+export const secretsProvider = () => ({ source: "file", path: `\${CREDENTIALS_DIRECTORY}/${SECRETS_CREDENTIAL}`, mode: "json" }) as const;
+
+/** The SecretRef of one secret: a JSON pointer to its id in the credential. */
+export const secretRef = (secret: Pick<SecretSpec, "id">) => ({ source: "file", provider: SECRETS_PROVIDER, id: `/${secret.id}` }) as const;
+
+/** `config` with `value` at the dotted `field` (objects on the way are copied, never changed). */
+function withField(config: Record<string, unknown>, [key, ...rest]: readonly string[], value: unknown): Record<string, unknown> {
+  if (rest.length === 0) return { ...config, [key]: value };
+  const inner = config[key];
+  return { ...config, [key]: withField(typeof inner === "object" && inner !== null ? inner as Record<string, unknown> : {}, rest, value) };
+}
+
+/** `config` with the secrets provider and, at each catalogue secret's `configField`, its SecretRef. */
+export function withSecretRefs(config: Record<string, unknown>): Record<string, unknown> {
+  const refs = SECRETS.reduce((c, secret) => withField(c, secret.configField.split("."), secretRef(secret)), config);
+  return withField(refs, ["secrets", "providers", SECRETS_PROVIDER], secretsProvider());
+}
+
+/**
+ * openclaw.json: gateway on loopback behind the local Traefik, token auth, agents on the Anthropic
+ * model; every secret is a SecretRef into the gateway's systemd credential (`withSecretRefs`): no
+ * secret is in this file or in the gateway's environment. The `openclaw` setting is merged over it
+ * (modules/openclaw/merge.ts; checked at synth by modules/openclaw/overlay.ts, which refuses the
+ * secrets' fields). Checked against the real openclaw in
  * __tests__/integration/openclaw-gateway.test.ts.
  */
 export function openclawConfig(
@@ -59,24 +93,21 @@ export function openclawConfig(
   port = GATEWAY_PORT,
 ): object {
   const origin = `https://${s.domainName}`;
-  return mergeOverlay({
+  return mergeOverlay(withSecretRefs({
     gateway: {
       // Required: the gateway refuses to start without it.
       mode: "local",
       // A mode, not a host: raw addresses such as "0.0.0.0" are rejected.
       bind: "loopback",
       port,
-      auth: {
-        mode: "token",
-        token: { source: "env", provider: "default", id: GATEWAY_TOKEN.envVar },
-      },
+      auth: { mode: "token" },
       // Traefik on the same host connects from loopback; nothing else may set forwarded headers.
       trustedProxies: ["127.0.0.1", "::1"],
       publicOrigin: origin,
       controlUi: { allowedOrigins: [origin] },
     },
     agents: { defaults: { model: { primary: s.agentModel ?? DEFAULT_AGENT_MODEL } } },
-  }, s.openclaw);
+  }), s.openclaw);
 }
 
 /** openclaw.json exactly as written on the host (and by the tests that start the real gateway). */

@@ -712,9 +712,9 @@ export function secretsStep(s: GatewaySettings, c: HostContract): string {
 ${toolFiles(s, c).map(writeFileCommand).join("\n")}
 
 step "secrets from SSM Parameter Store"
-SECRETS_BEFORE=$(cksum 2>/dev/null <${shellQuote(c.secretsEnvFile)} || true)
+SECRETS_BEFORE=$(cksum 2>/dev/null <${shellQuote(c.secretsFile)} || true)
 ${shellQuote(c.refreshSecretsTool)}
-if [ "$(cksum <${shellQuote(c.secretsEnvFile)})" != "$SECRETS_BEFORE" ]; then GATEWAY_RESTART=1; fi
+if [ "$(cksum <${shellQuote(c.secretsFile)})" != "$SECRETS_BEFORE" ]; then GATEWAY_RESTART=1; fi
 `;
 }
 

@@ -3,23 +3,24 @@ import { secretParameterName, SECRETS, SecretSpec } from "../secrets-catalogue";
 import type { GatewaySettings } from "../settings/settings";
 import { toleratedStallSeconds, WATCHDOG_GET_TIMEOUT_SECONDS } from "../settings/settings";
 import { imdsPublicAddressCommand, renderCertGuard } from "./cert-guard";
-import type { HostContract } from "./contract";
-import { gatewayEnvironment, openclawCommand } from "./layout";
-import { AWS_CLI_BOUNDS, healthCheckCommand, START_GRACE_SECONDS, IMDS_FUNCTION, imdsTokenCommand } from "./posix";
+import { HostContract, SECRETS_CREDENTIAL } from "./contract";
+import { openclawCommand } from "./layout";
+import { openclawExecution } from "./units";
+import { AWS_CLI_BOUNDS, healthCheckCommand, IMDS_FUNCTION, imdsTokenCommand, START_GRACE_SECONDS } from "./posix";
 import { shellAssign, shellQuote, shellWords } from "./shell";
 /** How often a host tool tries an AWS call before it fails loudly. */
 export const AWS_ATTEMPTS = 5;
 
 /**
- * bash that reads one secret of the catalogue into `secret` (not `value`: read_parameter's local) and adds it to the EnvironmentFile's
- * `content`. Host-written secrets are generated (256 bits) and stored while the parameter holds
+ * bash that reads one secret of the catalogue into `secret` (not `value`: read_parameter's local) and adds it to the secrets
+ * file's `content` (a JSON object by catalogue id). Host-written secrets are generated (256 bits) and stored while the parameter holds
  * the placeholder, or on --rotate-token; an operator secret still at its placeholder is left out
  * of the file with a hint naming the command that sets it (a required one fails the tool).
  */
 export function secretLines(s: Pick<GatewaySettings, "environment">, secret: SecretSpec): string {
   const parameter = shellQuote(secretParameterName(s, secret));
   const placeholder = shellQuote(secret.placeholder);
-  const add = `add_env ${shellQuote(secret.envVar)} "$secret"`;
+  const add = `add_secret ${shellQuote(secret.id)} "$secret"`;
   if (secret.writer === "host") {
     return `read_parameter ${parameter} secret
 if [ "$secret" = ${placeholder} ] || [ "$rotate" = true ]; then
@@ -44,21 +45,22 @@ fi`;
 
 /**
  * `openclaw-refresh-secrets [--rotate-token] [--restart]`: reads every secret of the catalogue
- * (modules/secrets-catalogue.ts) into the gateway's EnvironmentFile (tmpfs, 0600). Generates and
+ * (modules/secrets-catalogue.ts) into the gateway's secrets file (tmpfs, 0600 root; the gateway's
+ * unit loads it as a systemd credential, see units.ts `openclawExecution`). Generates and
  * stores the host-written ones (the gateway token) while their parameter still holds the
  * placeholder (or on --rotate-token). Never prints a secret.
  */
 export function refreshSecretsTool(s: GatewaySettings, c: HostContract): string {
   const names = resourceNames(s);
   return `#!/bin/bash
-# openclaw-refresh-secrets: SSM parameters -> the gateway's EnvironmentFile (tmpfs, 0600).
+# openclaw-refresh-secrets: SSM parameters -> the gateway's secrets file (JSON, tmpfs, 0600 root).
 # Usage: openclaw-refresh-secrets [--rotate-token] [--restart]
 # Values never reach argv or the log; the token travels to put-parameter in a 0600 file on tmpfs.
 set -euo pipefail
 umask 077
 ${shellAssign("KMS_KEY", names.kmsAlias)}
 ${shellAssign("RUN_DIR", c.runDir)}
-${shellAssign("ENV_FILE", c.secretsEnvFile)}
+${shellAssign("SECRETS_FILE", c.secretsFile)}
 ${shellAssign("GATEWAY_UNIT", c.gatewayUnit)}
 ${shellAssign("ATTEMPTS", AWS_ATTEMPTS)}
 ${shellAssign("REGION", s.region)}
@@ -97,7 +99,7 @@ read_parameter() {
   retry "reading $1 from SSM Parameter Store" fetch_parameter "$1"
   value=$(printf '%s' "$PARAMETER_JSON" | jq -er '.Parameter.Value')
   if [[ ! $value =~ ^[A-Za-z0-9._~+/=:-]+$ ]]; then
-    log "FAILED: the value of $1 has characters an EnvironmentFile cannot carry (allowed: A-Z a-z 0-9 . _ ~ + / = : -)"
+    log "FAILED: the value of $1 has characters the host does not accept (allowed: A-Z a-z 0-9 . _ ~ + / = : -)"
     return 1
   fi
   printf -v "$2" '%s' "$value"
@@ -118,21 +120,22 @@ store_secret() {
   rm -f "$request"
 }
 
-# add_env NAME VALUE: one NAME=VALUE line of the EnvironmentFile.
-add_env() { content+="\${content:+$'\\n'}$1=$2"; }
+# add_secret ID VALUE: one member of the secrets file's JSON object (the value reaches jq through a
+# pipe and its environment, never argv).
+add_secret() { content=$(printf '%s' "$content" | SECRET_VALUE=$2 jq -c --arg id "$1" '. + {($id): env.SECRET_VALUE}'); }
 
-secret="" content=""
+secret="" content="{}"
 install -d -m 0700 "$RUN_DIR"
 ${SECRETS.map((secret) => secretLines(s, secret)).join("\n")}
 # Compared through a pipe (printf is a builtin: the values never reach argv).
-if [ -f "$ENV_FILE" ] && printf '%s\\n' "$content" | cmp -s - "$ENV_FILE"; then
-  log "$ENV_FILE is up to date"
+if [ -f "$SECRETS_FILE" ] && printf '%s\\n' "$content" | cmp -s - "$SECRETS_FILE"; then
+  log "$SECRETS_FILE is up to date"
 else
-  next=$(mktemp "$RUN_DIR/env.XXXXXX")
+  next=$(mktemp "$RUN_DIR/secrets.XXXXXX")
   printf '%s\\n' "$content" >"$next"
   chmod 0600 "$next"
-  mv -f "$next" "$ENV_FILE"
-  log "wrote $ENV_FILE"
+  mv -f "$next" "$SECRETS_FILE"
+  log "wrote $SECRETS_FILE"
 fi
 if [ "$restart" = true ]; then
   systemctl restart "$GATEWAY_UNIT"
@@ -142,33 +145,36 @@ fi
 }
 
 /**
- * `openclaw-admin <openclaw arguments>`: the openclaw CLI as the gateway's user with the gateway's
- * environment and secrets, e.g. `openclaw-admin devices list --json` (SSM documents call it).
+ * `openclaw-admin <openclaw arguments>`: the openclaw CLI as the gateway runs, e.g. `openclaw-admin
+ * devices list --json` (SSM documents call it). It runs as a transient systemd service with the
+ * gateway unit's user, working directory, environment, umask and credential (`openclawExecution`):
+ * systemd copies the root-only secrets file into that unit's own credentials directory, so the CLI
+ * resolves openclaw.json's SecretRefs exactly as the gateway does, and the secrets never pass
+ * through a file, variable or argument this script makes. `--pipe` hands the caller's stdin, stdout
+ * and stderr to the CLI; `--wait` returns its exit status (systemd-run(1), systemd 252).
  */
 export function adminTool(c: HostContract): string {
-  const exports = Object.entries(gatewayEnvironment(c)).map(([name, value]) => `export ${shellAssign(name, value)}`);
+  const run = openclawExecution(c);
+  const options = [
+    "--quiet", "--pipe", "--wait", "--collect", "--service-type=exec",
+    `--uid=${run.User}`, `--gid=${run.Group}`, `--working-directory=${run.WorkingDirectory}`,
+    `--property=UMask=${run.UMask}`, `--property=LoadCredential=${run.LoadCredential}`,
+    ...Object.entries(run.Environment).map(([name, value]) => `--setenv=${name}=${value}`),
+  ];
   return `#!/bin/bash
-# openclaw-admin: the openclaw CLI as the gateway's user, with the gateway's environment and secrets.
+# openclaw-admin: the openclaw CLI as the gateway runs it (its user, environment and secrets credential).
 # Usage: openclaw-admin <openclaw arguments...>   e.g. openclaw-admin devices list --json
 set -euo pipefail
-${shellAssign("ENV_FILE", c.secretsEnvFile)}
+${shellAssign("SECRETS_FILE", c.secretsFile)}
 if [ "$(id -u)" -ne 0 ]; then
-  echo "openclaw-admin: run as root (it switches to the ${c.serviceUser} user)" >&2
+  echo "openclaw-admin: run as root (it runs the CLI as the ${c.serviceUser} user, with the ${SECRETS_CREDENTIAL} credential)" >&2
   exit 77
 fi
-if [ ! -r "$ENV_FILE" ]; then
-  echo "openclaw-admin: $ENV_FILE is missing; run ${c.refreshSecretsTool} first" >&2
+if [ ! -s "$SECRETS_FILE" ]; then
+  echo "openclaw-admin: $SECRETS_FILE is missing; run ${c.refreshSecretsTool} first" >&2
   exit 1
 fi
-# Only the secrets' variables are taken from the file (it is parsed, never sourced).
-while IFS= read -r line; do
-  case "$line" in
-    ${c.secretEnvVars.map((name) => `${name}=*`).join(" | ")}) export "\${line?}" ;;
-  esac
-done <"$ENV_FILE"
-${exports.join("\n")}
-cd "$OPENCLAW_STATE_DIR"
-exec setpriv ${shellQuote(`--reuid=${c.serviceUser}`)} ${shellQuote(`--regid=${c.serviceUser}`)} --init-groups -- ${shellWords(openclawCommand(c, []))} "$@"
+exec systemd-run ${shellWords(options)} -- ${shellWords(openclawCommand(c, []))} "$@"
 `;
 }
 

@@ -1,6 +1,6 @@
 import type { GatewaySettings } from "../settings/settings";
 import { CERT_GUARD_SCHEDULE } from "./cert-guard";
-import type { HostContract } from "./contract";
+import { HostContract, SECRETS_CREDENTIAL } from "./contract";
 import { gatewayCommand, gatewayEnvironment } from "./layout";
 import { traefikEnvironment } from "./traefik";
 import { MemoryBudget, memoryBudget } from "./memory";
@@ -109,7 +109,7 @@ const ROOT_ONESHOT_HARDENING = {
 /**
  * systemd creates `runDir` (tmpfs, 0700 root) for the root oneshots that write there (under
  * ProtectSystem=strict nothing else under /run is writable) and keeps it when they stop: it holds
- * the gateway's secrets and the watchdog's counters.
+ * the gateway's secrets file and the watchdog's counters.
  */
 const runDirectory = (c: Pick<HostContract, "runDir">) => {
   if (!c.runDir.startsWith("/run/")) throw new Error(`runDir ${c.runDir} must be under /run`);
@@ -117,16 +117,16 @@ const runDirectory = (c: Pick<HostContract, "runDir">) => {
 };
 
 /**
- * Re-reads the secrets into the tmpfs EnvironmentFile when it is missing (after a reboot: the
+ * Re-reads the secrets into the tmpfs secrets file when it is missing (after a reboot: the
  * boot script itself runs only once per instance and writes the file directly).
  */
 export function secretsUnit(c: HostContract): UnitFile {
   return {
     Unit: {
-      Description: "OpenClaw secrets from SSM Parameter Store into the gateway's EnvironmentFile",
+      Description: "OpenClaw secrets from SSM Parameter Store into the gateway's secrets file",
       Wants: "network-online.target",
       After: "network-online.target",
-      ConditionPathExists: `!${c.secretsEnvFile}`,
+      ConditionPathExists: `!${c.secretsFile}`,
     },
     Service: {
       Type: "oneshot",
@@ -140,11 +140,31 @@ export function secretsUnit(c: HostContract): UnitFile {
 }
 
 /**
+ * How the gateway's user runs openclaw, in the gateway's unit and in openclaw-admin's transient one
+ * (`adminTool`): user, working directory, environment, umask, and the secrets file as the systemd
+ * credential `SECRETS_CREDENTIAL`. systemd copies the root-only file into the unit's own credentials
+ * directory (`$CREDENTIALS_DIRECTORY`: read-only, non-swappable memory, the unit's user only) and
+ * removes it when the unit stops; openclaw.json's SecretRefs read it there (layout.ts `secretsProvider`).
+ * So no secret is in the process's environment, which its children inherit and /proc/<pid>/environ shows.
+ */
+export function openclawExecution(c: HostContract) {
+  return {
+    User: c.serviceUser,
+    Group: c.serviceUser,
+    WorkingDirectory: c.stateDir,
+    Environment: gatewayEnvironment(c),
+    UMask: "0077",
+    LoadCredential: `${SECRETS_CREDENTIAL}:${c.secretsFile}`,
+  } as const;
+}
+
+/**
  * The gateway: runs as the openclaw user from the data volume; a config error (78) stops the restart
  * loop. Memory: a V8 heap cap, MemoryHigh/MemoryMax from the instance's memory (modules/host/memory.ts);
  * an OOM kill stops the whole unit (OOMPolicy=stop) and Restart=always starts it again.
  */
 export function gatewayUnit(c: HostContract, memory: MemoryBudget): UnitFile {
+  const run = openclawExecution(c);
   return {
     Unit: {
       Description: "OpenClaw gateway",
@@ -157,11 +177,11 @@ export function gatewayUnit(c: HostContract, memory: MemoryBudget): UnitFile {
     },
     Service: {
       Type: "simple",
-      User: c.serviceUser,
-      Group: c.serviceUser,
-      EnvironmentFile: c.secretsEnvFile,
-      Environment: unitEnvironment({ ...gatewayEnvironment(c), NODE_OPTIONS: `--max-old-space-size=${memory.heapMiB}` }),
-      WorkingDirectory: c.stateDir,
+      User: run.User,
+      Group: run.Group,
+      LoadCredential: run.LoadCredential,
+      Environment: unitEnvironment({ ...run.Environment, NODE_OPTIONS: `--max-old-space-size=${memory.heapMiB}` }),
+      WorkingDirectory: run.WorkingDirectory,
       ExecStart: unitCommand(gatewayCommand(c)),
       Restart: "always",
       RestartSec: 5,
@@ -169,7 +189,7 @@ export function gatewayUnit(c: HostContract, memory: MemoryBudget): UnitFile {
       MemoryHigh: `${memory.highMiB}M`,
       MemoryMax: `${memory.maxMiB}M`,
       OOMPolicy: "stop",
-      UMask: "0077",
+      UMask: run.UMask,
       ...SERVICE_USER_HARDENING,
       // V8 may use memory protection keys (pkey_*), which @system-service lacks in systemd 252.
       SystemCallFilter: "@system-service @pkey",

@@ -1,6 +1,6 @@
 import { GATEWAY_PORT } from "../names";
 import { SECRETS } from "../secrets-catalogue";
-import { openclawConfig } from "../host/layout";
+import { openclawConfig, secretRef } from "../host/layout";
 import type { GatewaySettings } from "../settings/settings";
 import { isConfigObject, OpenclawConfigObject } from "./merge";
 import { configSchemaProblems, vendoredSchema } from "./schema";
@@ -36,7 +36,8 @@ export const LOCKED_PATHS: readonly LockedPath[] = [
   { path: "gateway.customBindHost", why: "the gateway binds to loopback only (gateway.bind); Traefik is the way in" },
   { path: "gateway.port", why: `${GATEWAY_PORT}: Traefik's upstream and the health watchdog's /healthz use it` },
   { path: "gateway.auth.mode", why: "\"token\": clients authenticate with the gateway token the host generates into SSM (npm run secrets -- rotate-token rotates it)" },
-  { path: "gateway.auth.token", why: "a SecretRef to the gateway token the host provides in the gateway's environment" },
+  // gateway.auth.token, models.providers.anthropic.apiKey: where openclaw.json refers to each secret.
+  ...SECRETS.map((secret) => ({ path: secret.configField, why: `a SecretRef to the ${secret.label} in the host's secrets credential (systemd LoadCredential=)` })),
   { path: "gateway.auth.password", why: "the gateway authenticates with its token (gateway.auth.mode \"token\")" },
   { path: "gateway.trustedProxies", why: "only Traefik on loopback may set forwarded client headers" },
   { path: "gateway.publicOrigin", why: "https://<domainName>: set domainName instead" },
@@ -89,8 +90,8 @@ function pathsMatching(config: unknown, pattern: string[], at: Path = []): Path[
 
 /**
  * The locked paths: LOCKED_PATHS, plus each secrets provider a SecretRef of the rendered config
- * names (the gateway token's `{ source: "env", provider: "default", … }` needs `secrets.providers.default`
- * to stay the environment).
+ * names (the secrets' `{ source: "file", provider: "gateway-credentials", … }` needs
+ * `secrets.providers.gateway-credentials` to stay the host's secrets credential).
  */
 export function lockedPaths(rendered: OpenclawConfigObject): LockedPath[] {
   const providers = new Map<string, string>();
@@ -191,13 +192,12 @@ function secretLiterals(value: unknown, path: Path = []): Array<{ path: Path; ki
   return [];
 }
 
-/** How to reference a secret instead: a SecretRef, or `${VAR}`, to an environment variable the host provides. */
+/** How to reference a secret instead: a SecretRef into the host's secrets credential. */
 export function secretReferenceHint(): string {
   const example = SECRETS.find((s) => s.writer === "operator") ?? SECRETS[0];
   return "secrets are referenced, never inlined (settings are committed; openclaw.json reaches the user data and the Terraform state): "
-    + "keep the value in SSM (npm run secrets) and reference the environment variable the host provides, as a SecretRef "
-    + `{"source":"env","provider":"default","id":"${example.envVar}"} or, where only a string is allowed, "\${${example.envVar}}"; `
-    + `the host provides ${SECRETS.map((s) => s.envVar).join(", ")} (modules/secrets-catalogue.ts)`;
+    + "keep the value in SSM (npm run secrets) and reference it in the host's secrets credential with a SecretRef "
+    + `${JSON.stringify(secretRef(example))}; the credential holds ${SECRETS.map((s) => s.id).join(", ")} (modules/secrets-catalogue.ts)`;
 }
 
 /** Every literal of the overlay that looks like a secret; the value is never shown. */

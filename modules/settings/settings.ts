@@ -173,7 +173,8 @@ export interface GatewaySettings {
    * OpenClaw configuration (keys of openclaw.json) deep-merged over what the project renders: objects merge key by
    * key, arrays and every other value replace. Checked at synth against the config schema of the pinned openclaw;
    * keys the deployment owns (gateway bind, port, auth, origins, …: docs/settings.md "OpenClaw config overlay") and
-   * literals that look like secrets are refused: reference a secret, e.g. `{"source":"env","provider":"default","id":"ANTHROPIC_API_KEY"}`.
+   * literals that look like secrets are refused: reference a secret of the host's secrets credential, e.g.
+   * `{"source":"file","provider":"gateway-credentials","id":"/anthropic-api-key"}`.
    * `defaults.openclaw` merges into each environment's the same way. @default {}
    */
   openclaw: Record<string, unknown>;

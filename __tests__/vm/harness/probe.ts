@@ -122,7 +122,7 @@ function factCommands(s: Pick<GatewaySettings, "environment" | "versions" | "ins
     healthzTries: "cat /tmp/vmtest-healthz-tries",
     gatewayMemory: `cg=/sys/fs/cgroup/system.slice/${layout.gatewayUnit}; echo "current=$(cat $cg/memory.current) peak=$(cat $cg/memory.peak) swap=$(cat $cg/memory.swap.current) $(grep -E '^(high|max|oom_kill) ' $cg/memory.events | tr ' \\n' '= ')"`,
     healthzViaProxy: "curl -s -o /dev/null -w '%{http_code}' --max-time 10 http://127.0.0.1:443/healthz",
-    tokenSha256: `sed -n 's/^${GATEWAY_TOKEN.envVar}=//p' ${layout.secretsEnvFile} | tr -d '\\n' | sha256sum | cut -d' ' -f1`,
+    tokenSha256: `jq -j --arg id ${GATEWAY_TOKEN.id} '.[$id]' ${layout.secretsFile} | sha256sum | cut -d' ' -f1`,
     marker: `cat ${layout.stateDir}/vmtest-marker`,
     sqliteIdentity: `stat -c '%i %W' ${layout.stateDir}/state/openclaw.sqlite`,
     rootRuntime: `ls ${layout.dataMount} 2>/dev/null | tr '\\n' ' '`,
