@@ -174,7 +174,7 @@ describe("watchdog: maintenance switch, liveness body, config error", () => {
   function watchdog(gateway: { body?: string; unitState?: string }) {
     const bin = path.join(dir, "bin");
     const c = hostContract(settings);
-    const layout: HostContract = { ...c, watchdogStateDir: `${dir}/state`, watchdogStatusFile: `${dir}/state/status`, maintenanceFile: `${dir}/maintenance` };
+    const layout: HostContract = { ...c, watchdogStateDir: `${dir}/state`, watchdogStatusFile: `${dir}/state/status`, maintenanceFile: `${dir}/maintenance`, gatewayStartMark: `${dir}/state/gateway-started` };
     fs.writeFileSync(path.join(dir, "watchdog"), watchdogTool(settings, layout), { mode: 0o755 });
     stub(bin, "curl", `url=\${*: -1}
 case "$url" in
@@ -257,6 +257,28 @@ esac`);
 
   test("after the start window, failures count: replaced after N", () => {
     const w = watchdog({ unitState: run(START_GRACE_SECONDS + 5, 0) });
+    w.run(n);
+    expect(w.awsCalls()).toHaveLength(1);
+  });
+
+  /** The boot's start mark, `ageSeconds` ago on this machine's uptime clock. */
+  const markStart = (ageSeconds: number) => {
+    const uptime = Number(fs.readFileSync("/proc/uptime", "utf8").split(" ")[0]);
+    fs.mkdirSync(`${dir}/state`, { recursive: true });
+    fs.writeFileSync(`${dir}/state/gateway-started`, `${Math.floor(uptime - ageSeconds)}\n`);
+  };
+
+  test("inside the boot's start window, a start systemd restarted (the 5 s lease-heartbeat cap on a slow machine) is not counted", () => {
+    markStart(100);
+    const w = watchdog({ unitState: run(10, 2) });
+    w.run(n + 3);
+    expect(w.awsCalls()).toEqual([]);
+    expect(w.status()).toMatch(/ starting: not counted for \d+ s; openclaw-gateway\.service started 1\d\d s ago\n$/);
+  });
+
+  test("a crash loop that outlasts the boot's start window is replaced after N", () => {
+    markStart(START_GRACE_SECONDS + 5);
+    const w = watchdog({ unitState: run(10, 2) });
     w.run(n);
     expect(w.awsCalls()).toHaveLength(1);
   });

@@ -76,6 +76,12 @@ export interface HostContract {
    */
   readonly watchdogStatusFile: string;
   /**
+   * The whole seconds of uptime at which the boot last started the gateway (written by its start step;
+   * tmpfs, so a reboot clears it): the watchdog's start window opens there, and restarts systemd makes
+   * on its own inside the window do not close it.
+   */
+  readonly gatewayStartMark: string;
+  /**
    * The maintenance switch: while this file exists (and is younger than the watchdog's limit) the
    * watchdog checks nothing, so an operator may stop the gateway without the host being replaced.
    * On tmpfs: a reboot clears it.
@@ -177,6 +183,7 @@ export function hostContract(s: Pick<GatewaySettings, "environment" | "versions"
     secretsFile: `${runDir}/gateway-secrets.json`,
     watchdogStateDir: `${runDir}/watchdog`,
     watchdogStatusFile: `${runDir}/watchdog/status`,
+    gatewayStartMark: `${runDir}/watchdog/gateway-started`,
     maintenanceFile: `${runDir}/maintenance`,
     swapFile: "/var/swapfile",
     serviceUser: "openclaw",

@@ -209,6 +209,7 @@ set -euo pipefail
 ${shellAssign("HEALTH_URL", c.healthUrl)}
 ${shellAssign("FAILURES_BEFORE_REPLACEMENT", s.watchdog.failuresBeforeReplacement)}
 ${shellAssign("START_GRACE_SECONDS", START_GRACE_SECONDS)}
+${shellAssign("START_MARK", c.gatewayStartMark)}
 ${shellAssign("STATE_DIR", c.watchdogStateDir)}
 ${shellAssign("STATUS_FILE", c.watchdogStatusFile)}
 ${shellAssign("MAINTENANCE_FILE", c.maintenanceFile)}
@@ -250,17 +251,25 @@ if grep -qx 'ActiveState=failed' <<<"$unit_state" && grep -qx 'ExecMainStatus=${
   say "ALERT: $GATEWAY_UNIT stopped with status ${CONFIG_ERROR_STATUS} (configuration error): not replacing the host, which would fail the same way; see journalctl -u $GATEWAY_UNIT"
   exit 1
 fi
-# The start window: the gateway's run started by the boot or by hand (NRestarts=0) entered active
-# (monotonic us; 0: not yet, count from boot) less than START_GRACE_SECONDS ago.
+# The start window opens at the latest of: the kernel's boot (systemd starts the gateway then), the
+# boot script's start of it (its mark), a start by hand (NRestarts=0: when that run entered active).
+# Restarts systemd makes on its own open none, so a crash loop that outlasts the window is replaced;
+# inside it, a start that exits and is restarted (openclaw's 5 s lease-heartbeat cap on a slow
+# machine) is not an outage.
+read -r up _ </proc/uptime
+up=\${up%.*}
+since=0
+mark=$(cat "$START_MARK" 2>/dev/null || true)
+if [[ $mark =~ ^[0-9]+$ ]] && [ "$mark" -gt "$since" ]; then since=$mark; fi
 entered=$(sed -n 's/^ActiveEnterTimestampMonotonic=//p' <<<"$unit_state")
-if [[ $entered =~ ^[0-9]+$ ]] && grep -qx NRestarts=0 <<<"$unit_state"; then
-  read -r up _ </proc/uptime
-  age=$(( \${up%.*} - entered / 1000000 ))
-  if [ "$age" -lt "$START_GRACE_SECONDS" ]; then
-    echo 0 >"$counter"
-    verdict "starting: not counted for $START_GRACE_SECONDS s; $GATEWAY_UNIT started $age s ago"
-    exit 0
-  fi
+if [[ $entered =~ ^[0-9]+$ ]] && grep -qx NRestarts=0 <<<"$unit_state" && [ $((entered / 1000000)) -gt "$since" ]; then
+  since=$((entered / 1000000))
+fi
+age=$((up - since))
+if [ "$age" -lt "$START_GRACE_SECONDS" ]; then
+  echo 0 >"$counter"
+  verdict "starting: not counted for $START_GRACE_SECONDS s; $GATEWAY_UNIT started $age s ago"
+  exit 0
 fi
 failures=$(cat "$counter" 2>/dev/null || true)
 [[ $failures =~ ^[0-9]+$ ]] || failures=0
