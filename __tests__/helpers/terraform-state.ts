@@ -125,18 +125,30 @@ export function liftPreventDestroy(stack: OfflineStackDir, file: string): void {
   }, null, 2));
 }
 
+/** Options of deployOffline. */
+export interface DeployOptions {
+  /**
+   * The stack's create plan when the caller already has it (planned in the same directory with no
+   * state): it is the first round's plan, so the round does not plan again. Default: none (planned).
+   */
+  freshPlan?: PlanJson;
+  /** Rounds before giving up. Default: 8. */
+  maxRounds?: number;
+}
+
 /**
  * "Deploys" an initialized stack directory offline: converges a state file as described above.
  * Returns the number of rounds it took; throws if it does not converge.
  */
-export function deployOffline(stack: OfflineStackDir, maxRounds = 8): { rounds: number; state: string } {
+export function deployOffline(stack: OfflineStackDir, { freshPlan, maxRounds = 8 }: DeployOptions = {}): { rounds: number; state: string } {
   const schemas = resourceSchemas(stack);
   const statePath = path.join(stack.dir, STATE_FILE);
   if (existsSync(statePath)) rmSync(statePath);
   liftPreventDestroy(stack, CONVERGE_OVERRIDE);
   try {
     for (let round = 1; round <= maxRounds; round++) {
-      const plan = planJson(stack);
+      // With no state and nothing to destroy, the lifted prevent_destroy does not change a create plan.
+      const plan = round === 1 && freshPlan ? freshPlan : planJson(stack);
       if (isNoOp(plan)) return { rounds: round - 1, state: statePath };
       writeFileSync(statePath, JSON.stringify(stateFromPlan(plan, schemas, round), null, 2));
     }
