@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { OfflineStackDir, PlanJson, terraform } from "./terraform-offline";
 
@@ -14,6 +15,10 @@ import { OfflineStackDir, PlanJson, terraform } from "./terraform-offline";
  * That no-op plan is the proof that the state is what terraform itself considers deployed.
  * While converging, the data volume's prevent_destroy is lifted by an override file (a round
  * may "replace" it while its fake key ARN settles); the override is deleted afterwards.
+ *
+ * Converging takes 4 rounds of plan + show (each loads the AWS provider's schema, ~2.5 s of CPU),
+ * so a converged state is kept between runs (see stateCacheFile) and, when found, planned once:
+ * it is used only if terraform plans no change against it, the same proof the loop ends with.
  */
 
 type CtyType = string | [string, any];
@@ -120,24 +125,77 @@ export const isNoOp = (plan: PlanJson): boolean => plan.resource_changes.every((
 export function liftPreventDestroy(stack: OfflineStackDir, file: string): void {
   const config = JSON.parse(readFileSync(path.join(stack.dir, "cdk.tf.json"), "utf8"));
   const volumes = Object.keys(config.resource?.aws_ebs_volume ?? {});
-  writeFileSync(path.join(stack.dir, file), JSON.stringify({
+  // No volume, no override (terraform refuses an empty aws_ebs_volume block).
+  writeFileSync(path.join(stack.dir, file), JSON.stringify(volumes.length === 0 ? {} : {
     resource: { aws_ebs_volume: Object.fromEntries(volumes.map((name) => [name, { lifecycle: { prevent_destroy: false } }])) },
   }, null, 2));
 }
 
+/** Environment variable naming the folder of converged states; "0" turns the cache off. */
+export const STATE_CACHE_ENV = "OPENCLAW_TF_STATE_CACHE";
+
 /**
- * "Deploys" an initialized stack directory offline: converges a state file as described above.
- * Returns the number of rounds it took; throws if it does not converge.
+ * Where the converged state of this stack directory is kept between runs (default folder:
+ * <tmpdir>/openclaw-aws-tf-states), or undefined when the cache is off. The name is a hash of all
+ * the convergence depends on: this file's source (the fakes), `terraform version -json` (terraform
+ * and the selected provider), the lock file and every configuration file of the directory (its own
+ * path replaced, so that the same stack in another folder finds it).
  */
-export function deployOffline(stack: OfflineStackDir, maxRounds = 8): { rounds: number; state: string } {
-  const schemas = resourceSchemas(stack);
+export function stateCacheFile(stack: OfflineStackDir): string | undefined {
+  const folder = process.env[STATE_CACHE_ENV] ?? path.join(os.tmpdir(), "openclaw-aws-tf-states");
+  if (folder === "0") return undefined;
+  const key = createHash("sha256").update(readFileSync(__filename)).update(terraform(stack, ["version", "-json"]));
+  const inputs = readdirSync(stack.dir).filter((name) => /\.tf(\.json)?$/.test(name) || name === ".terraform.lock.hcl").sort();
+  for (const name of inputs) key.update(`\0${name}\0`).update(readFileSync(path.join(stack.dir, name), "utf8").split(stack.dir).join("<stack>"));
+  return path.join(folder, `${key.digest("hex")}.json`);
+}
+
+/** Writes a file whole or not at all (two jest workers may store the same state at once). */
+function writeAtomically(file: string, text: string): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, text);
+  renameSync(temporary, file);
+}
+
+/** Options of deployOffline. */
+export interface DeployOptions {
+  /**
+   * The stack's create plan when the caller already has it (planned in the same directory with no
+   * state): it is the first round's plan, so the round does not plan again. Default: none (planned).
+   */
+  freshPlan?: PlanJson;
+  /** Rounds before giving up. Default: 8. */
+  maxRounds?: number;
+}
+
+/**
+ * "Deploys" an initialized stack directory offline: converges a state file as described above, or
+ * takes the one kept from an earlier run when terraform plans no change against it.
+ * Returns the number of rounds the convergence took; throws if it does not converge.
+ */
+export function deployOffline(stack: OfflineStackDir, { freshPlan, maxRounds = 8 }: DeployOptions = {}): { rounds: number; state: string } {
   const statePath = path.join(stack.dir, STATE_FILE);
   if (existsSync(statePath)) rmSync(statePath);
+  const cacheFile = stateCacheFile(stack);
   liftPreventDestroy(stack, CONVERGE_OVERRIDE);
   try {
+    if (cacheFile && existsSync(cacheFile)) {
+      const kept = JSON.parse(readFileSync(cacheFile, "utf8")) as { rounds: number; state: object };
+      writeFileSync(statePath, JSON.stringify(kept.state, null, 2));
+      if (isNoOp(planJson(stack))) return { rounds: kept.rounds, state: statePath };
+      rmSync(statePath);
+    }
+    const schemas = resourceSchemas(stack);
     for (let round = 1; round <= maxRounds; round++) {
-      const plan = planJson(stack);
-      if (isNoOp(plan)) return { rounds: round - 1, state: statePath };
+      // With no state and nothing to destroy, the lifted prevent_destroy does not change a create plan.
+      const plan = round === 1 && freshPlan ? freshPlan : planJson(stack);
+      if (isNoOp(plan)) {
+        if (cacheFile && existsSync(statePath)) {
+          writeAtomically(cacheFile, JSON.stringify({ rounds: round - 1, state: JSON.parse(readFileSync(statePath, "utf8")) }));
+        }
+        return { rounds: round - 1, state: statePath };
+      }
       writeFileSync(statePath, JSON.stringify(stateFromPlan(plan, schemas, round), null, 2));
     }
   } finally {

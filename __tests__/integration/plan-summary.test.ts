@@ -43,6 +43,15 @@ maybe("plan:summary on real offline terraform plans", () => {
     copyFileSync(deployedState, path.join(stack.dir, "terraform.tfstate"));
     return stack;
   };
+  /** The deployed settings planned again against the deployed state, once, for the tests that read that plan. */
+  let unchanged: { stack: OfflineStackDir; plan: PlanJson } | undefined;
+  const planUnchanged = () => {
+    if (!unchanged) {
+      const stack = prepare("same", {});
+      unchanged = { stack, plan: planJson(stack) };
+    }
+    return unchanged;
+  };
   const timed = <T>(label: string, f: () => T): T => {
     const started = Date.now();
     const value = f();
@@ -54,7 +63,7 @@ maybe("plan:summary on real offline terraform plans", () => {
     const stack = synthForOfflineTerraform(testSettings(deployedSettings), workDir("deployed"));
     timed("init", () => terraform(stack, ["init", "-input=false", "-no-color"]));
     fresh = timed("fresh plan", () => planJson(stack));
-    const deployed = timed("converge state", () => deployOffline(stack));
+    const deployed = timed("converge state", () => deployOffline(stack, { freshPlan: fresh }));
     deployedState = deployed.state;
     rounds = deployed.rounds;
   }, 600_000);
@@ -82,15 +91,13 @@ maybe("plan:summary on real offline terraform plans", () => {
   });
 
   test("the converged state is what terraform considers deployed: the same settings plan no changes", () => {
-    const stack = prepare("same", {});
-    const plan = planJson(stack);
+    const { plan } = planUnchanged();
     expect(isNoOp(plan)).toBe(true);
     expect(renderSummary([{ title: "openclaw-test", plan: plan as TerraformPlan }])).toMatch(/No changes \(\d+ resources unchanged\)/);
   }, 300_000);
 
   test("the command refuses real state and a real binary plan file, naming the file and the command to run", () => {
-    const stack = prepare("refusals", {});
-    planJson(stack); // leaves the binary plan.bin in the stack folder
+    const { stack } = planUnchanged(); // its plan left the binary plan.bin in the stack folder
     const stateShow = path.join(stack.dir, "state-show.json");
     writeFileSync(stateShow, terraform(stack, ["show", "-json"]));
     const cli = (file: string) => spawnSync(path.join(__dirname, "../../node_modules/.bin/tsx"), ["scripts/plan-summary.ts", file],

@@ -69,14 +69,19 @@ maybe("upgrading a pinned version", () => {
     const old = offlinePlan(OLD, workDir());
     oldPlan = old.plan;
     // The shared offline "deploy": state built from the plan, converged until a re-plan is a no-op.
-    const deployed = deployOffline(old.stack);
+    const deployed = deployOffline(old.stack, { freshPlan: oldPlan });
     // eslint-disable-next-line no-console
     console.log(`upgrade plan: the deployed state settled after ${deployed.rounds} plan(s)`);
     deployedState = readFileSync(deployed.state, "utf8");
   }, 300_000);
 
-  /** Plans `settings` against the deployed old state in a fresh directory. */
+  /** Plans `settings` against the deployed old state in a fresh directory, once per settings object. */
+  const upgradePlans = new Map<GatewaySettings, PlanJson>();
   function upgradePlan(settings: GatewaySettings): PlanJson {
+    if (!upgradePlans.has(settings)) upgradePlans.set(settings, planAgainstDeployed(settings));
+    return upgradePlans.get(settings)!;
+  }
+  function planAgainstDeployed(settings: GatewaySettings): PlanJson {
     const stack = synthForOfflineTerraform(settings, workDir());
     // After init: init with a local backend replaces a state file it finds in place.
     terraform(stack, ["init", "-input=false", "-no-color"]);
