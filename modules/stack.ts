@@ -126,7 +126,7 @@ export class OpenClawStack extends TerraformStack {
     this.maintenance = new MaintenanceSchedule(this, "maintenance", {
       prefix,
       rolloutDocumentName: this.rollout.documentName,
-      rolloutDocumentArn: this.rollout.document.arn,
+      region: settings.region,
       rolloutRoleArn: this.rollout.role.arn,
       scheduleExpression: settings.maintenanceWindow,
       timeZone: settings.maintenanceTimeZone,

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { OFFLINE_PROVIDER, offlineTerraformProblem, writeCliConfig } from "../helpers/terraform-offline";
+import { offlineProvider, offlineTerraformProblem, writeCliConfig } from "../helpers/terraform-offline";
 import { requireInCi } from "../helpers/settings";
 import { recordSkip } from "../helpers/skips";
 import { documentationPages } from "../../scripts/docs";
@@ -56,7 +56,7 @@ function projectCopy(): string {
   writeFileSync(path.join(dir, "settings.json"), shipped.replace(/example\.org/g, "openclaw-readme-test.net"));
   // Fake credentials for the provider: an override file beside the synthesized config.
   mkdirSync(path.join(dir, "cdktf.out/stacks", STACK), { recursive: true });
-  writeFileSync(path.join(dir, "cdktf.out/stacks", STACK, "offline_override.tf.json"), JSON.stringify({ provider: { aws: [OFFLINE_PROVIDER] } }));
+  writeFileSync(path.join(dir, "cdktf.out/stacks", STACK, "offline_override.tf.json"), JSON.stringify({ provider: { aws: [offlineProvider()] } }));
   return dir;
 }
 

@@ -8,8 +8,8 @@ export interface MaintenanceScheduleProps {
   readonly prefix: string;
   /** Name of the rollout runbook (constructs/rollout.ts). */
   readonly rolloutDocumentName: string;
-  /** ARN of the rollout runbook's document. */
-  readonly rolloutDocumentArn: string;
+  /** Region of the stack. */
+  readonly region: string;
   /** ARN of the role the runbook runs as (the schedule passes it to Systems Manager). */
   readonly rolloutRoleArn: string;
   /** EventBridge Scheduler expression, `cron(M H ? * DAYS *)` (the setting `maintenanceWindow`). */
@@ -47,7 +47,7 @@ export class MaintenanceSchedule extends Construct {
         policy: JSON.stringify({
           Version: "2012-10-17",
           Statement: [
-            { Effect: "Allow", Action: "ssm:StartAutomationExecution", Resource: automationDefinitionArn(props.rolloutDocumentArn) },
+            { Effect: "Allow", Action: "ssm:StartAutomationExecution", Resource: automationDefinitionArn(props.region, props.rolloutDocumentName) },
             { Effect: "Allow", Action: "iam:PassRole", Resource: props.rolloutRoleArn, Condition: { StringEquals: { "iam:PassedToService": "ssm.amazonaws.com" } } },
           ],
         }),

@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { SsmAssociation } from "@cdktf/provider-aws/lib/ssm-association";
 import { SsmDocument } from "@cdktf/provider-aws/lib/ssm-document";
-import { Fn, ITerraformDependable, Token } from "cdktf";
+import { ITerraformDependable, Token } from "cdktf";
 
 /**
  * Rollouts with automatic rollback: every replacement of the gateway host (a deploy that changed
@@ -135,8 +135,9 @@ export const publicParameterArn = (region: string, name: string): string => `arn
  * specifications, iam:PassRole for its instance profile's role; "Control Amazon EC2 launch
  * template usage in Auto Scaling groups", Amazon EC2 Auto Scaling User Guide,
  * https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-launch-template-permissions.html,
- * read 2026-11-30). RunInstances is limited by the ec2:LaunchTemplate condition key to this
- * template. The Describe actions support no resource-level permissions.
+ * read 2026-11-30). RunInstances is limited to this region and, by the ec2:LaunchTemplate
+ * condition key, to launches from this template; tags only at launch (ec2:CreateAction). The
+ * Describe actions support no resource-level permissions.
  */
 export function rolloutPolicy(t: RolloutTarget): object {
   return {
@@ -146,8 +147,16 @@ export function rolloutPolicy(t: RolloutTarget): object {
       { Sid: "VersionThisTemplate", Effect: "Allow", Action: ["ec2:CreateLaunchTemplateVersion", "ec2:ModifyLaunchTemplate"], Resource: t.launchTemplateArn },
       { Sid: "DescribeTemplates", Effect: "Allow", Action: ["ec2:DescribeLaunchTemplates", "ec2:DescribeLaunchTemplateVersions"], Resource: "*" },
       { Sid: "ReadNewestImage", Effect: "Allow", Action: "ssm:GetParameter", Resource: publicParameterArn(t.region, t.imageParameterName) },
-      { Sid: "UseThisTemplate", Effect: "Allow", Action: "ec2:RunInstances", Resource: "*", Condition: { ArnEquals: { "ec2:LaunchTemplate": t.launchTemplateArn } } },
-      { Sid: "TagAtLaunch", Effect: "Allow", Action: "ec2:CreateTags", Resource: "*", Condition: { StringEquals: { "ec2:CreateAction": "RunInstances" } } },
+      {
+        Sid: "UseThisTemplate", Effect: "Allow", Action: "ec2:RunInstances",
+        Resource: [`arn:aws:ec2:${t.region}:*:*`, `arn:aws:ec2:${t.region}::image/*`],
+        Condition: { ArnEquals: { "ec2:LaunchTemplate": t.launchTemplateArn } },
+      },
+      {
+        Sid: "TagAtLaunch", Effect: "Allow", Action: "ec2:CreateTags",
+        Resource: [`arn:aws:ec2:${t.region}:*:instance/*`, `arn:aws:ec2:${t.region}:*:volume/*`],
+        Condition: { StringEquals: { "ec2:CreateAction": "RunInstances" } },
+      },
       { Sid: "PassHostRole", Effect: "Allow", Action: "iam:PassRole", Resource: t.hostRoleArn, Condition: { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } } },
     ],
   };
@@ -156,11 +165,12 @@ export function rolloutPolicy(t: RolloutTarget): object {
 /**
  * StartAutomationExecution's resource, every version of the runbook:
  * `arn:aws:ssm:<region>:<account>:automation-definition/<name>:<version>` (Service Authorization
- * Reference, AWS Systems Manager, resource type automation-definition, read 2026-11-30), built
- * from the document's ARN (`…:document/<name>`) so no account id lookup is needed at plan time.
+ * Reference, AWS Systems Manager, resource type automation-definition, read 2026-11-30). The
+ * account is left out (`*`): a role starts automations only in its own account, and the plan
+ * needs no account id lookup.
  */
-export const automationDefinitionArn = (documentArn: string): string =>
-  `${Fn.replace(documentArn, ":document/", ":automation-definition/")}:*`;
+export const automationDefinitionArn = (region: string, documentName: string): string =>
+  `arn:aws:ssm:${region}:*:automation-definition/${documentName}:*`;
 
 /**
  * The runbook, its role, and the deploy trigger: a State Manager association of the runbook whose
