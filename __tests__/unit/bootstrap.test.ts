@@ -153,10 +153,12 @@ describe("bootstrap stack", () => {
     expect(config.resource.aws_iam_role_policy_attachment).toBeUndefined();
   });
 
-  test("the plan role reads the environments' state objects and nothing else (no AWS API, no lock, no write)", () => {
+  test("the plan role reads the environments' state objects and AWS's public parameters, nothing else (no other AWS API, no lock, no write)", () => {
     expect(policyOf("github-openclaw-aws-plan").Statement).toEqual([
       { Sid: "ListStateBucket", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [`arn:aws:s3:::${BUCKET}`] },
       { Sid: "ReadState", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`arn:aws:s3:::${BUCKET}/openclaw-aws/prod.tfstate`, `arn:aws:s3:::${BUCKET}/openclaw-aws/staging.tfstate`] },
+      // The AMI id data source (modules/constructs/host.ts): names under /aws are AWS's own.
+      { Sid: "ReadPublicParameters", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: ["arn:aws:ssm:us-east-1:*:parameter/aws/service/*"] },
     ]);
   });
 
@@ -228,7 +230,7 @@ describe("the CI roles fit the environments' stacks", () => {
     stacks.forEach((c, i) => {
       for (const data of Object.values(c.data.aws_ssm_parameter) as Array<{ name: string }>) {
         expect(data.name).toMatch(/^\/aws\/service\//);
-        expect(readable).toContain(`arn:aws:ssm:${environments[i].region}::parameter/aws/service/*`);
+        expect(readable).toContain(`arn:aws:ssm:${environments[i].region}:*:parameter/aws/service/*`);
       }
     });
   });

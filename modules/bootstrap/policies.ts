@@ -11,7 +11,7 @@
  * runs with `-refresh=false -lock=false`: it compares the configuration with the recorded state and
  * calls no AWS read API for managed resources. Data sources are read even then; the stacks have
  * one, the AMI id of the host's OS (modules/constructs/host.ts), an AWS PUBLIC parameter
- * (`arn:aws:ssm:<region>::parameter/aws/service/…`, no account in the ARN): the plan role may read
+ * (`arn:aws:ssm:<region>::parameter/aws/service/…`, no account in the ARN, and no account can own a name under /aws): the plan role may read
  * those and nothing of the account (__tests__/unit/bootstrap.test.ts fails when another data
  * source appears, so this role is revisited).
  * Drift shows up in the apply job, which refreshes with the apply role after approval.
@@ -20,6 +20,7 @@
  * https://developer.hashicorp.com/terraform/language/backend/s3 (read 2026-11-30).
  */
 import type { IamStatement } from "../constructs/grants";
+import { publicParameterArn } from "../constructs/rollout";
 import type { BootstrapSettings } from "./settings";
 
 /** GitHub Actions' OIDC issuer (host part: the IAM condition keys' prefix). */
@@ -59,9 +60,9 @@ const bucketArn = (s: BootstrapSettings) => `arn:aws:s3:::${s.stateBucket}`;
 const stateObjects = (s: BootstrapSettings) => s.environments.map((e) => `${bucketArn(s)}/${e.stateKey}`);
 const lockObjects = (s: BootstrapSettings) => s.environments.map((e) => `${bucketArn(s)}/${e.stateKey}.tflock`);
 
-/** AWS public parameters (AMI ids and the like) of the environments' regions: no account in their ARNs. */
+/** AWS public parameters (AMI ids and the like) of the environments' regions (publicParameterArn: `*` for the empty account field). */
 export const publicParameters = (s: BootstrapSettings): string[] =>
-  [...new Set(s.environments.map((e) => `arn:aws:ssm:${e.region}::parameter/aws/service/*`))];
+  [...new Set(s.environments.map((e) => publicParameterArn(e.region, "/aws/service/*")))];
 
 /** The plan role: list the state bucket, read the environments' state objects and AWS's public parameters. */
 export function planStatements(s: BootstrapSettings): IamStatement[] {

@@ -125,8 +125,13 @@ export function rolloutDocument(t: RolloutTarget, assumeRoleArn: string): object
   };
 }
 
-/** The AWS public parameter's ARN (public parameters carry no account id). */
-export const publicParameterArn = (region: string, name: string): string => `arn:aws:ssm:${region}::parameter${name}`;
+/**
+ * An AWS public parameter's ARN, for a policy. GetParameter reports these without an account id
+ * (`arn:aws:ssm:<region>::parameter/aws/service/…`); `*` matches that empty field, and no account
+ * can own a parameter under /aws (names may not begin with "aws": PutParameter, AWS Systems
+ * Manager API Reference, read 2026-11-30), so this names AWS's parameter only.
+ */
+export const publicParameterArn = (region: string, name: string): string => `arn:aws:ssm:${region}:*:parameter${name}`;
 
 /**
  * The runbook role's permissions: this group, this template, the host role, nothing else.
