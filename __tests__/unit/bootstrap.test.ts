@@ -158,7 +158,7 @@ describe("bootstrap stack", () => {
       { Sid: "ListStateBucket", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [`arn:aws:s3:::${BUCKET}`] },
       { Sid: "ReadState", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`arn:aws:s3:::${BUCKET}/openclaw-aws/prod.tfstate`, `arn:aws:s3:::${BUCKET}/openclaw-aws/staging.tfstate`] },
       // The AMI id data source (modules/constructs/host.ts): names under /aws are AWS's own.
-      { Sid: "ReadPublicParameters", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: ["arn:aws:ssm:us-east-1:*:parameter/aws/service/*"] },
+      { Sid: "ReadPublicParameters", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: ["arn:aws:ssm:us-east-1:*:parameter/aws/service/*", "arn:aws:ssm:eu-west-1:*:parameter/aws/service/*"] },
     ]);
   });
 
