@@ -12,6 +12,7 @@ import { GatewayAddress } from "./constructs/address";
 import { HostRole } from "./constructs/host-role";
 import { GatewayHost, HEALTH_CHECK_GRACE_SECONDS } from "./constructs/host";
 import { MaintenanceSchedule } from "./constructs/maintenance";
+import { Rollout } from "./constructs/rollout";
 import { GatewayOperations } from "./constructs/operations";
 import { Artifacts } from "./constructs/artifacts";
 import { openclawLock, openclawLockLocation } from "./host/pins";
@@ -34,6 +35,8 @@ export class OpenClawStack extends TerraformStack {
   readonly artifacts: Artifacts;
   /** Weekly (at least) replacement of the host from the newest AMI: OS security updates. */
   readonly maintenance: MaintenanceSchedule;
+  /** The one way the host is replaced (deploy, maintenance window): an instance refresh with automatic rollback. */
+  readonly rollout: Rollout;
 
   /**
    * @param options.projectRoot Folder a relative `backend.path` is resolved from, and where the
@@ -107,13 +110,26 @@ export class OpenClawStack extends TerraformStack {
       dependsOn: [this.hostRole.policy, this.data.volume, this.address.eip, this.artifacts.lock],
     });
     this.operations = new GatewayOperations(this, "operations", { settings });
-    this.maintenance = new MaintenanceSchedule(this, "maintenance", {
+    this.rollout = new Rollout(this, "rollout", {
       prefix,
+      region: settings.region,
       autoScalingGroupName: names.autoScalingGroup,
       autoScalingGroupArn: this.host.autoScalingGroup.arn,
+      launchTemplateId: this.host.launchTemplate.id,
+      launchTemplateArn: this.host.launchTemplate.arn,
+      launchTemplateLatestVersion: this.host.launchTemplate.latestVersion,
+      hostRoleArn: this.hostRole.role.arn,
+      imageParameterName: this.host.imageParameterName,
+      instanceWarmupSeconds: HEALTH_CHECK_GRACE_SECONDS,
+      dependsOn: [this.host.autoScalingGroup],
+    });
+    this.maintenance = new MaintenanceSchedule(this, "maintenance", {
+      prefix,
+      rolloutDocumentName: this.rollout.documentName,
+      region: settings.region,
+      rolloutRoleArn: this.rollout.role.arn,
       scheduleExpression: settings.maintenanceWindow,
       timeZone: settings.maintenanceTimeZone,
-      instanceWarmupSeconds: HEALTH_CHECK_GRACE_SECONDS,
     });
     refusePlaceholdersAtPlan(this, this.host.launchTemplate, settings);
 

@@ -1,5 +1,5 @@
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { App } from "cdktf";
@@ -9,7 +9,8 @@ import { OpenClawStack } from "../../modules/stack";
 /**
  * Runs real terraform against a synthesized stack with no network and no AWS account:
  * the AWS provider comes from a local filesystem mirror, the provider gets fake credentials
- * and skip flags, and state is a local file in a temporary directory.
+ * and skip flags, its SSM endpoint is a local fake of AWS's public parameters (the AMI id the
+ * stacks read at plan time), and state is a local file in a temporary directory.
  */
 
 /** Root of the filesystem mirror (the folder above registry.terraform.io/hashicorp/aws/…). */
@@ -53,6 +54,36 @@ export const OFFLINE_PROVIDER = {
   skip_region_validation: true,
 };
 
+let publicParameters: { child: ChildProcess; url: string } | undefined;
+
+/**
+ * The URL of the fake public-parameter endpoint (fake-public-parameters.js), started on first use
+ * in its own process and stopped with this one. Synchronous like the terraform calls: it waits
+ * for the port file the fake writes once it listens.
+ */
+export function publicParametersEndpoint(): string {
+  if (publicParameters) return publicParameters.url;
+  const dir = mkdtempSync(path.join(os.tmpdir(), "openclaw-public-parameters-"));
+  const portFile = path.join(dir, "port");
+  const child = spawn(process.execPath, [path.join(__dirname, "fake-public-parameters.js"), portFile], { stdio: ["pipe", "ignore", "inherit"] });
+  const deadline = Date.now() + 10_000;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  while (!(existsSync(portFile) && readFileSync(portFile, "utf8") !== "")) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error("the fake public-parameter endpoint did not start");
+    Atomics.wait(pause, 0, 0, 20);
+  }
+  const url = `http://127.0.0.1:${readFileSync(portFile, "utf8")}`;
+  rmSync(dir, { recursive: true, force: true });
+  child.unref();
+  (child.stdin as unknown as { unref?: () => void }).unref?.();
+  process.on("exit", () => child.kill());
+  publicParameters = { child, url };
+  return url;
+}
+
+/** OFFLINE_PROVIDER plus the fake public-parameter endpoint, for configurations that read the AMI id at plan time. */
+export const offlineProvider = (): object => ({ ...OFFLINE_PROVIDER, endpoints: [{ ssm: publicParametersEndpoint() }] });
+
 export interface OfflineStackDir {
   /** Directory with cdk.tf.json and the offline override. */
   dir: string;
@@ -74,7 +105,7 @@ export function synthForOfflineTerraform(settings: GatewaySettings, workDir?: st
   config.terraform.backend = { local: { path: path.join(dir, "terraform.tfstate") } };
   writeFileSync(path.join(dir, "cdk.tf.json"), JSON.stringify(config, null, 2));
   // An override file merges into the provider block without touching the synthesized config.
-  writeFileSync(path.join(dir, "offline_override.tf.json"), JSON.stringify({ provider: { aws: [OFFLINE_PROVIDER] } }, null, 2));
+  writeFileSync(path.join(dir, "offline_override.tf.json"), JSON.stringify({ provider: { aws: [offlineProvider()] } }, null, 2));
   const env = {
     ...process.env,
     TF_CLI_CONFIG_FILE: writeCliConfig(root),

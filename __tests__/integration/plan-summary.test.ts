@@ -114,10 +114,10 @@ maybe("plan:summary on real offline terraform plans", () => {
       `run \`terraform show -json ${path.join(stack.dir, "plan.bin")} > plan.json\` and pass plan.json`);
   }, 300_000);
 
-  test("version bump: the launch template and the group update in place; no warning", () => {
+  test("version bump: the launch template and the rollout association update in place (the group does not); no warning", () => {
     const plan = timed("version bump plan", () => planJson(prepare("bump", { versions: { traefik: "3.7.10" } })));
     const digest = digestPlan(plan as TerraformPlan);
-    expect(digest.rows.map((r) => `${r.action} ${r.type}`).sort()).toEqual(["update aws_autoscaling_group", "update aws_launch_template"]);
+    expect(digest.rows.map((r) => `${r.action} ${r.type}`).sort()).toEqual(["update aws_launch_template", "update aws_ssm_association"]);
     const md = renderSummary([{ title: "openclaw-test", plan: plan as TerraformPlan }]);
     expect(md).toContain("**0 to create, 2 to update, 0 to replace, 0 to delete**");
     expect(md).not.toMatch(/\[!(CAUTION|WARNING|NOTE)\]/);

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { OFFLINE_PROVIDER, offlineTerraformProblem, writeCliConfig } from "../helpers/terraform-offline";
+import { offlineProvider, offlineTerraformProblem, writeCliConfig } from "../helpers/terraform-offline";
 import { requireInCi } from "../helpers/settings";
 import { recordSkip } from "../helpers/skips";
 import { documentationPages } from "../../scripts/docs";
@@ -56,7 +56,7 @@ function projectCopy(): string {
   writeFileSync(path.join(dir, "settings.json"), shipped.replace(/example\.org/g, "openclaw-readme-test.net"));
   // Fake credentials for the provider: an override file beside the synthesized config.
   mkdirSync(path.join(dir, "cdktf.out/stacks", STACK), { recursive: true });
-  writeFileSync(path.join(dir, "cdktf.out/stacks", STACK, "offline_override.tf.json"), JSON.stringify({ provider: { aws: [OFFLINE_PROVIDER] } }));
+  writeFileSync(path.join(dir, "cdktf.out/stacks", STACK, "offline_override.tf.json"), JSON.stringify({ provider: { aws: [offlineProvider()] } }));
   return dir;
 }
 
@@ -115,11 +115,11 @@ describe("README and docs/ review blocks", () => {
           const plan = JSON.parse(readFileSync(path.join(dir, "plans", `${STACK}.json`), "utf8"));
           expect(plan.format_version).toMatch(/^1\./);
           expect(result.stdout).toContain(`### ${STACK}`);
-          expect(result.stdout).toMatch(/\*\*38 to create, 0 to update, 0 to replace, 0 to delete\*\* \(0 unchanged\) — first deploy/);
+          expect(result.stdout).toMatch(/\*\*41 to create, 0 to update, 0 to replace, 0 to delete\*\* \(0 unchanged\) — first deploy/);
         }
         if (block.cdktfCli) {
           // eslint-disable-next-line no-control-regex
-          expect(result.stdout.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "")).toMatch(/Plan: 38 to add, 0 to change, 0 to destroy/);
+          expect(result.stdout.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "")).toMatch(/Plan: 41 to add, 0 to change, 0 to destroy/);
           expect(output).not.toContain("checkpoint");
         }
         if (block.script.includes("npm run audit")) {

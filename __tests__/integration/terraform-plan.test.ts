@@ -43,10 +43,10 @@ maybe("offline terraform plan of the default stack", () => {
     expect(counts).toEqual({
       aws_vpc: 1, aws_subnet: 1, aws_internet_gateway: 1, aws_route_table: 1, aws_route_table_association: 1,
       aws_default_security_group: 1, aws_kms_key: 1, aws_kms_key_policy: 1, aws_kms_alias: 1, aws_ssm_parameter: 2, aws_ebs_volume: 1,
-      aws_dlm_lifecycle_policy: 1, aws_iam_role: 3, aws_iam_role_policy_attachment: 1, aws_iam_role_policy: 1,
+      aws_dlm_lifecycle_policy: 1, aws_iam_role: 4, aws_iam_role_policy_attachment: 1, aws_iam_role_policy: 1,
       aws_iam_instance_profile: 1, aws_eip: 1, aws_security_group: 1, aws_vpc_security_group_ingress_rule: 1,
       aws_vpc_security_group_egress_rule: 1, aws_launch_template: 1, aws_autoscaling_group: 1,
-      aws_ssm_document: 6, aws_scheduler_schedule: 1,
+      aws_ssm_document: 7, aws_ssm_association: 1, aws_scheduler_schedule: 1,
       aws_s3_bucket: 1, aws_s3_bucket_public_access_block: 1, aws_s3_bucket_versioning: 1,
       aws_s3_bucket_server_side_encryption_configuration: 1, aws_s3_bucket_policy: 1, aws_s3_object: 1,
     });
@@ -60,7 +60,9 @@ maybe("offline terraform plan of the default stack", () => {
       expect.objectContaining({ http_tokens: "required", http_put_response_hop_limit: 1 }),
     ]);
     expect(after("aws_ebs_volume")).toMatchObject({ encrypted: true, type: "gp3", size: 20 });
-    expect(after("aws_autoscaling_group")).toMatchObject({ min_size: 1, max_size: 1, desired_capacity: 1 });
+    expect(after("aws_autoscaling_group")).toMatchObject({ min_size: 1, max_size: 1, desired_capacity: 1, instance_refresh: [] });
+    // The AMI id is read at plan time (the fake public parameter's answer), not resolved at launch.
+    expect(after("aws_launch_template").image_id).toMatch(/^ami-0[0-9a-f]{16}$/);
   });
 
   test("SSM parameters are planned with no value at all: the placeholders are write-only and never recorded", () => {

@@ -9,9 +9,10 @@ import { requireInCi, testSettings } from "../helpers/settings";
 
 /**
  * Upgrades: changing a pinned version (openclaw, Node, Traefik) must touch only the launch
- * template (its user data) and, through the template's latest_version, the Auto Scaling group's
- * launch template version (which starts the instance refresh) — never the data volume, the
- * address, the KMS key, the parameters or the SSM documents.
+ * template (its user data) and, through the template's latest_version, the rollout association's
+ * parameters (updating it runs the rollout runbook: an instance refresh with automatic rollback,
+ * modules/constructs/rollout.ts) — never the Auto Scaling group (its template version is the
+ * runbook's to move), the data volume, the address, the KMS key, the parameters or the SSM documents.
  *
  * Two proofs with real terraform, offline:
  *  1. the create plans of the old and the new settings, compared resource by resource;
@@ -112,10 +113,10 @@ maybe("upgrading a pinned version", () => {
     expect(userDataScript(oldChanges.get(lt.address)!)).not.toContain("24.22.0");
   }, 120_000);
 
-  test.each(UPGRADES.map(([what]) => [what]))("%s: update plan touches the launch template (user data) and the group's template version, nothing else", (what) => {
+  test.each(UPGRADES.map(([what]) => [what]))("%s: update plan touches the launch template (user data) and the rollout association, not the group", (what) => {
     const plan = upgradePlan(upgraded.get(what)!);
     const summary = changed(plan).map((c) => `${c.type} ${c.change.actions.join("+")}`).sort();
-    expect(summary).toEqual(["aws_autoscaling_group update", "aws_launch_template update"]);
+    expect(summary).toEqual(["aws_launch_template update", "aws_ssm_association update"]);
 
     const lt = changed(plan).find((c) => c.type === "aws_launch_template")!;
     expect(differingKeys(lt.change.before as Json, lt.change.after)).toEqual(
@@ -125,16 +126,52 @@ maybe("upgrading a pinned version", () => {
       differingKeys(lt.change.before as Json, lt.change.after).filter((k) => k !== "user_data" && (lt.change.after_unknown as Json)[k] === true));
     expect((lt.change.after_unknown as Json).latest_version).toBe(true);
 
-    // The group follows the template's latest_version: the version becomes the new one, which
-    // makes AWS run the configured instance refresh. Nothing else of the group changes.
-    const asg = changed(plan).find((c) => c.type === "aws_autoscaling_group")!;
-    expect(differingKeys(asg.change.before as Json, asg.change.after)).toEqual(["launch_template"]);
-    expect((asg.change.after_unknown as Json).launch_template).toEqual([expect.objectContaining({ version: true })]);
-    expect(asg.change.after!.instance_refresh).toEqual([expect.objectContaining({ strategy: "Rolling" })]);
+    // The association carries the new version (unknown until the template is updated): updating it
+    // runs the runbook once with that version. The group is not in the plan at all.
+    const association = changed(plan).find((c) => c.type === "aws_ssm_association")!;
+    expect(differingKeys(association.change.before as Json, association.change.after)).toEqual(["parameters"]);
+    // Terraform plans the whole map as unknown (one of its values is): known after the template update.
+    expect((association.change.after_unknown as Json).parameters).toBe(true);
+    const asg = plan.resource_changes.find((c) => c.type === "aws_autoscaling_group")!;
+    expect(asg.change.actions).toEqual(["no-op"]);
+    expect((asg.change.before as Json).instance_refresh).toEqual([]);
 
     for (const change of plan.resource_changes.filter((c) => PERSISTENT_TYPES.includes(c.type))) {
       expect(`${change.address}: ${change.change.actions.join("+")}`).toBe(`${change.address}: no-op`);
     }
+  }, 120_000);
+
+  /** Plans the old settings against the deployed state as changed by `edit` (what AWS-side rollouts leave). */
+  function planAfter(edit: (state: Json) => void): PlanJson {
+    const state = JSON.parse(deployedState);
+    edit(state);
+    const stack = synthForOfflineTerraform(OLD, workDir());
+    terraform(stack, ["init", "-input=false", "-no-color"]);
+    writeFileSync(path.join(stack.dir, STATE_FILE), JSON.stringify({ ...state, serial: state.serial + 1 }));
+    return planAgainstState(stack);
+  }
+  const attributes = (state: Json, type: string): Json => state.resources.find((r: Json) => r.type === type).instances[0].attributes;
+
+  test("after a maintenance window (runbook-made version 2, the default, group on it) the plan converges: one association update, nothing else", () => {
+    // What Terraform's refresh reads after the patch runbook: the template's latest version (the
+    // provider reads that one) with the same AMI id as the data source, made the default; the group
+    // moved by the refresh.
+    const plan = planAfter((state) => {
+      Object.assign(attributes(state, "aws_launch_template"), { latest_version: 2, default_version: 2 });
+      attributes(state, "aws_autoscaling_group").launch_template[0].version = "2";
+    });
+    expect(changed(plan).map((c) => `${c.type} ${c.change.actions.join("+")}`)).toEqual(["aws_ssm_association update"]);
+    // Applying it runs the deploy rollout with version 2 and SkipMatching: the instance already runs it.
+    expect(changed(plan)[0].change.after!.parameters).toEqual({ Mode: "deploy", LaunchTemplateVersion: "2" });
+  }, 120_000);
+
+  test("after an automatic rollback (group back on version 1 while the template's latest is 2) the plan leaves the group alone", () => {
+    const plan = planAfter((state) => {
+      Object.assign(attributes(state, "aws_launch_template"), { latest_version: 2, default_version: 2 });
+      attributes(state, "aws_ssm_association").parameters.LaunchTemplateVersion = "2";
+      attributes(state, "aws_autoscaling_group").launch_template[0].version = "1";
+    });
+    expect(changed(plan)).toEqual([]);
   }, 120_000);
 
   test("control: a change that does concern the data volume shows up on the volume (the comparison can fail)", () => {
@@ -144,7 +181,7 @@ maybe("upgrading a pinned version", () => {
     expect(summary).not.toContain("aws_launch_template update");
   }, 120_000);
 
-  test("rollback: the old settings against the upgraded deployment touch the same two resources", () => {
+  test("rollback by deploy: the old settings against the upgraded deployment touch the same two resources", () => {
     // Deploy the upgrade (its plan applied onto the old state), then plan the old settings.
     const plan = upgradePlan(upgraded.get("Node.js")!);
     const state = JSON.parse(deployedState);
@@ -154,12 +191,14 @@ maybe("upgrading a pinned version", () => {
     entry.instances[0].attributes.latest_version = 2;
     const asg = state.resources.find((r: Json) => r.type === "aws_autoscaling_group");
     asg.instances[0].attributes.launch_template[0].version = "2";
+    const association = state.resources.find((r: Json) => r.type === "aws_ssm_association");
+    association.instances[0].attributes.parameters.LaunchTemplateVersion = "2";
     const stack = synthForOfflineTerraform(OLD, workDir());
     terraform(stack, ["init", "-input=false", "-no-color"]);
     writeFileSync(path.join(stack.dir, STATE_FILE), JSON.stringify({ ...state, serial: state.serial + 1 }));
     const rollback = planAgainstState(stack);
     expect(changed(rollback).map((c) => `${c.type} ${c.change.actions.join("+")}`).sort())
-      .toEqual(["aws_autoscaling_group update", "aws_launch_template update"]);
+      .toEqual(["aws_launch_template update", "aws_ssm_association update"]);
     // Rolling back restores exactly the old boot script (which reuses the old runtime left on the volume).
     const rolledBack = changed(rollback).find((c) => c.type === "aws_launch_template")!;
     const original = oldPlan.resource_changes.find((c) => c.type === "aws_launch_template")!;

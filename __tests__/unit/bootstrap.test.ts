@@ -153,10 +153,12 @@ describe("bootstrap stack", () => {
     expect(config.resource.aws_iam_role_policy_attachment).toBeUndefined();
   });
 
-  test("the plan role reads the environments' state objects and nothing else (no AWS API, no lock, no write)", () => {
+  test("the plan role reads the environments' state objects and AWS's public parameters, nothing else (no other AWS API, no lock, no write)", () => {
     expect(policyOf("github-openclaw-aws-plan").Statement).toEqual([
       { Sid: "ListStateBucket", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [`arn:aws:s3:::${BUCKET}`] },
       { Sid: "ReadState", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`arn:aws:s3:::${BUCKET}/openclaw-aws/prod.tfstate`, `arn:aws:s3:::${BUCKET}/openclaw-aws/staging.tfstate`] },
+      // The AMI id data source (modules/constructs/host.ts): names under /aws are AWS's own.
+      { Sid: "ReadPublicParameters", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: ["arn:aws:ssm:us-east-1:*:parameter/aws/service/*", "arn:aws:ssm:eu-west-1:*:parameter/aws/service/*"] },
     ]);
   });
 
@@ -195,7 +197,7 @@ describe("the CI roles fit the environments' stacks", () => {
     aws_vpc_security_group_egress_rule: "ec2", aws_eip: "ec2", aws_ebs_volume: "ec2", aws_launch_template: "ec2",
     aws_autoscaling_group: "autoscaling", aws_kms_key: "kms", aws_kms_alias: "kms", aws_kms_key_policy: "kms",
     aws_s3_bucket: "s3", aws_s3_bucket_policy: "s3", aws_s3_bucket_public_access_block: "s3",
-    aws_s3_bucket_server_side_encryption_configuration: "s3", aws_s3_bucket_versioning: "s3", aws_s3_object: "s3", aws_ssm_parameter: "ssm", aws_ssm_document: "ssm",
+    aws_s3_bucket_server_side_encryption_configuration: "s3", aws_s3_bucket_versioning: "s3", aws_s3_object: "s3", aws_ssm_parameter: "ssm", aws_ssm_document: "ssm", aws_ssm_association: "ssm",
     aws_dlm_lifecycle_policy: "dlm", aws_scheduler_schedule: "scheduler", aws_route53_record: "route53",
     aws_iam_role: "iam", aws_iam_role_policy: "iam", aws_iam_role_policy_attachment: "iam", aws_iam_instance_profile: "iam",
   };
@@ -220,9 +222,17 @@ describe("the CI roles fit the environments' stacks", () => {
     });
   });
 
-  test("the stacks read no data source (the plan role, which runs plan -refresh=false, could read none)", () => {
-    expect(stacks.map((c) => Object.keys(c.data ?? {}))).toEqual(environments.map(() => []));
-    expect(planStatements(bootstrap!).flatMap((s) => s.Action)).toEqual(["s3:ListBucket", "s3:GetObject"]);
+  test("the stacks read one data source, an AWS public parameter (the plan role, which runs plan -refresh=false, reads those and nothing else)", () => {
+    expect(stacks.map((c) => Object.keys(c.data ?? {}))).toEqual(environments.map(() => ["aws_ssm_parameter"]));
+    const statements = planStatements(bootstrap!);
+    expect(statements.flatMap((s) => s.Action)).toEqual(["s3:ListBucket", "s3:GetObject", "ssm:GetParameter"]);
+    const readable = statements.find((s) => s.Action.includes("ssm:GetParameter"))!.Resource;
+    stacks.forEach((c, i) => {
+      for (const data of Object.values(c.data.aws_ssm_parameter) as Array<{ name: string }>) {
+        expect(data.name).toMatch(/^\/aws\/service\//);
+        expect(readable).toContain(`arn:aws:ssm:${environments[i].region}:*:parameter/aws/service/*`);
+      }
+    });
   });
 
   test("adding the bootstrap stack to the app leaves each environment's synthesized configuration byte for byte", () => {

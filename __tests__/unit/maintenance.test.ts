@@ -5,7 +5,8 @@ import { testSettings } from "../helpers/settings";
 
 /**
  * OS patching (issue 12, point 3): in the maintenance window an EventBridge Scheduler schedule
- * starts an instance refresh of the group, so the host is replaced by one from the newest AMI.
+ * starts the rollout runbook in mode "patch" (constructs/rollout.ts: a template version with the
+ * newest AMI id, rolled out by an instance refresh that rolls back by itself).
  */
 function synth(overrides: Parameters<typeof testSettings>[0] = {}) {
   const parsed = JSON.parse(Testing.synth(new OpenClawStack(Testing.app(), testSettings(overrides))));
@@ -14,7 +15,7 @@ function synth(overrides: Parameters<typeof testSettings>[0] = {}) {
 }
 
 describe("the maintenance window replaces the host from the newest AMI", () => {
-  test("default: Sundays 04:00 UTC, StartInstanceRefresh of this group only, replacing even an unchanged instance", () => {
+  test("default: Sundays 04:00 UTC, the rollout runbook in mode patch; the schedule's role starts that runbook and passes its role only", () => {
     const { all } = synth();
     const [schedule] = all("aws_scheduler_schedule");
     expect(all("aws_scheduler_schedule")).toHaveLength(1);
@@ -24,20 +25,20 @@ describe("the maintenance window replaces the host from the newest AMI", () => {
       schedule_expression_timezone: "UTC",
       flexible_time_window: { mode: "OFF" },
     });
-    expect(schedule.target.arn).toBe("arn:aws:scheduler:::aws-sdk:autoscaling:startInstanceRefresh");
-    expect(JSON.parse(schedule.target.input)).toEqual({
-      AutoScalingGroupName: "openclaw-test",
-      Strategy: "Rolling",
-      Preferences: { MinHealthyPercentage: 0, MaxHealthyPercentage: 100, InstanceWarmup: 600, SkipMatching: false },
-    });
+    expect(schedule.target.arn).toBe("arn:aws:scheduler:::aws-sdk:ssm:startAutomationExecution");
+    expect(JSON.parse(schedule.target.input)).toEqual({ DocumentName: "openclaw-test-rollout", Parameters: { Mode: ["patch"] } });
+    expect(all("aws_ssm_document").find((d) => d.name === "openclaw-test-rollout")).toMatchObject({ document_type: "Automation" });
     const role = all("aws_iam_role").find((r) => r.name === "openclaw-test-patch")!;
     expect(schedule.target.role_arn).toMatch(/^\$\{aws_iam_role\.maintenance_role_.*\.arn\}$/);
     expect(JSON.parse(role.assume_role_policy).Statement).toEqual([
       { Effect: "Allow", Principal: { Service: "scheduler.amazonaws.com" }, Action: "sts:AssumeRole" }]);
-    expect(JSON.parse(role.inline_policy[0].policy).Statement).toEqual([{
-      Effect: "Allow", Action: "autoscaling:StartInstanceRefresh",
-      Resource: expect.stringMatching(/^\$\{aws_autoscaling_group\.host_auto-scaling-group_.*\.arn\}$/),
-    }]);
+    expect(JSON.parse(role.inline_policy[0].policy).Statement).toEqual([
+      { Effect: "Allow", Action: "ssm:StartAutomationExecution", Resource: "arn:aws:ssm:us-east-1:*:automation-definition/openclaw-test-rollout:*" },
+      {
+        Effect: "Allow", Action: "iam:PassRole", Resource: expect.stringMatching(/^\$\{aws_iam_role\.rollout_role_.*\.arn\}$/),
+        Condition: { StringEquals: { "iam:PassedToService": "ssm.amazonaws.com" } },
+      },
+    ]);
   });
 
   test("the window and its time zone follow the settings", () => {

@@ -17,7 +17,9 @@ const settings = testSettings();
 const layout = hostContract(settings);
 const json = Testing.synth(new OpenClawStack(Testing.app(), settings));
 const synthesized: Record<string, any> = JSON.parse(json);
-const documents: Record<string, any> = synthesized.resource.aws_ssm_document;
+// The Command documents (the rollout runbook, an Automation document, is constructs/rollout.ts's: rollout.test.ts).
+const documents: Record<string, any> = Object.fromEntries(Object.entries(synthesized.resource.aws_ssm_document)
+  .filter(([, d]: [string, any]) => d.document_type === "Command"));
 const byName = (name: string) => Object.values(documents).find((d: any) => d.name === name) as any;
 const contentOf = (name: string): CommandDocument => JSON.parse(byName(name).content);
 

@@ -47,6 +47,13 @@ const only = (parsed: Synth, type: string): Record<string, any> => {
   return all[0];
 };
 
+/** The public parameter the launch template's AMI id is read from: the template's image_id must be that data source's value. */
+const imageParameterOf = (parsed: Synth): string => {
+  const [[id, data]] = Object.entries(parsed.data.aws_ssm_parameter as Record<string, { name: string }>);
+  expect(only(parsed, LaunchTemplate.tfResourceType).image_id).toBe(`\${data.aws_ssm_parameter.${id}.insecure_value}`);
+  return data.name;
+};
+
 describe("OpenClawStack with default settings", () => {
   const { json, parsed, stack } = synth();
 
@@ -113,10 +120,11 @@ describe("OpenClawStack with default settings", () => {
     expect(egress.map((r) => [r.ip_protocol, r.from_port, r.to_port])).toEqual([["tcp", 443, 443]]);
   });
 
-  test("launch template: AL2023 arm64 via resolve:ssm, IMDSv2 required with hop limit 1, encrypted root, user data", () => {
+  test("launch template: the AL2023 arm64 AMI id read at plan time, IMDSv2 required with hop limit 1, encrypted root, user data", () => {
     const template = only(parsed, LaunchTemplate.tfResourceType);
+    expect(imageParameterOf(parsed)).toBe("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64");
     expect(template).toMatchObject({
-      image_id: "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
+      image_id: expect.stringMatching(/^\$\{data\.aws_ssm_parameter\.[^.]+\.insecure_value\}$/),
       instance_type: "t4g.small",
       metadata_options: { http_endpoint: "enabled", http_tokens: "required", http_put_response_hop_limit: 1 },
       block_device_mappings: [{ ebs: { encrypted: "true", volume_type: "gp3" } }],
@@ -134,13 +142,12 @@ describe("OpenClawStack with default settings", () => {
     expect(stack.userData.gzipBytes).toBeLessThanOrEqual(16 * 1024);
   });
 
-  test("ASG: exactly one instance in the one subnet, terminate-before-launch, refresh on template change", () => {
+  test("ASG: exactly one instance in the one subnet, terminate-before-launch", () => {
     const group = only(parsed, AutoscalingGroup.tfResourceType);
     expect(group).toMatchObject({
       name: "openclaw-test", min_size: 1, max_size: 1, desired_capacity: 1, health_check_type: "EC2",
       health_check_grace_period: 600,
       instance_maintenance_policy: { min_healthy_percentage: 0, max_healthy_percentage: 100 },
-      instance_refresh: { strategy: "Rolling", preferences: { min_healthy_percentage: 0, max_healthy_percentage: 100 } },
     });
     expect(group.vpc_zone_identifier).toHaveLength(1);
     expect(group.launch_template.version).toMatch(/^\$\{aws_launch_template\..*\.latest_version\}$/);
@@ -164,11 +171,15 @@ describe("OpenClawStack with default settings", () => {
     expect(script).toContain(`--lifecycle-hook-name ${LAUNCH_HOOK.name} \\\n    --auto-scaling-group-name ${group.name} `);
   });
 
-  test("ASG: no auto rollback while the image id is an SSM parameter (AWS supports no rollback then)", () => {
+  test("ASG: rollback-capable (an AMI id, a numbered version) and its version left to the rollout runbook: no Terraform instance_refresh, version changes ignored", () => {
     const group = only(parsed, AutoscalingGroup.tfResourceType);
     const template = only(parsed, LaunchTemplate.tfResourceType);
-    expect(template.image_id).toMatch(/^resolve:ssm:/);
-    expect(group.instance_refresh.preferences.auto_rollback).toBeUndefined();
+    // AWS rolls back to neither a `resolve:ssm:` image nor $Latest/$Default.
+    expect(template.image_id).not.toMatch(/resolve:ssm:/);
+    expect(group.launch_template.version).not.toMatch(/^\$(Latest|Default)$/);
+    // Terraform's refresh would move the group to the new version before refreshing (auto_rollback to the new version).
+    expect(group.instance_refresh).toBeUndefined();
+    expect(group.lifecycle).toEqual({ ignore_changes: ["launch_template[0].version"] });
   });
 
   test("host role: no managed policy, one inline policy whose every action is scoped to an ARN where AWS allows", () => {
@@ -177,7 +188,7 @@ describe("OpenClawStack with default settings", () => {
       .toEqual(["arn:aws:iam::aws:policy/service-role/AWSDataLifecycleManagerServiceRole"]);
     expect(json).toHaveResource(IamInstanceProfile);
     const roles = resourcesOf(parsed, IamRole.tfResourceType).map((r) => JSON.parse(r.assume_role_policy).Statement[0].Principal.Service);
-    expect(roles.sort()).toEqual(["dlm.amazonaws.com", "ec2.amazonaws.com", "scheduler.amazonaws.com"]);
+    expect(roles.sort()).toEqual(["dlm.amazonaws.com", "ec2.amazonaws.com", "scheduler.amazonaws.com", "ssm.amazonaws.com"]);
     const policy = JSON.parse(only(parsed, IamRolePolicy.tfResourceType).policy);
     const byAction = (action: string) => policy.Statement.filter((s: any) => s.Action.includes(action));
     for (const statement of policy.Statement) {
@@ -225,9 +236,8 @@ describe("OpenClawStack with default settings", () => {
 describe("OpenClawStack variations", () => {
   test("x86 instance types get the x86_64 AMI; debian12 gets Debian's AMI parameter", () => {
     const { parsed } = synth({ instanceType: "t3.small", hostOs: "debian12" });
-    expect(only(parsed, LaunchTemplate.tfResourceType).image_id).toBe("resolve:ssm:/aws/service/debian/release/bookworm/latest/amd64");
-    expect(only(synth({ instanceType: "m7i.large" }).parsed, LaunchTemplate.tfResourceType).image_id)
-      .toBe("resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64");
+    expect(imageParameterOf(parsed)).toBe("/aws/service/debian/release/bookworm/latest/amd64");
+    expect(imageParameterOf(synth({ instanceType: "m7i.large" }).parsed)).toBe("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64");
   });
 
   test("a hosted zone adds an A record pointing at the Elastic IP", () => {

@@ -10,13 +10,17 @@
  * a role that can refresh the stack can read the gateway token. The pull-request plan therefore
  * runs with `-refresh=false -lock=false`: it compares the configuration with the recorded state and
  * calls no AWS read API for managed resources. Data sources are read even then; the stacks have
- * none (__tests__/unit/bootstrap.test.ts fails when one appears, so this role is revisited).
+ * one, the AMI id of the host's OS (modules/constructs/host.ts), an AWS PUBLIC parameter
+ * (`arn:aws:ssm:<region>::parameter/aws/service/…`, no account in the ARN, and no account can own a name under /aws): the plan role may read
+ * those and nothing of the account (__tests__/unit/bootstrap.test.ts fails when another data
+ * source appears, so this role is revisited).
  * Drift shows up in the apply job, which refreshes with the apply role after approval.
  * S3 backend permissions: s3:ListBucket on the bucket, s3:GetObject on the key (plus PutObject to
  * write; GetObject, PutObject, DeleteObject on `<key>.tflock` with use_lockfile) —
  * https://developer.hashicorp.com/terraform/language/backend/s3 (read 2026-11-30).
  */
 import type { IamStatement } from "../constructs/grants";
+import { publicParameterArn } from "../constructs/rollout";
 import type { BootstrapSettings } from "./settings";
 
 /** GitHub Actions' OIDC issuer (host part: the IAM condition keys' prefix). */
@@ -56,11 +60,16 @@ const bucketArn = (s: BootstrapSettings) => `arn:aws:s3:::${s.stateBucket}`;
 const stateObjects = (s: BootstrapSettings) => s.environments.map((e) => `${bucketArn(s)}/${e.stateKey}`);
 const lockObjects = (s: BootstrapSettings) => s.environments.map((e) => `${bucketArn(s)}/${e.stateKey}.tflock`);
 
-/** The plan role: list the state bucket, read the environments' state objects. */
+/** AWS public parameters (AMI ids and the like) of the environments' regions (publicParameterArn: `*` for the empty account field). */
+export const publicParameters = (s: BootstrapSettings): string[] =>
+  [...new Set(s.environments.map((e) => publicParameterArn(e.region, "/aws/service/*")))];
+
+/** The plan role: list the state bucket, read the environments' state objects and AWS's public parameters. */
 export function planStatements(s: BootstrapSettings): IamStatement[] {
   return [
     { Sid: "ListStateBucket", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [bucketArn(s)] },
     { Sid: "ReadState", Effect: "Allow", Action: ["s3:GetObject"], Resource: stateObjects(s) },
+    { Sid: "ReadPublicParameters", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: publicParameters(s) },
   ];
 }
 

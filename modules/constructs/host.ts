@@ -5,6 +5,7 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
+import { DataAwsSsmParameter } from "@cdktf/provider-aws/lib/data-aws-ssm-parameter";
 import { Architecture } from "../settings/instance-types";
 import { HostOs } from "../settings/settings";
 import { HOST_OS_PROFILES } from "../host/host-os";
@@ -59,6 +60,13 @@ export const launchLifecycleHook = {
 } as const;
 
 /**
+ * Terraform's view of the group's launch template version, which it must not change: the version
+ * moves only through the rollout runbook (constructs/rollout.ts), whose instance refresh updates
+ * the group when it succeeds and restores it when it rolls back.
+ */
+export const IGNORED_GROUP_CHANGES = ["launch_template[0].version"];
+
+/**
  * The gateway host: a 443-only security group, a launch template (IMDSv2 only, hop limit 1,
  * encrypted root, user data) and an Auto Scaling group of exactly one instance that replaces a
  * failed host. Terminate-before-launch: the new instance needs the data volume the old one holds.
@@ -67,6 +75,10 @@ export class GatewayHost extends Construct {
   readonly securityGroup: SecurityGroup;
   readonly launchTemplate: LaunchTemplate;
   readonly autoScalingGroup: AutoscalingGroup;
+  /** The AWS public parameter with the newest AMI id of the host's OS and architecture. */
+  readonly imageParameterName: string;
+  /** That parameter, read at plan time. */
+  readonly image: DataAwsSsmParameter;
 
   constructor(scope: Construct, id: string, props: GatewayHostProps) {
     super(scope, id);
@@ -91,10 +103,16 @@ export class GatewayHost extends Construct {
     });
 
     const os = HOST_OS_PROFILES[props.hostOs];
+    this.imageParameterName = os.amiParameter(props.architecture);
+    // The AMI id, resolved at plan time rather than at launch (`resolve:ssm:`): AWS rolls an
+    // instance refresh back only to a template whose image is an AMI id (constructs/rollout.ts).
+    // insecure_value: the parameter is a public String (an AMI id is no secret), so the id shows
+    // in plans instead of "(sensitive value)" (AWS provider >= 5.8.0, hashicorp/terraform-provider-aws#30817, read 2026-11-30).
+    this.image = new DataAwsSsmParameter(this, "image", { name: this.imageParameterName });
     this.launchTemplate = new LaunchTemplate(this, "launch-template", {
       name: props.prefix,
       description: "OpenClaw gateway host",
-      imageId: `resolve:ssm:${os.amiParameter(props.architecture)}`,
+      imageId: this.image.insecureValue,
       instanceType: props.instanceType,
       updateDefaultVersion: true,
       iamInstanceProfile: { arn: props.instanceProfileArn },
@@ -130,7 +148,8 @@ export class GatewayHost extends Construct {
       vpcZoneIdentifier: [props.subnetId],
       healthCheckType: "EC2",
       healthCheckGracePeriod: HEALTH_CHECK_GRACE_SECONDS,
-      // A refresh does not start on "$Latest"; the concrete version number changes with every template change.
+      // A concrete version number (a rollback needs one, never $Latest/$Default). Terraform sets it
+      // when it creates the group and then leaves it to the rollout runbook (IGNORED_GROUP_CHANGES).
       launchTemplate: { id: this.launchTemplate.id, version: Token.asString(this.launchTemplate.latestVersion) },
       initialLifecycleHook: [launchLifecycleHook],
       // The hook keeps an instance out of InService until its boot completes: Terraform's default
@@ -139,16 +158,10 @@ export class GatewayHost extends Construct {
       // 2026-11-30): apply returns once the group exists, as before the hook.
       waitForCapacityTimeout: "0",
       instanceMaintenancePolicy: { minHealthyPercentage: 0, maxHealthyPercentage: 100 },
-      // Rolling, 0 % healthy: the single data volume allows no second instance. No auto_rollback:
-      // AWS does not support a rollback when the launch template takes its AMI from an SSM
-      // parameter (our resolve:ssm: image id) nor with $Latest/$Default ("Undo changes with a manual
-      // or auto rollback", Amazon EC2 Auto Scaling User Guide; RollbackInstanceRefresh API reference,
-      // read 2026-11-30). A bad version is instead abandoned at launch by the lifecycle hook, and
-      // the operator rolls back by deploying the previous version (docs/operating.md).
-      instanceRefresh: {
-        strategy: "Rolling",
-        preferences: { minHealthyPercentage: 0, maxHealthyPercentage: 100, instanceWarmup: String(HEALTH_CHECK_GRACE_SECONDS) },
-      },
+      // No instance_refresh block: Terraform would move the group to the new version before the
+      // refresh starts, so its auto_rollback would return to the new version
+      // (hashicorp/terraform-provider-aws#34189). Rollouts are the runbook's (constructs/rollout.ts).
+      lifecycle: { ignoreChanges: IGNORED_GROUP_CHANGES },
       tag: Object.entries(props.tags).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
       dependsOn: props.dependsOn,
     });
