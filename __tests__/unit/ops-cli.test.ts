@@ -20,6 +20,9 @@ import { GATEWAY_TOKEN_PLACEHOLDER } from "../../modules/secrets-catalogue";
 import { constants, createPublicKey, publicEncrypt } from "node:crypto";
 import { newSealingKey, PUBLIC_KEY_PATTERN } from "../../modules/ops/sealed";
 
+// RSA-3072 key generation per request: its prime search takes 0.1–3 s, longer on a loaded machine with two jest workers.
+jest.setTimeout(30_000);
+
 /**
  * The operator CLI against the real SDK v3 clients, mocked at the transport level
  * (aws-sdk-client-mock replaces each client's send): GIVEN what AWS answers, WHEN a command

@@ -14,6 +14,9 @@ import { newSealingKey, SEALED_MAX_BYTES, SealingKey } from "../../modules/ops/s
 import { localSsmAgent } from "../helpers/local-ssm-agent";
 import { testSettings } from "../helpers/settings";
 
+// RSA-3072 key generation per request: its prime search takes 0.1–3 s, longer on a loaded machine with two jest workers.
+jest.setTimeout(30_000);
+
 /**
  * The owner link never sits in Run Command history: the dashboard document's real script, run by
  * dash and bash with the real jq, base64 and openssl, and a stand-in `openclaw-admin` that prints
