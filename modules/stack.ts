@@ -14,7 +14,7 @@ import { GatewayHost, HEALTH_CHECK_GRACE_SECONDS } from "./constructs/host";
 import { MaintenanceSchedule } from "./constructs/maintenance";
 import { GatewayOperations } from "./constructs/operations";
 import { Artifacts } from "./constructs/artifacts";
-import { openclawLock, openclawLockLocation } from "./host/pins";
+import { hostScriptLocation, openclawLock, openclawLockLocation } from "./host/pins";
 import { renderUserData, RenderedUserData } from "./host/user-data";
 import { stateLocation } from "./settings/state";
 import { placeholderWarnings } from "./settings/rules";
@@ -30,7 +30,7 @@ export class OpenClawStack extends TerraformStack {
   readonly host: GatewayHost;
   readonly userData: RenderedUserData;
   readonly operations: GatewayOperations;
-  /** The bucket with the openclaw lock file the host installs from. */
+  /** The bucket with the host script the user data runs and the openclaw lock file the host installs from. */
   readonly artifacts: Artifacts;
   /** Weekly (at least) replacement of the host from the newest AMI: OS security updates. */
   readonly maintenance: MaintenanceSchedule;
@@ -77,7 +77,11 @@ export class OpenClawStack extends TerraformStack {
     });
     const lock = openclawLock();
     const lockAt = openclawLockLocation(settings, lock);
-    this.artifacts = new Artifacts(this, "artifacts", { bucket: lockAt.bucket, lockKey: lockAt.key, lockPath: lock.lockPath, lockSha256: lock.sha256 });
+    this.userData = renderUserData(settings);
+    this.artifacts = new Artifacts(this, "artifacts", {
+      bucket: lockAt.bucket, lockKey: lockAt.key, lockPath: lock.lockPath, lockSha256: lock.sha256,
+      hostScriptKey: hostScriptLocation(settings, this.userData.hostScriptSha256).key, hostScript: this.userData.hostScript,
+    });
     const host = { region: settings.region, environment: settings.environment };
     this.hostRole = new HostRole(this, "host-role", {
       prefix,
@@ -91,7 +95,6 @@ export class OpenClawStack extends TerraformStack {
       ],
       dnsChallenge: settings.hostedZoneId === undefined ? undefined : { hostedZoneId: settings.hostedZoneId, domainName: settings.domainName },
     });
-    this.userData = renderUserData(settings);
     this.host = new GatewayHost(this, "host", {
       prefix,
       autoScalingGroupName: names.autoScalingGroup,
@@ -104,7 +107,7 @@ export class OpenClawStack extends TerraformStack {
       instanceProfileArn: this.hostRole.instanceProfile.arn,
       userDataBase64: this.userData.base64,
       tags: { ...tags, Name: prefix },
-      dependsOn: [this.hostRole.policy, this.data.volume, this.address.eip, this.artifacts.lock],
+      dependsOn: [this.hostRole.policy, this.data.volume, this.address.eip, this.artifacts.lock, this.artifacts.hostScript],
     });
     this.operations = new GatewayOperations(this, "operations", { settings });
     this.maintenance = new MaintenanceSchedule(this, "maintenance", {

@@ -17,16 +17,23 @@ export interface ArtifactsProps {
   readonly lockPath: string;
   /** sha256 of the lock: a changed file uploads again. */
   readonly lockSha256: string;
+  /** Object key of the host script (modules/host/pins.ts hostScriptLocation: named by its sha256). */
+  readonly hostScriptKey: string;
+  /** The host script's text (modules/host renderBootPrograms): no secret in it. */
+  readonly hostScript: string;
 }
 
 /**
- * What the host installs that is too big for the user data: the openclaw lock file (~170 KB). A
- * stack-owned bucket, private (public access blocked, TLS only), versioned and encrypted at rest;
- * the user data pins the object's sha256, so the bucket vouches for availability, not integrity.
+ * What the host runs and installs that is too big for the user data: the host script (~46 KB, every
+ * boot step after the loader's) and the openclaw lock file (~170 KB). A stack-owned bucket, private
+ * (public access blocked, TLS only), versioned and encrypted at rest; the user data pins each
+ * object's sha256, so the bucket vouches for availability, not integrity.
  */
 export class Artifacts extends Construct {
   readonly bucket: S3Bucket;
   readonly lock: S3Object;
+  /** The host script the user data's loader fetches, checks and sources. */
+  readonly hostScript: S3Object;
 
   constructor(scope: Construct, id: string, props: ArtifactsProps) {
     super(scope, id);
@@ -58,10 +65,19 @@ export class Artifacts extends Construct {
       sourceHash: props.lockSha256,
       contentType: "application/json",
     });
+    // `content` (uploaded as UTF-8 text, the bytes whose sha256 the loader pins) rather than an asset:
+    // the script is rendered at synth, holds no secret, and a plan shows what changes on the host
+    // (aws_s3_object, AWS provider 5.100.0 docs, read 2026-11-30).
+    this.hostScript = new S3Object(this, "host-script", {
+      bucket: this.bucket.id,
+      key: props.hostScriptKey,
+      content: props.hostScript,
+      contentType: "text/x-shellscript",
+    });
   }
 
-  /** What the host needs to fetch the lock: GetObject on that one object. */
+  /** What the host needs at boot: GetObject on the host script and the lock, those two objects only. */
   grantRead(): IamStatement[] {
-    return [{ Sid: "ReadOpenclawLock", Effect: "Allow", Action: ["s3:GetObject"], Resource: [this.lock.arn] }];
+    return [{ Sid: "ReadBootArtifacts", Effect: "Allow", Action: ["s3:GetObject"], Resource: [this.hostScript.arn, this.lock.arn] }];
   }
 }
