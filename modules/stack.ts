@@ -13,7 +13,7 @@ import { HostRole } from "./constructs/host-role";
 import { GatewayHost, HEALTH_CHECK_GRACE_SECONDS } from "./constructs/host";
 import { MaintenanceSchedule } from "./constructs/maintenance";
 import { GatewayOperations } from "./constructs/operations";
-import { Artifacts } from "./constructs/artifacts";
+import { Artifacts, terraformLiteral } from "./constructs/artifacts";
 import { hostScriptLocation, openclawLock, openclawLockLocation } from "./host/pins";
 import { renderUserData, RenderedUserData } from "./host/user-data";
 import { stateLocation } from "./settings/state";
@@ -80,7 +80,7 @@ export class OpenClawStack extends TerraformStack {
     this.userData = renderUserData(settings);
     this.artifacts = new Artifacts(this, "artifacts", {
       bucket: lockAt.bucket, lockKey: lockAt.key, lockPath: lock.lockPath, lockSha256: lock.sha256,
-      hostScriptKey: hostScriptLocation(settings, this.userData.hostScriptSha256).key, hostScript: this.userData.hostScript,
+      hostScriptKey: hostScriptLocation(settings).key, hostScript: this.userData.hostScript,
     });
     const host = { region: settings.region, environment: settings.environment };
     this.hostRole = new HostRole(this, "host-role", {
@@ -176,9 +176,9 @@ function refusePlaceholdersAtPlan(stack: TerraformStack, resource: { addOverride
   const local = new TerraformLocal(stack, "openclaw_placeholder_settings", warnings.map((w) => w.setting));
   resource.addOverride("lifecycle.precondition", [{
     condition: `\${length(local.${local.friendlyUniqueId}) == 0}`,
-    error_message: [
+    error_message: terraformLiteral([
       `The settings of environment "${settings.environment}" still hold placeholders; change them in settings.json before planning or deploying:`,
       ...warnings.map((w) => `${w.setting} = ${JSON.stringify(w.value)}: ${w.why}.`),
-    ].join("\n").replace(/([$%])\{/g, "$1$1{"), // literal text: no Terraform template sequences
+    ].join("\n")),
   }]);
 }

@@ -48,7 +48,7 @@ maybe("offline terraform plan of the default stack", () => {
       aws_vpc_security_group_egress_rule: 1, aws_launch_template: 1, aws_autoscaling_group: 1,
       aws_ssm_document: 6, aws_scheduler_schedule: 1,
       aws_s3_bucket: 1, aws_s3_bucket_public_access_block: 1, aws_s3_bucket_versioning: 1,
-      aws_s3_bucket_server_side_encryption_configuration: 1, aws_s3_bucket_policy: 1, aws_s3_object: 1,
+      aws_s3_bucket_server_side_encryption_configuration: 1, aws_s3_bucket_policy: 1, aws_s3_object: 2,
     });
     // eslint-disable-next-line no-console
     console.log(`offline plan: ${plan.resource_changes.length} resources to create`);

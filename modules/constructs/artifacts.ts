@@ -8,6 +8,14 @@ import { S3Object } from "@cdktf/provider-aws/lib/s3-object";
 import { AssetType, TerraformAsset } from "cdktf";
 import type { IamStatement } from "./grants";
 
+/**
+ * `text` as a Terraform string literal in the synthesized JSON: Terraform reads `${` and `%{` in
+ * every string as template sequences; `$${` and `%%{` are their escapes, which it turns back into
+ * the literal characters (Terraform "Strings and Templates", read 2026-11-30). So the applied value
+ * (an uploaded object, an error message) is `text` byte for byte.
+ */
+export const terraformLiteral = (text: string): string => text.replace(/([$%])\{/g, "$1$1{");
+
 export interface ArtifactsProps {
   /** Bucket name (plain: the boot script names it), from modules/host/pins.ts openclawLockLocation. */
   readonly bucket: string;
@@ -17,7 +25,7 @@ export interface ArtifactsProps {
   readonly lockPath: string;
   /** sha256 of the lock: a changed file uploads again. */
   readonly lockSha256: string;
-  /** Object key of the host script (modules/host/pins.ts hostScriptLocation: named by its sha256). */
+  /** Object key of the host script (modules/host/pins.ts hostScriptLocation). */
   readonly hostScriptKey: string;
   /** The host script's text (modules/host renderBootPrograms): no secret in it. */
   readonly hostScript: string;
@@ -71,7 +79,7 @@ export class Artifacts extends Construct {
     this.hostScript = new S3Object(this, "host-script", {
       bucket: this.bucket.id,
       key: props.hostScriptKey,
-      content: props.hostScript,
+      content: terraformLiteral(props.hostScript),
       contentType: "text/x-shellscript",
     });
   }

@@ -180,10 +180,12 @@ export function openclawLockLocation(s: { environment: string; region: string; d
 }
 
 /**
- * Where the stack keeps the host script (modules/host/index.ts renderHostScript) and the user data's
- * loader fetches it: the artifacts bucket, under a key named by the script's sha256, which the loader
- * pins and checks before it runs a line of it.
+ * Where the stack keeps the host script (modules/host/index.ts renderBootPrograms) and the user
+ * data's loader fetches it: the artifacts bucket, under one fixed key. The loader pins the script's
+ * sha256 and checks it before it runs a line; a new script updates the object in place (a plan shows
+ * its diff), and an instance still booting from an older launch template gets a script that fails
+ * its pin and is abandoned (the group launches it again from the new template).
  */
-export function hostScriptLocation(s: { environment: string; region: string; domainName: string }, sha256: string): { bucket: string; key: string } {
-  return { bucket: artifactsBucket(s), key: `host-script/${sha256}.sh` };
+export function hostScriptLocation(s: { environment: string; region: string; domainName: string }): { bucket: string; key: string } {
+  return { bucket: artifactsBucket(s), key: "host-script/host.sh" };
 }

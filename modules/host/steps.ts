@@ -113,14 +113,14 @@ const hostScriptDir = (c: HostContract): string => path.posix.dirname(c.hostScri
  * another sha256 fails the boot before a line of it runs (and so abandons the launch), naming the object.
  */
 export function hostScriptStep(s: GatewaySettings, c: HostContract, sha256: string): string {
-  const at = hostScriptLocation(s, sha256);
+  const at = hostScriptLocation(s);
   const { aws } = WAITS;
-  const object = `s3://${at.bucket}/${at.key.replace(sha256, "$HOST_SCRIPT_SHA256")}`;
+  const object = `s3://${at.bucket}/${at.key}`;
   return `step "fetch the host script"
 ${shellAssign("HOST_SCRIPT", c.hostScript)}
 HOST_SCRIPT_SHA256=${sha256}
 HOST_SCRIPT_NEXT=$(mktemp)
-if ! retry ${aws.attempts} ${aws.delay} aws s3api get-object ${AWS_CLI_BOUNDS} --bucket ${shellQuote(at.bucket)} --key "${at.key.replace(sha256, "$HOST_SCRIPT_SHA256")}" "$HOST_SCRIPT_NEXT" >/dev/null; then
+if ! retry ${aws.attempts} ${aws.delay} aws s3api get-object ${AWS_CLI_BOUNDS} --bucket ${shellQuote(at.bucket)} --key ${shellQuote(at.key)} "$HOST_SCRIPT_NEXT" >/dev/null; then
   log "could not fetch the host script ${object}"
   false
 fi
@@ -221,7 +221,8 @@ verify() {
  * Helper functions of the host script: idempotent file writes and modes, and the runtimes' install
  * and re-verification (issue 13, item 6: nothing on the data volume is trusted by its name alone).
  * - `tree_matches ARCHIVE DIR TAR_ARGS...`: DIR holds exactly what ARCHIVE unpacks to with TAR_ARGS:
- *   every file's content, mode, time and link target (`tar --compare`), no other file, all root's.
+ *   every file's content, mode, time and link target (`tar --compare`), no other file, all owned by
+ *   the boot's user (root).
  * - `ensure_release LABEL VERSION DIR ARCHIVE CHECKSUMS_URL ARCHIVE_URL PIN TAR_ARGS...`, at every
  *   boot: the release archive kept at ARCHIVE (its published name, next to DIR) must pass `verify`
  *   against PIN (without a pin: against the published checksums, fetched again), else it is
@@ -279,8 +280,8 @@ tree_matches() {
     log "$dir is missing"
     return 1
   fi
-  if [ -n "$(find "$dir" \\( ! -uid 0 -o ! -gid 0 \\) -print -quit)" ]; then
-    log "$dir holds files not owned by root"
+  if [ -n "$(find "$dir" \\( ! -uid "$(id -u)" -o ! -gid "$(id -g)" \\) -print -quit)" ]; then
+    log "$dir holds files of another owner than root"
     return 1
   fi
   # Unpacked with --no-same-owner: the archive's owners never match (ownership is checked above). The
