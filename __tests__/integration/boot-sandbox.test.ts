@@ -247,7 +247,8 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     const steps = [...log.matchAll(/==> (.*)$/gm)].map((m) => m[1]);
     expect(steps.slice(0, 3)).toEqual(["instance metadata (IMDSv2)", "SSM agent", "OS packages"]);
     expect(log).toContain("installed and started the SSM agent");
-    expect(sb.awsCalls()[0].operation).toBe("describe-volumes"); // no AWS call precedes it
+    // No AWS call precedes it; the first is the loader's fetch of the host script.
+    expect(sb.awsCalls().slice(0, 2).map((c) => c.operation)).toEqual(["get-object", "describe-volumes"]);
   });
 
   test("the launch is completed with CONTINUE exactly once, for this instance, hook and group, after /healthz answered", () => {
@@ -422,7 +423,7 @@ describeSandbox("boot script in a sandbox: injected faults", () => {
     expect(sb.lines("sleeps.log")).toEqual([String(WAITS.volume.delay), String(WAITS.volume.delay)]);
     const calls = sb.awsCalls().map((c) => c.operation);
     expect(calls.filter((c) => c === "describe-volumes")).toHaveLength(4);
-    expect(calls.indexOf("attach-volume")).toBe(4); // right after the describe that found it available
+    expect(calls.indexOf("attach-volume")).toBe(5); // right after the describe that found it available (after the host script's fetch)
     expect(sb.readAws().volume.holder).toBe(INSTANCE_ID);
   });
 
