@@ -88,7 +88,7 @@ export const HOST_STEPS: readonly BootStep[] = [
     provides: ["OPENCLAW_PREFIX", "OPENCLAW_PACKAGE", "LOCK_SHA256", "OPENCLAW_PACKAGE_JSON"],
     render: openclawStep,
   },
-  { name: "traefik", needs: ["TRAEFIK_VERSION"], provides: ["TRAEFIK_BIN"], render: traefikStep },
+  { name: "traefik", needs: ["TRAEFIK_VERSION"], provides: [], render: traefikStep },
   {
     name: "prune runtimes",
     needs: [],

@@ -128,7 +128,7 @@ if ! verify "$HOST_SCRIPT_NEXT" - "$HOST_SCRIPT_SHA256"; then
   log "REFUSED the host script ${object}: it is not the one this user data pins"
   false
 fi
-mkdir -p -m 700 ${shellQuote(hostScriptDir(c))}
+install -d -m 700 ${shellQuote(hostScriptDir(c))}
 if ! cmp -s "$HOST_SCRIPT_NEXT" "$HOST_SCRIPT"; then install -m 600 "$HOST_SCRIPT_NEXT" "$HOST_SCRIPT"; fi
 rm -f "$HOST_SCRIPT_NEXT"
 # shellcheck source=/dev/null
@@ -142,7 +142,6 @@ source "$HOST_SCRIPT"
  */
 export function hostScriptHeader(s: GatewaySettings): string {
   return `#!/bin/bash
-# shellcheck shell=bash disable=SC2154
 # openclaw-aws host script for environment ${s.environment} (${s.hostOs}); rendered by modules/host.
 # The user data's loader fetched it from the artifacts bucket, checked its sha256 and sources it: it
 # runs in the loader's shell (strict mode, error trap, log, the variables of the loader's steps).
@@ -671,8 +670,9 @@ tree_manifest() {
 # openclaw_matches: the installed tree is what the lock installs, from the volume's npm cache alone.
 openclaw_matches() {
   local check status=0
-  if [ "$(ls -A "$OPENCLAW_PREFIX" | LC_ALL=C sort | tr '\\n' ' ')" != ".installed .npm bin lib " ] \\
-    || [ "$(readlink "$OPENCLAW_PREFIX/bin/openclaw")" != ../lib/node_modules/openclaw/openclaw.mjs ] || [ "$(ls -A "$OPENCLAW_PREFIX/bin")" != openclaw ] \\
+  if [ "$(find "$OPENCLAW_PREFIX" -mindepth 1 -maxdepth 1 -printf '%f\\n' | LC_ALL=C sort | tr '\\n' ' ')" != ".installed .npm bin lib " ] \\
+    || [ "$(readlink "$OPENCLAW_PREFIX/bin/openclaw")" != ../lib/node_modules/openclaw/openclaw.mjs ] \\
+    || [ "$(find "$OPENCLAW_PREFIX/bin" -mindepth 1 -printf '%f ')" != "openclaw " ] \\
     || [ -n "$(find "$OPENCLAW_PREFIX" \\( ! -uid 0 -o ! -gid 0 \\) -print -quit)" ]; then
     log "$OPENCLAW_PREFIX holds other files or owners than an install leaves"
     return 1
@@ -724,7 +724,6 @@ export function traefikStep(s: GatewaySettings, c: HostContract): string {
   const v = s.versions.traefik;
   const base = urlUnder(s.downloads.traefikBaseUrl, `v${v}`);
   return `step "install Traefik $TRAEFIK_VERSION"
-${shellAssign("TRAEFIK_BIN", c.traefikBin)}
 ${releaseInstallLines({
     label: "Traefik",
     versionVariable: "TRAEFIK_VERSION",
