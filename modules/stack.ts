@@ -14,8 +14,8 @@ import { GatewayHost, HEALTH_CHECK_GRACE_SECONDS } from "./constructs/host";
 import { MaintenanceSchedule } from "./constructs/maintenance";
 import { Rollout } from "./constructs/rollout";
 import { GatewayOperations } from "./constructs/operations";
-import { Artifacts } from "./constructs/artifacts";
-import { openclawLock, openclawLockLocation } from "./host/pins";
+import { Artifacts, terraformLiteral } from "./constructs/artifacts";
+import { hostScriptLocation, openclawLock, openclawLockLocation } from "./host/pins";
 import { renderUserData, RenderedUserData } from "./host/user-data";
 import { stateLocation } from "./settings/state";
 import { placeholderWarnings } from "./settings/rules";
@@ -31,7 +31,7 @@ export class OpenClawStack extends TerraformStack {
   readonly host: GatewayHost;
   readonly userData: RenderedUserData;
   readonly operations: GatewayOperations;
-  /** The bucket with the openclaw lock file the host installs from. */
+  /** The bucket with the host script the user data runs and the openclaw lock file the host installs from. */
   readonly artifacts: Artifacts;
   /** Weekly (at least) replacement of the host from the newest AMI: OS security updates. */
   readonly maintenance: MaintenanceSchedule;
@@ -80,7 +80,11 @@ export class OpenClawStack extends TerraformStack {
     });
     const lock = openclawLock();
     const lockAt = openclawLockLocation(settings, lock);
-    this.artifacts = new Artifacts(this, "artifacts", { bucket: lockAt.bucket, lockKey: lockAt.key, lockPath: lock.lockPath, lockSha256: lock.sha256 });
+    this.userData = renderUserData(settings);
+    this.artifacts = new Artifacts(this, "artifacts", {
+      bucket: lockAt.bucket, lockKey: lockAt.key, lockPath: lock.lockPath, lockSha256: lock.sha256,
+      hostScriptKey: hostScriptLocation(settings).key, hostScript: this.userData.hostScript,
+    });
     const host = { region: settings.region, environment: settings.environment };
     this.hostRole = new HostRole(this, "host-role", {
       prefix,
@@ -94,7 +98,6 @@ export class OpenClawStack extends TerraformStack {
       ],
       dnsChallenge: settings.hostedZoneId === undefined ? undefined : { hostedZoneId: settings.hostedZoneId, domainName: settings.domainName },
     });
-    this.userData = renderUserData(settings);
     this.host = new GatewayHost(this, "host", {
       prefix,
       autoScalingGroupName: names.autoScalingGroup,
@@ -107,7 +110,7 @@ export class OpenClawStack extends TerraformStack {
       instanceProfileArn: this.hostRole.instanceProfile.arn,
       userDataBase64: this.userData.base64,
       tags: { ...tags, Name: prefix },
-      dependsOn: [this.hostRole.policy, this.data.volume, this.address.eip, this.artifacts.lock],
+      dependsOn: [this.hostRole.policy, this.data.volume, this.address.eip, this.artifacts.lock, this.artifacts.hostScript],
     });
     this.operations = new GatewayOperations(this, "operations", { settings });
     this.rollout = new Rollout(this, "rollout", {
@@ -189,9 +192,9 @@ function refusePlaceholdersAtPlan(stack: TerraformStack, resource: { addOverride
   const local = new TerraformLocal(stack, "openclaw_placeholder_settings", warnings.map((w) => w.setting));
   resource.addOverride("lifecycle.precondition", [{
     condition: `\${length(local.${local.friendlyUniqueId}) == 0}`,
-    error_message: [
+    error_message: terraformLiteral([
       `The settings of environment "${settings.environment}" still hold placeholders; change them in settings.json before planning or deploying:`,
       ...warnings.map((w) => `${w.setting} = ${JSON.stringify(w.value)}: ${w.why}.`),
-    ].join("\n").replace(/([$%])\{/g, "$1$1{"), // literal text: no Terraform template sequences
+    ].join("\n")),
   }]);
 }

@@ -28,6 +28,18 @@ export const AWS_OPERATIONS = [
   { service: "s3api", operation: "get-object", action: "GetObject" },
 ] as const satisfies readonly { service: AwsService; operation: string; action: string }[];
 
+/**
+ * Calls the loader makes only when the host script object's current version is not the one its user
+ * data pins (a launch from an earlier template version: an instance refresh's rollback): it lists the
+ * object's versions and fetches them by id (`get-object --version-id`, IAM's GetObjectVersion). The
+ * sandbox's fake `aws` serves them (integration/boot-sandbox.test.ts); the VM's fake API does not (no
+ * VM scenario rolls back).
+ */
+export const ROLLBACK_OPERATIONS = [
+  { service: "s3api", operation: "list-object-versions", action: "ListBucketVersions" },
+  { service: "s3api", operation: "get-object --version-id", action: "GetObjectVersion" },
+] as const satisfies readonly { service: AwsService; operation: string; action: string }[];
+
 /** The IAM action of an operation ("ec2:AttachVolume"; the CLI's `s3api` is IAM's `s3`). */
 export const iamActionOf = (o: { service: AwsService; action: string }): string => `${o.service === "s3api" ? "s3" : o.service}:${o.action}`;
 

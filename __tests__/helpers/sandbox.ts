@@ -7,11 +7,12 @@ import { ENVIRONMENT_TAG, ROLE_TAG } from "../../modules/names";
 import { architectureOfSettings, GatewaySettings } from "../../modules/settings/settings";
 import { renderUserData } from "../../modules/host/user-data";
 import { nodeArch, traefikArch } from "../../modules/host/host-os";
-import { openclawLock, openclawLockLocation, SHIPPED_PINS } from "../../modules/host/pins";
+import { hostScriptLocation, openclawLock, openclawLockLocation, SHIPPED_PINS } from "../../modules/host/pins";
 import { AwsCliCall, secretParameters } from "./fake-cloud";
 
 /**
- * A bubblewrap sandbox that runs the real rendered boot script (as the user data carries it) with the host's real tools
+ * A bubblewrap sandbox that runs the real rendered boot (the loader as the user data carries it, which fetches the
+ * host script from the fake S3 as the stack uploads it) with the host's real tools
  * (bash, curl, tar, sha256sum, jq, useradd, chown, setpriv…) over temporary directories bound at
  * /opt, /etc (a copy of the host's), /run, /var, /usr/local, /tmp, /root and /dev/disk, in its own
  * network namespace. Fakes exist only for what cannot exist here (see sandbox-fakes/): the AWS API
@@ -137,7 +138,38 @@ export class BootSandbox {
     this.openNpmLog();
     this.buildDownloads();
     this.settings = this.pinServed(this.settings);
-    fs.writeFileSync(this.host("/fake/boot.sh"), renderUserData(this.settings).script, { mode: 0o755 });
+    this.render();
+  }
+
+  /** Writes the loader to /fake/boot.sh and uploads the host script where the fake `aws s3api get-object` serves it. */
+  private render(): void {
+    const { script, hostScript } = renderUserData(this.settings);
+    fs.writeFileSync(this.host("/fake/boot.sh"), script, { mode: 0o755 });
+    const { bucket, key } = hostScriptLocation(this.settings);
+    const file = this.host(`/fake/state/s3/${bucket}/${key}`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, hostScript);
+  }
+
+  /**
+   * A later deploy replaced the host script: the pinned one becomes the object's noncurrent version
+   * `version` (the versioned bucket keeps it) and other bytes are current.
+   */
+  publishNewerHostScript(version: string): void {
+    const { bucket, key } = hostScriptLocation(this.settings);
+    const file = this.host(`/fake/state/s3/${bucket}/${key}`);
+    const older = this.host(`/fake/state/s3-versions/${bucket}/${key}/${version}`);
+    fs.mkdirSync(path.dirname(older), { recursive: true });
+    fs.copyFileSync(file, older);
+    fs.appendFileSync(file, "\n# a later deploy's host script\n");
+  }
+
+  /** Replaces the uploaded host script with other bytes (a tampered bucket), or deletes it (`missing`). */
+  tamperHostScript(how: "changed" | "missing"): void {
+    const { bucket, key } = hostScriptLocation(this.settings);
+    const file = this.host(`/fake/state/s3/${bucket}/${key}`);
+    if (how === "missing") fs.rmSync(file);
+    else fs.appendFileSync(file, "\ntouch /fake/state/pwned\n");
   }
 
   /**
@@ -167,7 +199,7 @@ export class BootSandbox {
     (this as { settings: GatewaySettings }).settings = sandboxSettings(settings);
     if (!this.builtArchitectures.has(architectureOfSettings(this.settings))) this.buildDownloads();
     if (!options.shippedPins) (this as { settings: GatewaySettings }).settings = this.pinServed(this.settings);
-    fs.writeFileSync(this.host("/fake/boot.sh"), renderUserData(this.settings).script, { mode: 0o755 });
+    this.render();
   }
 
   /** The path on this machine behind a path inside the sandbox. */
@@ -378,7 +410,7 @@ export class BootSandbox {
 
   /**
    * Every path under the host-like mounts with type, mode, owner, mtime and content hash —
-   * two equal snapshots mean a run changed nothing. The boot log (appended on purpose) and /tmp are left out.
+   * two equal snapshots mean a run changed nothing. The boot log (appended on purpose), /tmp and /var/tmp are left out.
    */
   snapshot(): Map<string, string> {
     const facts = new Map<string, string>();
@@ -394,6 +426,8 @@ export class BootSandbox {
     };
     for (const mount of ["/opt", "/etc", "/run", "/var", "/usr/local", "/dev/disk"]) walk(mount);
     facts.delete("/var/log/openclaw-bootstrap.log");
+    // Scratch space like /tmp: the openclaw check installs into a directory there and removes it.
+    for (const inside of [...facts.keys()]) if (inside === "/var/tmp" || inside.startsWith("/var/tmp/")) facts.delete(inside);
     return facts;
   }
 
@@ -402,16 +436,27 @@ export class BootSandbox {
   }
 }
 
-/** The fake `npm` inside the fake Node archive: records its arguments and "installs" openclaw into --prefix. */
+/**
+ * The fake `npm` inside the fake Node archive: records its arguments and "installs" openclaw into the working
+ * directory; like npm, it keeps the package in its cache (npm_config_cache), and \`ci --offline\` installs only from it.
+ */
 const FAKE_NPM = `#!/bin/bash
 # fake npm from the sandbox's Node archive: records who runs it and its arguments; \`ci\` "installs" the
 # openclaw that the package-lock.json in the working directory locks.
 set -euo pipefail
 echo "uid=$(id -u) $*" >>/fake/state/npm.log
 if [ "$1" != ci ]; then exit 0; fi
+version=$(jq -r '.packages["node_modules/openclaw"].version' package-lock.json)
+cached="$npm_config_cache/_cacache/openclaw-$version.tgz"
+if [[ " $* " == *" --offline "* ]]; then
+  [ -f "$cached" ] || { echo "npm error code ENOTCACHED" >&2; exit 1; }
+else
+  mkdir -p "$(dirname "$cached")"
+  echo "openclaw $version" >"$cached"
+fi
 package="node_modules/openclaw"
 mkdir -p "$package"
-printf '{"name":"openclaw","version":"%s"}\\n' "$(jq -r '.packages["node_modules/openclaw"].version' package-lock.json)" >"$package/package.json"
+printf '{"name":"openclaw","version":"%s"}\\n' "$version" >"$package/package.json"
 cat >"$package/openclaw.mjs" <<'FAKE'
 #!/bin/bash
 # credentials=<names>:<owner>:<mode>:<keys of gateway-secrets>; env-secrets=the secret values found in the environment.

@@ -6,6 +6,7 @@ import Ajv from "ajv";
 import { parse } from "yaml";
 import { HOST_OPERATING_SYSTEMS } from "../../modules/settings/settings";
 import { hostFiles, renderBootScript, renderTools, renderUnits } from "../../modules/host";
+import { renderUserData } from "../../modules/host/user-data";
 import { hostContract } from "../../modules/host/contract";
 import { traefikDynamicConfig, traefikStaticConfig } from "../../modules/host/traefik";
 import { requireInCi, testSettings } from "../helpers/settings";
@@ -19,8 +20,19 @@ const missing = (tool: string) => (spawnSync("sh", ["-c", `command -v ${tool}`])
 const settings = testSettings();
 const layout = hostContract(settings);
 
+/** bash -n: the loader as the user data carries it and the host script it sources, each on its own. */
+const programs: Array<[string, string]> = HOST_OPERATING_SYSTEMS.flatMap((hostOs): Array<[string, string]> => {
+  const { script, hostScript } = renderUserData(testSettings({ hostOs }));
+  return [[`loader (${hostOs})`, script], [`host script (${hostOs})`, hostScript]];
+});
+
+/**
+ * shellcheck: the boot as one shell runs it, the loader (with its comments: a `# shellcheck` directive
+ * names what it sources) followed by the host script, so a variable set in one and read in the other is
+ * neither "unused" nor "unassigned"; every line of both is checked. Then every host tool.
+ */
 const scripts: Array<[string, string]> = [
-  ...HOST_OPERATING_SYSTEMS.map((hostOs): [string, string] => [`boot script (${hostOs})`, renderBootScript(testSettings({ hostOs }))]),
+  ...HOST_OPERATING_SYSTEMS.map((hostOs): [string, string] => [`boot: loader + host script (${hostOs})`, renderBootScript(testSettings({ hostOs }))]),
   ...HOST_OPERATING_SYSTEMS.flatMap((hostOs) => Object.entries(renderTools(testSettings({ hostOs }), layout))
     .map(([file, content]): [string, string] => [`${path.basename(file)} (${hostOs})`, content])),
 ];
@@ -41,7 +53,7 @@ describe("bash -n and shellcheck", () => {
   const canBash = requireInCi(missing("bash"), "bash -n on the boot script");
   const canShellcheck = requireInCi(missing("shellcheck"), "shellcheck on the boot script");
 
-  (canBash ? test.each(scripts) : test.skip.each(scripts))("bash -n: %s", (_name, content) => {
+  (canBash ? test.each([...programs, ...scripts]) : test.skip.each([...programs, ...scripts]))("bash -n: %s", (_name, content) => {
     expect(runOn("bash", ["-n"], content)).toEqual({ status: 0, output: "" });
   });
 

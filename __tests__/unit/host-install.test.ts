@@ -8,11 +8,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { createHash } from "node:crypto";
+import { gunzipSync } from "node:zlib";
 import { renderBootScript } from "../../modules/host";
 import { Testing } from "cdktf";
-import { ALLOWED_INSTALL_SCRIPTS, downloadPins, INSTALL_SCRIPTS, openclawLock, openclawLockDir, openclawLockLocation, SHIPPED_PINS, shippedNodePin } from "../../modules/host/pins";
+import { ALLOWED_INSTALL_SCRIPTS, downloadPins, INSTALL_SCRIPTS, openclawLock, openclawLockDir, openclawLockLocation, hostScriptLocation, SHIPPED_PINS, shippedNodePin } from "../../modules/host/pins";
+import { renderUserData } from "../../modules/host/user-data";
 import { INSTALL_UID, shellHelpers, ssmAgentStep } from "../../modules/host/steps";
 import { OpenClawStack } from "../../modules/stack";
+import { terraformLiteral } from "../../modules/constructs/artifacts";
 import { resolveSettings, SettingsError, DEFAULT_VERSIONS } from "../../modules/settings/settings";
 import { testSettings } from "../helpers/settings";
 
@@ -173,9 +176,12 @@ describe("openclaw from the project's lock (modules/host/openclaw/)", () => {
   test("the boot script fetches the lock, checks its sha256 before npm, then runs npm ci without scripts and rebuilds the allowed ones as nobody", () => {
     const script = renderBootScript(testSettings());
     const { bucket, key } = openclawLockLocation(testSettings(), lock);
+    // Each piece of the install, in order, from where the install begins (the re-verification comes before it).
+    let from = script.indexOf(`REINSTALLING openclaw $OPENCLAW_VERSION from its lock`);
     const at = (text: string) => {
-      const i = script.indexOf(text);
-      expect(i).toBeGreaterThan(-1);
+      const i = script.indexOf(text, from);
+      expect(i).toBeGreaterThan(from);
+      from = i;
       return i;
     };
     expect(createHash("sha256").update(fs.readFileSync(lock.lockPath)).digest("hex")).toBe(lock.sha256);
@@ -183,23 +189,36 @@ describe("openclaw from the project's lock (modules/host/openclaw/)", () => {
     expect(key).toBe(`openclaw-lock/${lock.sha256}.json`);
     const fetch = at(`aws s3api get-object --cli-connect-timeout 10 --cli-read-timeout 30 --bucket ${bucket} --key "openclaw-lock/$LOCK_SHA256.json"`);
     const verify = at(`verify "$OPENCLAW_PREFIX/lib/package-lock.json"`);
-    const ci = at("npm_nobody ci --ignore-scripts");
-    const rebuild = at("npm_nobody rebuild openclaw");
+    const ci = at(`npm_nobody "$OPENCLAW_PREFIX" ci --ignore-scripts`);
+    const rebuild = at(`npm_nobody "$OPENCLAW_PREFIX" rebuild openclaw`);
     const rootOwned = at(`chown -R root:root "$OPENCLAW_PREFIX"`);
     expect(fetch < verify && verify < ci && ci < rebuild && rebuild < rootOwned).toBe(true);
     expect(script).toContain(`setpriv --reuid=${INSTALL_UID} --regid=${INSTALL_UID} --clear-groups`);
     expect(script).not.toMatch(/npm install --global/);
   });
 
-  test("the stack uploads that lock to the bucket the boot script reads, and the host may read only that object", () => {
+  test("the stack uploads that lock and the host script to the bucket the boot reads, and the host may read only those two objects (and the host script's earlier versions)", () => {
     const settings = testSettings();
     const stack = new OpenClawStack(Testing.app(), settings);
     const parsed = JSON.parse(Testing.synth(stack));
     const { bucket, key } = openclawLockLocation(settings, lock);
     const buckets = Object.values(parsed.resource.aws_s3_bucket) as Array<Record<string, unknown>>;
     expect(buckets.map((b) => b.bucket)).toEqual([bucket]);
-    const objects = Object.values(parsed.resource.aws_s3_object) as Array<Record<string, unknown>>;
-    expect(objects).toEqual([expect.objectContaining({ key, source_hash: lock.sha256 })]);
+    const objects = Object.entries(parsed.resource.aws_s3_object as Record<string, Record<string, unknown>>)
+      .sort(([, a], [, b]) => String(b.key).localeCompare(String(a.key)));
+    const { hostScript, hostScriptSha256 } = renderUserData(settings);
+    expect(objects.map(([, o]) => o)).toEqual([
+      expect.objectContaining({ key, source_hash: lock.sha256 }),
+      expect.objectContaining({ key: hostScriptLocation(settings).key, content: terraformLiteral(hostScript) }),
+    ]);
+    // The pin in the user data is the sha256 of exactly the bytes the object holds (content is uploaded as UTF-8, once
+    // Terraform turned the escapes of its template sequences back: real terraform checks it in upgrade-plan.test.ts).
+    const uploaded = String(objects[1][1].content).replace(/([$%])\1\{/g, "$1{");
+    expect(uploaded).toBe(hostScript);
+    expect(hostScript).toContain("${");
+    expect(createHash("sha256").update(Buffer.from(uploaded, "utf8")).digest("hex")).toBe(hostScriptSha256);
+    expect(gunzipSync(Buffer.from((Object.values(parsed.resource.aws_launch_template)[0] as { user_data: string }).user_data, "base64")).toString())
+      .toContain(`HOST_SCRIPT_SHA256=${hostScriptSha256}\n`);
     expect(Object.values(parsed.resource.aws_s3_bucket_public_access_block)).toEqual([expect.objectContaining({
       block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true })]);
     const policy = JSON.parse((Object.values(parsed.resource.aws_s3_bucket_policy)[0] as { policy: string }).policy);
@@ -207,7 +226,12 @@ describe("openclaw from the project's lock (modules/host/openclaw/)", () => {
     const statements = Object.values(parsed.resource.aws_iam_role_policy as Record<string, { policy: string }>)
       .flatMap((p) => JSON.parse(p.policy).Statement as Array<{ Action: string[]; Resource: string[] }>);
     const reads = statements.filter((s) => s.Action.some((a) => a.startsWith("s3:")));
-    expect(reads).toEqual([expect.objectContaining({ Action: ["s3:GetObject"], Resource: [expect.stringMatching(/^\$\{aws_s3_object\.[\w-]+\.arn\}$/)] })]);
+    const [lockId, scriptId] = objects.map(([id]) => id);
+    expect(reads).toEqual([
+      expect.objectContaining({ Action: ["s3:GetObject"], Resource: [`\${aws_s3_object.${scriptId}.arn}`, `\${aws_s3_object.${lockId}.arn}`] }),
+      expect.objectContaining({ Action: ["s3:GetObjectVersion"], Resource: [`\${aws_s3_object.${scriptId}.arn}`] }),
+      expect.objectContaining({ Action: ["s3:ListBucketVersions"], Condition: { StringEquals: { "s3:prefix": [hostScriptLocation(settings).key] } } }),
+    ]);
   });
 
   test("versions.openclaw must be the release the lock holds", () => {

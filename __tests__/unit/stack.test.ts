@@ -23,6 +23,7 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
 import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
 import { OpenClawStack } from "../../modules/stack";
+import { terraformLiteral } from "../../modules/constructs/artifacts";
 import { GatewaySettingsInput } from "../../modules/settings/settings";
 import { API_KEY_PLACEHOLDER, GATEWAY_TOKEN_PLACEHOLDER } from "../../modules/secrets-catalogue";
 import { renderUserData } from "../../modules/host/user-data";
@@ -58,9 +59,10 @@ describe("OpenClawStack with default settings", () => {
   const { json, parsed, stack } = synth();
 
   test("snapshot of the synthesized stack (Testing.synth; the absolute state path replaced)", () => {
-    // The boot script has its own snapshot; here its bytes would only add churn.
+    // The boot script (loader and host script) has its own snapshot; here its bytes would only add churn.
     // The local state path is absolute (the project root, here the working directory): not machine-independent.
     const withoutUserData = json.replace(stack.userData.base64, "<gzip+base64 of the boot script>")
+      .replace(JSON.stringify(terraformLiteral(stack.userData.hostScript)).slice(1, -1), "<the host script>")
       .replace(`"${process.cwd()}/terraform.test.tfstate"`, '"<project root>/terraform.test.tfstate"');
     expect(withoutUserData).toMatchSnapshot();
   });

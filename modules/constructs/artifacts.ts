@@ -8,6 +8,14 @@ import { S3Object } from "@cdktf/provider-aws/lib/s3-object";
 import { AssetType, TerraformAsset } from "cdktf";
 import type { IamStatement } from "./grants";
 
+/**
+ * `text` as a Terraform string literal in the synthesized JSON: Terraform reads `${` and `%{` in
+ * every string as template sequences; `$${` and `%%{` are their escapes, which it turns back into
+ * the literal characters (Terraform "Strings and Templates", read 2026-11-30). So the applied value
+ * (an uploaded object, an error message) is `text` byte for byte.
+ */
+export const terraformLiteral = (text: string): string => text.replace(/([$%])\{/g, "$1$1{");
+
 export interface ArtifactsProps {
   /** Bucket name (plain: the boot script names it), from modules/host/pins.ts openclawLockLocation. */
   readonly bucket: string;
@@ -17,16 +25,24 @@ export interface ArtifactsProps {
   readonly lockPath: string;
   /** sha256 of the lock: a changed file uploads again. */
   readonly lockSha256: string;
+  /** Object key of the host script (modules/host/pins.ts hostScriptLocation). */
+  readonly hostScriptKey: string;
+  /** The host script's text (modules/host renderBootPrograms): no secret in it. */
+  readonly hostScript: string;
 }
 
 /**
- * What the host installs that is too big for the user data: the openclaw lock file (~170 KB). A
- * stack-owned bucket, private (public access blocked, TLS only), versioned and encrypted at rest;
- * the user data pins the object's sha256, so the bucket vouches for availability, not integrity.
+ * What the host runs and installs that is too big for the user data: the host script (~46 KB, every
+ * boot step after the loader's) and the openclaw lock file (~170 KB). A stack-owned bucket, private
+ * (public access blocked, TLS only), versioned and encrypted at rest; the user data pins each
+ * object's sha256, so the bucket vouches for availability, not integrity.
  */
 export class Artifacts extends Construct {
   readonly bucket: S3Bucket;
   readonly lock: S3Object;
+  /** The host script the user data's loader fetches, checks and sources. */
+  readonly hostScript: S3Object;
+  private readonly hostScriptKey: string;
 
   constructor(scope: Construct, id: string, props: ArtifactsProps) {
     super(scope, id);
@@ -58,10 +74,29 @@ export class Artifacts extends Construct {
       sourceHash: props.lockSha256,
       contentType: "application/json",
     });
+    // `content` (uploaded as UTF-8 text, the bytes whose sha256 the loader pins) rather than an asset:
+    // the script is rendered at synth, holds no secret, and a plan shows what changes on the host
+    // (aws_s3_object, AWS provider 5.100.0 docs, read 2026-11-30).
+    this.hostScriptKey = props.hostScriptKey;
+    this.hostScript = new S3Object(this, "host-script", {
+      bucket: this.bucket.id,
+      key: props.hostScriptKey,
+      content: terraformLiteral(props.hostScript),
+      contentType: "text/x-shellscript",
+    });
   }
 
-  /** What the host needs to fetch the lock: GetObject on that one object. */
+  /** What the host needs at boot: GetObject on the host script and the lock, those two objects only. */
   grantRead(): IamStatement[] {
-    return [{ Sid: "ReadOpenclawLock", Effect: "Allow", Action: ["s3:GetObject"], Resource: [this.lock.arn] }];
+    return [
+      { Sid: "ReadBootArtifacts", Effect: "Allow", Action: ["s3:GetObject"], Resource: [this.hostScript.arn, this.lock.arn] },
+      // A launch from an earlier template version (a rollback) needs the host script it pins: an
+      // earlier version of the same object (modules/host/steps.ts hostScriptStep).
+      { Sid: "ReadHostScriptVersions", Effect: "Allow", Action: ["s3:GetObjectVersion"], Resource: [this.hostScript.arn] },
+      {
+        Sid: "ListHostScriptVersions", Effect: "Allow", Action: ["s3:ListBucketVersions"], Resource: [this.bucket.arn],
+        Condition: { StringEquals: { "s3:prefix": [this.hostScriptKey] } },
+      },
+    ];
   }
 }

@@ -1,5 +1,6 @@
 import { GATEWAY_PORT } from "../names";
 import { architectureOf } from "../settings/instance-types";
+import { nodeArch, traefikArch } from "./host-os";
 import type { GatewaySettings } from "../settings/settings";
 
 /**
@@ -36,6 +37,12 @@ export interface HostContract {
   readonly nodeDir: string;
   /** The pinned Node.js binary. */
   readonly nodeBin: string;
+  /**
+   * The verified Node.js release archive under its published name, kept next to nodeDir: every boot
+   * re-checks its sha256 against the pin in the host script, and nodeDir against it (a tree changed
+   * on the volume is unpacked again).
+   */
+  readonly nodeArchive: string;
   /** `npm i -g --prefix` target of the pinned openclaw. */
   readonly openclawPrefix: string;
   /** openclaw's bin link inside its prefix. */
@@ -46,6 +53,8 @@ export interface HostContract {
   readonly traefikDir: string;
   /** Traefik binary of the pinned version. */
   readonly traefikBin: string;
+  /** The verified Traefik release archive, kept next to traefikDir (re-checked every boot, like nodeArchive). */
+  readonly traefikArchive: string;
   /** OPENCLAW_STATE_DIR: 0700, owned by the service user; holds state/openclaw.sqlite (pairing). */
   readonly stateDir: string;
   /** OPENCLAW_CONFIG_PATH: 0600, rewritten from the settings at every boot (IaC owns it). */
@@ -120,6 +129,11 @@ export interface HostContract {
   readonly imdsFirewallRules: string;
   /** Loads `imdsFirewallRules` at every boot, before the network is up (oneshot). */
   readonly imdsFirewallUnit: string;
+  /**
+   * The host script as the user data's loader fetched and verified it (root disk, 0700 directory): the
+   * bash the boot sourced, kept readable (comments included) for whoever debugs the host.
+   */
+  readonly hostScript: string;
   /** The boot script's log (everything it prints). */
   readonly bootstrapLog: string;
   /** `openclaw-admin`: the openclaw CLI as the gateway's user (the SSM documents call it). */
@@ -167,11 +181,13 @@ export function hostContract(s: Pick<GatewaySettings, "environment" | "versions"
     runtimesPreviousList: `${runtimeDir}/.previous`,
     nodeDir,
     nodeBin: `${nodeDir}/bin/node`,
+    nodeArchive: `${runtimeDir}/node-v${s.versions.node}-linux-${nodeArch(arch)}.tar.xz`,
     openclawPrefix,
     openclawBin: `${openclawPrefix}/bin/openclaw`,
     openclawEntry: `${openclawPrefix}/lib/node_modules/openclaw/openclaw.mjs`,
     traefikDir,
     traefikBin: `${traefikDir}/traefik`,
+    traefikArchive: `${runtimeDir}/traefik_v${s.versions.traefik}_linux_${traefikArch(arch)}.tar.gz`,
     stateDir,
     configPath: `${stateDir}/openclaw.json`,
     traefikConfigDir,
@@ -200,6 +216,7 @@ export function hostContract(s: Pick<GatewaySettings, "environment" | "versions"
     imdsAddresses: Object.freeze(["169.254.169.254", "fd00:ec2::254"]),
     imdsFirewallRules: "/etc/openclaw/imds-firewall.nft",
     imdsFirewallUnit: "openclaw-imds-firewall.service",
+    hostScript: "/var/lib/openclaw-boot/host.sh",
     bootstrapLog: "/var/log/openclaw-bootstrap.log",
     adminTool: "/usr/local/bin/openclaw-admin",
     refreshSecretsTool: "/usr/local/sbin/openclaw-refresh-secrets",

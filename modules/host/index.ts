@@ -1,8 +1,9 @@
+import { createHash } from "node:crypto";
 import { GatewaySettings } from "../settings/settings";
 import { hostContract, HostContract } from "./contract";
 import {
-  addressStep, configStep, dnsWaitStep, growStep, hostNameStep, imdsFirewallStep, launchCompleteStep, metadataStep, mountStep, nodeStep, openclawStep, packagesStep,
-  preamble, pruneRuntimesStep, secretsStep, ssmAgentStep, startStep, summaryStep, swapStep, traefikStep, usersAndDirectoriesStep, volumeStep,
+  addressStep, configStep, dnsWaitStep, growStep, hostNameStep, hostScriptHeader, hostScriptStep, imdsFirewallStep, launchCompleteStep, metadataStep, mountStep, nodeStep,
+  openclawStep, packagesStep, preamble, pruneRuntimesStep, secretsStep, ssmAgentStep, startStep, summaryStep, swapStep, traefikStep, usersAndDirectoriesStep, volumeStep,
 } from "./steps";
 
 /**
@@ -22,8 +23,12 @@ export interface BootStep {
   readonly render: (s: GatewaySettings, c: HostContract) => string;
 }
 
-/** The boot script's steps, in boot order. */
-export const BOOT_STEPS: readonly BootStep[] = [
+/**
+ * The steps of the user data's loader, in boot order: what must run before anything can be fetched
+ * and what owns the failure handling (the log, the error trap that abandons the launch), then the
+ * fetch of the host script, which the last step checks against its pinned sha256 and sources.
+ */
+export const LOADER_STEPS: readonly BootStep[] = [
   {
     name: "preamble",
     needs: [],
@@ -41,6 +46,20 @@ export const BOOT_STEPS: readonly BootStep[] = [
   // Before any step that can fail: a host whose boot fails stays reachable with Session Manager.
   { name: "SSM agent", needs: [], provides: ["DOWNLOADS"], render: (s) => ssmAgentStep(s) },
   { name: "packages", needs: [], provides: ["MISSING"], render: (s) => packagesStep(s) },
+  {
+    name: "fetch the host script",
+    needs: [],
+    provides: ["HOST_SCRIPT", "HOST_SCRIPT_SHA256", "HOST_SCRIPT_NEXT"],
+    render: (s, c) => hostScriptStep(s, c, sha256Hex(renderHostSteps(s, c))),
+  },
+];
+
+/**
+ * The steps of the host script (an object in the artifacts bucket, sourced by the loader), in boot
+ * order: everything after the fetch. It holds no secret and keeps its comments.
+ */
+export const HOST_STEPS: readonly BootStep[] = [
+  { name: "host script", needs: [], provides: ["FILE_CHANGED"], render: hostScriptHeader },
   { name: "host name", needs: [], provides: ["HOST_NAME"], render: (_s, c) => hostNameStep(c) },
   { name: "swap", needs: [], provides: ["SWAP_FILE", "SWAP_FSTAB", "FSTAB"], render: swapStep },
   {
@@ -66,10 +85,10 @@ export const BOOT_STEPS: readonly BootStep[] = [
   {
     name: "openclaw",
     needs: ["OPENCLAW_VERSION", "NODE_DIR"],
-    provides: ["OPENCLAW_PREFIX", "OPENCLAW_PACKAGE", "LOCK_SHA256"],
+    provides: ["OPENCLAW_PREFIX", "OPENCLAW_PACKAGE", "LOCK_SHA256", "OPENCLAW_PACKAGE_JSON"],
     render: openclawStep,
   },
-  { name: "traefik", needs: ["TRAEFIK_VERSION"], provides: ["TRAEFIK_BIN"], render: traefikStep },
+  { name: "traefik", needs: ["TRAEFIK_VERSION"], provides: [], render: traefikStep },
   {
     name: "prune runtimes",
     needs: [],
@@ -108,6 +127,9 @@ export const BOOT_STEPS: readonly BootStep[] = [
   },
 ];
 
+/** The whole boot, in order: the loader's steps, then the host script's (one shell runs them all). */
+export const BOOT_STEPS: readonly BootStep[] = [...LOADER_STEPS, ...HOST_STEPS];
+
 /** Variables the environment gives every bash process: a step may read them without an earlier step. */
 export const INHERITED_VARIABLES: readonly string[] = ["HOME", "PATH", "SECONDS", "LINENO"];
 
@@ -122,14 +144,38 @@ export function bootStepOrderErrors(steps: readonly BootStep[]): string[] {
   return errors;
 }
 
+const sha256Hex = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex");
+
+const renderSteps = (steps: readonly BootStep[], s: GatewaySettings, c: HostContract): string =>
+  steps.map((step) => step.render(s, c)).filter((piece) => piece !== "").join("\n");
+
+const renderHostSteps = (s: GatewaySettings, c: HostContract): string => renderSteps(HOST_STEPS, s, c);
+
+/** The boot's two programs and the pin that ties them together. */
+export interface BootPrograms {
+  /** The user data's loader (before user-data.ts strips its comments): LOADER_STEPS. */
+  readonly loader: string;
+  /** The host script, the artifacts bucket's object: HOST_STEPS, comments included. */
+  readonly hostScript: string;
+  /** sha256 (hex) of hostScript's UTF-8 bytes: pinned in the loader and the object's key. */
+  readonly hostScriptSha256: string;
+}
+
 /**
- * The boot script (User Data): one bash program composed of small rendered steps, in boot order.
- * Pure: the same settings give the same bytes (no clock, no environment). The host contract is
- * resolved here, once, and handed to every step.
+ * The boot, rendered: small pure steps composed into the loader and the host script. Pure: the same
+ * settings give the same bytes (no clock, no environment). The host contract is resolved here,
+ * once, and handed to every step.
  */
-export function renderBootScript(s: GatewaySettings): string {
+export function renderBootPrograms(s: GatewaySettings): BootPrograms {
   const c = hostContract(s);
-  return BOOT_STEPS.map((step) => step.render(s, c)).filter((piece) => piece !== "").join("\n");
+  const hostScript = renderHostSteps(s, c);
+  return { loader: renderSteps(LOADER_STEPS, s, c), hostScript, hostScriptSha256: sha256Hex(hostScript) };
+}
+
+/** Everything the boot runs, as one text: the loader, then the host script it sources (BOOT_STEPS). */
+export function renderBootScript(s: GatewaySettings): string {
+  const { loader, hostScript } = renderBootPrograms(s);
+  return `${loader}\n${hostScript}`;
 }
 
 export { hostFiles, toolFiles, configFiles } from "./steps";

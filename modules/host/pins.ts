@@ -160,14 +160,35 @@ export const INSTALL_SCRIPTS: Readonly<Record<string, { readonly run: boolean; r
 export const ALLOWED_INSTALL_SCRIPTS: readonly string[] = Object.entries(INSTALL_SCRIPTS).filter(([, s]) => s.run).map(([name]) => name);
 
 /**
- * Where the stack keeps the lock and the host fetches it: a bucket of the environment whose name
- * follows from the settings alone (the user data is rendered from plain values), and a key named by
+ * The environment's artifacts bucket: its name follows from the settings alone (the user data is
+ * rendered from plain values). S3 names are global: the suffix (a hash of region, environment and
+ * domain name) keeps two users' environments apart. A squatted name only fails the deploy: the host
+ * checks the sha256 of every object it fetches.
+ */
+export function artifactsBucket(s: { environment: string; region: string; domainName: string }): string {
+  const suffix = createHash("sha256").update(`${s.region}/${s.environment}/${s.domainName}`).digest("hex").slice(0, 12);
+  return `openclaw-${s.environment}-artifacts-${suffix}`;
+}
+
+/**
+ * Where the stack keeps the lock and the host fetches it: the artifacts bucket, under a key named by
  * the lock's sha256 (a new lock is a new object; a host booting from an older launch template still
- * finds its own). S3 names are global: the suffix (a hash of region, environment and domain name)
- * keeps two users' environments apart. A squatted name only fails the deploy: the host checks the
- * sha256 and asks with the expected bucket owner (its own account).
+ * finds its own).
  */
 export function openclawLockLocation(s: { environment: string; region: string; domainName: string }, lock: Pick<OpenclawLock, "sha256">): { bucket: string; key: string } {
-  const suffix = createHash("sha256").update(`${s.region}/${s.environment}/${s.domainName}`).digest("hex").slice(0, 12);
-  return { bucket: `openclaw-${s.environment}-artifacts-${suffix}`, key: `openclaw-lock/${lock.sha256}.json` };
+  return { bucket: artifactsBucket(s), key: `openclaw-lock/${lock.sha256}.json` };
+}
+
+/** The host script's key in the artifacts bucket: fixed, so the bucket's versioning keeps every deploy's (a rollback's launch finds its own). */
+export const HOST_SCRIPT_KEY = "host-script/host.sh";
+
+/**
+ * Where the stack keeps the host script (modules/host/index.ts renderBootPrograms) and the user
+ * data's loader fetches it: the artifacts bucket, under one fixed key. The loader pins the script's
+ * sha256 and checks it before it runs a line; a new script updates the object in place (a plan shows
+ * its diff), and an instance still booting from an older launch template gets a script that fails
+ * its pin and is abandoned (the group launches it again from the new template).
+ */
+export function hostScriptLocation(s: { environment: string; region: string; domainName: string }): { bucket: string; key: string } {
+  return { bucket: artifactsBucket(s), key: HOST_SCRIPT_KEY };
 }

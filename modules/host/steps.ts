@@ -1,10 +1,11 @@
+import * as path from "node:path";
 import { ENVIRONMENT_TAG, resourceNames, ROLE_TAG } from "../names";
 import { architectureOfSettings, GatewaySettings } from "../settings/settings";
 import { imdsPublicAddressCommand, renderDnsWait } from "./cert-guard";
 import type { HostContract } from "./contract";
-import { HOST_OS_PROFILES, nodeArch, traefikArch } from "./host-os";
+import { HOST_OS_PROFILES } from "./host-os";
 import { memoryBudget } from "./memory";
-import { ALLOWED_INSTALL_SCRIPTS, downloadPins, openclawLock, openclawLockLocation, SHIPPED_PINS } from "./pins";
+import { ALLOWED_INSTALL_SCRIPTS, downloadPins, hostScriptLocation, openclawLock, openclawLockLocation, SHIPPED_PINS } from "./pins";
 import { CONFIG_FILE_MODE, openclawConfigFile, STATE_DIR_MODE } from "./layout";
 import { AWS_CLI_BOUNDS, BOOT_HEALTH_WAIT, healthWaitLines, IMDS_FUNCTION, imdsTokenCommand, RETRY_FUNCTION } from "./posix";
 import { heredoc, shellAssign, shellQuote, shellWords } from "./shell";
@@ -96,9 +97,74 @@ trap finish EXIT
 export AWS_PAGER="" HOME="\${HOME:-/root}"
 log "openclaw-aws boot for environment $ENVIRONMENT"
 
-${shellHelpers()}
+${loaderHelpers()}
 GATEWAY_RESTART=0 TRAEFIK_RESTART=0 UNITS_CHANGED=0 FSTAB_CHANGED=0 FILE_CHANGED=0
 `;
+}
+
+/**
+ * How many of the host script object's versions the loader tries when the current one is not the one
+ * its user data pins: a launch from an earlier template version (an instance refresh's automatic
+ * rollback, or a launch while a deploy is under way) needs the host script of that version, which
+ * the versioned bucket keeps as a noncurrent version.
+ */
+export const HOST_SCRIPT_VERSIONS_SEARCHED = 20;
+
+/** Where the loader keeps the host script it ran (root disk, root only). */
+const hostScriptDir = (c: HostContract): string => path.posix.dirname(c.hostScript);
+
+/**
+ * The loader's last step: fetches the host script (every later step) from the stack's artifacts
+ * bucket with the same bounded, retried call as the openclaw lock, checks it against the sha256 this
+ * user data pins, keeps it at HOST_SCRIPT (rewritten only when it changed) and sources it: the rest
+ * of the boot runs in this shell, with its strict mode, traps, log and variables. A missing object or
+ * another sha256 fails the boot before a line of it runs (and so abandons the launch), naming the object.
+ */
+export function hostScriptStep(s: GatewaySettings, c: HostContract, sha256: string): string {
+  const at = hostScriptLocation(s);
+  const { aws } = WAITS;
+  const object = `s3://${at.bucket}/${at.key}`;
+  return `step "fetch the host script"
+${shellAssign("HOST_SCRIPT", c.hostScript)}
+HOST_SCRIPT_SHA256=${sha256}
+HOST_SCRIPT_NEXT=$(mktemp)
+fetch_host_script() {
+  retry ${aws.attempts} ${aws.delay} aws s3api get-object ${AWS_CLI_BOUNDS} --bucket ${shellQuote(at.bucket)} --key ${shellQuote(at.key)} "$@" "$HOST_SCRIPT_NEXT" >/dev/null
+}
+if ! fetch_host_script; then
+  log "could not fetch the host script ${object}"
+  false
+fi
+if ! verify "$HOST_SCRIPT_NEXT" - "$HOST_SCRIPT_SHA256"; then
+  found=""
+  for version in $(retry ${aws.attempts} ${aws.delay} aws s3api list-object-versions ${AWS_CLI_BOUNDS} --bucket ${shellQuote(at.bucket)} --prefix ${shellQuote(at.key)} --output json \
+      | jq -r --arg key ${shellQuote(at.key)} '[.Versions[]? | select(.Key == $key)] | .[:${HOST_SCRIPT_VERSIONS_SEARCHED}][] | .VersionId'); do
+    if fetch_host_script --version-id "$version" && verify "$HOST_SCRIPT_NEXT" - "$HOST_SCRIPT_SHA256"; then found=$version; break; fi
+  done
+  if [ -z "$found" ]; then
+    log "REFUSED the host script ${object}: neither it nor its ${HOST_SCRIPT_VERSIONS_SEARCHED} newest versions are the one this user data pins"
+    false
+  fi
+  log "the host script this user data pins is version $found of ${object} (a later deploy replaced it)"
+fi
+install -d -m 700 ${shellQuote(hostScriptDir(c))}
+if ! cmp -s "$HOST_SCRIPT_NEXT" "$HOST_SCRIPT"; then install -m 600 "$HOST_SCRIPT_NEXT" "$HOST_SCRIPT"; fi
+rm -f "$HOST_SCRIPT_NEXT"
+# shellcheck source=/dev/null
+source "$HOST_SCRIPT"
+`;
+}
+
+/**
+ * The host script's first lines: what it is (the loader checks and sources it; it is not run on its
+ * own) and the helpers only its steps use.
+ */
+export function hostScriptHeader(s: GatewaySettings): string {
+  return `#!/bin/bash
+# openclaw-aws host script for environment ${s.environment} (${s.hostOs}); rendered by modules/host.
+# The user data's loader fetched it from the artifacts bucket, checked its sha256 and sources it: it
+# runs in the loader's shell (strict mode, error trap, log, the variables of the loader's steps).
+${hostHelpers()}`;
 }
 
 /**
@@ -132,22 +198,58 @@ complete_launch() {
 }`;
 }
 
+/** Every helper function of the boot: the loader's (user data), then the host script's. */
+export const shellHelpers = (): string => `${loaderHelpers()}\n${hostHelpers()}`;
+
 /**
- * Helper functions of the boot script: bounded retries, idempotent file writes and modes, downloads
- * and their sha256 verification. They log through a `log` function defined by the caller.
+ * Helper functions the user data's loader defines (and the host script, sourced by it, uses too):
+ * bounded retries, downloads and their sha256 verification. They log through the caller's `log`.
  * - `fetch URL FILE`: download with retries on transient errors.
  * - `verify FILE SUMS [PIN]`: FILE's sha256 must match its line in SUMS (the publisher's checksum
  *   file: it only catches corruption; `-` when the publisher has none, then PIN must be given), and
  *   PIN when one is given (the settings' or modules/host/pins.ts's, carried by the user data: it
  *   catches a changed archive).
- * - `install_release LABEL VERSION DIR CHECKSUMS_URL ARCHIVE_URL PIN TAR_ARGS...`: downloads a
- *   release and its published checksums, verifies it (and PIN when given), unpacks it with TAR_ARGS
- *   into DIR.partial and renames that to DIR, so an interrupted install leaves no DIR behind.
  */
-export function shellHelpers(): string {
+export function loaderHelpers(): string {
   return `${RETRY_FUNCTION}
 
-# ensure_mode PATH MODE OWNER: chmod/chown only when they differ (a re-run changes nothing). Never
+fetch() { curl -fsSL --retry 5 --retry-delay 3 --retry-max-time ${NETWORK_BOUNDS.downloadAllAttempts} --connect-timeout ${NETWORK_BOUNDS.connect} --max-time ${NETWORK_BOUNDS.download} -o "$2" "$1"; }
+
+verify() {
+  local name actual listed
+  name=$(basename "$1")
+  actual=$(sha256sum "$1" | cut -d ' ' -f 1)
+  if [ "$2" != - ]; then
+    listed=$(awk -v f="$name" '$2 == f || $2 == "*" f { print $1 }' "$2")
+    if [ -z "$listed" ] || [ "$actual" != "$listed" ]; then
+      log "sha256 of $name is $actual; the published checksums say '\${listed:-nothing}'"
+      return 1
+    fi
+  fi
+  if [ -n "\${3:-}" ] && [ "$actual" != "$3" ]; then
+    log "sha256 of $name is $actual; the pin is $3"
+    return 1
+  fi
+  log "sha256 of $name verified"
+}
+`;
+}
+
+/**
+ * Helper functions of the host script: idempotent file writes and modes, and the runtimes' install
+ * and re-verification (issue 13, item 6: nothing on the data volume is trusted by its name alone).
+ * - `tree_matches ARCHIVE DIR TAR_ARGS...`: DIR holds exactly what ARCHIVE unpacks to with TAR_ARGS:
+ *   every file's content, mode, time and link target (`tar --compare`), no other file, all owned by
+ *   the boot's user (root).
+ * - `ensure_release LABEL VERSION DIR ARCHIVE CHECKSUMS_URL ARCHIVE_URL PIN TAR_ARGS...`, at every
+ *   boot: the release archive kept at ARCHIVE (its published name, next to DIR) must pass `verify`
+ *   against PIN (without a pin: against the published checksums, fetched again), else it is
+ *   downloaded and verified again (checksums and PIN); DIR must match it (`tree_matches`), else it is
+ *   unpacked again into DIR.partial and renamed to DIR (an interrupted install leaves no DIR behind).
+ *   Each reinstall of an existing tree or archive is logged as `REINSTALLING`.
+ */
+export function hostHelpers(): string {
+  return `# ensure_mode PATH MODE OWNER: chmod/chown only when they differ (a re-run changes nothing). Never
 # through a symbolic link: as root that would re-own and re-mode whatever the link points at.
 ensure_mode() {
   if [ -L "$1" ]; then
@@ -189,38 +291,63 @@ put_file() {
   ensure_mode "$@"
 }
 
-fetch() { curl -fsSL --retry 5 --retry-delay 3 --retry-max-time ${NETWORK_BOUNDS.downloadAllAttempts} --connect-timeout ${NETWORK_BOUNDS.connect} --max-time ${NETWORK_BOUNDS.download} -o "$2" "$1"; }
-
-verify() {
-  local name actual listed
-  name=$(basename "$1")
-  actual=$(sha256sum "$1" | cut -d ' ' -f 1)
-  if [ "$2" != - ]; then
-    listed=$(awk -v f="$name" '$2 == f || $2 == "*" f { print $1 }' "$2")
-    if [ -z "$listed" ] || [ "$actual" != "$listed" ]; then
-      log "sha256 of $name is $actual; the published checksums say '\${listed:-nothing}'"
-      return 1
-    fi
-  fi
-  if [ -n "\${3:-}" ] && [ "$actual" != "$3" ]; then
-    log "sha256 of $name is $actual; the pin is $3"
+tree_matches() {
+  local archive=$1 dir=$2 compared differences
+  shift 2
+  if [ ! -d "$dir" ] || [ -L "$dir" ]; then
+    log "$dir is missing"
     return 1
   fi
-  log "sha256 of $name verified"
+  if [ -n "$(find "$dir" \\( ! -uid "$(id -u)" -o ! -gid "$(id -g)" \\) -print -quit)" ]; then
+    log "$dir holds files of another owner than root"
+    return 1
+  fi
+  # One pass over the archive (decompressing Node's takes seconds): --verbose lists every member as tar
+  # compares it; a difference is a line "NAME: ... differs", a problem a line "tar: ...". Unpacked with
+  # --no-same-owner, the archive's owners never match (ownership is checked above); the stripped top
+  # directory of an archive has an empty name, which tar cannot stat.
+  compared=$(LC_ALL=C tar -d -v -f "$archive" -C "$dir" --show-transformed-names "$@" 2>&1 || true)
+  differences=$(grep -E -e '^tar: ' -e ': [A-Za-z ]+ differs$' <<<"$compared" | grep -v -e ': [UG]id differs$' -e '^tar: : Warning: Cannot stat' || true)
+  if [ -n "$differences" ]; then
+    log "$dir differs from $(basename "$archive"): $(head -n 5 <<<"$differences" | tr '\\n' ' ')"
+    return 1
+  fi
+  if [ "$(grep -v -E -e '^tar: ' -e ': [A-Za-z ]+ differs$' <<<"$compared" | sed 's|/$||' | grep -v '^$' | LC_ALL=C sort)" != "$(find "$dir" -mindepth 1 -printf '%P\\n' | LC_ALL=C sort)" ]; then
+    log "$dir holds files $(basename "$archive") does not"
+    return 1
+  fi
 }
 
-install_release() {
-  local label=$1 version=$2 dir=$3 downloads archive
-  archive=$(basename "$5")
+ensure_release() {
+  local label=$1 version=$2 dir=$3 archive=$4 checksums_url=$5 archive_url=$6 pin=$7 downloads sums=-
+  shift 7
   downloads=$(mktemp -d)
-  fetch "$4" "$downloads/checksums"
-  fetch "$5" "$downloads/$archive"
-  verify "$downloads/$archive" "$downloads/checksums" "$6"
-  shift 6
-  rm -rf "$dir.partial"
+  if [ -z "$pin" ]; then
+    sums=$downloads/checksums
+    fetch "$checksums_url" "$sums"
+  fi
+  if [ -f "$archive" ] && verify "$archive" "$sums" "$pin"; then
+    if tree_matches "$archive" "$dir" "$@"; then
+      log "$label $version on the volume matches its verified archive"
+      rm -rf "$downloads"
+      return 0
+    fi
+    if [ -e "$dir" ]; then log "REINSTALLING $label $version from its verified archive: the tree on the volume changed"; fi
+  else
+    if [ -e "$archive" ]; then log "REINSTALLING $label $version: its archive on the volume fails the check"; fi
+    if [ "$sums" = - ]; then
+      sums=$downloads/checksums
+      fetch "$checksums_url" "$sums"
+    fi
+    fetch "$archive_url" "$downloads/$(basename "$archive")"
+    verify "$downloads/$(basename "$archive")" "$sums" "$pin"
+    mkdir -p "$(dirname "$archive")"
+    mv -f "$downloads/$(basename "$archive")" "$archive"
+  fi
+  rm -rf "$dir.partial" "$downloads"
   mkdir -p "$dir.partial"
-  tar -x -f "$downloads/$archive" -C "$dir.partial" --no-same-owner "$@"
-  rm -rf "$dir" "$downloads"
+  tar -x -f "$archive" -C "$dir.partial" --no-same-owner "$@"
+  rm -rf "$dir"
   mv "$dir.partial" "$dir"
   log "installed $label $version"
 }
@@ -467,8 +594,8 @@ fi
 const urlUnder = (base: string, relative: string): string => `${base.replace(/\/+$/, "")}/${relative}`;
 
 /**
- * A release the boot script downloads, verifies and unpacks onto the data volume: Node.js and
- * Traefik both go through this one routine (the `install_release` helper).
+ * A release the boot script downloads, verifies and unpacks onto the data volume, and re-verifies
+ * at every boot: Node.js and Traefik both go through this one routine (the `ensure_release` helper).
  */
 export interface Release {
   /** What the log calls it, e.g. "Node.js". */
@@ -477,8 +604,8 @@ export interface Release {
   versionVariable: string;
   /** Directory it is unpacked into (replaced whole: `<dir>.partial` first, then renamed). */
   dir: string;
-  /** bash condition that is true when the pinned version is already installed. */
-  installed: string;
+  /** Where the verified archive is kept (its published name, next to dir): re-checked every boot. */
+  archive: string;
   /** URL of the published checksum file. */
   checksumsUrl: string;
   /** URL of the archive. */
@@ -489,20 +616,18 @@ export interface Release {
   tarArgs: string[];
 }
 
-/** bash that installs one release unless the pinned version is already there. */
+/**
+ * bash that makes one release's tree on the volume exactly its verified archive (issue 13, item 6):
+ * nothing of it is run, and its version string is not trusted, before `ensure_release` checked it.
+ */
 export function releaseInstallLines(r: Release): string {
-  return `if ${r.installed}; then
-  log "${r.label} $${r.versionVariable} is already installed"
-else
-  install_release ${shellQuote(r.label)} "$${r.versionVariable}" ${shellWords([r.dir, r.checksumsUrl, r.archiveUrl, r.pin, ...r.tarArgs])}
-fi
+  return `ensure_release ${shellQuote(r.label)} "$${r.versionVariable}" ${shellWords([r.dir, r.archive, r.checksumsUrl, r.archiveUrl, r.pin, ...r.tarArgs])}
 `;
 }
 
-/** Downloads, verifies and unpacks the pinned Node.js release unless it is already on the volume. */
+/** The pinned Node.js release on the volume, verified (and installed or reinstalled when needed) at every boot. */
 export function nodeStep(s: GatewaySettings, c: HostContract): string {
   const v = s.versions.node;
-  const archive = `node-v${v}-linux-${nodeArch(architectureOfSettings(s))}.tar.xz`;
   const base = urlUnder(s.downloads.nodeBaseUrl, `v${v}`);
   return `step "install Node.js $NODE_VERSION"
 ${shellAssign("NODE_DIR", c.nodeDir)}
@@ -510,9 +635,9 @@ ${releaseInstallLines({
     label: "Node.js",
     versionVariable: "NODE_VERSION",
     dir: c.nodeDir,
-    installed: `[ -x "$NODE_DIR/bin/node" ] && [ "$("$NODE_DIR/bin/node" --version)" = ${shellQuote(`v${v}`)} ]`,
+    archive: c.nodeArchive,
     checksumsUrl: `${base}/SHASUMS256.txt`,
-    archiveUrl: `${base}/${archive}`,
+    archiveUrl: `${base}/${path.posix.basename(c.nodeArchive)}`,
     pin: downloadPins(s, architectureOfSettings(s)).node ?? "",
     tarArgs: ["-J", "--strip-components=1"],
   })}`;
@@ -522,39 +647,91 @@ ${releaseInstallLines({
 export const INSTALL_UID = 65534;
 
 /**
- * Installs the pinned openclaw into its versioned prefix (unless a complete install is there) from
- * the project's lock (modules/host/openclaw/, modules/host/pins.ts): the host fetches the lock from
- * the stack's artifacts bucket, checks its sha256 against the pin in this script, and runs `npm ci`
- * (every package checked against the lock's sha512 integrity) with no install scripts, then
- * `npm rebuild` of the packages whose scripts are needed (ALLOWED_INSTALL_SCRIPTS). npm runs as
- * `nobody`, so no package's script runs as root; the tree is root's once it is complete.
+ * The pinned openclaw in its versioned prefix on the volume, installed from the project's lock
+ * (modules/host/openclaw/, modules/host/pins.ts) and re-verified at every boot (issue 13, item 6).
+ *
+ * Install: the host fetches the lock from the stack's artifacts bucket, checks its sha256 against the
+ * pin in this script, and runs `npm ci` (every package checked against the lock's sha512 integrity)
+ * with no install scripts, then `npm rebuild` of the packages whose scripts are needed
+ * (ALLOWED_INSTALL_SCRIPTS). npm runs as `nobody`, so no package's script runs as root; the tree is
+ * root's once it is complete. npm's cache (the packages' tarballs) stays in the prefix.
+ *
+ * Every later boot: the lock on the volume must still match its pin, and the same two npm commands,
+ * run offline from a copy of that cache (npm checks every tarball against the lock's sha512 as it
+ * reads it) into a scratch directory on the root disk, must give exactly the installed tree (every
+ * file's path, type, mode, link target and sha256); the prefix must hold nothing else and be root's,
+ * and no `node_modules` may sit above it on the volume (Node's module resolution walks up). Anything
+ * else reinstalls from the registry. Chosen over a cheaper check because npm records no per-file
+ * hashes of an installed tree (the lock's integrity covers the tarballs), and `npm rebuild openclaw`
+ * changes the tree after unpacking: the only exact reference is a fresh install. Measured at ~13 s
+ * natively for the real openclaw; the sandbox measures only the shell around it.
  */
 export function openclawStep(s: GatewaySettings, c: HostContract): string {
   const v = s.versions.openclaw;
   const lock = openclawLock();
   const at = openclawLockLocation(s, lock);
-  const rebuild = ALLOWED_INSTALL_SCRIPTS.length > 0 ? `\n  npm_nobody rebuild ${shellWords([...ALLOWED_INSTALL_SCRIPTS])}` : "";
+  const rebuild = (dir: string) => ALLOWED_INSTALL_SCRIPTS.length > 0 ? ` && npm_nobody ${dir} rebuild ${shellWords([...ALLOWED_INSTALL_SCRIPTS])}` : "";
   const { aws } = WAITS;
+  const strays = [c.dataMount, c.runtimeDir, "$OPENCLAW_PREFIX"].map((dir) => `"${dir}/node_modules"`).join(" ");
   return `step "install openclaw $OPENCLAW_VERSION"
 ${shellAssign("OPENCLAW_PREFIX", c.openclawPrefix)}
 OPENCLAW_PACKAGE=$OPENCLAW_PREFIX/lib/node_modules/openclaw/package.json
-# The marker is written last: an interrupted install is redone from scratch.
-if [ -f "$OPENCLAW_PREFIX/.installed" ] && [ "$(jq -r .version "$OPENCLAW_PACKAGE" 2>/dev/null)" = ${shellQuote(v)} ]; then
-  log "openclaw $OPENCLAW_VERSION is already installed"
+LOCK_SHA256=${lock.sha256}
+OPENCLAW_PACKAGE_JSON=${shellQuote(JSON.stringify(JSON.parse(lock.packageJson)))}
+# npm_nobody DIR ARGS...: npm in DIR/lib as nobody (no package script runs as root), its cache in DIR/.npm.
+npm_nobody() {
+  local dir=$1
+  shift
+  (cd "$dir/lib" && setpriv --reuid=${INSTALL_UID} --regid=${INSTALL_UID} --clear-groups env HOME="$dir/.npm" npm_config_cache="$dir/.npm" \\
+    PATH="$NODE_DIR/bin:$PATH" timeout --kill-after=30 ${NETWORK_BOUNDS.npmInstall} npm "$@" --registry ${shellQuote(s.downloads.npmRegistry)} --no-fund --no-audit --loglevel=warn)
+}
+# tree_manifest DIR: every path under DIR with its type, mode and link target, then every file's sha256.
+tree_manifest() {
+  (cd "$1" && find . -printf '%P %y %m %l\\n' | LC_ALL=C sort && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum)
+}
+# openclaw_matches: the installed tree is what the lock installs, from the volume's npm cache alone.
+openclaw_matches() {
+  local check status=0
+  if [ "$(find "$OPENCLAW_PREFIX" -mindepth 1 -maxdepth 1 -printf '%f\\n' | LC_ALL=C sort | tr '\\n' ' ')" != ".installed .npm bin lib " ] \\
+    || [ "$(readlink "$OPENCLAW_PREFIX/bin/openclaw")" != ../lib/node_modules/openclaw/openclaw.mjs ] \\
+    || [ "$(find "$OPENCLAW_PREFIX/bin" -mindepth 1 -printf '%f ')" != "openclaw " ] \\
+    || [ -n "$(find "$OPENCLAW_PREFIX" \\( ! -uid 0 -o ! -gid 0 \\) -print -quit)" ]; then
+    log "$OPENCLAW_PREFIX holds other files or owners than an install leaves"
+    return 1
+  fi
+  check=$(mktemp -d -p /var/tmp openclaw-check.XXXXXX)
+  mkdir "$check/lib"
+  cp -R "$OPENCLAW_PREFIX/.npm" "$check/.npm"
+  cp "$OPENCLAW_PREFIX/lib/package-lock.json" "$check/lib/package-lock.json"
+  echo "$OPENCLAW_PACKAGE_JSON" >"$check/lib/package.json"
+  chown -R ${INSTALL_UID}:${INSTALL_UID} "$check"
+  if ! { npm_nobody "$check" ci --offline --ignore-scripts${rebuild('"$check"')}; }; then
+    log "openclaw could not be installed again from the volume's npm cache"
+    status=1
+  elif [ "$(tree_manifest "$check/lib")" != "$(tree_manifest "$OPENCLAW_PREFIX/lib")" ]; then
+    log "$OPENCLAW_PREFIX/lib differs from a fresh install of its lock"
+    status=1
+  fi
+  rm -rf "$check"
+  return "$status"
+}
+for stray in ${strays}; do
+  if [ -e "$stray" ] || [ -L "$stray" ]; then
+    log "REMOVED $stray: Node would resolve modules from it"
+    rm -rf -- "$stray"
+  fi
+done
+if [ -f "$OPENCLAW_PREFIX/.installed" ] && verify "$OPENCLAW_PREFIX/lib/package-lock.json" - "$LOCK_SHA256" && openclaw_matches; then
+  log "openclaw $OPENCLAW_VERSION on the volume matches a fresh install of its lock"
 else
+  if [ -e "$OPENCLAW_PREFIX" ]; then log "REINSTALLING openclaw $OPENCLAW_VERSION from its lock: the install on the volume is incomplete or changed"; fi
   rm -rf "$OPENCLAW_PREFIX"
   mkdir -p "$OPENCLAW_PREFIX/lib" "$OPENCLAW_PREFIX/bin"
-  LOCK_SHA256=${lock.sha256}
   retry ${aws.attempts} ${aws.delay} aws s3api get-object ${AWS_CLI_BOUNDS} --bucket ${shellQuote(at.bucket)} --key "${at.key.replace(lock.sha256, "$LOCK_SHA256")}" "$OPENCLAW_PREFIX/lib/package-lock.json" >/dev/null
   verify "$OPENCLAW_PREFIX/lib/package-lock.json" - "$LOCK_SHA256"
-  echo ${shellQuote(JSON.stringify(JSON.parse(lock.packageJson)))} >"$OPENCLAW_PREFIX/lib/package.json"
+  echo "$OPENCLAW_PACKAGE_JSON" >"$OPENCLAW_PREFIX/lib/package.json"
   chown -R ${INSTALL_UID}:${INSTALL_UID} "$OPENCLAW_PREFIX"
-  npm_nobody() {
-    (cd "$OPENCLAW_PREFIX/lib" && setpriv --reuid=${INSTALL_UID} --regid=${INSTALL_UID} --clear-groups env HOME="$OPENCLAW_PREFIX/.npm" npm_config_cache="$OPENCLAW_PREFIX/.npm" \\
-      PATH="$NODE_DIR/bin:$PATH" timeout --kill-after=30 ${NETWORK_BOUNDS.npmInstall} npm "$@" --registry ${shellQuote(s.downloads.npmRegistry)} --no-fund --no-audit --loglevel=warn)
-  }
-  npm_nobody ci --ignore-scripts${rebuild}
-  rm -rf "$OPENCLAW_PREFIX/.npm"
+  npm_nobody "$OPENCLAW_PREFIX" ci --ignore-scripts${rebuild('"$OPENCLAW_PREFIX"')}
   chown -R root:root "$OPENCLAW_PREFIX"
   ln -sfn ../lib/node_modules/openclaw/openclaw.mjs "$OPENCLAW_PREFIX/bin/openclaw"
   [ "$(jq -r .version "$OPENCLAW_PACKAGE")" = ${shellQuote(v)} ]
@@ -564,20 +741,18 @@ fi
 `;
 }
 
-/** Downloads, verifies and unpacks the pinned Traefik release unless it is already on the volume. */
+/** The pinned Traefik release on the volume, verified (and installed or reinstalled when needed) at every boot. */
 export function traefikStep(s: GatewaySettings, c: HostContract): string {
   const v = s.versions.traefik;
-  const archive = `traefik_v${v}_linux_${traefikArch(architectureOfSettings(s))}.tar.gz`;
   const base = urlUnder(s.downloads.traefikBaseUrl, `v${v}`);
   return `step "install Traefik $TRAEFIK_VERSION"
-${shellAssign("TRAEFIK_BIN", c.traefikBin)}
 ${releaseInstallLines({
     label: "Traefik",
     versionVariable: "TRAEFIK_VERSION",
     dir: c.traefikDir,
-    installed: `[ -x "$TRAEFIK_BIN" ] && [ "$("$TRAEFIK_BIN" version | awk '/^Version:/ { print $2 }')" = ${shellQuote(v)} ]`,
+    archive: c.traefikArchive,
     checksumsUrl: `${base}/traefik_v${v}_checksums.txt`,
-    archiveUrl: `${base}/${archive}`,
+    archiveUrl: `${base}/${path.posix.basename(c.traefikArchive)}`,
     pin: downloadPins(s, architectureOfSettings(s)).traefik ?? "",
     tarArgs: ["-z", "traefik"],
   })}`;
@@ -585,11 +760,11 @@ ${releaseInstallLines({
 
 /**
  * Keeps the runtimes this boot uses and the ones the previous boot used (a rollback reinstalls
- * nothing), and removes every other directory under the runtime directory (older versions, the
- * other architecture's older ones, interrupted installs).
+ * nothing), each with its verified archive, and removes every other entry under the runtime
+ * directory (older versions, the other architecture's older ones, interrupted installs).
  */
 export function pruneRuntimesStep(c: HostContract): string {
-  const current = [c.nodeDir, c.openclawPrefix, c.traefikDir].map((dir) => dir.slice(c.runtimeDir.length + 1));
+  const current = [c.nodeDir, c.nodeArchive, c.openclawPrefix, c.traefikDir, c.traefikArchive].map((entry) => entry.slice(c.runtimeDir.length + 1));
   return `step "prune old runtimes"
 ${shellAssign("RUNTIME_DIR", c.runtimeDir)}
 ${shellAssign("RUNTIMES_CURRENT", c.runtimesCurrentList)}
@@ -754,6 +929,9 @@ systemctl enable --quiet ${shellWords([c.secretsUnit, c.gatewayUnit, c.traefikUn
 start_unit() {
   if [ "$2" = 1 ]; then systemctl restart "$1"; else systemctl start "$1"; fi
 }
+# The watchdog's start window opens now (whole seconds of uptime, on tmpfs).
+install -d -m 0700 ${c.watchdogStateDir}
+cut -d. -f1 /proc/uptime >${c.gatewayStartMark}
 start_unit ${c.gatewayUnit} "$GATEWAY_RESTART"
 start_unit ${c.traefikUnit} "$TRAEFIK_RESTART"
 # Armed now, not after the wait below: a gateway that never gets healthy is replaced, too.

@@ -1,13 +1,14 @@
 import { gzipSync } from "node:zlib";
 import { Token } from "cdktf";
 import { GatewaySettings } from "../settings/settings";
-import { renderBootScript } from "./";
+import { renderBootPrograms } from "./";
 
 /** AWS's limit on user data, counted before base64 encoding. */
 export const USER_DATA_LIMIT_BYTES = 16 * 1024;
 
+/** The boot as the stack ships it: the user data's loader, and the host script it fetches and sources. */
 export interface RenderedUserData {
-  /** The boot script as cloud-init runs it. */
+  /** The loader as cloud-init runs it (without its full-line comments). */
   script: string;
   /** What the launch template carries: gzip of the script, base64-encoded (cloud-init unzips it). */
   base64: string;
@@ -15,6 +16,10 @@ export interface RenderedUserData {
   scriptBytes: number;
   /** Size of the gzip payload in bytes, the number AWS's 16 KB limit applies to. */
   gzipBytes: number;
+  /** The host script (comments kept): the artifacts bucket's object, no secret in it. */
+  hostScript: string;
+  /** sha256 (hex) of hostScript, pinned in the loader. */
+  hostScriptSha256: string;
 }
 
 /** Throws when any setting is an unresolved Terraform token: user data must be plain bytes at synth time. */
@@ -32,8 +37,8 @@ export function assertNoTokens(value: unknown, path = "settings"): void {
 }
 
 /**
- * The boot script without its full-line comments, which explain the bash to a reader of
- * modules/host and cost about 2 KB of the 16 KB user-data limit gzipped. The shebang stays, and
+ * A script without its full-line comments, which explain the bash to a reader of modules/host
+ * and cost user-data bytes (the loader's; the host script keeps its comments). The shebang stays, and
  * so does every here-document body verbatim (the files the script writes, comments included): a
  * line that opens one (`<<'DELIM'`, `<<DELIM`; a `<<<` here-string does not) starts a body that
  * ends at the line that is exactly DELIM. Throws on a body that never ends.
@@ -55,10 +60,11 @@ export function stripComments(script: string): string {
   return kept.join("\n");
 }
 
-/** Renders the boot script and its launch-template encoding; fails when it exceeds AWS's limit. */
+/** Renders the loader and its launch-template encoding, and the host script; fails when the user data exceeds AWS's limit. */
 export function renderUserData(settings: GatewaySettings): RenderedUserData {
   assertNoTokens(settings);
-  const script = stripComments(renderBootScript(settings));
+  const programs = renderBootPrograms(settings);
+  const script = stripComments(programs.loader);
   // level 9 and no file name/mtime in the header: the same settings give the same bytes.
   const gzipped = gzipSync(Buffer.from(script, "utf8"), { level: 9 });
   if (gzipped.length > USER_DATA_LIMIT_BYTES) {
@@ -69,5 +75,7 @@ export function renderUserData(settings: GatewaySettings): RenderedUserData {
     base64: gzipped.toString("base64"),
     scriptBytes: Buffer.byteLength(script, "utf8"),
     gzipBytes: gzipped.length,
+    hostScript: programs.hostScript,
+    hostScriptSha256: programs.hostScriptSha256,
   };
 }

@@ -10,6 +10,7 @@ import { runUnsafeSimulation, Simulation } from "@cloud-copilot/iam-simulate";
 import { AuditInput, AuditResource } from "./audit/types";
 import { listOf } from "./terraform-json";
 import { ENVIRONMENT_TAG } from "../names";
+import { HOST_SCRIPT_KEY } from "../host/pins";
 import { secretParameterName, SECRETS } from "../secrets-catalogue";
 
 /** The example account the stack is deployed to. */
@@ -43,6 +44,7 @@ const EXAMPLE_VALUES: Readonly<Record<string, (r: AuditResource, w: Where) => st
   "aws_iam_role.arn": (r, w) => `arn:aws:iam::${w.account}:role/${r.config.name}`,
   // The install lock (modules/constructs/artifacts.ts): bucket names are global, S3 ARNs carry no region or account.
   "aws_s3_object.arn": (r) => `arn:aws:s3:::${EXAMPLE_ARTIFACTS_BUCKET}/${r.config.key}`,
+  "aws_s3_bucket.arn": () => `arn:aws:s3:::${EXAMPLE_ARTIFACTS_BUCKET}`,
   "aws_autoscaling_group.arn": (r, w) =>
     `arn:aws:autoscaling:${w.region}:${w.account}:autoScalingGroup:11111111-2222-3333-4444-555555555555:autoScalingGroupName/${r.config.name}`,
 };
@@ -138,6 +140,8 @@ export interface BoundaryStack extends Where {
   readonly subnetArn: string;
   /** The install lock's object in the artifacts bucket. */
   readonly lockObjectArn: string;
+  /** The host script's object in the artifacts bucket (the user data's loader fetches it). */
+  readonly hostScriptObjectArn: string;
 }
 
 const referencesTo = (value: unknown, r: AuditResource): boolean =>
@@ -146,6 +150,13 @@ const referencesTo = (value: unknown, r: AuditResource): boolean =>
 const only = (input: AuditInput, type: string, what: string): AuditResource => {
   const found = input.resources.filter((r) => r.type === type);
   if (found.length !== 1) throw new Error(`expected one ${what} (${type}), found ${found.length}`);
+  return found[0];
+};
+
+/** The one aws_s3_object whose key starts with `prefix` (modules/host/pins.ts names the keys). */
+const objectByKey = (input: AuditInput, prefix: string, what: string): AuditResource => {
+  const found = input.resources.filter((r) => r.type === "aws_s3_object" && String(r.config.key).startsWith(prefix));
+  if (found.length !== 1) throw new Error(`expected one ${what} (aws_s3_object, key ${prefix}…), found ${found.length}`);
   return found[0];
 };
 
@@ -197,7 +208,8 @@ export function boundaryStackOf(input: AuditInput): BoundaryStack {
     volumeArn: example(only(input, "aws_ebs_volume", "data volume")),
     addressArn: example(only(input, "aws_eip", "Elastic IP")),
     subnetArn: example(only(input, "aws_subnet", "subnet")),
-    lockObjectArn: example(only(input, "aws_s3_object", "install lock object")),
+    lockObjectArn: example(objectByKey(input, "openclaw-lock/", "install lock object")),
+    hostScriptObjectArn: example(objectByKey(input, "host-script/", "host script object")),
   };
 }
 
@@ -258,7 +270,11 @@ export function boundaryRequests(s: BoundaryStack): BoundaryRequest[] {
     host("Allowed", "find its address", "ec2:DescribeAddresses", "*"),
     host("Allowed", "report its health to its group", "autoscaling:SetInstanceHealth", group(s.autoScalingGroupName)),
     host("Allowed", "end its launch lifecycle action", "autoscaling:CompleteLifecycleAction", group(s.autoScalingGroupName)),
+    host("Allowed", "fetch the host script", "s3:GetObject", s.hostScriptObjectArn),
     host("Allowed", "fetch the install lock", "s3:GetObject", s.lockObjectArn),
+    host("Allowed", "fetch an earlier version of the host script (a rollback's)", "s3:GetObjectVersion", s.hostScriptObjectArn),
+    host("Allowed", "list the host script's versions", "s3:ListBucketVersions", `arn:aws:s3:::${EXAMPLE_ARTIFACTS_BUCKET}`,
+      { "s3:prefix": HOST_SCRIPT_KEY }),
     host("Allowed", "SSM agent heartbeat", "ssm:UpdateInstanceInformation", instance),
     host("Allowed", "SSM agent: receive Run Command messages", "ec2messages:GetMessages", "*"),
     host("Allowed", "SSM agent: open a Session Manager channel", "ssmmessages:OpenDataChannel", "*"),
@@ -278,7 +294,11 @@ export function boundaryRequests(s: BoundaryStack): BoundaryRequest[] {
     host("Denied", "mark another group's instance unhealthy", "autoscaling:SetInstanceHealth", group("team-b-web")),
     host("Denied", "end another group's lifecycle action", "autoscaling:CompleteLifecycleAction", group("team-b-web")),
     host("Denied", "read another object of the artifacts bucket", "s3:GetObject", `arn:aws:s3:::${EXAMPLE_ARTIFACTS_BUCKET}/other.json`),
+    host("Denied", "list the artifacts bucket's other keys", "s3:ListBucketVersions", `arn:aws:s3:::${EXAMPLE_ARTIFACTS_BUCKET}`,
+      { "s3:prefix": "" }),
+    host("Denied", "fetch an earlier version of the install lock", "s3:GetObjectVersion", s.lockObjectArn),
     host("Denied", "overwrite the install lock", "s3:PutObject", s.lockObjectArn),
+    host("Denied", "overwrite the host script", "s3:PutObject", s.hostScriptObjectArn),
     host("Denied", "read another bucket's object", "s3:GetObject", "arn:aws:s3:::team-b-backups/db.dump"),
     host("Denied", "send a Run Command to an instance", "ssm:SendCommand", instance),
     host("Denied", "read a Run Command's output", "ssm:GetCommandInvocation", "*"),

@@ -4,7 +4,8 @@ import { join, resolve } from "node:path";
 import { ENVIRONMENT_TAG, resourceNames, ROLE_TAG } from "../../../modules/names";
 import type { GatewaySettings } from "../../../modules/settings/settings";
 import { readFileSync } from "node:fs";
-import { openclawLock, openclawLockLocation, SHIPPED_PINS } from "../../../modules/host/pins";
+import { hostScriptLocation, openclawLock, openclawLockLocation, SHIPPED_PINS } from "../../../modules/host/pins";
+import { renderUserData } from "../../../modules/host/user-data";
 import { MirrorFiles, nodeRelease, servedFile, sha256OfFile, ssmAgentStandinPackage, traefikStandinRelease } from "./artifacts";
 import { AgentControl } from "./control";
 import type { SecretSpec } from "../../../modules/secrets-catalogue";
@@ -94,6 +95,9 @@ export function fakeAccount(s: GatewaySettings, dataVolumeId: string): FakeAwsAp
   const lock = openclawLock();
   const at = openclawLockLocation(s, lock);
   account.objects.set(`${at.bucket}/${at.key}`, readFileSync(lock.lockPath));
+  // The host script the stack uploads there too: the user data's loader fetches it, checks its pin and sources it.
+  const script = hostScriptLocation(s);
+  account.objects.set(`${script.bucket}/${script.key}`, Buffer.from(renderUserData(s).hostScript, "utf8"));
   return account;
 }
 
