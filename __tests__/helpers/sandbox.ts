@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { ENVIRONMENT_TAG, ROLE_TAG } from "../../modules/names";
 import { architectureOfSettings, GatewaySettings } from "../../modules/settings/settings";
 import { renderUserData } from "../../modules/host/user-data";
+import { hostContract } from "../../modules/host/contract";
 import { nodeArch, traefikArch } from "../../modules/host/host-os";
 import { hostScriptLocation, openclawLock, openclawLockLocation, SHIPPED_PINS } from "../../modules/host/pins";
 import { AwsCliCall, secretParameters } from "./fake-cloud";
@@ -162,6 +163,11 @@ export class BootSandbox {
     fs.mkdirSync(path.dirname(older), { recursive: true });
     fs.copyFileSync(file, older);
     fs.appendFileSync(file, "\n# a later deploy's host script\n");
+  }
+
+  /** The boot's start window for the watchdog has passed: its start mark says the kernel's boot (uptime 0). */
+  endStartWindow(): void {
+    fs.writeFileSync(this.host(hostContract(this.settings).gatewayStartMark), "0\n");
   }
 
   /** Replaces the uploaded host script with other bytes (a tampered bucket), or deletes it (`missing`). */

@@ -187,6 +187,7 @@ describeSandbox("watchdog in a sandbox: maintenance switch, liveness body, confi
   beforeAll(() => {
     sb = new BootSandbox(settings);
     expect(sb.boot().status).toBe(0);
+    sb.endStartWindow(); // these checks model a gateway past its start
   });
   afterAll(() => sb?.dispose());
   beforeEach(() => {

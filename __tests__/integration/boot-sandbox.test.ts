@@ -194,7 +194,8 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     expect(sb.bootLog()).not.toContain(stored);
     expect(first.output).not.toContain(stored);
     expect(JSON.stringify(calls)).not.toContain(stored);
-    expect(fs.readdirSync(sb.host("/run/openclaw")).sort()).toEqual(["gateway-secrets.json"]); // no request file left behind
+    // no request file left behind (the watchdog directory holds the start mark the boot wrote)
+    expect(fs.readdirSync(sb.host("/run/openclaw")).sort()).toEqual(["gateway-secrets.json", "watchdog"]);
   });
 
   test("files and modes: state 700, config 600, acme.json 600, secrets file 600 root on /run", () => {
@@ -340,6 +341,7 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
   });
 
   test("watchdog: gateway down → set-instance-health Unhealthy exactly once, after N consecutive failures", () => {
+    sb.endStartWindow(); // the boot just started the gateway: its start window would hold any report
     sb.setGateway("down");
     sb.clearRecords();
     const n = settings.watchdog.failuresBeforeReplacement;
@@ -354,6 +356,7 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
   });
 
   test("watchdog: a recovery resets the count; a later outage of N failures is reported again, once", () => {
+    sb.endStartWindow();
     const n = settings.watchdog.failuresBeforeReplacement;
     const loop = (times: number) => sb.run(["/bin/bash", "-c", `for i in $(seq ${times}); do ${layout.watchdogTool} || true; done`]);
     sb.setGateway("up");

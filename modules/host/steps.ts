@@ -929,9 +929,11 @@ systemctl enable --quiet ${shellWords([c.secretsUnit, c.gatewayUnit, c.traefikUn
 start_unit() {
   if [ "$2" = 1 ]; then systemctl restart "$1"; else systemctl start "$1"; fi
 }
-# The watchdog's start window opens now (whole seconds of uptime, on tmpfs).
-install -d -m 0700 ${c.watchdogStateDir}
-cut -d. -f1 /proc/uptime >${c.gatewayStartMark}
+# A start (or restart) of the gateway opens the watchdog's start window (whole seconds of uptime, tmpfs).
+if [ "$GATEWAY_RESTART" = 1 ] || ! systemctl is-active --quiet ${c.gatewayUnit}; then
+  install -d -m 0700 ${c.watchdogStateDir}
+  cut -d. -f1 /proc/uptime >${c.gatewayStartMark}
+fi
 start_unit ${c.gatewayUnit} "$GATEWAY_RESTART"
 start_unit ${c.traefikUnit} "$TRAEFIK_RESTART"
 # Armed now, not after the wait below: a gateway that never gets healthy is replaced, too.
