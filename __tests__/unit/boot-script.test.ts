@@ -405,7 +405,7 @@ describe("systemd units", () => {
     const unit = gatewayUnit(layout, memoryBudget(settings.instanceType)) as any;
     expect(unit.Service).toMatchObject({
       User: "openclaw", Group: "openclaw", LoadCredential: "gateway-secrets:/run/openclaw/gateway-secrets.json",
-      ExecStart: gatewayCommand(layout).join(" "), Restart: "always", RestartPreventExitStatus: 78,
+      ExecStart: gatewayCommand(layout).join(" "), Restart: "always",
       ProtectSystem: "strict", ReadWritePaths: layout.stateDir, NoNewPrivileges: true,
     });
     expect(unit.Service.Environment).toEqual([...Object.entries(gatewayEnvironment(layout)).map(([k, v]) => `${k}=${v}`), "NODE_OPTIONS=--max-old-space-size=960"]);

@@ -75,10 +75,11 @@ export interface HealthWait {
 
 /**
  * How long a boot waits for the gateway's first 200 on /healthz (openclaw starts in seconds natively;
- * 240 s was seen under TCG emulation) before it abandons the launch. The watchdog counts no failure
+ * 240 s was seen under TCG emulation, and a start that exits on openclaw's 5 s lease-heartbeat cap
+ * starts again) before it abandons the launch. The watchdog counts no failure
  * while a run the boot or an operator started is younger than this: the start window is the boot's.
  */
-export const BOOT_HEALTH_WAIT = { attempts: 60, delay: 5 } as const;
+export const BOOT_HEALTH_WAIT = { attempts: 120, delay: 5 } as const;
 
 /** Seconds of BOOT_HEALTH_WAIT: the watchdog's start grace. */
 export const START_GRACE_SECONDS = BOOT_HEALTH_WAIT.attempts * BOOT_HEALTH_WAIT.delay;

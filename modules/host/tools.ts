@@ -244,8 +244,9 @@ if ${healthCheckCommand('"$HEALTH_URL"', WATCHDOG_GET_TIMEOUT_SECONDS)}; then
   exit 0
 fi
 unit_state=$(systemctl show -p ActiveState -p ExecMainStatus -p ActiveEnterTimestampMonotonic -p NRestarts "$GATEWAY_UNIT" || true)
-if grep -qx 'ActiveState=failed' <<<"$unit_state" && grep -qx 'ExecMainStatus=${CONFIG_ERROR_STATUS}' <<<"$unit_state"; then
-  # RestartPreventExitStatus keeps it stopped; a new host would read the same settings and fail the same way.
+if grep -qx 'ExecMainStatus=${CONFIG_ERROR_STATUS}' <<<"$unit_state"; then
+  # Its last run exited with the config status (systemd starts it again: a transient start failure
+  # recovers); a new host would read the same settings and fail the same way.
   echo 0 >"$counter"
   verdict "config-error: $GATEWAY_UNIT exited with status ${CONFIG_ERROR_STATUS}; not replacing the host"
   say "ALERT: $GATEWAY_UNIT stopped with status ${CONFIG_ERROR_STATUS} (configuration error): not replacing the host, which would fail the same way; see journalctl -u $GATEWAY_UNIT"

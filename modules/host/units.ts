@@ -159,8 +159,10 @@ export function openclawExecution(c: HostContract) {
 }
 
 /**
- * The gateway: runs as the openclaw user from the data volume; a config error (78) stops the restart
- * loop. Memory: a V8 heap cap, MemoryHigh/MemoryMax from the instance's memory (modules/host/memory.ts);
+ * The gateway: runs as the openclaw user from the data volume, restarted whatever its exit: openclaw
+ * exits 78 for a configuration error but also when a start-time state migration gives up (its 5 s
+ * lease-heartbeat start cap on a slow machine, `gateway.maintenance_required`: transient, seen in the
+ * VM proof), so 78 must not stop it for good; the watchdog reports a 78 and never replaces the host for it. Memory: a V8 heap cap, MemoryHigh/MemoryMax from the instance's memory (modules/host/memory.ts);
  * an OOM kill stops the whole unit (OOMPolicy=stop) and Restart=always starts it again.
  */
 export function gatewayUnit(c: HostContract, memory: MemoryBudget): UnitFile {
@@ -185,7 +187,6 @@ export function gatewayUnit(c: HostContract, memory: MemoryBudget): UnitFile {
       ExecStart: unitCommand(gatewayCommand(c)),
       Restart: "always",
       RestartSec: 5,
-      RestartPreventExitStatus: 78,
       MemoryHigh: `${memory.highMiB}M`,
       MemoryMax: `${memory.maxMiB}M`,
       OOMPolicy: "stop",
