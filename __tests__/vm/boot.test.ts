@@ -8,7 +8,6 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { get } from "node:http";
-import { AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { GATEWAY_TOKEN, GATEWAY_TOKEN_PLACEHOLDER, secretParameterName } from "../../modules/secrets-catalogue";
@@ -21,6 +20,7 @@ import { AwsOperation, secretParameters } from "../helpers/fake-cloud";
 import { sha256 } from "./harness/fake-aws";
 import { ensureImage, startWorld, VM_CACHE, vmDownloads, VmWorld } from "./harness/harness";
 import { budgetFromEnv, Pace, Window } from "./harness/pace";
+import { freePort } from "../helpers/free-port";
 import { gatewayJournalScript, GuestFacts, guestProbe, unexplainedRestarts } from "./harness/probe";
 import { createBlankDisk, killAllVms, Vm } from "./harness/qemu";
 import { ScenarioLedger } from "./harness/scenarios";
@@ -108,16 +108,6 @@ const progress = (message: string): void => {
 function expectRestartsExplained(scenario: string, facts: GuestFacts): void {
   if (facts.gatewayRestarts !== "0") progress(`${scenario}: the gateway restarted ${facts.gatewayRestarts} time(s) before it became healthy (lease-heartbeat cap exits: ${facts.heartbeatCapExits}): ${facts.gatewayFailures}`);
   expect(unexplainedRestarts(facts)).toBe("");
-}
-
-/** A free TCP port on 127.0.0.1 for a hostfwd. */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Status of GET url, 0 when unreachable. */
