@@ -104,6 +104,27 @@ const progress = (message: string): void => {
   process.stderr.write(`[vm +${((Date.now() - suiteStart) / 1000).toFixed(0)}s] ${message}\n`);
 };
 
+/**
+ * A guest snippet that waits for the gateway's /healthz until a deadline inside `ms` (each GET bounded,
+ * so the loop cannot outrun the window) and exits 0 when healthy. It stops early when the gateway or
+ * the secrets unit it requires has failed (a failed requirement leaves the gateway "inactive", never
+ * "failed"). Not healthy: it prints both units' status and this boot's journal of them, so the report
+ * says why.
+ */
+function healthWaitScript(ms: number): string {
+  const units = `${layout.secretsUnit} ${layout.gatewayUnit}`;
+  const seconds = Math.max(10, Math.floor(ms / 1000) - 30);
+  return `deadline=$((SECONDS + ${seconds}))
+while [ "$SECONDS" -lt "$deadline" ]; do
+  curl -fsS -o /dev/null --max-time 5 ${layout.healthUrl} && exit 0
+  systemctl is-failed --quiet ${units} && break
+  sleep 2
+done
+systemctl status --no-pager ${units} 2>&1 | head -40
+journalctl -b --no-pager -o short-monotonic -u ${layout.secretsUnit} -u ${layout.gatewayUnit} | tail -60 | cut -c1-400
+exit 1`;
+}
+
 /** Fails on a gateway restart the known TCG start cap does not explain; reports the explained ones. */
 function expectRestartsExplained(scenario: string, facts: GuestFacts): void {
   if (facts.gatewayRestarts !== "0") progress(`${scenario}: the gateway restarted ${facts.gatewayRestarts} time(s) before it became healthy (lease-heartbeat cap exits: ${facts.heartbeatCapExits}): ${facts.gatewayFailures}`);
@@ -400,10 +421,11 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     world.control.fire("sync; systemctl reboot");
     await within(windowFor("reboot: guest agent up", 5 * MINUTE, 10 * MINUTE), (ms) => world.control.waitForBoot(bootsBefore, ms));
     const healthWindow = windowFor("reboot: gateway healthy again", 6 * MINUTE, 15 * MINUTE);
-    const health = await within(healthWindow, (ms) => world.control.run(
-      `for i in $(seq ${Math.floor(ms / 2000) - 5}); do curl -fsS -o /dev/null ${layout.healthUrl} && exit 0; [ "$(systemctl is-active ${layout.gatewayUnit})" = failed ] && exit 1; sleep 2; done; exit 1`, ms));
+    const health = await within(healthWindow, (ms) => world.control.run(healthWaitScript(ms), ms));
     timings["reboot → healthy in the guest"] = Date.now() - rebooted;
-    progress(`reboot: health loop exit ${health.exitCode} after ${(timings["reboot → healthy in the guest"] / 1000).toFixed(0)} s`); // the probe says why when not healthy
+    progress(`reboot: health wait exit ${health.exitCode} after ${(timings["reboot → healthy in the guest"] / 1000).toFixed(0)} s`);
+    if (health.exitCode !== 0) progress(`reboot: the gateway is not healthy; its units and journal:\n${health.output}`);
+    expect(health.exitCode).toBe(0);
     const facts = await probe();
 
     expect(facts.bootId).not.toBe(before.bootId);
