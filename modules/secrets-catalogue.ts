@@ -75,8 +75,28 @@ export const ANTHROPIC_API_KEY: SecretSpec = {
   valuePattern: /\bsk-ant-[A-Za-z0-9_-]{20,}/,
 };
 
+/**
+ * The OpenAI API key: set by the operator; the `model` setting's `openai/…` models and their memory
+ * search embeddings use it (modules/openclaw/providers.ts). Unset, it is left out of the gateway's
+ * secrets file like the Anthropic key.
+ */
+export const OPENAI_API_KEY: SecretSpec = {
+  id: "openai-api-key",
+  parameter: "openai-api-key",
+  configField: "models.providers.openai.apiKey",
+  writer: "operator",
+  label: "OpenAI API key",
+  placeholder: API_KEY_PLACEHOLDER,
+  description: "OpenAI API key; set by the operator (npm run secrets -- set-openai-key)",
+  setCommand: "set-openai-key",
+  outputs: { parameter: "openai_api_key_parameter", setCommand: "set_openai_api_key_command" },
+  required: false,
+  // OpenAI's project and service-account keys (sk-proj-…, sk-svcacct-…); the older sk-… keys match the overlay's generic "sk-" pattern.
+  valuePattern: /\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}/,
+};
+
 /** The catalogue, in the order parameters are created, read on the host and listed to people. */
-export const SECRETS: readonly SecretSpec[] = [GATEWAY_TOKEN, ANTHROPIC_API_KEY];
+export const SECRETS: readonly SecretSpec[] = [GATEWAY_TOKEN, ANTHROPIC_API_KEY, OPENAI_API_KEY];
 
 /** The SSM parameter name of one secret in one environment. */
 export function secretParameterName(s: Pick<GatewaySettings, "environment">, secret: Pick<SecretSpec, "parameter">): string {

@@ -2,7 +2,8 @@ import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { GATEWAY_PORT } from "../../modules/names";
-import { CONFIG_FILE_MODE, DEFAULT_AGENT_MODEL, openclawConfig, openclawConfigFile, STATE_DIR_MODE } from "../../modules/host/layout";
+import { CONFIG_FILE_MODE, openclawConfig, openclawConfigFile, STATE_DIR_MODE } from "../../modules/host/layout";
+import { DEFAULT_MODEL } from "../../modules/openclaw/providers";
 import {
   descendants,
   FAKE_ANTHROPIC_API_KEY,
@@ -101,7 +102,7 @@ maybe("openclaw config validate on the rendered openclaw.json", () => {
     const rendered = openclawConfigFile(settings);
     const withKey = cliWith(rendered, ["models", "status", "--check", "--json"]);
     expect(withKey.status).toBe(0);
-    expect(JSON.parse(withKey.stdout)).toMatchObject({ resolvedDefault: DEFAULT_AGENT_MODEL, auth: { missingProvidersInUse: [] } });
+    expect(JSON.parse(withKey.stdout)).toMatchObject({ resolvedDefault: DEFAULT_MODEL, auth: { missingProvidersInUse: [] } });
     // While its parameter holds the placeholder the refresh tool leaves the key out of the file.
     expect(cliWith(rendered, ["models", "status", "--check", "--json"], secretsFileContent("x".repeat(64), null)).status).toBe(1);
     // openclaw's own default model (an OpenAI one) would have no usable credential here.

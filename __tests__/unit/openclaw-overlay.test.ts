@@ -210,7 +210,8 @@ describe("locked paths: what the deployment owns is refused, naming the path and
   });
 
   test("every value the project renders is locked, except the ones the overlay may change", () => {
-    const overridable = ["agents.defaults.model.primary"];
+    // The model choice's defaults (modules/openclaw/providers.ts): a primary model, memory search off.
+    const overridable = ["agents.defaults.model.primary", "memory.search.enabled", "memory.search.rememberAcrossConversations"];
     const leaves = (value: unknown, path: string[] = []): string[] =>
       isConfigObject(value) && !("source" in value) ? Object.entries(value).flatMap(([k, v]) => leaves(v, [...path, k])) : [path.join(".")];
     const locked = lockedPaths(rendered()).map((l) => l.path);
@@ -251,7 +252,8 @@ describe("locked paths: what the deployment owns is refused, naming the path and
 describe("secrets are referenced, never inlined", () => {
   const looksSecret: Array<[string, string, string]> = [
     ["apiKey", "sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789", "an Anthropic API key"],
-    ["key", "sk-proj-abcdefghijklmnopqrstuvwxyz012345", "an API key (sk-…)"],
+    ["key", "sk-proj-abcdefghijklmnopqrstuvwxyz012345", "an OpenAI API key"],
+    ["key", "sk-abcdefghijklmnopqrstuvwxyz012345", "an API key (sk-…)"],
     ["botToken", "xoxb-1234567890-0987654321-abcdefghij", "a Slack token (xox…-)"],
     ["appToken", "xapp-1-A0123456789-0123456789-abcdef", "a Slack app token (xapp-…)"],
     ["botToken", "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0", "a Telegram bot token"],

@@ -550,8 +550,10 @@ const SECRETS_USAGE = `usage: npm run secrets -- <command> [--env NAME]
 commands:
   set-api-key          store the Anthropic API key (read from stdin when piped, else a hidden
                        prompt; never from the command line), then refresh the running gateway
+  set-openai-key       store the OpenAI API key (read from stdin when piped, else a hidden
+                       prompt; never from the command line), then refresh the running gateway
   rotate-token         generate and store a new gateway token on the host, restart the gateway
-  refresh              re-read both parameters on the host and restart the gateway
+  refresh              re-read every secrets parameter on the host and restart the gateway
   show-token           gateway token parameter: version and date; the value only with --reveal
 
 options:

@@ -14,6 +14,7 @@ import { HEALTH_WAIT_SECONDS } from "../../modules/ops/documents";
 import { AWS_PROVIDER_VERSION } from "../helpers/terraform-offline";
 import { renderUserData, USER_DATA_LIMIT_BYTES } from "../../modules/host/user-data";
 import { testSettings } from "../helpers/settings";
+import { SECRETS } from "../../modules/secrets-catalogue";
 
 const ROOT = path.resolve(__dirname, "../..");
 const README = path.join(ROOT, "README.md");
@@ -151,7 +152,7 @@ describe("README and docs/ numbers are the code's", () => {
 
   test("secrets: the documentation says whether the values reach the state (a `value` does, write-only `value_wo` does not)", () => {
     const parameters = byName("prod").resources.filter((r) => r.type === "aws_ssm_parameter");
-    expect(parameters).toHaveLength(2);
+    expect(parameters).toHaveLength(SECRETS.length);
     // A `value` attribute (even under ignore_changes) is refreshed WithDecryption into state
     // (hashicorp/terraform-provider-aws#3475); a write-only `value_wo` is never stored.
     const valueInState = parameters.some((p) => "value" in p.config);

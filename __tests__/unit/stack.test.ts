@@ -25,7 +25,7 @@ import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
 import { OpenClawStack } from "../../modules/stack";
 import { terraformLiteral } from "../../modules/constructs/artifacts";
 import { GatewaySettingsInput } from "../../modules/settings/settings";
-import { API_KEY_PLACEHOLDER, GATEWAY_TOKEN_PLACEHOLDER } from "../../modules/secrets-catalogue";
+import { API_KEY_PLACEHOLDER, GATEWAY_TOKEN_PLACEHOLDER, SECRETS } from "../../modules/secrets-catalogue";
 import { renderUserData } from "../../modules/host/user-data";
 import { LAUNCH_HOOK } from "../../modules/host/steps";
 import { TEST_DOMAIN, testSettings } from "../helpers/settings";
@@ -85,6 +85,7 @@ describe("OpenClawStack with default settings", () => {
     expect(parameters.map((p) => [p.name, p.value_wo]).sort()).toEqual([
       ["/openclaw/test/anthropic-api-key", API_KEY_PLACEHOLDER],
       ["/openclaw/test/gateway-token", GATEWAY_TOKEN_PLACEHOLDER],
+      ["/openclaw/test/openai-api-key", API_KEY_PLACEHOLDER],
     ]);
     for (const p of parameters) {
       // No `value` (the provider would copy the decrypted value into state on every refresh) and
@@ -201,6 +202,7 @@ describe("OpenClawStack with default settings", () => {
     expect(byAction("ssm:GetParameter")[0].Resource).toEqual([
       expect.stringMatching(/aws_ssm_parameter\.secrets_gateway-token.*\.arn/),
       expect.stringMatching(/aws_ssm_parameter\.secrets_anthropic-api-key.*\.arn/),
+      expect.stringMatching(/aws_ssm_parameter\.secrets_openai-api-key.*\.arn/),
     ]);
     expect(byAction("ssm:PutParameter")[0].Resource).toEqual([expect.stringMatching(/gateway-token.*\.arn/)]);
     expect(byAction("autoscaling:SetInstanceHealth")[0].Resource).toEqual([
@@ -221,8 +223,8 @@ describe("OpenClawStack with default settings", () => {
 
   test("outputs: URL, address, group, parameter names and the next commands", () => {
     expect(Object.keys(parsed.output).sort()).toEqual([
-      "api_key_parameter", "auto_scaling_group_name", "gateway_token_parameter", "gateway_url", "operations_documents",
-      "public_ip", "session_command", "set_api_key_command",
+      "api_key_parameter", "auto_scaling_group_name", "gateway_token_parameter", "gateway_url", "openai_api_key_parameter",
+      "operations_documents", "public_ip", "session_command", "set_api_key_command", "set_openai_api_key_command",
     ]);
     expect(parsed.output.gateway_url.value).toBe(`https://${TEST_DOMAIN}/`);
     expect(parsed.output.set_api_key_command.value).toContain("--key-id alias/openclaw-test");
@@ -323,14 +325,14 @@ describe("the secrets catalogue drives the AWS resources", () => {
     return parsed;
   };
 
-  test("GIVEN a third entry WHEN synthesized THEN it gets a parameter, the host may read (not write) it, and its outputs", () => {
+  test("GIVEN one more entry WHEN synthesized THEN it gets a parameter, the host may read (not write) it, and its outputs", () => {
     const parsed = withExtraSecret();
     const parameter = Object.entries(parsed.resource.aws_ssm_parameter).find(([name]) => name.startsWith("secrets_example-provider-key_"))?.[1];
     expect(parameter).toMatchObject({ name: "/openclaw/test/example-provider-key", type: "SecureString", value_wo: "placeholder:set-with-npm-run-secrets" });
     const policy = JSON.parse(only(parsed, IamRolePolicy.tfResourceType).policy);
     const sid = (id: string) => policy.Statement.find((s: any) => s.Sid === id);
-    expect(sid("ReadGatewaySecrets").Resource).toHaveLength(3);
-    expect(sid("ReadGatewaySecrets").Resource[2]).toMatch(/aws_ssm_parameter\.secrets_example-provider-key_.*\.arn/);
+    expect(sid("ReadGatewaySecrets").Resource).toHaveLength(SECRETS.length + 1);
+    expect(sid("ReadGatewaySecrets").Resource[SECRETS.length]).toMatch(/aws_ssm_parameter\.secrets_example-provider-key_.*\.arn/);
     expect(sid("StoreGeneratedGatewayToken").Resource).toEqual([expect.stringMatching(/gateway-token.*\.arn/)]);
     expect(parsed.output.example_key_parameter.value).toBe("/openclaw/test/example-provider-key");
     expect(parsed.output.set_example_key_command.value).toContain("read -rsp 'Example provider key: ' KEY");

@@ -3,6 +3,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { composeStatements, Grantee, IamStatement } from "./grants";
+import { ModelRole } from "./model-role";
 
 export interface HostRoleProps extends Grantee {
   /** Name prefix of the role, policy and instance profile. */
@@ -16,6 +17,11 @@ export interface HostRoleProps extends Grantee {
   readonly grants: ReadonlyArray<readonly IamStatement[]>;
   /** With a hosted zone: Traefik proves `domainName` with DNS-01 in it ({@link dnsChallengeStatements}). */
   readonly dnsChallenge?: { readonly hostedZoneId: string; readonly domainName: string };
+  /**
+   * What the gateway may do with its model provider (`bedrockStatements`); when there is anything, a
+   * {@link ModelRole} holds it and this role may only assume that one. @default none
+   */
+  readonly modelStatements?: readonly IamStatement[];
 }
 
 /**
@@ -91,6 +97,8 @@ export class HostRole extends Construct {
   readonly policy: IamRolePolicy;
   /** The inline policy's statements (exposed for tests and the audit). */
   readonly statements: readonly IamStatement[];
+  /** The gateway's role for its model provider, when it needs one (Amazon Bedrock). */
+  readonly modelRole?: ModelRole;
 
   constructor(scope: Construct, id: string, props: HostRoleProps) {
     super(scope, id);
@@ -101,10 +109,14 @@ export class HostRole extends Construct {
         Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
       }),
     });
+    this.modelRole = props.modelStatements?.length
+      ? new ModelRole(this, "model", { prefix: props.prefix, hostRoleArn: this.role.arn, statements: props.modelStatements })
+      : undefined;
     const group = `arn:aws:autoscaling:${props.region}:*:autoScalingGroup:*:autoScalingGroupName/${props.autoScalingGroupName}`;
     this.statements = composeStatements([
       ...props.grants.flat(),
       ...(props.dnsChallenge ? dnsChallengeStatements(props.dnsChallenge) : []),
+      ...(this.modelRole ? [this.modelRole.grantAssume()] : []),
       { Sid: "ReportOwnHealth", Effect: "Allow", Action: ["autoscaling:SetInstanceHealth"], Resource: [group] },
       // The boot script ends its own launch: CONTINUE once healthy, ABANDON on failure.
       { Sid: "CompleteOwnLaunch", Effect: "Allow", Action: ["autoscaling:CompleteLifecycleAction"], Resource: [group] },

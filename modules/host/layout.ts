@@ -3,6 +3,7 @@ import { SECRETS, SecretSpec } from "../secrets-catalogue";
 import type { GatewaySettings } from "../settings/settings";
 import { HostContract, SECRETS_CREDENTIAL } from "./contract";
 import { mergeOverlay } from "../openclaw/merge";
+import { DEFAULT_MODEL, modelConfig, parseModel } from "../openclaw/providers";
 
 /** Mode of OPENCLAW_STATE_DIR (openclaw's doctor wants 700; pairing state lives inside). */
 export const STATE_DIR_MODE = 0o700;
@@ -40,13 +41,6 @@ export function gatewayCommand(c: Pick<HostContract, "nodeBin" | "openclawEntry"
   return openclawCommand(c, ["gateway", "run"]);
 }
 
-/**
- * Model the agents use: an Anthropic one, because the stack provisions only an Anthropic API key
- * (ANTHROPIC_API_KEY). openclaw 2026.9.6's own default is an OpenAI model, which would leave the
- * gateway without a usable provider (`openclaw models status --check` exits 1).
- */
-export const DEFAULT_AGENT_MODEL = "anthropic/claude-opus-5";
-
 /** Name of openclaw.json's secrets provider that reads the gateway's systemd credential. */
 export const SECRETS_PROVIDER = "gateway-credentials";
 
@@ -81,19 +75,23 @@ export function withSecretRefs(config: Record<string, unknown>): Record<string, 
 }
 
 /**
- * openclaw.json: gateway on loopback behind the local Traefik, token auth, agents on the Anthropic
- * model; every secret is a SecretRef into the gateway's systemd credential (`withSecretRefs`): no
- * secret is in this file or in the gateway's environment. The `openclaw` setting is merged over it
+ * openclaw.json: gateway on loopback behind the local Traefik, token auth; the `model` setting's
+ * primary model, provider and memory search (modules/openclaw/providers.ts `modelConfig`); every
+ * secret is a SecretRef into the gateway's systemd credential (`withSecretRefs`): no secret is in
+ * this file or in the gateway's environment. The `openclaw` setting is merged over it
  * (modules/openclaw/merge.ts; checked at synth by modules/openclaw/overlay.ts, which refuses the
  * secrets' fields). Checked against the real openclaw in
- * __tests__/integration/openclaw-gateway.test.ts.
+ * __tests__/integration/openclaw-gateway.test.ts and openclaw-schema.test.ts.
  */
 export function openclawConfig(
-  s: Pick<GatewaySettings, "domainName"> & Partial<Pick<GatewaySettings, "openclaw">> & { agentModel?: string },
+  s: Pick<GatewaySettings, "domainName"> & Partial<Pick<GatewaySettings, "openclaw" | "model" | "region">>,
   port = GATEWAY_PORT,
 ): object {
   const origin = `https://${s.domainName}`;
-  return mergeOverlay(withSecretRefs({
+  const model = s.model ?? DEFAULT_MODEL;
+  const choice = parseModel(model);
+  if (!choice) throw new Error(`model ${JSON.stringify(model)} is not "<provider>/<model id>" (the settings check refuses it)`);
+  const rendered = {
     gateway: {
       // Required: the gateway refuses to start without it.
       mode: "local",
@@ -106,8 +104,8 @@ export function openclawConfig(
       publicOrigin: origin,
       controlUi: { allowedOrigins: [origin] },
     },
-    agents: { defaults: { model: { primary: s.agentModel ?? DEFAULT_AGENT_MODEL } } },
-  }), s.openclaw);
+  };
+  return mergeOverlay(withSecretRefs(mergeOverlay(rendered, modelConfig(choice, s.region))), s.openclaw);
 }
 
 /** openclaw.json exactly as written on the host (and by the tests that start the real gateway). */

@@ -240,7 +240,7 @@ export const REFRESH_SECRETS: DocumentOperation = {
   id: "refreshSecrets",
   cli: "secrets",
   command: "refresh",
-  summary: "re-read both parameters on the host and restart the gateway",
+  summary: "re-read every secrets parameter on the host and restart the gateway",
   args: [],
   document: {
     suffix: "refresh-secrets",

@@ -2,11 +2,12 @@ import { architectureOf, Architecture, instanceTypeProblem } from "./instance-ty
 import { AWS_REGIONS, isAwsRegion, REGIONS_AS_OF } from "./aws-regions";
 import { crossEnvironmentProblems, environmentRuleProblems } from "./rules";
 import { describeStateLocation, StateLocation, stateInBuildOutputProblem, stateLocation } from "./state";
-import { downloadPins, openclawLock } from "../host/pins";
+import { downloadPins, openclawLock, openclawLockInstalls } from "../host/pins";
 import { HOST_OS_PROFILES } from "../host/host-os";
 import { didYouMean } from "./did-you-mean";
 import { mergeOverlay } from "../openclaw/merge";
 import { overlayProblems } from "../openclaw/overlay";
+import { DEFAULT_MODEL, modelProblem } from "../openclaw/providers";
 
 /** Host operating systems the boot script supports. */
 export const HOST_OPERATING_SYSTEMS = ["al2023", "debian12"] as const;
@@ -169,6 +170,19 @@ export interface GatewaySettings {
   tags: Record<string, string>;
   /** Terraform state backend. @default { type: "local" } */
   backend: StateBackendSettings;
+  /**
+   * The agents' primary model as `"<provider>/<model id>"`; the provider also decides memory search's
+   * embeddings (docs/settings.md "Model providers"):
+   * - `"anthropic/…"`: by the Anthropic API key (`npm run secrets -- set-api-key`); memory search off.
+   * - `"openai/…"` (e.g. `"openai/gpt-5.5"`): by the OpenAI API key (`npm run secrets -- set-openai-key`);
+   *   memory search with OpenAI's embeddings.
+   * - `"amazon-bedrock/…"`: by an IAM role, no key; the model id is a cross-Region inference profile
+   *   id whose prefix serves `region` (`us.`, `eu.`, `apac.`, `jp.`, `au.` or `global.`, e.g.
+   *   `"amazon-bedrock/us.anthropic.claude-opus-5"`); memory search with Titan embeddings. Needs
+   *   openclaw's Bedrock plugin in the host's openclaw lock (modules/openclaw/providers.ts).
+   * @default "anthropic/claude-opus-5"
+   */
+  model: string;
   /**
    * OpenClaw configuration (keys of openclaw.json) deep-merged over what the project renders: objects merge key by
    * key, arrays and every other value replace. Checked at synth against the config schema of the pinned openclaw;
@@ -393,7 +407,7 @@ const SETTING_KINDS = {
   instanceType: "value", hostOs: "value", dataVolumeSizeGiB: "value", snapshotRetentionCount: "value", vpcCidr: "value",
   allowedCidrs: "value", versions: "object", downloads: "object", watchdog: "object", hostedZoneId: "value",
   tags: "object", backend: "object", acmeDirectory: "value", dnsWaitSeconds: "value",
-  maintenanceWindow: "value", maintenanceTimeZone: "value", openclaw: "config",
+  maintenanceWindow: "value", maintenanceTimeZone: "value", model: "value", openclaw: "config",
 } as const satisfies Record<keyof GatewaySettings, "value" | "object" | "config">;
 
 /** The keys of a record, typed (a record checked with `satisfies Record<keyof T, …>` lists every key of T). */
@@ -480,6 +494,7 @@ export function resolveEnvironment(input: unknown): { settings: GatewaySettings;
     maintenanceTimeZone: raw.maintenanceTimeZone ?? "UTC",
     tags: raw.tags ?? {},
     backend: raw.backend ?? { type: "local" },
+    model: raw.model ?? DEFAULT_MODEL,
     openclaw: raw.openclaw ?? {},
   };
 
@@ -567,6 +582,10 @@ export function resolveEnvironment(input: unknown): { settings: GatewaySettings;
   if (!isObject(settings.tags)) check("tags", settings.tags, "must be an object of string keys to string values");
 
   problems.push(...backendProblems(settings.backend));
+
+  // Bedrock's inference profile prefix is checked against the region only when the region is valid.
+  check("model", settings.model, modelProblem(settings.model, isAwsRegion(region) ? region : undefined,
+    (name) => openclawLockInstalls(openclawLock(), name)));
 
   const refused = new Set(problems.map((p) => p.setting));
   problems.push(...environmentRuleProblems(settings).filter((p) => !refused.has(p.setting)));
