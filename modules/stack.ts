@@ -11,6 +11,7 @@ import { DataVolume } from "./constructs/storage";
 import { GatewayAddress } from "./constructs/address";
 import { HostRole } from "./constructs/host-role";
 import { bedrockStatements } from "./constructs/model-role";
+import { modelRoleName, needsModelCredentials } from "./host/model-credentials";
 import { GatewayHost, HEALTH_CHECK_GRACE_SECONDS } from "./constructs/host";
 import { MaintenanceSchedule } from "./constructs/maintenance";
 import { Rollout } from "./constructs/rollout";
@@ -98,7 +99,7 @@ export class OpenClawStack extends TerraformStack {
         this.artifacts.grantRead(),
       ],
       dnsChallenge: settings.hostedZoneId === undefined ? undefined : { hostedZoneId: settings.hostedZoneId, domainName: settings.domainName },
-      modelStatements: bedrockStatements(settings),
+      model: needsModelCredentials(settings) ? { roleName: modelRoleName(settings), statements: bedrockStatements(settings) } : undefined,
     });
     this.host = new GatewayHost(this, "host", {
       prefix,

@@ -92,8 +92,10 @@ describe("what the boundary catches (each of these passed before issue 13's chan
       attachment = addressOf(new IamRolePolicyAttachment(s.hostRole, "wide-attachment", { role: s.hostRole.role.name, policyArn: wide.arn }));
     });
     const { violations } = HostRoleBoundary.check(input);
-    expect(violations.map((v) => v.address)).toEqual([attachment, attachment]);
-    expect(violations.map((v) => v.message).join("\n")).toMatch(/overwrite its Anthropic API key[^\n]*\n[^\n]*overwrite another team's parameter/);
+    // One violation per operator-written secret (each API key), and another team's parameter.
+    expect(violations.map((v) => v.address)).toEqual([attachment, attachment, attachment]);
+    expect(violations.map((v) => v.message).join("\n"))
+      .toMatch(/overwrite its Anthropic API key[^\n]*\n[^\n]*overwrite its OpenAI API key[^\n]*\n[^\n]*overwrite another team's parameter/);
   });
 
   test("a managed policy the simulation does not know, or a reference without an example value, fails instead of passing", () => {

@@ -18,10 +18,10 @@ export interface HostRoleProps extends Grantee {
   /** With a hosted zone: Traefik proves `domainName` with DNS-01 in it ({@link dnsChallengeStatements}). */
   readonly dnsChallenge?: { readonly hostedZoneId: string; readonly domainName: string };
   /**
-   * What the gateway may do with its model provider (`bedrockStatements`); when there is anything, a
-   * {@link ModelRole} holds it and this role may only assume that one. @default none
+   * The gateway's model role (Amazon Bedrock): its name and what it may do (`bedrockStatements`); a
+   * {@link ModelRole} holds the statements and this role may only assume it. @default none
    */
-  readonly modelStatements?: readonly IamStatement[];
+  readonly model?: { readonly roleName: string; readonly statements: readonly IamStatement[] };
 }
 
 /**
@@ -109,8 +109,8 @@ export class HostRole extends Construct {
         Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
       }),
     });
-    this.modelRole = props.modelStatements?.length
-      ? new ModelRole(this, "model", { prefix: props.prefix, hostRoleArn: this.role.arn, statements: props.modelStatements })
+    this.modelRole = props.model
+      ? new ModelRole(this, "model", { name: props.model.roleName, hostRoleArn: this.role.arn, statements: props.model.statements })
       : undefined;
     const group = `arn:aws:autoscaling:${props.region}:*:autoScalingGroup:*:autoScalingGroupName/${props.autoScalingGroupName}`;
     this.statements = composeStatements([

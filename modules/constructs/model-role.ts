@@ -38,8 +38,8 @@ export function bedrockStatements(s: Pick<GatewaySettings, "model" | "region">):
 }
 
 export interface ModelRoleProps {
-  /** Name prefix: the role is `<prefix>-model`. */
-  readonly prefix: string;
+  /** The role's (and its policy's) name: modules/host/model-credentials.ts `modelRoleName`, which the host assumes. */
+  readonly name: string;
   /** ARN of the host role, the only principal that may assume this one. */
   readonly hostRoleArn: string;
   /** What the gateway may do with the model provider ({@link bedrockStatements}). */
@@ -62,7 +62,7 @@ export class ModelRole extends Construct {
   constructor(scope: Construct, id: string, props: ModelRoleProps) {
     super(scope, id);
     this.role = new IamRole(this, "role", {
-      name: `${props.prefix}-model`,
+      name: props.name,
       // One hour: an instance role's session assuming another role is role chaining, capped at one hour
       // (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html#iam-term-role-chaining, read 2026-11-30).
       maxSessionDuration: 3600,
@@ -72,7 +72,7 @@ export class ModelRole extends Construct {
       }),
     });
     this.policy = new IamRolePolicy(this, "policy", {
-      name: `${props.prefix}-model`,
+      name: props.name,
       role: this.role.id,
       policy: JSON.stringify({ Version: "2012-10-17", Statement: props.statements }),
     });
