@@ -1,5 +1,5 @@
 import * as fs from "node:fs";
-import { ANTHROPIC_API_KEY, GATEWAY_TOKEN, secretParameterName } from "../../modules/secrets-catalogue";
+import { ANTHROPIC_API_KEY, GATEWAY_TOKEN, SECRETS, secretParameterName } from "../../modules/secrets-catalogue";
 import { resourceNames } from "../../modules/names";
 import { hostContract } from "../../modules/host/contract";
 import { openclawConfigFile } from "../../modules/host/layout";
@@ -179,9 +179,9 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     expect(fs.existsSync(sb.host(`${layout.openclawPrefix}/.installed`))).toBe(true);
   });
 
-  test("secrets: both parameters read with decryption; the placeholder token replaced once, never shown", () => {
+  test("secrets: every catalogue parameter read with decryption; the placeholder token replaced once, never shown", () => {
     const reads = ops(calls, "get-parameter");
-    expect(reads.map((c) => option(c, "--name")).sort()).toEqual([secretParameterName(settings, ANTHROPIC_API_KEY), secretParameterName(settings, GATEWAY_TOKEN)].sort());
+    expect(reads.map((c) => option(c, "--name")).sort()).toEqual(SECRETS.map((secret) => secretParameterName(settings, secret)).sort());
     expect(reads.every((c) => c.argv.includes("--with-decryption"))).toBe(true);
     const puts = ops(calls, "put-parameter");
     expect(puts).toHaveLength(1);

@@ -83,8 +83,9 @@ describe("plan summary building blocks", () => {
     expect(md).toMatch(/> - DESTROY `aws_ssm_parameter\.p`: an SSM parameter/);
     // One sentence per secret of the catalogue (modules/secrets-catalogue.ts), in its order.
     expect(md).toContain("> The host generates a new gateway token, so clients need the new one. "
-      + "Set the Anthropic API key again after apply (`npm run secrets -- set-api-key`).");
-    expect(md).toMatch(/an SSM parameter: its value \(gateway token \/ Anthropic API key\) was set outside Terraform/);
+      + "Set the Anthropic API key again after apply (`npm run secrets -- set-api-key`). "
+      + "Set the OpenAI API key again after apply (`npm run secrets -- set-openai-key`).");
+    expect(md).toMatch(/an SSM parameter: its value \(gateway token \/ Anthropic API key \/ OpenAI API key\) was set outside Terraform/);
     expect(md).not.toContain("Snapshot the data volume");
   });
 

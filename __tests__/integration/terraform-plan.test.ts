@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import * as path from "node:path";
 import { offlinePlan, offlineTerraformProblem, PlanJson } from "../helpers/terraform-offline";
-import { API_KEY_PLACEHOLDER, GATEWAY_TOKEN_PLACEHOLDER } from "../../modules/secrets-catalogue";
+import { API_KEY_PLACEHOLDER, GATEWAY_TOKEN_PLACEHOLDER, SECRETS } from "../../modules/secrets-catalogue";
+import { bedrockStatements } from "../../modules/constructs/model-role";
 import { requireInCi, testSettings } from "../helpers/settings";
 
 /**
@@ -42,7 +43,7 @@ maybe("offline terraform plan of the default stack", () => {
     }
     expect(counts).toEqual({
       aws_vpc: 1, aws_subnet: 1, aws_internet_gateway: 1, aws_route_table: 1, aws_route_table_association: 1,
-      aws_default_security_group: 1, aws_kms_key: 1, aws_kms_key_policy: 1, aws_kms_alias: 1, aws_ssm_parameter: 2, aws_ebs_volume: 1,
+      aws_default_security_group: 1, aws_kms_key: 1, aws_kms_key_policy: 1, aws_kms_alias: 1, aws_ssm_parameter: SECRETS.length, aws_ebs_volume: 1,
       aws_dlm_lifecycle_policy: 1, aws_iam_role: 4, aws_iam_role_policy_attachment: 1, aws_iam_role_policy: 1,
       aws_iam_instance_profile: 1, aws_eip: 1, aws_security_group: 1, aws_vpc_security_group_ingress_rule: 1,
       aws_vpc_security_group_egress_rule: 1, aws_launch_template: 1, aws_autoscaling_group: 1,
@@ -67,7 +68,7 @@ maybe("offline terraform plan of the default stack", () => {
 
   test("SSM parameters are planned with no value at all: the placeholders are write-only and never recorded", () => {
     const parameters = plan.resource_changes.filter((c) => c.type === "aws_ssm_parameter");
-    expect(parameters).toHaveLength(2);
+    expect(parameters).toHaveLength(SECRETS.length);
     for (const c of parameters) {
       expect(c.change.after!.value ?? null).toBeNull();
       expect(c.change.after!.value_wo ?? null).toBeNull();
@@ -83,6 +84,12 @@ maybe("offline terraform plan of the default stack", () => {
     for (const placeholder of [API_KEY_PLACEHOLDER, GATEWAY_TOKEN_PLACEHOLDER]) expect(planned).not.toContain(placeholder);
   });
 
+  test("the default (Anthropic) model plans no Bedrock permission and no model role", () => {
+    const policies = plan.resource_changes.filter((c) => c.type === "aws_iam_role_policy").map((c) => c.change.after!.policy as string);
+    expect(policies.filter((p) => /bedrock:|AssumeModelRole/.test(p))).toEqual([]);
+    expect(plan.resource_changes.filter((c) => c.type === "aws_iam_role").map((c) => c.change.after!.name)).not.toContain("openclaw-test-model");
+  });
+
   test("no secret from the environment appears in the configuration, plan or user data", () => {
     const everything = [
       JSON.stringify(plan),
@@ -95,5 +102,34 @@ maybe("offline terraform plan of the default stack", () => {
       expect(script).not.toContain(secret);
     }
     expect(everything).not.toMatch(/sk-ant-[A-Za-z0-9-]{10,}/);
+  });
+});
+
+maybe("offline terraform plan of a stack with a Bedrock model", () => {
+  // Past the settings check, which refuses a Bedrock model while the host's openclaw lock lacks the Bedrock plugin.
+  const settings = { ...testSettings(), model: "amazon-bedrock/us.anthropic.claude-opus-5" };
+  let plan: PlanJson;
+  let config: { resource: Record<string, Record<string, { name?: string; policy?: string }>> };
+
+  beforeAll(() => {
+    const result = offlinePlan(settings);
+    plan = result.plan;
+    config = JSON.parse(readFileSync(path.join(result.stack.dir, "cdk.tf.json"), "utf8"));
+  }, 120_000);
+
+  test("plans the model role with exactly the Bedrock statements, and lets the host role only assume it", () => {
+    const created = (type: string) => plan.resource_changes.filter((c) => c.type === type);
+    // The default stack's four roles, and the model role.
+    expect(created("aws_iam_role")).toHaveLength(5);
+    expect(created("aws_iam_role").map((c) => c.change.after!.name)).toContain("openclaw-test-model");
+    const modelPolicy = created("aws_iam_role_policy").find((c) => c.change.after!.name === "openclaw-test-model")!;
+    expect(JSON.parse(modelPolicy.change.after!.policy as string).Statement).toEqual(bedrockStatements(settings));
+    // The host role's policy names the model role's ARN, known only after apply: its statement is in the configuration.
+    const hostPolicy = Object.values(config.resource.aws_iam_role_policy).find((p) => p.name === "openclaw-test-host")!;
+    const host = JSON.parse(hostPolicy.policy!).Statement as Array<{ Sid: string; Action: string[]; Resource: string[] }>;
+    expect(host.filter((st) => st.Action.some((a) => /^(bedrock|sts):/.test(a)))).toEqual([
+      { Sid: "AssumeModelRole", Effect: "Allow", Action: ["sts:AssumeRole"], Resource: [expect.stringMatching(/^\$\{aws_iam_role\.host-role_model_[A-Za-z0-9_]+\.arn\}$/)] },
+    ]);
+    for (const c of plan.resource_changes) expect(c.change.actions).toEqual(["create"]);
   });
 });
