@@ -5,6 +5,8 @@ import * as path from "node:path";
 import { Testing } from "cdktf";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { OpenClawStack } from "../../modules/stack";
+import { RULES } from "../../modules/review/audit/rules";
+import { auditInputOf } from "../../modules/review/audit/synth";
 import { bedrockStatements } from "../../modules/constructs/model-role";
 import { hostContract } from "../../modules/host/contract";
 import { openclawConfig, secretRef } from "../../modules/host/layout";
@@ -150,6 +152,14 @@ describe("IAM: Bedrock through a model role the host role may only assume", () =
       Sid: "AssumeModelRole", Effect: "Allow", Action: ["sts:AssumeRole"], Resource: [expect.stringMatching(/^\$\{aws_iam_role\.host-role_model_[A-Za-z0-9_]+\.arn\}$/)],
     });
     expect(host.flatMap((s) => s.Action).filter((a) => a.startsWith("bedrock:"))).toEqual([]);
+  });
+
+  test("the audit's IAM rules find nothing in a Bedrock stack they do not find in the default one (the List calls' \"*\" included)", () => {
+    const findings = (s: GatewaySettings) => {
+      const input = auditInputOf(new OpenClawStack(Testing.app(), s));
+      return RULES.filter((r) => r.id.startsWith("Iam") || r.id === "HostRoleBoundary").flatMap((r) => r.check(input).violations.map((v) => `${r.id}: ${v.message}`));
+    };
+    expect(findings(bedrock())).toEqual(findings(testSettings()));
   });
 
   test("the default (Anthropic) and OpenAI: no model role, no sts:AssumeRole", () => {
