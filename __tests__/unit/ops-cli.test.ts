@@ -422,6 +422,20 @@ describe("npm run secrets", () => {
     expect(c.out.join("\n")).toContain("The gateway restarted with the new Anthropic API key.");
   });
 
+  test("set-openai-key: stdin → the OpenAI key's parameter → refresh document", async () => {
+    const key = "sk-proj-openclaw-aws-test-key-0000000000000000";
+    ssm.on(PutParameterCommand).resolves({ Version: 1 });
+    ssm.on(GetCommandInvocationCommand).resolves(invocation("Success", "", "openclaw-refresh-secrets: wrote /run/openclaw/gateway.env"));
+    const c = testIo(`${key}\n`);
+    expect(await secretsMain(["set-openai-key", "--env", "prod"], c.io)).toBe(0);
+    expect(ssm.commandCalls(PutParameterCommand)[0].args[0].input).toEqual({
+      Name: "/openclaw/prod/openai-api-key", Value: key, Type: "SecureString", KeyId: "alias/openclaw-prod", Overwrite: true,
+    });
+    expect(ssm.commandCalls(SendCommandCommand)[0].args[0].input.DocumentName).toBe("openclaw-prod-refresh-secrets");
+    expect(everythingPrinted(c)).not.toContain(key);
+    expect(c.out.join("\n")).toContain("The gateway restarted with the new OpenAI API key.");
+  });
+
   test("set-api-key refuses a key on the command line, without echoing it and without writing anything", async () => {
     const c = testIo(API_KEY);
     expect(await secretsMain(["set-api-key", API_KEY], c.io)).toBe(2);
