@@ -1,6 +1,6 @@
 /**
  * What the agent may do on the host: the `toolPolicy` setting, rendered into openclaw.json as
- * openclaw's own exec-approval and file-tool knobs. No import: modules/host/layout.ts renders it.
+ * openclaw's own exec-approval and file-tool knobs.
  *
  * Facts (openclaw 2026.9.6, the fixture's docs and code, read 2026-11-30):
  *  - Without `tools.exec.*` or a sandbox, host exec runs with security "full" and ask "off" (the
@@ -33,15 +33,52 @@ export type ToolPolicy = (typeof TOOL_POLICIES)[number];
  */
 export const DEFAULT_TOOL_POLICY: ToolPolicy = "approvals";
 
-/** The openclaw.json keys each value renders (merged under the `openclaw` overlay, which may not set them). */
-export const TOOL_POLICY_CONFIG: Readonly<Record<ToolPolicy, { tools: { exec: { mode: string }; fs?: { workspaceOnly: boolean } } }>> = {
-  // Allowlisted commands run; any other waits for an approval, denied when nobody answers.
-  approvals: { tools: { exec: { mode: "ask" }, fs: { workspaceOnly: true } } },
-  // No host shell at all; file tools in the workspace.
-  "no-shell": { tools: { exec: { mode: "deny" }, fs: { workspaceOnly: true } } },
-  // openclaw's own default, made explicit: shell and file tools as the openclaw user, no prompt.
-  full: { tools: { exec: { mode: "full" } } },
+/** What one value renders into openclaw.json. */
+export interface ToolPolicyConfig {
+  /** `tools.exec.mode`: openclaw's exec policy (deny | allowlist | ask | auto | full). */
+  execMode: "ask" | "deny" | "full";
+  /** `tools.fs.workspaceOnly`: read/write/edit/apply_patch only inside the agent's workspace; absent: openclaw's default (false). */
+  workspaceOnly?: true;
+  /**
+   * Tools added to `tools.deny` (to the overlay's list, if it sets one). Tool policy is "the hard stop":
+   * a sender's `/exec security=full ask=off …` lifts `tools.exec.mode` for one message, but not a denied
+   * tool (docs/tools/exec.md "Session overrides (`/exec`)"; dist/get-reply-*.mjs `resolveReplyExecOverrides`).
+   */
+  deny: readonly string[];
+}
+
+/** What each value renders. */
+export const TOOL_POLICY_CONFIG: Readonly<Record<ToolPolicy, ToolPolicyConfig>> = {
+  // Allowlisted commands run; any other waits for a person's approval, denied when nobody answers.
+  approvals: { execMode: "ask", workspaceOnly: true, deny: [] },
+  // No host shell at all (exec and its background sessions, process); file tools in the workspace.
+  "no-shell": { execMode: "deny", workspaceOnly: true, deny: ["exec", "process"] },
+  // openclaw's own default, made explicit (the audit then reports it): shell and files as the openclaw user, no prompt.
+  full: { execMode: "full", deny: [] },
 };
+
+type Config = { [key: string]: unknown };
+const objectAt = (value: unknown): Config => (typeof value === "object" && value !== null && !Array.isArray(value) ? value as Config : {});
+
+/**
+ * `config` (the rendered openclaw.json with the overlay merged) with the tool policy: `tools.exec.mode`,
+ * `tools.fs.workspaceOnly` (paths the overlay may not set) and the policy's denied tools appended to the
+ * overlay's `tools.deny`. Nothing else of `tools` changes; `config` is not changed.
+ */
+export function withToolPolicy(config: Config, policy: ToolPolicy): Config {
+  const { execMode, workspaceOnly, deny } = TOOL_POLICY_CONFIG[policy];
+  const tools = objectAt(config.tools);
+  const denied = Array.isArray(tools.deny) ? tools.deny as unknown[] : [];
+  return {
+    ...config,
+    tools: {
+      ...tools,
+      exec: { ...objectAt(tools.exec), mode: execMode },
+      ...(workspaceOnly ? { fs: { ...objectAt(tools.fs), workspaceOnly } } : {}),
+      ...(deny.length > 0 ? { deny: [...denied, ...deny.filter((tool) => !denied.includes(tool))] } : {}),
+    },
+  };
+}
 
 /** The config paths the setting renders: the overlay may not set them (set `toolPolicy` instead). */
 export const TOOL_POLICY_PATHS = ["tools.exec.mode", "tools.exec.security", "tools.exec.ask", "tools.fs.workspaceOnly"] as const;
