@@ -4,6 +4,7 @@ import type { GatewaySettings } from "../settings/settings";
 import { HostContract, SECRETS_CREDENTIAL } from "./contract";
 import { mergeOverlay } from "../openclaw/merge";
 import { DEFAULT_MODEL, modelConfig, parseModel } from "../openclaw/providers";
+import { DEFAULT_TOOL_POLICY, withToolPolicy } from "../openclaw/tool-policy";
 
 /** Mode of OPENCLAW_STATE_DIR (openclaw's doctor wants 700; pairing state lives inside). */
 export const STATE_DIR_MODE = 0o700;
@@ -80,11 +81,11 @@ export function withSecretRefs(config: Record<string, unknown>): Record<string, 
  * secret is a SecretRef into the gateway's systemd credential (`withSecretRefs`): no secret is in
  * this file or in the gateway's environment. The `openclaw` setting is merged over it
  * (modules/openclaw/merge.ts; checked at synth by modules/openclaw/overlay.ts, which refuses the
- * secrets' fields). Checked against the real openclaw in
- * __tests__/integration/openclaw-gateway.test.ts and openclaw-schema.test.ts.
+ * secrets' fields); then what the agent may do on the host, from `toolPolicy` (withToolPolicy). Checked against
+ * the real openclaw in __tests__/integration/openclaw-gateway.test.ts and openclaw-schema.test.ts.
  */
 export function openclawConfig(
-  s: Pick<GatewaySettings, "domainName"> & Partial<Pick<GatewaySettings, "openclaw" | "model" | "region">>,
+  s: Pick<GatewaySettings, "domainName"> & Partial<Pick<GatewaySettings, "openclaw" | "model" | "region" | "toolPolicy">>,
   port = GATEWAY_PORT,
 ): object {
   const origin = `https://${s.domainName}`;
@@ -105,7 +106,8 @@ export function openclawConfig(
       controlUi: { allowedOrigins: [origin] },
     },
   };
-  return mergeOverlay(withSecretRefs(mergeOverlay(rendered, modelConfig(choice, s.region))), s.openclaw);
+  return withToolPolicy(mergeOverlay(withSecretRefs(mergeOverlay(rendered, modelConfig(choice, s.region))), s.openclaw),
+    s.toolPolicy ?? DEFAULT_TOOL_POLICY);
 }
 
 /** openclaw.json exactly as written on the host (and by the tests that start the real gateway). */

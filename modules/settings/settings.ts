@@ -8,6 +8,7 @@ import { didYouMean } from "./did-you-mean";
 import { mergeOverlay } from "../openclaw/merge";
 import { overlayProblems } from "../openclaw/overlay";
 import { DEFAULT_MODEL, modelProblem } from "../openclaw/providers";
+import { DEFAULT_TOOL_POLICY, isToolPolicy, TOOL_POLICIES, ToolPolicy } from "../openclaw/tool-policy";
 
 /** Host operating systems the boot script supports. */
 export const HOST_OPERATING_SYSTEMS = ["al2023", "debian12"] as const;
@@ -192,6 +193,14 @@ export interface GatewaySettings {
    * `defaults.openclaw` merges into each environment's the same way. @default {}
    */
   openclaw: Record<string, unknown>;
+  /**
+   * What the agent may do on the host, as openclaw's `tools.exec.mode` and `tools.fs.workspaceOnly`
+   * (docs/settings.md "What the agent may do"): "approvals" (a shell command not on the allowlist waits for a
+   * person's approval in the Control UI or a channel's approval client, denied when nobody answers; file tools
+   * only in the agent's workspace), "no-shell" (no shell commands; file tools in the workspace) or "full"
+   * (openclaw's own default: shell and files as the openclaw user without asking). @default "approvals"
+   */
+  toolPolicy: ToolPolicy;
 }
 
 /** What a user writes for one environment: everything but the required keys may be left out. */
@@ -397,6 +406,15 @@ export function timeZoneProblem(value: unknown): string | undefined {
   return "must be an IANA time zone such as \"UTC\" or \"Europe/Berlin\"";
 }
 
+/** The problem with a `toolPolicy` value, or undefined: the values, what each means, and the one a typo most likely meant. */
+export function toolPolicyProblem(value: unknown): string | undefined {
+  if (isToolPolicy(value)) return undefined;
+  const guess = typeof value === "string" ? didYouMean(value, TOOL_POLICIES) : undefined;
+  return `must be one of ${TOOL_POLICIES.map((p) => `"${p}"`).join(", ")}${guess ? ` (did you mean "${guess}"?)` : ""}: `
+    + "\"approvals\" (a shell command waits for a person's approval, file tools stay in the workspace; the default), "
+    + "\"no-shell\" (no shell commands, file tools in the workspace), \"full\" (openclaw's own default: shell and files as the openclaw user, no prompt)";
+}
+
 /**
  * Every setting of an environment and how `defaults` combine with it: a "value" is replaced, an
  * "object" merges key by key, a "config" (an OpenClaw config overlay) merges at every depth. Checked against GatewaySettings: a new setting without an entry here
@@ -408,6 +426,7 @@ const SETTING_KINDS = {
   allowedCidrs: "value", versions: "object", downloads: "object", watchdog: "object", hostedZoneId: "value",
   tags: "object", backend: "object", acmeDirectory: "value", dnsWaitSeconds: "value",
   maintenanceWindow: "value", maintenanceTimeZone: "value", model: "value", openclaw: "config",
+  toolPolicy: "value",
 } as const satisfies Record<keyof GatewaySettings, "value" | "object" | "config">;
 
 /** The keys of a record, typed (a record checked with `satisfies Record<keyof T, …>` lists every key of T). */
@@ -496,6 +515,7 @@ export function resolveEnvironment(input: unknown): { settings: GatewaySettings;
     backend: raw.backend ?? { type: "local" },
     model: raw.model ?? DEFAULT_MODEL,
     openclaw: raw.openclaw ?? {},
+    toolPolicy: raw.toolPolicy ?? DEFAULT_TOOL_POLICY,
   };
 
   check("environment", settings.environment, typeof settings.environment === "string" && ENVIRONMENT.test(settings.environment)
@@ -586,6 +606,7 @@ export function resolveEnvironment(input: unknown): { settings: GatewaySettings;
   // Bedrock's inference profile prefix is checked against the region only when the region is valid.
   check("model", settings.model, modelProblem(settings.model, isAwsRegion(region) ? region : undefined,
     (name) => openclawLockInstalls(openclawLock(), name)));
+  check("toolPolicy", settings.toolPolicy, toolPolicyProblem(settings.toolPolicy));
 
   const refused = new Set(problems.map((p) => p.setting));
   problems.push(...environmentRuleProblems(settings).filter((p) => !refused.has(p.setting)));
