@@ -1,4 +1,5 @@
 import type { GatewaySettings } from "./settings/settings";
+import type { ModelProvider } from "./openclaw/providers";
 
 /**
  * Every secret the deployment knows, in one list. The secrets construct, the host role, the stack
@@ -25,6 +26,12 @@ export interface SecretSpec {
    * openclaw's SecretRef credential surfaces (docs/reference/secretref-credential-surface.md).
    */
   readonly configField: string;
+  /**
+   * A model provider's API key: openclaw.json refers to it only when the `model` setting chooses that
+   * provider (an unset key's SecretRef would be unresolvable; openclaw then fails to resolve the
+   * config's secrets, e.g. `openclaw models status`). Absent: always referenced.
+   */
+  readonly modelProvider?: ModelProvider;
   /** Who writes the real value: the host at first boot, or the operator with the CLI. */
   readonly writer: "host" | "operator";
   /** What a person calls it ("Anthropic API key"): prompts, hints, outputs, plan summary. */
@@ -65,6 +72,7 @@ export const ANTHROPIC_API_KEY: SecretSpec = {
   id: "anthropic-api-key",
   parameter: "anthropic-api-key",
   configField: "models.providers.anthropic.apiKey",
+  modelProvider: "anthropic",
   writer: "operator",
   label: "Anthropic API key",
   placeholder: API_KEY_PLACEHOLDER,
@@ -84,6 +92,7 @@ export const OPENAI_API_KEY: SecretSpec = {
   id: "openai-api-key",
   parameter: "openai-api-key",
   configField: "models.providers.openai.apiKey",
+  modelProvider: "openai",
   writer: "operator",
   label: "OpenAI API key",
   placeholder: API_KEY_PLACEHOLDER,

@@ -10,8 +10,6 @@ import { GatewaySecrets } from "./constructs/secrets";
 import { DataVolume } from "./constructs/storage";
 import { GatewayAddress } from "./constructs/address";
 import { HostRole } from "./constructs/host-role";
-import { bedrockStatements } from "./constructs/model-role";
-import { modelRoleName, needsModelCredentials } from "./host/model-credentials";
 import { GatewayHost, HEALTH_CHECK_GRACE_SECONDS } from "./constructs/host";
 import { MaintenanceSchedule } from "./constructs/maintenance";
 import { Rollout } from "./constructs/rollout";
@@ -99,7 +97,6 @@ export class OpenClawStack extends TerraformStack {
         this.artifacts.grantRead(),
       ],
       dnsChallenge: settings.hostedZoneId === undefined ? undefined : { hostedZoneId: settings.hostedZoneId, domainName: settings.domainName },
-      model: needsModelCredentials(settings) ? { roleName: modelRoleName(settings), statements: bedrockStatements(settings) } : undefined,
     });
     this.host = new GatewayHost(this, "host", {
       prefix,
@@ -113,8 +110,7 @@ export class OpenClawStack extends TerraformStack {
       instanceProfileArn: this.hostRole.instanceProfile.arn,
       userDataBase64: this.userData.base64,
       tags: { ...tags, Name: prefix },
-      dependsOn: [this.hostRole.policy, ...(this.hostRole.modelRole ? [this.hostRole.modelRole.policy] : []), this.data.volume, this.address.eip,
-        this.artifacts.lock, this.artifacts.hostScript],
+      dependsOn: [this.hostRole.policy, this.data.volume, this.address.eip, this.artifacts.lock, this.artifacts.hostScript],
     });
     this.operations = new GatewayOperations(this, "operations", { settings });
     this.rollout = new Rollout(this, "rollout", {

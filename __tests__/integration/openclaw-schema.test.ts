@@ -7,7 +7,11 @@ import { GATEWAY_PORT } from "../../modules/names";
 import { openclawCommand, openclawConfigFile } from "../../modules/host/layout";
 import { compactSchema, configSchemaProblems, SCHEMA_SOURCE, vendoredSchema } from "../../modules/openclaw/schema";
 import { GatewaySettings } from "../../modules/settings/settings";
-import { gatewayProcessEnv, OpenclawFixture, openclawFixture, openclawFixtureProblem, prepareState, REPO_ROOT, runCli, testLayout } from "../helpers/openclaw-harness";
+import {
+  FAKE_ANTHROPIC_API_KEY, gatewayProcessEnv, OpenclawFixture, openclawFixture, openclawFixtureProblem, prepareState, REPO_ROOT, runCli, testLayout,
+  writeCredentials,
+} from "../helpers/openclaw-harness";
+import { ANTHROPIC_API_KEY, GATEWAY_TOKEN, OPENAI_API_KEY } from "../../modules/secrets-catalogue";
 import { requireInCi, testSettings } from "../helpers/settings";
 
 /**
@@ -21,6 +25,9 @@ const maybe = canRun ? describe : describe.skip;
 /** `OPENCLAW_SCHEMA_UPDATE=1 npx jest __tests__/integration/openclaw-schema.test.ts` rewrites the vendored schema. */
 const UPDATE = process.env.OPENCLAW_SCHEMA_UPDATE === "1";
 const VENDORED_FILE = path.join(REPO_ROOT, "modules/openclaw/config-schema.json");
+
+/** A syntactically plausible OpenAI key that grants nothing (the tests never reach the API). */
+const FAKE_OPENAI_API_KEY = "sk-proj-openclaw-aws-test-key-0000000000000000";
 
 const sha256 = (value: unknown) => createHash("sha256").update(JSON.stringify(value)).digest("hex");
 
@@ -100,17 +107,48 @@ maybe("the vendored config schema and the real openclaw", () => {
     expect(memory({ ...testSettings(), model: "openai/gpt-5.5" })).toEqual([]);
   }, 300_000);
 
-  /** Settings with a Bedrock model, past the settings check (which refuses it while the host lock lacks the Bedrock plugin). */
-  const bedrock = (): GatewaySettings => ({ ...testSettings(), model: "amazon-bedrock/us.anthropic.claude-opus-5" });
+  /**
+   * The CLI on the "host" with the gateway's credential holding the token and `keys` (catalogue id →
+   * value), as openclaw-refresh-secrets writes it.
+   */
+  const cliWithKeys = (settings: GatewaySettings, args: string[], keys: Record<string, string>, timeoutMs = 60_000) => {
+    const layout = testLayout(settings, root, fixture);
+    prepareState(layout, settings, GATEWAY_PORT);
+    const credentials = writeCredentials(path.join(root, "credentials"), `${JSON.stringify({ [GATEWAY_TOKEN.id]: "x".repeat(64), ...keys })}\n`);
+    return runCli(layout, gatewayProcessEnv(layout, credentials), args, timeoutMs);
+  };
 
-  test.each([["anthropic", () => testSettings()], ["openai", () => ({ ...testSettings(), model: "openai/gpt-5.5" })], ["amazon-bedrock", bedrock]])(
-    "%s: `openclaw config validate` accepts the rendered config and `doctor --lint --all` reports warnings only (recorded)", (name, settings) => {
-      expect(JSON.parse(cli(settings(), ["config", "validate", "--json"]).stdout)).toMatchObject({ valid: true });
-      const lint = cli(settings(), ["doctor", "--lint", "--all", "--json"], 120_000);
-      const report = JSON.parse(lint.stdout) as { findings: Array<{ checkId: string; severity: string; message: string }> };
-      // eslint-disable-next-line no-console
-      console.log(`openclaw doctor --lint --all, model provider ${name}:\n${report.findings.map((f) => `  ${f.severity} ${f.checkId}: ${f.message}`).join("\n")}`);
-      expect(report.findings.filter((f) => f.severity !== "warning")).toEqual([]);
-      expect(report.findings.filter((f) => f.checkId === "core/doctor/memory-search")).toEqual([]);
-    }, 180_000);
+  /**
+   * What `doctor --lint --all` still reports for either provider, and why none of it is the rendered
+   * config's to fix. Anything else fails the test (recorded in the log).
+   */
+  const EXPLAINED_WARNINGS: Record<string, string> = {
+    "core/doctor/gateway-health": "doctor asks a running gateway over RPC; none runs here (openclaw-gateway.test.ts starts one)",
+    // State, not config: the gateway's cron service reconciles heartbeat monitors when it starts (dist/server-cron-*.mjs).
+    "core/doctor/heartbeat-cadence-migration": "the main agent's heartbeat monitor is not yet in the fresh state directory's cron store",
+    // State, not config: a doctor-only migration (state-migrations.doctor-*.mjs) of the agent database this test's earlier CLI runs created.
+    "core/doctor/legacy-state": "the shared auth store's rows are still in the main agent's database (`openclaw doctor --fix` moves them)",
+    "core/doctor/node-hosting-preconditions": "the gateway binds loopback behind Traefik by design; nodes would need gateway.bind=lan (issue 14 item 4)",
+    "core/doctor/skills-readiness": "openclaw's bundled skills whose programs or environment variables the host does not provide: the agent cannot use those",
+    "core/doctor/write-config": "openclaw.json is read-only on the host by design (OPENCLAW_CONFIG_READONLY=1): doctor may not rewrite it",
+  };
+
+  test.each([
+    ["anthropic", testSettings(), { [ANTHROPIC_API_KEY.id]: FAKE_ANTHROPIC_API_KEY }],
+    ["openai", { ...testSettings(), model: "openai/gpt-5.5" }, { [OPENAI_API_KEY.id]: FAKE_OPENAI_API_KEY }],
+  ])("%s: `config validate` accepts the rendered config, the model is usable with its key only, `doctor --lint --all` reports only explained warnings", (name, settings, keys) => {
+    expect(JSON.parse(cliWithKeys(settings, ["config", "validate", "--json"], keys).stdout)).toMatchObject({ valid: true });
+    const status = cliWithKeys(settings, ["models", "status", "--check", "--json"], keys);
+    expect(status.status).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ resolvedDefault: settings.model, auth: { missingProvidersInUse: [] } });
+    // The key's parameter still holds its placeholder: the refresh tool leaves it out, and the model has no credential.
+    expect(cliWithKeys(settings, ["models", "status", "--check", "--json"], {}).status).toBe(1);
+
+    const lint = cliWithKeys(settings, ["doctor", "--lint", "--all", "--json"], keys, 120_000);
+    const report = JSON.parse(lint.stdout) as { findings: Array<{ checkId: string; severity: string; message: string }> };
+    // eslint-disable-next-line no-console
+    console.log(`openclaw doctor --lint --all, model provider ${name}:\n${report.findings.map((f) => `  ${f.severity} ${f.checkId}: ${f.message}`).join("\n")}`);
+    expect(report.findings.filter((f) => f.severity !== "warning")).toEqual([]);
+    expect(report.findings.filter((f) => !Object.hasOwn(EXPLAINED_WARNINGS, f.checkId))).toEqual([]);
+  }, 180_000);
 });

@@ -3,7 +3,6 @@ import { gunzipSync } from "node:zlib";
 import * as path from "node:path";
 import { offlinePlan, offlineTerraformProblem, PlanJson } from "../helpers/terraform-offline";
 import { API_KEY_PLACEHOLDER, GATEWAY_TOKEN_PLACEHOLDER, SECRETS } from "../../modules/secrets-catalogue";
-import { bedrockStatements } from "../../modules/constructs/model-role";
 import { requireInCi, testSettings } from "../helpers/settings";
 
 /**
@@ -84,12 +83,6 @@ maybe("offline terraform plan of the default stack", () => {
     for (const placeholder of [API_KEY_PLACEHOLDER, GATEWAY_TOKEN_PLACEHOLDER]) expect(planned).not.toContain(placeholder);
   });
 
-  test("the default (Anthropic) model plans no Bedrock permission and no model role", () => {
-    const policies = plan.resource_changes.filter((c) => c.type === "aws_iam_role_policy").map((c) => c.change.after!.policy as string);
-    expect(policies.filter((p) => /bedrock:|AssumeModelRole/.test(p))).toEqual([]);
-    expect(plan.resource_changes.filter((c) => c.type === "aws_iam_role").map((c) => c.change.after!.name)).not.toContain("openclaw-test-model");
-  });
-
   test("no secret from the environment appears in the configuration, plan or user data", () => {
     const everything = [
       JSON.stringify(plan),
@@ -102,34 +95,5 @@ maybe("offline terraform plan of the default stack", () => {
       expect(script).not.toContain(secret);
     }
     expect(everything).not.toMatch(/sk-ant-[A-Za-z0-9-]{10,}/);
-  });
-});
-
-maybe("offline terraform plan of a stack with a Bedrock model", () => {
-  // Past the settings check, which refuses a Bedrock model while the host's openclaw lock lacks the Bedrock plugin.
-  const settings = { ...testSettings(), model: "amazon-bedrock/us.anthropic.claude-opus-5" };
-  let plan: PlanJson;
-  let config: { resource: Record<string, Record<string, { name?: string; policy?: string }>> };
-
-  beforeAll(() => {
-    const result = offlinePlan(settings);
-    plan = result.plan;
-    config = JSON.parse(readFileSync(path.join(result.stack.dir, "cdk.tf.json"), "utf8"));
-  }, 120_000);
-
-  test("plans the model role with exactly the Bedrock statements, and lets the host role only assume it", () => {
-    const created = (type: string) => plan.resource_changes.filter((c) => c.type === type);
-    // The default stack's four roles, and the model role.
-    expect(created("aws_iam_role")).toHaveLength(5);
-    expect(created("aws_iam_role").map((c) => c.change.after!.name)).toContain("openclaw-test-model");
-    const modelPolicy = created("aws_iam_role_policy").find((c) => c.change.after!.name === "openclaw-test-model")!;
-    expect(JSON.parse(modelPolicy.change.after!.policy as string).Statement).toEqual(bedrockStatements(settings));
-    // The host role's policy names the model role's ARN, known only after apply: its statement is in the configuration.
-    const hostPolicy = Object.values(config.resource.aws_iam_role_policy).find((p) => p.name === "openclaw-test-host")!;
-    const host = JSON.parse(hostPolicy.policy!).Statement as Array<{ Sid: string; Action: string[]; Resource: string[] }>;
-    expect(host.filter((st) => st.Action.some((a) => /^(bedrock|sts):/.test(a)))).toEqual([
-      { Sid: "AssumeModelRole", Effect: "Allow", Action: ["sts:AssumeRole"], Resource: [expect.stringMatching(/^\$\{aws_iam_role\.host-role_model_[A-Za-z0-9_]+\.arn\}$/)] },
-    ]);
-    for (const c of plan.resource_changes) expect(c.change.actions).toEqual(["create"]);
   });
 });

@@ -402,7 +402,7 @@ describe("systemd units", () => {
   });
 
   test("gateway unit: the layout's user, env, command; restart always but not on config errors (78); mount required", () => {
-    const unit = gatewayUnit(layout, memoryBudget(settings.instanceType), settings) as any;
+    const unit = gatewayUnit(layout, memoryBudget(settings.instanceType)) as any;
     expect(unit.Service).toMatchObject({
       User: "openclaw", Group: "openclaw", LoadCredential: "gateway-secrets:/run/openclaw/gateway-secrets.json",
       ExecStart: gatewayCommand(layout).join(" "), Restart: "always",

@@ -45,14 +45,14 @@ describe("the gateway's secrets are a systemd credential that openclaw.json refe
   });
 
   test("the gateway's unit loads the root-only secrets file as the credential and has no secret in its environment", () => {
-    const unit = renderUnit(gatewayUnit(layout, memoryBudget(settings.instanceType), settings));
+    const unit = renderUnit(gatewayUnit(layout, memoryBudget(settings.instanceType)));
     expect(unit).toContain(`\nLoadCredential=gateway-secrets:${layout.secretsFile}\n`);
     expect(layout.secretsFile).toBe("/run/openclaw/gateway-secrets.json");
     expect(unit).not.toMatch(/EnvironmentFile=|_TOKEN=|_KEY=/);
   });
 
   test("openclaw-admin runs the CLI in a transient unit with the gateway's user, directory, environment, umask and credential", () => {
-    const unit = gatewayUnit(layout, memoryBudget(settings.instanceType), settings).Service;
+    const unit = gatewayUnit(layout, memoryBudget(settings.instanceType)).Service;
     const argv = adminArgv();
     const end = argv.indexOf("--");
     expect(argv.slice(0, 5)).toEqual(["--quiet", "--pipe", "--wait", "--collect", "--service-type=exec"]);

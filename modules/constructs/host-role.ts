@@ -3,7 +3,6 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { composeStatements, Grantee, IamStatement } from "./grants";
-import { ModelRole } from "./model-role";
 
 export interface HostRoleProps extends Grantee {
   /** Name prefix of the role, policy and instance profile. */
@@ -17,11 +16,6 @@ export interface HostRoleProps extends Grantee {
   readonly grants: ReadonlyArray<readonly IamStatement[]>;
   /** With a hosted zone: Traefik proves `domainName` with DNS-01 in it ({@link dnsChallengeStatements}). */
   readonly dnsChallenge?: { readonly hostedZoneId: string; readonly domainName: string };
-  /**
-   * The gateway's model role (Amazon Bedrock): its name and what it may do (`bedrockStatements`); a
-   * {@link ModelRole} holds the statements and this role may only assume it. @default none
-   */
-  readonly model?: { readonly roleName: string; readonly statements: readonly IamStatement[] };
 }
 
 /**
@@ -97,8 +91,6 @@ export class HostRole extends Construct {
   readonly policy: IamRolePolicy;
   /** The inline policy's statements (exposed for tests and the audit). */
   readonly statements: readonly IamStatement[];
-  /** The gateway's role for its model provider, when it needs one (Amazon Bedrock). */
-  readonly modelRole?: ModelRole;
 
   constructor(scope: Construct, id: string, props: HostRoleProps) {
     super(scope, id);
@@ -109,14 +101,10 @@ export class HostRole extends Construct {
         Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
       }),
     });
-    this.modelRole = props.model
-      ? new ModelRole(this, "model", { name: props.model.roleName, hostRoleArn: this.role.arn, statements: props.model.statements })
-      : undefined;
     const group = `arn:aws:autoscaling:${props.region}:*:autoScalingGroup:*:autoScalingGroupName/${props.autoScalingGroupName}`;
     this.statements = composeStatements([
       ...props.grants.flat(),
       ...(props.dnsChallenge ? dnsChallengeStatements(props.dnsChallenge) : []),
-      ...(this.modelRole ? [this.modelRole.grantAssume()] : []),
       { Sid: "ReportOwnHealth", Effect: "Allow", Action: ["autoscaling:SetInstanceHealth"], Resource: [group] },
       // The boot script ends its own launch: CONTINUE once healthy, ABANDON on failure.
       { Sid: "CompleteOwnLaunch", Effect: "Allow", Action: ["autoscaling:CompleteLifecycleAction"], Resource: [group] },

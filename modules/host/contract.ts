@@ -150,21 +150,6 @@ export interface HostContract {
   readonly certGuardTimerUnit: string;
   /** The cert guard's restart history and status.json (root disk, 0755: nothing secret; survives reboots). */
   readonly certGuardStateDir: string;
-  /**
-   * Bedrock only: `openclaw-model-credentials` assumes the model role (modules/constructs/model-role.ts)
-   * and writes its short-lived credentials for the gateway (modules/host/model-credentials.ts).
-   */
-  readonly modelCredentialsTool: string;
-  /** Runs the model credentials tool once (root oneshot; its RuntimeDirectory is modelCredentialsDir). */
-  readonly modelCredentialsServiceUnit: string;
-  /** Runs the model credentials service periodically. */
-  readonly modelCredentialsTimerUnit: string;
-  /** tmpfs directory (0750 root:<serviceUser>) of the model credentials. */
-  readonly modelCredentialsDir: string;
-  /** The model role's credentials in the AWS SDK's `credential_process` JSON (0440 root:<serviceUser>). */
-  readonly modelCredentialsFile: string;
-  /** The gateway's AWS shared config file (AWS_CONFIG_FILE): its default profile reads modelCredentialsFile. */
-  readonly awsConfigFile: string;
 }
 
 /**
@@ -240,11 +225,5 @@ export function hostContract(s: Pick<GatewaySettings, "environment" | "versions"
     certGuardServiceUnit: "openclaw-cert-guard.service",
     certGuardTimerUnit: "openclaw-cert-guard.timer",
     certGuardStateDir: "/var/lib/openclaw-cert-guard",
-    modelCredentialsTool: "/usr/local/sbin/openclaw-model-credentials",
-    modelCredentialsServiceUnit: "openclaw-model-credentials.service",
-    modelCredentialsTimerUnit: "openclaw-model-credentials.timer",
-    modelCredentialsDir: "/run/openclaw-model",
-    modelCredentialsFile: "/run/openclaw-model/credentials.json",
-    awsConfigFile: "/etc/openclaw/model-aws-config",
   });
 }

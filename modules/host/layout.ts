@@ -3,7 +3,7 @@ import { SECRETS, SecretSpec } from "../secrets-catalogue";
 import type { GatewaySettings } from "../settings/settings";
 import { HostContract, SECRETS_CREDENTIAL } from "./contract";
 import { mergeOverlay } from "../openclaw/merge";
-import { DEFAULT_MODEL, modelConfig, parseModel } from "../openclaw/providers";
+import { DEFAULT_MODEL, modelConfig, ModelProvider, parseModel } from "../openclaw/providers";
 import { DEFAULT_TOOL_POLICY, withToolPolicy } from "../openclaw/tool-policy";
 
 /** Mode of OPENCLAW_STATE_DIR (openclaw's doctor wants 700; pairing state lives inside). */
@@ -69,23 +69,27 @@ function withField(config: Record<string, unknown>, [key, ...rest]: readonly str
   return { ...config, [key]: withField(typeof inner === "object" && inner !== null ? inner as Record<string, unknown> : {}, rest, value) };
 }
 
-/** `config` with the secrets provider and, at each catalogue secret's `configField`, its SecretRef. */
-export function withSecretRefs(config: Record<string, unknown>): Record<string, unknown> {
-  const refs = SECRETS.reduce((c, secret) => withField(c, secret.configField.split("."), secretRef(secret)), config);
+/**
+ * `config` with the secrets provider and, at each catalogue secret's `configField`, its SecretRef:
+ * every secret but the API keys of the model providers other than `provider`.
+ */
+export function withSecretRefs(config: Record<string, unknown>, provider: ModelProvider): Record<string, unknown> {
+  const referenced = SECRETS.filter((secret) => secret.modelProvider === undefined || secret.modelProvider === provider);
+  const refs = referenced.reduce((c, secret) => withField(c, secret.configField.split("."), secretRef(secret)), config);
   return withField(refs, ["secrets", "providers", SECRETS_PROVIDER], secretsProvider());
 }
 
 /**
  * openclaw.json: gateway on loopback behind the local Traefik, token auth; the `model` setting's
  * primary model, provider and memory search (modules/openclaw/providers.ts `modelConfig`); every
- * secret is a SecretRef into the gateway's systemd credential (`withSecretRefs`): no secret is in
+ * secret it uses is a SecretRef into the gateway's systemd credential (`withSecretRefs`): no secret is in
  * this file or in the gateway's environment. The `openclaw` setting is merged over it
  * (modules/openclaw/merge.ts; checked at synth by modules/openclaw/overlay.ts, which refuses the
  * secrets' fields); then what the agent may do on the host, from `toolPolicy` (withToolPolicy). Checked against
  * the real openclaw in __tests__/integration/openclaw-gateway.test.ts and openclaw-schema.test.ts.
  */
 export function openclawConfig(
-  s: Pick<GatewaySettings, "domainName"> & Partial<Pick<GatewaySettings, "openclaw" | "model" | "region" | "toolPolicy">>,
+  s: Pick<GatewaySettings, "domainName"> & Partial<Pick<GatewaySettings, "openclaw" | "model" | "toolPolicy">>,
   port = GATEWAY_PORT,
 ): object {
   const origin = `https://${s.domainName}`;
@@ -106,7 +110,7 @@ export function openclawConfig(
       controlUi: { allowedOrigins: [origin] },
     },
   };
-  return withToolPolicy(mergeOverlay(withSecretRefs(mergeOverlay(rendered, modelConfig(choice, s.region))), s.openclaw),
+  return withToolPolicy(mergeOverlay(withSecretRefs(mergeOverlay(rendered, modelConfig(choice)), choice.provider), s.openclaw),
     s.toolPolicy ?? DEFAULT_TOOL_POLICY);
 }
 

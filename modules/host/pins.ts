@@ -135,12 +135,6 @@ function readLock(dir: string): OpenclawLock {
   return { version, packageJson, lockText, lockPath, sha256: createHash("sha256").update(lockText).digest("hex") };
 }
 
-/** True when the lock installs the npm package `name` (at the top of its node_modules). */
-export function openclawLockInstalls(lock: Pick<OpenclawLock, "lockText">, name: string): boolean {
-  const packages = (JSON.parse(lock.lockText) as { packages?: Record<string, unknown> }).packages ?? {};
-  return Object.hasOwn(packages, `node_modules/${name}`);
-}
-
 /**
  * Every package of the lock that declares install scripts (npm marks them `hasInstallScript`), and
  * whether the host runs them. `npm ci --ignore-scripts` runs none; `npm rebuild <name>` then runs the

@@ -10,7 +10,6 @@ import { CONFIG_FILE_MODE, openclawConfigFile, STATE_DIR_MODE } from "./layout";
 import { AWS_CLI_BOUNDS, BOOT_HEALTH_WAIT, healthWaitLines, IMDS_FUNCTION, imdsTokenCommand, RETRY_FUNCTION } from "./posix";
 import { heredoc, shellAssign, shellQuote, shellWords } from "./shell";
 import { renderTools } from "./tools";
-import { awsConfigFile, needsModelCredentials } from "./model-credentials";
 import { traefikDynamicConfig, traefikStaticConfig, traefikYaml } from "./traefik";
 import { imdsFirewallRules, renderUnits } from "./units";
 
@@ -873,12 +872,6 @@ export function configFiles(s: GatewaySettings, c: HostContract): HostFile[] {
     unitFile(c.watchdogTimerUnit, []),
     unitFile(c.certGuardServiceUnit, []),
     unitFile(c.certGuardTimerUnit, []),
-    // Bedrock: the gateway's AWS config and the model credentials' units; the gateway's unit pulls them in.
-    ...(needsModelCredentials(s) ? [
-      { path: c.awsConfigFile, mode: "644", owner: "root:root", content: awsConfigFile(c), flags: ["GATEWAY_RESTART"] },
-      unitFile(c.modelCredentialsServiceUnit, ["GATEWAY_RESTART"]),
-      unitFile(c.modelCredentialsTimerUnit, ["GATEWAY_RESTART"]),
-    ] : []),
   ];
 }
 
@@ -906,7 +899,7 @@ export function configStep(s: GatewaySettings, c: HostContract): string {
   const section = (title: string, pick: (f: HostFile) => boolean) =>
     `step ${shellQuote(title)}\n${files.filter(pick).map(writeFileCommand).join("\n")}\n`;
   return [
-    section("gateway configuration", (f) => f.path === c.configPath || f.path === c.awsConfigFile),
+    section("gateway configuration", (f) => f.path === c.configPath),
     section("Traefik configuration", (f) => f.path.startsWith(`${c.traefikConfigDir}/`)),
     section("systemd units", (f) => f.path.startsWith(`${c.unitDir}/`)),
   ].join("\n");

@@ -6,7 +6,6 @@ import { imdsPublicAddressCommand, renderCertGuard } from "./cert-guard";
 import { HostContract, SECRETS_CREDENTIAL } from "./contract";
 import { openclawCommand } from "./layout";
 import { openclawExecution } from "./units";
-import { modelCredentialsTool, needsModelCredentials } from "./model-credentials";
 import { AWS_CLI_BOUNDS, healthCheckCommand, IMDS_FUNCTION, imdsTokenCommand, START_GRACE_SECONDS } from "./posix";
 import { shellAssign, shellQuote, shellWords } from "./shell";
 /** How often a host tool tries an AWS call before it fails loudly. */
@@ -314,6 +313,5 @@ export function renderTools(s: GatewaySettings, c: HostContract): Record<string,
     [c.adminTool]: adminTool(c),
     [c.watchdogTool]: watchdogTool(s, c),
     [c.certGuardTool]: certGuardTool(s, c),
-    ...(needsModelCredentials(s) ? { [c.modelCredentialsTool]: modelCredentialsTool(s, c) } : {}),
   };
 }

@@ -4,7 +4,6 @@ import { HostContract, SECRETS_CREDENTIAL } from "./contract";
 import { gatewayCommand, gatewayEnvironment } from "./layout";
 import { traefikEnvironment } from "./traefik";
 import { MemoryBudget, memoryBudget } from "./memory";
-import { MODEL_CREDENTIALS_RENEW_MINUTES, modelEnvironment, needsModelCredentials } from "./model-credentials";
 
 /** One value of a unit directive; a list repeats the directive once per item. */
 export type UnitValue = string | number | boolean | ReadonlyArray<string | number>;
@@ -166,16 +165,13 @@ export function openclawExecution(c: HostContract) {
  * VM proof), so 78 must not stop it for good; the watchdog reports a 78 and never replaces the host for it. Memory: a V8 heap cap, MemoryHigh/MemoryMax from the instance's memory (modules/host/memory.ts);
  * an OOM kill stops the whole unit (OOMPolicy=stop) and Restart=always starts it again.
  */
-export function gatewayUnit(c: HostContract, memory: MemoryBudget, s: Pick<GatewaySettings, "model" | "region">): UnitFile {
+export function gatewayUnit(c: HostContract, memory: MemoryBudget): UnitFile {
   const run = openclawExecution(c);
-  // Bedrock: the model credentials (modules/host/model-credentials.ts) before the gateway, and their timer with it.
-  // Wants=, not Requires=: without them the gateway still serves; its Bedrock calls fail until the timer's next run.
-  const model = needsModelCredentials(s) ? [c.modelCredentialsServiceUnit, c.modelCredentialsTimerUnit] : [];
   return {
     Unit: {
       Description: "OpenClaw gateway",
-      Wants: ["network-online.target", ...model],
-      After: ["network-online.target", c.secretsUnit, ...model.slice(0, 1)],
+      Wants: "network-online.target",
+      After: ["network-online.target", c.secretsUnit],
       Requires: c.secretsUnit,
       RequiresMountsFor: c.dataMount,
       // Never give up restarting: the watchdog decides when the host is beyond repair.
@@ -186,7 +182,7 @@ export function gatewayUnit(c: HostContract, memory: MemoryBudget, s: Pick<Gatew
       User: run.User,
       Group: run.Group,
       LoadCredential: run.LoadCredential,
-      Environment: unitEnvironment({ ...run.Environment, ...modelEnvironment(s, c), NODE_OPTIONS: `--max-old-space-size=${memory.heapMiB}` }),
+      Environment: unitEnvironment({ ...run.Environment, NODE_OPTIONS: `--max-old-space-size=${memory.heapMiB}` }),
       WorkingDirectory: run.WorkingDirectory,
       ExecStart: unitCommand(gatewayCommand(c)),
       Restart: "always",
@@ -240,42 +236,6 @@ export function traefikUnit(s: Pick<GatewaySettings, "hostedZoneId" | "region">,
     },
     Install: { WantedBy: "multi-user.target" },
   };
-}
-
-/**
- * One renewal of the model role's credentials (root: the host role from IMDS), writing them as
- * root:<serviceUser> (Group=) into its runtime directory, which outlives the run (the gateway reads it).
- */
-export function modelCredentialsService(c: HostContract): UnitFile {
-  return {
-    Unit: { Description: "The model role's short-lived credentials for the OpenClaw gateway (Amazon Bedrock)", Wants: "network-online.target", After: "network-online.target" },
-    Service: {
-      Type: "oneshot",
-      ExecStart: unitCommand([c.modelCredentialsTool]),
-      // Bounded: two AWS CLI calls (10 s connect + 30 s read, the CLI's own 3 attempts).
-      TimeoutStartSec: 300,
-      ...ROOT_ONESHOT_HARDENING,
-      Group: c.serviceUser,
-      RuntimeDirectory: runtimeDirectoryName(c.modelCredentialsDir),
-      RuntimeDirectoryMode: "0750",
-      RuntimeDirectoryPreserve: true,
-    },
-  };
-}
-
-/** Renews the model credentials every MODEL_CREDENTIALS_RENEW_MINUTES (the gateway unit starts it). */
-export function modelCredentialsTimer(c: HostContract): UnitFile {
-  const every = `${MODEL_CREDENTIALS_RENEW_MINUTES}min`;
-  return {
-    Unit: { Description: "Renew the OpenClaw gateway's model credentials periodically" },
-    Timer: { OnActiveSec: every, OnUnitActiveSec: every, Unit: c.modelCredentialsServiceUnit },
-  };
-}
-
-/** RuntimeDirectory= of a directory under /run. */
-function runtimeDirectoryName(dir: string): string {
-  if (!dir.startsWith("/run/")) throw new Error(`${dir} must be under /run to be a RuntimeDirectory`);
-  return dir.slice("/run/".length);
 }
 
 /** One health check of the gateway (root: it may call the AWS API with the instance role). */
@@ -413,20 +373,16 @@ export function imdsFirewallUnit(c: HostContract): UnitFile {
   };
 }
 
-/** Every unit the boot script installs: file name → contents (the model credentials' only for Bedrock). */
-export function renderUnits(s: Pick<GatewaySettings, "watchdog" | "hostedZoneId" | "region" | "instanceType" | "model">, c: HostContract): Record<string, string> {
+/** Every unit the boot script installs: file name → contents. */
+export function renderUnits(s: Pick<GatewaySettings, "watchdog" | "hostedZoneId" | "region" | "instanceType">, c: HostContract): Record<string, string> {
   return {
     [c.secretsUnit]: renderUnit(secretsUnit(c)),
-    [c.gatewayUnit]: renderUnit(gatewayUnit(c, memoryBudget(s.instanceType), s)),
+    [c.gatewayUnit]: renderUnit(gatewayUnit(c, memoryBudget(s.instanceType))),
     [c.traefikUnit]: renderUnit(traefikUnit(s, c)),
     [c.watchdogServiceUnit]: renderUnit(watchdogService(c)),
     [c.watchdogTimerUnit]: renderUnit(watchdogTimer(s, c)),
     [c.certGuardServiceUnit]: renderUnit(certGuardService(c)),
     [c.certGuardTimerUnit]: renderUnit(certGuardTimer(c)),
     [c.imdsFirewallUnit]: renderUnit(imdsFirewallUnit(c)),
-    ...(needsModelCredentials(s) ? {
-      [c.modelCredentialsServiceUnit]: renderUnit(modelCredentialsService(c)),
-      [c.modelCredentialsTimerUnit]: renderUnit(modelCredentialsTimer(c)),
-    } : {}),
   };
 }

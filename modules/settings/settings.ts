@@ -2,7 +2,7 @@ import { architectureOf, Architecture, instanceTypeProblem } from "./instance-ty
 import { AWS_REGIONS, isAwsRegion, REGIONS_AS_OF } from "./aws-regions";
 import { crossEnvironmentProblems, environmentRuleProblems } from "./rules";
 import { describeStateLocation, StateLocation, stateInBuildOutputProblem, stateLocation } from "./state";
-import { downloadPins, openclawLock, openclawLockInstalls } from "../host/pins";
+import { downloadPins, openclawLock } from "../host/pins";
 import { HOST_OS_PROFILES } from "../host/host-os";
 import { didYouMean } from "./did-you-mean";
 import { mergeOverlay } from "../openclaw/merge";
@@ -177,10 +177,8 @@ export interface GatewaySettings {
    * - `"anthropic/…"`: by the Anthropic API key (`npm run secrets -- set-api-key`); memory search off.
    * - `"openai/…"` (e.g. `"openai/gpt-5.5"`): by the OpenAI API key (`npm run secrets -- set-openai-key`);
    *   memory search with OpenAI's embeddings.
-   * - `"amazon-bedrock/…"`: by an IAM role, no key; the model id is a cross-Region inference profile
-   *   id whose prefix serves `region` (`us.`, `eu.`, `apac.`, `jp.`, `au.` or `global.`, e.g.
-   *   `"amazon-bedrock/us.anthropic.claude-opus-5"`); memory search with Titan embeddings. Needs
-   *   openclaw's Bedrock plugin in the host's openclaw lock (modules/openclaw/providers.ts).
+   * `"amazon-bedrock/…"` is refused: openclaw's Bedrock provider is a plugin the host cannot install yet
+   * (modules/openclaw/providers.ts).
    * @default "anthropic/claude-opus-5"
    */
   model: string;
@@ -603,9 +601,7 @@ export function resolveEnvironment(input: unknown): { settings: GatewaySettings;
 
   problems.push(...backendProblems(settings.backend));
 
-  // Bedrock's inference profile prefix is checked against the region only when the region is valid.
-  check("model", settings.model, modelProblem(settings.model, isAwsRegion(region) ? region : undefined,
-    (name) => openclawLockInstalls(openclawLock(), name)));
+  check("model", settings.model, modelProblem(settings.model));
   check("toolPolicy", settings.toolPolicy, toolPolicyProblem(settings.toolPolicy));
 
   const refused = new Set(problems.map((p) => p.setting));

@@ -8,8 +8,6 @@ import { policyStatements } from "../resources";
 export const ACTIONS_WITHOUT_RESOURCE_TYPES = [
   "ec2:Describe", "autoscaling:Describe", "ssm:DescribeParameters", "kms:ListKeys", "kms:ListAliases",
   "sts:GetCallerIdentity", "cloudwatch:PutMetricData", "logs:DescribeLogGroups", "ec2messages:", "ssmmessages:",
-  // Bedrock's model discovery (the model role, modules/constructs/model-role.ts).
-  "bedrock:ListFoundationModels", "bedrock:ListInferenceProfiles",
 ] as const;
 
 const needsNoResource = (action: string) => ACTIONS_WITHOUT_RESOURCE_TYPES.some((prefix) => action.startsWith(prefix));
