@@ -29,9 +29,12 @@ function adminArgv(): string[] {
 }
 
 describe("the gateway's secrets are a systemd credential that openclaw.json refers to", () => {
-  test("every catalogue secret is a file SecretRef into the credential, at its configField; no env SecretRef is left", () => {
+  test("every catalogue secret the chosen model provider uses is a file SecretRef into the credential, at its configField; no env SecretRef is left", () => {
     const config = openclawConfig(settings);
-    for (const secret of SECRETS) expect(at(config, secret.configField)).toEqual({ source: "file", provider: SECRETS_PROVIDER, id: `/${secret.id}` });
+    // The other providers' API keys are not referenced (modules/host/layout.ts withSecretRefs).
+    const used = SECRETS.filter((secret) => secret.modelProvider === undefined || secret.modelProvider === "anthropic");
+    expect(used.map((secret) => secret.id)).toEqual([GATEWAY_TOKEN.id, ANTHROPIC_API_KEY.id]);
+    for (const secret of used) expect(at(config, secret.configField)).toEqual({ source: "file", provider: SECRETS_PROVIDER, id: `/${secret.id}` });
     expect(at(config, "gateway.auth")).toEqual({ mode: "token", token: secretRef(GATEWAY_TOKEN) });
     expect(at(config, "models.providers.anthropic.apiKey")).toEqual(secretRef(ANTHROPIC_API_KEY));
     expect(at(config, `secrets.providers.${SECRETS_PROVIDER}`)).toEqual({ source: "file", path: "${CREDENTIALS_DIRECTORY}/gateway-secrets", mode: "json" });

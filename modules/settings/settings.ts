@@ -177,8 +177,8 @@ export interface GatewaySettings {
    * - `"anthropic/…"`: by the Anthropic API key (`npm run secrets -- set-api-key`); memory search off.
    * - `"openai/…"` (e.g. `"openai/gpt-5.5"`): by the OpenAI API key (`npm run secrets -- set-openai-key`);
    *   memory search with OpenAI's embeddings.
-   * `"amazon-bedrock/…"` is refused: openclaw's Bedrock provider is a plugin the host cannot install yet
-   * (modules/openclaw/providers.ts).
+   * - `"amazon-bedrock/…"`: refused at synth; openclaw's Bedrock provider is a plugin the host cannot
+   *   install yet (modules/openclaw/providers.ts).
    * @default "anthropic/claude-opus-5"
    */
   model: string;
