@@ -11,6 +11,7 @@ import { AuditInput, AuditResource } from "./audit/types";
 import { listOf } from "./terraform-json";
 import { ENVIRONMENT_TAG } from "../names";
 import { HOST_SCRIPT_KEY } from "../host/pins";
+import { METRIC_NAMESPACE } from "../host/metrics";
 import { secretParameterName, SECRETS } from "../secrets-catalogue";
 
 /** The example account the stack is deployed to. */
@@ -275,6 +276,7 @@ export function boundaryRequests(s: BoundaryStack): BoundaryRequest[] {
     host("Allowed", "fetch an earlier version of the host script (a rollback's)", "s3:GetObjectVersion", s.hostScriptObjectArn),
     host("Allowed", "list the host script's versions", "s3:ListBucketVersions", `arn:aws:s3:::${EXAMPLE_ARTIFACTS_BUCKET}`,
       { "s3:prefix": HOST_SCRIPT_KEY }),
+    host("Allowed", "publish an alarm's data point", "cloudwatch:PutMetricData", "*", { "cloudwatch:namespace": METRIC_NAMESPACE }),
     host("Allowed", "SSM agent heartbeat", "ssm:UpdateInstanceInformation", instance),
     host("Allowed", "SSM agent: receive Run Command messages", "ec2messages:GetMessages", "*"),
     host("Allowed", "SSM agent: open a Session Manager channel", "ssmmessages:OpenDataChannel", "*"),
@@ -300,6 +302,7 @@ export function boundaryRequests(s: BoundaryStack): BoundaryRequest[] {
     host("Denied", "overwrite the install lock", "s3:PutObject", s.lockObjectArn),
     host("Denied", "overwrite the host script", "s3:PutObject", s.hostScriptObjectArn),
     host("Denied", "read another bucket's object", "s3:GetObject", "arn:aws:s3:::team-b-backups/db.dump"),
+    host("Denied", "publish metrics into another namespace", "cloudwatch:PutMetricData", "*", { "cloudwatch:namespace": "AWS/EC2" }),
     host("Denied", "send a Run Command to an instance", "ssm:SendCommand", instance),
     host("Denied", "read a Run Command's output", "ssm:GetCommandInvocation", "*"),
     host("Denied", "start a Session Manager session", "ssm:StartSession", instance),

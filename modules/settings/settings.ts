@@ -167,6 +167,13 @@ export interface GatewaySettings {
    * `Name` or `managed-by`. @default {}
    */
   tags: Record<string, string>;
+  /**
+   * E-mail addresses the environment's alerts go to (modules/constructs/alerts.ts: Auto Scaling launches
+   * and terminations, the alarms of docs/operating.md "Alerts"): each gets an SNS e-mail subscription,
+   * which AWS asks it to confirm. At most 10, none twice. Empty: the alerts topic and its alarms exist
+   * without a subscription (subscribe later, or read the alarms' state). @default []
+   */
+  alerts: string[];
   /** Terraform state backend. @default { type: "local" } */
   backend: StateBackendSettings;
   /**
@@ -362,6 +369,20 @@ const DAY = "(?:MON|TUE|WED|THU|FRI|SAT|SUN)";
 /** `cron(minute hour ? * days *)`: a fixed time on some days of every week (so at least weekly). */
 const WEEKLY_CRON = new RegExp(`^cron\\(([0-9]{1,2}) ([0-9]{1,2}) \\? \\* (\\*|${DAY}(?:-${DAY})?(?:,${DAY}(?:-${DAY})?)*) \\*\\)$`);
 
+/** Most e-mail subscriptions of the alerts topic (each one is a confirmation e-mail and an inbox to keep). */
+export const MAX_ALERT_EMAILS = 10;
+
+/** The problem with the `alerts` setting (a list of distinct e-mail addresses), or undefined. */
+export function alertsProblem(value: unknown): string | undefined {
+  const allowed = `must be a list of at most ${MAX_ALERT_EMAILS} distinct e-mail addresses such as ["ops@example.org"] (or [] for none)`;
+  if (!Array.isArray(value) || value.length > MAX_ALERT_EMAILS) return allowed;
+  const bad = value.filter((v) => typeof v !== "string" || !EMAIL.test(v));
+  if (bad.length > 0) return `${allowed}; not an e-mail address: ${bad.map((v) => JSON.stringify(v)).join(", ")}`;
+  const lower = value.map((v: string) => v.toLowerCase());
+  const twice = lower.filter((v, i) => lower.indexOf(v) !== i);
+  return twice.length > 0 ? `${allowed}; listed twice: ${[...new Set(twice)].join(", ")}` : undefined;
+}
+
 /** The problem with a maintenance window expression, or undefined. */
 export function maintenanceWindowProblem(value: unknown): string | undefined {
   const match = typeof value === "string" ? WEEKLY_CRON.exec(value) : null;
@@ -392,7 +413,7 @@ const SETTING_KINDS = {
   environment: "value", region: "value", availabilityZone: "value", domainName: "value", acmeEmail: "value",
   instanceType: "value", hostOs: "value", dataVolumeSizeGiB: "value", snapshotRetentionCount: "value", vpcCidr: "value",
   allowedCidrs: "value", versions: "object", downloads: "object", watchdog: "object", hostedZoneId: "value",
-  tags: "object", backend: "object", acmeDirectory: "value", dnsWaitSeconds: "value",
+  tags: "object", backend: "object", acmeDirectory: "value", dnsWaitSeconds: "value", alerts: "value",
   maintenanceWindow: "value", maintenanceTimeZone: "value", openclaw: "config",
 } as const satisfies Record<keyof GatewaySettings, "value" | "object" | "config">;
 
@@ -479,6 +500,7 @@ export function resolveEnvironment(input: unknown): { settings: GatewaySettings;
     maintenanceWindow: raw.maintenanceWindow ?? "cron(0 4 ? * SUN *)",
     maintenanceTimeZone: raw.maintenanceTimeZone ?? "UTC",
     tags: raw.tags ?? {},
+    alerts: raw.alerts ?? [],
     backend: raw.backend ?? { type: "local" },
     openclaw: raw.openclaw ?? {},
   };
@@ -562,6 +584,8 @@ export function resolveEnvironment(input: unknown): { settings: GatewaySettings;
 
   check("acmeDirectory", settings.acmeDirectory, acmeDirectoryProblem(settings.acmeDirectory));
   check("dnsWaitSeconds", settings.dnsWaitSeconds, integerProblem(settings.dnsWaitSeconds, 10, 1800));
+
+  check("alerts", settings.alerts, alertsProblem(settings.alerts));
 
   // Each tag's key, value and the count are AWS's rules: settings-rules.ts.
   if (!isObject(settings.tags)) check("tags", settings.tags, "must be an object of string keys to string values");
