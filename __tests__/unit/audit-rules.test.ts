@@ -122,6 +122,19 @@ const CASES: Record<string, RuleCases> = {
       return addressOf(s.data.volume);
     } }],
   },
+  AlarmCoverage: {
+    compliant: [asIs, staging, { settings: { alerts: ["ops@clawops.dev"] } }],
+    nonCompliant: [{ name: "no alarm on DLM's SnapshotsCreateFailed (it watches another metric)", mutate: (s) => {
+      s.alerts.alarms["snapshot-failed"].metricName = "SnapshotsDeleteFailed";
+      return addressOf(s.alerts.topic);
+    } }, { name: "the certificate alarm sends to no topic of the stack", mutate: (s) => {
+      s.alerts.alarms.certificate.alarmActions = ["arn:aws:sns:us-east-1:123456789012:someone-elses-topic"];
+      return addressOf(s.alerts.alarms.certificate);
+    } }, { name: "the group's launch errors not notified", mutate: (s) => {
+      s.alerts.notification.notifications = ["autoscaling:EC2_INSTANCE_LAUNCH", "autoscaling:EC2_INSTANCE_TERMINATE"];
+      return addressOf(s.host.autoScalingGroup);
+    } }],
+  },
   DataVolumeProtectedFromDestroy: {
     compliant: [asIs],
     nonCompliant: [{ name: "prevent_destroy off", mutate: (s) => {
