@@ -34,6 +34,11 @@ describe("monthly cost estimate", () => {
     expect(line(addressOf(stack.data.volume), /gp3 20 GB/)).toBe(1.6); // $0.08/GB-month
     expect(line(addressOf(stack.host.launchTemplate), /root gp3 12 GB/)).toBe(0.96);
     expect(line(addressOf(stack.data.volume), /snapshots: 7 kept/)).toBeGreaterThan(1); // at least one full copy at $0.05/GB
+    const alarms = cost.lines.filter((l) => l.address.startsWith("aws_cloudwatch_metric_alarm."));
+    expect(alarms).toHaveLength(6); // $0.10 each; a custom metric sent ≤5 h a month adds $0.002
+    expect(alarms.map((l) => l.monthlyUsd)).toEqual([0.1, 0.1, 0.1, 0.1, 0.1, 0.1]);
+    expect(alarms.filter((l) => /custom metric OpenClaw\//.test(l.item))).toHaveLength(5);
+    expect(line(addressOf(stack.alerts.alarms["snapshot-failed"]), /^alarm$/)).toBe(0.1); // DLM's metric is AWS's: free
     expect(cost.totalUsd).toBeCloseTo(cost.lines.reduce((s, l) => s + l.monthlyUsd, 0), 2);
     // eslint-disable-next-line no-console
     console.log(`default monthly cost: $${cost.totalUsd.toFixed(2)}`);
