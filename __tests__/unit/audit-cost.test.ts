@@ -37,7 +37,7 @@ describe("monthly cost estimate", () => {
     const alarms = cost.lines.filter((l) => l.address.startsWith("aws_cloudwatch_metric_alarm."));
     expect(alarms).toHaveLength(6); // $0.10 each; a custom metric sent ≤5 h a month adds $0.002
     expect(alarms.map((l) => l.monthlyUsd)).toEqual([0.1, 0.1, 0.1, 0.1, 0.1, 0.1]);
-    expect(alarms.filter((l) => /custom metric OpenClaw\//.test(l.item))).toHaveLength(5);
+    expect(alarms.filter((l) => /metric OpenClaw\//.test(l.item))).toHaveLength(5);
     expect(line(addressOf(stack.alerts.alarms["snapshot-failed"]), /^alarm$/)).toBe(0.1); // DLM's metric is AWS's: free
     expect(cost.totalUsd).toBeCloseTo(cost.lines.reduce((s, l) => s + l.monthlyUsd, 0), 2);
     // eslint-disable-next-line no-console

@@ -76,7 +76,7 @@ export function estimateMonthlyCost(input: AuditInput): CostEstimate {
     const namespace = String(alarm.config.namespace ?? "");
     const custom = namespace !== "" && !namespace.startsWith("AWS/");
     lines.push({ address: alarm.address, path: alarm.path,
-      item: custom ? `alarm + custom metric ${namespace}/${alarm.config.metric_name} (sent ≤${HEALTHY_MONTH_HOURS_SENT} h/month when healthy)` : "alarm",
+      item: custom ? `alarm + metric ${namespace}/${alarm.config.metric_name} (sent ≤${HEALTHY_MONTH_HOURS_SENT} h/month)` : "alarm",
       monthlyUsd: CLOUDWATCH_ALARM_MONTH_USD + (custom ? CUSTOM_METRIC_MONTH_USD * HEALTHY_MONTH_HOURS_SENT / HOURS_PER_MONTH : 0) });
   }
   const rounded = lines.map((l) => ({ ...l, monthlyUsd: round2(l.monthlyUsd) }));
