@@ -199,6 +199,7 @@ describe("the CI roles fit the environments' stacks", () => {
     aws_s3_bucket: "s3", aws_s3_bucket_policy: "s3", aws_s3_bucket_public_access_block: "s3",
     aws_s3_bucket_server_side_encryption_configuration: "s3", aws_s3_bucket_versioning: "s3", aws_s3_object: "s3", aws_ssm_parameter: "ssm", aws_ssm_document: "ssm", aws_ssm_association: "ssm",
     aws_dlm_lifecycle_policy: "dlm", aws_scheduler_schedule: "scheduler", aws_route53_record: "route53",
+    aws_sns_topic: "sns", aws_sns_topic_subscription: "sns", aws_autoscaling_notification: "autoscaling", aws_cloudwatch_metric_alarm: "cloudwatch",
     aws_iam_role: "iam", aws_iam_role_policy: "iam", aws_iam_role_policy_attachment: "iam", aws_iam_instance_profile: "iam",
   };
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { hostContract } from "../../modules/host/contract";
 import { renderCertGuard } from "../../modules/host/cert-guard";
-import { DATA_VOLUME_ALERT_PERCENT, HOST_METRICS, publishMetric, publishMetricFunction } from "../../modules/host/metrics";
+import { DATA_VOLUME_ALERT_PERCENT, HOST_METRICS, PUBLISH_METRIC_TIMEOUT_SECONDS, publishMetric, publishMetricFunction } from "../../modules/host/metrics";
 import { completeLaunchFunction, LAUNCH_HOOK } from "../../modules/host/steps";
 import { certGuardTool, resourceCheckFunction, watchdogTool } from "../../modules/host/tools";
 import { AWS_CLI_BOUNDS } from "../../modules/host/posix";
@@ -47,18 +47,27 @@ function bash(script: string, env: Record<string, string> = {}) {
 
 /** The argv of one put-metric-data call for a metric, as the host sends it. */
 const putMetricData = (name: string, value: string, unit: string) => [
-  "aws", "cloudwatch", "put-metric-data", ...AWS_CLI_BOUNDS.split(" "), "--namespace", "OpenClaw",
-  "--metric-name", name, "--value", value, "--unit", unit, "--dimensions", "Environment=test",
+  "aws", "cloudwatch", "put-metric-data", ...AWS_CLI_BOUNDS.split(" "), "--region", "eu-west-1", "--namespace", "OpenClaw",
+  "--metric-data", `MetricName=${name},Value=${value},Unit=${unit},Dimensions=[{Name=Environment,Value=test}]`,
 ];
 
 describe("publish_metric", () => {
-  test("sends one bounded data point of OpenClaw/NAME with the environment's dimension, in the stack's region, with at most two attempts", () => {
-    writeFileSync(path.join(dir, "aws"), `#!/bin/bash\necho "$AWS_DEFAULT_REGION $AWS_MAX_ATTEMPTS" >"${dir}/env.log"\n{ printf aws; printf '|%s' "$@"; printf '\\n'; } >>"${dir}/calls.log"\n`);
-    chmodSync(path.join(dir, "aws"), 0o755);
+  test("sends one data point of OpenClaw/NAME with the environment's dimension, in the stack's region (no AWS_DEFAULT_REGION needed)", () => {
+    fake("aws");
     const r = bash(`${publishMetricFunction(s)}\n${publishMetric("bootAbandoned", 1)}\necho after`, { AWS_DEFAULT_REGION: "" });
     expect(r.stdout).toBe("after\n");
     expect(calls()).toEqual([putMetricData("BootAbandoned", "1", "Count")]);
-    expect(readFileSync(path.join(dir, "env.log"), "utf8")).toBe("eu-west-1 2\n");
+  });
+
+  test("bounded: a call that hangs is ended after PUBLISH_METRIC_TIMEOUT_SECONDS (here shortened), and the caller goes on", () => {
+    writeFileSync(path.join(dir, "aws"), "#!/bin/bash\nsleep 30\n");
+    chmodSync(path.join(dir, "aws"), 0o755);
+    const fn = publishMetricFunction(s);
+    expect(fn).toContain(`timeout ${PUBLISH_METRIC_TIMEOUT_SECONDS} aws cloudwatch put-metric-data ${AWS_CLI_BOUNDS} `);
+    const started = Date.now();
+    const r = bash(`${fn.replace(`timeout ${PUBLISH_METRIC_TIMEOUT_SECONDS} `, "timeout 1 ")}\n${publishMetric("bootAbandoned", 1)}\necho after`);
+    expect({ status: r.status, stdout: r.stdout }).toEqual({ status: 0, stdout: "after\n" });
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   test("a failed call is one line on stderr; the caller goes on under set -e, and its ERR trap does not fire", () => {
@@ -124,7 +133,8 @@ ${resourceCheckFunction()}
 check_resources
 echo after`);
   };
-  const sent = () => calls().filter((call) => call[0] === "aws").map((call) => [call[call.indexOf("--metric-name") + 1], call[call.indexOf("--value") + 1]]);
+  const sent = () => calls().filter((call) => call[0] === "aws")
+    .map((call) => /^MetricName=(\w+),Value=(\d+),/.exec(call[call.indexOf("--metric-data") + 1])!.slice(1));
   const age = (minutes: number) => {
     const then = new Date(Date.now() - minutes * 60_000);
     utimesSync(path.join(dir, "resources-published"), then, then);

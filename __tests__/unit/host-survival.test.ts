@@ -186,7 +186,10 @@ esac`);
     stub(bin, "aws", `echo "$*" >>${dir}/aws.log`);
     const run = (times: number) => spawnSync("bash", ["-c", `for i in $(seq ${times}); do ${dir}/watchdog || echo "exit $?"; done`],
       { encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
-    return { run, awsCalls: () => (fs.existsSync(`${dir}/aws.log`) ? fs.readFileSync(`${dir}/aws.log`, "utf8").trim().split("\n") : []),
+    const calls = () => (fs.existsSync(`${dir}/aws.log`) ? fs.readFileSync(`${dir}/aws.log`, "utf8").trim().split("\n") : []);
+    // The alarms' data points (host-metrics.test.ts) apart: check_resources reads this machine's own memory.events.
+    return { run, awsCalls: () => calls().filter((call) => !call.startsWith("cloudwatch put-metric-data ")),
+      metricCalls: () => calls().filter((call) => call.startsWith("cloudwatch put-metric-data ")),
       status: () => fs.readFileSync(`${dir}/state/status`, "utf8") };
   }
 
@@ -206,6 +209,7 @@ esac`);
     w.run(2);
     expect(w.awsCalls()).toHaveLength(1);
     expect(w.status()).toContain("replacing: this instance is marked Unhealthy");
+    expect(w.metricCalls().filter((call) => call.includes("WatchdogReplacement"))).toHaveLength(1);
   });
 
   test("maintenance switch: a stopped gateway is not checked and the host not replaced; the switch expires", () => {

@@ -58,18 +58,27 @@ export type HostMetricKey = keyof typeof HOST_METRICS;
 
 /**
  * bash function `publish_metric NAME VALUE UNIT`: one data point of OpenClaw/NAME for this environment.
- * Bounded (AWS_CLI_BOUNDS, two attempts) and never failing its caller: a metric that cannot be sent is
- * one log line on stderr, and the boot, the watchdog and the guard go on. The region is the stack's,
- * so it needs no AWS_DEFAULT_REGION from the caller (the certificate guard has none).
+ * Bounded (AWS_CLI_BOUNDS per attempt, PUBLISH_METRIC_TIMEOUT_SECONDS in all, the CLI's retries
+ * included) and never failing its caller: a metric that cannot be sent is one log line on stderr, and
+ * the boot, the watchdog and the guard go on. `--region` is the stack's, so it needs no
+ * AWS_DEFAULT_REGION from the caller (the certificate guard has none). The data point is one
+ * `--metric-data` shorthand argument (MetricName, Value, Unit, Dimensions: the AWS CLI's
+ * put-metric-data reference), and no command of the host carries a `--value` option (boot-script.test.ts).
  */
 export function publishMetricFunction(s: Pick<GatewaySettings, "environment" | "region">): string {
   return `# publish_metric NAME VALUE UNIT: one data point of ${METRIC_NAMESPACE}/NAME (bounded; never fails the caller).
 publish_metric() {
-  AWS_MAX_ATTEMPTS=2 AWS_DEFAULT_REGION=${shellQuote(s.region)} aws cloudwatch put-metric-data ${AWS_CLI_BOUNDS} --namespace ${METRIC_NAMESPACE} \\
-    --metric-name "$1" --value "$2" --unit "$3" --dimensions ${shellQuote(`${METRIC_DIMENSION}=${s.environment}`)} >/dev/null 2>&1 \\
+  timeout ${PUBLISH_METRIC_TIMEOUT_SECONDS} aws cloudwatch put-metric-data ${AWS_CLI_BOUNDS} --region ${shellQuote(s.region)} --namespace ${METRIC_NAMESPACE} \\
+    --metric-data "MetricName=$1,Value=$2,Unit=$3,Dimensions=[{Name=${METRIC_DIMENSION},Value=${s.environment}}]" >/dev/null 2>&1 \\
     || echo "could not publish the metric ${METRIC_NAMESPACE}/$1 = $2 (ignored)" >&2 || true
 }`;
 }
+
+/**
+ * Longest a data point may take, in seconds: one call normally answers in well under a second; a
+ * dead endpoint costs the watchdog (up to three data points in a run, TimeoutStartSec=180) at most a minute.
+ */
+export const PUBLISH_METRIC_TIMEOUT_SECONDS = 20;
 
 /** The call that publishes one data point of a host metric (`publish_metric` must be defined). */
 export const publishMetric = (key: HostMetricKey, value: string | number): string =>
