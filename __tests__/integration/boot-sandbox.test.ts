@@ -31,6 +31,9 @@ const secretsFileOf = (sb: BootSandbox) => fs.readFileSync(sb.host(layout.secret
 const tokenIn = (secretsFile: string) => (JSON.parse(secretsFile) as Record<string, string>)[GATEWAY_TOKEN.id];
 /** The launch lifecycle results the boot sent, in order. */
 const launchResults = (calls: AwsCliCall[]) => ops(calls, "complete-lifecycle-action").map((c) => option(c, "--lifecycle-action-result"));
+/** The alarms' data points the boot sent (modules/host/metrics.ts), as their --metric-data shorthand. */
+const dataPoints = (calls: AwsCliCall[]) => ops(calls, "put-metric-data").map((c) => `${option(c, "--namespace")} ${option(c, "--metric-data")}`);
+const bootAbandoned = (value: number) => `OpenClaw MetricName=BootAbandoned,Value=${value},Unit=Count,Dimensions=[{Name=Environment,Value=${settings.environment}}]`;
 
 /**
  * Network commands of a boot script that run without a time bound, as "line: why". Looks at the
@@ -261,6 +264,9 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
       "--lifecycle-hook-name", LAUNCH_HOOK.name, "--auto-scaling-group-name", names.autoScalingGroup,
       "--instance-id", INSTANCE_ID, "--lifecycle-action-result", "CONTINUE", "--cli-connect-timeout", "10", "--cli-read-timeout", "30"]));
     expect(calls[calls.length - 1].operation).toBe("complete-lifecycle-action"); // the boot's last AWS call
+    // The alarm's data point for this launch's end (0: completed), just before the completion.
+    expect(dataPoints(calls)).toEqual([bootAbandoned(0)]);
+    expect(calls[calls.length - 2].operation).toBe("put-metric-data");
     const log = sb.bootLog();
     expect(log.indexOf("the gateway answers on /healthz")).toBeGreaterThan(0);
     expect(log.indexOf("the gateway answers on /healthz")).toBeLessThan(log.indexOf("launch lifecycle action completed: CONTINUE"));
@@ -277,7 +283,7 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     expect(changed).toEqual([]);
     const again = sb.awsCalls();
     expect(again.map((c) => c.operation).sort()).toEqual(
-      ["get-object", "complete-lifecycle-action", "describe-addresses", "describe-volumes", "describe-volumes", "get-parameter", "get-parameter"].sort());
+      ["get-object", "put-metric-data", "complete-lifecycle-action", "describe-addresses", "describe-volumes", "describe-volumes", "get-parameter", "get-parameter"].sort());
     // The host is InService: AWS refuses the completion; the re-run logs that and succeeds.
     expect(launchResults(again)).toEqual(["CONTINUE"]);
     expect(sb.bootLog()).toContain("launch lifecycle action CONTINUE not accepted (expected when this instance is not waiting in Pending:Wait, e.g. a re-run on an InService host); ignored");
@@ -378,6 +384,19 @@ describeSandbox("boot script in a sandbox: injected faults", () => {
   let sb: BootSandbox;
   afterEach(() => sb?.dispose());
 
+  test("CloudWatch unreachable: the boot completes its launch all the same; the lost data point is one log line", () => {
+    sb = new BootSandbox(settings);
+    sb.updateAws((s) => { s.faults.cloudwatchUnreachable = true; });
+    const result = sb.boot();
+    expect(result.status).toBe(0);
+    const calls = sb.awsCalls();
+    expect(ops(calls, "put-metric-data")).toHaveLength(1);
+    expect(launchResults(calls)).toEqual(["CONTINUE"]);
+    const log = sb.bootLog();
+    expect(log).toContain("could not publish the metric OpenClaw/BootAbandoned = 0 (ignored)");
+    expect(log).not.toContain("FAILED");
+  });
+
   test("SSM unreachable: bounded retries, then a loud failure naming the step; nothing is started", () => {
     sb = new BootSandbox(settings);
     sb.updateAws((s) => { s.faults.ssmUnreachable = true; });
@@ -402,6 +421,7 @@ describeSandbox("boot script in a sandbox: injected faults", () => {
     expect(result.status).not.toBe(0); // the exit trap keeps the boot's failure status
     const calls = sb.awsCalls();
     expect(launchResults(calls)).toEqual(["ABANDON"]);
+    expect(dataPoints(calls)).toEqual([bootAbandoned(1)]); // the boot-abandoned alarm's source
     expect(ops(calls, "complete-lifecycle-action")[0].argv).toEqual(expect.arrayContaining(["--instance-id", INSTANCE_ID]));
     const log = sb.bootLog();
     expect(log.indexOf("FAILED in step 'install Node.js 24.21.0'")).toBeLessThan(log.indexOf("launch lifecycle action completed: ABANDON"));
@@ -516,7 +536,7 @@ describeSandbox("boot script in a sandbox: injected faults", () => {
     // Nothing of it ran: no host step, no call after the fetch but the abandon, not its payload.
     expect(log).not.toContain("==> host name");
     // (the current version is fetched again by its id: the listing names no other)
-    expect(sb.awsCalls().map((c) => c.operation)).toEqual(["get-object", "list-object-versions", "get-object", "complete-lifecycle-action"]);
+    expect(sb.awsCalls().map((c) => c.operation)).toEqual(["get-object", "list-object-versions", "get-object", "put-metric-data", "complete-lifecycle-action"]);
     expect(fs.existsSync(sb.host("/fake/state/pwned"))).toBe(false);
     expect(fs.existsSync(sb.host(layout.hostScript))).toBe(false);
   });
