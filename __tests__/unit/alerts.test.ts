@@ -82,7 +82,7 @@ describe("alerts of the default stack (no e-mail address)", () => {
     expect(statements.find((s: any) => s.Sid === "AutoScalingPublishesToAlertsTopic")).toEqual({
       Sid: "AutoScalingPublishesToAlertsTopic", Effect: "Allow", Principal: { AWS: "*" },
       Action: ["kms:GenerateDataKey*", "kms:Decrypt"], Resource: "*",
-      Condition: { StringEquals: { ...topicContext, "aws:PrincipalArn": autoScalingServiceRoleArn(EXAMPLE_ACCOUNT) } },
+      Condition: { StringEquals: { ...topicContext, "aws:PrincipalArn": [autoScalingServiceRoleArn(EXAMPLE_ACCOUNT), `arn:aws:iam::${EXAMPLE_ACCOUNT}:role/AWSServiceRoleForAutoScaling`] } },
     });
   });
 });
@@ -102,7 +102,7 @@ describe("the alerts topic's key statements", () => {
   test("name the topic's ARN in SNS's encryption context, and the account's Auto Scaling service-linked role by ARN", () => {
     const [alarms, group] = alertsTopicStatements("111122223333", "eu-west-1", "openclaw-prod-alerts") as any[];
     expect(alarms.Condition.StringEquals["kms:EncryptionContext:aws:sns:topicArn"]).toBe("arn:aws:sns:eu-west-1:111122223333:openclaw-prod-alerts");
-    expect(group.Condition.StringEquals["aws:PrincipalArn"]).toBe(autoScalingServiceRoleArn("111122223333"));
+    expect(group.Condition.StringEquals["aws:PrincipalArn"]).toEqual([autoScalingServiceRoleArn("111122223333"), "arn:aws:iam::111122223333:role/AWSServiceRoleForAutoScaling"]);
     expect(autoScalingServiceRoleArn("111122223333")).toBe("arn:aws:iam::111122223333:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling");
     expect((keyPolicy("111122223333", "eu-west-1", "openclaw-prod-alerts") as any).Statement.slice(-2)).toEqual([alarms, group]);
   });

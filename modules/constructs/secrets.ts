@@ -92,8 +92,10 @@ export function alertsTopicStatements(account: string, region: string, alertsTop
   return [
     { Sid: "AlarmsPublishToAlertsTopic", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: use, Resource: "*",
       Condition: { StringEquals: { ...topic, "aws:SourceAccount": account } } },
+    // The role's ARN as IAM names it (with its path) and without the path, in case a request context
+    // carries the role's ARN without it: either names only this account's Auto Scaling role.
     { Sid: "AutoScalingPublishesToAlertsTopic", Effect: "Allow", Principal: { AWS: "*" }, Action: use, Resource: "*",
-      Condition: { StringEquals: { ...topic, "aws:PrincipalArn": autoScalingServiceRoleArn(account) } } },
+      Condition: { StringEquals: { ...topic, "aws:PrincipalArn": [autoScalingServiceRoleArn(account), `arn:aws:iam::${account}:role/AWSServiceRoleForAutoScaling`] } } },
   ];
 }
 

@@ -12,6 +12,7 @@ import { listOf } from "./terraform-json";
 import { ENVIRONMENT_TAG } from "../names";
 import { HOST_SCRIPT_KEY } from "../host/pins";
 import { METRIC_NAMESPACE } from "../host/metrics";
+import { autoScalingServiceRoleArn } from "../constructs/secrets";
 import { secretParameterName, SECRETS } from "../secrets-catalogue";
 
 /** The example account the stack is deployed to. */
@@ -214,8 +215,8 @@ export function boundaryStackOf(input: AuditInput): BoundaryStack {
   };
 }
 
-/** Who makes a request of the table. */
-export type Caller = "host" | "administrator" | "other account";
+/** Who makes a request of the table ("auto scaling": the account's Auto Scaling service-linked role, publishing to the alerts topic). */
+export type Caller = "host" | "administrator" | "other account" | "auto scaling";
 
 /** One request of the table and the decision it must get. */
 export interface BoundaryRequest {
@@ -314,12 +315,17 @@ export function boundaryRequests(s: BoundaryStack): BoundaryRequest[] {
     row("administrator", "Allowed", "change the key policy", "kms:PutKeyPolicy", s.keyArn),
     row("administrator", "Allowed", "schedule the key's deletion", "kms:ScheduleKeyDeletion", s.keyArn),
     row("other account", "Denied", "decrypt through SSM", "kms:Decrypt", s.keyArn, via("ssm")),
+    // Its use of the key for the alerts topic rests on SNS's encryption context, a key the simulator
+    // does not evaluate (it reports it ignored): __tests__/unit/alerts.test.ts checks those statements.
+    row("auto scaling", "Denied", "decrypt the secrets through SSM", "kms:Decrypt", s.keyArn, via("ssm")),
   ];
 }
 
 /** The caller's ARN and identity policies. */
 function callerOf(s: BoundaryStack, caller: Caller): { principal: string; account: string; policies: { name: string; policy: object }[] } {
   if (caller === "host") return { principal: s.hostRoleArn, account: s.account, policies: s.hostPolicies.map(({ name, policy }) => ({ name, policy })) };
+  // The service-linked role's own policy grants no KMS use: only the key policy can allow it.
+  if (caller === "auto scaling") return { principal: autoScalingServiceRoleArn(s.account), account: s.account, policies: [] };
   const account = caller === "administrator" ? s.account : OTHER_ACCOUNT;
   return { principal: `arn:aws:iam::${account}:role/administrator`, account, policies: [{ name: "AdministratorAccess", policy: ADMINISTRATOR_ACCESS }] };
 }
