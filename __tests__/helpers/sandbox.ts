@@ -339,8 +339,15 @@ export class BootSandbox {
     return ["--ro-bind", "/usr/bin", "/fake/realbin", "--ro-bind", path.join(this.dir, "usr-bin"), "/usr/bin"];
   }
 
-  /** Runs a command inside the sandbox (after the fake servers are up). */
-  run(command: string[], timeoutMs = 240_000): RunResult {
+  /**
+   * Runs a command inside the sandbox (after the fake servers are up). `asUnit`: the rendered systemd
+   * unit that runs it on the host; its ProcSubset=pid is reproduced (/proc remounted with
+   * subset=pid, as systemd mounts it for the unit: only process directories are left, no /proc/uptime).
+   */
+  run(command: string[], timeoutMs = 240_000, asUnit?: string): RunResult {
+    const procSubset = asUnit !== undefined && /^ProcSubset=pid$/m.test(asUnit)
+      ? ["/bin/sh", "-c", '/usr/bin/mount -t proc -o subset=pid proc /proc && exec "$@"', "sh"] // the real mount (/fake/bin has a fake)
+      : [];
     const args = [
       "--die-with-parent", "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--hostname", "sandbox",
       ...hostRoot(), "--dev", "/dev", "--proc", "/proc",
@@ -348,7 +355,7 @@ export class BootSandbox {
       ...this.hidingArgs(),
       "--chdir", "/", "--clearenv",
       "--setenv", "PATH", SANDBOX_PATH, "--setenv", "LANG", "C.UTF-8", "--setenv", "HOME", "/root",
-      "/bin/bash", "/fake/inside.sh", ...command,
+      "/bin/bash", "/fake/inside.sh", ...procSubset, ...command,
     ];
     const started = process.hrtime.bigint();
     const result = spawnSync("bwrap", args, { encoding: "utf8", timeout: timeoutMs, env: {} });

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import { hostContract } from "../../modules/host/contract";
 import { memoryBudget } from "../../modules/host/memory";
 import { CONFIG_ERROR_STATUS } from "../../modules/host/tools";
+import { renderUnits } from "../../modules/host/units";
 import { requireInCi, testSettings } from "../helpers/settings";
 import { BootSandbox, INSTANCE_ID, sandboxProblem } from "../helpers/sandbox";
 import type { AwsCliCall } from "../helpers/fake-cloud";
@@ -181,7 +182,9 @@ describeSandbox("boot script in a sandbox: a volume prepared by another host", (
 describeSandbox("watchdog in a sandbox: maintenance switch, liveness body, config error", () => {
   let sb: BootSandbox;
   const n = settings.watchdog.failuresBeforeReplacement;
-  const loop = (times: number) => sb.run(["/bin/bash", "-c", `for i in $(seq ${times}); do ${arm.watchdogTool} || echo "exit $?"; done`]);
+  // Under the watchdog unit's own /proc (ProcSubset=), as systemd runs it.
+  const unit = renderUnits(settings, arm)[arm.watchdogServiceUnit];
+  const loop = (times: number) => sb.run(["/bin/bash", "-c", `for i in $(seq ${times}); do ${arm.watchdogTool} || echo "exit $?"; done`], undefined, unit);
   const status = () => fs.readFileSync(sb.host(arm.watchdogStatusFile), "utf8");
 
   beforeAll(() => {

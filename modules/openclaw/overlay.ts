@@ -4,6 +4,7 @@ import { openclawConfig, secretRef } from "../host/layout";
 import type { GatewaySettings } from "../settings/settings";
 import { isConfigObject, OpenclawConfigObject } from "./merge";
 import { configSchemaProblems, vendoredSchema } from "./schema";
+import { TOOL_POLICY_PATHS } from "./tool-policy";
 
 /**
  * The `openclaw` setting (an openclaw.json overlay) checked at synth: keys the deployment owns are
@@ -55,6 +56,7 @@ export const LOCKED_PATHS: readonly LockedPath[] = [
   { path: "channels.*.accounts.*.configWrites", why: `${SOURCE_OF_TRUTH}: a channel cannot write it`, only: false },
   { path: "update.auto.enabled", why: "hosts install the openclaw release modules/host/openclaw/package-lock.json locks (versions.openclaw); openclaw must not update itself", only: false },
   { path: "update.channel", why: "hosts install the openclaw release modules/host/openclaw/package-lock.json locks (versions.openclaw)" },
+  ...TOOL_POLICY_PATHS.map((path) => ({ path, why: "what the agent may do on the host is the toolPolicy setting: set toolPolicy instead (docs/settings.md \"What the agent may do\")" })),
 ];
 
 /** One refused part of the overlay; `setting` names it as settings problems do (`openclaw.gateway.bind`). */

@@ -244,7 +244,7 @@ export const REFRESH_SECRETS: DocumentOperation = {
   args: [],
   document: {
     suffix: "refresh-secrets",
-    description: "OpenClaw: re-read the SSM parameters into the gateway's EnvironmentFile and restart it",
+    description: "OpenClaw: re-read the SSM parameters into the gateway's secrets file (its systemd credential) and restart it",
     timeoutSeconds: RESTART_TIMEOUT_SECONDS,
     commands: (layout) => [`${shellQuote(layout.refreshSecretsTool)} --restart`],
     waitForHealth: true,
@@ -296,7 +296,7 @@ export const SHOW_TOKEN: OperationSpec = {
   },
 };
 
-/** Characters the host's EnvironmentFile can carry (openclaw-refresh-secrets refuses others). */
+/** Characters a secret's value may hold on the host (openclaw-refresh-secrets refuses others). */
 const SECRET_CHARS = /^[A-Za-z0-9._~+/=:-]+$/;
 
 /**

@@ -7,6 +7,7 @@ import { HOST_OS_PROFILES } from "../host/host-os";
 import { didYouMean } from "./did-you-mean";
 import { mergeOverlay } from "../openclaw/merge";
 import { overlayProblems } from "../openclaw/overlay";
+import { DEFAULT_TOOL_POLICY, isToolPolicy, TOOL_POLICIES, ToolPolicy } from "../openclaw/tool-policy";
 
 /** Host operating systems the boot script supports. */
 export const HOST_OPERATING_SYSTEMS = ["al2023", "debian12"] as const;
@@ -185,6 +186,14 @@ export interface GatewaySettings {
    * `defaults.openclaw` merges into each environment's the same way. @default {}
    */
   openclaw: Record<string, unknown>;
+  /**
+   * What the agent may do on the host, as openclaw's `tools.exec.mode` and `tools.fs.workspaceOnly`
+   * (docs/settings.md "What the agent may do"): "approvals" (a shell command not on the allowlist waits for a
+   * person's approval in the Control UI or a channel's approval client, denied when nobody answers; file tools
+   * only in the agent's workspace), "no-shell" (no shell commands; file tools in the workspace) or "full"
+   * (openclaw's own default: shell and files as the openclaw user without asking). @default "approvals"
+   */
+  toolPolicy: ToolPolicy;
 }
 
 /** What a user writes for one environment: everything but the required keys may be left out. */
@@ -404,6 +413,15 @@ export function timeZoneProblem(value: unknown): string | undefined {
   return "must be an IANA time zone such as \"UTC\" or \"Europe/Berlin\"";
 }
 
+/** The problem with a `toolPolicy` value, or undefined: the values, what each means, and the one a typo most likely meant. */
+export function toolPolicyProblem(value: unknown): string | undefined {
+  if (isToolPolicy(value)) return undefined;
+  const guess = typeof value === "string" ? didYouMean(value, TOOL_POLICIES) : undefined;
+  return `must be one of ${TOOL_POLICIES.map((p) => `"${p}"`).join(", ")}${guess ? ` (did you mean "${guess}"?)` : ""}: `
+    + "\"approvals\" (a shell command waits for a person's approval, file tools stay in the workspace; the default), "
+    + "\"no-shell\" (no shell commands, file tools in the workspace), \"full\" (openclaw's own default: shell and files as the openclaw user, no prompt)";
+}
+
 /**
  * Every setting of an environment and how `defaults` combine with it: a "value" is replaced, an
  * "object" merges key by key, a "config" (an OpenClaw config overlay) merges at every depth. Checked against GatewaySettings: a new setting without an entry here
@@ -415,6 +433,7 @@ const SETTING_KINDS = {
   allowedCidrs: "value", versions: "object", downloads: "object", watchdog: "object", hostedZoneId: "value",
   tags: "object", backend: "object", acmeDirectory: "value", dnsWaitSeconds: "value", alerts: "value",
   maintenanceWindow: "value", maintenanceTimeZone: "value", openclaw: "config",
+  toolPolicy: "value",
 } as const satisfies Record<keyof GatewaySettings, "value" | "object" | "config">;
 
 /** The keys of a record, typed (a record checked with `satisfies Record<keyof T, …>` lists every key of T). */
@@ -503,6 +522,7 @@ export function resolveEnvironment(input: unknown): { settings: GatewaySettings;
     alerts: raw.alerts ?? [],
     backend: raw.backend ?? { type: "local" },
     openclaw: raw.openclaw ?? {},
+    toolPolicy: raw.toolPolicy ?? DEFAULT_TOOL_POLICY,
   };
 
   check("environment", settings.environment, typeof settings.environment === "string" && ENVIRONMENT.test(settings.environment)
@@ -591,6 +611,8 @@ export function resolveEnvironment(input: unknown): { settings: GatewaySettings;
   if (!isObject(settings.tags)) check("tags", settings.tags, "must be an object of string keys to string values");
 
   problems.push(...backendProblems(settings.backend));
+
+  check("toolPolicy", settings.toolPolicy, toolPolicyProblem(settings.toolPolicy));
 
   const refused = new Set(problems.map((p) => p.setting));
   problems.push(...environmentRuleProblems(settings).filter((p) => !refused.has(p.setting)));
