@@ -45,6 +45,39 @@ describe("alerts of the default stack (no e-mail address)", () => {
     expect(notification.topic_arn).toBe(topicArn);
   });
 
+  test("no alarm: nobody would hear it, and each costs a month (alerts off)", () => {
+    expect(resourcesOf(parsed, CloudwatchMetricAlarm.tfResourceType)).toEqual([]);
+  });
+
+  test("the key policy lets CloudWatch (service principal) and Auto Scaling (its service-linked role) use the key for this topic only", () => {
+    // The synthesized key policy with its Terraform references resolved (example account 111122223333).
+    const statements = (boundaryStackOf(auditFixture().input).keyPolicy as any).Statement;
+    const topicContext = { "kms:EncryptionContext:aws:sns:topicArn": `arn:aws:sns:us-east-1:${EXAMPLE_ACCOUNT}:openclaw-test-alerts` };
+    expect(statements.find((s: any) => s.Sid === "AlarmsPublishToAlertsTopic")).toEqual({
+      Sid: "AlarmsPublishToAlertsTopic", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: ["kms:GenerateDataKey*", "kms:Decrypt"], Resource: "*",
+      Condition: { StringEquals: { ...topicContext, "aws:SourceAccount": EXAMPLE_ACCOUNT } },
+    });
+    expect(statements.find((s: any) => s.Sid === "AutoScalingPublishesToAlertsTopic")).toEqual({
+      Sid: "AutoScalingPublishesToAlertsTopic", Effect: "Allow", Principal: { AWS: "*" },
+      Action: ["kms:GenerateDataKey*", "kms:Decrypt"], Resource: "*",
+      Condition: { StringEquals: { ...topicContext, "aws:PrincipalArn": [autoScalingServiceRoleArn(EXAMPLE_ACCOUNT), `arn:aws:iam::${EXAMPLE_ACCOUNT}:role/AWSServiceRoleForAutoScaling`] } },
+    });
+  });
+});
+
+describe("alerts with e-mail addresses (alerts on)", () => {
+  const parsed = synth({ alerts: ["ops@clawops.dev", "oncall@clawops.dev"] });
+  const [[topicId]] = resourcesOf(parsed, SnsTopic.tfResourceType);
+  const topicArn = ref(SnsTopic.tfResourceType, topicId, "arn");
+
+  test("each address of the alerts setting is one e-mail subscription of the topic", () => {
+    expect(resourcesOf(parsed, SnsTopicSubscription.tfResourceType).map(([, s]) => s)).toEqual([
+      { topic_arn: ref(SnsTopic.tfResourceType, topicId, "arn"), protocol: "email", endpoint: "ops@clawops.dev" },
+      { topic_arn: ref(SnsTopic.tfResourceType, topicId, "arn"), protocol: "email", endpoint: "oncall@clawops.dev" },
+    ]);
+  });
+
   test("every alarm sends to the topic, treats silence as OK, and watches a metric of its source", () => {
     const alarms = resourcesOf(parsed, CloudwatchMetricAlarm.tfResourceType).map(([, a]) => a);
     expect(alarms.map((a) => a.alarm_name).sort()).toEqual(ALARMS.map((s) => `openclaw-test-${s.id}`).sort());
@@ -68,33 +101,6 @@ describe("alerts of the default stack (no e-mail address)", () => {
     // Every host metric has its alarm.
     const watched = new Set(alarms.map((a) => a.metric_name));
     for (const metric of Object.values(HOST_METRICS)) expect(watched).toContain(metric.name);
-  });
-
-  test("the key policy lets CloudWatch (service principal) and Auto Scaling (its service-linked role) use the key for this topic only", () => {
-    // The synthesized key policy with its Terraform references resolved (example account 111122223333).
-    const statements = (boundaryStackOf(auditFixture().input).keyPolicy as any).Statement;
-    const topicContext = { "kms:EncryptionContext:aws:sns:topicArn": `arn:aws:sns:us-east-1:${EXAMPLE_ACCOUNT}:openclaw-test-alerts` };
-    expect(statements.find((s: any) => s.Sid === "AlarmsPublishToAlertsTopic")).toEqual({
-      Sid: "AlarmsPublishToAlertsTopic", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" },
-      Action: ["kms:GenerateDataKey*", "kms:Decrypt"], Resource: "*",
-      Condition: { StringEquals: { ...topicContext, "aws:SourceAccount": EXAMPLE_ACCOUNT } },
-    });
-    expect(statements.find((s: any) => s.Sid === "AutoScalingPublishesToAlertsTopic")).toEqual({
-      Sid: "AutoScalingPublishesToAlertsTopic", Effect: "Allow", Principal: { AWS: "*" },
-      Action: ["kms:GenerateDataKey*", "kms:Decrypt"], Resource: "*",
-      Condition: { StringEquals: { ...topicContext, "aws:PrincipalArn": [autoScalingServiceRoleArn(EXAMPLE_ACCOUNT), `arn:aws:iam::${EXAMPLE_ACCOUNT}:role/AWSServiceRoleForAutoScaling`] } },
-    });
-  });
-});
-
-describe("alerts with e-mail addresses", () => {
-  test("each address of the alerts setting is one e-mail subscription of the topic", () => {
-    const parsed = synth({ alerts: ["ops@clawops.dev", "oncall@clawops.dev"] });
-    const [[topicId]] = resourcesOf(parsed, SnsTopic.tfResourceType);
-    expect(resourcesOf(parsed, SnsTopicSubscription.tfResourceType).map(([, s]) => s)).toEqual([
-      { topic_arn: ref(SnsTopic.tfResourceType, topicId, "arn"), protocol: "email", endpoint: "ops@clawops.dev" },
-      { topic_arn: ref(SnsTopic.tfResourceType, topicId, "arn"), protocol: "email", endpoint: "oncall@clawops.dev" },
-    ]);
   });
 });
 

@@ -8,15 +8,17 @@ import { DATA_VOLUME_ALERT_PERCENT, HOST_METRICS, PUBLISH_METRIC_TIMEOUT_SECONDS
 import { completeLaunchFunction, LAUNCH_HOOK } from "../../modules/host/steps";
 import { certGuardTool, resourceCheckFunction, watchdogTool } from "../../modules/host/tools";
 import { AWS_CLI_BOUNDS } from "../../modules/host/posix";
+import { renderUserData } from "../../modules/host/user-data";
 import { testSettings } from "../helpers/settings";
 
 /**
  * Issue 15 item 2: the alarms' host metrics exist. Each case GIVEN the rendered host command WHEN it
  * runs in bash with a fake `aws` (and `df`) on PATH THEN it sends the data point with the namespace,
  * metric, unit and dimension the alarm watches (modules/constructs/alerts.ts), bounded, and a failed
- * call never fails the boot, the watchdog or the guard.
+ * call never fails the boot, the watchdog or the guard. With alerts off (the default: no alarm
+ * exists) the host renders no metric call at all.
  */
-const s = testSettings({ region: "eu-west-1" });
+const s = testSettings({ region: "eu-west-1", alerts: ["ops@clawops.dev"] });
 const c = hostContract(s);
 let dir: string;
 
@@ -215,5 +217,43 @@ describe("the certificate guard's CertificateProblem data point", () => {
     expect(r.status).toBe(3);
     expect(r.stdout).toMatch(/^openclaw-cert-guard: UNREACHABLE cert=UNREACHABLE /);
     expect(calls().filter((call) => call[0] === "aws")).toEqual([putMetricData("CertificateProblem", "1", "Count")]);
+  });
+});
+
+describe("alerts off (the default) or on: whether the host publishes at all", () => {
+  /** Everything rendered onto a host: the user data's loader, the host script (steps, units, tools). */
+  const rendered = (alerts: string[]) => {
+    const u = renderUserData(testSettings({ region: "eu-west-1", alerts }));
+    return `${u.script}\n${u.hostScript}`;
+  };
+
+  test("off: no publish_metric, no put-metric-data, no resource check anywhere on the host; the boot, watchdog and guard still work as before", () => {
+    const host = rendered([]);
+    expect(host).not.toContain("publish_metric");
+    expect(host).not.toContain("put-metric-data");
+    expect(host).not.toContain("check_resources");
+    expect(host).toContain("complete_launch() {");
+    expect(host).toContain("aws autoscaling set-instance-health");
+    const off = testSettings({ region: "eu-west-1" });
+    for (const script of [completeLaunchFunction(off), watchdogTool(off, hostContract(off)), certGuardTool(off, hostContract(off))]) {
+      expect(script).not.toContain("publish_metric");
+    }
+  });
+
+  test("on: each publisher defines publish_metric and calls it with every host metric", () => {
+    const host = rendered(["ops@clawops.dev"]);
+    expect(host).toContain(publishMetricFunction(s));
+    for (const key of Object.keys(HOST_METRICS) as Array<keyof typeof HOST_METRICS>) {
+      expect(host).toContain(`publish_metric ${HOST_METRICS[key].name} `);
+    }
+    expect(host).toContain("check_resources\n");
+  });
+
+  test("off, ABANDON: the launch is completed with no CloudWatch call", () => {
+    fake("aws");
+    const off = testSettings({ region: "eu-west-1" });
+    const r = bash(`log() { echo "$*" >&2; }\nINSTANCE_ID=i-0aaaaaaaaaaaaaaa1\n${completeLaunchFunction(off)}\ncomplete_launch ABANDON`);
+    expect(r.status).toBe(0);
+    expect(calls().map((call) => call[1])).toEqual(["autoscaling"]);
   });
 });

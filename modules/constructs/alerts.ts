@@ -4,6 +4,7 @@ import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscrip
 import { AutoscalingNotification } from "@cdktf/provider-aws/lib/autoscaling-notification";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { ITerraformDependable } from "cdktf";
+import { alertsOn } from "../settings/settings";
 import { DATA_VOLUME_ALERT_PERCENT, HOST_METRICS, HostMetricKey, METRIC_DIMENSION, METRIC_NAMESPACE } from "../host/metrics";
 
 export interface AlertsProps {
@@ -117,16 +118,18 @@ export function alarmMetric(spec: AlarmSpec, where: { environment: string; snaps
 }
 
 /**
- * The environment's alerts: one SNS topic encrypted with the stack's KMS key, an e-mail subscription
- * per address of the `alerts` setting (none: the topic without subscription), the Auto Scaling
- * group's launch and termination notifications, and the alarms of {@link ALARMS}, each sending to
- * the topic. docs/operating.md "Alerts" says what fires when and what to do.
+ * The environment's alerts: one SNS topic encrypted with the stack's KMS key and the Auto Scaling
+ * group's launch and termination notifications to it (both free, always there), an e-mail
+ * subscription per address of the `alerts` setting, and, only when there is one (alertsOn), the
+ * alarms of {@link ALARMS}, each sending to the topic: alarms and the host's metrics cost money each
+ * month and tell nobody without a subscriber (issue 15 item 6: the default deployment's budget).
+ * docs/operating.md "Alerts" says how to turn them on, what fires when and what to do.
  */
 export class Alerts extends Construct {
   readonly topic: SnsTopic;
   readonly subscriptions: readonly SnsTopicSubscription[];
   readonly notification: AutoscalingNotification;
-  /** Each alarm, by its spec's id. */
+  /** Each alarm, by its spec's id (none when alerts are off). */
   readonly alarms: Readonly<Record<string, CloudwatchMetricAlarm>>;
 
   constructor(scope: Construct, id: string, props: AlertsProps) {
@@ -145,7 +148,7 @@ export class Alerts extends Construct {
       topicArn: this.topic.arn,
       dependsOn: [props.autoScalingGroup],
     });
-    this.alarms = Object.fromEntries(ALARMS.map((spec) => [spec.id, new CloudwatchMetricAlarm(this, spec.id, {
+    this.alarms = Object.fromEntries((alertsOn({ alerts: props.emails }) ? ALARMS : []).map((spec) => [spec.id, new CloudwatchMetricAlarm(this, spec.id, {
       alarmName: `${props.prefix}-${spec.id}`,
       alarmDescription: spec.action,
       ...alarmMetric(spec, props),

@@ -1,4 +1,4 @@
-import type { GatewaySettings } from "../settings/settings";
+import { alertsOn, GatewaySettings } from "../settings/settings";
 import { AWS_CLI_BOUNDS } from "./posix";
 import { shellQuote } from "./shell";
 
@@ -9,6 +9,8 @@ import { shellQuote } from "./shell";
  * billed per metric-month, prorated by the hour and only for hours in which they are sent
  * (https://aws.amazon.com/cloudwatch/pricing/, read 2026-11-30), so a metric sent only on a problem
  * costs nothing in a healthy month: one namespace, one dimension (the environment), five metrics.
+ * The host publishes them only when alerts are on (settings `alerts`, {@link hostMetrics}): the
+ * alarms exist only then.
  */
 
 /** Namespace of every host metric; the host role may publish into this one only (cloudwatch:namespace). */
@@ -83,3 +85,20 @@ export const PUBLISH_METRIC_TIMEOUT_SECONDS = 20;
 /** The call that publishes one data point of a host metric (`publish_metric` must be defined). */
 export const publishMetric = (key: HostMetricKey, value: string | number): string =>
   `publish_metric ${HOST_METRICS[key].name} ${value} ${HOST_METRICS[key].unit}`;
+
+/** What a host script renders to publish metrics: the `publish_metric` definition, and one call per data point. */
+export interface HostMetricsRendering {
+  /** The bash function `publish_metric` ({@link publishMetricFunction}), defined once before any call. */
+  readonly functions: string;
+  /** The call that publishes one data point ({@link publishMetric}). */
+  readonly publish: (key: HostMetricKey, value: string | number) => string;
+}
+
+/**
+ * The host's metric rendering for these settings, or undefined when alerts are off (`alerts` empty):
+ * then no alarm watches the metrics, so the boot script, the watchdog and the certificate guard carry
+ * no `publish_metric` at all and send nothing (each metric would cost while it is sent).
+ */
+export function hostMetrics(s: Pick<GatewaySettings, "alerts" | "environment" | "region">): HostMetricsRendering | undefined {
+  return alertsOn(s) ? { functions: publishMetricFunction(s), publish: publishMetric } : undefined;
+}

@@ -6,7 +6,7 @@ import { imdsPublicAddressCommand, renderCertGuard } from "./cert-guard";
 import { HostContract, SECRETS_CREDENTIAL } from "./contract";
 import { openclawCommand } from "./layout";
 import { openclawExecution } from "./units";
-import { DATA_VOLUME_ALERT_PERCENT, publishMetric, publishMetricFunction, RESOURCE_METRIC_MINUTES } from "./metrics";
+import { DATA_VOLUME_ALERT_PERCENT, hostMetrics, publishMetric, RESOURCE_METRIC_MINUTES } from "./metrics";
 import { AWS_CLI_BOUNDS, healthCheckCommand, IMDS_FUNCTION, imdsTokenCommand, START_GRACE_SECONDS } from "./posix";
 import { shellAssign, shellQuote, shellWords } from "./shell";
 /** How often a host tool tries an AWS call before it fails loudly. */
@@ -200,6 +200,7 @@ export const CONFIG_ERROR_STATUS = 78;
  * https://github.com/systemd/systemd/blob/main/src/core/service.c, read 2026-11-30).
  */
 export function watchdogTool(s: GatewaySettings, c: HostContract): string {
+  const metrics = hostMetrics(s);
   return `#!/bin/bash
 # openclaw-watchdog: one health check of the gateway, run by ${c.watchdogTimerUnit}.
 # After FAILURES_BEFORE_REPLACEMENT consecutive failed GETs of /healthz (never /readyz: it answers
@@ -218,19 +219,19 @@ ${shellAssign("MAINTENANCE_MAX_MINUTES", MAINTENANCE_MAX_MINUTES)}
 ${shellAssign("GATEWAY_UNIT", c.gatewayUnit)}
 ${shellAssign("IMDS", c.imdsBase)}
 ${shellAssign("REGION", s.region)}
-${shellAssign("DATA_MOUNT", c.dataMount)}
+${metrics ? `${shellAssign("DATA_MOUNT", c.dataMount)}
 ${shellAssign("MEMORY_EVENTS", GATEWAY_SLICE_MEMORY_EVENTS)}
-export AWS_DEFAULT_REGION="\${AWS_DEFAULT_REGION:-$REGION}" AWS_PAGER=""
+` : ""}export AWS_DEFAULT_REGION="\${AWS_DEFAULT_REGION:-$REGION}" AWS_PAGER=""
 counter=$STATE_DIR/consecutive-failures
 reported=$STATE_DIR/reported-unhealthy
 install -d -m 0700 "$STATE_DIR"
 say() { echo "openclaw-watchdog: $*" >&2; }
 # verdict TEXT: the watchdog's last verdict, one line with its time.
 verdict() { printf '%s %s\\n' "$(date -u +%FT%TZ)" "$*" >"$STATUS_FILE"; }
-${publishMetricFunction(s)}
+${metrics ? `${metrics.functions}
 ${resourceCheckFunction()}
 check_resources
-
+` : ""}
 if [ -e "$MAINTENANCE_FILE" ]; then
   if [ -n "$(find "$MAINTENANCE_FILE" -maxdepth 0 -mmin "-$MAINTENANCE_MAX_MINUTES")" ]; then
     say "maintenance switch $MAINTENANCE_FILE is on: nothing checked (remove it when done)"
@@ -298,8 +299,8 @@ instance_id=$(imds instance-id)
 # respected it would be dropped silently, and this one is sent only once.
 aws autoscaling set-instance-health ${AWS_CLI_BOUNDS} --instance-id "$instance_id" --health-status Unhealthy --no-should-respect-grace-period
 touch "$reported"
-${publishMetric("watchdogReplacement", 1)}
-verdict "replacing: marked $instance_id Unhealthy after $failures consecutive failures"
+${metrics ? `${metrics.publish("watchdogReplacement", 1)}
+` : ""}verdict "replacing: marked $instance_id Unhealthy after $failures consecutive failures"
 say "marked $instance_id Unhealthy; the Auto Scaling group will replace it"
 exit 1
 `;
@@ -350,16 +351,19 @@ check_resources() {
 }
 
 /**
- * `openclaw-cert-guard` for this host's domain, Traefik unit and the public address from IMDSv2; a
- * certificate that is not OK is also a CertificateProblem data point (modules/host/metrics.ts).
+ * `openclaw-cert-guard` for this host's domain, Traefik unit and the public address from IMDSv2; with
+ * alerts on, a certificate that is not OK is also a CertificateProblem data point (modules/host/metrics.ts).
  */
-export const certGuardTool = (s: Pick<GatewaySettings, "domainName" | "environment" | "region">, c: HostContract): string => renderCertGuard({
-  domain: s.domainName,
-  publicAddressCommand: imdsPublicAddressCommand(c.imdsBase),
-  stateDir: c.certGuardStateDir,
-  traefikUnit: c.traefikUnit,
-  alert: { functions: publishMetricFunction(s), command: publishMetric("certificateProblem", 1) },
-});
+export function certGuardTool(s: Pick<GatewaySettings, "domainName" | "alerts" | "environment" | "region">, c: HostContract): string {
+  const metrics = hostMetrics(s);
+  return renderCertGuard({
+    domain: s.domainName,
+    publicAddressCommand: imdsPublicAddressCommand(c.imdsBase),
+    stateDir: c.certGuardStateDir,
+    traefikUnit: c.traefikUnit,
+    alert: metrics && { functions: metrics.functions, command: metrics.publish("certificateProblem", 1) },
+  });
+}
 
 /** Every host tool: installed path → script. */
 export function renderTools(s: GatewaySettings, c: HostContract): Record<string, string> {

@@ -171,8 +171,9 @@ export interface GatewaySettings {
   /**
    * E-mail addresses the environment's alerts go to (modules/constructs/alerts.ts: Auto Scaling launches
    * and terminations, the alarms of docs/operating.md "Alerts"): each gets an SNS e-mail subscription,
-   * which AWS asks it to confirm. At most 10, none twice. Empty: the alerts topic and its alarms exist
-   * without a subscription (subscribe later, or read the alarms' state). @default []
+   * which AWS asks it to confirm. At most 10, none twice. With an address the stack also has its
+   * alarms and the host publishes their metrics (billed monthly: README.md#what-it-deploys); empty: the topic
+   * and the group's notifications only, without a subscription, no alarm, no host metric. @default []
    */
   alerts: string[];
   /** Terraform state backend. @default { type: "local" } */
@@ -380,6 +381,13 @@ const WEEKLY_CRON = new RegExp(`^cron\\(([0-9]{1,2}) ([0-9]{1,2}) \\? \\* (\\*|$
 
 /** Most e-mail subscriptions of the alerts topic (each one is a confirmation e-mail and an inbox to keep). */
 export const MAX_ALERT_EMAILS = 10;
+
+/**
+ * Whether alerts reach someone (`alerts` lists an address): only then does the stack have its alarms
+ * and the host publish their custom metrics (modules/constructs/alerts.ts, modules/host/metrics.ts),
+ * which cost money each month (issue 15 item 6: the default deployment stays under its budget).
+ */
+export const alertsOn = (s: { readonly alerts: readonly string[] }): boolean => s.alerts.length > 0;
 
 /** The problem with the `alerts` setting (a list of distinct e-mail addresses), or undefined. */
 export function alertsProblem(value: unknown): string | undefined {
