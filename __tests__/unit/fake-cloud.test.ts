@@ -19,11 +19,14 @@ const vocabulary = AWS_OPERATIONS.map((o) => `${o.service} ${o.operation}`).sort
 const withRollback = [...new Set([...vocabulary, ...[...ROLLBACK_OPERATIONS, ...METRIC_OPERATIONS].map((o) => `${o.service} ${o.operation.split(" ")[0]}`)])].sort();
 
 describe("one AWS fake vocabulary", () => {
-  test("the operations are the ones the rendered boot script and its host tools call, no more, no fewer", () => {
+  test("the operations are the ones the rendered boot script and its host tools call, no more, no fewer (alerts on; off: no metric)", () => {
+    const metricWords = METRIC_OPERATIONS.map((o) => `${o.service} ${o.operation.split(" ")[0]}`);
     for (const hostOs of ["debian12", "al2023"] as const) {
-      const script = renderBootScript(testSettings({ hostOs }));
-      const called = new Set([...script.matchAll(/\baws (ec2|ssm|autoscaling|s3api|cloudwatch) ([a-z][a-z-]*)/g)].map((m) => `${m[1]} ${m[2]}`));
-      expect([...called].sort()).toEqual(withRollback);
+      for (const alerts of [["ops@clawops.dev"], []]) {
+        const script = renderBootScript(testSettings({ hostOs, alerts }));
+        const called = new Set([...script.matchAll(/\baws (ec2|ssm|autoscaling|s3api|cloudwatch) ([a-z][a-z-]*)/g)].map((m) => `${m[1]} ${m[2]}`));
+        expect([...called].sort()).toEqual(alerts.length > 0 ? withRollback : withRollback.filter((o) => !metricWords.includes(o)));
+      }
     }
   });
 
