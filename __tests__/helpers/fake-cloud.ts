@@ -42,9 +42,10 @@ export const ROLLBACK_OPERATIONS = [
 
 /**
  * The call the boot script, the watchdog and the certificate guard make to publish an alarm's data
- * point (modules/host/metrics.ts `publish_metric`): bounded, and never failing its caller. The
- * sandbox's fake `aws` answers it; the VM's fake API does not, and the host goes on without it
- * (that is the "never fails the caller" promise).
+ * point (modules/host/metrics.ts `publish_metric`, rendered only when alerts are on): bounded, and
+ * never failing its caller. Both fakes answer it: the sandbox's fake `aws`, and the VM's fake API
+ * (query and JSON 1.0, its data points in `FakeAwsApi.dataPoints`), for a VM whose settings turn
+ * alerts on (the VM scenarios keep them off).
  */
 export const METRIC_OPERATIONS = [
   { service: "cloudwatch", operation: "put-metric-data", action: "PutMetricData" },
