@@ -22,6 +22,8 @@ const describeSandbox = canRun ? describe : describe.skip;
 jest.setTimeout(300_000); // generous: CI runs other suites beside this one on 2 cores
 
 const settings = testSettings({ hostOs: "debian12" });
+/** The same with alerts on (an e-mail address): the boot publishes its BootAbandoned data point. */
+const alerting = testSettings({ hostOs: "debian12", alerts: ["ops@clawops.dev"] });
 const layout = hostContract(settings);
 /** The rendered units the host tools run under: the sandbox reproduces their /proc (ProcSubset=). */
 const units = renderUnits(settings, layout);
@@ -267,9 +269,8 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
       "--lifecycle-hook-name", LAUNCH_HOOK.name, "--auto-scaling-group-name", names.autoScalingGroup,
       "--instance-id", INSTANCE_ID, "--lifecycle-action-result", "CONTINUE", "--cli-connect-timeout", "10", "--cli-read-timeout", "30"]));
     expect(calls[calls.length - 1].operation).toBe("complete-lifecycle-action"); // the boot's last AWS call
-    // The alarm's data point for this launch's end (0: completed), just before the completion.
-    expect(dataPoints(calls)).toEqual([bootAbandoned(0)]);
-    expect(calls[calls.length - 2].operation).toBe("put-metric-data");
+    // Alerts off (the default): no alarm, so no data point (with alerts on: the CloudWatch tests below).
+    expect(dataPoints(calls)).toEqual([]);
     const log = sb.bootLog();
     expect(log.indexOf("the gateway answers on /healthz")).toBeGreaterThan(0);
     expect(log.indexOf("the gateway answers on /healthz")).toBeLessThan(log.indexOf("launch lifecycle action completed: CONTINUE"));
@@ -286,7 +287,7 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     expect(changed).toEqual([]);
     const again = sb.awsCalls();
     expect(again.map((c) => c.operation).sort()).toEqual(
-      ["get-object", "put-metric-data", "complete-lifecycle-action", "describe-addresses", "describe-volumes", "describe-volumes", "get-parameter", "get-parameter"].sort());
+      ["get-object", "complete-lifecycle-action", "describe-addresses", "describe-volumes", "describe-volumes", "get-parameter", "get-parameter"].sort());
     // The host is InService: AWS refuses the completion; the re-run logs that and succeeds.
     expect(launchResults(again)).toEqual(["CONTINUE"]);
     expect(sb.bootLog()).toContain("launch lifecycle action CONTINUE not accepted (expected when this instance is not waiting in Pending:Wait, e.g. a re-run on an InService host); ignored");
@@ -387,13 +388,14 @@ describeSandbox("boot script in a sandbox: injected faults", () => {
   let sb: BootSandbox;
   afterEach(() => sb?.dispose());
 
-  test("CloudWatch unreachable: the boot completes its launch all the same; the lost data point is one log line", () => {
-    sb = new BootSandbox(settings);
+  test("alerts on, CloudWatch unreachable: BootAbandoned 0 is tried just before CONTINUE; the boot completes its launch all the same, the lost data point is one log line", () => {
+    sb = new BootSandbox(alerting);
     sb.updateAws((s) => { s.faults.cloudwatchUnreachable = true; });
     const result = sb.boot();
     expect(result.status).toBe(0);
     const calls = sb.awsCalls();
-    expect(ops(calls, "put-metric-data")).toHaveLength(1);
+    expect(dataPoints(calls)).toEqual([bootAbandoned(0)]);
+    expect(calls.slice(-2).map((c) => c.operation)).toEqual(["put-metric-data", "complete-lifecycle-action"]);
     expect(launchResults(calls)).toEqual(["CONTINUE"]);
     const log = sb.bootLog();
     expect(log).toContain("could not publish the metric OpenClaw/BootAbandoned = 0 (ignored)");
@@ -417,8 +419,8 @@ describeSandbox("boot script in a sandbox: injected faults", () => {
     expect(launchResults(sb.awsCalls())).toEqual(["ABANDON"]);
   });
 
-  test("a failing step abandons the launch exactly once, after the failure is logged, and never continues it", () => {
-    sb = new BootSandbox(settings);
+  test("a failing step abandons the launch exactly once, after the failure is logged, and never continues it (alerts on: BootAbandoned 1)", () => {
+    sb = new BootSandbox(alerting);
     sb.tamperDownload("node/v24.21.0/node-v24.21.0-linux-arm64.tar.xz");
     const result = sb.boot();
     expect(result.status).not.toBe(0); // the exit trap keeps the boot's failure status
@@ -539,7 +541,7 @@ describeSandbox("boot script in a sandbox: injected faults", () => {
     // Nothing of it ran: no host step, no call after the fetch but the abandon, not its payload.
     expect(log).not.toContain("==> host name");
     // (the current version is fetched again by its id: the listing names no other)
-    expect(sb.awsCalls().map((c) => c.operation)).toEqual(["get-object", "list-object-versions", "get-object", "put-metric-data", "complete-lifecycle-action"]);
+    expect(sb.awsCalls().map((c) => c.operation)).toEqual(["get-object", "list-object-versions", "get-object", "complete-lifecycle-action"]);
     expect(fs.existsSync(sb.host("/fake/state/pwned"))).toBe(false);
     expect(fs.existsSync(sb.host(layout.hostScript))).toBe(false);
   });
