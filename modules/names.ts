@@ -19,5 +19,7 @@ export function resourceNames(s: Pick<GatewaySettings, "environment">) {
     stack: prefix,
     autoScalingGroup: prefix,
     kmsAlias: `alias/${prefix}`,
+    /** SNS topic of the environment's alerts (modules/constructs/alerts.ts); the key policy names it. */
+    alertsTopic: `${prefix}-alerts`,
   };
 }

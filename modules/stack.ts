@@ -14,6 +14,7 @@ import { GatewayHost, HEALTH_CHECK_GRACE_SECONDS } from "./constructs/host";
 import { MaintenanceSchedule } from "./constructs/maintenance";
 import { Rollout } from "./constructs/rollout";
 import { GatewayOperations } from "./constructs/operations";
+import { Alerts } from "./constructs/alerts";
 import { Artifacts, terraformLiteral } from "./constructs/artifacts";
 import { hostScriptLocation, openclawLock, openclawLockLocation } from "./host/pins";
 import { renderUserData, RenderedUserData } from "./host/user-data";
@@ -37,6 +38,8 @@ export class OpenClawStack extends TerraformStack {
   readonly maintenance: MaintenanceSchedule;
   /** The one way the host is replaced (deploy, maintenance window): an instance refresh with automatic rollback. */
   readonly rollout: Rollout;
+  /** The alerts topic, its e-mail subscriptions, the group's notifications and the alarms. */
+  readonly alerts: Alerts;
 
   /**
    * @param options.projectRoot Folder a relative `backend.path` is resolved from, and where the
@@ -63,6 +66,7 @@ export class OpenClawStack extends TerraformStack {
       kmsAlias: names.kmsAlias,
       environment: settings.environment,
       region: settings.region,
+      alertsTopicName: names.alertsTopic,
     });
     this.data = new DataVolume(this, "data", {
       prefix,
@@ -133,6 +137,17 @@ export class OpenClawStack extends TerraformStack {
       rolloutRoleArn: this.rollout.role.arn,
       scheduleExpression: settings.maintenanceWindow,
       timeZone: settings.maintenanceTimeZone,
+    });
+    this.alerts = new Alerts(this, "alerts", {
+      prefix,
+      topicName: names.alertsTopic,
+      environment: settings.environment,
+      emails: settings.alerts,
+      kmsKeyArn: this.secrets.key.arn,
+      dependsOn: [this.secrets.keyPolicy],
+      autoScalingGroupName: names.autoScalingGroup,
+      autoScalingGroup: this.host.autoScalingGroup,
+      snapshotPolicyId: this.data.snapshotPolicy.id,
     });
     refusePlaceholdersAtPlan(this, this.host.launchTemplate, settings);
 

@@ -10,7 +10,7 @@ import { SECRETS, secretParameterName, SecretSpec } from "../../modules/secrets-
  */
 
 /** An AWS service by the AWS CLI's word for it. */
-export type AwsService = "ec2" | "ssm" | "autoscaling" | "s3api";
+export type AwsService = "ec2" | "ssm" | "autoscaling" | "s3api" | "cloudwatch";
 
 /**
  * Every AWS operation the host makes (boot script and host tools), in the CLI's words, with the API
@@ -38,6 +38,17 @@ export const AWS_OPERATIONS = [
 export const ROLLBACK_OPERATIONS = [
   { service: "s3api", operation: "list-object-versions", action: "ListBucketVersions" },
   { service: "s3api", operation: "get-object --version-id", action: "GetObjectVersion" },
+] as const satisfies readonly { service: AwsService; operation: string; action: string }[];
+
+/**
+ * The call the boot script, the watchdog and the certificate guard make to publish an alarm's data
+ * point (modules/host/metrics.ts `publish_metric`, rendered only when alerts are on): bounded, and
+ * never failing its caller. Both fakes answer it: the sandbox's fake `aws`, and the VM's fake API
+ * (query and JSON 1.0, its data points in `FakeAwsApi.dataPoints`), for a VM whose settings turn
+ * alerts on (the VM scenarios keep them off).
+ */
+export const METRIC_OPERATIONS = [
+  { service: "cloudwatch", operation: "put-metric-data", action: "PutMetricData" },
 ] as const satisfies readonly { service: AwsService; operation: string; action: string }[];
 
 /** The IAM action of an operation ("ec2:AttachVolume"; the CLI's `s3api` is IAM's `s3`). */

@@ -45,7 +45,7 @@ export interface FakeAccount {
   address: { allocationId: string; publicIp: string; tags: Record<string, string>; holder: string | null };
   /** SSM parameter values by name: one per secret of the catalogue. */
   parameters: Record<string, string>;
-  faults: { ssmUnreachable: boolean };
+  faults: { ssmUnreachable: boolean; cloudwatchUnreachable?: boolean };
 }
 
 /** The sandbox's account as Terraform leaves it: tagged volume and address, every secret holding its placeholder. */

@@ -35,6 +35,11 @@ const scripts: Array<[string, string]> = [
   ...HOST_OPERATING_SYSTEMS.map((hostOs): [string, string] => [`boot: loader + host script (${hostOs})`, renderBootScript(testSettings({ hostOs }))]),
   ...HOST_OPERATING_SYSTEMS.flatMap((hostOs) => Object.entries(renderTools(testSettings({ hostOs }), layout))
     .map(([file, content]): [string, string] => [`${path.basename(file)} (${hostOs})`, content])),
+  // Alerts on: the same programs with their publish_metric calls (modules/host/metrics.ts).
+  ...HOST_OPERATING_SYSTEMS.map((hostOs): [string, string] => [`boot: loader + host script (${hostOs}, alerts on)`,
+    renderBootScript(testSettings({ hostOs, alerts: ["ops@clawops.dev"] }))]),
+  ...Object.entries(renderTools(testSettings({ alerts: ["ops@clawops.dev"] }), layout))
+    .map(([file, content]): [string, string] => [`${path.basename(file)} (alerts on)`, content]),
 ];
 
 function runOn(tool: string, args: string[], content: string): { status: number | null; output: string } {

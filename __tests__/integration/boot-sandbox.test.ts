@@ -22,6 +22,8 @@ const describeSandbox = canRun ? describe : describe.skip;
 jest.setTimeout(300_000); // generous: CI runs other suites beside this one on 2 cores
 
 const settings = testSettings({ hostOs: "debian12" });
+/** The same with alerts on (an e-mail address): the boot publishes its BootAbandoned data point. */
+const alerting = testSettings({ hostOs: "debian12", alerts: ["ops@clawops.dev"] });
 const layout = hostContract(settings);
 /** The rendered units the host tools run under: the sandbox reproduces their /proc (ProcSubset=). */
 const units = renderUnits(settings, layout);
@@ -34,6 +36,9 @@ const secretsFileOf = (sb: BootSandbox) => fs.readFileSync(sb.host(layout.secret
 const tokenIn = (secretsFile: string) => (JSON.parse(secretsFile) as Record<string, string>)[GATEWAY_TOKEN.id];
 /** The launch lifecycle results the boot sent, in order. */
 const launchResults = (calls: AwsCliCall[]) => ops(calls, "complete-lifecycle-action").map((c) => option(c, "--lifecycle-action-result"));
+/** The alarms' data points the boot sent (modules/host/metrics.ts), as their --metric-data shorthand. */
+const dataPoints = (calls: AwsCliCall[]) => ops(calls, "put-metric-data").map((c) => `${option(c, "--namespace")} ${option(c, "--metric-data")}`);
+const bootAbandoned = (value: number) => `OpenClaw MetricName=BootAbandoned,Value=${value},Unit=Count,Dimensions=[{Name=Environment,Value=${settings.environment}}]`;
 
 /**
  * Network commands of a boot script that run without a time bound, as "line: why". Looks at the
@@ -264,6 +269,8 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
       "--lifecycle-hook-name", LAUNCH_HOOK.name, "--auto-scaling-group-name", names.autoScalingGroup,
       "--instance-id", INSTANCE_ID, "--lifecycle-action-result", "CONTINUE", "--cli-connect-timeout", "10", "--cli-read-timeout", "30"]));
     expect(calls[calls.length - 1].operation).toBe("complete-lifecycle-action"); // the boot's last AWS call
+    // Alerts off (the default): no alarm, so no data point (with alerts on: the CloudWatch tests below).
+    expect(dataPoints(calls)).toEqual([]);
     const log = sb.bootLog();
     expect(log.indexOf("the gateway answers on /healthz")).toBeGreaterThan(0);
     expect(log.indexOf("the gateway answers on /healthz")).toBeLessThan(log.indexOf("launch lifecycle action completed: CONTINUE"));
@@ -382,6 +389,20 @@ describeSandbox("boot script in a sandbox: injected faults", () => {
   let sb: BootSandbox;
   afterEach(() => sb?.dispose());
 
+  test("alerts on, CloudWatch unreachable: BootAbandoned 0 is tried just before CONTINUE; the boot completes its launch all the same, the lost data point is one log line", () => {
+    sb = new BootSandbox(alerting);
+    sb.updateAws((s) => { s.faults.cloudwatchUnreachable = true; });
+    const result = sb.boot();
+    expect(result.status).toBe(0);
+    const calls = sb.awsCalls();
+    expect(dataPoints(calls)).toEqual([bootAbandoned(0)]);
+    expect(calls.slice(-2).map((c) => c.operation)).toEqual(["put-metric-data", "complete-lifecycle-action"]);
+    expect(launchResults(calls)).toEqual(["CONTINUE"]);
+    const log = sb.bootLog();
+    expect(log).toContain("could not publish the metric OpenClaw/BootAbandoned = 0 (ignored)");
+    expect(log).not.toContain("FAILED");
+  });
+
   test("SSM unreachable: bounded retries, then a loud failure naming the step; nothing is started", () => {
     sb = new BootSandbox(settings);
     sb.updateAws((s) => { s.faults.ssmUnreachable = true; });
@@ -399,13 +420,14 @@ describeSandbox("boot script in a sandbox: injected faults", () => {
     expect(launchResults(sb.awsCalls())).toEqual(["ABANDON"]);
   });
 
-  test("a failing step abandons the launch exactly once, after the failure is logged, and never continues it", () => {
-    sb = new BootSandbox(settings);
+  test("a failing step abandons the launch exactly once, after the failure is logged, and never continues it (alerts on: BootAbandoned 1)", () => {
+    sb = new BootSandbox(alerting);
     sb.tamperDownload("node/v24.21.0/node-v24.21.0-linux-arm64.tar.xz");
     const result = sb.boot();
     expect(result.status).not.toBe(0); // the exit trap keeps the boot's failure status
     const calls = sb.awsCalls();
     expect(launchResults(calls)).toEqual(["ABANDON"]);
+    expect(dataPoints(calls)).toEqual([bootAbandoned(1)]); // the boot-abandoned alarm's source
     expect(ops(calls, "complete-lifecycle-action")[0].argv).toEqual(expect.arrayContaining(["--instance-id", INSTANCE_ID]));
     const log = sb.bootLog();
     expect(log.indexOf("FAILED in step 'install Node.js 24.21.0'")).toBeLessThan(log.indexOf("launch lifecycle action completed: ABANDON"));

@@ -139,6 +139,16 @@ suite("openclaw-cert-guard against openssl s_server", () => {
     expect(later.json.lastRestart).not.toBe(first.json.lastRestart);
   });
 
+  test("with an alert (the host's CertificateProblem data point): run on every verdict but OK, before the exit", () => {
+    const alert = { functions: `alert() { echo "$CERT" >>${dir}/alerts.log; }`, command: "alert" };
+    const alerts = () => (fs.existsSync(path.join(dir, "alerts.log")) ? fs.readFileSync(path.join(dir, "alerts.log"), "utf8").split("\n").filter(Boolean) : []);
+    expect(guard({ port: ports.ninety, alert }).run(now()).code).toBe(CERT_GUARD_EXIT.ok);
+    expect(alerts()).toEqual([]);
+    const fallback = guard({ port: ports.default, alert }).run(now());
+    expect(fallback.json.cert).toBe("DEFAULT_CERT");
+    expect(alerts()).toEqual(["DEFAULT_CERT"]);
+  });
+
   test("the daily cap: the 5th restart inside 24 h is refused with RATE_LIMITED (exit 5); a day later it is allowed again", () => {
     const g = guard({ port: ports.default });
     const t0 = now();

@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { offlinePlan, offlineTerraformProblem, PlanJson } from "../helpers/terraform-offline";
 import { API_KEY_PLACEHOLDER, GATEWAY_TOKEN_PLACEHOLDER, SECRETS } from "../../modules/secrets-catalogue";
 import { requireInCi, testSettings } from "../helpers/settings";
+import { ALARMS } from "../../modules/constructs/alerts";
 
 /**
  * Real terraform, offline: validate and plan the synthesized default stack against the AWS
@@ -49,6 +50,7 @@ maybe("offline terraform plan of the default stack", () => {
       aws_ssm_document: 7, aws_ssm_association: 1, aws_scheduler_schedule: 1,
       aws_s3_bucket: 1, aws_s3_bucket_public_access_block: 1, aws_s3_bucket_versioning: 1,
       aws_s3_bucket_server_side_encryption_configuration: 1, aws_s3_bucket_policy: 1, aws_s3_object: 2,
+      aws_sns_topic: 1, aws_autoscaling_notification: 1, // alerts off (the default): the topic and the group's notifications, no alarm
     });
     // eslint-disable-next-line no-console
     console.log(`offline plan: ${plan.resource_changes.length} resources to create`);
@@ -95,5 +97,25 @@ maybe("offline terraform plan of the default stack", () => {
       expect(script).not.toContain(secret);
     }
     expect(everything).not.toMatch(/sk-ant-[A-Za-z0-9-]{10,}/);
+  });
+});
+
+maybe("offline terraform plan of a stack with alerts on (an e-mail address)", () => {
+  let plan: PlanJson;
+  beforeAll(() => {
+    plan = offlinePlan(testSettings({ alerts: ["ops@clawops.dev"] })).plan;
+  }, 120_000);
+
+  test("adds the subscription and the alarms to the default set, each alarm as the provider plans it", () => {
+    const created = (type: string) => plan.resource_changes.filter((c) => c.type === type && c.change.actions.join() === "create");
+    expect(created("aws_sns_topic_subscription").map((c) => c.change.after)).toEqual([
+      expect.objectContaining({ protocol: "email", endpoint: "ops@clawops.dev" }),
+    ]);
+    const alarms = created("aws_cloudwatch_metric_alarm").map((c) => c.change.after!);
+    expect(alarms.map((a) => a.alarm_name).sort()).toEqual(ALARMS.map((spec) => `openclaw-test-${spec.id}`).sort());
+    for (const alarm of alarms) {
+      expect(alarm).toMatchObject({ treat_missing_data: "notBreaching", evaluation_periods: 1, comparison_operator: "GreaterThanOrEqualToThreshold" });
+    }
+    expect(alarms.filter((a) => a.namespace === "OpenClaw").map((a) => a.dimensions)).toEqual(Array(5).fill({ Environment: "test" }));
   });
 });

@@ -185,6 +185,21 @@ maybe("upgrading a pinned version", () => {
     expect(changed(plan)).toEqual([]);
   }, 120_000);
 
+  test("turning alerts on (docs/operating.md \"Alerts\"): the subscription and the alarms are created, the host's new script rolls out; the topic and the group stay", () => {
+    const plan = upgradePlan(testSettings({ alerts: ["ops@clawops.dev"] }));
+    const summary = changed(plan).map((c) => `${c.type} ${c.change.actions.join("+")}`).sort();
+    expect(summary).toEqual([
+      ...Array(6).fill("aws_cloudwatch_metric_alarm create"), "aws_launch_template update", "aws_s3_object update",
+      "aws_sns_topic_subscription create", "aws_ssm_association update",
+    ]);
+    const script = changed(plan).find((c) => c.type === "aws_s3_object")!;
+    expect(script.change.after!.content).toContain("publish_metric WatchdogReplacement"); // the tools'
+    expect(userDataScript(changed(plan).find((c) => c.type === "aws_launch_template")!)).toContain("publish_metric BootAbandoned"); // the loader's
+    for (const type of ["aws_sns_topic", "aws_autoscaling_notification", "aws_autoscaling_group", ...PERSISTENT_TYPES]) {
+      for (const change of plan.resource_changes.filter((c) => c.type === type)) expect(`${change.address}: ${change.change.actions.join("+")}`).toBe(`${change.address}: no-op`);
+    }
+  }, 120_000);
+
   test("control: a change that does concern the data volume shows up on the volume (the comparison can fail)", () => {
     const plan = upgradePlan(testSettings({ dataVolumeSizeGiB: 30 }));
     const summary = changed(plan).map((c) => `${c.type} ${c.change.actions.join("+")}`).sort();

@@ -34,9 +34,25 @@ describe("monthly cost estimate", () => {
     expect(line(addressOf(stack.data.volume), /gp3 20 GB/)).toBe(1.6); // $0.08/GB-month
     expect(line(addressOf(stack.host.launchTemplate), /root gp3 12 GB/)).toBe(0.96);
     expect(line(addressOf(stack.data.volume), /snapshots: 7 kept/)).toBeGreaterThan(1); // at least one full copy at $0.05/GB
+    // Alerts off by default: no alarm, no host metric (the topic and the notifications are free).
+    expect(cost.lines.filter((l) => l.address.startsWith("aws_cloudwatch_metric_alarm."))).toEqual([]);
     expect(cost.totalUsd).toBeCloseTo(cost.lines.reduce((s, l) => s + l.monthlyUsd, 0), 2);
+    expect(cost.totalUsd).toBeLessThanOrEqual(21); // issue 15 item 6: the default deployment's budget
     // eslint-disable-next-line no-console
     console.log(`default monthly cost: $${cost.totalUsd.toFixed(2)}`);
+  });
+
+  test("alerts on (an e-mail address): six alarms at $0.10 each on top of the default", () => {
+    const { input, stack } = auditFixture(undefined, { alerts: ["ops@clawops.dev"] });
+    const cost = estimateMonthlyCost(input);
+    const alarms = cost.lines.filter((l) => l.address.startsWith("aws_cloudwatch_metric_alarm."));
+    expect(alarms).toHaveLength(6); // $0.10 each; a custom metric sent ≤5 h a month adds $0.002
+    expect(alarms.map((l) => l.monthlyUsd)).toEqual([0.1, 0.1, 0.1, 0.1, 0.1, 0.1]);
+    expect(alarms.filter((l) => /metric OpenClaw\//.test(l.item))).toHaveLength(5);
+    const snapshotAlarm = addressOf(stack.alerts.alarms["snapshot-failed"]);
+    expect(cost.lines.find((l) => l.address === snapshotAlarm)!.item).toBe("alarm"); // DLM's metric is AWS's: free
+    const off = estimateMonthlyCost(auditFixture().input);
+    expect(cost.totalUsd).toBeCloseTo(off.totalUsd + 0.6, 2);
   });
 
   test("follows the settings: t3.small and a 50 GB volume", () => {

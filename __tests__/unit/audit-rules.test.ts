@@ -5,6 +5,7 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { SecurityGroupRule } from "@cdktf/provider-aws/lib/security-group-rule";
 import { FlowLog } from "@cdktf/provider-aws/lib/flow-log";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { OpenClawStack } from "../../modules/stack";
 import { GatewaySettingsInput } from "../../modules/settings/settings";
 import { RULES } from "../../modules/review/audit/rules";
@@ -29,6 +30,9 @@ const asIs: Fixture = {};
 const staging: Fixture = {
   settings: { instanceType: "t3.small", hostOs: "debian12", allowedCidrs: ["203.0.113.0/24"], hostedZoneId: "Z0123456789ABCDEFGHIJ" },
 };
+
+/** Alerts on: an e-mail subscription, so the stack has its alarms. */
+const withAlerts: Fixture = { settings: { alerts: ["ops@clawops.dev"] } };
 
 const worldIngress = (stack: OpenClawStack, port: number, cidr = "0.0.0.0/0") =>
   addressOf(new VpcSecurityGroupIngressRule(stack.host, `extra-${port}`, {
@@ -120,6 +124,23 @@ const CASES: Record<string, RuleCases> = {
     } }, { name: "policy disabled", mutate: (s) => {
       s.data.snapshotPolicy.addOverride("state", "DISABLED");
       return addressOf(s.data.volume);
+    } }],
+  },
+  AlarmCoverage: {
+    // Without a subscriber (the default) the stack has no alarm: only the group's notifications are required.
+    compliant: [asIs, staging, withAlerts],
+    nonCompliant: [{ name: "no alarm on DLM's SnapshotsCreateFailed (it watches another metric)", settings: withAlerts.settings, mutate: (s) => {
+      s.alerts.alarms["snapshot-failed"].metricName = "SnapshotsDeleteFailed";
+      return addressOf(s.alerts.topic);
+    } }, { name: "a subscription added to the topic of a stack without alarms", mutate: (s) => {
+      new SnsTopicSubscription(s.alerts, "extra-subscription", { topicArn: s.alerts.topic.arn, protocol: "email", endpoint: "ops@clawops.dev" });
+      return addressOf(s.alerts.topic);
+    } }, { name: "the certificate alarm sends to no topic of the stack", settings: withAlerts.settings, mutate: (s) => {
+      s.alerts.alarms.certificate.alarmActions = ["arn:aws:sns:us-east-1:123456789012:someone-elses-topic"];
+      return addressOf(s.alerts.alarms.certificate);
+    } }, { name: "the group's launch errors not notified", mutate: (s) => {
+      s.alerts.notification.notifications = ["autoscaling:EC2_INSTANCE_LAUNCH", "autoscaling:EC2_INSTANCE_TERMINATE"];
+      return addressOf(s.host.autoScalingGroup);
     } }],
   },
   DataVolumeProtectedFromDestroy: {

@@ -122,11 +122,13 @@ describe("rendered boot script", () => {
     }
   });
 
-  test("no secret-bearing command: the token never appears on a command line, the env file is only read by tools", () => {
-    const script = renderBootScript(settings);
-    expect(script).not.toMatch(/--value\b/);
-    expect(script).toContain("--cli-input-json \"file://$1\"");
-    expect(script).not.toMatch(/echo "?\$token/);
+  test("no secret-bearing command: the token never appears on a command line, the env file is only read by tools (alerts off and on)", () => {
+    for (const s of [settings, { ...settings, alerts: ["ops@clawops.dev"] }]) {
+      const script = renderBootScript(s);
+      expect(script).not.toMatch(/--value\b/);
+      expect(script).toContain("--cli-input-json \"file://$1\"");
+      expect(script).not.toMatch(/echo "?\$token/);
+    }
   });
 });
 

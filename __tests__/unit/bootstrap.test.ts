@@ -188,7 +188,10 @@ describe("bootstrap stack", () => {
 
 describe("the CI roles fit the environments' stacks", () => {
   const { environments, bootstrap } = resolveFile(settingsFile());
-  const stacks = environments.map((s) => JSON.parse(Testing.synth(new OpenClawStack(Testing.app(), s, { projectRoot: ROOT }))));
+  const synth = (s: GatewaySettings) => JSON.parse(Testing.synth(new OpenClawStack(Testing.app(), s, { projectRoot: ROOT })));
+  const stacks = environments.map(synth);
+  /** The environments with alerts on: their alarms are resource types the apply role must manage too. */
+  const alerting = environments.map((s) => synth({ ...s, alerts: [s.acmeEmail] }));
 
   /** The AWS service (IAM action prefix) that manages each resource type the stacks create. */
   const SERVICE_OF: Record<string, string> = {
@@ -199,11 +202,13 @@ describe("the CI roles fit the environments' stacks", () => {
     aws_s3_bucket: "s3", aws_s3_bucket_policy: "s3", aws_s3_bucket_public_access_block: "s3",
     aws_s3_bucket_server_side_encryption_configuration: "s3", aws_s3_bucket_versioning: "s3", aws_s3_object: "s3", aws_ssm_parameter: "ssm", aws_ssm_document: "ssm", aws_ssm_association: "ssm",
     aws_dlm_lifecycle_policy: "dlm", aws_scheduler_schedule: "scheduler", aws_route53_record: "route53",
+    aws_sns_topic: "sns", aws_sns_topic_subscription: "sns", aws_autoscaling_notification: "autoscaling", aws_cloudwatch_metric_alarm: "cloudwatch",
     aws_iam_role: "iam", aws_iam_role_policy: "iam", aws_iam_role_policy_attachment: "iam", aws_iam_instance_profile: "iam",
   };
 
   test("every resource type's service is one the apply role manages (a new type fails here until the role covers it)", () => {
-    const types = [...new Set(stacks.flatMap((c) => Object.keys(c.resource)))].sort();
+    const types = [...new Set([...stacks, ...alerting].flatMap((c) => Object.keys(c.resource)))].sort();
+    expect(types).toContain("aws_cloudwatch_metric_alarm");
     expect(types.filter((t) => !(t in SERVICE_OF))).toEqual([]);
     const statements = applyStatements(bootstrap!);
     const granted = new Set(statements.flatMap((s) => s.Action.map((a) => a.split(":")[0])));

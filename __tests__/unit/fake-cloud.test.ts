@@ -7,20 +7,26 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { renderBootScript } from "../../modules/host";
 import { SECRETS, secretParameterName } from "../../modules/secrets-catalogue";
-import { AWS_OPERATIONS, cliOperation, ROLLBACK_OPERATIONS, secretParameters } from "../helpers/fake-cloud";
+import { AWS_OPERATIONS, cliOperation, METRIC_OPERATIONS, ROLLBACK_OPERATIONS, secretParameters } from "../helpers/fake-cloud";
 import { sandboxAccount } from "../helpers/sandbox";
 import { testSettings } from "../helpers/settings";
 
 const vocabulary = AWS_OPERATIONS.map((o) => `${o.service} ${o.operation}`).sort();
-/** The vocabulary and the rollback-only calls (the loader's search of the host script's versions), by their CLI words. */
-const withRollback = [...new Set([...vocabulary, ...ROLLBACK_OPERATIONS.map((o) => `${o.service} ${o.operation.split(" ")[0]}`)])].sort();
+/**
+ * The vocabulary, the rollback-only calls (the loader's search of the host script's versions) and the
+ * metric data points (the sandbox's fake answers them, the VM's does not), by their CLI words.
+ */
+const withRollback = [...new Set([...vocabulary, ...[...ROLLBACK_OPERATIONS, ...METRIC_OPERATIONS].map((o) => `${o.service} ${o.operation.split(" ")[0]}`)])].sort();
 
 describe("one AWS fake vocabulary", () => {
-  test("the operations are the ones the rendered boot script and its host tools call, no more, no fewer", () => {
+  test("the operations are the ones the rendered boot script and its host tools call, no more, no fewer (alerts on; off: no metric)", () => {
+    const metricWords = METRIC_OPERATIONS.map((o) => `${o.service} ${o.operation.split(" ")[0]}`);
     for (const hostOs of ["debian12", "al2023"] as const) {
-      const script = renderBootScript(testSettings({ hostOs }));
-      const called = new Set([...script.matchAll(/\baws (ec2|ssm|autoscaling|s3api) ([a-z][a-z-]*)/g)].map((m) => `${m[1]} ${m[2]}`));
-      expect([...called].sort()).toEqual(withRollback);
+      for (const alerts of [["ops@clawops.dev"], []]) {
+        const script = renderBootScript(testSettings({ hostOs, alerts }));
+        const called = new Set([...script.matchAll(/\baws (ec2|ssm|autoscaling|s3api|cloudwatch) ([a-z][a-z-]*)/g)].map((m) => `${m[1]} ${m[2]}`));
+        expect([...called].sort()).toEqual(alerts.length > 0 ? withRollback : withRollback.filter((o) => !metricWords.includes(o)));
+      }
     }
   });
 

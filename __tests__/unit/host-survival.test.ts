@@ -171,11 +171,11 @@ describe("memory: heap cap, MemoryHigh/MemoryMax and OOM policy from the instanc
 describe("watchdog: maintenance switch, liveness body, config error", () => {
   const n = settings.watchdog.failuresBeforeReplacement;
   /** The rendered watchdog over temporary state, with stand-ins for curl (IMDS and /healthz), systemctl and aws. */
-  function watchdog(gateway: { body?: string; unitState?: string }) {
+  function watchdog(gateway: { body?: string; unitState?: string }, s = settings) {
     const bin = path.join(dir, "bin");
-    const c = hostContract(settings);
+    const c = hostContract(s);
     const layout: HostContract = { ...c, watchdogStateDir: `${dir}/state`, watchdogStatusFile: `${dir}/state/status`, maintenanceFile: `${dir}/maintenance`, gatewayStartMark: `${dir}/state/gateway-started` };
-    fs.writeFileSync(path.join(dir, "watchdog"), watchdogTool(settings, layout), { mode: 0o755 });
+    fs.writeFileSync(path.join(dir, "watchdog"), watchdogTool(s, layout), { mode: 0o755 });
     stub(bin, "curl", `url=\${*: -1}
 case "$url" in
   */api/token) echo token ;;
@@ -186,7 +186,10 @@ esac`);
     stub(bin, "aws", `echo "$*" >>${dir}/aws.log`);
     const run = (times: number) => spawnSync("bash", ["-c", `for i in $(seq ${times}); do ${dir}/watchdog || echo "exit $?"; done`],
       { encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
-    return { run, awsCalls: () => (fs.existsSync(`${dir}/aws.log`) ? fs.readFileSync(`${dir}/aws.log`, "utf8").trim().split("\n") : []),
+    const calls = () => (fs.existsSync(`${dir}/aws.log`) ? fs.readFileSync(`${dir}/aws.log`, "utf8").trim().split("\n") : []);
+    // The alarms' data points (host-metrics.test.ts) apart: check_resources reads this machine's own memory.events.
+    return { run, awsCalls: () => calls().filter((call) => !call.startsWith("cloudwatch put-metric-data ")),
+      metricCalls: () => calls().filter((call) => call.startsWith("cloudwatch put-metric-data ")),
       status: () => fs.readFileSync(`${dir}/state/status`, "utf8") };
   }
 
@@ -197,16 +200,19 @@ esac`);
     expect(w.status()).toMatch(/^\S+Z healthy\n$/);
   });
 
-  test("200 with the Control UI's HTML is a failure: replaced after N like any other", () => {
-    const w = watchdog({ body: "<!doctype html><title>OpenClaw Control</title>" });
-    const result = w.run(n);
-    expect(w.awsCalls()).toEqual(["autoscaling set-instance-health --cli-connect-timeout 10 --cli-read-timeout 30 --instance-id i-0a1b2c3d4e5f60718 --health-status Unhealthy --no-should-respect-grace-period"]);
-    expect(result.stderr).toContain(`failed (${n} consecutive; replacement after ${n})`);
-    expect(w.status()).toContain("replacing: marked i-0a1b2c3d4e5f60718 Unhealthy");
-    w.run(2);
-    expect(w.awsCalls()).toHaveLength(1);
-    expect(w.status()).toContain("replacing: this instance is marked Unhealthy");
-  });
+  test.each([["off (the default): no data point", [] as string[], 0], ["on: one WatchdogReplacement data point", ["ops@clawops.dev"], 1]])(
+    "200 with the Control UI's HTML is a failure: replaced after N like any other; alerts %s", (_name, alerts, points) => {
+      const w = watchdog({ body: "<!doctype html><title>OpenClaw Control</title>" }, testSettings({ alerts }));
+      const result = w.run(n);
+      expect(w.awsCalls()).toEqual(["autoscaling set-instance-health --cli-connect-timeout 10 --cli-read-timeout 30 --instance-id i-0a1b2c3d4e5f60718 --health-status Unhealthy --no-should-respect-grace-period"]);
+      expect(result.stderr).toContain(`failed (${n} consecutive; replacement after ${n})`);
+      expect(w.status()).toContain("replacing: marked i-0a1b2c3d4e5f60718 Unhealthy");
+      w.run(2);
+      expect(w.awsCalls()).toHaveLength(1);
+      expect(w.status()).toContain("replacing: this instance is marked Unhealthy");
+      expect(w.metricCalls().filter((call) => call.includes("WatchdogReplacement"))).toHaveLength(points);
+      if (points === 0) expect(w.metricCalls()).toEqual([]);
+    });
 
   test("maintenance switch: a stopped gateway is not checked and the host not replaced; the switch expires", () => {
     const w = watchdog({});

@@ -1,7 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as ts from "typescript";
-import { documentationPages, SETTINGS_PAGE, settingsRows, withSettingsTable } from "../../scripts/docs";
+import {
+  COST_PAGE, costParagraph, defaultCosts, documentationPages, SETTINGS_PAGE, settingsRows, withCostParagraph, withSettingsTable,
+} from "../../scripts/docs";
+import { ALARMS } from "../../modules/constructs/alerts";
 import { DEFAULT_DOWNLOADS, DEFAULT_VERSIONS, DEFAULT_WATCHDOG, GatewaySettings } from "../../modules/settings/settings";
 import { estimateMonthlyCost } from "../../modules/review/audit/cost";
 import { buildReport } from "../../scripts/audit";
@@ -117,6 +120,19 @@ describe("README and docs/ numbers are the code's", () => {
 
   test("number of bad settings inputs in the settings tests (every BAD / BAD_* table in __tests__/unit)", () => {
     everyIs(/settings validation \((\d+) bad inputs\)/, String(badInputCount(path.join(ROOT, "__tests__/unit"))));
+  });
+
+  test("the README's cost paragraph is the one `npm run docs` generates (the default figure, alerts off, and with alerts on)", () => {
+    const page = read(COST_PAGE);
+    const costs = defaultCosts();
+    expect(page).toBe(withCostParagraph(page, costParagraph(costs)));
+    // Alerts off by default: no alarm is billed; on, the alarms are the difference.
+    expect(costs.alertsOff.lines.filter((l) => l.address.startsWith("aws_cloudwatch_metric_alarm."))).toEqual([]);
+    expect(costs.alertsOn.totalUsd).toBeGreaterThan(costs.alertsOff.totalUsd);
+  });
+
+  test("number of CloudWatch alarms (with alerts on)", () => {
+    for (const said of found(/(\w+) CloudWatch alarms/i)) expect([WORDS[ALARMS.length], String(ALARMS.length)]).toContain(said.toLowerCase());
   });
 
   test("monthly costs: totals, the default breakdown, the price date and what the estimate assumes", () => {

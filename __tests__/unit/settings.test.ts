@@ -15,7 +15,7 @@ describe("settings defaults", () => {
       versions: { openclaw: "2026.9.6", node: "24.21.0", traefik: "3.7.9" }, acmeDirectory: "production", dnsWaitSeconds: 600,
       downloads: { nodeBaseUrl: "https://nodejs.org/dist", npmRegistry: "https://registry.npmjs.org/" },
       watchdog: { intervalSeconds: 15, failuresBeforeReplacement: 5 },
-      tags: {}, backend: { type: "local" },
+      tags: {}, backend: { type: "local" }, alerts: [],
     });
     expect(s.hostedZoneId).toBeUndefined();
   });
@@ -102,6 +102,10 @@ const BAD_INPUTS: Array<[string, Record<string, unknown>, string, string]> = [
   ["S3 backend without bucket", { backend: { type: "s3" } }, "backend.bucket", "S3 bucket name"],
   ["S3 backend bad region", { backend: { type: "s3", bucket: "my-state", region: "mars-1" } }, "backend.region", "allowed regions"],
   ["typo in a setting name", { instancetype: "t4g.small" }, "instancetype", "unknown setting"],
+  ["alerts as one string", { alerts: "ops@example.org" }, "alerts", "list of at most 10 distinct e-mail addresses"],
+  ["alerts address without a domain", { alerts: ["ops@example.org", "oncall"] }, "alerts", "not an e-mail address: \"oncall\""],
+  ["alerts address twice", { alerts: ["ops@example.org", "OPS@example.org"] }, "alerts", "listed twice: ops@example.org"],
+  ["eleven alerts addresses", { alerts: Array.from({ length: 11 }, (_, i) => `ops${i}@example.org`) }, "alerts", "at most 10"],
 ];
 
 describe("invalid settings are rejected at synth time", () => {

@@ -196,7 +196,7 @@ describe("OpenClawStack with default settings", () => {
     const byAction = (action: string) => policy.Statement.filter((s: any) => s.Action.includes(action));
     for (const statement of policy.Statement) {
       expect(statement.Action).not.toContain("*");
-      const unscopable = (a: string) => /^(ec2:Describe|ec2messages:|ssmmessages:|ssm:UpdateInstanceInformation$)/.test(a);
+      const unscopable = (a: string) => /^(ec2:Describe|ec2messages:|ssmmessages:|ssm:UpdateInstanceInformation$|cloudwatch:PutMetricData$)/.test(a);
       if (!statement.Action.every(unscopable)) expect(statement.Resource).not.toContain("*");
     }
     expect(byAction("ssm:GetParameter")[0].Resource).toEqual([
@@ -217,6 +217,10 @@ describe("OpenClawStack with default settings", () => {
     expect(byAction("ec2:AttachVolume").flatMap((s: any) => s.Resource)).toEqual([
       expect.stringMatching(/aws_ebs_volume\..*\.arn/), "arn:aws:ec2:us-east-1:*:instance/*",
     ]);
+    expect(byAction("cloudwatch:PutMetricData")).toEqual([{
+      Sid: "PublishAlertMetrics", Effect: "Allow", Action: ["cloudwatch:PutMetricData"], Resource: ["*"],
+      Condition: { StringEquals: { "cloudwatch:namespace": "OpenClaw" } },
+    }]);
     const ownInstance = policy.Statement.find((s: any) => s.Sid === "AttachToOwnInstance");
     expect(ownInstance.Condition).toEqual({ StringEquals: { "aws:ResourceTag/openclaw:environment": "test" } });
   });

@@ -129,6 +129,34 @@ describe("fake AWS API", () => {
     expect(aws.calls.map((c) => `${c.service} ${c.operation}`)).toEqual(AWS_OPERATIONS.map((o) => `${o.service} ${o.operation}`));
   });
 
+  test("answers CloudWatch put-metric-data in the query protocol (the guest's awscli 2.9) and JSON 1.0 (newer CLIs): each call recorded, each data point kept", async () => {
+    const auth = { authorization: `AWS4-HMAC-SHA256 Credential=${keyId}/20260101/us-east-1/monitoring/aws4_request, SignedHeaders=host, Signature=x` };
+    // The requests exactly as botocore serializes put_metric_data in each protocol (checked against botocore 1.43.11, forced to each).
+    const query = (params: Record<string, string>) => fetch(`http://127.0.0.1:${port}/`, {
+      method: "POST", headers: { ...auth, "content-type": "application/x-www-form-urlencoded; charset=utf-8" },
+      body: new URLSearchParams({ Action: "PutMetricData", Version: "2010-08-01", ...params }).toString(),
+    });
+    const ok = await query({
+      Namespace: "OpenClaw", "MetricData.member.1.MetricName": "BootAbandoned", "MetricData.member.1.Value": "1", "MetricData.member.1.Unit": "Count",
+      "MetricData.member.1.Dimensions.member.1.Name": "Environment", "MetricData.member.1.Dimensions.member.1.Value": "vmtest",
+    });
+    expect([ok.status, await ok.text()]).toEqual([200, expect.stringContaining('<PutMetricDataResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/">')]);
+    const json = await fetch(`http://127.0.0.1:${port}/`, {
+      method: "POST", headers: { ...auth, "x-amz-target": "GraniteServiceVersion20100801.PutMetricData", "content-type": "application/x-amz-json-1.0" },
+      body: JSON.stringify({ Namespace: "OpenClaw", MetricData: [{ MetricName: "DataVolumeUsedPercent", Value: 91, Unit: "Percent", Dimensions: [{ Name: "Environment", Value: "vmtest" }] }] }),
+    });
+    expect([json.status, json.headers.get("content-type"), await json.text()]).toEqual([200, "application/x-amz-json-1.0", "{}"]);
+    const noNamespace = await query({ "MetricData.member.1.MetricName": "BootAbandoned", "MetricData.member.1.Value": "0" });
+    expect([noNamespace.status, await noNamespace.text()]).toEqual([400, expect.stringContaining("<Code>MissingParameter</Code>")]);
+    expect(aws.dataPoints).toEqual([
+      { namespace: "OpenClaw", metricName: "BootAbandoned", value: 1, unit: "Count", dimensions: { Environment: "vmtest" }, caller: INSTANCE },
+      { namespace: "OpenClaw", metricName: "DataVolumeUsedPercent", value: 91, unit: "Percent", dimensions: { Environment: "vmtest" }, caller: INSTANCE },
+    ]);
+    expect(aws.calls.map((c) => [c.service, c.operation, c.caller, c.status])).toEqual([
+      ["cloudwatch", "put-metric-data", INSTANCE, 200], ["cloudwatch", "put-metric-data", INSTANCE, 200], ["cloudwatch", "put-metric-data", INSTANCE, 400],
+    ]);
+  });
+
   test("serves S3 objects path-style with their exact bytes; a missing key is S3's NoSuchKey, an unsigned GET AccessDenied", async () => {
     const bytes = Buffer.from("{\"name\":\"openclaw-host\",\"lockfileVersion\":3}\n");
     aws.objects.set("bucket-a/openclaw-lock/x.json", bytes);

@@ -74,7 +74,7 @@ export function planStatements(s: BootstrapSettings): IamStatement[] {
 }
 
 /** AWS services the environments' stacks manage in their regions (modules/stack.ts's resource types). */
-export const STACK_SERVICES = ["ec2", "autoscaling", "kms", "ssm", "dlm", "scheduler"] as const;
+export const STACK_SERVICES = ["ec2", "autoscaling", "kms", "ssm", "dlm", "scheduler", "sns", "cloudwatch"] as const;
 
 /** The AWS managed policies the stacks attach to their own roles. */
 export const ATTACHABLE_MANAGED_POLICIES = [

@@ -3,6 +3,19 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { composeStatements, Grantee, IamStatement } from "./grants";
+import { METRIC_NAMESPACE } from "../host/metrics";
+
+/**
+ * The boot script, the watchdog and the certificate guard publish the alarms' data points
+ * (modules/host/metrics.ts) into one namespace. PutMetricData has no resource type, so the namespace
+ * condition is the scope: cloudwatch:namespace ("Amazon CloudWatch: condition keys", Service
+ * Authorization Reference, https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html,
+ * read 2026-11-30); the IAM boundary table proves another namespace is refused.
+ */
+export const publishMetricsStatement = (): IamStatement => ({
+  Sid: "PublishAlertMetrics", Effect: "Allow", Action: ["cloudwatch:PutMetricData"], Resource: ["*"],
+  Condition: { StringEquals: { "cloudwatch:namespace": METRIC_NAMESPACE } },
+});
 
 export interface HostRoleProps extends Grantee {
   /** Name prefix of the role, policy and instance profile. */
@@ -82,7 +95,7 @@ export function ssmAgentStatements(): IamStatement[] {
  * The host's identity: one inline policy that allows exactly what the boot script, the watchdog and
  * the SSM agent do, each action scoped to the resource's ARN where AWS allows: the constructs'
  * grants, then the watchdog's SetInstanceHealth and the boot's CompleteLifecycleAction on its own
- * group, then the agent's calls (composeStatements). No managed policy: the boundary is proven by
+ * group, the alarms' metrics in their namespace, then the agent's calls (composeStatements). No managed policy: the boundary is proven by
  * modules/review/iam-boundary.ts (audit rule HostRoleBoundary).
  */
 export class HostRole extends Construct {
@@ -108,6 +121,7 @@ export class HostRole extends Construct {
       { Sid: "ReportOwnHealth", Effect: "Allow", Action: ["autoscaling:SetInstanceHealth"], Resource: [group] },
       // The boot script ends its own launch: CONTINUE once healthy, ABANDON on failure.
       { Sid: "CompleteOwnLaunch", Effect: "Allow", Action: ["autoscaling:CompleteLifecycleAction"], Resource: [group] },
+      publishMetricsStatement(),
       ...ssmAgentStatements(),
     ]);
     this.policy = new IamRolePolicy(this, "policy", {

@@ -20,6 +20,8 @@ export interface GatewaySecretsProps {
   readonly environment: string;
   /** Region of the stack: the key may be used only through SSM and EC2 in it ({@link keyPolicy}). */
   readonly region: string;
+  /** Name of the alerts topic the key encrypts (modules/constructs/alerts.ts); its publishers may use the key for it. */
+  readonly alertsTopicName: string;
 }
 
 /**
@@ -47,8 +49,9 @@ export const KEY_ADMINISTRATION_ACTIONS: readonly string[] = [
  * allow the call (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
  * and #conditions-kms-caller-account, read 2026-11-30). Nobody can call kms:Decrypt on the key
  * directly, not even an administrator, without first changing this policy (which CloudTrail records).
+ * The publishers of the alerts topic may use it for that topic's messages only ({@link alertsTopicStatements}).
  */
-export function keyPolicy(account: string, region: string): object {
+export function keyPolicy(account: string, region: string, alertsTopicName: string): object {
   const root = { AWS: `arn:aws:iam::${account}:root` };
   const through = (service: string) => ({ StringEquals: { "kms:ViaService": `${service}.${region}.amazonaws.com`, "kms:CallerAccount": account } });
   return {
@@ -61,8 +64,39 @@ export function keyPolicy(account: string, region: string): object {
       { Sid: "UseThroughEc2InAccount", Effect: "Allow", Principal: root,
         Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:CreateGrant", "kms:DescribeKey"],
         Resource: "*", Condition: through("ec2") },
+      ...alertsTopicStatements(account, region, alertsTopicName),
     ],
   };
+}
+
+/** The Auto Scaling service-linked role of an account: the identity the group publishes its notifications as. */
+export const autoScalingServiceRoleArn = (account: string): string =>
+  `arn:aws:iam::${account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+
+/**
+ * The alerts topic is encrypted with this key, so whoever publishes to it needs kms:GenerateDataKey*
+ * and kms:Decrypt on the key, for that topic only (SNS's encryption context names it:
+ * kms:EncryptionContext:aws:sns:topicArn). The publishers ("Enable compatibility between event
+ * sources from AWS services and encrypted topics",
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services,
+ * read 2026-11-30): CloudWatch alarms as the service principal cloudwatch.amazonaws.com (from this
+ * account: aws:SourceAccount); Auto Scaling's notifications, which that page lists among the sources
+ * that need "an IAM role (rather than the service principal)", as the account's Auto Scaling
+ * service-linked role, named by aws:PrincipalArn under Principal "*": a principal ARN in a key
+ * policy must exist when the policy is set, and that role is created only with the account's first
+ * Auto Scaling group, after this policy.
+ */
+export function alertsTopicStatements(account: string, region: string, alertsTopicName: string): object[] {
+  const topic = { "kms:EncryptionContext:aws:sns:topicArn": `arn:aws:sns:${region}:${account}:${alertsTopicName}` };
+  const use = ["kms:GenerateDataKey*", "kms:Decrypt"];
+  return [
+    { Sid: "AlarmsPublishToAlertsTopic", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: use, Resource: "*",
+      Condition: { StringEquals: { ...topic, "aws:SourceAccount": account } } },
+    // The role's ARN as IAM names it (with its path) and without the path, in case a request context
+    // carries the role's ARN without it: either names only this account's Auto Scaling role.
+    { Sid: "AutoScalingPublishesToAlertsTopic", Effect: "Allow", Principal: { AWS: "*" }, Action: use, Resource: "*",
+      Condition: { StringEquals: { ...topic, "aws:PrincipalArn": [autoScalingServiceRoleArn(account), `arn:aws:iam::${account}:role/AWSServiceRoleForAutoScaling`] } } },
+  ];
 }
 
 /**
@@ -118,7 +152,7 @@ export class GatewaySecrets extends Construct {
     // arn:aws:kms:<region>:<account>:key/<id>, field 4.
     this.keyPolicy = new KmsKeyPolicy(this, "key-policy", {
       keyId: this.key.keyId,
-      policy: JSON.stringify(keyPolicy(Fn.element(Fn.split(":", this.key.arn), 4), props.region)),
+      policy: JSON.stringify(keyPolicy(Fn.element(Fn.split(":", this.key.arn), 4), props.region, props.alertsTopicName)),
     });
     this.alias = new KmsAlias(this, "alias", { name: props.kmsAlias, targetKeyId: this.key.keyId });
     this.parameters = Object.fromEntries(SECRETS.map((secret) => [secret.id, new SsmParameter(this, secret.id, {

@@ -150,6 +150,12 @@ export interface CertGuardParams extends DnsCheckParams {
   logTag?: string;
   /** Limits; missing fields take {@link DEFAULT_CERT_GUARD_POLICY}. */
   policy?: Partial<CertGuardPolicy>;
+  /**
+   * What the host does with a certificate that is not OK (DEFAULT_CERT, EXPIRING, UNREACHABLE): bash
+   * `functions` defined at the top and a `command` every such run makes before it exits (it must
+   * bound its time and never fail, e.g. publishing a CloudWatch data point). @default none
+   */
+  alert?: { functions: string; command: string };
 }
 
 /** Parameters of {@link renderDnsWait}. */
@@ -222,7 +228,7 @@ STEP_TIMEOUT=${policy.stepTimeoutSeconds}
 NOW=\${${CERT_GUARD_CLOCK_ENV}:-$(date +%s)}
 HISTORY="$STATE_DIR/restarts"
 STATUS="$STATE_DIR/${CERT_GUARD_STATUS_FILE}"
-${dnsFunctions(params, policy.stepTimeoutSeconds)}
+${dnsFunctions(params, policy.stepTimeoutSeconds)}${params.alert ? `${params.alert.functions}\n` : ""}
 mkdir -p "$STATE_DIR"
 chmod 755 "$STATE_DIR"
 touch "$HISTORY"
@@ -240,7 +246,7 @@ CERT=UNREACHABLE ACTION=none ISSUER="" SUBJECT="" NOT_BEFORE="" NOT_AFTER="" DAY
 # report STATE EXIT DETAIL: the one log line, the status file, the exit code.
 report() {
   local state=$1 code=$2 detail=$3 last tmp
-  last=$(last_restart)
+${params.alert ? `  if [ "$CERT" != OK ]; then ${params.alert.command}; fi\n` : ""}  last=$(last_restart)
   echo "$TAG: $state cert=$CERT action=$ACTION domain=$DOMAIN days_left=\${DAYS_LEFT:-unknown} restarts_today=$(restarts_today) $detail"
   tmp=$(mktemp "$STATUS.XXXXXX")
   {

@@ -5,6 +5,7 @@ import { imdsPublicAddressCommand, renderDnsWait } from "./cert-guard";
 import type { HostContract } from "./contract";
 import { HOST_OS_PROFILES } from "./host-os";
 import { memoryBudget } from "./memory";
+import { HOST_METRICS, hostMetrics } from "./metrics";
 import { ALLOWED_INSTALL_SCRIPTS, downloadPins, hostScriptLocation, openclawLock, openclawLockLocation, SHIPPED_PINS } from "./pins";
 import { CONFIG_FILE_MODE, openclawConfigFile, STATE_DIR_MODE } from "./layout";
 import { AWS_CLI_BOUNDS, BOOT_HEALTH_WAIT, healthWaitLines, IMDS_FUNCTION, imdsTokenCommand, RETRY_FUNCTION } from "./posix";
@@ -180,16 +181,21 @@ ${hostHelpers()}`;
  * (the loop costs about what a running host costs), and after about 24 hours of failed launches by
  * AWS's administrative suspension of the group's Launch process ("Suspend and resume Amazon EC2
  * Auto Scaling processes", Amazon EC2 Auto Scaling User Guide, read 2026-11-30). docs/operating.md
- * tells the operator what they see and do; the alarm is the observability issue's.
+ * tells the operator what they see and do. With alerts on, each result is also a data point of the
+ * BootAbandoned metric (modules/host/metrics.ts), published before the call: the alarm on it is the e-mail.
  */
 export function completeLaunchFunction(s: GatewaySettings): string {
   const group = resourceNames(s).autoScalingGroup;
+  const metrics = hostMetrics(s);
   return `LAUNCH_RESULT=
-# complete_launch CONTINUE|ABANDON: tells the Auto Scaling group how this instance's launch ended (once).
+${metrics ? `${metrics.functions}
+` : ""}# complete_launch CONTINUE|ABANDON: tells the Auto Scaling group how this instance's launch ended (once)${metrics ? `,
+# and CloudWatch: ${HOST_METRICS.bootAbandoned.name} 1 on ABANDON (an alarm), 0 on CONTINUE` : ""}.
 complete_launch() {
   if [ -n "$LAUNCH_RESULT" ]; then return 0; fi
   LAUNCH_RESULT=$1
-  if aws autoscaling complete-lifecycle-action ${AWS_CLI_BOUNDS} --lifecycle-hook-name ${shellQuote(LAUNCH_HOOK.name)} \\
+${metrics ? `  if [ "$1" = ABANDON ]; then ${metrics.publish("bootAbandoned", 1)}; else ${metrics.publish("bootAbandoned", 0)}; fi
+` : ""}  if aws autoscaling complete-lifecycle-action ${AWS_CLI_BOUNDS} --lifecycle-hook-name ${shellQuote(LAUNCH_HOOK.name)} \\
     --auto-scaling-group-name ${shellQuote(group)} --instance-id "$INSTANCE_ID" --lifecycle-action-result "$1" >/dev/null; then
     log "launch lifecycle action completed: $1"
   else

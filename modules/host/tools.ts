@@ -6,6 +6,7 @@ import { imdsPublicAddressCommand, renderCertGuard } from "./cert-guard";
 import { HostContract, SECRETS_CREDENTIAL } from "./contract";
 import { openclawCommand } from "./layout";
 import { openclawExecution } from "./units";
+import { DATA_VOLUME_ALERT_PERCENT, hostMetrics, publishMetric, RESOURCE_METRIC_MINUTES } from "./metrics";
 import { AWS_CLI_BOUNDS, healthCheckCommand, IMDS_FUNCTION, imdsTokenCommand, START_GRACE_SECONDS } from "./posix";
 import { shellAssign, shellQuote, shellWords } from "./shell";
 /** How often a host tool tries an AWS call before it fails loudly. */
@@ -199,6 +200,7 @@ export const CONFIG_ERROR_STATUS = 78;
  * https://github.com/systemd/systemd/blob/main/src/core/service.c, read 2026-11-30).
  */
 export function watchdogTool(s: GatewaySettings, c: HostContract): string {
+  const metrics = hostMetrics(s);
   return `#!/bin/bash
 # openclaw-watchdog: one health check of the gateway, run by ${c.watchdogTimerUnit}.
 # After FAILURES_BEFORE_REPLACEMENT consecutive failed GETs of /healthz (never /readyz: it answers
@@ -217,14 +219,19 @@ ${shellAssign("MAINTENANCE_MAX_MINUTES", MAINTENANCE_MAX_MINUTES)}
 ${shellAssign("GATEWAY_UNIT", c.gatewayUnit)}
 ${shellAssign("IMDS", c.imdsBase)}
 ${shellAssign("REGION", s.region)}
-export AWS_DEFAULT_REGION="\${AWS_DEFAULT_REGION:-$REGION}" AWS_PAGER=""
+${metrics ? `${shellAssign("DATA_MOUNT", c.dataMount)}
+${shellAssign("MEMORY_EVENTS", GATEWAY_SLICE_MEMORY_EVENTS)}
+` : ""}export AWS_DEFAULT_REGION="\${AWS_DEFAULT_REGION:-$REGION}" AWS_PAGER=""
 counter=$STATE_DIR/consecutive-failures
 reported=$STATE_DIR/reported-unhealthy
 install -d -m 0700 "$STATE_DIR"
 say() { echo "openclaw-watchdog: $*" >&2; }
 # verdict TEXT: the watchdog's last verdict, one line with its time.
 verdict() { printf '%s %s\\n' "$(date -u +%FT%TZ)" "$*" >"$STATUS_FILE"; }
-
+${metrics ? `${metrics.functions}
+${resourceCheckFunction()}
+check_resources
+` : ""}
 if [ -e "$MAINTENANCE_FILE" ]; then
   if [ -n "$(find "$MAINTENANCE_FILE" -maxdepth 0 -mmin "-$MAINTENANCE_MAX_MINUTES")" ]; then
     say "maintenance switch $MAINTENANCE_FILE is on: nothing checked (remove it when done)"
@@ -292,19 +299,71 @@ instance_id=$(imds instance-id)
 # respected it would be dropped silently, and this one is sent only once.
 aws autoscaling set-instance-health ${AWS_CLI_BOUNDS} --instance-id "$instance_id" --health-status Unhealthy --no-should-respect-grace-period
 touch "$reported"
-verdict "replacing: marked $instance_id Unhealthy after $failures consecutive failures"
+${metrics ? `${metrics.publish("watchdogReplacement", 1)}
+` : ""}verdict "replacing: marked $instance_id Unhealthy after $failures consecutive failures"
 say "marked $instance_id Unhealthy; the Auto Scaling group will replace it"
 exit 1
 `;
 }
 
-/** `openclaw-cert-guard` for this host's domain, Traefik unit and the public address from IMDSv2. */
-export const certGuardTool = (s: Pick<GatewaySettings, "domainName">, c: HostContract): string => renderCertGuard({
-  domain: s.domainName,
-  publicAddressCommand: imdsPublicAddressCommand(c.imdsBase),
-  stateDir: c.certGuardStateDir,
-  traefikUnit: c.traefikUnit,
-});
+/**
+ * memory.events of the slice the gateway runs in (its unit sets no Slice=): cgroup v2 counts a
+ * descendant's events in its ancestors' files too (hierarchical, the default without the
+ * memory_localevents mount option: https://docs.kernel.org/admin-guide/cgroup-v2.html, "memory.events",
+ * read 2026-11-30). Not the gateway's own cgroup: an OOM kill stops the unit (OOMPolicy=stop), systemd
+ * removes its cgroup and restarts it with fresh counters, so its own file forgets the kill within a
+ * second, while the slice's keeps it. The slice also counts the root oneshots' MemoryMax (256M).
+ */
+export const GATEWAY_SLICE_MEMORY_EVENTS = "/sys/fs/cgroup/system.slice/memory.events";
+
+/**
+ * bash function `check_resources` of the watchdog (every run, before the health check; never fails):
+ * at most every RESOURCE_METRIC_MINUTES it publishes the data volume's use when it is at least
+ * DATA_VOLUME_ALERT_PERCENT, and the growth of the slice's memory events `max` + `oom_kill` since the
+ * last data point when it grew (a lower count than the last one restarts the count: a new boot).
+ * Nothing is sent while all is well, so the metrics cost nothing then (modules/host/metrics.ts).
+ */
+export function resourceCheckFunction(): string {
+  return `# check_resources: data volume use and memory events -> CloudWatch, only when worth an alarm.
+check_resources() {
+  local stamp=$STATE_DIR/resources-published seen=$STATE_DIR/memory-events used events=0 last sent=false
+  if [ -n "$(find "$stamp" -maxdepth 0 -mmin -${RESOURCE_METRIC_MINUTES} 2>/dev/null)" ]; then return 0; fi
+  used=$(df --output=pcent "$DATA_MOUNT" 2>/dev/null | tail -n 1 | tr -dc 0-9) || used=
+  if [ -n "$used" ] && [ "$used" -ge ${DATA_VOLUME_ALERT_PERCENT} ]; then
+    say "ALERT: the data volume $DATA_MOUNT is $used% full"
+    ${publishMetric("dataVolumeUsage", '"$used"')}
+    sent=true
+  fi
+  if [ -r "$MEMORY_EVENTS" ]; then
+    events=$(awk '$1 == "max" || $1 == "oom_kill" { n += $2 } END { print n + 0 }' "$MEMORY_EVENTS") || events=0
+  fi
+  last=$(cat "$seen" 2>/dev/null) || last=0
+  [[ $last =~ ^[0-9]+$ ]] && [ "$last" -le "$events" ] || last=0
+  if [ "$events" -gt "$last" ]; then
+    say "ALERT: $((events - last)) new memory events (MemoryMax reached or OOM kill) in $MEMORY_EVENTS"
+    ${publishMetric("memoryPressure", '"$((events - last))"')}
+    sent=true
+  fi
+  echo "$events" >"$seen"
+  if [ "$sent" = true ]; then touch "$stamp"; fi
+  return 0
+}`;
+}
+
+/**
+ * `openclaw-cert-guard` for this host's domain, Traefik unit and the public address from IMDSv2; with
+ * alerts on, a certificate that is not OK is also a CertificateProblem data point (modules/host/metrics.ts).
+ */
+export function certGuardTool(s: Pick<GatewaySettings, "domainName" | "alerts" | "environment" | "region">, c: HostContract): string {
+  const metrics = hostMetrics(s);
+  return renderCertGuard({
+    domain: s.domainName,
+    publicAddressCommand: imdsPublicAddressCommand(c.imdsBase),
+    stateDir: c.certGuardStateDir,
+    traefikUnit: c.traefikUnit,
+    alert: metrics && { functions: metrics.functions, command: metrics.publish("certificateProblem", 1) },
+  });
+}
 
 /** Every host tool: installed path → script. */
 export function renderTools(s: GatewaySettings, c: HostContract): Record<string, string> {

@@ -11,6 +11,8 @@ import { AuditInput, AuditResource } from "./audit/types";
 import { listOf } from "./terraform-json";
 import { ENVIRONMENT_TAG } from "../names";
 import { HOST_SCRIPT_KEY } from "../host/pins";
+import { METRIC_NAMESPACE } from "../host/metrics";
+import { autoScalingServiceRoleArn } from "../constructs/secrets";
 import { secretParameterName, SECRETS } from "../secrets-catalogue";
 
 /** The example account the stack is deployed to. */
@@ -213,8 +215,8 @@ export function boundaryStackOf(input: AuditInput): BoundaryStack {
   };
 }
 
-/** Who makes a request of the table. */
-export type Caller = "host" | "administrator" | "other account";
+/** Who makes a request of the table ("auto scaling": the account's Auto Scaling service-linked role, publishing to the alerts topic). */
+export type Caller = "host" | "administrator" | "other account" | "auto scaling";
 
 /** One request of the table and the decision it must get. */
 export interface BoundaryRequest {
@@ -275,6 +277,7 @@ export function boundaryRequests(s: BoundaryStack): BoundaryRequest[] {
     host("Allowed", "fetch an earlier version of the host script (a rollback's)", "s3:GetObjectVersion", s.hostScriptObjectArn),
     host("Allowed", "list the host script's versions", "s3:ListBucketVersions", `arn:aws:s3:::${EXAMPLE_ARTIFACTS_BUCKET}`,
       { "s3:prefix": HOST_SCRIPT_KEY }),
+    host("Allowed", "publish an alarm's data point", "cloudwatch:PutMetricData", "*", { "cloudwatch:namespace": METRIC_NAMESPACE }),
     host("Allowed", "SSM agent heartbeat", "ssm:UpdateInstanceInformation", instance),
     host("Allowed", "SSM agent: receive Run Command messages", "ec2messages:GetMessages", "*"),
     host("Allowed", "SSM agent: open a Session Manager channel", "ssmmessages:OpenDataChannel", "*"),
@@ -300,6 +303,7 @@ export function boundaryRequests(s: BoundaryStack): BoundaryRequest[] {
     host("Denied", "overwrite the install lock", "s3:PutObject", s.lockObjectArn),
     host("Denied", "overwrite the host script", "s3:PutObject", s.hostScriptObjectArn),
     host("Denied", "read another bucket's object", "s3:GetObject", "arn:aws:s3:::team-b-backups/db.dump"),
+    host("Denied", "publish metrics into another namespace", "cloudwatch:PutMetricData", "*", { "cloudwatch:namespace": "AWS/EC2" }),
     host("Denied", "send a Run Command to an instance", "ssm:SendCommand", instance),
     host("Denied", "read a Run Command's output", "ssm:GetCommandInvocation", "*"),
     host("Denied", "start a Session Manager session", "ssm:StartSession", instance),
@@ -311,12 +315,17 @@ export function boundaryRequests(s: BoundaryStack): BoundaryRequest[] {
     row("administrator", "Allowed", "change the key policy", "kms:PutKeyPolicy", s.keyArn),
     row("administrator", "Allowed", "schedule the key's deletion", "kms:ScheduleKeyDeletion", s.keyArn),
     row("other account", "Denied", "decrypt through SSM", "kms:Decrypt", s.keyArn, via("ssm")),
+    // Its use of the key for the alerts topic rests on SNS's encryption context, a key the simulator
+    // does not evaluate (it reports it ignored): __tests__/unit/alerts.test.ts checks those statements.
+    row("auto scaling", "Denied", "decrypt the secrets through SSM", "kms:Decrypt", s.keyArn, via("ssm")),
   ];
 }
 
 /** The caller's ARN and identity policies. */
 function callerOf(s: BoundaryStack, caller: Caller): { principal: string; account: string; policies: { name: string; policy: object }[] } {
   if (caller === "host") return { principal: s.hostRoleArn, account: s.account, policies: s.hostPolicies.map(({ name, policy }) => ({ name, policy })) };
+  // The service-linked role's own policy grants no KMS use: only the key policy can allow it.
+  if (caller === "auto scaling") return { principal: autoScalingServiceRoleArn(s.account), account: s.account, policies: [] };
   const account = caller === "administrator" ? s.account : OTHER_ACCOUNT;
   return { principal: `arn:aws:iam::${account}:role/administrator`, account, policies: [{ name: "AdministratorAccess", policy: ADMINISTRATOR_ACCESS }] };
 }

@@ -2,7 +2,8 @@
  * A small, dated price table for the monthly cost estimate (`npm run audit`).
  *
  * Region: us-east-1. EC2: On-Demand, Linux, shared tenancy. Recorded on PRICES_AS_OF from AWS's
- * published list prices (EC2 On-Demand, EBS, VPC public IPv4, KMS pricing pages). This project's
+ * published list prices (EC2 On-Demand, EBS, VPC public IPv4, KMS pricing pages; CloudWatch's of
+ * 2026-11-30). This project's
  * machines have no network access to re-check them: compare with the pricing pages or
  * `aws pricing get-products --service-code AmazonEC2` before quoting a figure, and update the
  * date with the numbers. Other regions cost more or less; the estimate says which region it is for.
@@ -54,9 +55,28 @@ export const PUBLIC_IPV4_HOURLY_USD = 0.005;
 /** USD per month for a customer managed KMS key (each of its first two rotations adds $1/month). */
 export const KMS_KEY_MONTH_USD = 1;
 
+/**
+ * USD per month for a standard-resolution CloudWatch alarm (per alarm metric); high-resolution alarms
+ * cost more and the stack has none (https://aws.amazon.com/cloudwatch/pricing/, read 2026-11-30).
+ */
+export const CLOUDWATCH_ALARM_MONTH_USD = 0.1;
+/**
+ * USD per custom metric-month (the first 10,000 metrics); "prorated by the hour and metered only when
+ * sent" (same page): a metric sent in N hours of a month costs N / 730 of it.
+ */
+export const CUSTOM_METRIC_MONTH_USD = 0.3;
+/**
+ * Hours a month in which a host metric (modules/host/metrics.ts) is sent when all is well: only
+ * BootAbandoned, one data point per launch, and the weekly maintenance window launches about 4.3
+ * times a month; the others are sent only on a problem. 5 for each, an upper bound.
+ */
+export const HEALTHY_MONTH_HOURS_SENT = 5;
+
 /** What is free or not estimated, printed under every estimate. */
 export const NOT_INCLUDED = [
-  "free: VPC, subnet, internet gateway, route table, security groups, IAM, DLM, SSM standard parameters",
+  "free: VPC, subnet, internet gateway, route table, security groups, IAM, DLM, SSM standard parameters, "
+    + "SNS (1M publishes and 1,000 e-mails a month), the Auto Scaling notifications",
+  "CloudWatch's free tier (an account's first 10 alarms and 10 custom metrics) is not applied: alarms are priced at list price",
   "not estimated (usage-based): data transfer out ($0.09/GB after 100 GB/month free), KMS requests, API calls",
   "KMS: +$1/month after the first rotation and +$1 after the second (years 2 and 3)",
 ];

@@ -169,6 +169,14 @@ export interface GatewaySettings {
    * `Name` or `managed-by`. @default {}
    */
   tags: Record<string, string>;
+  /**
+   * E-mail addresses the environment's alerts go to (modules/constructs/alerts.ts: Auto Scaling launches
+   * and terminations, the alarms of docs/operating.md "Alerts"): each gets an SNS e-mail subscription,
+   * which AWS asks it to confirm. At most 10, none twice. With an address the stack also has its
+   * alarms and the host publishes their metrics (billed monthly: README.md#what-it-deploys); empty: the topic
+   * and the group's notifications only, without a subscription, no alarm, no host metric. @default []
+   */
+  alerts: string[];
   /** Terraform state backend. @default { type: "local" } */
   backend: StateBackendSettings;
   /**
@@ -383,6 +391,27 @@ const DAY = "(?:MON|TUE|WED|THU|FRI|SAT|SUN)";
 /** `cron(minute hour ? * days *)`: a fixed time on some days of every week (so at least weekly). */
 const WEEKLY_CRON = new RegExp(`^cron\\(([0-9]{1,2}) ([0-9]{1,2}) \\? \\* (\\*|${DAY}(?:-${DAY})?(?:,${DAY}(?:-${DAY})?)*) \\*\\)$`);
 
+/** Most e-mail subscriptions of the alerts topic (each one is a confirmation e-mail and an inbox to keep). */
+export const MAX_ALERT_EMAILS = 10;
+
+/**
+ * Whether alerts reach someone (`alerts` lists an address): only then does the stack have its alarms
+ * and the host publish their custom metrics (modules/constructs/alerts.ts, modules/host/metrics.ts),
+ * which cost money each month (issue 15 item 6: the default deployment stays under its budget).
+ */
+export const alertsOn = (s: { readonly alerts: readonly string[] }): boolean => s.alerts.length > 0;
+
+/** The problem with the `alerts` setting (a list of distinct e-mail addresses), or undefined. */
+export function alertsProblem(value: unknown): string | undefined {
+  const allowed = `must be a list of at most ${MAX_ALERT_EMAILS} distinct e-mail addresses such as ["ops@example.org"] (or [] for none)`;
+  if (!Array.isArray(value) || value.length > MAX_ALERT_EMAILS) return allowed;
+  const bad = value.filter((v) => typeof v !== "string" || !EMAIL.test(v));
+  if (bad.length > 0) return `${allowed}; not an e-mail address: ${bad.map((v) => JSON.stringify(v)).join(", ")}`;
+  const lower = value.map((v: string) => v.toLowerCase());
+  const twice = lower.filter((v, i) => lower.indexOf(v) !== i);
+  return twice.length > 0 ? `${allowed}; listed twice: ${[...new Set(twice)].join(", ")}` : undefined;
+}
+
 /** The problem with a maintenance window expression, or undefined. */
 export function maintenanceWindowProblem(value: unknown): string | undefined {
   const match = typeof value === "string" ? WEEKLY_CRON.exec(value) : null;
@@ -422,7 +451,7 @@ const SETTING_KINDS = {
   environment: "value", region: "value", availabilityZone: "value", domainName: "value", acmeEmail: "value",
   instanceType: "value", hostOs: "value", dataVolumeSizeGiB: "value", snapshotRetentionCount: "value", vpcCidr: "value",
   allowedCidrs: "value", versions: "object", downloads: "object", watchdog: "object", hostedZoneId: "value",
-  tags: "object", backend: "object", acmeDirectory: "value", dnsWaitSeconds: "value",
+  tags: "object", backend: "object", acmeDirectory: "value", dnsWaitSeconds: "value", alerts: "value",
   maintenanceWindow: "value", maintenanceTimeZone: "value", model: "value", openclaw: "config",
   toolPolicy: "value",
 } as const satisfies Record<keyof GatewaySettings, "value" | "object" | "config">;
@@ -510,6 +539,7 @@ export function resolveEnvironment(input: unknown): { settings: GatewaySettings;
     maintenanceWindow: raw.maintenanceWindow ?? "cron(0 4 ? * SUN *)",
     maintenanceTimeZone: raw.maintenanceTimeZone ?? "UTC",
     tags: raw.tags ?? {},
+    alerts: raw.alerts ?? [],
     backend: raw.backend ?? { type: "local" },
     model: raw.model ?? DEFAULT_MODEL,
     openclaw: raw.openclaw ?? {},
@@ -595,6 +625,8 @@ export function resolveEnvironment(input: unknown): { settings: GatewaySettings;
 
   check("acmeDirectory", settings.acmeDirectory, acmeDirectoryProblem(settings.acmeDirectory));
   check("dnsWaitSeconds", settings.dnsWaitSeconds, integerProblem(settings.dnsWaitSeconds, 10, 1800));
+
+  check("alerts", settings.alerts, alertsProblem(settings.alerts));
 
   // Each tag's key, value and the count are AWS's rules: settings-rules.ts.
   if (!isObject(settings.tags)) check("tags", settings.tags, "must be an object of string keys to string values");

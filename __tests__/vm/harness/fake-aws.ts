@@ -4,8 +4,8 @@ import { AwsApiCall, AwsOperation, cliOperation } from "../../helpers/fake-cloud
 
 /**
  * A fake of exactly the AWS API calls the boot script makes, speaking the real wire protocols
- * (EC2 and Auto Scaling query/XML, SSM JSON 1.1, S3 REST path-style GET) so the guest runs the real
- * AWS CLI against it.
+ * (EC2, Auto Scaling and CloudWatch query/XML, SSM JSON 1.1, CloudWatch JSON 1.0, S3 REST path-style
+ * GET) so the guest runs the real AWS CLI against it.
  * Every call is recorded as an `AwsApiCall` named in the CLI's words, the vocabulary the sandbox's
  * fake `aws` shares (__tests__/helpers/fake-cloud.ts); attach-volume can be refused to inject faults.
  */
@@ -45,6 +45,15 @@ export const sha256 = (value: string): string => createHash("sha256").update(val
 
 const EC2_NS = "http://ec2.amazonaws.com/doc/2016-11-15/";
 const ASG_NS = "http://autoscaling.amazonaws.com/doc/2011-01-01/";
+/**
+ * CloudWatch (the host's `publish_metric`, only when alerts are on): the AWS CLI of the guest image
+ * (Debian 12's awscli 2.9) speaks CloudWatch's query protocol (Version 2010-08-01, XML answers);
+ * botocore 1.42.7 and later default to JSON 1.0 (X-Amz-Target GraniteServiceVersion20100801.<Action>:
+ * https://github.com/getmoto/moto/pull/9562, read 2026-12-01), which the fake answers too.
+ */
+const CW_VERSION = "2010-08-01";
+const CW_NS = `http://monitoring.amazonaws.com/doc/${CW_VERSION}/`;
+const CW_JSON_TARGET = "GraniteServiceVersion20100801";
 
 const escapeXml = (text: string): string =>
   text.replace(/[<>&'"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", "'": "&apos;", '"': "&quot;" })[c]!);
@@ -68,6 +77,28 @@ export function queryList(params: Record<string, string>, prefix: string): strin
   const out: string[] = [];
   for (let i = 1; params[`${prefix}.${i}`] !== undefined; i++) out.push(params[`${prefix}.${i}`]);
   return out;
+}
+
+/** Reads query-protocol member lists (`Prefix.member.N.<field>`) as one record of fields per member. */
+export function queryMembers(params: Record<string, string>, prefix: string): Record<string, string>[] {
+  const out: Record<string, string>[] = [];
+  for (let i = 1; ; i++) {
+    const head = `${prefix}.member.${i}.`;
+    const fields = Object.entries(params).filter(([k]) => k.startsWith(head)).map(([k, v]) => [k.slice(head.length), v]);
+    if (fields.length === 0) return out;
+    out.push(Object.fromEntries(fields));
+  }
+}
+
+/** One data point the host published (cloudwatch put-metric-data), whichever protocol carried it. */
+export interface FakeDataPoint {
+  namespace: string;
+  metricName: string;
+  value: number;
+  unit?: string;
+  dimensions: Record<string, string>;
+  /** The instance whose credentials signed the call. */
+  caller: string;
 }
 
 /** Reads EC2 filters: `Filter.N.Name` with values `Filter.N.Value.M`. */
@@ -103,6 +134,8 @@ export class FakeAwsApi {
   readonly instanceHealth: { instanceId: string; status: string }[] = [];
   /** Launch lifecycle actions completed, in order: one per instance (later ones are refused, as AWS does). */
   readonly launchCompletions: { instanceId: string; result: string; at: number }[] = [];
+  /** CloudWatch data points published, in order (the host sends them only with alerts on). */
+  readonly dataPoints: FakeDataPoint[] = [];
   private readonly accessKeys = new Map<string, string>();
   /** S3 objects by `<bucket>/<key>` (the install lock the stack uploads). */
   readonly objects = new Map<string, Buffer>();
@@ -146,7 +179,10 @@ export class FakeAwsApi {
     const target = req.headers["x-amz-target"];
     const isJson = typeof target === "string";
     const form = isJson ? {} : Object.fromEntries(new URLSearchParams(body));
-    const service = isJson ? "ssm" : form.Version === "2011-01-01" ? "autoscaling" : "ec2";
+    const service = isJson ? (String(target).startsWith(`${CW_JSON_TARGET}.`) ? "cloudwatch" : "ssm")
+      : form.Version === "2011-01-01" ? "autoscaling" : form.Version === CW_VERSION ? "cloudwatch" : "ec2";
+    const jsonType = `application/x-amz-json-${service === "cloudwatch" ? "1.0" : "1.1"}`;
+    const queryNs = service === "cloudwatch" ? CW_NS : ASG_NS;
     const action = isJson ? String(target).split(".").pop()! : form.Action ?? "?";
     const input: Record<string, unknown> = isJson ? (JSON.parse(body || "{}") as Record<string, unknown>) : form;
     const operation = cliOperation(action);
@@ -155,10 +191,10 @@ export class FakeAwsApi {
     try {
       if (caller === "unknown") throw new ApiError(403, "AuthFailure", "request not signed with credentials from the fake IMDS");
       const result = this.dispatch(service, operation, input, caller);
-      if (service === "ssm") {
-        res.writeHead(200, { "content-type": "application/x-amz-json-1.1" }).end(JSON.stringify(result));
+      if (isJson) {
+        res.writeHead(200, { "content-type": jsonType }).end(JSON.stringify(result));
       } else {
-        const ns = service === "ec2" ? EC2_NS : ASG_NS;
+        const ns = service === "ec2" ? EC2_NS : queryNs;
         const meta = service === "ec2" ? { requestId: call.at } : {};
         const inner = service === "ec2" ? toXml({ ...meta, ...(result as object) })
           : `<${action}Result>${toXml(result)}</${action}Result><ResponseMetadata><RequestId>${call.at}</RequestId></ResponseMetadata>`;
@@ -168,14 +204,14 @@ export class FakeAwsApi {
       const e = err instanceof ApiError ? err : new ApiError(500, "InternalError", String(err));
       call.status = e.status;
       call.errorCode = e.code;
-      if (service === "ssm") {
-        res.writeHead(e.status, { "content-type": "application/x-amz-json-1.1" }).end(JSON.stringify({ __type: e.code, message: e.message }));
+      if (isJson) {
+        res.writeHead(e.status, { "content-type": jsonType }).end(JSON.stringify({ __type: e.code, message: e.message }));
       } else if (service === "ec2") {
         res.writeHead(e.status, { "content-type": "text/xml" })
           .end(`<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${e.code}</Code><Message>${escapeXml(e.message)}</Message></Error></Errors><RequestID>${call.at}</RequestID></Response>`);
       } else {
         res.writeHead(e.status, { "content-type": "text/xml" })
-          .end(`<ErrorResponse xmlns="${ASG_NS}"><Error><Type>Sender</Type><Code>${e.code}</Code><Message>${escapeXml(e.message)}</Message></Error><RequestId>${call.at}</RequestId></ErrorResponse>`);
+          .end(`<ErrorResponse xmlns="${queryNs}"><Error><Type>Sender</Type><Code>${e.code}</Code><Message>${escapeXml(e.message)}</Message></Error><RequestId>${call.at}</RequestId></ErrorResponse>`);
       }
     }
   }
@@ -218,9 +254,37 @@ export class FakeAwsApi {
         this.instanceHealth.push({ instanceId: q.InstanceId, status: q.HealthStatus });
         return {};
       case "autoscaling complete-lifecycle-action": return this.completeLifecycleAction(q);
+      case "cloudwatch put-metric-data": return this.putMetricData(p, caller);
       default:
         throw new ApiError(400, "InvalidAction", `${service} ${operation} is not implemented by the fake (the boot script should not need it)`);
     }
+  }
+
+  /** Records the data points of one put-metric-data call, sent in JSON 1.0 (`MetricData` list) or query form (`MetricData.member.N.*`). */
+  private putMetricData(p: Record<string, unknown>, caller: string) {
+    const namespace = p.Namespace;
+    if (typeof namespace !== "string" || namespace === "") throw new ApiError(400, "MissingParameter", "The parameter Namespace is required.");
+    const json = Array.isArray(p.MetricData);
+    const data = json
+      ? (p.MetricData as Array<{ MetricName?: string; Value?: number; Unit?: string; Dimensions?: Array<{ Name: string; Value: string }> }>)
+        .map((d) => ({ ...d, Dimensions: d.Dimensions ?? [] }))
+      : queryMembers(p as Record<string, string>, "MetricData").map((d) => ({
+        MetricName: d.MetricName, Value: d.Value === undefined ? undefined : Number(d.Value), Unit: d.Unit,
+        Dimensions: queryMembers(d, "Dimensions") as Array<{ Name: string; Value: string }>,
+      }));
+    if (data.length === 0) throw new ApiError(400, "MissingParameter", "The parameter MetricData is required.");
+    for (const d of data) {
+      if (!d.MetricName || typeof d.Value !== "number" || Number.isNaN(d.Value)) {
+        throw new ApiError(400, "InvalidParameterValue", "each datum needs a MetricName and a numeric Value (the fake takes single values only)");
+      }
+    }
+    for (const d of data) {
+      this.dataPoints.push({
+        namespace, metricName: d.MetricName!, value: d.Value!, unit: d.Unit, caller,
+        dimensions: Object.fromEntries(d.Dimensions.map((dim) => [dim.Name, dim.Value])),
+      });
+    }
+    return {};
   }
 
   /** Every instance starts in Pending:Wait on the launch hook; its first completion ends that. */

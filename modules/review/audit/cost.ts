@@ -1,6 +1,6 @@
 import {
-  ebsGbMonthUsd, HOURS_PER_MONTH, instanceHourlyUsd, KMS_KEY_MONTH_USD, PUBLIC_IPV4_HOURLY_USD,
-  SNAPSHOT_DAILY_CHANGE, SNAPSHOT_GB_MONTH_USD,
+  CLOUDWATCH_ALARM_MONTH_USD, CUSTOM_METRIC_MONTH_USD, ebsGbMonthUsd, HEALTHY_MONTH_HOURS_SENT, HOURS_PER_MONTH, instanceHourlyUsd,
+  KMS_KEY_MONTH_USD, PUBLIC_IPV4_HOURLY_USD, SNAPSHOT_DAILY_CHANGE, SNAPSHOT_GB_MONTH_USD,
 } from "../pricing";
 import { AuditInput } from "./types";
 import { effectiveTags, ofType, referencedAddress } from "./resources";
@@ -70,6 +70,14 @@ export function estimateMonthlyCost(input: AuditInput): CostEstimate {
   }
   for (const key of ofType(input, "aws_kms_key")) {
     lines.push({ address: key.address, path: key.path, item: "customer managed key", monthlyUsd: KMS_KEY_MONTH_USD });
+  }
+  for (const alarm of ofType(input, "aws_cloudwatch_metric_alarm")) {
+    // A namespace that is not AWS's ("AWS/…") is a custom metric the stack's host sends (modules/host/metrics.ts).
+    const namespace = String(alarm.config.namespace ?? "");
+    const custom = namespace !== "" && !namespace.startsWith("AWS/");
+    lines.push({ address: alarm.address, path: alarm.path,
+      item: custom ? `alarm + metric ${namespace}/${alarm.config.metric_name} (sent ≤${HEALTHY_MONTH_HOURS_SENT} h/month)` : "alarm",
+      monthlyUsd: CLOUDWATCH_ALARM_MONTH_USD + (custom ? CUSTOM_METRIC_MONTH_USD * HEALTHY_MONTH_HOURS_SENT / HOURS_PER_MONTH : 0) });
   }
   const rounded = lines.map((l) => ({ ...l, monthlyUsd: round2(l.monthlyUsd) }));
   return { stack: input.stack, lines: rounded, totalUsd: round2(rounded.reduce((sum, l) => sum + l.monthlyUsd, 0)) };

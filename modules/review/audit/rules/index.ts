@@ -1,4 +1,5 @@
 import { AuditRule } from "../types";
+import { AlarmCoverage } from "./AlarmCoverage";
 import { AutoScalingGroupMultipleAvailabilityZones } from "./AutoScalingGroupMultipleAvailabilityZones";
 import { AutoScalingGroupTerminatesBeforeLaunch } from "./AutoScalingGroupTerminatesBeforeLaunch";
 import { AutoScalingGroupUsesLaunchTemplate } from "./AutoScalingGroupUsesLaunchTemplate";
@@ -53,4 +54,6 @@ export const RULES: readonly AuditRule[] = [
   IamNoWildcardActions,
   IamNoWildcardResources,
   HostRoleBoundary,
+  // Operations
+  AlarmCoverage,
 ];
