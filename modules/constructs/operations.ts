@@ -1,12 +1,11 @@
 import { Construct } from "constructs";
 import { SsmDocument } from "@cdktf/provider-aws/lib/ssm-document";
-import type { GatewaySettings } from "../settings/settings";
-import { commandDocument } from "../ops/documents";
+import { commandDocument, DocumentSettings } from "../ops/documents";
 import { documentName, documentOperations, OperationSpec, OPERATIONS } from "../ops/operations";
 
 export interface GatewayOperationsProps {
-  /** The environment's settings: its name names the documents, its versions locate the host tools. */
-  readonly settings: Pick<GatewaySettings, "environment" | "versions" | "instanceType">;
+  /** The environment's settings: its name names the documents, its versions locate the host tools, its region is the host's AWS calls'. */
+  readonly settings: DocumentSettings;
   /** Tags for every document (the provider's default tags are added on top). @default {} */
   readonly tags?: Record<string, string>;
   /** The operations table; one document per operation that sends one. @default OPERATIONS */
