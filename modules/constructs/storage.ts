@@ -94,4 +94,14 @@ export class DataVolume extends Construct {
       unscoped(["ec2:DescribeVolumes"]),
     ];
   }
+
+  /**
+   * What the status document (`npm run status`, modules/ops/status.ts) needs to report the data
+   * volume's latest snapshot: DescribeSnapshots, which has no resource-level permissions (Service
+   * Authorization Reference for Amazon EC2: no resource type, no condition key), so "*". It lists
+   * metadata only (ids, times, states), never data.
+   */
+  grantDescribeSnapshots(): IamStatement[] {
+    return [unscoped(["ec2:DescribeSnapshots"])];
+  }
 }
