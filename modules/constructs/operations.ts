@@ -15,7 +15,7 @@ export interface GatewayOperationsProps {
 /**
  * Day-2 operations without SSH: one SSM Command document per operation of the table
  * (modules/ops/operations.ts: list, approve and reject device pairing requests, owner dashboard
- * link, refresh secrets, rotate the gateway token). They run the host tools the boot script
+ * link, refresh secrets, rotate the gateway token, the read-only status). They run the host tools the boot script
  * installs (openclaw-admin, openclaw-refresh-secrets); every parameter is restricted by an
  * allowedPattern and reaches the script as an environment variable, so nothing an operator types
  * can become shell code.
