@@ -56,6 +56,8 @@ export function statusLines(c: HostContract, s: Pick<DocumentSettings, "region">
     `if ${healthCheckCommand(q(c.healthUrl), 5)}; then HEALTHZ=true; fi`,
     `NODE_VERSION=$(timeout 10 ${q(c.nodeBin)} --version 2>/dev/null || true)`,
     `OPENCLAW_VERSION=$(jq -r '.version // empty' ${q(path.posix.join(path.posix.dirname(c.openclawEntry), "package.json"))} 2>/dev/null || true)`,
+    // `traefik version` prints "Version:      <version>" first (traefik cmd/version/version.go, versionTemplate;
+    // read 2026-12-01 in traefik/traefik v2's tree through the code index); node prints "v<version>".
     `TRAEFIK_VERSION=$(timeout 10 ${q(c.traefikBin)} version 2>/dev/null | sed -n 's/^Version:[[:space:]]*//p' | head -n 1 || true)`,
     `UNITS=$(for pair in ${units.map(([key, unit]) => q(`${key}=${unit}`)).join(" ")}; do`,
     `  printf '%s %s\\n' "$pair" "$(timeout 10 systemctl is-active "$(echo "$pair" | cut -d= -f2-)" 2>/dev/null || true)"`,
