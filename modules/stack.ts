@@ -97,6 +97,7 @@ export class OpenClawStack extends TerraformStack {
       grants: [
         this.secrets.grantHostAccess(host),
         this.data.grantAttach(host),
+        this.data.grantDescribeSnapshots(),
         this.address.grantAssociate(host, this.network.publicSubnet.arn),
         this.artifacts.grantRead(),
       ],

@@ -51,6 +51,14 @@ export const METRIC_OPERATIONS = [
   { service: "cloudwatch", operation: "put-metric-data", action: "PutMetricData" },
 ] as const satisfies readonly { service: AwsService; operation: string; action: string }[];
 
+/**
+ * Calls the status document makes on the host with the instance role (`npm run status`,
+ * modules/ops/status.ts): the data volume's latest snapshot. Not the boot's, so neither fake answers it.
+ */
+export const STATUS_OPERATIONS = [
+  { service: "ec2", operation: "describe-snapshots", action: "DescribeSnapshots" },
+] as const satisfies readonly { service: AwsService; operation: string; action: string }[];
+
 /** The IAM action of an operation ("ec2:AttachVolume"; the CLI's `s3api` is IAM's `s3`). */
 export const iamActionOf = (o: { service: AwsService; action: string }): string => `${o.service === "s3api" ? "s3" : o.service}:${o.action}`;
 

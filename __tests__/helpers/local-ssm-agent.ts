@@ -35,6 +35,10 @@ export function localSsmAgent(settings: GatewaySettings, options: LocalAgentOpti
   return {
     invocations,
     describeGroup: async () => [{ instanceId: "i-local", lifecycleState: "InService", healthStatus: "Healthy" }],
+    describeGroupState: async () => ({
+      desired: 1, min: 1, max: 1, instances: [{ instanceId: "i-local", lifecycleState: "InService", healthStatus: "Healthy", availabilityZone: "local-1a" }],
+    }),
+    latestInstanceRefresh: async () => undefined,
     async sendCommand({ documentName: name, parameters }) {
       const op = operationOf.get(name);
       if (!op) throw refuse("InvalidDocument", `no document ${name}`);

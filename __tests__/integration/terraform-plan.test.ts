@@ -47,7 +47,7 @@ maybe("offline terraform plan of the default stack", () => {
       aws_dlm_lifecycle_policy: 1, aws_iam_role: 4, aws_iam_role_policy_attachment: 1, aws_iam_role_policy: 1,
       aws_iam_instance_profile: 1, aws_eip: 1, aws_security_group: 1, aws_vpc_security_group_ingress_rule: 1,
       aws_vpc_security_group_egress_rule: 1, aws_launch_template: 1, aws_autoscaling_group: 1,
-      aws_ssm_document: 7, aws_ssm_association: 1, aws_scheduler_schedule: 1,
+      aws_ssm_document: 8, aws_ssm_association: 1, aws_scheduler_schedule: 1,
       aws_s3_bucket: 1, aws_s3_bucket_public_access_block: 1, aws_s3_bucket_versioning: 1,
       aws_s3_bucket_server_side_encryption_configuration: 1, aws_s3_bucket_policy: 1, aws_s3_object: 2,
       aws_sns_topic: 1, aws_autoscaling_notification: 1, // alerts off (the default): the topic and the group's notifications, no alarm

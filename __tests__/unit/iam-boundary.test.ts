@@ -10,7 +10,7 @@ import { KEY_ADMINISTRATION_ACTIONS } from "../../modules/constructs/secrets";
 import { BOUNDARY_PAGE, boundaryDocsTable } from "../../scripts/docs";
 import { ssmAgentStatements } from "../../modules/constructs/host-role";
 import { addressOf, auditFixture } from "../helpers/audit-fixtures";
-import { AWS_OPERATIONS, METRIC_OPERATIONS, ROLLBACK_OPERATIONS, iamActionOf } from "../helpers/fake-cloud";
+import { AWS_OPERATIONS, METRIC_OPERATIONS, ROLLBACK_OPERATIONS, STATUS_OPERATIONS, iamActionOf } from "../helpers/fake-cloud";
 
 /**
  * The host role's boundary (issue 13 items 2 and 7): the synthesized host policies and key policy,
@@ -41,11 +41,12 @@ describe("the host role's boundary, simulated", () => {
     }
   });
 
-  test("the host may make every AWS call of the boot script and tools (AWS_OPERATIONS), and its policy allows nothing else but the SSM agent's calls and KMS", () => {
+  test("the host may make every AWS call of the boot script, its tools and the status document (AWS_OPERATIONS, STATUS_OPERATIONS), and its policy allows nothing else but the SSM agent's calls and KMS", () => {
+    const calls = [...AWS_OPERATIONS, ...ROLLBACK_OPERATIONS, ...METRIC_OPERATIONS, ...STATUS_OPERATIONS].map(iamActionOf);
     const allowed = new Set(results.filter((r) => r.caller === "host" && r.decision === "Allowed").map((r) => r.action));
-    for (const call of [...AWS_OPERATIONS, ...ROLLBACK_OPERATIONS, ...METRIC_OPERATIONS].map(iamActionOf)) expect({ call, allowed: allowed.has(call) }).toEqual({ call, allowed: true });
+    for (const call of calls) expect({ call, allowed: allowed.has(call) }).toEqual({ call, allowed: true });
     const granted = stack.hostPolicies.flatMap((p: any) => p.policy.Statement.flatMap((statement: any) => statement.Action));
-    const expected = new Set([...[...AWS_OPERATIONS, ...ROLLBACK_OPERATIONS, ...METRIC_OPERATIONS].map(iamActionOf), ...ssmAgentStatements().flatMap((st) => st.Action)]);
+    const expected = new Set([...calls, ...ssmAgentStatements().flatMap((st) => st.Action)]);
     expect(granted.filter((action: string) => !expected.has(action) && !action.startsWith("kms:"))).toEqual([]);
   });
 

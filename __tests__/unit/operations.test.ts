@@ -23,7 +23,7 @@ const documents: Record<string, any> = Object.fromEntries(Object.entries(synthes
 const byName = (name: string) => Object.values(documents).find((d: any) => d.name === name) as any;
 const contentOf = (name: string): CommandDocument => JSON.parse(byName(name).content);
 
-type Operation = "listDevices" | "approveDevice" | "rejectDevice" | "dashboardLink" | "refreshSecrets" | "rotateToken";
+type Operation = "listDevices" | "approveDevice" | "rejectDevice" | "dashboardLink" | "refreshSecrets" | "rotateToken" | "status";
 const NAMES: Record<Operation, string> = {
   listDevices: "openclaw-test-devices-list",
   approveDevice: "openclaw-test-devices-approve",
@@ -31,16 +31,17 @@ const NAMES: Record<Operation, string> = {
   dashboardLink: "openclaw-test-dashboard-link",
   refreshSecrets: "openclaw-test-refresh-secrets",
   rotateToken: "openclaw-test-rotate-token",
+  status: "openclaw-test-status",
 };
 /** Seconds each step may run: a restart waits for /healthz, and a cold gateway takes a while to load its plugins. */
 const TIMEOUTS: Record<Operation, number> = {
-  listDevices: 120, approveDevice: 120, rejectDevice: 120, dashboardLink: 120, refreshSecrets: 300, rotateToken: 300,
+  listDevices: 120, approveDevice: 120, rejectDevice: 120, dashboardLink: 120, refreshSecrets: 300, rotateToken: 300, status: 120,
 };
 const OPERATIONS = Object.keys(NAMES) as Operation[];
 const UUID = "0b5c1a52-7d0e-4f7e-9a51-2c3d4e5f6a7b";
 
 describe("SSM Command documents in the synthesized stack", () => {
-  test("exactly six Command documents, JSON format, for EC2 instances", () => {
+  test("exactly seven Command documents, JSON format, for EC2 instances", () => {
     expect(Object.values(documents).map((d: any) => d.name).sort()).toEqual(Object.values(NAMES).sort());
     for (const name of Object.values(NAMES)) {
       expect(json).toHaveResourceWithProperties(SsmDocument, {

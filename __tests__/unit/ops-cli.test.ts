@@ -622,7 +622,7 @@ describe("the operations table drives the help texts, parsing, dispatch and the 
       new GatewayOperations(scope, "operations", { settings, operations: table });
     })).resource.aws_ssm_document;
     const documents = Object.values(resources) as Array<{ name: string; content: string }>;
-    expect(documents.map((d) => d.name)).toHaveLength(7);
+    expect(documents.map((d) => d.name)).toHaveLength(OPERATIONS.filter((op) => op.document).length + 1);
     const doc = JSON.parse(documents.find((d) => d.name === "openclaw-test-service-status")!.content);
     expect(doc.description).toBe("OpenClaw: one unit's state");
     expect(doc.parameters).toEqual({

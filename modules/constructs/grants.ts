@@ -37,7 +37,8 @@ export function onOwnInstance(host: Grantee, actions: readonly string[]): IamSta
 
 /**
  * Describe* calls support no resource-level permissions; the host needs them to find its volume and
- * address. The role joins these into one statement and lists it last.
+ * address (and the status document its volume's snapshots). The role joins these into one statement
+ * and lists it last.
  */
 export function unscoped(actions: readonly string[]): IamStatement {
   return { Sid: "FindVolumeAndAddress", Effect: "Allow", Action: actions, Resource: ["*"] };

@@ -1,12 +1,11 @@
 import { Construct } from "constructs";
 import { SsmDocument } from "@cdktf/provider-aws/lib/ssm-document";
-import type { GatewaySettings } from "../settings/settings";
-import { commandDocument } from "../ops/documents";
+import { commandDocument, DocumentSettings } from "../ops/documents";
 import { documentName, documentOperations, OperationSpec, OPERATIONS } from "../ops/operations";
 
 export interface GatewayOperationsProps {
-  /** The environment's settings: its name names the documents, its versions locate the host tools. */
-  readonly settings: Pick<GatewaySettings, "environment" | "versions" | "instanceType">;
+  /** The environment's settings: its name names the documents, its versions locate the host tools, its region is the host's AWS calls'. */
+  readonly settings: DocumentSettings;
   /** Tags for every document (the provider's default tags are added on top). @default {} */
   readonly tags?: Record<string, string>;
   /** The operations table; one document per operation that sends one. @default OPERATIONS */
@@ -16,7 +15,7 @@ export interface GatewayOperationsProps {
 /**
  * Day-2 operations without SSH: one SSM Command document per operation of the table
  * (modules/ops/operations.ts: list, approve and reject device pairing requests, owner dashboard
- * link, refresh secrets, rotate the gateway token). They run the host tools the boot script
+ * link, refresh secrets, rotate the gateway token, the read-only status). They run the host tools the boot script
  * installs (openclaw-admin, openclaw-refresh-secrets); every parameter is restricted by an
  * allowedPattern and reaches the script as an environment variable, so nothing an operator types
  * can become shell code.

@@ -94,4 +94,15 @@ export class DataVolume extends Construct {
       unscoped(["ec2:DescribeVolumes"]),
     ];
   }
+
+  /**
+   * What the status document (`npm run status`, modules/ops/status.ts) needs to report the data
+   * volume's latest snapshot: DescribeSnapshots. "Amazon EC2 ec2:Describe* API actions do not support
+   * resource-level permissions", so "*" (Amazon EC2 User Guide, IAM policies; the actions table:
+   * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html, read
+   * 2026-12-01). It lists metadata only (ids, times, states), never data.
+   */
+  grantDescribeSnapshots(): IamStatement[] {
+    return [unscoped(["ec2:DescribeSnapshots"])];
+  }
 }

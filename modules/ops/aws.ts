@@ -1,4 +1,4 @@
-import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand, DescribeInstanceRefreshesCommand } from "@aws-sdk/client-auto-scaling";
 import {
   GetCommandInvocationCommand,
   GetParameterCommand,
@@ -21,6 +21,25 @@ export interface GroupInstance {
   healthStatus: string;
 }
 
+/** The group's sizes and instances (DescribeAutoScalingGroups), for `npm run status`. */
+export interface GroupState {
+  desired: number;
+  min: number;
+  max: number;
+  instances: Array<GroupInstance & { availabilityZone: string }>;
+}
+
+/** The group's latest instance refresh (DescribeInstanceRefreshes). */
+export interface InstanceRefreshState {
+  id: string;
+  /** Pending | InProgress | Successful | Failed | Cancelling | Cancelled | RollbackInProgress | RollbackFailed | RollbackSuccessful | Baking. */
+  status: string;
+  statusReason: string;
+  startTime?: Date;
+  endTime?: Date;
+  percentageComplete?: number;
+}
+
 /** Where a Run Command invocation stands (GetCommandInvocation). */
 export interface Invocation {
   /** Pending | InProgress | Delayed | Success | Cancelled | TimedOut | Failed | Cancelling. */
@@ -36,6 +55,10 @@ export interface Invocation {
 export interface OpsAws {
   /** The group's instances, or undefined when the group does not exist. */
   describeGroup(name: string): Promise<GroupInstance[] | undefined>;
+  /** The group's sizes and instances, or undefined when the group does not exist. */
+  describeGroupState(name: string): Promise<GroupState | undefined>;
+  /** The group's most recent instance refresh of the last six weeks, or undefined when there is none. */
+  latestInstanceRefresh(name: string): Promise<InstanceRefreshState | undefined>;
   /** Sends a Command document to one instance; returns the command id. */
   sendCommand(input: { documentName: string; instanceId: string; parameters: Record<string, string>; comment: string }): Promise<string>;
   /** The invocation on that instance, or undefined while SSM has not registered it yet. */
@@ -63,6 +86,38 @@ export function sdkOpsAws(region: string): OpsAws {
         lifecycleState: String(i.LifecycleState ?? ""),
         healthStatus: i.HealthStatus ?? "",
       }));
+    },
+    async describeGroupState(name) {
+      const out = await autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }));
+      const group = out.AutoScalingGroups?.find((g) => g.AutoScalingGroupName === name);
+      if (!group) return undefined;
+      return {
+        desired: group.DesiredCapacity ?? 0,
+        min: group.MinSize ?? 0,
+        max: group.MaxSize ?? 0,
+        instances: (group.Instances ?? []).map((i) => ({
+          instanceId: i.InstanceId ?? "",
+          lifecycleState: String(i.LifecycleState ?? ""),
+          healthStatus: i.HealthStatus ?? "",
+          availabilityZone: i.AvailabilityZone ?? "",
+        })),
+      };
+    },
+    async latestInstanceRefresh(name) {
+      // "The instance refreshes for the specified group, sorted by creation timestamp in descending order":
+      // https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/autoscaling/aws.sdk.kotlin.services.autoscaling.model/-describe-instance-refreshes-response/instance-refreshes.html
+      // (read 2026-12-01), so one record is the latest.
+      const out = await autoScaling.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: name, MaxRecords: 1 }));
+      const latest = out.InstanceRefreshes?.[0];
+      if (!latest) return undefined;
+      return {
+        id: latest.InstanceRefreshId ?? "",
+        status: String(latest.Status ?? ""),
+        statusReason: latest.StatusReason ?? "",
+        startTime: latest.StartTime,
+        endTime: latest.EndTime,
+        percentageComplete: latest.PercentageComplete,
+      };
     },
     async sendCommand({ documentName, instanceId, parameters, comment }) {
       const out = await ssm.send(new SendCommandCommand({

@@ -39,26 +39,39 @@ function columns(rows: Array<[string, string]>, labelWidth: number, gap: string)
     .map((line, i) => (i === 0 ? `  ${label.padEnd(labelWidth)}${gap}${line}` : `${" ".repeat(indent)}${line}`)));
 }
 
+/** The one operation of a CLI that has only one: it takes no command word (`npm run status -- --json`). */
+const soleOperation = (cli: CliName, table: readonly OperationSpec[]): OperationSpec | undefined => {
+  const ops = commandsOf(cli, table);
+  return ops.length === 1 ? ops[0] : undefined;
+};
+
+/** What `flag` does in this CLI: its first taker's own description, else the general one. */
+const flagDescription = (cli: CliName, flag: FlagName, table: readonly OperationSpec[]): string =>
+  commandsOf(cli, table).find((op) => flagsOf(op).includes(flag) && op.flagDescriptions?.[flag])?.flagDescriptions?.[flag] ?? FLAGS[flag].description;
+
 /** The help text of one CLI: its commands and options, from the table. */
 export function usageText(cli: CliName, table: readonly OperationSpec[] = OPERATIONS): string {
   const ops = commandsOf(cli, table);
+  const sole = soleOperation(cli, table);
   const flags = allFlags.filter((flag) => takersOf(cli, flag, table).length > 0);
   // Flags every command takes are part of the synopsis; the others say which commands take them.
   const everywhere = flags.filter((flag) => takersOf(cli, flag, table).length === ops.length);
   const options: Array<[string, string]> = [[ENV_OPTION.usage, ENV_OPTION.description], ...flags.map((flag): [string, string] => [
     FLAGS[flag].usage,
-    everywhere.includes(flag) ? FLAGS[flag].description : `${takersOf(cli, flag, table).join(", ")} only: ${FLAGS[flag].description}`,
+    everywhere.includes(flag) ? flagDescription(cli, flag, table) : `${takersOf(cli, flag, table).join(", ")} only: ${flagDescription(cli, flag, table)}`,
   ])];
+  const optionLines = ["options:", ...columns(options, Math.max(...options.map(([label]) => label.length)), "   ")];
+  const synopsis = `[${ENV_OPTION.usage}]${everywhere.map((flag) => ` [${FLAGS[flag].usage}]`).join("")}`;
+  if (sole) return [`usage: npm run ${cli} -- ${synopsis}`, "", ...wrap(sole.summary, USAGE_WIDTH - 2).map((l) => `  ${l}`), "", ...optionLines].join("\n");
   // One command column for both CLIs, so their help texts line up.
   const labelWidth = Math.max(...table.map((op) => commandLabel(op).length));
   return [
-    `usage: npm run ${cli} -- <command> [${ENV_OPTION.usage}]${everywhere.map((flag) => ` [${FLAGS[flag].usage}]`).join("")}`,
+    `usage: npm run ${cli} -- <command> ${synopsis}`,
     "",
     "commands:",
     ...columns(ops.map((op) => [commandLabel(op), op.summary]), labelWidth, "  "),
     "",
-    "options:",
-    ...columns(options, Math.max(...options.map(([label]) => label.length)), "   "),
+    ...optionLines,
   ].join("\n");
 }
 
@@ -71,7 +84,8 @@ export interface OperationRequest {
 }
 
 /**
- * Parses `<command> [args] [--env NAME] [--json] [--reveal] [--help]` against the table: "help"
+ * Parses `<command> [args] [--env NAME] [--json] [--reveal] [--help]` (no command word when the CLI
+ * has one operation) against the table: "help"
  * for --help, else the request; a UsageError for anything the command does not take. Arguments
  * given to a command that takes none are never echoed (they may be a secret); a value that fails
  * its pattern is quoted to at most 80 characters.
@@ -92,8 +106,9 @@ export function parseOperation(cli: CliName, argv: string[], table: readonly Ope
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const [command, ...positionals] = parsed.positionals;
   if (parsed.values.help) return "help";
+  const sole = soleOperation(cli, table);
+  const [command, ...positionals] = sole ? [sole.command, ...parsed.positionals] : parsed.positionals;
   if (!command) throw new UsageError("missing command");
   const op = commandsOf(cli, table).find((o) => o.command === command);
   if (!op) throw new UsageError(`unknown command ${JSON.stringify(command)}`);

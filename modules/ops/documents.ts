@@ -18,6 +18,9 @@ export const REQUEST_ID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 /** Seconds the refresh/rotate documents wait for /healthz after restarting the gateway. */
 export const HEALTH_WAIT_SECONDS = 120;
 
+/** What a document's text depends on: the environment (names), the pins and architecture (host paths), the region. */
+export type DocumentSettings = Pick<GatewaySettings, "environment" | "versions" | "instanceType" | "region">;
+
 /** One parameter of a Command document (schema 2.2). */
 export interface DocumentParameter {
   type: "String";
@@ -81,7 +84,7 @@ export interface DocumentSpec {
    * The step's own lines (POSIX sh: the agent runs `sh`). The document puts `set -eu` and the
    * checks of its parameters (each in its `variable`) before them.
    */
-  readonly commands: (layout: HostContract) => string[];
+  readonly commands: (layout: HostContract, s: DocumentSettings) => string[];
   /** The lines restart the gateway: the document then waits for /healthz (HEALTH_WAIT_SECONDS). */
   readonly waitForHealth?: boolean;
   /** Parameters the CLI fills in itself, after the operation's positional arguments (never typed). */
@@ -130,11 +133,11 @@ function healthWaitLines(layout: HostContract): string[] {
 }
 
 /** The shell lines of one document's step. */
-export function documentCommands(document: DocumentSpec, parameters: readonly ParameterSpec[], layout: HostContract): string[] {
+export function documentCommands(document: DocumentSpec, parameters: readonly ParameterSpec[], layout: HostContract, s: DocumentSettings): string[] {
   return [
     "set -eu",
     ...parameters.flatMap(parameterLines),
-    ...document.commands(layout),
+    ...document.commands(layout, s),
     ...(document.waitForHealth ? healthWaitLines(layout) : []),
   ];
 }
@@ -142,7 +145,7 @@ export function documentCommands(document: DocumentSpec, parameters: readonly Pa
 /** The document content of one operation (serialize with JSON.stringify). */
 export function commandDocument(
   op: { readonly document: DocumentSpec; readonly args: readonly ParameterSpec[] },
-  s: Pick<GatewaySettings, "environment" | "versions" | "instanceType">,
+  s: DocumentSettings,
 ): CommandDocument {
   const { document } = op;
   const parameters = documentParameters(op);
@@ -159,7 +162,7 @@ export function commandDocument(
       action: "aws:runShellScript",
       name: document.suffix.replace(/-/g, "_"),
       precondition: { StringEquals: ["platformType", "Linux"] },
-      inputs: { timeoutSeconds: String(document.timeoutSeconds), runCommand: documentCommands(document, parameters, hostContract(s)) },
+      inputs: { timeoutSeconds: String(document.timeoutSeconds), runCommand: documentCommands(document, parameters, hostContract(s), s) },
     }],
   };
 }

@@ -9,6 +9,7 @@ import { DocumentSpec, ParameterSpec, REQUEST_ID_GLOB, REQUEST_ID_PATTERN } from
 import { formatDashboard, formatDecision, formatDeviceList, HostJson, parseHostJson } from "./format";
 import { OpsError, PENDING_REQUEST_TTL_MINUTES, Target } from "./run";
 import { newSealingKey, PUBLIC_KEY_PATTERN, sealCommand } from "./sealed";
+import { runStatus, STATUS_TIMEOUT_SECONDS, statusLines } from "./status";
 
 /**
  * Every day-2 operation, in one table (in the spirit of aws-cdk-cli's declared commands): one
@@ -18,8 +19,11 @@ import { newSealingKey, PUBLIC_KEY_PATTERN, sealCommand } from "./sealed";
  * parsing and dispatch (cli.ts) are all derived from it: a new operation is one new entry.
  */
 
-/** The operator CLIs: `npm run devices -- …` and `npm run secrets -- …`. */
-export type CliName = "devices" | "secrets";
+/**
+ * The operator CLIs: `npm run devices -- …`, `npm run secrets -- …` and `npm run status`. A CLI with
+ * one operation takes no command word (cli.ts).
+ */
+export type CliName = "devices" | "secrets" | "status";
 
 /** Flags beyond --env and --help. `json` belongs to every operation whose output is "json". */
 export type FlagName = "json" | "reveal";
@@ -81,6 +85,8 @@ export interface OperationSpec {
   readonly args: readonly ParameterSpec[];
   /** Flags it takes besides --env (and --json, implied by a "json" output). */
   readonly flags?: readonly FlagName[];
+  /** What a flag does for this operation, where FLAGS' general description does not fit. @default FLAGS[flag].description */
+  readonly flagDescriptions?: Partial<Record<FlagName, string>>;
   /** The refusal when arguments are given to an operation that takes none. @default "<command> takes no arguments" */
   readonly noArguments?: string;
   /** The SSM document it sends; none for operations the CLI carries out itself. */
@@ -355,6 +361,30 @@ export function setSecretOperation(secret: SecretSpec & { setCommand: string }):
   };
 }
 
+// ---------------------------------------------------------------- status
+
+/**
+ * `npm run status`: the group from Auto Scaling, the host's facts from the read-only "status"
+ * document (modules/ops/status.ts), one screen or JSON.
+ */
+export const STATUS: DocumentOperation = {
+  id: "status",
+  cli: "status",
+  command: "status",
+  summary: "one screen: the group, the instance, its lifecycle and refresh; on the host /healthz, versions, "
+    + "certificate, last boot, disk, memory, units, latest snapshot",
+  args: [],
+  flags: ["json"],
+  flagDescriptions: { json: "print the report as JSON (its shape: docs/operating.md#status)" },
+  document: {
+    suffix: "status",
+    description: "OpenClaw: read-only status of the gateway host (health, versions, certificate, last boot, disk, memory, units, latest snapshot) as one JSON object",
+    timeoutSeconds: STATUS_TIMEOUT_SECONDS,
+    commands: statusLines,
+  },
+  output: { format: "local", run: (ctx) => runStatus(ctx, STATUS) },
+};
+
 const operatorSecrets = SECRETS.filter((s): s is SecretSpec & { setCommand: string } => s.writer === "operator" && !!s.setCommand);
 
 /** Every operation, in the order the usage texts and the README list them. */
@@ -367,6 +397,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
   ROTATE_TOKEN,
   REFRESH_SECRETS,
   SHOW_TOKEN,
+  STATUS,
 ];
 
 /** True when the operation sends a document. */

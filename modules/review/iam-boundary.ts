@@ -234,7 +234,7 @@ export interface BoundaryRequest {
 export type Decision = "Allowed" | "Denied";
 
 /**
- * The table: what the host must be able to do (AWS_OPERATIONS of __tests__/helpers/fake-cloud.ts,
+ * The table: what the host must be able to do (AWS_OPERATIONS and STATUS_OPERATIONS of __tests__/helpers/fake-cloud.ts,
  * the SSM agent's calls, KMS through SSM and EC2) and what it must not (other parameters, volumes,
  * addresses, groups, keys; KMS outside SSM/EC2; Run Command; passing its role), then the key
  * policy's promises for the account's administrator and for another account.
@@ -270,6 +270,7 @@ export function boundaryRequests(s: BoundaryStack): BoundaryRequest[] {
       arn("ec2", "network-interface/eni-0aaaaaaaaaaaaaaa1"), { "ec2:Subnet": s.subnetArn }),
     host("Allowed", "find its volume", "ec2:DescribeVolumes", "*"),
     host("Allowed", "find its address", "ec2:DescribeAddresses", "*"),
+    host("Allowed", "list its volume's snapshots (npm run status)", "ec2:DescribeSnapshots", "*"),
     host("Allowed", "report its health to its group", "autoscaling:SetInstanceHealth", group(s.autoScalingGroupName)),
     host("Allowed", "end its launch lifecycle action", "autoscaling:CompleteLifecycleAction", group(s.autoScalingGroupName)),
     host("Allowed", "fetch the host script", "s3:GetObject", s.hostScriptObjectArn),
