@@ -3,6 +3,7 @@ import { SECRETS, SecretSpec } from "../secrets-catalogue";
 import type { GatewaySettings } from "../settings/settings";
 import { HostContract, SECRETS_CREDENTIAL } from "./contract";
 import { mergeOverlay } from "../openclaw/merge";
+import { withPluginAllowlist } from "../openclaw/plugins";
 import { DEFAULT_TOOL_POLICY, withToolPolicy } from "../openclaw/tool-policy";
 
 /** Mode of OPENCLAW_STATE_DIR (openclaw's doctor wants 700; pairing state lives inside). */
@@ -86,7 +87,8 @@ export function withSecretRefs(config: Record<string, unknown>): Record<string, 
  * model; every secret is a SecretRef into the gateway's systemd credential (`withSecretRefs`): no
  * secret is in this file or in the gateway's environment. The `openclaw` setting is merged over it
  * (modules/openclaw/merge.ts; checked at synth by modules/openclaw/overlay.ts, which refuses the
- * secrets' fields); then what the agent may do on the host, from `toolPolicy` (withToolPolicy). Checked against the real openclaw in
+ * secrets' fields); then the plugins it loads (withPluginAllowlist: the deployment's, the primary
+ * model's provider, the overlay's `plugins.allow`) and what the agent may do on the host, from `toolPolicy` (withToolPolicy). Checked against the real openclaw in
  * __tests__/integration/openclaw-gateway.test.ts.
  */
 export function openclawConfig(
@@ -94,7 +96,7 @@ export function openclawConfig(
   port = GATEWAY_PORT,
 ): object {
   const origin = `https://${s.domainName}`;
-  return withToolPolicy(mergeOverlay(withSecretRefs({
+  return withToolPolicy(withPluginAllowlist(mergeOverlay(withSecretRefs({
     gateway: {
       // Required: the gateway refuses to start without it.
       mode: "local",
@@ -108,7 +110,7 @@ export function openclawConfig(
       controlUi: { allowedOrigins: [origin] },
     },
     agents: { defaults: { model: { primary: s.agentModel ?? DEFAULT_AGENT_MODEL } } },
-  }), s.openclaw), s.toolPolicy ?? DEFAULT_TOOL_POLICY);
+  }), s.openclaw)), s.toolPolicy ?? DEFAULT_TOOL_POLICY);
 }
 
 /** openclaw.json exactly as written on the host (and by the tests that start the real gateway). */
