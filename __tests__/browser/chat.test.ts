@@ -92,14 +92,27 @@ maybe("a person's browser against the real openclaw behind a TLS proxy", () => {
   const requestsWith = (text: string) =>
     mock.requests.filter((r) => r.method === "POST" && r.path === "/v1/messages" && userTexts(r.body).some((t) => t.includes(text)));
 
+  /**
+   * Everything the gateway sent to the provider's URL (the chat turns and openclaw's own utility-model
+   * calls, e.g. the activity recap on claude-haiku-4-5) was a Messages API call with the deployment's
+   * key and no other credential. Without `api: "anthropic-messages"` in the overlay the recap went to
+   * <baseUrl>/chat/completions (OpenAI-style) with no key at all: this catches that.
+   */
+  const expectOnlyMessagesCalls = () => {
+    expect(mock.requests.map((r) => ({ method: r.method, path: r.path, apiKey: r.apiKey, authorization: r.authorization })))
+      .toEqual(mock.requests.map(() => ({ method: "POST", path: "/v1/messages", apiKey: FAKE_ANTHROPIC_API_KEY, authorization: undefined })));
+  };
+
   beforeAll(async () => {
     const start = Date.now();
     mkdirSync(SCREENSHOTS, { recursive: true });
     mock = await startModelMock(REPLY);
-    // The deployment's own provider setting: the `openclaw` overlay may set
-    // models.providers.anthropic.baseUrl (only its apiKey is locked: modules/openclaw/overlay.ts);
+    // The deployment's own provider settings: the `openclaw` overlay may set
+    // models.providers.anthropic.baseUrl and .api (only its apiKey is locked: modules/openclaw/overlay.ts);
     // resolveSettings refuses the overlay if it broke a rule or the pinned openclaw's config schema.
-    settings = testSettings({ openclaw: { models: { providers: { anthropic: { baseUrl: mock.baseUrl } } } } });
+    // `api` is needed too: with a baseUrl alone, openclaw 2026.9.6 sent its utility-model calls
+    // (anthropic/claude-haiku-4-5) to <baseUrl>/chat/completions without the key (seen 2026-12-01).
+    settings = testSettings({ openclaw: { models: { providers: { anthropic: { baseUrl: mock.baseUrl, api: "anthropic-messages" } } } } });
     ca = createTestCa(settings.domainName);
     fixture = openclawFixture() as OpenclawFixture;
     gateway = await startGateway(settings, fixture);
@@ -126,7 +139,7 @@ maybe("a person's browser against the real openclaw behind a TLS proxy", () => {
       "browser chat steps (wall ms):",
       ...timings.map(([name, ms]) => `  ${String(ms).padStart(6)}  ${name}`),
       `  ${String(total).padStart(6)}  total`,
-      `model mock requests: ${mock?.requests.map((r) => `${r.method} ${r.path} key=${r.apiKey === FAKE_ANTHROPIC_API_KEY ? "deployment's" : r.apiKey === undefined ? "none" : "OTHER"}`).join("; ")}`,
+      `model mock requests: ${mock?.requests.map((r) => `${r.method} ${r.path} key=${r.apiKey === FAKE_ANTHROPIC_API_KEY ? "deployment's" : r.apiKey === undefined ? "none" : "OTHER"}${r.authorization ? " +authorization" : ""} model=${(r.body as { model?: string } | undefined)?.model}`).join("; ")}`,
       `screenshots: ${SCREENSHOTS}`,
     ].join("\n"));
   }, 60_000);
@@ -175,8 +188,7 @@ maybe("a person's browser against the real openclaw behind a TLS proxy", () => {
       expect(request).toMatchObject({ apiKey: FAKE_ANTHROPIC_API_KEY, anthropicVersion: "2023-06-01" });
       expect(request.body).toMatchObject({ stream: true, model: expect.stringMatching(/^claude-/) });
     }
-    // Whatever carried a key carried the deployment's (nothing else was sent to the provider's URL with another).
-    expect(mock.requests.filter((r) => r.apiKey !== undefined).every((r) => r.apiKey === FAKE_ANTHROPIC_API_KEY)).toBe(true);
+    expectOnlyMessagesCalls();
     await shot(owner, "3-owner-chat-answer.png");
   });
 
@@ -209,6 +221,7 @@ maybe("a person's browser against the real openclaw behind a TLS proxy", () => {
     const text = `Hello from the second device ${Date.now()}`;
     await timed("second device chat → answer on the page", () => chat(page, text));
     expect(requestsWith(text).map((r) => r.apiKey)).toContain(FAKE_ANTHROPIC_API_KEY);
+    expectOnlyMessagesCalls();
     await shot(page, "5-second-device-chat-answer.png");
   });
 });

@@ -18,6 +18,8 @@ export interface ModelRequest {
   readonly path: string;
   /** The x-api-key header (the credential the deployment supplied), or undefined. */
   readonly apiKey: string | undefined;
+  /** The authorization header (a bearer credential), or undefined. */
+  readonly authorization: string | undefined;
   readonly anthropicVersion: string | undefined;
   /** The JSON body (undefined when it was not JSON). */
   readonly body: unknown;
@@ -72,7 +74,7 @@ export async function startModelMock(reply: string, host = "127.0.0.1"): Promise
       let body: unknown;
       try { body = text ? JSON.parse(text) : undefined; } catch { body = undefined; }
       const header = (name: string) => { const v = req.headers[name]; return Array.isArray(v) ? v.join(",") : v; };
-      requests.push({ method: req.method ?? "", path: req.url ?? "", apiKey: header("x-api-key"), anthropicVersion: header("anthropic-version"), body });
+      requests.push({ method: req.method ?? "", path: req.url ?? "", apiKey: header("x-api-key"), authorization: header("authorization"), anthropicVersion: header("anthropic-version"), body });
       if (req.method !== "POST" || !MESSAGES_PATH.test(req.url ?? "")) {
         res.writeHead(404, { "content-type": "application/json" });
         res.end(JSON.stringify({ type: "error", error: { type: "not_found_error", message: "not found" } }));

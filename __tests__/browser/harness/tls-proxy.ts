@@ -149,7 +149,9 @@ export async function startTlsProxy(o: {
   child.once("error", (e) => { keep(Buffer.from(String(e))); exited = true; });
   const stop = async () => {
     if (!exited) child.kill("SIGTERM");
-    await Promise.race([exit, new Promise((r) => setTimeout(r, 5_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exit, new Promise((r) => { timer = setTimeout(r, 5_000); })]);
+    clearTimeout(timer);
     if (!exited) { child.kill("SIGKILL"); await exit; }
   };
   try {
