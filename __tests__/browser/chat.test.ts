@@ -17,7 +17,8 @@ import {
 import { requireInCi, testSettings } from "../helpers/settings";
 import { browserProblem, launchBrowser } from "./harness/browser";
 import { createTestCa, TestCa } from "./harness/ca";
-import { ModelMock, startModelMock, userTexts } from "./harness/model-mock";
+import { connectWithToken, openControlUi, openOwnerLink, sendChat, waitUntilApproved } from "./harness/control-ui";
+import { mockProviderOverlay, ModelMock, startModelMock, userTexts } from "./harness/model-mock";
 import { clientFacingAddress, RunningTlsProxy, startTlsProxy } from "./harness/tls-proxy";
 
 /**
@@ -41,11 +42,9 @@ const canRun = requireInCi(problem(), "the browser chat test");
 const maybe = canRun ? describe : describe.skip;
 
 /** Where the screenshots go (reports/ is gitignored; CI keeps it as an artifact). */
-export const SCREENSHOTS = path.join(REPO_ROOT, "reports/browser");
+const SCREENSHOTS = path.join(REPO_ROOT, "reports/browser");
 /** The mock model's one answer. */
 const REPLY = "Hello from the mock model: the deployment reached me.";
-/** Request ids as the Control UI shows them (crypto.randomUUID). */
-const REQUEST_ID = /openclaw devices approve ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/;
 
 maybe("a person's browser against the real openclaw behind a TLS proxy", () => {
   let mock: ModelMock;
@@ -78,16 +77,6 @@ maybe("a person's browser against the real openclaw behind a TLS proxy", () => {
   };
   const origin = () => `https://${settings.domainName}`;
 
-  /** Types `text` into the chat composer, sends it, and waits for the mock's answer after it. */
-  async function chat(page: Page, text: string): Promise<void> {
-    const composer = page.getByRole("textbox", { name: "Chat composer" });
-    await composer.fill(text);
-    await composer.press("Enter");
-    const log = page.getByRole("region", { name: "Chat" }).getByRole("log");
-    await log.getByText(text).waitFor({ timeout: 30_000 });
-    await log.getByText(REPLY).last().waitFor({ timeout: 90_000 });
-  }
-
   /** The Messages API requests that carried `text` as the person's own words. */
   const requestsWith = (text: string) =>
     mock.requests.filter((r) => r.method === "POST" && r.path === "/v1/messages" && userTexts(r.body).some((t) => t.includes(text)));
@@ -95,8 +84,7 @@ maybe("a person's browser against the real openclaw behind a TLS proxy", () => {
   /**
    * Everything the gateway sent to the provider's URL (the chat turns and openclaw's own utility-model
    * calls, e.g. the activity recap on claude-haiku-4-5) was a Messages API call with the deployment's
-   * key and no other credential. Without `api: "anthropic-messages"` in the overlay the recap went to
-   * <baseUrl>/chat/completions (OpenAI-style) with no key at all: this catches that.
+   * key and no other credential (without the overlay's `api`, the recap went elsewhere: mockProviderOverlay).
    */
   const expectOnlyMessagesCalls = () => {
     expect(mock.requests.map((r) => ({ method: r.method, path: r.path, apiKey: r.apiKey, authorization: r.authorization })))
@@ -107,12 +95,9 @@ maybe("a person's browser against the real openclaw behind a TLS proxy", () => {
     const start = Date.now();
     mkdirSync(SCREENSHOTS, { recursive: true });
     mock = await startModelMock(REPLY);
-    // The deployment's own provider settings: the `openclaw` overlay may set
-    // models.providers.anthropic.baseUrl and .api (only its apiKey is locked: modules/openclaw/overlay.ts);
-    // resolveSettings refuses the overlay if it broke a rule or the pinned openclaw's config schema.
-    // `api` is needed too: with a baseUrl alone, openclaw 2026.9.6 sent its utility-model calls
-    // (anthropic/claude-haiku-4-5) to <baseUrl>/chat/completions without the key (seen 2026-12-01).
-    settings = testSettings({ openclaw: { models: { providers: { anthropic: { baseUrl: mock.baseUrl, api: "anthropic-messages" } } } } });
+    // The deployment's own provider settings (harness/model-mock.ts mockProviderOverlay); resolveSettings
+    // refuses an overlay that breaks a rule or the pinned openclaw's config schema.
+    settings = testSettings({ openclaw: mockProviderOverlay(mock.baseUrl) });
     ca = createTestCa(settings.domainName);
     fixture = openclawFixture() as OpenclawFixture;
     gateway = await startGateway(settings, fixture);
@@ -145,16 +130,11 @@ maybe("a person's browser against the real openclaw behind a TLS proxy", () => {
   }, 60_000);
 
   test("a person opens https://<domain>/: the Control UI loads on that exact origin, in a secure context, and asks for the gateway's secret", async () => {
-    owner = await timed("open https://<domain>/", async () => {
-      const page = await browser.newPage();
-      const response = await page.goto(`${origin()}/`);
-      expect(response?.status()).toBe(200);
-      await page.getByRole("heading", { name: "This Gateway expects its token" }).waitFor({ timeout: 30_000 });
-      return page;
-    });
+    owner = await browser.newPage();
+    const opened = await timed("open https://<domain>/", () => openControlUi(owner, origin()));
     // No port in the origin (the gateway's allowed origin has none), and a real secure context:
     // the test CA is trusted, no certificate error was ignored.
-    expect(await owner.evaluate("[location.origin, isSecureContext, typeof crypto.subtle]")).toEqual([origin(), true, "object"]);
+    expect(opened).toEqual({ origin: origin(), secure: true, status: 200 });
     await expect(owner.getByRole("textbox", { name: "Gateway URL" }).inputValue()).resolves.toBe(`wss://${settings.domainName}`);
     await shot(owner, "1-open-url-asks-for-secret.png");
   });
@@ -166,11 +146,7 @@ maybe("a person's browser against the real openclaw behind a TLS proxy", () => {
       return new URL(result.out.split("\n").find((line) => line.startsWith("https://"))!);
     });
     expect(link.origin).toBe(origin());
-    await timed("open the owner link → connected", async () => {
-      await owner.goto(link.href);
-      await owner.getByRole("button", { name: "Identity and app menu for Owner" }).waitFor({ timeout: 60_000 });
-      await owner.getByRole("status").filter({ hasText: "Connected" }).first().waitFor({ timeout: 30_000 });
-    });
+    await timed("open the owner link → connected", () => openOwnerLink(owner, link.href));
     // The one-time fragment is gone from the address bar; the page is the chat.
     expect(owner.url()).toBe(`${origin()}/chat/main`);
     const list = JSON.parse((await devices(["list", "--json"])).out) as { paired: Array<Record<string, unknown>> };
@@ -181,7 +157,7 @@ maybe("a person's browser against the real openclaw behind a TLS proxy", () => {
 
   test("the owner types a message: the mock model gets it with the deployment's API key, and its answer appears on the page", async () => {
     const text = `Hello from the owner's browser ${Date.now()}`;
-    await timed("owner chat → answer on the page", () => chat(owner, text));
+    await timed("owner chat → answer on the page", () => sendChat(owner, text, REPLY));
     const sent = requestsWith(text);
     expect(sent.length).toBeGreaterThanOrEqual(1);
     for (const request of sent) {
@@ -195,17 +171,10 @@ maybe("a person's browser against the real openclaw behind a TLS proxy", () => {
   test("a second device with the gateway token is refused with \"pairing required\" until `npm run devices -- approve <requestId>`; then it chats too", async () => {
     secondContext = await browser.newContext();
     const page = await secondContext.newPage();
-    const requestId = await timed("second device: token → pairing required", async () => {
-      await page.goto(`${origin()}/`);
-      await page.getByRole("textbox", { name: "Gateway secret" }).fill(gateway.token);
-      await page.getByRole("button", { name: "Connect" }).click();
-      await page.getByRole("heading", { name: "Approve this browser" }).waitFor({ timeout: 30_000 });
-      const command = await page.getByRole("button", { name: /^Copy command: openclaw devices approve / }).getAttribute("aria-label");
-      return REQUEST_ID.exec(command ?? "")?.[1];
-    });
+    const { requestId, rawError } = await timed("second device: token → pairing required", () => connectWithToken(page, origin(), gateway.token));
     expect(requestId).toBeDefined();
     // The gateway's own words, under the page's "Raw error" disclosure.
-    expect(await page.getByRole("group").filter({ hasText: "Raw error" }).textContent()).toContain("pairing required");
+    expect(rawError).toContain("pairing required");
     await shot(page, "4-second-device-pairing-required.png");
 
     const pending = JSON.parse((await devices(["list", "--json"])).out) as { pending: Array<Record<string, unknown>> };
@@ -215,11 +184,10 @@ maybe("a person's browser against the real openclaw behind a TLS proxy", () => {
       const approve = await devices(["approve", requestId!]);
       expect(approve).toMatchObject({ code: 0, out: expect.stringContaining(`Approved request ${requestId}`) });
       // The page retries on its own; "Check now" retries at once.
-      await page.getByRole("button", { name: "Check now" }).click().catch(() => undefined);
-      await page.getByRole("textbox", { name: "Chat composer" }).waitFor({ timeout: 60_000 });
+      await waitUntilApproved(page);
     });
     const text = `Hello from the second device ${Date.now()}`;
-    await timed("second device chat → answer on the page", () => chat(page, text));
+    await timed("second device chat → answer on the page", () => sendChat(page, text, REPLY));
     expect(requestsWith(text).map((r) => r.apiKey)).toContain(FAKE_ANTHROPIC_API_KEY);
     expectOnlyMessagesCalls();
     await shot(page, "5-second-device-chat-answer.png");

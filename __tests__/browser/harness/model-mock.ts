@@ -58,6 +58,26 @@ export function replyEvents(reply: string, model: string): object[] {
   ];
 }
 
+/**
+ * The `openclaw` setting (openclaw.json overlay) that points the deployment's Anthropic provider at
+ * the mock: only `models.providers.anthropic.apiKey` is locked (modules/openclaw/overlay.ts), so the
+ * deployment's own settings may move the provider. `api` is needed with the base URL: with the base URL
+ * alone, openclaw 2026.9.6 sent its utility-model calls (the activity recap on claude-haiku-4-5) to
+ * <baseUrl>/chat/completions, OpenAI-style, without the key (seen 2026-12-01). `privateNetwork`: a base
+ * URL on a link-local address (the VM's 169.254.0.0/16 user network) is not trusted implicitly
+ * (openclaw dist/provider-transport-fetch `canImplicitlyTrustConfiguredBaseUrlOrigin`; loopback is) and
+ * needs `request.allowPrivateNetwork` (docs/concepts/model-providers/custom-providers.md, read 2026-12-01).
+ */
+export function mockProviderOverlay(baseUrl: string, privateNetwork = false): { models: object } {
+  return {
+    models: {
+      providers: {
+        anthropic: { baseUrl, api: "anthropic-messages", ...(privateNetwork ? { request: { allowPrivateNetwork: true } } : {}) },
+      },
+    },
+  };
+}
+
 const MESSAGES_PATH = /^\/(v1\/)?messages(\?.*)?$/;
 
 /**
