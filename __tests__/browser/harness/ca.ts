@@ -31,6 +31,7 @@ export interface TestCa {
 /** Nickname of the CA in the NSS database. */
 export const CA_NICKNAME = "openclaw-aws test CA";
 
+/** Runs a CLI in `cwd`; its output is kept for the error. */
 const run = (command: string, args: readonly string[], cwd: string): void => {
   execFileSync(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
 };

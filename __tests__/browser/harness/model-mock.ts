@@ -14,12 +14,15 @@ import * as net from "node:net";
 
 /** One request the mock received. */
 export interface ModelRequest {
+  /** HTTP method. */
   readonly method: string;
+  /** Request path with the query (e.g. /v1/messages). */
   readonly path: string;
   /** The x-api-key header (the credential the deployment supplied), or undefined. */
   readonly apiKey: string | undefined;
   /** The authorization header (a bearer credential), or undefined. */
   readonly authorization: string | undefined;
+  /** The anthropic-version header. */
   readonly anthropicVersion: string | undefined;
   /** The JSON body (undefined when it was not JSON). */
   readonly body: unknown;
@@ -29,9 +32,11 @@ export interface ModelRequest {
 export interface ModelMock {
   /** The base URL to configure (models.providers.anthropic.baseUrl): http://<host>:<port>. */
   readonly baseUrl: string;
+  /** The port it listens on. */
   readonly port: number;
   /** Every request so far, in order. */
   readonly requests: readonly ModelRequest[];
+  /** Closes the server and its open connections. */
   stop(): Promise<void>;
 }
 

@@ -25,7 +25,9 @@ import * as path from "node:path";
 
 /** Where the proxy sends requests. */
 export interface Upstream {
+  /** Host or address (the gateway on loopback natively; the forwarded port on the VM host). */
   readonly host: string;
+  /** TCP port. */
   readonly port: number;
 }
 
@@ -33,9 +35,11 @@ export interface Upstream {
 export interface RunningTlsProxy {
   /** The address the proxy listens on (the browser connects here; the gateway sees it as the client). */
   readonly address: string;
+  /** The port it listens on (what the browser's resolver rule maps the domain's port 443 to). */
   readonly port: number;
   /** caddy's output so far (errors only: log level ERROR). */
   output(): string;
+  /** Stops caddy (SIGTERM, SIGKILL after 5 s); workDir stays (its owner removes it). */
   stop(): Promise<void>;
 }
 
