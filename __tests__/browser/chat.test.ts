@@ -17,7 +17,7 @@ import {
 import { requireInCi, testSettings } from "../helpers/settings";
 import { browserProblem, launchBrowser } from "./harness/browser";
 import { createTestCa, TestCa } from "./harness/ca";
-import { connectWithToken, openControlUi, openOwnerLink, sendChat, waitUntilApproved } from "./harness/control-ui";
+import { ASKS_FOR_APPROVAL, connectWithToken, openControlUi, openOwnerLink, sendChat, waitUntilApproved } from "./harness/control-ui";
 import { mockProviderOverlay, ModelMock, startModelMock, userTexts } from "./harness/model-mock";
 import { clientFacingAddress, RunningTlsProxy, startTlsProxy } from "./harness/tls-proxy";
 
@@ -58,6 +58,10 @@ maybe("a person's browser against the real openclaw behind a TLS proxy", () => {
   let owner: Page;
   let secondContext: BrowserContext;
   let settings: ReturnType<typeof testSettings>;
+  /** The first gateway's data volume, kept for its successor (removed in afterAll). */
+  let dataVolume: string | undefined;
+  /** What the owner typed (its conversation must survive a replacement). */
+  let ownerText: string;
   const timings: Array<[string, number]> = [];
 
   /** Runs `step`, recording its wall time under `name`. */
@@ -115,6 +119,7 @@ maybe("a person's browser against the real openclaw behind a TLS proxy", () => {
     await browser?.close();
     await proxy?.stop();
     await gateway?.stop();
+    if (dataVolume) rmSync(dataVolume, { recursive: true, force: true });
     await mock?.stop();
     ca?.remove();
     if (work) rmSync(work, { recursive: true, force: true });
@@ -156,7 +161,7 @@ maybe("a person's browser against the real openclaw behind a TLS proxy", () => {
   });
 
   test("the owner types a message: the mock model gets it with the deployment's API key, and its answer appears on the page", async () => {
-    const text = `Hello from the owner's browser ${Date.now()}`;
+    const text = ownerText = `Hello from the owner's browser ${Date.now()}`;
     await timed("owner chat → answer on the page", () => sendChat(owner, text, REPLY));
     const sent = requestsWith(text);
     expect(sent.length).toBeGreaterThanOrEqual(1);
@@ -191,5 +196,30 @@ maybe("a person's browser against the real openclaw behind a TLS proxy", () => {
     expect(requestsWith(text).map((r) => r.apiKey)).toContain(FAKE_ANTHROPIC_API_KEY);
     expectOnlyMessagesCalls();
     await shot(page, "5-second-device-chat-answer.png");
+  });
+
+  // Issue 17 step 6, natively: the VM proof replaces the instance; here the gateway is killed (as an
+  // instance terminated under it) and a successor starts on the same data volume, port and token.
+  test("after a replacement on the same data volume, the owner's browser reconnects without pairing again and its conversation is still there", async () => {
+    const first = gateway;
+    dataVolume = first.root;
+    await timed("replacement: kill the gateway, start a successor on the same volume", async () => {
+      await first.kill();
+      gateway = await startGateway(settings, fixture, { root: first.root, port: first.port, token: first.token });
+    });
+    // A reload: nothing of the page's memory is left, only the browser profile (its device identity and
+    // token); the conversation can only come from the successor's state.
+    await timed("owner reloads → connected, conversation loaded", async () => {
+      await owner.reload();
+      await owner.getByRole("status").filter({ hasText: "Connected" }).first().waitFor({ timeout: 90_000 });
+      await owner.getByRole("region", { name: "Chat" }).getByRole("log").getByText(ownerText).waitFor({ timeout: 30_000 });
+      await owner.getByRole("region", { name: "Chat" }).getByRole("log").getByText(REPLY).first().waitFor({ timeout: 30_000 });
+    });
+    expect(owner.url()).toBe(`${origin()}/chat/main`);
+    await expect(owner.getByRole("heading", { name: ASKS_FOR_APPROVAL }).count()).resolves.toBe(0);
+    const list = JSON.parse((await devices(["list", "--json"])).out) as { pending: unknown[]; paired: Array<Record<string, unknown>> };
+    expect(list.pending).toEqual([]);
+    expect(list.paired).toHaveLength(2);
+    await shot(owner, "6-owner-after-replacement.png");
   });
 });
