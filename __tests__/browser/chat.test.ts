@@ -22,12 +22,14 @@ import { mockProviderOverlay, ModelMock, startModelMock, userTexts } from "./har
 import { clientFacingAddress, RunningTlsProxy, startTlsProxy } from "./harness/tls-proxy";
 
 /**
- * Issue 17, steps 2–5, natively: a person's browser (Debian's Chromium, headless) opens
+ * Issue 17, steps 2–6, natively: a person's browser (Debian's Chromium, headless) opens
  * https://<domain>/ through a real TLS proxy (caddy with a test CA the browser trusts) in front of the
  * real pinned openclaw gateway, is paired as the owner with the one-time link `npm run devices --
  * dashboard` prints (its SSM document run by the local agent), chats with a mock of Anthropic's
  * Messages API reached through the deployment's own provider settings, and a second device is refused
- * with "pairing required" until `npm run devices -- approve <requestId>`. Screenshots: reports/browser/.
+ * with "pairing required" until `npm run devices -- approve <requestId>`; after a replacement (a killed
+ * gateway, a successor on the same data volume) the owner's browser is still paired and sees its
+ * conversation. Screenshots: reports/browser/.
  */
 
 /** What a missing tool or address keeps this test from running, or undefined. */
