@@ -1,8 +1,16 @@
 import { spawn } from "node:child_process";
+import { chmodSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { SECRETS_CREDENTIAL } from "../../modules/host/contract";
+import { shellQuote } from "../../modules/host/shell";
 import type { Invocation, OpsAws } from "../../modules/ops/aws";
+import { runOps } from "../../modules/ops/cli";
+import type { OpsIo } from "../../modules/ops/context";
 import { commandDocument } from "../../modules/ops/documents";
 import { documentName, documentOperations, DocumentOperation } from "../../modules/ops/operations";
+import { silentProgress } from "../../modules/ops/run";
 import type { GatewaySettings } from "../../modules/settings/settings";
+import { gatewayProcessEnv, OpenclawFixture, RunningGateway, secretsFileContent } from "./openclaw-harness";
 
 /** How the local agent runs the documents. */
 export interface LocalAgentOptions {
@@ -75,4 +83,55 @@ export function localSsmAgent(settings: GatewaySettings, options: LocalAgentOpti
       throw new Error("not used");
     },
   };
+}
+
+/**
+ * A stand-in for the host's openclaw-admin tool, written to `work`: what its transient unit does,
+ * minus the user switch. A fresh credentials directory per run with a copy of the root-only secrets
+ * file (0600 here, as on the host), the gateway's environment and CREDENTIALS_DIRECTORY only, cwd =
+ * state dir, then the fixture's openclaw CLI. No secret is in its text. Returns its path (pass it in
+ * `replace` for the host's admin tool).
+ */
+export function openclawAdminStub(gateway: Pick<RunningGateway, "token" | "layout">, fixture: OpenclawFixture, work: string): string {
+  const secretsFile = path.join(work, "gateway-secrets.json");
+  writeFileSync(secretsFile, secretsFileContent(gateway.token), { mode: 0o600 });
+  const env = gatewayProcessEnv(gateway.layout, "$CREDENTIALS_DIRECTORY");
+  const stub = path.join(work, "openclaw-admin");
+  writeFileSync(stub, [
+    "#!/bin/bash",
+    "set -euo pipefail",
+    `CREDENTIALS_DIRECTORY=$(mktemp -d ${shellQuote(path.join(work, "credentials.XXXXXX"))})`,
+    'trap \'rm -rf "$CREDENTIALS_DIRECTORY"\' EXIT',
+    `install -m 0400 ${shellQuote(secretsFile)} "$CREDENTIALS_DIRECTORY/${SECRETS_CREDENTIAL}"`,
+    `cd ${shellQuote(gateway.layout.stateDir)}`,
+    `env -i ${Object.entries(env).map(([k, v]) => (k === "CREDENTIALS_DIRECTORY" ? `${k}="${v}"` : shellQuote(`${k}=${v}`))).join(" ")} ${shellQuote(fixture.nodeBin)} ${shellQuote(fixture.openclawEntry)} "$@"`,
+    "",
+  ].join("\n"), { mode: 0o700 });
+  chmodSync(stub, 0o700);
+  return stub;
+}
+
+/** What one `npm run devices -- …` printed, and its exit code. */
+export interface OpsRun {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** `npm run devices -- <argv>` (modules/ops/cli.ts runOps) for `settings`' environment, through `aws`. */
+export async function runDevices(settings: GatewaySettings, aws: OpsAws, argv: string[]): Promise<OpsRun> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: OpsIo = {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    readSettings: () => ({ environments: [{ environment: settings.environment, domainName: settings.domainName, acmeEmail: settings.acmeEmail }] }),
+    settingsSource: "settings.json",
+    aws: () => aws,
+    progress: () => silentProgress,
+    readSecret: async () => "",
+    runOptions: { pollMs: 200 },
+  };
+  const code = await runOps("devices", argv, io);
+  return { code, out: out.join("\n"), err: err.join("\n") };
 }

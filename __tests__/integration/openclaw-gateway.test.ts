@@ -159,6 +159,14 @@ maybe("the gateway started as the systemd unit starts it", () => {
     expect(stall).toBeLessThan((MIN_TOLERATED_STALL_SECONDS / 3) * 1000);
   });
 
+  test("loads only the plugins of plugins.allow that load at start (pairing, memory), not openclaw's default 13", () => {
+    // openclaw's own log line, e.g. "http server listening (2 plugins: device-pair, memory-core; 7.8s)";
+    // without plugins.allow it lists 13 (browser, canvas, cua-computer, …). The provider plugin loads on first use.
+    const line = /http server listening \((\d+) plugins?: ([^;)]*)/.exec(gateway.output());
+    expect(line).not.toBeNull();
+    expect(line![2].split(", ").sort()).toEqual(["device-pair", "memory-core"]);
+  });
+
   test("/healthz answers 200 live, directly and through the proxy", async () => {
     for (const base of [`http://127.0.0.1:${gateway.port}`, proxy.url]) {
       const res = await httpRequest(`${base}/healthz`);

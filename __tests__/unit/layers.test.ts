@@ -5,9 +5,10 @@
  * Within the library, what is rendered onto the host (`modules/host/`) is pure: it never imports
  * the CDKTF constructs or the review tools.
  * Tests sit on top: neither `modules/` nor `scripts/` imports `__tests__/`. The test infrastructure
- * (`__tests__/helpers/`, `__tests__/vm/harness/`) imports the library's files and other infrastructure,
- * never a test file (tests are leaves: nothing imports a `*.test.ts`) nor an entry point in `scripts/`;
- * the shared helpers sit below the VM harness (helpers never import `__tests__/vm/`).
+ * (`__tests__/helpers/`, `__tests__/vm/harness/`, `__tests__/browser/harness/`) imports the library's files
+ * and other infrastructure, never a test file (tests are leaves: nothing imports a `*.test.ts`) nor an entry
+ * point in `scripts/`; the shared helpers sit below the VM and browser harnesses (helpers never import
+ * `__tests__/vm/` or `__tests__/browser/`).
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
@@ -34,8 +35,8 @@ export function layerViolations(file: string, source: string): string[] {
   if (from.startsWith("modules/")) forbidden.push(/^scripts(\/|$)/, /^__tests__(\/|$)/, /^main(\.ts)?$/);
   if (from.startsWith("modules/host/")) forbidden.push(/^modules\/(constructs|review|ops)(\/|$)/, /^modules\/stack$/);
   if (from.startsWith("scripts/")) forbidden.push(/^__tests__(\/|$)/);
-  if (/^__tests__\/(helpers|vm\/harness)\//.test(from)) forbidden.push(/^scripts(\/|$)/, /^__tests__\/(unit|integration)(\/|$)/);
-  if (from.startsWith("__tests__/helpers/")) forbidden.push(/^__tests__\/vm(\/|$)/);
+  if (/^__tests__\/(helpers|vm\/harness|browser\/harness)\//.test(from)) forbidden.push(/^scripts(\/|$)/, /^__tests__\/(unit|integration)(\/|$)/);
+  if (from.startsWith("__tests__/helpers/")) forbidden.push(/^__tests__\/(vm|browser)(\/|$)/);
   forbidden.push(/\.test(\.[jt]s)?$/);
   return relativeImports(file, source)
     .filter((target) => forbidden.some((re) => re.test(target)))
@@ -56,7 +57,7 @@ describe("layers: scripts → modules, never the reverse", () => {
     expect(layerViolations(path.join(ROOT, "scripts", "devices.ts"), 'import { x } from "../modules/ops/run";')).toEqual([]);
   });
 
-  test("scripts/ imports no test code; test infrastructure imports no test file or entry point; helpers sit below the VM harness", () => {
+  test("scripts/ imports no test code; test infrastructure imports no test file or entry point; helpers sit below the VM and browser harnesses", () => {
     // This file is left out: its examples below are forbidden imports on purpose.
     const files = ["scripts", "__tests__"].flatMap((dir) => filesUnder(path.join(ROOT, dir))).filter((f) => f !== __filename);
     const violations = files.flatMap((f) => layerViolations(f, readFileSync(f, "utf8")));
@@ -69,6 +70,8 @@ describe("layers: scripts → modules, never the reverse", () => {
     expect(layerViolations(at("__tests__/helpers/sandbox.ts"), 'import { x } from "../vm/harness/fake-aws";')).toEqual(["__tests__/helpers/sandbox.ts imports __tests__/vm/harness/fake-aws"]);
     expect(layerViolations(at("__tests__/helpers/sandbox.ts"), 'import { x } from "../../scripts/secrets";')).toEqual(["__tests__/helpers/sandbox.ts imports scripts/secrets"]);
     expect(layerViolations(at("__tests__/vm/harness/probe.ts"), 'import { x } from "../../unit/layers.test";')).toEqual(["__tests__/vm/harness/probe.ts imports __tests__/unit/layers.test"]);
+    expect(layerViolations(at("__tests__/helpers/sandbox.ts"), 'import { x } from "../browser/harness/ca";')).toEqual(["__tests__/helpers/sandbox.ts imports __tests__/browser/harness/ca"]);
+    expect(layerViolations(at("__tests__/browser/harness/ca.ts"), 'import { x } from "../../integration/ops-openclaw.test";')).toEqual(["__tests__/browser/harness/ca.ts imports __tests__/integration/ops-openclaw.test"]);
     expect(layerViolations(at("__tests__/unit/a.test.ts"), 'import { x } from "./b.test";')).toEqual(["__tests__/unit/a.test.ts imports __tests__/unit/b.test"]);
     // Allowed: the harness builds on the helpers and the library; tests import entry points to test them.
     expect(layerViolations(at("__tests__/vm/harness/harness.ts"), 'import { x } from "../../helpers/fake-cloud";\nimport { y } from "../../../modules/names";')).toEqual([]);

@@ -211,7 +211,8 @@ describe("locked paths: what the deployment owns is refused, naming the path and
 
   test("every value the project renders is locked, except the ones the overlay may change", () => {
     // The model choice's defaults (modules/openclaw/providers.ts): a primary model, memory search off.
-    const overridable = ["agents.defaults.model.primary", "memory.search.enabled", "memory.search.rememberAcrossConversations"];
+    // plugins.allow: the overlay's list is added to the deployment's (withPluginAllowlist), never replaces it.
+    const overridable = ["agents.defaults.model.primary", "memory.search.enabled", "memory.search.rememberAcrossConversations", "plugins.allow"];
     const leaves = (value: unknown, path: string[] = []): string[] =>
       isConfigObject(value) && !("source" in value) ? Object.entries(value).flatMap(([k, v]) => leaves(v, [...path, k])) : [path.join(".")];
     const locked = lockedPaths(rendered()).map((l) => l.path);

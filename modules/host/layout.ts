@@ -4,6 +4,7 @@ import type { GatewaySettings } from "../settings/settings";
 import { HostContract, SECRETS_CREDENTIAL } from "./contract";
 import { mergeOverlay } from "../openclaw/merge";
 import { DEFAULT_MODEL, modelConfig, ModelProvider, parseModel } from "../openclaw/providers";
+import { withPluginAllowlist } from "../openclaw/plugins";
 import { DEFAULT_TOOL_POLICY, withToolPolicy } from "../openclaw/tool-policy";
 
 /** Mode of OPENCLAW_STATE_DIR (openclaw's doctor wants 700; pairing state lives inside). */
@@ -85,8 +86,10 @@ export function withSecretRefs(config: Record<string, unknown>, provider: ModelP
  * secret it uses is a SecretRef into the gateway's systemd credential (`withSecretRefs`): no secret is in
  * this file or in the gateway's environment. The `openclaw` setting is merged over it
  * (modules/openclaw/merge.ts; checked at synth by modules/openclaw/overlay.ts, which refuses the
- * secrets' fields); then what the agent may do on the host, from `toolPolicy` (withToolPolicy). Checked against
- * the real openclaw in __tests__/integration/openclaw-gateway.test.ts and openclaw-schema.test.ts.
+ * secrets' fields); then the plugins it loads (withPluginAllowlist: the deployment's, the primary
+ * model's provider, the overlay's `plugins.allow`) and what the agent may do on the host, from `toolPolicy`
+ * (withToolPolicy). Checked against the real openclaw in __tests__/integration/openclaw-gateway.test.ts and
+ * openclaw-schema.test.ts.
  */
 export function openclawConfig(
   s: Pick<GatewaySettings, "domainName"> & Partial<Pick<GatewaySettings, "openclaw" | "model" | "toolPolicy">>,
@@ -110,7 +113,7 @@ export function openclawConfig(
       controlUi: { allowedOrigins: [origin] },
     },
   };
-  return withToolPolicy(mergeOverlay(withSecretRefs(mergeOverlay(rendered, modelConfig(choice)), choice.provider), s.openclaw),
+  return withToolPolicy(withPluginAllowlist(mergeOverlay(withSecretRefs(mergeOverlay(rendered, modelConfig(choice)), choice.provider), s.openclaw)),
     s.toolPolicy ?? DEFAULT_TOOL_POLICY);
 }
 

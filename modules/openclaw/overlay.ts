@@ -4,6 +4,7 @@ import { openclawConfig, secretRef } from "../host/layout";
 import type { GatewaySettings } from "../settings/settings";
 import { isConfigObject, OpenclawConfigObject } from "./merge";
 import { configSchemaProblems, vendoredSchema } from "./schema";
+import { REQUIRED_PLUGINS } from "./plugins";
 import { TOOL_POLICY_PATHS } from "./tool-policy";
 
 /**
@@ -56,6 +57,7 @@ export const LOCKED_PATHS: readonly LockedPath[] = [
   { path: "channels.*.accounts.*.configWrites", why: `${SOURCE_OF_TRUTH}: a channel cannot write it`, only: false },
   { path: "update.auto.enabled", why: "hosts install the openclaw release modules/host/openclaw/package-lock.json locks (versions.openclaw); openclaw must not update itself", only: false },
   { path: "update.channel", why: "hosts install the openclaw release modules/host/openclaw/package-lock.json locks (versions.openclaw)" },
+  { path: "plugins.enabled", why: `the gateway needs its plugins (${Object.keys(REQUIRED_PLUGINS).join(", ")}); add plugins with plugins.allow, which adds to the deployment's list`, only: true },
   ...TOOL_POLICY_PATHS.map((path) => ({ path, why: "what the agent may do on the host is the toolPolicy setting: set toolPolicy instead (docs/settings.md \"What the agent may do\")" })),
 ];
 

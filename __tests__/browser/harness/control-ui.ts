@@ -1,0 +1,74 @@
+import type { Page } from "playwright-core";
+
+/**
+ * What a person does in openclaw's Control UI (2026.9.6), by role and visible text as the page
+ * exposes them (its accessibility tree, read from the real page on 2026-12-01). Shared by the
+ * native browser test and the VM scenario: only the origin and the way in differ.
+ */
+
+/** The login page's heading when the browser has no gateway secret yet. */
+export const ASKS_FOR_SECRET = "This Gateway expects its token";
+/** The heading of a browser that passed gateway auth but is not paired. */
+export const ASKS_FOR_APPROVAL = "Approve this browser";
+/** The request id in the approval command the page shows (crypto.randomUUID). */
+const APPROVE_COMMAND = /openclaw devices approve ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/;
+
+/** What the page reports about where it runs. */
+export interface PageOrigin {
+  /** location.origin: must be exactly https://<domain>. */
+  origin: string;
+  /** isSecureContext: the certificate is trusted (the Control UI's device identity needs it). */
+  secure: boolean;
+  /** The HTTP status of the document. */
+  status: number | undefined;
+}
+
+/** Opens `origin`/ and waits until the page asks for the gateway's secret. */
+export async function openControlUi(page: Page, origin: string): Promise<PageOrigin> {
+  const response = await page.goto(`${origin}/`);
+  await page.getByRole("heading", { name: ASKS_FOR_SECRET }).waitFor({ timeout: 30_000 });
+  const [pageOrigin, secure] = await page.evaluate("[location.origin, isSecureContext]") as [string, boolean];
+  return { origin: pageOrigin, secure, status: response?.status() };
+}
+
+/** Opens the one-time owner link and waits until the page is connected as the owner. */
+export async function openOwnerLink(page: Page, link: string): Promise<void> {
+  await page.goto(link);
+  await page.getByRole("button", { name: "Identity and app menu for Owner" }).waitFor({ timeout: 60_000 });
+  await page.getByRole("status").filter({ hasText: "Connected" }).first().waitFor({ timeout: 30_000 });
+}
+
+/** Types `text` into the chat composer, sends it, and waits for `reply` to appear after it. */
+export async function sendChat(page: Page, text: string, reply: string): Promise<void> {
+  const composer = page.getByRole("textbox", { name: "Chat composer" });
+  await composer.fill(text);
+  await composer.press("Enter");
+  const log = page.getByRole("region", { name: "Chat" }).getByRole("log");
+  await log.getByText(text).waitFor({ timeout: 30_000 });
+  await log.getByText(reply).last().waitFor({ timeout: 90_000 });
+}
+
+/** What an unpaired browser sees after entering the gateway token. */
+export interface PairingRequest {
+  /** The request id of the approval command the page shows. */
+  requestId: string | undefined;
+  /** The gateway's own words under "Raw error" (e.g. "… pairing required"). */
+  rawError: string;
+}
+
+/** Opens `origin`/, enters the gateway token, connects, and waits for the approval page. */
+export async function connectWithToken(page: Page, origin: string, token: string): Promise<PairingRequest> {
+  await page.goto(`${origin}/`);
+  await page.getByRole("textbox", { name: "Gateway secret" }).fill(token);
+  await page.getByRole("button", { name: "Connect" }).click();
+  await page.getByRole("heading", { name: ASKS_FOR_APPROVAL }).waitFor({ timeout: 30_000 });
+  const command = await page.getByRole("button", { name: /^Copy command: openclaw devices approve / }).getAttribute("aria-label");
+  const rawError = await page.getByRole("group").filter({ hasText: "Raw error" }).textContent();
+  return { requestId: APPROVE_COMMAND.exec(command ?? "")?.[1], rawError: rawError ?? "" };
+}
+
+/** After the request is approved: retries at once ("Check now") and waits for the chat. */
+export async function waitUntilApproved(page: Page): Promise<void> {
+  await page.getByRole("button", { name: "Check now" }).click().catch(() => undefined);
+  await page.getByRole("textbox", { name: "Chat composer" }).waitFor({ timeout: 60_000 });
+}
