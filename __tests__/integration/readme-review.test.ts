@@ -119,7 +119,7 @@ describe("README and docs/ review blocks", () => {
         }
         if (block.cdktfCli) {
           // eslint-disable-next-line no-control-regex
-          expect(result.stdout.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "")).toMatch(/Plan: 43 to add, 0 to change, 0 to destroy/);
+          expect(result.stdout.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "")).toMatch(/Plan: 46 to add, 0 to change, 0 to destroy/);
           expect(output).not.toContain("checkpoint");
         }
         if (block.script.includes("npm run audit")) {

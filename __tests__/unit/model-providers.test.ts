@@ -82,7 +82,8 @@ describe("openclaw.json per provider: the primary model, the key and memory sear
     expect(at(config, "agents.defaults.model.primary")).toBe("anthropic/claude-opus-5");
     expect(at(config, "models.providers")).toEqual({ anthropic: { apiKey: secretRef(ANTHROPIC_API_KEY) } });
     expect(at(config, "memory.search")).toEqual({ enabled: false, rememberAcrossConversations: false });
-    expect(at(config, "plugins")).toBeUndefined();
+    // Its provider's plugin is allowed (modules/openclaw/plugins.ts); no other provider's.
+    expect(at(config, "plugins")).toEqual({ allow: ["device-pair", "memory-core", "anthropic"] });
   });
 
   test("openai: its key's SecretRef and no other provider's, openclaw's own agent runtime (not the Codex plugin), memory search with OpenAI's embeddings", () => {
@@ -90,6 +91,7 @@ describe("openclaw.json per provider: the primary model, the key and memory sear
     expect(at(config, "agents.defaults.model.primary")).toBe("openai/gpt-5.5");
     expect(at(config, "models.providers")).toEqual({ openai: { agentRuntime: { id: "openclaw" }, apiKey: secretRef(OPENAI_API_KEY) } });
     expect(at(config, "memory.search")).toEqual({ provider: "openai" });
+    expect(at(config, "plugins")).toEqual({ allow: ["device-pair", "memory-core", "openai"] });
   });
 
   test.each([["anthropic", DEFAULT_MODEL], ["openai", "openai/gpt-5.5"]])(
