@@ -121,6 +121,8 @@ maybe("the SSM documents and the operator CLI against the real openclaw", () => 
     const bin = path.join(work, "bin");
     mkdirSync(bin, { recursive: true });
     const script = (name: string, lines: string[]) => writeFileSync(path.join(bin, name), ["#!/bin/sh", ...lines, ""].join("\n"), { mode: 0o755 });
+    const traefik = path.join(work, "traefik");
+    writeFileSync(traefik, `#!/bin/sh\nprintf 'Version:      ${settings.versions.traefik}\\nCodename:     test\\n'\n`, { mode: 0o755 });
     script("aws", [
       `[ "$1 $2" = "ec2 describe-snapshots" ] || { echo "unexpected aws call: $*" >&2; exit 1; }`,
       `case "$*" in *"--owner-ids self --filters Name=volume-id,Values=${VOLUME_ID} "*) ;; *) echo "unexpected arguments: $*" >&2; exit 1 ;; esac`,
@@ -131,12 +133,15 @@ maybe("the SSM documents and the operator CLI against the real openclaw", () => 
       `case "$1" in`,
       `  is-active) echo active ;;`,
       `  show) case "$3" in MemoryCurrent) echo 314572800 ;; MemoryMax) echo 1610612736 ;; *) exit 1 ;; esac ;;`,
+      // The installed units as systemctl cat prints them: the fixture's node and openclaw, Traefik's stand-in.
+      `  cat) case "$2" in`,
+      `    ${layout.gatewayUnit}) printf '# /etc/systemd/system/%s\\n[Service]\\nExecStart=%s %s gateway run\\n' "$2" ${shellQuote(fixture.nodeBin)} ${shellQuote(fixture.openclawEntry)} ;;`,
+      `    ${layout.traefikUnit}) printf '# /etc/systemd/system/%s\\n[Service]\\nExecStart=%s --configFile=/etc/traefik/traefik.yml\\n' "$2" ${shellQuote(traefik)} ;;`,
+      `    *) exit 1 ;; esac ;;`,
       `  *) echo "unexpected systemctl $*" >&2; exit 1 ;;`,
       `esac`,
     ]);
     script("mountpoint", ["exit 0"]);
-    const traefik = path.join(work, "traefik");
-    writeFileSync(traefik, `#!/bin/sh\nprintf 'Version:      ${settings.versions.traefik}\\nCodename:     test\\n'\n`, { mode: 0o755 });
     const host = (p: string) => path.join(work, "host", p);
     mkdirSync(host("var/log"), { recursive: true });
     mkdirSync(host("cert-guard"), { recursive: true });
@@ -162,9 +167,6 @@ maybe("the SSM documents and the operator CLI against the real openclaw", () => 
     })}\n`);
     writeFileSync(host("run/watchdog/status"), "ok gateway healthy\n");
     return {
-      [layout.nodeBin]: fixture.nodeBin,
-      [path.posix.join(path.posix.dirname(layout.openclawEntry), "package.json")]: path.join(path.dirname(fixture.openclawEntry), "package.json"),
-      [layout.traefikBin]: traefik,
       [layout.healthUrl]: `http://127.0.0.1:${gateway.port}/healthz`,
       [layout.bootstrapLog]: host("var/log/openclaw-bootstrap.log"),
       [layout.certGuardStateDir]: host("cert-guard"),

@@ -91,7 +91,7 @@ describe("openclaw.json per provider: the primary model, the key and memory sear
     expect(at(config, "agents.defaults.model.primary")).toBe("openai/gpt-5.5");
     expect(at(config, "models.providers")).toEqual({ openai: { agentRuntime: { id: "openclaw" }, apiKey: secretRef(OPENAI_API_KEY) } });
     expect(at(config, "memory.search")).toEqual({ provider: "openai" });
-    expect(at(config, "plugins")).toEqual({ allow: ["device-pair", "memory-core", "openai"] });
+    expect(at(config, "plugins")).toEqual({ allow: ["device-pair", "memory-core", "active-memory", "openai"] });
   });
 
   test.each([["anthropic", DEFAULT_MODEL], ["openai", "openai/gpt-5.5"]])(

@@ -31,6 +31,11 @@ describe("plugins.allow: the gateway loads the plugins the deployment needs, not
     expect(pluginsOf({ openclaw: { agents: { defaults: { model: { primary: "openai/gpt-5" } } } } })).toEqual({ allow: ["device-pair", "memory-core", "openai"] });
   });
 
+  test("active-memory when memory search remembers across conversations (openclaw's default; the anthropic default turns it off)", () => {
+    expect(pluginsOf({ model: "openai/gpt-5.5" })).toEqual({ allow: ["device-pair", "memory-core", "active-memory", "openai"] });
+    expect(pluginsOf({ openclaw: { memory: { search: { rememberAcrossConversations: true } } } })).toEqual({ allow: ["device-pair", "memory-core", "active-memory", "anthropic"] });
+  });
+
   test("the overlay's plugins.allow adds to the list (no duplicates); its other plugins keys stay", () => {
     const overlay = { plugins: { allow: ["telegram", "device-pair", "canvas"], entries: { telegram: { enabled: true } } } };
     expect(pluginsOf({ openclaw: overlay })).toEqual({ allow: ["device-pair", "memory-core", "anthropic", "telegram", "canvas"], entries: { telegram: { enabled: true } } });

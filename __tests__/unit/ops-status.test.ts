@@ -259,9 +259,15 @@ describe("the status document", () => {
     expect(script).toContain("curl -fsS --max-time 5 http://127.0.0.1:18789/healthz");
   });
 
-  test("read-only: it starts, stops, restarts, writes nothing (no systemctl verb but is-active/show, no redirect but to its temp dir)", () => {
+  test("a version bump does not change it: it finds the runtimes from the installed units (an upgrade plan stays three updates)", () => {
+    const bumped = testSettings({ versions: { ...settings.versions, node: "24.99.0", traefik: "3.99.0" } });
+    expect(commandDocument(STATUS, bumped)).toEqual(commandDocument(STATUS, settings));
+    expect(script).not.toContain(settings.versions.node);
+  });
+
+  test("read-only: it starts, stops, restarts, writes nothing (no systemctl verb but cat/is-active/show, no redirect but to its temp dir)", () => {
     const verbs = [...script.matchAll(/systemctl (\S+)/g)].map((m) => m[1]);
-    expect([...new Set(verbs)].sort()).toEqual(["is-active", "show"]);
+    expect([...new Set(verbs)].sort()).toEqual(["cat", "is-active", "show"]);
     // Redirections to a file (a path or a variable; jq's `length > 0` is no redirection), stderr's included.
     const redirects = [...script.matchAll(/[0-9]?>\s*("?[$/][^\s&|;)]*)/g)].map((m) => m[1]).filter((target) => target !== "/dev/null");
     expect(redirects).toEqual(['"$DIR/snapshots"', '"$DIR/error"']);

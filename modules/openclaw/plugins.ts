@@ -26,6 +26,16 @@ export const REQUIRED_PLUGINS: Readonly<Record<string, string>> = {
 type Config = { [key: string]: unknown };
 const objectAt = (value: unknown): Config => (typeof value === "object" && value !== null && !Array.isArray(value) ? value as Config : {});
 
+/**
+ * `active-memory` when memory search's "remember across conversations" is on (openclaw's default; off only
+ * when the config says `memory.search.rememberAcrossConversations: false`): that feature is this plugin's,
+ * and without it `openclaw doctor` warns "Remember across conversations is effectively enabled for agent
+ * \"main\", but the Active Memory plugin is disabled" (seen with the openai model and the allowlist).
+ */
+export function memoryPlugins(config: Config): string[] {
+  return objectAt(objectAt(config.memory).search).rememberAcrossConversations === false ? [] : ["active-memory"];
+}
+
 /** The plugin of the config's primary model's provider (`anthropic` for `anthropic/claude-opus-5`), if it names one. */
 export function providerPlugin(config: Config): string | undefined {
   const primary = objectAt(objectAt(objectAt(config.agents).defaults).model).primary;
@@ -33,14 +43,14 @@ export function providerPlugin(config: Config): string | undefined {
 }
 
 /**
- * `config` (openclaw.json with the overlay merged) with `plugins.allow`: the required plugins, the
- * primary model's provider, then whatever the overlay's `plugins.allow` adds (a channel, a speech
+ * `config` (openclaw.json with the overlay merged) with `plugins.allow`: the required plugins, memory's
+ * (`memoryPlugins`), the primary model's provider, then whatever the overlay's `plugins.allow` adds (a channel, a speech
  * provider, canvas, …). Nothing else of `plugins` changes; `config` is not changed.
  */
 export function withPluginAllowlist(config: Config): Config {
   const plugins = objectAt(config.plugins);
   const added = Array.isArray(plugins.allow) ? plugins.allow as unknown[] : [];
   const provider = providerPlugin(config);
-  const base = [...Object.keys(REQUIRED_PLUGINS), ...(provider === undefined ? [] : [provider])];
+  const base = [...Object.keys(REQUIRED_PLUGINS), ...memoryPlugins(config), ...(provider === undefined ? [] : [provider])];
   return { ...config, plugins: { ...plugins, allow: [...base, ...added.filter((id) => !base.includes(id as string))] } };
 }

@@ -54,11 +54,18 @@ export function statusLines(c: HostContract, s: Pick<DocumentSettings, "region">
     `export AWS_PAGER="" HOME`,
     `HEALTHZ=false`,
     `if ${healthCheckCommand(q(c.healthUrl), 5)}; then HEALTHZ=true; fi`,
-    `NODE_VERSION=$(timeout 10 ${q(c.nodeBin)} --version 2>/dev/null || true)`,
-    `OPENCLAW_VERSION=$(jq -r '.version // empty' ${q(path.posix.join(path.posix.dirname(c.openclawEntry), "package.json"))} 2>/dev/null || true)`,
+    // The runtimes the installed units run (their ExecStart= lines, as `systemctl cat` prints the unit files), not the
+    // pinned paths: the paths hold the versions, and a version bump must not change this document (an upgrade plan
+    // stays three updates). Not the processes' command lines: node's process.title rewrites them.
+    `exec_word() { timeout 10 systemctl cat "$1" 2>/dev/null | sed -n 's/^ExecStart=//p' | head -n 1 | cut -d' ' -f"$2"; }`,
+    `NODE_BIN=$(exec_word ${q(c.gatewayUnit)} 1)`,
+    `OPENCLAW_ENTRY=$(exec_word ${q(c.gatewayUnit)} 2)`,
+    `TRAEFIK_BIN=$(exec_word ${q(c.traefikUnit)} 1)`,
+    `NODE_VERSION=$(if [ -n "$NODE_BIN" ]; then timeout 10 "$NODE_BIN" --version 2>/dev/null; fi || true)`,
+    `OPENCLAW_VERSION=$(if [ -n "$OPENCLAW_ENTRY" ]; then jq -r '.version // empty' "$(dirname "$OPENCLAW_ENTRY")/package.json" 2>/dev/null; fi || true)`,
     // `traefik version` prints "Version:      <version>" first (traefik cmd/version/version.go, versionTemplate;
     // read 2026-12-01 in traefik/traefik v2's tree through the code index); node prints "v<version>".
-    `TRAEFIK_VERSION=$(timeout 10 ${q(c.traefikBin)} version 2>/dev/null | sed -n 's/^Version:[[:space:]]*//p' | head -n 1 || true)`,
+    `TRAEFIK_VERSION=$(if [ -n "$TRAEFIK_BIN" ]; then timeout 10 "$TRAEFIK_BIN" version 2>/dev/null | sed -n 's/^Version:[[:space:]]*//p' | head -n 1; fi || true)`,
     `UNITS=$(for pair in ${units.map(([key, unit]) => q(`${key}=${unit}`)).join(" ")}; do`,
     `  printf '%s %s\\n' "$pair" "$(timeout 10 systemctl is-active "$(echo "$pair" | cut -d= -f2-)" 2>/dev/null || true)"`,
     `done | jq -Rnc '[inputs | split(" ") | {key: (.[0] | split("=")[0]), value: (if (.[1] // "") == "" then "unknown" else .[1] end)}] | from_entries')`,
