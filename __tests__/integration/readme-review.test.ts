@@ -115,7 +115,7 @@ describe("README and docs/ review blocks", () => {
           const plan = JSON.parse(readFileSync(path.join(dir, "plans", `${STACK}.json`), "utf8"));
           expect(plan.format_version).toMatch(/^1\./);
           expect(result.stdout).toContain(`### ${STACK}`);
-          expect(result.stdout).toMatch(/\*\*43 to create, 0 to update, 0 to replace, 0 to delete\*\* \(0 unchanged\) — first deploy/);
+          expect(result.stdout).toMatch(/\*\*46 to create, 0 to update, 0 to replace, 0 to delete\*\* \(0 unchanged\) — first deploy/);
         }
         if (block.cdktfCli) {
           // eslint-disable-next-line no-control-regex
