@@ -193,6 +193,9 @@ maybe("a person's browser against the real openclaw behind a TLS proxy", () => {
       // The page retries on its own; "Check now" retries at once.
       await waitUntilApproved(page);
     });
+    // Both devices share the main session: the owner's answer is in this page's history first (so
+    // sendChat below waits for a new answer, not that one; it once passed on it, before the mock had the second message).
+    await page.getByRole("region", { name: "Chat" }).getByRole("log").getByText(REPLY).first().waitFor({ timeout: 30_000 });
     const text = `Hello from the second device ${Date.now()}`;
     await timed("second device chat → answer on the page", () => sendChat(page, text, REPLY));
     expect(requestsWith(text).map((r) => r.apiKey)).toContain(FAKE_ANTHROPIC_API_KEY);

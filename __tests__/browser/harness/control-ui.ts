@@ -41,11 +41,13 @@ export async function openOwnerLink(page: Page, link: string): Promise<void> {
 /** Types `text` into the chat composer, sends it, and waits for `reply` to appear after it. */
 export async function sendChat(page: Page, text: string, reply: string): Promise<void> {
   const composer = page.getByRole("textbox", { name: "Chat composer" });
+  const log = page.getByRole("region", { name: "Chat" }).getByRole("log");
+  // The conversation may already hold the reply (devices share the main session): wait for one more.
+  const before = await log.getByText(reply).count();
   await composer.fill(text);
   await composer.press("Enter");
-  const log = page.getByRole("region", { name: "Chat" }).getByRole("log");
   await log.getByText(text).waitFor({ timeout: 30_000 });
-  await log.getByText(reply).last().waitFor({ timeout: 90_000 });
+  await log.getByText(reply).nth(before).waitFor({ timeout: 90_000 });
 }
 
 /** What an unpaired browser sees after entering the gateway token. */
