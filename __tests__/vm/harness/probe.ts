@@ -121,7 +121,9 @@ function factCommands(s: Pick<GatewaySettings, "environment" | "versions" | "ins
     healthz: `for i in 1 2 3 4 5 6; do c=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 ${layout.healthUrl}); echo "$i" > /tmp/vmtest-healthz-tries; [ "$c" = 200 ] && break; sleep 5; done; echo "$c"`,
     healthzTries: "cat /tmp/vmtest-healthz-tries",
     gatewayMemory: `cg=/sys/fs/cgroup/system.slice/${layout.gatewayUnit}; echo "current=$(cat $cg/memory.current) peak=$(cat $cg/memory.peak) swap=$(cat $cg/memory.swap.current) $(grep -E '^(high|max|oom_kill) ' $cg/memory.events | tr ' \\n' '= ')"`,
-    healthzViaProxy: "curl -s -o /dev/null -w '%{http_code}' --max-time 10 http://127.0.0.1:443/healthz",
+    // Retried like `healthz`: in rehearsal r11 one GET through the stand-in 50 s after the gateway began listening
+    // (its start still finishing under TCG) got no answer in 10 s, while the direct GET just before got 200.
+    healthzViaProxy: "for i in 1 2 3 4 5 6; do c=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 http://127.0.0.1:443/healthz); [ \"$c\" = 200 ] && break; sleep 5; done; echo \"$c\"",
     tokenSha256: `jq -j --arg id ${GATEWAY_TOKEN.id} '.[$id]' ${layout.secretsFile} | sha256sum | cut -d' ' -f1`,
     marker: `cat ${layout.stateDir}/vmtest-marker`,
     sqliteIdentity: `stat -c '%i %W' ${layout.stateDir}/state/openclaw.sqlite`,
