@@ -1,22 +1,20 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { hostContract, SECRETS_CREDENTIAL } from "../../modules/host/contract";
+import { hostContract } from "../../modules/host/contract";
 import { shellQuote } from "../../modules/host/shell";
 import { OpsIo } from "../../modules/ops/context";
 import type { StatusReport } from "../../modules/ops/status";
 import { runOps } from "../../modules/ops/cli";
 import { silentProgress } from "../../modules/ops/run";
-import { localSsmAgent, LocalSsmAgent } from "../helpers/local-ssm-agent";
+import { localSsmAgent, LocalSsmAgent, openclawAdminStub } from "../helpers/local-ssm-agent";
 import { connectDevice, DeviceConnectResult } from "../helpers/openclaw-device-client";
 import {
-  gatewayProcessEnv,
   OpenclawFixture,
   openclawFixture,
   openclawFixtureProblem,
   RunningGateway,
   RunningProxy,
-  secretsFileContent,
   startGateway,
   startProxy,
 } from "../helpers/openclaw-harness";
@@ -87,24 +85,7 @@ maybe("the SSM documents and the operator CLI against the real openclaw", () => 
     work = mkdtempSync(path.join(tmpdir(), "openclaw-ops-real-"));
     gateway = await startGateway(settings, fixture);
     proxy = await startProxy(gateway.port, CLIENT_ADDRESS);
-    // The stub does what openclaw-admin's transient unit does, minus the user switch: a fresh
-    // credentials directory per run with a copy of the root-only secrets file (0600 here, as on the
-    // host), the gateway's environment and CREDENTIALS_DIRECTORY only, then the CLI; no secret in its text.
-    const secretsFile = path.join(work, "gateway-secrets.json");
-    writeFileSync(secretsFile, secretsFileContent(gateway.token), { mode: 0o600 });
-    const env = gatewayProcessEnv(gateway.layout, "$CREDENTIALS_DIRECTORY");
-    const stub = path.join(work, "openclaw-admin");
-    writeFileSync(stub, [
-      "#!/bin/bash",
-      "set -euo pipefail",
-      `CREDENTIALS_DIRECTORY=$(mktemp -d ${shellQuote(path.join(work, "credentials.XXXXXX"))})`,
-      'trap \'rm -rf "$CREDENTIALS_DIRECTORY"\' EXIT',
-      `install -m 0400 ${shellQuote(secretsFile)} "$CREDENTIALS_DIRECTORY/${SECRETS_CREDENTIAL}"`,
-      `cd ${shellQuote(gateway.layout.stateDir)}`,
-      `env -i ${Object.entries(env).map(([k, v]) => (k === "CREDENTIALS_DIRECTORY" ? `${k}="${v}"` : shellQuote(`${k}=${v}`))).join(" ")} ${shellQuote(fixture.nodeBin)} ${shellQuote(fixture.openclawEntry)} "$@"`,
-      "",
-    ].join("\n"), { mode: 0o700 });
-    chmodSync(stub, 0o700);
+    const stub = openclawAdminStub(gateway, fixture, work);
     expect(readFileSync(stub, "utf8")).not.toContain(gateway.token);
     aws = localSsmAgent(settings, { replace: { [hostContract(settings).adminTool]: stub, ...statusHost() }, sent, path: `${path.join(work, "bin")}:/usr/bin:/bin` });
   }, 90_000);
