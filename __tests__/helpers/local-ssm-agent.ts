@@ -118,8 +118,8 @@ export interface OpsRun {
   err: string;
 }
 
-/** `npm run devices -- <argv>` (modules/ops/cli.ts runOps) for `settings`' environment, through `aws`. */
-export async function runDevices(settings: GatewaySettings, aws: OpsAws, argv: string[]): Promise<OpsRun> {
+/** `npm run <cli> -- <argv>` (modules/ops/cli.ts runOps) for `settings`' environment, through `aws`. */
+export async function runOpsCli(settings: GatewaySettings, aws: OpsAws, cli: Parameters<typeof runOps>[0], argv: string[]): Promise<OpsRun> {
   const out: string[] = [];
   const err: string[] = [];
   const io: OpsIo = {
@@ -132,6 +132,9 @@ export async function runDevices(settings: GatewaySettings, aws: OpsAws, argv: s
     readSecret: async () => "",
     runOptions: { pollMs: 200 },
   };
-  const code = await runOps("devices", argv, io);
+  const code = await runOps(cli, argv, io);
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
+
+/** `npm run devices -- <argv>` for `settings`' environment, through `aws`. */
+export const runDevices = (settings: GatewaySettings, aws: OpsAws, argv: string[]): Promise<OpsRun> => runOpsCli(settings, aws, "devices", argv);

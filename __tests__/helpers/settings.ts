@@ -1,4 +1,4 @@
-import { GatewaySettings, GatewaySettingsInput, resolveSettings } from "../../modules/settings/settings";
+import { GatewaySettings, GatewaySettingsInput, problemLine, resolveSettings, resolveSettingsFile, SettingsError } from "../../modules/settings/settings";
 import { recordSkip } from "./skips";
 
 /**
@@ -30,4 +30,15 @@ export function requireInCi(problem: string | undefined, what: string): boolean 
   // eslint-disable-next-line no-console
   console.warn(`\n!!! SKIPPING ${what}: ${problem}. Enable it with: ${enable}. (In CI this is a failure.)\n`);
   return false;
+}
+
+/** The problem lines of a settings file with one environment "prod" (TEST_DOMAIN, TEST_EMAIL) plus `extra` ([] when valid). */
+export function environmentProblems(extra: Record<string, unknown>): string[] {
+  try {
+    resolveSettingsFile({ environments: [{ environment: "prod", domainName: TEST_DOMAIN, acmeEmail: TEST_EMAIL, ...extra }] });
+    return [];
+  } catch (e) {
+    if (e instanceof SettingsError) return e.problems.map(problemLine);
+    throw e;
+  }
 }

@@ -3,11 +3,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { hostContract } from "../../modules/host/contract";
 import { shellQuote } from "../../modules/host/shell";
-import { OpsIo } from "../../modules/ops/context";
 import type { StatusReport } from "../../modules/ops/status";
-import { runOps } from "../../modules/ops/cli";
-import { silentProgress } from "../../modules/ops/run";
-import { localSsmAgent, LocalSsmAgent, openclawAdminStub } from "../helpers/local-ssm-agent";
+import { localSsmAgent, LocalSsmAgent, openclawAdminStub, OpsRun, runOpsCli } from "../helpers/local-ssm-agent";
 import { connectDevice, DeviceConnectResult } from "../helpers/openclaw-device-client";
 import {
   OpenclawFixture,
@@ -52,22 +49,10 @@ maybe("the SSM documents and the operator CLI against the real openclaw", () => 
   const printed: string[] = [];
 
   /** `npm run <cli> -- <argv>` with the local agent; resolves exit code and output. */
-  async function ops(cli: "devices" | "status", argv: string[]): Promise<{ code: number; out: string; err: string }> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const io: OpsIo = {
-      out: (t) => out.push(t),
-      err: (t) => err.push(t),
-      readSettings: () => ({ environments: [{ environment: settings.environment, domainName: settings.domainName, acmeEmail: settings.acmeEmail }] }),
-      settingsSource: "settings.json",
-      aws: () => aws,
-      progress: () => silentProgress,
-      readSecret: async () => "",
-      runOptions: { pollMs: 200 },
-    };
-    const code = await runOps(cli, argv, io);
-    printed.push(...out, ...err);
-    return { code, out: out.join("\n"), err: err.join("\n") };
+  async function ops(cli: "devices" | "status", argv: string[]): Promise<OpsRun> {
+    const result = await runOpsCli(settings, aws, cli, argv);
+    printed.push(...[result.out, result.err].filter((t) => t !== ""));
+    return result;
   }
   const devices = (argv: string[]) => ops("devices", argv);
   const connect = (name: string): Promise<DeviceConnectResult> => {

@@ -2,22 +2,13 @@ import { openclawConfig } from "../../modules/host/layout";
 import { OpenclawConfigObject } from "../../modules/openclaw/merge";
 import { configSchemaProblems } from "../../modules/openclaw/schema";
 import { providerPlugin, REQUIRED_PLUGINS, withPluginAllowlist } from "../../modules/openclaw/plugins";
-import { problemLine, resolveSettingsFile, SettingsError } from "../../modules/settings/settings";
-import { TEST_DOMAIN, TEST_EMAIL, testSettings } from "../helpers/settings";
+import { environmentProblems, testSettings } from "../helpers/settings";
 
 /** Which bundled plugins the gateway loads: `plugins.allow` in openclaw.json. */
 
 const pluginsOf = (settings: Parameters<typeof testSettings>[0]) => (openclawConfig(testSettings(settings)) as { plugins: unknown }).plugins;
 
-function problems(extra: Record<string, unknown>): string[] {
-  try {
-    resolveSettingsFile({ environments: [{ environment: "prod", domainName: TEST_DOMAIN, acmeEmail: TEST_EMAIL, ...extra }] });
-    return [];
-  } catch (e) {
-    if (e instanceof SettingsError) return e.problems.map(problemLine);
-    throw e;
-  }
-}
+const problems = environmentProblems;
 
 describe("plugins.allow: the gateway loads the plugins the deployment needs, not openclaw's default 13", () => {
   test("default: pairing, memory and the primary model's provider", () => {

@@ -2,23 +2,15 @@ import { openclawConfig } from "../../modules/host/layout";
 import { OpenclawConfigObject } from "../../modules/openclaw/merge";
 import { configSchemaProblems } from "../../modules/openclaw/schema";
 import { DEFAULT_TOOL_POLICY, TOOL_POLICIES, withToolPolicy } from "../../modules/openclaw/tool-policy";
-import { problemLine, resolveSettingsFile, SettingsError } from "../../modules/settings/settings";
-import { TEST_DOMAIN, TEST_EMAIL, testSettings } from "../helpers/settings";
+import { resolveSettingsFile } from "../../modules/settings/settings";
+import { environmentProblems, TEST_DOMAIN, TEST_EMAIL, testSettings } from "../helpers/settings";
 
 /** The `toolPolicy` setting: what each value renders into openclaw.json, how it meets the overlay, bad values. */
 
 const toolsOf = (settings: Parameters<typeof testSettings>[0]) => (openclawConfig(testSettings(settings)) as { tools: unknown }).tools;
 
 /** The problems of one environment with these settings (none: []). */
-function problems(extra: Record<string, unknown>): string[] {
-  try {
-    resolveSettingsFile({ environments: [{ environment: "prod", domainName: TEST_DOMAIN, acmeEmail: TEST_EMAIL, ...extra }] });
-    return [];
-  } catch (e) {
-    if (e instanceof SettingsError) return e.problems.map(problemLine);
-    throw e;
-  }
-}
+const problems = environmentProblems;
 
 describe("toolPolicy: what the agent may do on the host", () => {
   test("the default is approvals: shell commands need an approval, file tools stay in the workspace (openclaw alone: Full Access)", () => {
