@@ -410,7 +410,9 @@ describe("systemd units", () => {
       ExecStart: gatewayCommand(layout).join(" "), Restart: "always",
       ProtectSystem: "strict", ReadWritePaths: layout.stateDir, NoNewPrivileges: true,
     });
-    expect(unit.Service.Environment).toEqual([...Object.entries(gatewayEnvironment(layout)).map(([k, v]) => `${k}=${v}`), "NODE_OPTIONS=--max-old-space-size=960"]);
+    expect(unit.Service.Environment).toEqual([...Object.entries(gatewayEnvironment(layout)).map(([k, v]) => `${k}=${v}`), "NODE_OPTIONS=--max-old-space-size=960", "NODE_COMPILE_CACHE=/var/cache/openclaw-gateway"]);
+    // Node's compile cache outlives a start (PrivateTmp= would empty openclaw's default $TMPDIR one every time).
+    expect(unit.Service).toMatchObject({ CacheDirectory: "openclaw-gateway", CacheDirectoryMode: "0700", PrivateTmp: true });
     // No secret in the gateway's environment: its children inherit that and /proc/<pid>/environ shows it.
     expect(unit.Service.EnvironmentFile).toBeUndefined();
     expect(unit.Service).toMatchObject({ MemoryHigh: "1408M", MemoryMax: "1664M", OOMPolicy: "stop" });

@@ -104,25 +104,11 @@ const progress = (message: string): void => {
   process.stderr.write(`[vm +${((Date.now() - suiteStart) / 1000).toFixed(0)}s] ${message}\n`);
 };
 
-/**
- * A guest snippet that waits for the gateway's /healthz until a deadline inside `ms` (each GET bounded,
- * so the loop cannot outrun the window) and exits 0 when healthy. It stops early when the gateway or
- * the secrets unit it requires has failed (a failed requirement leaves the gateway "inactive", never
- * "failed"). Not healthy: it prints both units' status and this boot's journal of them, so the report
- * says why.
- */
-function healthWaitScript(ms: number): string {
+/** The gateway's and its secrets unit's state and this boot's journal: why a wait for health ran out. */
+function unitsAndJournalScript(): string {
   const units = `${layout.secretsUnit} ${layout.gatewayUnit}`;
-  const seconds = Math.max(10, Math.floor(ms / 1000) - 30);
-  return `deadline=$((SECONDS + ${seconds}))
-while [ "$SECONDS" -lt "$deadline" ]; do
-  curl -fsS -o /dev/null --max-time 5 ${layout.healthUrl} && exit 0
-  systemctl is-failed --quiet ${units} && break
-  sleep 2
-done
-systemctl status --no-pager ${units} 2>&1 | head -40
-journalctl -b --no-pager -o short-monotonic -u ${layout.secretsUnit} -u ${layout.gatewayUnit} | tail -60 | cut -c1-400
-exit 1`;
+  return `systemctl status --no-pager ${units} 2>&1 | head -40
+journalctl -b --no-pager -o short-monotonic -u ${layout.secretsUnit} -u ${layout.gatewayUnit} | tail -60 | cut -c1-400`;
 }
 
 /** Fails on a gateway restart the known TCG start cap does not explain; reports the explained ones. */
@@ -289,6 +275,20 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     world.aws.terminate(instance.instanceId);
   }
 
+  /**
+   * Waits for a 200 from /healthz through the hostfwd (the proxy stand-in), polled from the host every 5 s: it costs
+   * the guest one proxied request, where a loop in the guest (curl + systemctl every 2 s) took CPU from a gateway
+   * whose start is racing openclaw's 5 s lease-heartbeat cap. Resolves true on a 200, false when `ms` ran out.
+   */
+  async function healthyFromHost(instance: Instance, ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+      if ((await httpStatus(`http://127.0.0.1:${instance.hostPort}/healthz`)) === 200) return true;
+      await new Promise((r) => setTimeout(r, 5000));
+    }
+    return false;
+  }
+
   /** ms from VM start to the host's first 200 through the hostfwd; bounded (the guest already answered inside). */
   async function hostSawHealthy(instance: Instance): Promise<number> {
     const w = windowFor(`${instance.vm.spec.hostname}: /healthz through the hostfwd`, 2 * MINUTE, 6 * MINUTE);
@@ -386,7 +386,7 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     expect(world.npmLog.some((r) => r.path.includes(`/openclaw/-/openclaw-${settings.versions.openclaw}.tgz`) && r.status === 200)).toBe(true);
 
     // State the next instance must find: a marker written now, and the gateway's own sqlite. Recorded
-    // before the pairing, so a pairing failure leaves scenarios 2–4a their own checks.
+    // before the pairing, so a pairing failure leaves scenarios 2–3 their own checks.
     const writeWindow = windowFor("write the marker, find the sqlite", 2 * MINUTE, 6 * MINUTE);
     const write = await within(writeWindow, (ms) => world.control.run(
       `echo "written by ${vm1.instanceId}" > ${layout.stateDir}/vmtest-marker && chown openclaw: ${layout.stateDir}/vmtest-marker && sync && ` +
@@ -421,11 +421,13 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     world.control.fire("sync; systemctl reboot");
     await within(windowFor("reboot: guest agent up", 5 * MINUTE, 10 * MINUTE), (ms) => world.control.waitForBoot(bootsBefore, ms));
     const healthWindow = windowFor("reboot: gateway healthy again", 6 * MINUTE, 15 * MINUTE);
-    const health = await within(healthWindow, (ms) => world.control.run(healthWaitScript(ms), ms));
-    timings["reboot → healthy in the guest"] = Date.now() - rebooted;
-    progress(`reboot: health wait exit ${health.exitCode} after ${(timings["reboot → healthy in the guest"] / 1000).toFixed(0)} s`);
-    if (health.exitCode !== 0) progress(`reboot: the gateway is not healthy; its units and journal:\n${health.output}`);
-    expect(health.exitCode).toBe(0);
+    const healthy = await within(healthWindow, (ms) => healthyFromHost(vm1, ms));
+    timings["reboot → healthy (host, via hostfwd)"] = Date.now() - rebooted;
+    progress(`reboot: healthy ${healthy} after ${(timings["reboot → healthy (host, via hostfwd)"] / 1000).toFixed(0)} s`);
+    if (!healthy) {
+      const units = await world.control.run(unitsAndJournalScript(), windowFor("reboot: units and journal", 2 * MINUTE, 6 * MINUTE).ms);
+      throw new Error(`reboot: the gateway was not healthy within ${(healthWindow.ms / 1000).toFixed(0)} s; its units and journal:\n${units.output}`);
+    }
     const facts = await probe();
 
     expect(facts.bootId).not.toBe(before.bootId);
@@ -446,15 +448,21 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     expect(facts.tokenSha256).toBe(before.tokenSha256);
     expect(facts.marker).toBe(before.marker);
     expect(facts.sqliteIdentity).toBe(before.sqliteIdentity);
+    // The first boot's gateway wrote Node's compile cache when it stopped for the reboot; it is still there.
+    expect(Number(facts.compileCacheFiles)).toBeGreaterThan(0);
     const rebootCalls = world.aws.calls.slice(callsBefore).map((c) => c.operation);
     expect(rebootCalls.filter((o) => o !== "get-parameter")).toEqual([]); // only the secrets unit's reads
   });
 
-  scenario("3", "replacement: a new instance with a fresh root disk re-attaches the same volume, keeps its filesystem, token and state", async () => {
+  // The replacement's first attach-volume calls are refused with VolumeInUse, as EC2 does while the terminated
+  // instance's detach is still in progress: the script must wait, retry and attach the same volume. (This was a
+  // scenario of its own, "4a", until one boot under TCG cost ~9 min of the CI budget for a claim this boot can carry.)
+  scenario("3", "replacement: a new instance with a fresh root disk, attach-volume refused 3 times while the old one detaches, re-attaches the same volume, keeps its filesystem, token and state", async () => {
     const before = ledger.need<GuestFacts>("3", "1", BOOT_FACTS);
     await terminate(instances[0]);
     const mirrorBefore = world.mirrorLog.length;
     const npmBefore = world.npmLog.length;
+    world.aws.faults.refuseAttachVolume = 3;
     const vm2 = await launch("replacement", "i-0b000000000000002");
     await cloudInitFinished(vm2, 10 * MINUTE);
     const facts = await probe();
@@ -463,7 +471,8 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     expect(facts.instanceId).toBe(vm2.instanceId);
     expect(facts.cloudInitErrors).toBe("[]");
     expect(log).toContain("==> done");
-    expect(callsBy(vm2.instanceId, "attach-volume")).toHaveLength(1);
+    // Refused three times, then attached: the script waited and retried instead of failing or formatting anything.
+    expect(callsBy(vm2.instanceId, "attach-volume", false).map((c) => c.errorCode ?? "ok")).toEqual(["VolumeInUse", "VolumeInUse", "VolumeInUse", "ok"]);
     expect(callsBy(vm2.instanceId, "associate-address")).toHaveLength(1);
     // Nothing reformatted: the same filesystem, kept by the script.
     expect(facts.mkfsInLog).toBe("0");
@@ -494,28 +503,6 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     // The device paired on the first instance is let in by the new one without pairing again.
     ledger.need<boolean>("3", "1", DEVICE_PAIRED);
     expect(await connectLaptop(vm2)).toMatchObject({ ok: true, role: "operator" });
-  });
-
-  // The attach retry is this scenario's claim; the rest of that boot (runtimes re-verified, the gateway started on
-  // the same volume) is scenario 3's, so it ends once the boot has gone past the volume with it mounted: the full
-  // boot cost ~10 min more under TCG (rehearsal r8) and pushed the suite past its budget.
-  scenario("4a", "fault: attach-volume refused 3 times → the script waits, retries, attaches and mounts the same filesystem", async () => {
-    const { volumeFsUuid } = ledger.need<GuestFacts>("4a", "1", BOOT_FACTS);
-    await terminate(instances[instances.length - 1]);
-    world.aws.faults.refuseAttachVolume = 3;
-    const vm3 = await launch("attach-retry", "i-0c000000000000003");
-    const past = windowFor("attach-retry: the boot past the data volume", 5 * MINUTE, 15 * MINUTE);
-    const step = await within(past, (ms) => world.control.run(
-      `deadline=$((SECONDS + ${Math.max(10, Math.floor(ms / 1000) - 30)})); until grep -q '==> associate the Elastic IP' ${layout.bootstrapLog} 2>/dev/null; do [ "$SECONDS" -lt "$deadline" ] || { tail -20 ${layout.bootstrapLog}; exit 1; }; sleep 2; done; ` +
-      `findmnt -n -o SOURCE ${layout.dataMount}; readlink -f /dev/disk/by-id/nvme-*_${SERIAL}; blkid -p -o value -s UUID /dev/disk/by-id/nvme-*_${SERIAL}`, ms));
-    expect(step.exitCode).toBe(0);
-    const [mountSource, volumeDevice, fsUuid] = step.output.trim().split("\n");
-
-    const attaches = callsBy(vm3.instanceId, "attach-volume", false);
-    expect(attaches.map((c) => c.errorCode ?? "ok")).toEqual(["VolumeInUse", "VolumeInUse", "VolumeInUse", "ok"]);
-    expect(mountSource).toBe(volumeDevice);
-    expect(fsUuid).toBe(volumeFsUuid);
-    timings["attach refused 3× : VM start → past the data volume"] = Date.now() - vm3.vm.startedAt;
   });
 
   scenario("4b", "fault: attach-volume refused forever → the script fails loudly naming the step and never starts the gateway on the root disk", async () => {

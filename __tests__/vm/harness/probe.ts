@@ -1,4 +1,5 @@
 import { hostContract } from "../../../modules/host/contract";
+import { GATEWAY_COMPILE_CACHE } from "../../../modules/host/units";
 import { GATEWAY_TOKEN } from "../../../modules/secrets-catalogue";
 import type { GatewaySettings } from "../../../modules/settings/settings";
 
@@ -50,6 +51,11 @@ export interface GuestFacts {
   heartbeatCapExits: string;
   /** The first three "failed to start"/exit lines of this boot's gateway journal, joined by " | " (diagnostics). */
   gatewayFailures: string;
+  /**
+   * Files in the gateway's compile-cache directory (the unit's CacheDirectory=), a number: Node writes it when the
+   * gateway exits, so after a reboot it holds the previous boot's code cache for openclaw's modules.
+   */
+  compileCacheFiles: string;
   /** "present" or "absent": the gateway unit file in the contract's systemd unit directory. */
   gatewayUnitFile: string;
   /** How many node/openclaw processes run, a number. */
@@ -116,6 +122,7 @@ function factCommands(s: Pick<GatewaySettings, "environment" | "versions" | "ins
     leaseRefusals: `journalctl -b -u ${layout.gatewayUnit} -o cat --no-pager | grep -c 'owner lease is still active' || true`,
     heartbeatCapExits: `journalctl -b -u ${layout.gatewayUnit} -o cat --no-pager | grep -c 'state lease heartbeat did not become ready' || true`,
     gatewayFailures: `journalctl -b -u ${layout.gatewayUnit} -o cat --no-pager | grep -E 'failed to start|Main process exited|Failed with result' | head -3 | sed 's/$/ | /' | tr -d '\\n'`,
+    compileCacheFiles: `find ${GATEWAY_COMPILE_CACHE} -type f 2>/dev/null | wc -l`,
     gatewayUnitFile: `test -f ${layout.unitDir}/${layout.gatewayUnit} && echo present || echo absent`,
     nodeProcesses: "ps -e -o comm= | grep -c -E '^(node|openclaw)' || true",
     healthz: `for i in 1 2 3 4 5 6; do c=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 ${layout.healthUrl}); echo "$i" > /tmp/vmtest-healthz-tries; [ "$c" = 200 ] && break; sleep 5; done; echo "$c"`,

@@ -1,6 +1,6 @@
 /**
  * The VM proof's scenarios run in order and hand facts to each other (scenario 1's boot id,
- * filesystem UUID, token hash, … are what scenarios 2–4a compare against). This ledger makes a
+ * filesystem UUID, token hash, … are what scenarios 2–3 compare against). This ledger makes a
  * scenario whose predecessor failed (or did not run) fail with that cause as soon as it needs the fact, instead of a
  * TypeError on a fact that was never recorded.
  */
