@@ -24,6 +24,7 @@ import { freePort } from "../helpers/free-port";
 import { gatewayJournalScript, GuestFacts, guestProbe, unexplainedRestarts } from "./harness/probe";
 import { createBlankDisk, killAllVms, Vm } from "./harness/qemu";
 import { ScenarioLedger } from "./harness/scenarios";
+import { tcgVendorData } from "./harness/tcg-lease-cap";
 import { connectDevice } from "../helpers/openclaw-device-client";
 import { OpenclawFixture, openclawFixture, openclawFixtureProblem, startProxy } from "../helpers/openclaw-harness";
 import { requireInCi } from "../helpers/settings";
@@ -113,6 +114,8 @@ journalctl -b --no-pager -o short-monotonic -u ${layout.secretsUnit} -u ${layout
 
 /** Fails on a gateway restart the known TCG start cap does not explain; reports the explained ones. */
 function expectRestartsExplained(scenario: string, facts: GuestFacts): void {
+  // The harness's scaled lease-heartbeat cap was in force (tcg-lease-cap.ts): its line is in this boot's journal.
+  expect(Number(facts.leaseCapScaled)).toBeGreaterThan(0);
   if (facts.gatewayRestarts !== "0") progress(`${scenario}: the gateway restarted ${facts.gatewayRestarts} time(s) before it became healthy (lease-heartbeat cap exits: ${facts.heartbeatCapExits}): ${facts.gatewayFailures}`);
   expect(unexplainedRestarts(facts)).toBe("");
 }
@@ -214,7 +217,7 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     const agentWindow = windowFor(`${label}: guest agent up`, 5 * MINUTE, 10 * MINUTE);
     const vm = new Vm({
       workDir: join(VM_CACHE, "run", label), imageDir: image, userData, instanceId, hostname: label,
-      dataDisk: { path: dataDisk, serial: SERIAL }, guestForwards: world.guestForwards,
+      dataDisk: { path: dataDisk, serial: SERIAL }, guestForwards: world.guestForwards, vendorData: tcgVendorData(settings),
       hostForwards: [{ hostPort, guestPort: 443 }],
       // The wall-clock limit after which qemu is killed whatever happens: the rest of the budget.
       timeoutMs: Math.max(MINUTE, pace.remainingMs()),
@@ -331,6 +334,7 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     expect([facts.gatewayEnabled, facts.gatewayActive, facts.traefikEnabled, facts.traefikActive]).toEqual(["enabled", "active", "enabled", "active"]);
     expect(facts.healthz).toBe("200");
     expect(facts.healthzViaProxy).toBe("200");
+    expectRestartsExplained("first boot", facts);
     // The environment's stable host name (the key to lease reclaim on a replacement, test 3).
     expect(facts.hostName).toBe(layout.hostName);
     // The DNS wait ran before Traefik's first start and ended (bounded by dnsWaitSeconds) without

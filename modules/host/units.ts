@@ -158,6 +158,11 @@ export function openclawExecution(c: HostContract) {
   } as const;
 }
 
+/** The gateway's NODE_OPTIONS: V8's heap cap from the instance's memory budget (modules/host/memory.ts). */
+export function gatewayNodeOptions(memory: MemoryBudget): string {
+  return `--max-old-space-size=${memory.heapMiB}`;
+}
+
 /**
  * Where the gateway keeps Node's compile cache (`NODE_COMPILE_CACHE`), a CacheDirectory= on the root disk. openclaw
  * enables Node's compile cache by itself (dist/entry.js, `enableOpenClawCompileCache`) in `$NODE_COMPILE_CACHE` or else
@@ -194,7 +199,7 @@ export function gatewayUnit(c: HostContract, memory: MemoryBudget): UnitFile {
       Group: run.Group,
       LoadCredential: run.LoadCredential,
       Environment: unitEnvironment({
-        ...run.Environment, NODE_OPTIONS: `--max-old-space-size=${memory.heapMiB}`, NODE_COMPILE_CACHE: GATEWAY_COMPILE_CACHE,
+        ...run.Environment, NODE_OPTIONS: gatewayNodeOptions(memory), NODE_COMPILE_CACHE: GATEWAY_COMPILE_CACHE,
       }),
       // V8's code cache for openclaw's modules, kept across starts (see GATEWAY_COMPILE_CACHE).
       CacheDirectory: GATEWAY_COMPILE_CACHE.slice("/var/cache/".length),

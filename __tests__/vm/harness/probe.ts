@@ -1,5 +1,6 @@
 import { hostContract } from "../../../modules/host/contract";
 import { GATEWAY_COMPILE_CACHE } from "../../../modules/host/units";
+import { SCALED_LINE } from "./tcg-lease-cap";
 import { GATEWAY_TOKEN } from "../../../modules/secrets-catalogue";
 import type { GatewaySettings } from "../../../modules/settings/settings";
 
@@ -49,6 +50,8 @@ export interface GuestFacts {
    * under TCG emulation, and the gateway exits and systemd starts it again.
    */
   heartbeatCapExits: string;
+  /** How often this boot's gateway journal says the harness scaled openclaw's lease-heartbeat start cap (tcg-lease-cap.ts), a number. */
+  leaseCapScaled: string;
   /** The first three "failed to start"/exit lines of this boot's gateway journal, joined by " | " (diagnostics). */
   gatewayFailures: string;
   /**
@@ -121,6 +124,7 @@ function factCommands(s: Pick<GatewaySettings, "environment" | "versions" | "ins
     gatewayRestarts: `systemctl show -p NRestarts --value ${layout.gatewayUnit}`,
     leaseRefusals: `journalctl -b -u ${layout.gatewayUnit} -o cat --no-pager | grep -c 'owner lease is still active' || true`,
     heartbeatCapExits: `journalctl -b -u ${layout.gatewayUnit} -o cat --no-pager | grep -c 'state lease heartbeat did not become ready' || true`,
+    leaseCapScaled: `journalctl -b -u ${layout.gatewayUnit} -o cat --no-pager | grep -c -F "${SCALED_LINE}" || true`,
     gatewayFailures: `journalctl -b -u ${layout.gatewayUnit} -o cat --no-pager | grep -E 'failed to start|Main process exited|Failed with result' | head -3 | sed 's/$/ | /' | tr -d '\\n'`,
     compileCacheFiles: `find ${GATEWAY_COMPILE_CACHE} -type f 2>/dev/null | wc -l`,
     gatewayUnitFile: `test -f ${layout.unitDir}/${layout.gatewayUnit} && echo present || echo absent`,

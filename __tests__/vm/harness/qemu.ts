@@ -30,6 +30,8 @@ export interface VmSpec {
   guestForwards: GuestForward[];
   /** Host port → guest port forwards (bound on 127.0.0.1). */
   hostForwards: { hostPort: number; guestPort: number }[];
+  /** cloud-init vendor-data for the NoCloud seed (test-only files, e.g. tcg-lease-cap.ts); none when absent. */
+  vendorData?: string;
   cpus?: number;
   memoryMiB?: number;
   /** Wall-clock limit after which qemu is killed no matter what. */
@@ -147,6 +149,10 @@ function writeSeedIso(spec: VmSpec): void {
   mkdirSync(seed);
   writeFileSync(join(seed, "user-data"), spec.userData);
   writeFileSync(join(seed, "meta-data"), JSON.stringify({ "instance-id": spec.instanceId, "local-hostname": spec.hostname }));
-  execFileSync("genisoimage", ["-quiet", "-output", join(spec.workDir, "seed.iso"), "-volid", "cidata", "-joliet", "-rock",
-    join(seed, "user-data"), join(seed, "meta-data")]);
+  const files = [join(seed, "user-data"), join(seed, "meta-data")];
+  if (spec.vendorData !== undefined) {
+    writeFileSync(join(seed, "vendor-data"), spec.vendorData);
+    files.push(join(seed, "vendor-data"));
+  }
+  execFileSync("genisoimage", ["-quiet", "-output", join(spec.workDir, "seed.iso"), "-volid", "cidata", "-joliet", "-rock", ...files]);
 }
