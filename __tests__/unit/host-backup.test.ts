@@ -99,6 +99,6 @@ describe("the backup tool and what the boot does for it", () => {
   test("the boot writes both units and enables and starts the timer", () => {
     const paths = configFiles(settings, c).map((f) => f.path);
     expect(paths).toEqual(expect.arrayContaining([`${c.unitDir}/${c.backupServiceUnit}`, `${c.unitDir}/${c.backupTimerUnit}`]));
-    expect(startStep(c)).toMatch(new RegExp(`systemctl enable --now --quiet .*${c.backupTimerUnit.replace(".", "\\.")}`));
+    expect(startStep(c)).toContain(`\nsystemctl enable --now --quiet ${c.backupTimerUnit}\n`);
   });
 });

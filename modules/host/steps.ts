@@ -948,7 +948,9 @@ start_unit ${c.gatewayUnit} "$GATEWAY_RESTART"
 start_unit ${c.traefikUnit} "$TRAEFIK_RESTART"
 # Armed now, not after the wait below: a gateway that never gets healthy is replaced, too.
 systemctl start ${c.watchdogTimerUnit}
-systemctl enable --now --quiet ${c.certGuardTimerUnit} ${c.backupTimerUnit}
+systemctl enable --now --quiet ${c.certGuardTimerUnit}
+# Its first run is the next 02:30 UTC: starting the timer runs nothing now.
+systemctl enable --now --quiet ${c.backupTimerUnit}
 
 step "wait for the gateway's /healthz"
 ${healthWaitLines({
