@@ -71,6 +71,7 @@ export function settingsRows(sourceText = readFileSync(SETTINGS_FILE, "utf8")): 
     VersionSettings: () => [...membersOf(source, "VersionSettings")],
     DownloadSettings: () => [...membersOf(source, "DownloadSettings")],
     WatchdogSettings: () => [...membersOf(source, "WatchdogSettings")],
+    BackupSettings: () => [...membersOf(source, "BackupSettings")],
     StateBackendSettings: () => unionMembers(source, "StateBackendSettings"),
   };
   const visit = (members: readonly ts.TypeElement[], prefix: string) => {

@@ -214,10 +214,12 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     expect(sb.stat(layout.acmeStorage)).toEqual({ mode: "600", user: "traefik", group: "traefik" });
     expect(sb.stat("/run/openclaw")).toEqual({ mode: "700", user: "root", group: "root" });
     expect(sb.stat(layout.secretsFile)).toEqual({ mode: "600", user: "root", group: "root" });
-    for (const tool of [layout.refreshSecretsTool, layout.adminTool, layout.watchdogTool]) {
+    expect(sb.stat(layout.backupsDir)).toEqual({ mode: "700", user: "openclaw", group: "openclaw" });
+    for (const tool of [layout.refreshSecretsTool, layout.adminTool, layout.watchdogTool, layout.backupTool]) {
       expect(sb.stat(tool)).toEqual({ mode: "755", user: "root", group: "root" });
     }
-    for (const unit of ["openclaw-gateway.service", "traefik.service", "openclaw-secrets.service", "openclaw-watchdog.service", "openclaw-watchdog.timer"]) {
+    for (const unit of ["openclaw-gateway.service", "traefik.service", "openclaw-secrets.service", "openclaw-watchdog.service", "openclaw-watchdog.timer",
+      "openclaw-backup.service", "openclaw-backup.timer"]) {
       expect(sb.stat(`/etc/systemd/system/${unit}`)).toEqual({ mode: "644", user: "root", group: "root" });
     }
     expect(sb.stat(layout.traefikStaticConfig).mode).toBe("644");
@@ -234,6 +236,7 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     expect(systemctl).toContain("restart traefik.service");
     expect(systemctl.indexOf("start openclaw-watchdog.timer")).toBeGreaterThan(systemctl.indexOf("restart traefik.service"));
     expect(systemctl).toContain("enable --now --quiet openclaw-cert-guard.timer");
+    expect(systemctl).toContain("enable --now --quiet openclaw-backup.timer");
     expect(sb.lines("gateway.log")).toContain("GET /healthz");
     const log = sb.bootLog();
     expect(log.indexOf("==> wait for the gateway's /healthz")).toBeLessThan(log.indexOf("the gateway answers on /healthz"));

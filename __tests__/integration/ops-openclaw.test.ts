@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { hostContract } from "../../modules/host/contract";
@@ -36,6 +36,8 @@ const SNAPSHOT_ID = "snap-0123456789abcdef0";
 const VOLUME_ID = "vol-0123456789abcdef0";
 /** An hour ago: the status marks a snapshot older than 50 hours. */
 const SNAPSHOT_TIME = new Date(Math.floor(Date.now() / 1000) * 1000 - 3_600_000).toISOString();
+/** An archive openclaw-backup wrote (modules/host/backup.ts: openclaw 2026.9.6 names them so). */
+const BACKUP_NAME = "2026-12-01T02-31-40.512+00-00-openclaw-backup.tar.gz";
 const UNKNOWN_ID = "00000000-0000-4000-8000-000000000000";
 
 maybe("the SSM documents and the operator CLI against the real openclaw", () => {
@@ -98,7 +100,7 @@ maybe("the SSM documents and the operator CLI against the real openclaw", () => 
     script("systemctl", [
       `case "$1" in`,
       `  is-active) echo active ;;`,
-      `  show) case "$3" in MemoryCurrent) echo 314572800 ;; MemoryMax) echo 1610612736 ;; *) exit 1 ;; esac ;;`,
+      `  show) case "$3" in MemoryCurrent) echo 314572800 ;; MemoryMax) echo 1610612736 ;; Result) echo success ;; *) exit 1 ;; esac ;;`,
       // The installed units as systemctl cat prints them: the fixture's node and openclaw, Traefik's stand-in.
       `  cat) case "$2" in`,
       `    ${layout.gatewayUnit}) printf '# /etc/systemd/system/%s\\n[Service]\\nExecStart=%s %s gateway run\\n' "$2" ${shellQuote(fixture.nodeBin)} ${shellQuote(fixture.openclawEntry)} ;;`,
@@ -112,7 +114,11 @@ maybe("the SSM documents and the operator CLI against the real openclaw", () => 
     mkdirSync(host("var/log"), { recursive: true });
     mkdirSync(host("cert-guard"), { recursive: true });
     mkdirSync(host("run/watchdog"), { recursive: true });
-    mkdirSync(host("data"), { recursive: true });
+    mkdirSync(host("data/backups"), { recursive: true });
+    // One archive of openclaw-backup's (its name and size; an hour old) and a file that is not one.
+    writeFileSync(host(`data/backups/${BACKUP_NAME}`), Buffer.alloc(3 * 1024));
+    utimesSync(host(`data/backups/${BACKUP_NAME}`), new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
+    writeFileSync(host("data/backups/notes.txt"), "not an archive");
     writeFileSync(host("var/log/openclaw-bootstrap.log"), [
       "2026-11-29T10:00:00Z     openclaw-aws boot for environment test",
       "2026-11-29T10:00:05Z     FAILED in step 'node' (exit 1, line 88); the boot did not complete",
@@ -221,10 +227,10 @@ maybe("the SSM documents and the operator CLI against the real openclaw", () => 
     expect(kept.status).toBe("Success");
     expect(`${kept.stdout}${kept.stderr}`).not.toContain(gateway.token);
     const host = JSON.parse(kept.stdout);
-    expect(Object.keys(host)).toEqual(["checkedAt", "healthz", "versions", "units", "certificate", "boot", "disk", "memory", "snapshot", "watchdog"]);
+    expect(Object.keys(host)).toEqual(["checkedAt", "healthz", "versions", "units", "certificate", "boot", "disk", "memory", "snapshot", "watchdog", "backups"]);
     expect(host.healthz).toEqual({ ok: true });
     expect(host.versions).toEqual({ node: fixture.nodeVersion, openclaw: fixture.openclawVersion, traefik: settings.versions.traefik });
-    expect(host.units).toEqual({ gateway: "active", traefik: "active", watchdog: "active", certGuard: "active" });
+    expect(host.units).toEqual({ gateway: "active", traefik: "active", watchdog: "active", certGuard: "active", backup: "active" });
     expect(host.certificate).toEqual({ state: "OK", cert: "OK", issuer: "CN=R11,O=Let's Encrypt,C=US", subject: `CN=${settings.domainName}`,
       notAfter: "2099-02-28T00:00:00Z", daysLeft: 26388.5, checkedAt: "2026-11-30T10:15:00Z" });
     // Only the last boot's lines of the forwarded kinds: the token's line and the line without a timestamp stay on the host.
@@ -236,6 +242,7 @@ maybe("the SSM documents and the operator CLI against the real openclaw", () => 
     expect(host.memory).toMatchObject({ gatewayBytes: 314572800, gatewayMaxBytes: 1610612736 });
     expect(host.memory.hostTotalBytes).toBeGreaterThan(host.memory.hostAvailableBytes);
     expect(host.watchdog).toEqual({ lastVerdict: "ok gateway healthy", maintenance: false });
+    expect(host.backups).toEqual({ count: 1, lastResult: "success", latest: { name: BACKUP_NAME, sizeBytes: 3 * 1024, modifiedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/) } });
 
     const report: StatusReport = JSON.parse(result.out);
     expect(report.problems).toEqual([]);
@@ -243,6 +250,7 @@ maybe("the SSM documents and the operator CLI against the real openclaw", () => 
     const screen = await ops("status", []);
     expect(screen.out).toMatch(/^ {2}healthz\s+ok$/m);
     expect(screen.out).toContain(`${SNAPSHOT_ID} of ${VOLUME_ID}: completed`);
+    expect(screen.out).toMatch(new RegExp(`^ {2}backup\\s+${BACKUP_NAME.replace(/[.+]/g, "\\$&")}, 3 KiB, 1 h ago \\(1 kept\\)$`, "m"));
   }, 60_000);
 
   test("nothing the CLI printed contains the gateway token", () => {

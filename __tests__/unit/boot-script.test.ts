@@ -455,8 +455,9 @@ describe("systemd units", () => {
   test("every unit is rendered and written by the boot script", () => {
     const units = renderUnits(settings, layout);
     expect(Object.keys(units).sort()).toEqual(
-      ["openclaw-cert-guard.service", "openclaw-cert-guard.timer", "openclaw-gateway.service", "openclaw-imds-firewall.service",
-        "openclaw-secrets.service", "openclaw-watchdog.service", "openclaw-watchdog.timer", "traefik.service"]);
+      ["openclaw-backup.service", "openclaw-backup.timer", "openclaw-cert-guard.service", "openclaw-cert-guard.timer",
+        "openclaw-gateway.service", "openclaw-imds-firewall.service", "openclaw-secrets.service", "openclaw-watchdog.service",
+        "openclaw-watchdog.timer", "traefik.service"]);
     const written = hostFiles(settings, layout);
     for (const [name, content] of Object.entries(units)) {
       expect(written.filter((f) => f.path === `${layout.unitDir}/${name}`).map((f) => f.content)).toEqual([content]);

@@ -32,8 +32,10 @@ describe("IMDS closed to the service users' units (IPAddressDeny=)", () => {
     (_name, s) => {
       const units = renderUnits(s, c);
       const nonRoot = Object.entries(units).filter(([, unit]) => userOf(unit) !== undefined && userOf(unit) !== "root");
-      expect(nonRoot.map(([name]) => name).sort()).toEqual([c.gatewayUnit, c.traefikUnit].sort());
+      expect(nonRoot.map(([name]) => name).sort()).toEqual([c.gatewayUnit, c.traefikUnit, c.backupServiceUnit].sort());
       expect(units[c.gatewayUnit]).toContain(`\n${deny}\n`);
+      // The backup talks to nothing at all: every address is denied, IMDS with them.
+      expect(units[c.backupServiceUnit]).toContain("\nIPAddressDeny=any\n");
       if (traefikNeedsImds(s)) expect(units[c.traefikUnit]).not.toContain("IPAddressDeny");
       else expect(units[c.traefikUnit]).toContain(`\n${deny}\n`);
       // The root oneshots call the AWS API with the instance role's credentials from IMDS.

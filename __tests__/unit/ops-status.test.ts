@@ -57,7 +57,7 @@ function healthyHost(overrides: Partial<HostStatus> = {}): HostStatus {
     checkedAt: "2026-12-01T03:00:00Z",
     healthz: { ok: true },
     versions: { node: pins.node, openclaw: pins.openclaw, traefik: pins.traefik },
-    units: { gateway: "active", traefik: "active", watchdog: "active", certGuard: "active" },
+    units: { gateway: "active", traefik: "active", watchdog: "active", certGuard: "active", backup: "active" },
     certificate: {
       state: "OK", cert: "OK", issuer: "CN=R11,O=Let's Encrypt,C=US", subject: "CN=gateway.example.org",
       notAfter: "2027-02-01T00:00:00Z", daysLeft: 61.88, checkedAt: "2026-12-01T02:45:00Z",
@@ -70,6 +70,10 @@ function healthyHost(overrides: Partial<HostStatus> = {}): HostStatus {
     memory: { gatewayBytes: 600 * 1024 ** 2, gatewayMaxBytes: 1536 * 1024 ** 2, hostTotalBytes: 2 * 1024 ** 3, hostAvailableBytes: 900 * 1024 ** 2 },
     snapshot: { volumeId: "vol-0123456789abcdef0", latest: { id: "snap-0aaaabbbbccccdddd", state: "completed", startTime: "2026-11-30T03:00:12.000Z", progress: "100%" } },
     watchdog: { lastVerdict: "ok", maintenance: false },
+    backups: {
+      count: 7, lastResult: "success",
+      latest: { name: "2026-12-01T02-31-40.512+00-00-openclaw-backup.tar.gz", sizeBytes: 3 * 1024 ** 2, modifiedAt: "2026-12-01T02:31:42Z" },
+    },
     ...overrides,
   };
 }
@@ -123,7 +127,7 @@ describe("npm run status: a healthy environment", () => {
     expect(lineOf(c, "disk data")).toContain("/opt/openclaw 2.0 GiB of 20.0 GiB used (10%)");
     expect(lineOf(c, "memory")).toContain("gateway 600 MiB of 1.5 GiB MemoryMax (39%); host 900 MiB available of 2.0 GiB");
     expect(lineOf(c, "snapshot")).toContain("snap-0aaaabbbbccccdddd of vol-0123456789abcdef0: completed, started 2026-11-30T03:00:12.000Z (24 h ago)");
-    expect(lineOf(c, "backups")).toContain("none configured");
+    expect(lineOf(c, "backup")).toMatch(/^ {2}backup\s+2026-12-01T02-31-40\.512\+00-00-openclaw-backup\.tar\.gz, 3 MiB, 0 h ago \(7 kept\)$/);
     expect(c.err).toEqual([]);
   });
 
@@ -132,11 +136,11 @@ describe("npm run status: a healthy environment", () => {
     const c = testIo();
     expect(await status(["--json", "--env", "prod"], c.io)).toBe(0);
     const report: StatusReport = JSON.parse(c.out.join("\n"));
-    expect(Object.keys(report)).toEqual(["environment", "region", "group", "instanceId", "host", "backup", "facts", "problems"]);
+    expect(Object.keys(report)).toEqual(["environment", "region", "group", "instanceId", "host", "facts", "problems"]);
     expect(Object.keys(report.group)).toEqual(["name", "desired", "min", "max", "instances", "launchHookPending", "latestRefresh"]);
-    expect(Object.keys(report.host!).sort()).toEqual(["boot", "certificate", "checkedAt", "disk", "healthz", "memory", "snapshot", "units", "versions", "watchdog"]);
+    expect(Object.keys(report.host!).sort()).toEqual(["boot", "certificate", "checkedAt", "disk", "healthz", "memory", "snapshot", "units", "versions", "watchdog", "backups"].sort());
     expect(report.host!.boot).toEqual({ result: "succeeded", startedAt: "2026-11-30T10:00:00Z", seconds: 311, step: "done" });
-    expect(report.backup).toEqual({ configured: false });
+    expect(report.host!.backups).toEqual(healthyHost().backups);
     expect(report.problems).toEqual([]);
     expect(report.instanceId).toBe("i-0123456789abcdef0");
   });
@@ -175,6 +179,10 @@ describe("npm run status: problems are marked and make the exit code 1", () => {
     ["a snapshot list the host could not read", { snapshot: { volumeId: "vol-1", error: "An error occurred (UnauthorizedOperation) when calling the DescribeSnapshots operation" } }, "snapshot"],
     ["versions other than the settings pin", { versions: { ...healthyHost().versions, openclaw: "2026.8.1" } }, "versions"],
     ["the watchdog paused", { watchdog: { lastVerdict: "ok", maintenance: true } }, "watchdog"],
+    ["a backup archive two nights old", { backups: { ...healthyHost().backups, latest: { ...healthyHost().backups.latest!, modifiedAt: "2026-11-28T02:31:00Z" } } }, "backup"],
+    ["a failed backup run", { backups: { ...healthyHost().backups, lastResult: "exit-code" } }, "backup"],
+    ["no backup yet and a failed run", { backups: { count: 0, lastResult: "timeout", latest: null } }, "backup"],
+    ["a status document without backups (a stack older than this CLI)", { backups: undefined }, "backup"],
   ] as Array<[string, Partial<HostStatus>, string]>)("%s", async (_what, overrides, key) => {
     hostAnswers(healthyHost(overrides));
     const c = testIo();
@@ -187,6 +195,13 @@ describe("npm run status: problems are marked and make the exit code 1", () => {
     const c = testIo();
     expect(await status([], c.io)).toBe(0);
     expect(lineOf(c, "snapshot")).toContain("of vol-1: none yet");
+  });
+
+  test("no backup archive yet is no problem before the first night (openclaw-backup runs at 02:30 UTC)", async () => {
+    hostAnswers(healthyHost({ backups: { count: 0, lastResult: "success", latest: null } }));
+    const c = testIo();
+    expect(await status([], c.io)).toBe(0);
+    expect(lineOf(c, "backup")).toContain("none yet (openclaw-backup runs daily at 02:30 UTC)");
   });
 
   test("a rolled-back refresh is marked", async () => {

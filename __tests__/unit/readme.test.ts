@@ -5,7 +5,7 @@ import {
   COST_PAGE, costParagraph, defaultCosts, documentationPages, SETTINGS_PAGE, settingsRows, withCostParagraph, withSettingsTable,
 } from "../../scripts/docs";
 import { ALARMS } from "../../modules/constructs/alerts";
-import { DEFAULT_DOWNLOADS, DEFAULT_VERSIONS, DEFAULT_WATCHDOG, GatewaySettings } from "../../modules/settings/settings";
+import { DEFAULT_DOWNLOADS, DEFAULT_VERSIONS, DEFAULT_WATCHDOG, DEFAULT_BACKUPS, GatewaySettings } from "../../modules/settings/settings";
 import { estimateMonthlyCost } from "../../modules/review/audit/cost";
 import { buildReport } from "../../scripts/audit";
 import { renderTerminal } from "../../modules/review/audit/report";
@@ -33,10 +33,11 @@ describe("the settings table stays the truth", () => {
     const documented = new Set(settingsRows().map((r) => r.name));
     const s = testSettings({ hostedZoneId: "Z0123456789ABCDEFGHIJ" });
     const keys = [
-      ...Object.keys(s).filter((k) => !["versions", "downloads", "watchdog", "backend"].includes(k)),
+      ...Object.keys(s).filter((k) => !["versions", "downloads", "watchdog", "backups", "backend"].includes(k)),
       ...Object.keys(DEFAULT_VERSIONS).map((k) => `versions.${k}`),
       ...[...Object.keys(DEFAULT_DOWNLOADS), "nodeSha256", "traefikSha256"].map((k) => `downloads.${k}`),
       ...Object.keys(DEFAULT_WATCHDOG).map((k) => `watchdog.${k}`),
+      ...Object.keys(DEFAULT_BACKUPS).map((k) => `backups.${k}`),
       "backend.type", "backend.path", "backend.bucket", "backend.key", "backend.region",
     ];
     for (const key of keys) expect(documented).toContain(key);

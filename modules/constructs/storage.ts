@@ -3,6 +3,7 @@ import { EbsVolume } from "@cdktf/provider-aws/lib/ebs-volume";
 import { DlmLifecyclePolicy } from "@cdktf/provider-aws/lib/dlm-lifecycle-policy";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { DAILY_SNAPSHOT_TIME_UTC } from "../host/backup";
 import { ENVIRONMENT_TAG, ROLE_TAG } from "../names";
 import { Grantee, onOwnInstance, IamStatement, unscoped } from "./grants";
 
@@ -71,7 +72,7 @@ export class DataVolume extends Construct {
         targetTags: { [SNAPSHOT_TAG]: props.prefix },
         schedule: [{
           name: "daily",
-          createRule: { interval: 24, intervalUnit: "HOURS", times: ["03:00"] },
+          createRule: { interval: 24, intervalUnit: "HOURS", times: [DAILY_SNAPSHOT_TIME_UTC] },
           retainRule: { count: props.snapshotRetentionCount },
           copyTags: true,
           tagsToAdd: { "openclaw:snapshot": "daily" },

@@ -150,6 +150,18 @@ export interface HostContract {
   readonly certGuardTimerUnit: string;
   /** The cert guard's restart history and status.json (root disk, 0755: nothing secret; survives reboots). */
   readonly certGuardStateDir: string;
+  /**
+   * openclaw's backup archives (`openclaw backup create`), on the data volume so each daily snapshot
+   * carries the newest; outside stateDir, so an archive never contains the earlier ones. 0700, the
+   * service user's (an archive holds the state's credentials).
+   */
+  readonly backupsDir: string;
+  /** `openclaw-backup`: one archive into backupsDir, then the older ones pruned (modules/host/backup.ts). */
+  readonly backupTool: string;
+  /** Runs the backup tool once as the service user (oneshot). */
+  readonly backupServiceUnit: string;
+  /** Runs the backup service daily before the snapshot (modules/host/backup.ts BACKUP_SCHEDULE). */
+  readonly backupTimerUnit: string;
 }
 
 /**
@@ -225,5 +237,9 @@ export function hostContract(s: Pick<GatewaySettings, "environment" | "versions"
     certGuardServiceUnit: "openclaw-cert-guard.service",
     certGuardTimerUnit: "openclaw-cert-guard.timer",
     certGuardStateDir: "/var/lib/openclaw-cert-guard",
+    backupsDir: `${DATA_MOUNT}/backups`,
+    backupTool: "/usr/local/bin/openclaw-backup",
+    backupServiceUnit: "openclaw-backup.service",
+    backupTimerUnit: "openclaw-backup.timer",
   });
 }

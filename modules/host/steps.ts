@@ -814,6 +814,7 @@ reown() {
 }
 reown ${shellQuote(c.stateDir)} ${shellQuote(svc)}
 reown ${shellQuote(c.traefikDataDir)} ${traefik}
+reown ${shellQuote(c.backupsDir)} ${shellQuote(svc)}
 ensure_dir ${shellQuote(c.stateDir)} ${STATE_DIR_MODE.toString(8)} ${shellQuote(`${svc}:${svc}`)}
 ensure_dir ${shellQuote(c.traefikDataDir)} 700 ${shellQuote(`${c.traefikUser}:${c.traefikUser}`)}
 # Traefik owns its directory and could leave a symbolic link as acme.json: remove the link, never follow it.
@@ -825,6 +826,7 @@ if [ ! -e ${shellQuote(c.acmeStorage)} ]; then
   install -m 600 -o ${traefik} -g ${traefik} /dev/null ${shellQuote(c.acmeStorage)}
 fi
 ensure_mode ${shellQuote(c.acmeStorage)} 600 ${shellQuote(`${c.traefikUser}:${c.traefikUser}`)}
+ensure_dir ${shellQuote(c.backupsDir)} 700 ${shellQuote(`${svc}:${svc}`)}
 ensure_dir ${shellQuote(c.runDir)} 700 root:root
 ensure_dir ${shellQuote(c.traefikConfigDir)} 755 root:root
 `;
@@ -878,6 +880,8 @@ export function configFiles(s: GatewaySettings, c: HostContract): HostFile[] {
     unitFile(c.watchdogTimerUnit, []),
     unitFile(c.certGuardServiceUnit, []),
     unitFile(c.certGuardTimerUnit, []),
+    unitFile(c.backupServiceUnit, []),
+    unitFile(c.backupTimerUnit, []),
   ];
 }
 
@@ -945,6 +949,8 @@ start_unit ${c.traefikUnit} "$TRAEFIK_RESTART"
 # Armed now, not after the wait below: a gateway that never gets healthy is replaced, too.
 systemctl start ${c.watchdogTimerUnit}
 systemctl enable --now --quiet ${c.certGuardTimerUnit}
+# Its first run is the next 02:30 UTC: starting the timer runs nothing now.
+systemctl enable --now --quiet ${c.backupTimerUnit}
 
 step "wait for the gateway's /healthz"
 ${healthWaitLines({

@@ -2,6 +2,7 @@ import { resourceNames } from "../names";
 import { secretParameterName, SECRETS, SecretSpec } from "../secrets-catalogue";
 import type { GatewaySettings } from "../settings/settings";
 import { toleratedStallSeconds, WATCHDOG_GET_TIMEOUT_SECONDS } from "../settings/settings";
+import { backupTool } from "./backup";
 import { imdsPublicAddressCommand, renderCertGuard } from "./cert-guard";
 import { HostContract, SECRETS_CREDENTIAL } from "./contract";
 import { openclawCommand } from "./layout";
@@ -372,5 +373,6 @@ export function renderTools(s: GatewaySettings, c: HostContract): Record<string,
     [c.adminTool]: adminTool(c),
     [c.watchdogTool]: watchdogTool(s, c),
     [c.certGuardTool]: certGuardTool(s, c),
+    [c.backupTool]: backupTool(s, c),
   };
 }

@@ -1,4 +1,5 @@
 import type { GatewaySettings } from "../settings/settings";
+import { BACKUP_SCHEDULE } from "./backup";
 import { CERT_GUARD_SCHEDULE } from "./cert-guard";
 import { HostContract, SECRETS_CREDENTIAL } from "./contract";
 import { gatewayCommand, gatewayEnvironment } from "./layout";
@@ -322,6 +323,59 @@ export function certGuardTimer(c: HostContract): UnitFile {
   };
 }
 
+/**
+ * One run of `openclaw-backup` (modules/host/backup.ts) as the gateway's user, with the gateway's
+ * environment (OPENCLAW_STATE_DIR, OPENCLAW_CONFIG_PATH) and the pinned runtimes, but without its
+ * secrets credential (a backup resolves no SecretRef) and without any network (IPAddressDeny=any:
+ * it reads and writes the data volume only). It may write the state directory (SQLite's online
+ * backup reads a WAL database through its shared-memory file) and the backups directory. Low CPU
+ * and I/O priority: the gateway keeps serving while it runs. TimeoutStartSec= ends a hung run
+ * before the snapshot (BACKUP_SCHEDULE).
+ */
+export function backupService(c: HostContract): UnitFile {
+  const run = openclawExecution(c);
+  return {
+    Unit: { Description: "Consistent openclaw backup archive on the data volume", After: c.gatewayUnit, RequiresMountsFor: c.dataMount },
+    Service: {
+      Type: "oneshot",
+      User: run.User,
+      Group: run.Group,
+      Environment: unitEnvironment(run.Environment),
+      WorkingDirectory: run.WorkingDirectory,
+      ExecStart: unitCommand([c.backupTool]),
+      TimeoutStartSec: BACKUP_SCHEDULE.timeoutSeconds,
+      Nice: 10,
+      IOSchedulingClass: "idle",
+      UMask: run.UMask,
+      ...SERVICE_USER_HARDENING,
+      // V8 may use memory protection keys, as in the gateway's unit.
+      SystemCallFilter: "@system-service @pkey",
+      ReadWritePaths: [c.stateDir, c.backupsDir],
+      CapabilityBoundingSet: "",
+      IPAddressDeny: "any",
+    },
+  };
+}
+
+/**
+ * Starts the backup daily before the data volume's snapshot (BACKUP_SCHEDULE: 02:30 UTC, at most 5 min
+ * later); never at boot (Persistent=false, no OnBootSec=): a catch-up run would compete with the
+ * gateway's start.
+ */
+export function backupTimer(c: HostContract): UnitFile {
+  return {
+    Unit: { Description: "Back up openclaw's state daily before the data volume's snapshot" },
+    Timer: {
+      OnCalendar: BACKUP_SCHEDULE.onCalendar,
+      RandomizedDelaySec: BACKUP_SCHEDULE.randomizedDelaySeconds,
+      AccuracySec: BACKUP_SCHEDULE.accuracySeconds,
+      Persistent: false,
+      Unit: c.backupServiceUnit,
+    },
+    Install: { WantedBy: "timers.target" },
+  };
+}
+
 /** StateDirectory= of a directory under /var/lib. */
 function stateDirectoryName(dir: string): string {
   if (!dir.startsWith("/var/lib/")) throw new Error(`${dir} must be under /var/lib to be a StateDirectory`);
@@ -405,5 +459,7 @@ export function renderUnits(s: Pick<GatewaySettings, "watchdog" | "hostedZoneId"
     [c.certGuardServiceUnit]: renderUnit(certGuardService(c)),
     [c.certGuardTimerUnit]: renderUnit(certGuardTimer(c)),
     [c.imdsFirewallUnit]: renderUnit(imdsFirewallUnit(c)),
+    [c.backupServiceUnit]: renderUnit(backupService(c)),
+    [c.backupTimerUnit]: renderUnit(backupTimer(c)),
   };
 }

@@ -378,7 +378,7 @@ export const STATUS: DocumentOperation = {
   flagDescriptions: { json: "print the report as JSON (its shape: docs/operating.md#status)" },
   document: {
     suffix: "status",
-    description: "OpenClaw: read-only status of the gateway host (health, versions, certificate, last boot, disk, memory, units, latest snapshot) as one JSON object",
+    description: "OpenClaw: read-only status of the gateway host (health, versions, certificate, last boot, disk, memory, units, latest snapshot and backup) as one JSON object",
     timeoutSeconds: STATUS_TIMEOUT_SECONDS,
     commands: statusLines,
   },

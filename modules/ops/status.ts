@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import type { HostContract } from "../host/contract";
+import { BACKUP_ARCHIVE_GLOB } from "../host/backup";
 import { CERT_GUARD_STATUS_FILE } from "../host/cert-guard";
 import { AWS_CLI_BOUNDS, healthCheckCommand } from "../host/posix";
 import { shellQuote } from "../host/shell";
@@ -16,7 +17,8 @@ import { OpsError, pickInstance, Target } from "./run";
  * read-only "status" document on the InService instance, which prints one JSON object
  * ({@link HostStatus}); {@link statusReport} joins both and marks the problems, {@link renderStatus}
  * prints one line per fact. Nothing here reads a secret: the document reads states, versions,
- * the cert guard's status file, the boot log's step and result lines, sizes and the snapshot list.
+ * the cert guard's status file, the boot log's step and result lines, sizes, the snapshot list and
+ * the backup archives' names, sizes and times.
  */
 
 // ---------------------------------------------------------------- the host's side (POSIX sh)
@@ -36,6 +38,7 @@ const statusUnits = (c: HostContract): Record<string, string> => ({
   traefik: c.traefikUnit,
   watchdog: c.watchdogTimerUnit,
   certGuard: c.certGuardTimerUnit,
+  backup: c.backupTimerUnit,
 });
 
 /**
@@ -90,6 +93,10 @@ export function statusLines(c: HostContract, s: Pick<DocumentSettings, "region">
     `GATEWAY_MEMORY=$(timeout 10 systemctl show -p MemoryCurrent --value ${q(c.gatewayUnit)} 2>/dev/null || true)`,
     `GATEWAY_MEMORY_MAX=$(timeout 10 systemctl show -p MemoryMax --value ${q(c.gatewayUnit)} 2>/dev/null || true)`,
     `WATCHDOG=$(head -n 1 ${q(c.watchdogStatusFile)} 2>/dev/null | cut -c1-300 || true)`,
+    // The newest openclaw backup archive (modules/host/backup.ts): "<mtime> <bytes> <name>", the count, the last run's result.
+    `BACKUP_LATEST=$(find ${q(c.backupsDir)} -maxdepth 1 -type f -name ${q(BACKUP_ARCHIVE_GLOB)} -printf '%T@ %s %f\\n' 2>/dev/null | sort -rn | head -n 1 || true)`,
+    `BACKUP_COUNT=$(find ${q(c.backupsDir)} -maxdepth 1 -type f -name ${q(BACKUP_ARCHIVE_GLOB)} 2>/dev/null | wc -l || true)`,
+    `BACKUP_RESULT=$(timeout 10 systemctl show -p Result --value ${q(c.backupServiceUnit)} 2>/dev/null || true)`,
     `MAINTENANCE=false`,
     `if [ -e ${q(c.maintenanceFile)} ]; then MAINTENANCE=true; fi`,
     `printf '%s\\n' "$BOOT" | jq -Rnc \\`,
@@ -97,7 +104,8 @@ export function statusLines(c: HostContract, s: Pick<DocumentSettings, "region">
     `  --argjson units "$UNITS" --arg cert "$CERT" --argjson snapshot "$SNAPSHOT" \\`,
     `  --arg dataMount ${q(c.dataMount)} --argjson dataMounted "$DATA_MOUNTED" --arg dataDf "$DATA_DF" --arg rootDf "$ROOT_DF" \\`,
     `  --arg meminfo "$MEMINFO" --arg gatewayMemory "$GATEWAY_MEMORY" --arg gatewayMemoryMax "$GATEWAY_MEMORY_MAX" \\`,
-    `  --arg watchdog "$WATCHDOG" --argjson maintenance "$MAINTENANCE" '`,
+    `  --arg watchdog "$WATCHDOG" --argjson maintenance "$MAINTENANCE" \\`,
+    `  --arg backupLatest "$BACKUP_LATEST" --arg backupCount "$BACKUP_COUNT" --arg backupResult "$BACKUP_RESULT" '`,
     `  def text: if . == "" then null else . end;`,
     `  def bytes: tonumber? // null;`,
     `  def df($mount): split(" ") | if length == 3 then {mount: $mount, sizeBytes: (.[0] | bytes), usedBytes: (.[1] | bytes), availableBytes: (.[2] | bytes)} else null end;`,
@@ -109,7 +117,10 @@ export function statusLines(c: HostContract, s: Pick<DocumentSettings, "region">
     `   memory: {gatewayBytes: ($gatewayMemory | bytes), gatewayMaxBytes: ($gatewayMemoryMax | bytes),`,
     `            hostTotalBytes: (($kb[0] // "" | bytes) as $t | if $t == null then null else $t * 1024 end),`,
     `            hostAvailableBytes: (($kb[1] // "" | bytes) as $a | if $a == null then null else $a * 1024 end)},`,
-    `   snapshot: $snapshot, watchdog: {lastVerdict: ($watchdog | text), maintenance: $maintenance}}'`,
+    `   snapshot: $snapshot, watchdog: {lastVerdict: ($watchdog | text), maintenance: $maintenance},`,
+    `   backups: {count: ($backupCount | bytes), lastResult: ($backupResult | text),`,
+    `             latest: ($backupLatest | split(" ") | if length >= 3 then {name: (.[2:] | join(" ")), sizeBytes: (.[1] | bytes),`,
+    `                     modifiedAt: (.[0] | tonumber? | floor | todate)} else null end)}}'`,
   ];
 }
 
@@ -141,7 +152,7 @@ export interface HostStatus {
   checkedAt: string;
   healthz: { ok: boolean };
   versions: { node: string | null; openclaw: string | null; traefik: string | null };
-  /** systemctl is-active of each unit, by key (gateway, traefik, watchdog, certGuard); "unknown" when systemctl said nothing. */
+  /** systemctl is-active of each unit, by key (gateway, traefik, watchdog, certGuard, backup); "unknown" when systemctl said nothing. */
   units: Record<string, string>;
   certificate: CertificateStatus | null;
   boot: { lines: string[] };
@@ -150,6 +161,11 @@ export interface HostStatus {
   /** null when the boot log names no data volume. */
   snapshot: { volumeId: string; latest?: { id: string; state: string; startTime: string; progress: string } | null; error?: string } | null;
   watchdog: { lastVerdict: string | null; maintenance: boolean };
+  /**
+   * openclaw's backup archives on the data volume (modules/host/backup.ts): how many, the newest by
+   * modification time (null: none yet), and the backup service's last Result= ("success" also before its first run).
+   */
+  backups: { count: number | null; lastResult: string | null; latest: { name: string; sizeBytes: number | null; modifiedAt: string | null } | null };
 }
 
 // ---------------------------------------------------------------- pure: the last boot
@@ -208,6 +224,8 @@ export const STATUS_LIMITS = {
   certificateDays: 14,
   /** Hours since the latest snapshot started: DLM takes one a day (modules/constructs/storage.ts), so two missed. */
   snapshotHours: 50,
+  /** Hours since the newest backup archive was written: one a night (modules/host/backup.ts), so two missed. */
+  backupHours: 50,
 } as const;
 
 /** One line of the screen: a fact, and whether it is a problem. */
@@ -234,8 +252,6 @@ export interface StatusReport {
   /** The instance the document ran on, or null when none is InService. */
   instanceId: string | null;
   host: (Omit<HostStatus, "boot"> & { boot: BootSummary }) | null;
-  /** Backups of openclaw's state are not built yet (issue 15 item 4): always false for now. */
-  backup: { configured: false };
   /** Every fact, in screen order, with its problem mark. */
   facts: StatusFact[];
   /** The facts marked as problems. */
@@ -332,7 +348,24 @@ function hostFacts(host: NonNullable<StatusReport["host"]>, s: Pick<GatewaySetti
     problem: host.watchdog.maintenance,
   });
   facts.push(snapshotFact(host.snapshot, nowMs));
+  facts.push(backupFact(host.backups, nowMs));
   return facts;
+}
+
+/** The newest openclaw backup archive: name, size, age; marked when the last run failed or the newest is two nights old. */
+function backupFact(backups: HostStatus["backups"] | undefined, nowMs: number): StatusFact {
+  if (!backups) return { key: "backup", text: "unknown: the host did not report its backups", problem: true };
+  const failed = backups.lastResult !== null && backups.lastResult !== "success";
+  const lastRun = failed ? `; the last run FAILED (${backups.lastResult}): journalctl -u openclaw-backup.service` : "";
+  const latest = backups.latest;
+  if (!latest) return { key: "backup", text: `none yet (openclaw-backup runs daily at 02:30 UTC)${lastRun}`, problem: failed };
+  const hours = latest.modifiedAt ? (nowMs - Date.parse(latest.modifiedAt)) / 3_600_000 : undefined;
+  const bytes = latest.sizeBytes === null ? "?" : latest.sizeBytes < MIB ? `${Math.max(1, Math.round(latest.sizeBytes / 1024))} KiB` : size(latest.sizeBytes);
+  return {
+    key: "backup",
+    text: `${latest.name}, ${bytes}, ${hours === undefined ? "age unknown" : ago(hours)} (${backups.count ?? "?"} kept)${lastRun}`,
+    problem: failed || hours === undefined || hours > STATUS_LIMITS.backupHours,
+  };
 }
 
 function snapshotFact(snapshot: HostStatus["snapshot"], nowMs: number): StatusFact {
@@ -376,7 +409,6 @@ export function statusReport(input: {
     ...(reportHost
       ? hostFacts(reportHost, input.settings, input.nowMs)
       : [{ key: "host", text: "not checked: no InService instance", problem: true }]),
-    { key: "backups", text: "none configured (openclaw backups are issue 15 item 4; the daily EBS snapshot is above)", problem: false },
   ];
   return {
     environment: target.environment,
@@ -384,7 +416,6 @@ export function statusReport(input: {
     group: reportGroup,
     instanceId: input.instanceId,
     host: reportHost,
-    backup: { configured: false },
     facts,
     problems: facts.filter((f) => f.problem).map((f) => `${f.key}: ${f.text}`),
   };

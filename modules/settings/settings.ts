@@ -97,6 +97,15 @@ export interface WatchdogSettings {
   failuresBeforeReplacement: number;
 }
 
+/**
+ * openclaw's own backup archives on the data volume (modules/host/backup.ts): `openclaw backup create
+ * --verify` every day at 02:30 UTC, before the daily snapshot, so each snapshot carries a consistent archive.
+ */
+export interface BackupSettings {
+  /** Archives kept on the data volume (1–60); older ones are deleted after each new one. @default 7 */
+  keep: number;
+}
+
 /** Every setting of one environment (one stack), after defaults were applied. */
 export interface GatewaySettings {
   /** Environment name; names the stack and prefixes every resource. Lowercase letters, digits, hyphens; 1–20 characters. Required. */
@@ -135,6 +144,8 @@ export interface GatewaySettings {
   downloads: DownloadSettings;
   /** Health watchdog that lets the ASG replace a broken host. */
   watchdog: WatchdogSettings;
+  /** Daily openclaw backup archives on the data volume. */
+  backups: BackupSettings;
   /**
    * Route53 hosted zone id; when set, an A record for domainName points at the Elastic IP and Traefik
    * proves the domain to Let's Encrypt with DNS-01 in this zone (the host may change only the
@@ -210,13 +221,14 @@ export interface GatewaySettings {
 }
 
 /** What a user writes for one environment: everything but the required keys may be left out. */
-export type GatewaySettingsInput = Partial<Omit<GatewaySettings, "versions" | "downloads" | "watchdog">> & {
+export type GatewaySettingsInput = Partial<Omit<GatewaySettings, "versions" | "downloads" | "watchdog" | "backups">> & {
   environment: string;
   domainName: string;
   acmeEmail: string;
   versions?: Partial<VersionSettings>;
   downloads?: Partial<DownloadSettings>;
   watchdog?: Partial<WatchdogSettings>;
+  backups?: Partial<BackupSettings>;
 };
 
 export const DEFAULT_VERSIONS: VersionSettings = { openclaw: "2026.9.6", node: "24.21.0", traefik: "3.7.9" };
@@ -232,6 +244,8 @@ export const DEFAULT_DOWNLOADS: DownloadSettings = {
  * stall measured (19 s under TCG emulation; 4.4 s natively under CPU load, modules/settings/rules.ts).
  */
 export const DEFAULT_WATCHDOG: WatchdogSettings = { intervalSeconds: 15, failuresBeforeReplacement: 5 };
+/** A week of daily archives, as many as the default snapshotRetentionCount keeps snapshots. */
+export const DEFAULT_BACKUPS: BackupSettings = { keep: 7 };
 /** Seconds one watchdog GET of /healthz may take (curl --max-time) before it counts as a failed check; below the 15 s minimum interval, so checks never overlap. */
 export const WATCHDOG_GET_TIMEOUT_SECONDS = 10;
 
@@ -450,7 +464,7 @@ export function toolPolicyProblem(value: unknown): string | undefined {
 const SETTING_KINDS = {
   environment: "value", region: "value", availabilityZone: "value", domainName: "value", acmeEmail: "value",
   instanceType: "value", hostOs: "value", dataVolumeSizeGiB: "value", snapshotRetentionCount: "value", vpcCidr: "value",
-  allowedCidrs: "value", versions: "object", downloads: "object", watchdog: "object", hostedZoneId: "value",
+  allowedCidrs: "value", versions: "object", downloads: "object", watchdog: "object", backups: "object", hostedZoneId: "value",
   tags: "object", backend: "object", acmeDirectory: "value", dnsWaitSeconds: "value", alerts: "value",
   maintenanceWindow: "value", maintenanceTimeZone: "value", model: "value", openclaw: "config",
   toolPolicy: "value",
@@ -533,6 +547,7 @@ export function resolveEnvironment(input: unknown): { settings: GatewaySettings;
     versions: { ...DEFAULT_VERSIONS, ...(isObject(raw.versions) ? raw.versions : {}) },
     downloads: { ...DEFAULT_DOWNLOADS, ...(isObject(raw.downloads) ? raw.downloads : {}) },
     watchdog: { ...DEFAULT_WATCHDOG, ...(isObject(raw.watchdog) ? raw.watchdog : {}) },
+    backups: { ...DEFAULT_BACKUPS, ...(isObject(raw.backups) ? raw.backups : {}) },
     hostedZoneId: raw.hostedZoneId,
     acmeDirectory: raw.acmeDirectory ?? "production",
     dnsWaitSeconds: raw.dnsWaitSeconds ?? 600,
@@ -616,6 +631,10 @@ export function resolveEnvironment(input: unknown): { settings: GatewaySettings;
   check("watchdog.failuresBeforeReplacement", settings.watchdog.failuresBeforeReplacement,
     integerProblem(settings.watchdog.failuresBeforeReplacement, 2, 100));
 
+  if (raw.backups !== undefined && !isObject(raw.backups)) check("backups", raw.backups, "must be an object such as {\"keep\": 7}");
+  else if (raw.backups) problems.push(...unknownKeys(raw.backups as Record<string, unknown>, Object.keys(DEFAULT_BACKUPS), "backups."));
+  check("backups.keep", settings.backups.keep, integerProblem(settings.backups.keep, 1, 60));
+
   if (settings.hostedZoneId !== undefined) {
     check("hostedZoneId", settings.hostedZoneId, typeof settings.hostedZoneId === "string" && HOSTED_ZONE_ID.test(settings.hostedZoneId)
       ? undefined : "must be a Route53 hosted zone id such as \"Z0123456789ABCDEFGHIJ\"");
@@ -684,7 +703,7 @@ function backendProblems(backend: unknown): SettingsProblem[] {
 export interface SettingsFile {
   /**
    * Values every environment starts from (any setting except `environment`). Objects (`versions`,
-   * `downloads`, `watchdog`, `tags`, `backend`) merge key by key: e.g. an S3 `bucket` here and no
+   * `downloads`, `watchdog`, `backups`, `tags`, `backend`) merge key by key: e.g. an S3 `bucket` here and no
    * `key`, so each environment gets its own default key. A `backend.key`/`backend.path` here would
    * put every environment on one state and is refused.
    */
