@@ -33,7 +33,7 @@ const KEEP = 3;
 const settings = testSettings({ backups: { keep: KEEP } });
 /** The address the proxy puts in X-Forwarded-For (an Internet client, TEST-NET-3): not a local device. */
 const CLIENT_ADDRESS = "203.0.113.10";
-const ARCHIVE = new RegExp(`^${BACKUP_ARCHIVE_GLOB.replace("*", ".+").replace(/\./g, "\\.")}$`);
+const ARCHIVE = new RegExp(`^${BACKUP_ARCHIVE_GLOB.replace(/\./g, "\\.").replace("*", ".+")}$`);
 
 interface DeviceList {
   pending: Array<{ requestId: string; deviceId: string }>;
