@@ -12,7 +12,7 @@ import { heredoc, shellAssign, shellQuote, shellWords } from "../../modules/host
 import { shellHelpers, ssmAgentStep, WAITS, writeFileCommand } from "../../modules/host/steps";
 import { watchdogTool } from "../../modules/host/tools";
 import { traefikDynamicConfig, traefikStaticConfig } from "../../modules/host/traefik";
-import { gatewayUnit, renderUnit, traefikUnit, unitWord, watchdogTimer } from "../../modules/host/units";
+import { gatewayUnit, renderUnit, staleGatewayLockCleanup, traefikUnit, unitWord, watchdogTimer } from "../../modules/host/units";
 import { memoryBudget } from "../../modules/host/memory";
 import { renderUserData, USER_DATA_LIMIT_BYTES } from "../../modules/host/user-data";
 import { TEST_EMAIL, testSettings } from "../helpers/settings";
@@ -413,10 +413,28 @@ describe("systemd units", () => {
     expect(unit.Service.Environment).toEqual([...Object.entries(gatewayEnvironment(layout)).map(([k, v]) => `${k}=${v}`), "NODE_OPTIONS=--max-old-space-size=960", "NODE_COMPILE_CACHE=/var/cache/openclaw-gateway"]);
     // Node's compile cache outlives a start (PrivateTmp= would empty openclaw's default $TMPDIR one every time).
     expect(unit.Service).toMatchObject({ CacheDirectory: "openclaw-gateway", CacheDirectoryMode: "0700", PrivateTmp: true });
+    // Stale gateway locks on the volume (another boot's pid) are removed before every start, never anything else.
+    expect(unit.Service.ExecStartPre).toBe('-/usr/bin/find /opt/openclaw/state/tmp -maxdepth 2 -type f -name "gateway.*.lock" -delete');
     // No secret in the gateway's environment: its children inherit that and /proc/<pid>/environ shows it.
     expect(unit.Service.EnvironmentFile).toBeUndefined();
     expect(unit.Service).toMatchObject({ MemoryHigh: "1408M", MemoryMax: "1664M", OOMPolicy: "stop" });
     expect(unit.Unit).toMatchObject({ RequiresMountsFor: "/opt/openclaw", Requires: "openclaw-secrets.service" });
+  });
+
+  test("the stale-lock cleanup (real find) removes openclaw's gateway lock files under <state>/tmp and nothing else", () => {
+    const state = fs.mkdtempSync(path.join(os.tmpdir(), "stale-lock-"));
+    try {
+      const lockDir = path.join(state, "tmp", "openclaw-997");
+      fs.mkdirSync(lockDir, { recursive: true });
+      for (const f of ["gateway.state.lock", "gateway.0123abcd.lock", "other.lock", "gateway.state.lock.json"]) fs.writeFileSync(path.join(lockDir, f), "{}");
+      fs.writeFileSync(path.join(state, "gateway.state.lock"), "{}"); // not under tmp/: not openclaw's lock directory
+      const [command, ...args] = staleGatewayLockCleanup({ stateDir: state });
+      expect(spawnSync(command, args).status).toBe(0);
+      expect(fs.readdirSync(lockDir).sort()).toEqual(["gateway.state.lock.json", "other.lock"]);
+      expect(fs.existsSync(path.join(state, "gateway.state.lock"))).toBe(true);
+    } finally {
+      fs.rmSync(state, { recursive: true, force: true });
+    }
   });
 
   test("Traefik unit: its own user, allowed to bind 443 and nothing more", () => {

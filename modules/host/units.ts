@@ -165,6 +165,21 @@ export function gatewayNodeOptions(memory: MemoryBudget): string {
 }
 
 /**
+ * Removes the gateway's lock files left on the volume by a gateway that is gone, before every start. openclaw keeps its
+ * gateway lock in `<state>/tmp/openclaw-<uid>/gateway.*.lock` with the owner's pid (dist/gateway-lock-*.mjs); a lock
+ * left by a killed instance (a replacement) or by the last boot (a reboot) names a pid of another boot. When that pid
+ * is alive here and not inspectable — the unit's ProtectProc=invisible hides other users' processes, so openclaw can
+ * read neither its start time nor its command line — openclaw calls the owner "unknown", treats it as a running gateway
+ * and waits 300 s, then exits, and the next start finds the same lock: a crash loop. Found by the VM proof (CI
+ * rehearsal r12, 2026-12-01: the replacement's gateway waited on "gateway already running (pid 500)", a root process of
+ * the new boot). Safe: systemd has stopped every process of this unit before ExecStartPre, and only this host mounts
+ * the volume. Only lock files of that name are touched.
+ */
+export function staleGatewayLockCleanup(c: Pick<HostContract, "stateDir">): string[] {
+  return ["/usr/bin/find", `${c.stateDir}/tmp`, "-maxdepth", "2", "-type", "f", "-name", "gateway.*.lock", "-delete"];
+}
+
+/**
  * Where the gateway keeps Node's compile cache (`NODE_COMPILE_CACHE`), a CacheDirectory= on the root disk. openclaw
  * enables Node's compile cache by itself (dist/entry.js, `enableOpenClawCompileCache`) in `$NODE_COMPILE_CACHE` or else
  * `$TMPDIR/node-compile-cache`, keyed by its version and install; under the unit's PrivateTmp= that default is a
@@ -206,6 +221,8 @@ export function gatewayUnit(c: HostContract, memory: MemoryBudget): UnitFile {
       CacheDirectory: GATEWAY_COMPILE_CACHE.slice("/var/cache/".length),
       CacheDirectoryMode: "0700",
       WorkingDirectory: run.WorkingDirectory,
+      // "-": nothing to remove (no lock directory yet) is fine.
+      ExecStartPre: `-${unitCommand(staleGatewayLockCleanup(c))}`,
       ExecStart: unitCommand(gatewayCommand(c)),
       Restart: "always",
       RestartSec: 5,
