@@ -23,6 +23,10 @@ module.exports = {
   // The skip summary names every skipped test, why, and the command that enables it (jest alone
   // prints only "N skipped" and hides the console of fully skipped files). The slow-files summary
   // prints the wall time and the slowest files (the npm test time budget, issue 16).
+  // One temporary folder per run, deleted at its end (__tests__/setup/run-tmpdir.js): the tests'
+  // os.tmpdir() folders no longer pile up in /tmp. The terraform state cache stays outside it.
+  globalSetup: "<rootDir>/__tests__/setup/global-setup.js",
+  globalTeardown: "<rootDir>/__tests__/setup/global-teardown.js",
   reporters: ["default", "<rootDir>/__tests__/reporters/skip-summary.js", "<rootDir>/__tests__/reporters/slow-files.js"],
   projects: [
     { ...common, displayName: "unit", testMatch: ["<rootDir>/__tests__/unit/**/*.test.ts"] },

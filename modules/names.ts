@@ -7,6 +7,14 @@ export const GATEWAY_PORT = 18789;
 export const ENVIRONMENT_TAG = "openclaw:environment";
 /** Tag that says what a resource is for the host (`data-volume`, `address`). */
 export const ROLE_TAG = "openclaw:role";
+/**
+ * The role tag's value on the data volume. Exactly one volume per environment carries it: the boot
+ * refuses two, the host role may attach only a volume that carries it (storage.ts), and
+ * `npm run restore` moves it from the old volume to the restored one (modules/ops/restore.ts).
+ */
+export const DATA_VOLUME_ROLE = "data-volume";
+/** Tag the DLM policy selects the data volume by (value: the environment's prefix); its snapshots copy it. */
+export const SNAPSHOT_TAG = "openclaw:snapshots";
 
 /**
  * Names derived from the settings alone (plain strings, never Terraform tokens), so the boot

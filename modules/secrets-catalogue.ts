@@ -1,5 +1,6 @@
 import type { GatewaySettings } from "./settings/settings";
 import type { ModelProvider } from "./openclaw/providers";
+import { Channel, enabledChannels } from "./openclaw/channels";
 
 /**
  * Every secret the deployment knows, in one list. The secrets construct, the host role, the stack
@@ -32,6 +33,12 @@ export interface SecretSpec {
    * config's secrets, e.g. `openclaw models status`). Absent: always referenced.
    */
   readonly modelProvider?: ModelProvider;
+  /**
+   * A chat channel's token: its parameter exists, the host role may read it and openclaw.json refers to
+   * it only while the `openclaw` setting enables that channel (modules/openclaw/channels.ts
+   * `enabledChannels`; {@link secretsInUse}). Absent: not tied to a channel.
+   */
+  readonly channel?: Channel;
   /** Who writes the real value: the host at first boot, or the operator with the CLI. */
   readonly writer: "host" | "operator";
   /** What a person calls it ("Anthropic API key"): prompts, hints, outputs, plan summary. */
@@ -40,7 +47,10 @@ export interface SecretSpec {
   readonly placeholder: string;
   /** The parameter's description in SSM. */
   readonly description: string;
-  /** Operator secrets: the `npm run secrets -- <setCommand>` that stores it. */
+  /**
+   * Operator secrets with a command of their own: the `npm run secrets -- <setCommand>` that stores it.
+   * Every operator secret can also be stored with `npm run secrets -- set <id>` ({@link setCommandLine}).
+   */
   readonly setCommand?: string;
   /** Stack output names: the parameter name, and (operator secrets) the shell command that sets it. */
   readonly outputs: { readonly parameter: string; readonly setCommand?: string };
@@ -104,8 +114,58 @@ export const OPENAI_API_KEY: SecretSpec = {
   valuePattern: /\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}/,
 };
 
+/** What a channel token's entry says, from its channel, id, label and config field. */
+function channelToken(channel: Channel, id: string, label: string, configField: string, valuePattern: RegExp, what: string): SecretSpec {
+  return {
+    id,
+    parameter: id,
+    configField,
+    channel,
+    writer: "operator",
+    label,
+    placeholder: API_KEY_PLACEHOLDER,
+    description: `${label} (${what}); set by the operator (npm run secrets -- set ${id})`,
+    outputs: { parameter: `${id.replace(/-/g, "_")}_parameter` },
+    required: false,
+    valuePattern,
+  };
+}
+
+/** The Telegram bot token (from @BotFather): `channels.telegram.botToken`. */
+export const TELEGRAM_BOT_TOKEN = channelToken("telegram", "telegram-bot-token", "Telegram bot token", "channels.telegram.botToken",
+  /\b\d{8,10}:[A-Za-z0-9_-]{35}\b/, "from @BotFather");
+/** The Slack bot token (`xoxb-…`, the app's Bot User OAuth Token): `channels.slack.botToken`. */
+export const SLACK_BOT_TOKEN = channelToken("slack", "slack-bot-token", "Slack bot token", "channels.slack.botToken",
+  /\bxoxb-[A-Za-z0-9-]{10,}/, "xoxb-…, the Slack app's Bot User OAuth Token");
+/** The Slack app-level token (`xapp-…`, scope connections:write): Socket Mode, openclaw's default Slack transport. */
+export const SLACK_APP_TOKEN = channelToken("slack", "slack-app-token", "Slack app token", "channels.slack.appToken",
+  /\bxapp-\d-[A-Za-z0-9-]{10,}/, "xapp-…, the Slack app-level token Socket Mode connects with");
+/** The Discord bot token (Developer Portal → Bot → Token): `channels.discord.token`. */
+export const DISCORD_BOT_TOKEN = channelToken("discord", "discord-bot-token", "Discord bot token", "channels.discord.token",
+  /\b[MNO][A-Za-z\d_-]{23,27}\.[A-Za-z\d_-]{6}\.[A-Za-z\d_-]{27,}/, "the Discord application's bot token");
+
 /** The catalogue, in the order parameters are created, read on the host and listed to people. */
-export const SECRETS: readonly SecretSpec[] = [GATEWAY_TOKEN, ANTHROPIC_API_KEY, OPENAI_API_KEY];
+export const SECRETS: readonly SecretSpec[] = [
+  GATEWAY_TOKEN, ANTHROPIC_API_KEY, OPENAI_API_KEY, TELEGRAM_BOT_TOKEN, SLACK_BOT_TOKEN, SLACK_APP_TOKEN, DISCORD_BOT_TOKEN,
+];
+
+/**
+ * The secrets an environment has: the catalogue without the tokens of channels its `openclaw`
+ * setting does not enable. Those get no parameter, no IAM permission, no line in the host's refresh
+ * tool and no SecretRef (an unset secret's SecretRef is never rendered).
+ */
+export function secretsInUse(s: { readonly openclaw?: unknown }): SecretSpec[] {
+  const channels = enabledChannels(s.openclaw);
+  return SECRETS.filter((secret) => secret.channel === undefined || channels.includes(secret.channel));
+}
+
+/** How the operator stores one operator secret: its own command, else the generic `set <id>`. */
+export function setCommandLine(secret: Pick<SecretSpec, "id" | "setCommand">): string {
+  return secret.setCommand ?? `set ${secret.id}`;
+}
+
+/** "a" or "an" before a label ("an Anthropic API key", "a Telegram bot token"). */
+export const withArticle = (label: string): string => `${/^[AEIOU]/i.test(label) ? "an" : "a"} ${label}`;
 
 /** The SSM parameter name of one secret in one environment. */
 export function secretParameterName(s: Pick<GatewaySettings, "environment">, secret: Pick<SecretSpec, "parameter">): string {

@@ -1,10 +1,10 @@
 import { Construct } from "constructs";
 import { LocalBackend, S3Backend, TerraformLocal, TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { GatewaySettings, subnetCidrOf } from "./settings/settings";
+import { alertsOn, GatewaySettings, subnetCidrOf } from "./settings/settings";
 import { architectureOf } from "./settings/instance-types";
 import { ENVIRONMENT_TAG, resourceNames } from "./names";
-import { secretParameterName, SECRETS } from "./secrets-catalogue";
+import { secretParameterName, secretsInUse } from "./secrets-catalogue";
 import { Network } from "./constructs/network";
 import { GatewaySecrets } from "./constructs/secrets";
 import { DataVolume } from "./constructs/storage";
@@ -16,7 +16,8 @@ import { Rollout } from "./constructs/rollout";
 import { GatewayOperations } from "./constructs/operations";
 import { Alerts } from "./constructs/alerts";
 import { Artifacts, terraformLiteral } from "./constructs/artifacts";
-import { hostScriptLocation, openclawLock, openclawLockLocation } from "./host/pins";
+import { hostScriptLocation, openclawConfigLocation, openclawLock, openclawLockLocation } from "./host/pins";
+import { openclawConfigFile } from "./host/layout";
 import { renderUserData, RenderedUserData } from "./host/user-data";
 import { stateLocation } from "./settings/state";
 import { placeholderWarnings } from "./settings/rules";
@@ -67,6 +68,7 @@ export class OpenClawStack extends TerraformStack {
       environment: settings.environment,
       region: settings.region,
       alertsTopicName: names.alertsTopic,
+      secrets: secretsInUse(settings),
     });
     this.data = new DataVolume(this, "data", {
       prefix,
@@ -88,6 +90,7 @@ export class OpenClawStack extends TerraformStack {
     this.artifacts = new Artifacts(this, "artifacts", {
       bucket: lockAt.bucket, lockKey: lockAt.key, lockPath: lock.lockPath, lockSha256: lock.sha256,
       hostScriptKey: hostScriptLocation(settings).key, hostScript: this.userData.hostScript,
+      configKey: openclawConfigLocation(settings).key, config: openclawConfigFile(settings),
     });
     const host = { region: settings.region, environment: settings.environment };
     this.hostRole = new HostRole(this, "host-role", {
@@ -102,6 +105,7 @@ export class OpenClawStack extends TerraformStack {
         this.artifacts.grantRead(),
       ],
       dnsChallenge: settings.hostedZoneId === undefined ? undefined : { hostedZoneId: settings.hostedZoneId, domainName: settings.domainName },
+      publishMetrics: alertsOn(settings),
     });
     this.host = new GatewayHost(this, "host", {
       prefix,
@@ -115,7 +119,7 @@ export class OpenClawStack extends TerraformStack {
       instanceProfileArn: this.hostRole.instanceProfile.arn,
       userDataBase64: this.userData.base64,
       tags: { ...tags, Name: prefix },
-      dependsOn: [this.hostRole.policy, this.data.volume, this.address.eip, this.artifacts.lock, this.artifacts.hostScript],
+      dependsOn: [this.hostRole.policy, this.data.volume, this.address.eip, this.artifacts.lock, this.artifacts.hostScript, this.artifacts.config],
     });
     this.operations = new GatewayOperations(this, "operations", { settings });
     this.rollout = new Rollout(this, "rollout", {
@@ -162,7 +166,7 @@ export class OpenClawStack extends TerraformStack {
     output("gateway_url", `https://${this.settings.domainName}/`, "Public URL of the gateway (Control UI and API)");
     output("public_ip", this.address.eip.publicIp, "Elastic IP of the gateway; point the domain's A record here");
     output("auto_scaling_group_name", names.autoScalingGroup, "Auto Scaling group of the gateway host");
-    for (const secret of SECRETS) {
+    for (const secret of secretsInUse(this.settings)) {
       const parameter = secretParameterName(this.settings, secret);
       output(secret.outputs.parameter, parameter, `SSM SecureString parameter holding the ${secret.label}`);
       if (secret.outputs.setCommand) {
@@ -174,6 +178,8 @@ export class OpenClawStack extends TerraformStack {
     output("session_command",
       `aws ssm start-session --region ${region} --target "$(aws autoscaling describe-auto-scaling-groups --region ${region} --auto-scaling-group-names ${names.autoScalingGroup} --query 'AutoScalingGroups[0].Instances[0].InstanceId' --output text)"`,
       "Opens a Session Manager shell on the gateway host (no SSH)");
+    output("apply_config_command", `npm run config -- --env ${this.settings.environment}`,
+      "Applies a config-only change (the openclaw overlay, model, toolPolicy) on the host now; without it openclaw-apply-config.timer applies it within about 2 min 20 s");
     new TerraformOutput(this, "operations_documents", {
       value: this.operations.documentNames,
       description: "SSM Command documents for day-2 operations (npm run devices / npm run secrets use them)",

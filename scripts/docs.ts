@@ -17,7 +17,7 @@ import { boundaryTableOf, withBoundaryTable } from "../modules/review/iam-bounda
 import { synthesizeEnvironments, synthesizeSettingsFile } from "../modules/review/audit/synth";
 import { downtimePaths, downtimeTable, evaluatePath, recordedInputs, withDowntimeTable } from "../modules/review/downtime";
 import { CostEstimate, estimateMonthlyCost } from "../modules/review/audit/cost";
-import { PRICE_REGION, PRICES_AS_OF } from "../modules/review/pricing";
+import { HOURS_PER_MONTH, NAT_GATEWAY_HOURLY_USD, PRICE_REGION, PRICES_AS_OF, PUBLIC_IPV4_HOURLY_USD } from "../modules/review/pricing";
 import { loadSettings } from "../modules/settings/file";
 import { GatewaySettings, resolveSettings } from "../modules/settings/settings";
 
@@ -240,13 +240,18 @@ export function costParagraph({ settings: s, alertsOff: off, alertsOn: on }: Def
     return usd(found[0].monthlyUsd);
   };
   const alarms = on.lines.filter((l) => l.address.startsWith("aws_cloudwatch_metric_alarm."));
+  const natHours = NAT_GATEWAY_HOURLY_USD * HOURS_PER_MONTH;
+  const natAddress = PUBLIC_IPV4_HOURLY_USD * HOURS_PER_MONTH;
+  const natAvoided = natHours + natAddress;
   return [
     `**Cost** of the default deployment (${s.instanceType}, ${s.dataVolumeSizeGiB} GB data volume, ${s.snapshotRetentionCount} daily snapshots, ${PRICE_REGION} list prices of ${PRICES_AS_OF}):`,
     `**about ${usd(off.totalUsd)} a month** — instance ${line(/ × \d+, \d+ h$/)}, public IPv4 ${line(/^public IPv4/)}, data gp3 ${line(/^gp3 \d+ GB$/)}, `
-      + `snapshots ≈${line(/^snapshots/)}, KMS key ${line(/customer managed key/)}, root gp3 ${line(/^root gp3/)};`,
+      + `snapshots ≈${line(/^snapshots/)}, KMS key ${line(/customer managed key/)}, root gp3 ${line(/^root gp3/)}, `
+      + `S3 (artifacts and the host's config checks) ${line(/^S3 Standard/)};`,
     "the alerts topic and the group's notifications are free. With alerts on (an address in the `alerts` setting,",
     `[Alerts](docs/operating.md#alerts)) it is **${usd(on.totalUsd)} a month**: ${alarms.length} CloudWatch alarms at ${usd(alarms.reduce((sum, l) => sum + l.monthlyUsd, 0))}, the host's`,
     "metrics billed only in the hours they are sent (CloudWatch's free tier not counted).",
+    `No NAT gateway (≈${usd(natAvoided)} avoided: ${usd(natHours)} for its hours and ${usd(natAddress)} for the public IPv4 address it holds, before its data processing).`,
   ].join("\n");
 }
 

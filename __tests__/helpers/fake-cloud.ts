@@ -1,5 +1,5 @@
 import type { GatewaySettings } from "../../modules/settings/settings";
-import { SECRETS, secretParameterName, SecretSpec } from "../../modules/secrets-catalogue";
+import { secretParameterName, secretsInUse, SecretSpec } from "../../modules/secrets-catalogue";
 
 /**
  * The vocabulary both AWS fakes speak: the boot-script sandbox's fake `aws` command
@@ -112,7 +112,7 @@ export interface SecretParameter {
   secret: SecretSpec;
 }
 
-/** The fake account's SSM parameters, one per secret of the catalogue, in the catalogue's order. */
-export function secretParameters(s: Pick<GatewaySettings, "environment">): SecretParameter[] {
-  return SECRETS.map((secret) => ({ name: secretParameterName(s, secret), secret }));
+/** The fake account's SSM parameters, one per secret the environment has (`secretsInUse`), in the catalogue's order. */
+export function secretParameters(s: Pick<GatewaySettings, "environment"> & { readonly openclaw?: unknown }): SecretParameter[] {
+  return secretsInUse(s).map((secret) => ({ name: secretParameterName(s, secret), secret }));
 }

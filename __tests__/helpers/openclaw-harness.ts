@@ -149,10 +149,23 @@ export interface CliResult {
 }
 
 /**
+ * How long one openclaw CLI run may take before it is killed. 90 s, not a quick command's few seconds: under the
+ * load of two jest workers beside other real gateways the CLI's start alone took over 30 s (stop 24's CI killed
+ * `dashboard --json` at the old 30 s, exit 143). A bound, not a wait: a passing run takes what it takes.
+ */
+export const CLI_TIMEOUT_MS = 90_000;
+
+/**
+ * How long a test gateway may take to answer /healthz, and again /readyz: 120 s (was 60 s; ~6-15 s when idle, the
+ * CLI's start under load above says how far load stretches it). Suites' beforeAll bounds allow both waits.
+ */
+export const GATEWAY_START_TIMEOUT_MS = 120_000;
+
+/**
  * Runs the openclaw CLI as the host's admin tool does: the gateway's environment with its own
  * credentials directory (`gatewayProcessEnv`), working directory = state dir, the pinned Node.
  */
-export function runCli(layout: HostContract, env: Record<string, string>, args: readonly string[], timeoutMs = 30_000): CliResult {
+export function runCli(layout: HostContract, env: Record<string, string>, args: readonly string[], timeoutMs = CLI_TIMEOUT_MS): CliResult {
   const [cmd, ...rest] = openclawCommand(layout, args);
   const r = spawnSync(cmd, rest, { cwd: layout.stateDir, env, encoding: "utf8", timeout: timeoutMs });
   const secrets = credentialValues(env);
@@ -289,6 +302,18 @@ export interface GatewayStartOptions {
   hostName?: string;
   /** Gateway token (default: a new random one). */
   token?: string;
+  /**
+   * More members of the secrets file, by catalogue id (e.g. a channel's token), as the refresh tool
+   * adds them once their parameters are set; redacted from the gateway's output like the token.
+   */
+  extraSecrets?: Record<string, string>;
+  /** How long to wait for each of /healthz and /readyz (default GATEWAY_START_TIMEOUT_MS; a channel's plugin adds to the start). */
+  startTimeoutMs?: number;
+  /**
+   * "live": return once /healthz answers 200 (what the host's boot script and watchdog wait for), without
+   * waiting for /readyz, which stays 503 while a channel cannot start; `readyMs` is then -1. Default "ready".
+   */
+  waitFor?: "ready" | "live";
 }
 
 /**
@@ -304,7 +329,9 @@ export async function startGateway(settings: GatewaySettings, fixture: OpenclawF
   const token = options.token ?? randomBytes(32).toString("hex");
   prepareState(layout, settings, port);
   // Each unit gets its own copy: the gateway's, and the one openclaw-admin's transient unit gets.
-  const secrets = secretsFileContent(token);
+  const secrets = options.extraSecrets === undefined ? secretsFileContent(token)
+    : `${JSON.stringify({ ...JSON.parse(secretsFileContent(token)) as object, ...options.extraSecrets })}\n`;
+  const hidden = [token, ...Object.values(options.extraSecrets ?? {})];
   const env = gatewayProcessEnv(layout, writeCredentials(path.join(root, "credentials", "gateway"), secrets));
   const adminCredentials = writeCredentials(path.join(root, "credentials", "admin"), secrets);
   const unitCommand = gatewayCommand(layout);
@@ -372,20 +399,24 @@ export async function startGateway(settings: GatewaySettings, fixture: OpenclawF
   let startupMs: number;
   let readyMs: number;
   try {
-    await waitFor200(`http://127.0.0.1:${port}/healthz`, 60_000, () => !exited);
+    await waitFor200(`http://127.0.0.1:${port}/healthz`, options.startTimeoutMs ?? GATEWAY_START_TIMEOUT_MS, () => !exited);
     startupMs = Date.now() - spawnedAt;
     // Direct loopback (no forwarded headers); through a proxy /readyz may answer 403, never rely on that.
-    await waitFor200(`http://127.0.0.1:${port}/readyz`, 60_000, () => !exited);
-    readyMs = Date.now() - spawnedAt;
+    if (options.waitFor === "live") {
+      readyMs = -1;
+    } else {
+      await waitFor200(`http://127.0.0.1:${port}/readyz`, options.startTimeoutMs ?? GATEWAY_START_TIMEOUT_MS, () => !exited);
+      readyMs = Date.now() - spawnedAt;
+    }
   } catch (error) {
     await stop();
-    throw new Error(`${(error as Error).message}\n--- gateway output ---\n${redact(log, [token]).slice(-4000)}`);
+    throw new Error(`${(error as Error).message}\n--- gateway output ---\n${redact(log, hidden).slice(-4000)}`);
   }
 
-  const cli = (cliArgs: readonly string[], extraEnv: Record<string, string> = {}, timeoutMs = 30_000): CliResult =>
+  const cli = (cliArgs: readonly string[], extraEnv: Record<string, string> = {}, timeoutMs = CLI_TIMEOUT_MS): CliResult =>
     runCli(layout, { ...gatewayProcessEnv(layout, adminCredentials), ...extraEnv }, cliArgs, timeoutMs);
 
-  return { layout, root, port, token, pid: child.pid!, startupMs, readyMs, output: () => redact(log, [token]), cli, adminCredentials, stop, kill };
+  return { layout, root, port, token, pid: child.pid!, startupMs, readyMs, output: () => redact(log, hidden), cli, adminCredentials, stop, kill };
 }
 
 /** A running reverse proxy. */

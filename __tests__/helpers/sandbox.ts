@@ -7,8 +7,9 @@ import { ENVIRONMENT_TAG, ROLE_TAG } from "../../modules/names";
 import { architectureOfSettings, GatewaySettings } from "../../modules/settings/settings";
 import { renderUserData } from "../../modules/host/user-data";
 import { hostContract } from "../../modules/host/contract";
+import { openclawConfigFile } from "../../modules/host/layout";
 import { nodeArch, traefikArch } from "../../modules/host/host-os";
-import { hostScriptLocation, openclawLock, openclawLockLocation, SHIPPED_PINS } from "../../modules/host/pins";
+import { hostScriptLocation, openclawConfigLocation, openclawLock, openclawLockLocation, SHIPPED_PINS } from "../../modules/host/pins";
 import { AwsCliCall, secretParameters } from "./fake-cloud";
 
 /**
@@ -142,14 +143,22 @@ export class BootSandbox {
     this.render();
   }
 
-  /** Writes the loader to /fake/boot.sh and uploads the host script where the fake `aws s3api get-object` serves it. */
+  /**
+   * Writes the loader to /fake/boot.sh and uploads the host script and openclaw.json where the fake
+   * `aws s3api get-object` serves them (as the stack's S3 objects).
+   */
   private render(): void {
     const { script, hostScript } = renderUserData(this.settings);
     fs.writeFileSync(this.host("/fake/boot.sh"), script, { mode: 0o755 });
-    const { bucket, key } = hostScriptLocation(this.settings);
+    this.putObject(hostScriptLocation(this.settings), hostScript);
+    this.putObject(openclawConfigLocation(this.settings), openclawConfigFile(this.settings));
+  }
+
+  /** Puts `content` where the fake `aws s3api get-object` serves s3://bucket/key. */
+  putObject({ bucket, key }: { bucket: string; key: string }, content: string): void {
     const file = this.host(`/fake/state/s3/${bucket}/${key}`);
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, hostScript);
+    fs.writeFileSync(file, content);
   }
 
   /**

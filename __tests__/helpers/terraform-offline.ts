@@ -148,9 +148,18 @@ export interface PlanJson {
  * (its schema), the bulk of the terraform suites' time.
  */
 export function offlinePlan(settings: GatewaySettings, workDir?: string): { stack: OfflineStackDir; plan: PlanJson } {
+  const stack = offlinePlanFile(settings, workDir);
+  const plan = JSON.parse(terraform(stack, ["show", "-json", "plan.bin"])) as PlanJson;
+  return { stack, plan };
+}
+
+/**
+ * init + plan, the plan left as plan.bin: for tests that only need terraform to accept or refuse
+ * the plan (a `show -json` costs ~6 s of CPU more).
+ */
+export function offlinePlanFile(settings: GatewaySettings, workDir?: string): OfflineStackDir {
   const stack = synthForOfflineTerraform(settings, workDir);
   terraform(stack, ["init", "-input=false", "-no-color", "-backend=true"]);
   terraform(stack, ["plan", "-input=false", "-no-color", "-lock=false", "-out=plan.bin"]);
-  const plan = JSON.parse(terraform(stack, ["show", "-json", "plan.bin"])) as PlanJson;
-  return { stack, plan };
+  return stack;
 }

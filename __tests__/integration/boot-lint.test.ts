@@ -84,7 +84,7 @@ describe("systemd-analyze verify", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "boot-units-"));
     try {
       for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), content);
-      const executables = [layout.nodeBin, layout.traefikBin, layout.refreshSecretsTool, layout.watchdogTool, layout.certGuardTool, layout.backupTool];
+      const executables = [layout.nodeBin, layout.traefikBin, layout.refreshSecretsTool, layout.watchdogTool, layout.certGuardTool, layout.backupTool, layout.applyConfigTool];
       const setup = executables.map((f) => `mkdir -p "$(dirname ${f})" && printf '#!/bin/sh\\n' >${f} && chmod 755 ${f}`).join(" && ");
       const result = spawnSync("bwrap", [
         "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/opt", "--tmpfs", "/usr/local",
@@ -99,7 +99,7 @@ describe("systemd-analyze verify", () => {
 
   (can ? test : test.skip)("every rendered unit verifies with no warning", () => {
     expect(Object.keys(units).sort()).toEqual([
-      "openclaw-backup.service", "openclaw-backup.timer", "openclaw-cert-guard.service", "openclaw-cert-guard.timer", "openclaw-gateway.service", "openclaw-imds-firewall.service",
+      "openclaw-apply-config.service", "openclaw-apply-config.timer", "openclaw-backup.service", "openclaw-backup.timer", "openclaw-cert-guard.service", "openclaw-cert-guard.timer", "openclaw-gateway.service", "openclaw-imds-firewall.service",
       "openclaw-secrets.service", "openclaw-watchdog.service", "openclaw-watchdog.timer", "traefik.service"]);
     expect(verify(units)).toEqual({ status: 0, output: "" });
   });

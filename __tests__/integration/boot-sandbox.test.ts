@@ -1,11 +1,11 @@
 import * as fs from "node:fs";
-import { ANTHROPIC_API_KEY, GATEWAY_TOKEN, SECRETS, secretParameterName } from "../../modules/secrets-catalogue";
+import { ANTHROPIC_API_KEY, GATEWAY_TOKEN, secretParameterName, secretsInUse } from "../../modules/secrets-catalogue";
 import { resourceNames } from "../../modules/names";
 import { hostContract } from "../../modules/host/contract";
 import { openclawConfigFile } from "../../modules/host/layout";
 import { AWS_ATTEMPTS, renderTools } from "../../modules/host/tools";
 import { HOST_SCRIPT_VERSIONS_SEARCHED, LAUNCH_HOOK, preserveHostNameFile, WAITS } from "../../modules/host/steps";
-import { hostScriptLocation, openclawLock, openclawLockLocation, SHIPPED_PINS, shippedNodePin } from "../../modules/host/pins";
+import { hostScriptLocation, openclawConfigLocation, openclawLock, openclawLockLocation, SHIPPED_PINS, shippedNodePin } from "../../modules/host/pins";
 import { renderBootScript } from "../../modules/host";
 import { renderUnits } from "../../modules/host/units";
 import { requireInCi, testSettings } from "../helpers/settings";
@@ -174,10 +174,11 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     const flags = "--registry http://127.0.0.1:8088/npm/ --no-fund --no-audit --loglevel=warn";
     expect(sb.lines("npm.log")).toEqual([`uid=65534 ci --ignore-scripts ${flags}`, `uid=65534 rebuild openclaw ${flags}`]);
     const lock = openclawLock();
-    // The host script first (the loader's last step), then the lock.
+    // The host script first (the loader's last step), then the lock, then openclaw.json (openclaw-apply-config --boot).
     expect(ops(calls, "get-object").map((c) => [option(c, "--bucket"), option(c, "--key")])).toEqual([
       [hostScriptLocation(settings).bucket, hostScriptLocation(settings).key],
-      [openclawLockLocation(settings, lock).bucket, openclawLockLocation(settings, lock).key]]);
+      [openclawLockLocation(settings, lock).bucket, openclawLockLocation(settings, lock).key],
+      [openclawConfigLocation(settings).bucket, openclawConfigLocation(settings).key]]);
     expect(fs.readFileSync(sb.host(`${layout.openclawPrefix}/lib/package-lock.json`), "utf8")).toBe(lock.lockText);
     expect(sb.stat(layout.openclawEntry)).toMatchObject({ user: "root", group: "root" });
     expect(sb.stat(`${layout.openclawPrefix}/lib/node_modules`)).toMatchObject({ user: "root" });
@@ -187,9 +188,9 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     expect(fs.existsSync(sb.host(`${layout.openclawPrefix}/.installed`))).toBe(true);
   });
 
-  test("secrets: every catalogue parameter read with decryption; the placeholder token replaced once, never shown", () => {
+  test("secrets: every parameter in use read with decryption (no channel enabled: no channel token); the placeholder token replaced once, never shown", () => {
     const reads = ops(calls, "get-parameter");
-    expect(reads.map((c) => option(c, "--name")).sort()).toEqual(SECRETS.map((secret) => secretParameterName(settings, secret)).sort());
+    expect(reads.map((c) => option(c, "--name")).sort()).toEqual(secretsInUse(settings).map((secret) => secretParameterName(settings, secret)).sort());
     expect(reads.every((c) => c.argv.includes("--with-decryption"))).toBe(true);
     const puts = ops(calls, "put-parameter");
     expect(puts).toHaveLength(1);
@@ -215,11 +216,11 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     expect(sb.stat("/run/openclaw")).toEqual({ mode: "700", user: "root", group: "root" });
     expect(sb.stat(layout.secretsFile)).toEqual({ mode: "600", user: "root", group: "root" });
     expect(sb.stat(layout.backupsDir)).toEqual({ mode: "700", user: "openclaw", group: "openclaw" });
-    for (const tool of [layout.refreshSecretsTool, layout.adminTool, layout.watchdogTool, layout.backupTool]) {
+    for (const tool of [layout.refreshSecretsTool, layout.adminTool, layout.watchdogTool, layout.backupTool, layout.applyConfigTool]) {
       expect(sb.stat(tool)).toEqual({ mode: "755", user: "root", group: "root" });
     }
     for (const unit of ["openclaw-gateway.service", "traefik.service", "openclaw-secrets.service", "openclaw-watchdog.service", "openclaw-watchdog.timer",
-      "openclaw-backup.service", "openclaw-backup.timer"]) {
+      "openclaw-backup.service", "openclaw-backup.timer", "openclaw-apply-config.service", "openclaw-apply-config.timer"]) {
       expect(sb.stat(`/etc/systemd/system/${unit}`)).toEqual({ mode: "644", user: "root", group: "root" });
     }
     expect(sb.stat(layout.traefikStaticConfig).mode).toBe("644");
@@ -290,8 +291,9 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     expect(changed).toEqual([]);
     const again = sb.awsCalls();
     expect(again.map((c) => c.operation).sort()).toEqual(
-      // One get-parameter per catalogue secret (the refresh reads them all).
-      ["get-object", "complete-lifecycle-action", "describe-addresses", "describe-volumes", "describe-volumes", ...SECRETS.map(() => "get-parameter")].sort());
+      // One get-parameter per secret in use (the refresh reads them all).
+      // The host script and openclaw.json (openclaw-apply-config --boot: unchanged, so not written again).
+      ["get-object", "get-object", "complete-lifecycle-action", "describe-addresses", "describe-volumes", "describe-volumes", ...secretsInUse(settings).map(() => "get-parameter")].sort());
     // The host is InService: AWS refuses the completion; the re-run logs that and succeeds.
     expect(launchResults(again)).toEqual(["CONTINUE"]);
     expect(sb.bootLog()).toContain("launch lifecycle action CONTINUE not accepted (expected when this instance is not waiting in Pending:Wait, e.g. a re-run on an InService host); ignored");

@@ -7,6 +7,7 @@ import { DEFAULT_MODEL } from "../../modules/openclaw/providers";
 import {
   descendants,
   FAKE_ANTHROPIC_API_KEY,
+  GATEWAY_START_TIMEOUT_MS,
   isAlive,
   gatewayProcessEnv,
   httpRequest,
@@ -136,7 +137,7 @@ maybe("the gateway started as the systemd unit starts it", () => {
     bareProxy = await startProxy(gateway.port, null);
     // eslint-disable-next-line no-console
     console.log(`openclaw gateway: ${gateway.startupMs} ms from spawn to the first 200 on /healthz, ${gateway.readyMs} ms to /readyz 200`);
-  }, 90_000);
+  }, 2 * GATEWAY_START_TIMEOUT_MS + 30_000);
 
   afterAll(async () => {
     await proxy?.stop();

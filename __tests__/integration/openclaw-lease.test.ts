@@ -1,7 +1,7 @@
 import { rmSync } from "node:fs";
 import { hostContract } from "../../modules/host/contract";
 import { freePort } from "../helpers/free-port";
-import { OpenclawFixture, openclawFixture, openclawFixtureProblem, RunningGateway, startGateway } from "../helpers/openclaw-harness";
+import { GATEWAY_START_TIMEOUT_MS, OpenclawFixture, openclawFixture, openclawFixtureProblem, RunningGateway, startGateway } from "../helpers/openclaw-harness";
 import { requireInCi, testSettings } from "../helpers/settings";
 
 /**
@@ -34,7 +34,7 @@ maybe("openclaw's gateway owner lease after a killed gateway (why the host name 
     // The first instance: up, then killed without a shutdown; its lease stays on the "volume".
     first = await startGateway(settings, fixture, { hostName: stableName, port });
     await first.kill();
-  }, 120_000);
+  }, 2 * GATEWAY_START_TIMEOUT_MS + 30_000);
   afterAll(async () => {
     if (first) rmSync(first.root, { recursive: true, force: true });
   });

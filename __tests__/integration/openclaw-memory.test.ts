@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { memoryBudget } from "../../modules/host/memory";
 import { connectDevice } from "../helpers/openclaw-device-client";
 import {
-  descendants, OpenclawFixture, openclawFixture, openclawFixtureProblem, RunningGateway, RunningProxy, startGateway, startProxy,
+  descendants, GATEWAY_START_TIMEOUT_MS, OpenclawFixture, openclawFixture, openclawFixtureProblem, RunningGateway, RunningProxy, startGateway, startProxy,
 } from "../helpers/openclaw-harness";
 import { requireInCi, testSettings } from "../helpers/settings";
 import { recordSkip } from "../helpers/skips";
@@ -65,7 +65,7 @@ maybe("the real gateway's memory against the unit's limits (t4g.small)", () => {
     devicesRoot = mkdtempSync(path.join(tmpdir(), "openclaw-memory-"));
     gateway = await startGateway(settings, fixture);
     proxy = await startProxy(gateway.port);
-  }, 90_000);
+  }, 2 * GATEWAY_START_TIMEOUT_MS + 30_000);
 
   afterAll(async () => {
     await proxy?.stop();

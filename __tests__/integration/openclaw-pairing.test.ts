@@ -6,7 +6,9 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { connectDevice, connectDeviceWith, DeviceConnectResult, DeviceOptions } from "../helpers/openclaw-device-client";
 import {
+  CLI_TIMEOUT_MS,
   CliResult,
+  GATEWAY_START_TIMEOUT_MS,
   OpenclawFixture,
   openclawFixture,
   openclawFixtureProblem,
@@ -70,6 +72,12 @@ interface DeviceList {
   paired: PairedDevice[];
 }
 
+/**
+ * Each test's bound: a few openclaw CLI runs and device connections, each of which may take up to CLI_TIMEOUT_MS under
+ * load (a full npm test beside a VM boot here: two tests passed 45 s). A bound, not a wait.
+ */
+const TEST_BOUND_MS = 3 * CLI_TIMEOUT_MS;
+
 maybe("device pairing through the proxy with the real openclaw", () => {
   let fixture: OpenclawFixture;
   let gateway: RunningGateway;
@@ -78,8 +86,8 @@ maybe("device pairing through the proxy with the real openclaw", () => {
   const cliLog: string[] = [];
 
   /** The host-side CLI; every call must keep the gateway token out of its output. */
-  const host = (args: string[]): CliResult => {
-    const result = gateway.cli(args);
+  const host = (args: string[], timeoutMs?: number): CliResult => {
+    const result = gateway.cli(args, {}, timeoutMs);
     cliLog.push(`openclaw ${args.join(" ")} → exit ${result.status}`);
     expect(result.leakedSecret).toBe(false);
     return result;
@@ -116,7 +124,7 @@ maybe("device pairing through the proxy with the real openclaw", () => {
     devicesRoot = mkdtempSync(path.join(tmpdir(), "openclaw-devices-"));
     gateway = await startGateway(settings, fixture);
     proxy = await startProxy(gateway.port, CLIENT_ADDRESS);
-  }, 90_000);
+  }, 2 * GATEWAY_START_TIMEOUT_MS + 30_000);
 
   afterAll(async () => {
     await proxy?.stop();
@@ -168,7 +176,7 @@ maybe("device pairing through the proxy with the real openclaw", () => {
     expect(await connect(laptop, "laptop")).toEqual({
       ok: true, role: "operator", scopes: ["operator.read"], deviceTokenIssued: true, method: "token",
     });
-  }, 45_000);
+  }, TEST_BOUND_MS);
 
   test("reject removes the request; the device stays out and asks again with a new request id", async () => {
     const phone = device("phone");
@@ -184,7 +192,7 @@ maybe("device pairing through the proxy with the real openclaw", () => {
     const again = expectPairingRequired(await connect(phone, "phone"));
     expect(again.requestId).not.toBe(first.requestId);
     expect(again.deviceId).toBe(first.deviceId);
-  }, 45_000);
+  }, TEST_BOUND_MS);
 
   test("unknown or already-decided request ids fail with exit 1 (approve: text on stderr; reject: JSON)", () => {
     const unknown = "00000000-0000-4000-8000-000000000000";
@@ -196,15 +204,17 @@ maybe("device pairing through the proxy with the real openclaw", () => {
     const reject = host(["devices", "reject", unknown, "--json"]);
     expect(reject.status).toBe(1);
     expect(JSON.parse(reject.stdout)).toEqual({ ok: false, error: { type: "cli_error", message: "unknown requestId" } });
-  }, 30_000);
+  }, TEST_BOUND_MS);
 
   test("the host-side commands left openclaw.json as the boot script wrote it (IaC owns it)", () => {
     expect(readFileSync(gateway.layout.configPath, "utf8")).toBe(openclawConfigFile(settings, gateway.port));
-  }, 30_000);
+  }, TEST_BOUND_MS);
 
   test("dashboard --json issues a one-time owner link; the browser that opens it becomes an admin device", async () => {
     const started = Date.now();
-    const result = host(["dashboard", "--json"]);
+    // 90 s: the CLI's default 30 s killed it (exit 143) in stop 24's CI, under the load of two jest workers.
+    const result = host(["dashboard", "--json"], 90_000);
+    const ended = Date.now();
     expect(result.status).toBe(0);
     const link = JSON.parse(result.stdout) as Record<string, unknown>;
     expect(link).toMatchObject({
@@ -220,10 +230,11 @@ maybe("device pairing through the proxy with the real openclaw", () => {
     const fragment = new URLSearchParams(publicLink.hash.slice(1));
     expect(fragment.get("bootstrapToken")).toBe(new URLSearchParams(new URL(link.browserUrl as string).hash.slice(1)).get("bootstrapToken"));
     expect(fragment.get("gatewayUrl")).toBe(`wss://${settings.domainName}`);
-    // Valid for ten minutes.
+    // Valid for ten minutes from when it was issued, somewhere between the command's start and end (stop 25's CI:
+    // the command took over 30 s under load, so a bound from its start alone failed).
     const expires = link.browserBootstrapExpiresAtMs as number;
-    expect(expires - started).toBeGreaterThan(9 * 60_000);
-    expect(expires - started).toBeLessThanOrEqual(10 * 60_000 + 30_000);
+    expect(expires).toBeGreaterThanOrEqual(started + 10 * 60_000 - 1_000);
+    expect(expires).toBeLessThanOrEqual(ended + 10 * 60_000 + 1_000);
 
     // The browser redeems the link through the proxy (a remote client): paired at once, as admin.
     const bootstrapToken = fragment.get("bootstrapToken")!;
@@ -234,14 +245,14 @@ maybe("device pairing through the proxy with the real openclaw", () => {
     // Single use: bound to that browser, refused for any other.
     expect(await connectDeviceWith(fixture, wsUrl, device("other-browser"), { ...BROWSER, bootstrapToken }))
       .toMatchObject({ ok: false, code: "AUTH_BOOTSTRAP_TOKEN_INVALID" });
-  }, 60_000);
+  }, TEST_BOUND_MS);
 
   test("a browser on a foreign origin is refused (gateway.controlUi.allowedOrigins)", async () => {
     const result = await connectDeviceWith(fixture, proxy.url.replace(/^http/, "ws"), device("foreign-browser"), {
       ...BROWSER, origin: "https://evil.example", token: gateway.token,
     });
     expect(result).toMatchObject({ ok: false, code: "CONTROL_UI_ORIGIN_NOT_ALLOWED" });
-  }, 30_000);
+  }, TEST_BOUND_MS);
 
   // Last: stops the gateway (the state stays until afterAll).
   test("with the gateway down, the host commands fail with exit 1 and a JSON reason", async () => {
@@ -257,5 +268,5 @@ maybe("device pairing through the proxy with the real openclaw", () => {
       },
       gateway: { url: `ws://127.0.0.1:${gateway.port}` },
     });
-  }, 60_000);
+  }, TEST_BOUND_MS);
 });

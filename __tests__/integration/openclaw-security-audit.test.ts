@@ -93,10 +93,11 @@ maybe("openclaw security audit --json on the rendered config", () => {
   }, 150_000);
 
   test("the check can fail: \"full\" with a channel anyone may message is critical", () => {
-    const settings = testSettings({
-      toolPolicy: "full",
-      openclaw: { channels: { telegram: { enabled: true, dmPolicy: "open", allowFrom: ["*"], botToken: { source: "env", provider: "default", id: "TELEGRAM_BOT_TOKEN" } } } },
-    });
+    const openclaw = { channels: { telegram: { enabled: true, dmPolicy: "open", allowFrom: ["*"], botToken: { source: "env", provider: "default", id: "TELEGRAM_BOT_TOKEN" } } } };
+    // Synth refuses this overlay (an open DM policy, "*", a token field the deployment owns: modules/openclaw/overlay.ts); the
+    // settings are built past those checks to get openclaw's own verdict on what they refuse.
+    expect(() => testSettings({ toolPolicy: "full", openclaw })).toThrow(/openclaw\.channels\.telegram\.dmPolicy: got "open"; may not be "open"/);
+    const settings = { ...testSettings({ toolPolicy: "full" }), openclaw };
     const critical = audit(settings).filter((f) => f.severity === "critical").map((f) => f.checkId);
     expect(critical).toEqual(expect.arrayContaining(["tools.exec.security_full_configured"]));
   }, 150_000);

@@ -7,6 +7,7 @@ import type { StatusReport } from "../../modules/ops/status";
 import { localSsmAgent, LocalSsmAgent, openclawAdminStub, OpsRun, runOpsCli } from "../helpers/local-ssm-agent";
 import { connectDevice, DeviceConnectResult } from "../helpers/openclaw-device-client";
 import {
+  GATEWAY_START_TIMEOUT_MS,
   OpenclawFixture,
   openclawFixture,
   openclawFixtureProblem,
@@ -75,7 +76,7 @@ maybe("the SSM documents and the operator CLI against the real openclaw", () => 
     const stub = openclawAdminStub(gateway, fixture, work);
     expect(readFileSync(stub, "utf8")).not.toContain(gateway.token);
     aws = localSsmAgent(settings, { replace: { [hostContract(settings).adminTool]: stub, ...statusHost() }, sent, path: `${path.join(work, "bin")}:/usr/bin:/bin` });
-  }, 90_000);
+  }, 2 * GATEWAY_START_TIMEOUT_MS + 30_000);
 
   /**
    * The status document's host, in `work`: a boot log of two boots (the last one succeeded; a line

@@ -1,4 +1,4 @@
-import { offlinePlan, offlineTerraformProblem } from "../helpers/terraform-offline";
+import { offlinePlanFile, offlineTerraformProblem } from "../helpers/terraform-offline";
 import { requireInCi, testSettings } from "../helpers/settings";
 
 /**
@@ -12,7 +12,7 @@ const maybe = canRun ? describe : describe.skip;
 /** The error of an offline plan (terraform wraps long lines: whitespace runs made one space), or undefined when it succeeded. */
 function planError(overrides: Parameters<typeof testSettings>[0]): string | undefined {
   try {
-    offlinePlan(testSettings(overrides));
+    offlinePlanFile(testSettings(overrides));
     return undefined;
   } catch (error) {
     return (error as Error).message.replace(/\s+/g, " ");

@@ -84,8 +84,14 @@ describe("plan summary building blocks", () => {
     // One sentence per secret of the catalogue (modules/secrets-catalogue.ts), in its order.
     expect(md).toContain("> The host generates a new gateway token, so clients need the new one. "
       + "Set the Anthropic API key again after apply (`npm run secrets -- set-api-key`). "
-      + "Set the OpenAI API key again after apply (`npm run secrets -- set-openai-key`).");
-    expect(md).toMatch(/an SSM parameter: its value \(gateway token \/ Anthropic API key \/ OpenAI API key\) was set outside Terraform/);
+      + "Set the OpenAI API key again after apply (`npm run secrets -- set-openai-key`). "
+      // Channel tokens have no command of their own: the generic `set <id>` (it printed "undefined" before).
+      + "Set the Telegram bot token again after apply (`npm run secrets -- set telegram-bot-token`). "
+      + "Set the Slack bot token again after apply (`npm run secrets -- set slack-bot-token`). "
+      + "Set the Slack app token again after apply (`npm run secrets -- set slack-app-token`). "
+      + "Set the Discord bot token again after apply (`npm run secrets -- set discord-bot-token`).");
+    expect(md).not.toContain("undefined");
+    expect(md).toMatch(/an SSM parameter: its value \(gateway token \/ Anthropic API key \/ OpenAI API key \/ Telegram bot token \/ Slack bot token \/ Slack app token \/ Discord bot token\) was set outside Terraform/);
     expect(md).not.toContain("Snapshot the data volume");
   });
 

@@ -115,11 +115,11 @@ describe("README and docs/ review blocks", () => {
           const plan = JSON.parse(readFileSync(path.join(dir, "plans", `${STACK}.json`), "utf8"));
           expect(plan.format_version).toMatch(/^1\./);
           expect(result.stdout).toContain(`### ${STACK}`);
-          expect(result.stdout).toMatch(/\*\*46 to create, 0 to update, 0 to replace, 0 to delete\*\* \(0 unchanged\) — first deploy/);
+          expect(result.stdout).toMatch(/\*\*48 to create, 0 to update, 0 to replace, 0 to delete\*\* \(0 unchanged\) — first deploy/);
         }
         if (block.cdktfCli) {
           // eslint-disable-next-line no-control-regex
-          expect(result.stdout.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "")).toMatch(/Plan: 46 to add, 0 to change, 0 to destroy/);
+          expect(result.stdout.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "")).toMatch(/Plan: 48 to add, 0 to change, 0 to destroy/);
           expect(output).not.toContain("checkpoint");
         }
         if (block.script.includes("npm run audit")) {

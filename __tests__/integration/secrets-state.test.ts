@@ -31,7 +31,8 @@ import { requireInCi, testSettings } from "../helpers/settings";
 const canRun = requireInCi(offlineTerraformProblem(), "the secrets-in-state test (real terraform against a fake SSM/KMS)");
 const maybe = canRun ? describe : describe.skip;
 
-const settings = testSettings();
+/** Every channel enabled: every secret of the catalogue has its parameter (a channel's token only then). */
+const settings = testSettings({ openclaw: { channels: { telegram: { dmPolicy: "pairing" }, slack: { dmPolicy: "pairing" }, discord: { dmPolicy: "pairing" } } } });
 /** Each secret's parameter name, in catalogue order. */
 const parameterNames = SECRETS.map((secret) => secretParameterName(settings, secret));
 

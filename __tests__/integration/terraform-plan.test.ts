@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import * as path from "node:path";
 import { offlinePlan, offlineTerraformProblem, PlanJson } from "../helpers/terraform-offline";
-import { API_KEY_PLACEHOLDER, GATEWAY_TOKEN_PLACEHOLDER, SECRETS } from "../../modules/secrets-catalogue";
+import { API_KEY_PLACEHOLDER, GATEWAY_TOKEN_PLACEHOLDER, secretsInUse } from "../../modules/secrets-catalogue";
 import { requireInCi, testSettings } from "../helpers/settings";
 import { ALARMS } from "../../modules/constructs/alerts";
 
@@ -43,13 +43,13 @@ maybe("offline terraform plan of the default stack", () => {
     }
     expect(counts).toEqual({
       aws_vpc: 1, aws_subnet: 1, aws_internet_gateway: 1, aws_route_table: 1, aws_route_table_association: 1,
-      aws_default_security_group: 1, aws_kms_key: 1, aws_kms_key_policy: 1, aws_kms_alias: 1, aws_ssm_parameter: SECRETS.length, aws_ebs_volume: 1,
+      aws_default_security_group: 1, aws_kms_key: 1, aws_kms_key_policy: 1, aws_kms_alias: 1, aws_ssm_parameter: secretsInUse(testSettings()).length, aws_ebs_volume: 1,
       aws_dlm_lifecycle_policy: 1, aws_iam_role: 4, aws_iam_role_policy_attachment: 1, aws_iam_role_policy: 1,
       aws_iam_instance_profile: 1, aws_eip: 1, aws_security_group: 1, aws_vpc_security_group_ingress_rule: 1,
       aws_vpc_security_group_egress_rule: 1, aws_launch_template: 1, aws_autoscaling_group: 1,
-      aws_ssm_document: 8, aws_ssm_association: 1, aws_scheduler_schedule: 1,
+      aws_ssm_document: 9, aws_ssm_association: 1, aws_scheduler_schedule: 1,
       aws_s3_bucket: 1, aws_s3_bucket_public_access_block: 1, aws_s3_bucket_versioning: 1,
-      aws_s3_bucket_server_side_encryption_configuration: 1, aws_s3_bucket_policy: 1, aws_s3_object: 2,
+      aws_s3_bucket_server_side_encryption_configuration: 1, aws_s3_bucket_policy: 1, aws_s3_object: 3,
       aws_sns_topic: 1, aws_autoscaling_notification: 1, // alerts off (the default): the topic and the group's notifications, no alarm
     });
     // eslint-disable-next-line no-console
@@ -69,7 +69,7 @@ maybe("offline terraform plan of the default stack", () => {
 
   test("SSM parameters are planned with no value at all: the placeholders are write-only and never recorded", () => {
     const parameters = plan.resource_changes.filter((c) => c.type === "aws_ssm_parameter");
-    expect(parameters).toHaveLength(SECRETS.length);
+    expect(parameters).toHaveLength(secretsInUse(testSettings()).length);
     for (const c of parameters) {
       expect(c.change.after!.value ?? null).toBeNull();
       expect(c.change.after!.value_wo ?? null).toBeNull();

@@ -1,9 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { OfflineStackDir, terraform, writeCliConfig } from "../helpers/terraform-offline";
-import { deployOffline, STATE_CACHE_ENV, stateCacheFile } from "../helpers/terraform-state";
+import { deployOffline, isNoOp, STATE_CACHE_ENV, stateCacheFile } from "../helpers/terraform-state";
 import { requireInCi } from "../helpers/settings";
 
 /**
@@ -69,6 +69,10 @@ maybe("deployOffline's converged-state cache", () => {
     const deployed = deployOffline(stack);
     expect(deployed.rounds).toBe(42);
     expect(JSON.parse(readFileSync(deployed.state, "utf8")).resources).toEqual(applied.resources);
+    // The proof is returned (callers read it instead of planning again): no change, as synthesized.
+    expect(isNoOp(deployed.plan)).toBe(true);
+    expect(deployed.plan.resource_changes.length).toBeGreaterThan(0);
+    expect(existsSync(path.join(stack.dir, "plan.bin"))).toBe(true);
   }, 120_000);
 
   test("a kept state that terraform would change is not used: deployOffline converges instead", () => {

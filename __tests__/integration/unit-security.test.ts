@@ -20,7 +20,7 @@ describe("systemd-analyze security of every service the host installs", () => {
     // eslint-disable-next-line no-console
     console.log(`systemd-analyze security --offline=true (0 = locked down, 10 = unrestricted):\n${unitSecurityTable(rows)}`);
     expect(rows.map((r) => r.unit)).toEqual([
-      "openclaw-backup.service", "openclaw-cert-guard.service", "openclaw-gateway.service", "openclaw-imds-firewall.service", "openclaw-secrets.service",
+      "openclaw-apply-config.service", "openclaw-backup.service", "openclaw-cert-guard.service", "openclaw-gateway.service", "openclaw-imds-firewall.service", "openclaw-secrets.service",
       "openclaw-watchdog.service", "traefik.service"]);
     expect(rows.filter((r) => r.exposure > MAX_EXPOSURE || r.exposureWithHostedZone > MAX_EXPOSURE)).toEqual([]);
   });

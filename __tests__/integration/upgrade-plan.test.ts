@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { offlinePlan, offlineTerraformProblem, PlanJson, synthForOfflineTerraform, terraform } from "../helpers/terraform-offline";
 import { deployOffline, planJson as planAgainstState } from "../helpers/terraform-state";
 import { GatewaySettings, GatewaySettingsInput } from "../../modules/settings/settings";
+import { openclawConfigFile } from "../../modules/host/layout";
 import { requireInCi, testSettings } from "../helpers/settings";
 
 /**
@@ -15,6 +16,8 @@ import { requireInCi, testSettings } from "../helpers/settings";
  * association's parameters (updating it runs the rollout runbook: an instance refresh with automatic
  * rollback, modules/constructs/rollout.ts) — never the Auto Scaling group (its template version is the
  * runbook's to move), the data volume, the address, the KMS key, the parameters or the SSM documents.
+ *
+ * The same deployed state also proves that a config-only change (CONFIG_CHANGES) plans no new host.
  *
  * Two proofs with real terraform, offline:
  *  1. the create plans of the old and the new settings, compared resource by resource;
@@ -38,6 +41,19 @@ const UPGRADES: Array<[string, Partial<GatewaySettingsInput>]> = [
   ["Traefik", { versions: { traefik: "3.6.3" } }],
 ];
 
+/**
+ * Config-only changes (issue 14 item 4): the `openclaw` overlay, `model`, `toolPolicy` reach the host
+ * as the openclaw.json object in the artifacts bucket, which the user data does not pin (docs/operating.md
+ * "Changing the configuration"): planned against the same deployed state, each must change that object
+ * alone — no launch template, group or rollout association (each changed the user data before).
+ */
+const CONFIG_CHANGES: Array<[string, Partial<GatewaySettingsInput>]> = [
+  ["the openclaw overlay", { openclaw: { agents: { defaults: { thinkingDefault: "low" } } } }],
+  ["the model", { model: "openai/gpt-5" }],
+  ["the tool policy", { toolPolicy: "no-shell" }],
+];
+const CONFIG_OBJECT = /^aws_s3_object\.artifacts_openclaw-config_[0-9A-F]{8}$/;
+
 const changed = (plan: PlanJson): Change[] => plan.resource_changes.filter((c) => c.change.actions.join() !== "no-op");
 
 // ---------------------------------------------------------------- comparison
@@ -57,6 +73,7 @@ const PERSISTENT_TYPES = ["aws_ebs_volume", "aws_eip", "aws_kms_key", "aws_kms_a
 maybe("upgrading a pinned version", () => {
   let oldPlan: PlanJson;
   let deployedState: string;
+  const upgradePlans = new Map<GatewaySettings, PlanJson>();
   const upgraded = new Map<string, GatewaySettings>(UPGRADES.map(([what, versions]) => [what, testSettings(versions)]));
 
   const work = mkdtempSync(path.join(os.tmpdir(), "openclaw-upgrade-plan-"));
@@ -76,10 +93,11 @@ maybe("upgrading a pinned version", () => {
     // eslint-disable-next-line no-console
     console.log(`upgrade plan: the deployed state settled after ${deployed.rounds} plan(s)`);
     deployedState = readFileSync(deployed.state, "utf8");
+    // The old settings planned against that state (deployOffline's proof): the first test's plan.
+    upgradePlans.set(OLD, deployed.plan);
   }, 300_000);
 
   /** Plans `settings` against the deployed old state in a fresh directory, once per settings object. */
-  const upgradePlans = new Map<GatewaySettings, PlanJson>();
   function upgradePlan(settings: GatewaySettings): PlanJson {
     if (!upgradePlans.has(settings)) upgradePlans.set(settings, planAgainstDeployed(settings));
     return upgradePlans.get(settings)!;
@@ -185,13 +203,17 @@ maybe("upgrading a pinned version", () => {
     expect(changed(plan)).toEqual([]);
   }, 120_000);
 
-  test("turning alerts on (docs/operating.md \"Alerts\"): the subscription and the alarms are created, the host's new script rolls out; the topic and the group stay", () => {
+  test("turning alerts on (docs/operating.md \"Alerts\"): the subscription and the alarms are created, the host role may publish their metrics, the host's new script rolls out; the topic and the group stay", () => {
     const plan = upgradePlan(testSettings({ alerts: ["ops@clawops.dev"] }));
     const summary = changed(plan).map((c) => `${c.type} ${c.change.actions.join("+")}`).sort();
     expect(summary).toEqual([
-      ...Array(6).fill("aws_cloudwatch_metric_alarm create"), "aws_launch_template update", "aws_s3_object update",
+      ...Array(6).fill("aws_cloudwatch_metric_alarm create"), "aws_iam_role_policy update", "aws_launch_template update", "aws_s3_object update",
       "aws_sns_topic_subscription create", "aws_ssm_association update",
     ]);
+    const policy = changed(plan).find((c) => c.type === "aws_iam_role_policy")!;
+    const sids = (side: unknown) => (JSON.parse((side as { policy: string }).policy).Statement as { Sid: string }[]).map((s) => s.Sid);
+    expect(sids(policy.change.before)).not.toContain("PublishAlertMetrics");
+    expect(sids(policy.change.after)).toContain("PublishAlertMetrics");
     const script = changed(plan).find((c) => c.type === "aws_s3_object")!;
     expect(script.change.after!.content).toContain("publish_metric WatchdogReplacement"); // the tools'
     expect(userDataScript(changed(plan).find((c) => c.type === "aws_launch_template")!)).toContain("publish_metric BootAbandoned"); // the loader's
@@ -199,6 +221,22 @@ maybe("upgrading a pinned version", () => {
       for (const change of plan.resource_changes.filter((c) => c.type === type)) expect(`${change.address}: ${change.change.actions.join("+")}`).toBe(`${change.address}: no-op`);
     }
   }, 120_000);
+
+  test.each(CONFIG_CHANGES)("config-only change, %s: only the openclaw.json object is updated, in place", (_what, input) => {
+    const settings = testSettings(input);
+    expect(openclawConfigFile(settings)).not.toBe(openclawConfigFile(OLD));
+    const plan = upgradePlan(settings);
+    expect(changed(plan).map((c) => `${c.address} ${c.change.actions.join("+")}`)).toEqual([expect.stringMatching(/ update$/)]);
+    const object = changed(plan)[0];
+    expect(object.address).toMatch(CONFIG_OBJECT);
+    expect((object.change.before as Json).content).toBe(openclawConfigFile(OLD));
+    expect((object.change.after as Json).content).toBe(openclawConfigFile(settings));
+    for (const type of ["aws_launch_template", "aws_autoscaling_group", "aws_ssm_association"]) {
+      const changes = plan.resource_changes.filter((c) => c.type === type);
+      expect(changes.length).toBeGreaterThan(0);
+      for (const change of changes) expect(`${change.address}: ${change.change.actions.join("+")}`).toBe(`${change.address}: no-op`);
+    }
+  }, 180_000);
 
   test("control: a change that does concern the data volume shows up on the volume (the comparison can fail)", () => {
     const plan = upgradePlan(testSettings({ dataVolumeSizeGiB: 30 }));

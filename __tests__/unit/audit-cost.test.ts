@@ -42,6 +42,15 @@ describe("monthly cost estimate", () => {
     console.log(`default monthly cost: $${cost.totalUsd.toFixed(2)}`);
   });
 
+  test("the artifacts bucket: its objects' storage and the host's config check's GETs (every interval of openclaw-apply-config.timer)", () => {
+    const { input, stack } = auditFixture();
+    const lines = estimateMonthlyCost(input).lines.filter((l) => l.address === addressOf(stack.artifacts.bucket));
+    expect(lines).toHaveLength(1);
+    // 730 h × 60 / 2 min = 21,900 GETs at $0.0004 per 1,000 ≈ $0.0088; a few hundred KB at $0.023/GB-month adds ≈ $0.00001.
+    expect(lines[0].item).toMatch(/^S3 Standard: \d+ KB stored, 21,900 GET\/month \(openclaw-apply-config every 2min\)$/);
+    expect(lines[0].monthlyUsd).toBe(0.01);
+  });
+
   test("alerts on (an e-mail address): six alarms at $0.10 each on top of the default", () => {
     const { input, stack } = auditFixture(undefined, { alerts: ["ops@clawops.dev"] });
     const cost = estimateMonthlyCost(input);

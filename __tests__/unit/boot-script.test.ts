@@ -28,26 +28,29 @@ function bash(script: string, cwd?: string): { status: number | null; stdout: st
 
 describe("rendered boot script", () => {
   /**
-   * The files rendered from layout.ts's contract functions (gatewayEnvironment, gatewayCommand,
-   * openclawConfig: owned and proven against the real openclaw elsewhere) are replaced by markers,
+   * The files rendered from layout.ts's contract functions (gatewayEnvironment, gatewayCommand: owned
+   * and proven against the real openclaw elsewhere) are replaced by markers (openclaw.json is not in the
+   * boot script at all: openclaw-apply-config fetches it, modules/host/config-apply.ts),
    * so the snapshot pins the script itself; the next test pins those files to the functions.
    */
   const contractFiles = () => hostFiles(settings, layout).filter((f) =>
-    [layout.configPath, layout.adminTool, `/etc/systemd/system/${layout.gatewayUnit}`].includes(f.path));
+    [layout.adminTool, `/etc/systemd/system/${layout.gatewayUnit}`].includes(f.path));
 
   test("default settings (Amazon Linux 2023) render to the committed snapshot", () => {
     let script = renderBootScript(settings);
     for (const file of contractFiles()) script = script.replace(file.content, `<${file.path}: rendered from layout.ts>\n`);
     // The loader's pin changes with every byte of the host script (those files included): pinned by host-user-data.test.ts.
     script = script.replaceAll(renderUserData(settings).hostScriptSha256, "<sha256 of the host script>");
-    expect(contractFiles()).toHaveLength(3);
+    expect(contractFiles()).toHaveLength(2);
     expect(script).toMatchSnapshot();
   });
 
   test("the files left out of the snapshot follow layout.ts's contract functions exactly", () => {
-    const [config, admin, unit] = [layout.configPath, layout.adminTool, `/etc/systemd/system/${layout.gatewayUnit}`]
+    const [admin, unit] = [layout.adminTool, `/etc/systemd/system/${layout.gatewayUnit}`]
       .map((p) => contractFiles().find((f) => f.path === p)!.content);
-    expect(config).toBe(openclawConfigFile(settings));
+    // openclaw.json is the artifacts bucket's object, not a file of the boot script.
+    expect(hostFiles(settings, layout).map((f) => f.path)).not.toContain(layout.configPath);
+    expect(renderBootScript(settings)).not.toContain(openclawConfigFile(settings));
     for (const [name, value] of Object.entries(gatewayEnvironment(layout))) {
       expect(admin).toContain(` ${shellWords([`--setenv=${name}=${value}`])} `);
       expect(unit).toContain(`Environment=${unitWord(`${name}=${value}`)}\n`);
@@ -473,8 +476,8 @@ describe("systemd units", () => {
   test("every unit is rendered and written by the boot script", () => {
     const units = renderUnits(settings, layout);
     expect(Object.keys(units).sort()).toEqual(
-      ["openclaw-backup.service", "openclaw-backup.timer", "openclaw-cert-guard.service", "openclaw-cert-guard.timer",
-        "openclaw-gateway.service", "openclaw-imds-firewall.service", "openclaw-secrets.service", "openclaw-watchdog.service",
+      ["openclaw-apply-config.service", "openclaw-apply-config.timer", "openclaw-backup.service", "openclaw-backup.timer",
+        "openclaw-cert-guard.service", "openclaw-cert-guard.timer", "openclaw-gateway.service", "openclaw-imds-firewall.service", "openclaw-secrets.service", "openclaw-watchdog.service",
         "openclaw-watchdog.timer", "traefik.service"]);
     const written = hostFiles(settings, layout);
     for (const [name, content] of Object.entries(units)) {

@@ -72,11 +72,11 @@ describe("host contract", () => {
     expect(callers).toEqual(["index.ts"]);
   });
 
-  test("files are derived from their directories; all ten units are named in it and rendered", () => {
+  test("files are derived from their directories; all twelve units are named in it and rendered", () => {
     expect([c.configPath, c.acmeStorage, c.secretsFile, c.traefikBin, c.traefikStaticConfig, c.traefikDynamicConfig, c.nodeBin, c.watchdogStateDir]
       .map(path.dirname)).toEqual([c.stateDir, c.traefikDataDir, c.runDir, c.traefikDir, c.traefikConfigDir, c.traefikConfigDir, `${c.nodeDir}/bin`, c.runDir]);
     const units = [c.secretsUnit, c.gatewayUnit, c.traefikUnit, c.watchdogServiceUnit, c.watchdogTimerUnit, c.certGuardServiceUnit, c.certGuardTimerUnit,
-      c.imdsFirewallUnit, c.backupServiceUnit, c.backupTimerUnit];
+      c.imdsFirewallUnit, c.backupServiceUnit, c.backupTimerUnit, c.applyConfigServiceUnit, c.applyConfigTimerUnit];
     expect(Object.keys(renderUnits(testSettings(), c)).sort()).toEqual([...units].sort());
     expect(c.hostName).toBe("openclaw-test");
   });

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { renderBootScript } from "../../modules/host";
-import { SECRETS, secretParameterName } from "../../modules/secrets-catalogue";
+import { secretParameterName, secretsInUse } from "../../modules/secrets-catalogue";
 import { AWS_OPERATIONS, cliOperation, METRIC_OPERATIONS, ROLLBACK_OPERATIONS, secretParameters } from "../helpers/fake-cloud";
 import { sandboxAccount } from "../helpers/sandbox";
 import { testSettings } from "../helpers/settings";
@@ -44,8 +44,10 @@ describe("one AWS fake vocabulary", () => {
 
   test("the sandbox's account holds one parameter per catalogue secret, each at its placeholder", () => {
     const s = testSettings();
-    expect(secretParameters(s).map((p) => p.name)).toEqual(SECRETS.map((secret) => secretParameterName(s, secret)));
+    expect(secretParameters(s).map((p) => p.name)).toEqual(secretsInUse(s).map((secret) => secretParameterName(s, secret)));
+    expect(secretParameters({ ...s, openclaw: { channels: { slack: {} } } }).map((p) => p.name))
+      .toEqual([...secretsInUse(s).map((secret) => secretParameterName(s, secret)), "/openclaw/test/slack-bot-token", "/openclaw/test/slack-app-token"]);
     expect(sandboxAccount(s).parameters).toEqual(
-      Object.fromEntries(SECRETS.map((secret) => [secretParameterName(s, secret), secret.placeholder])));
+      Object.fromEntries(secretsInUse(s).map((secret) => [secretParameterName(s, secret), secret.placeholder])));
   });
 });

@@ -4,7 +4,7 @@ import { gatewayEnvironment, openclawCommand, openclawConfig, SECRETS_PROVIDER, 
 import { memoryBudget } from "../../modules/host/memory";
 import { adminTool, refreshSecretsTool } from "../../modules/host/tools";
 import { gatewayUnit, renderUnit } from "../../modules/host/units";
-import { ANTHROPIC_API_KEY, GATEWAY_TOKEN, SECRETS } from "../../modules/secrets-catalogue";
+import { ANTHROPIC_API_KEY, GATEWAY_TOKEN, SECRETS, TELEGRAM_BOT_TOKEN } from "../../modules/secrets-catalogue";
 import { testSettings } from "../helpers/settings";
 
 /**
@@ -32,13 +32,24 @@ describe("the gateway's secrets are a systemd credential that openclaw.json refe
   test("every catalogue secret the chosen model provider uses is a file SecretRef into the credential, at its configField; no env SecretRef is left", () => {
     const config = openclawConfig(settings);
     // The other providers' API keys are not referenced (modules/host/layout.ts withSecretRefs).
-    const used = SECRETS.filter((secret) => secret.modelProvider === undefined || secret.modelProvider === "anthropic");
+    // Nor the channels' tokens: no channel is enabled.
+    const used = SECRETS.filter((secret) => (secret.modelProvider === undefined || secret.modelProvider === "anthropic") && secret.channel === undefined);
+    expect(SECRETS.filter((secret) => !used.includes(secret) && at(config, secret.configField) !== undefined)).toEqual([]);
     expect(used.map((secret) => secret.id)).toEqual([GATEWAY_TOKEN.id, ANTHROPIC_API_KEY.id]);
     for (const secret of used) expect(at(config, secret.configField)).toEqual({ source: "file", provider: SECRETS_PROVIDER, id: `/${secret.id}` });
     expect(at(config, "gateway.auth")).toEqual({ mode: "token", token: secretRef(GATEWAY_TOKEN) });
     expect(at(config, "models.providers.anthropic.apiKey")).toEqual(secretRef(ANTHROPIC_API_KEY));
     expect(at(config, `secrets.providers.${SECRETS_PROVIDER}`)).toEqual({ source: "file", path: "${CREDENTIALS_DIRECTORY}/gateway-secrets", mode: "json" });
     expect(JSON.stringify(config)).not.toContain('"env"');
+  });
+
+  test("a channel's token is referenced only while the overlay enables the channel (enabled: false is off)", () => {
+    const withTelegram = (telegram: object) => openclawConfig({ ...settings, openclaw: { channels: { telegram } } });
+    expect(at(withTelegram({ dmPolicy: "pairing" }), "channels.telegram.botToken")).toEqual(secretRef(TELEGRAM_BOT_TOKEN));
+    expect(at(withTelegram({ enabled: false }), "channels.telegram.botToken")).toBeUndefined();
+    expect(at(withTelegram({ enabled: false }), "channels.telegram")).toEqual({ enabled: false });
+    expect(at(openclawConfig({ ...settings, openclaw: { channels: { slack: {} } } }), "channels.slack"))
+      .toEqual({ botToken: { source: "file", provider: SECRETS_PROVIDER, id: "/slack-bot-token" }, appToken: { source: "file", provider: SECRETS_PROVIDER, id: "/slack-app-token" } });
   });
 
   test("names follow openclaw's SecretRef grammar: provider ^[a-z][a-z0-9_-]{0,63}$, ids JSON pointers without escapes", () => {

@@ -11,8 +11,9 @@ import { createHash } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import { renderBootScript } from "../../modules/host";
 import { Testing } from "cdktf";
-import { ALLOWED_INSTALL_SCRIPTS, downloadPins, INSTALL_SCRIPTS, openclawLock, openclawLockDir, openclawLockLocation, hostScriptLocation, SHIPPED_PINS, shippedNodePin } from "../../modules/host/pins";
+import { ALLOWED_INSTALL_SCRIPTS, downloadPins, INSTALL_SCRIPTS, openclawLock, openclawLockDir, openclawLockLocation, openclawConfigLocation, hostScriptLocation, SHIPPED_PINS, shippedNodePin } from "../../modules/host/pins";
 import { renderUserData } from "../../modules/host/user-data";
+import { openclawConfigFile } from "../../modules/host/layout";
 import { INSTALL_UID, shellHelpers, ssmAgentStep } from "../../modules/host/steps";
 import { OpenClawStack } from "../../modules/stack";
 import { terraformLiteral } from "../../modules/constructs/artifacts";
@@ -197,7 +198,7 @@ describe("openclaw from the project's lock (modules/host/openclaw/)", () => {
     expect(script).not.toMatch(/npm install --global/);
   });
 
-  test("the stack uploads that lock and the host script to the bucket the boot reads, and the host may read only those two objects (and the host script's earlier versions)", () => {
+  test("the stack uploads that lock, the host script and openclaw.json to the bucket the boot reads, and the host may read only those three objects (and the host script's earlier versions)", () => {
     const settings = testSettings();
     const stack = new OpenClawStack(Testing.app(), settings);
     const parsed = JSON.parse(Testing.synth(stack));
@@ -210,6 +211,8 @@ describe("openclaw from the project's lock (modules/host/openclaw/)", () => {
     expect(objects.map(([, o]) => o)).toEqual([
       expect.objectContaining({ key, source_hash: lock.sha256 }),
       expect.objectContaining({ key: hostScriptLocation(settings).key, content: terraformLiteral(hostScript) }),
+      // Not pinned by the user data: a config-only change updates this object alone (docs/operating.md "Changing the configuration").
+      expect.objectContaining({ key: openclawConfigLocation(settings).key, content: terraformLiteral(openclawConfigFile(settings)) }),
     ]);
     // The pin in the user data is the sha256 of exactly the bytes the object holds (content is uploaded as UTF-8, once
     // Terraform turned the escapes of its template sequences back: real terraform checks it in upgrade-plan.test.ts).
@@ -226,9 +229,9 @@ describe("openclaw from the project's lock (modules/host/openclaw/)", () => {
     const statements = Object.values(parsed.resource.aws_iam_role_policy as Record<string, { policy: string }>)
       .flatMap((p) => JSON.parse(p.policy).Statement as Array<{ Action: string[]; Resource: string[] }>);
     const reads = statements.filter((s) => s.Action.some((a) => a.startsWith("s3:")));
-    const [lockId, scriptId] = objects.map(([id]) => id);
+    const [lockId, scriptId, configId] = objects.map(([id]) => id);
     expect(reads).toEqual([
-      expect.objectContaining({ Action: ["s3:GetObject"], Resource: [`\${aws_s3_object.${scriptId}.arn}`, `\${aws_s3_object.${lockId}.arn}`] }),
+      expect.objectContaining({ Action: ["s3:GetObject"], Resource: [`\${aws_s3_object.${scriptId}.arn}`, `\${aws_s3_object.${lockId}.arn}`, `\${aws_s3_object.${configId}.arn}`] }),
       expect.objectContaining({ Action: ["s3:GetObjectVersion"], Resource: [`\${aws_s3_object.${scriptId}.arn}`] }),
       expect.objectContaining({ Action: ["s3:ListBucketVersions"], Condition: { StringEquals: { "s3:prefix": [hostScriptLocation(settings).key] } } }),
     ]);

@@ -6,7 +6,7 @@ import { renderBootScript } from "../../modules/host";
 import { hostContract } from "../../modules/host/contract";
 import { healthCheckCommand, healthWaitLines, IMDS_FUNCTION, imdsTokenCommand, RETRY_FUNCTION } from "../../modules/host/posix";
 import { shellQuote } from "../../modules/host/shell";
-import { secretLines, watchdogTool } from "../../modules/host/tools";
+import { refreshSecretsTool, secretLines, watchdogTool } from "../../modules/host/tools";
 import { SECRETS, SecretSpec } from "../../modules/secrets-catalogue";
 import { testSettings } from "../helpers/settings";
 
@@ -92,6 +92,16 @@ describe("the host's secrets follow the catalogue", () => {
     expect(lines).not.toContain("exit 1");
     const required = secretLines(settings, { ...channel, required: true });
     expect(required).toContain("log 'FAILED: /openclaw/test/example-channel-token still holds its placeholder; set the example channel token with: npm run secrets -- set-example-token'\n  exit 1\n");
+  });
+
+  test("the refresh tool reads a channel's token only while the overlay enables the channel; its hint names `set <id>`", () => {
+    const tool = (openclaw: Record<string, unknown>) => refreshSecretsTool({ ...settings, openclaw }, contract);
+    expect(tool({})).not.toMatch(/telegram|slack|discord/);
+    const telegram = tool({ channels: { telegram: { dmPolicy: "pairing" } } });
+    expect(telegram).toContain("read_parameter /openclaw/test/telegram-bot-token secret");
+    expect(telegram).toContain("set the Telegram bot token with: npm run secrets -- set telegram-bot-token");
+    expect(telegram).not.toMatch(/slack|discord/);
+    expect(tool({ channels: { telegram: { enabled: false } } })).not.toContain("telegram-bot-token");
   });
 
   test("a host secret is generated and stored while it holds the placeholder", () => {

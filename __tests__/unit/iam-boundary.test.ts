@@ -20,6 +20,7 @@ import { AWS_OPERATIONS, METRIC_OPERATIONS, ROLLBACK_OPERATIONS, STATUS_OPERATIO
 const asBuilt = auditFixture();
 const stack = boundaryStackOf(asBuilt.input);
 const results = evaluateBoundary(stack);
+const alerting = boundaryStackOf(auditFixture(undefined, { alerts: ["ops@clawops.dev"] }).input);
 
 describe("the host role's boundary, simulated", () => {
   test("every request of the table gets its required decision (the table is printed)", () => {
@@ -41,13 +42,20 @@ describe("the host role's boundary, simulated", () => {
     }
   });
 
-  test("the host may make every AWS call of the boot script, its tools and the status document (AWS_OPERATIONS, STATUS_OPERATIONS), and its policy allows nothing else but the SSM agent's calls and KMS", () => {
-    const calls = [...AWS_OPERATIONS, ...ROLLBACK_OPERATIONS, ...METRIC_OPERATIONS, ...STATUS_OPERATIONS].map(iamActionOf);
-    const allowed = new Set(results.filter((r) => r.caller === "host" && r.decision === "Allowed").map((r) => r.action));
+  // The metrics' calls only with alerts on: without alarms the host publishes nothing (modules/host/metrics.ts), and
+  // its role may not publish either (stop 24 noticed it could).
+  test.each([
+    ["alerts off (the default)", stack, results, false],
+    ["alerts on", alerting, evaluateBoundary(alerting), true],
+  ])("%s: the host may make every AWS call of the boot script, its tools and the status document (AWS_OPERATIONS, STATUS_OPERATIONS, METRIC_OPERATIONS with alerts), and its policy allows nothing else but the SSM agent's calls and KMS", (_what, s, decided, alarms) => {
+    expect(s.alarms).toBe(alarms);
+    const calls = [...AWS_OPERATIONS, ...ROLLBACK_OPERATIONS, ...(alarms ? METRIC_OPERATIONS : []), ...STATUS_OPERATIONS].map(iamActionOf);
+    const allowed = new Set(decided.filter((r) => r.caller === "host" && r.decision === "Allowed").map((r) => r.action));
     for (const call of calls) expect({ call, allowed: allowed.has(call) }).toEqual({ call, allowed: true });
-    const granted = stack.hostPolicies.flatMap((p: any) => p.policy.Statement.flatMap((statement: any) => statement.Action));
+    const granted = s.hostPolicies.flatMap((p: any) => p.policy.Statement.flatMap((statement: any) => statement.Action));
     const expected = new Set([...calls, ...ssmAgentStatements().flatMap((st) => st.Action)]);
     expect(granted.filter((action: string) => !expected.has(action) && !action.startsWith("kms:"))).toEqual([]);
+    expect(decided.filter((r) => r.decision !== r.expected).map((r) => `${r.caller}: ${r.what}`)).toEqual([]);
   });
 
   test("the key's policy holds no cryptographic action and no CreateGrant outside SSM/EC2; the key is protected from destroy", () => {

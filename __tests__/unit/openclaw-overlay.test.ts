@@ -139,7 +139,7 @@ describe("schema problems name the overlay path, the value and what openclaw all
   test("unknown key (with a did-you-mean), a wrong enum value, a wrong type, a missing required key: one block", () => {
     const message = overlayError({
       agents: { defaults: { thinkingDefualt: "low", model: { primary: 5 } } },
-      channels: { telegram: { dmPolicy: "everyone", botToken: { source: "env", provider: "default" } } },
+      channels: { telegram: { dmPolicy: "everyone" }, slack: { signingSecret: { source: "env", provider: "default" } } },
     });
     const lines = message.split("\n");
     expect(lines[0]).toBe("Invalid settings in settings.json:");
@@ -148,7 +148,7 @@ describe("schema problems name the overlay path, the value and what openclaw all
     expect(lines).toContain("  prod › openclaw.agents.defaults.model.primary: got 5; must be string (the config schema of openclaw 2026.9.6)");
     expect(lines).toContain('  prod › openclaw.channels.telegram.dmPolicy: got "everyone"; must be one of "pairing", "allowlist", "open", "disabled" (the config schema of openclaw 2026.9.6)');
     // The SecretRef branch the value meant (source "env") says what is missing; the other sources are not listed.
-    expect(lines).toContain('  prod › openclaw.channels.telegram.botToken: got nothing; must have "id" (the config schema of openclaw 2026.9.6)');
+    expect(lines).toContain('  prod › openclaw.channels.slack.signingSecret: got nothing; must have "id" (the config schema of openclaw 2026.9.6)');
     expect(lines).toHaveLength(5);
   });
 
@@ -157,8 +157,9 @@ describe("schema problems name the overlay path, the value and what openclaw all
       agents: { defaults: { thinkingDefault: "low" } },
       memory: { search: { enabled: false } },
       channels: {
-        telegram: { enabled: true, botToken: { source: "env", provider: "default", id: "TELEGRAM_BOT_TOKEN" } },
-        slack: { botToken: "${SLACK_BOT_TOKEN}", appToken: "${SLACK_APP_TOKEN}" },
+        // The channels' tokens are the deployment's SecretRefs (modules/secrets-catalogue.ts); other credentials may be referenced.
+        telegram: { enabled: true },
+        slack: { userToken: "${SLACK_USER_TOKEN}", signingSecret: { source: "env", provider: "default", id: "SLACK_SIGNING_SECRET" } },
       },
     })).toBe("");
   });
@@ -255,8 +256,9 @@ describe("secrets are referenced, never inlined", () => {
     ["apiKey", "sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789", "an Anthropic API key"],
     ["key", "sk-proj-abcdefghijklmnopqrstuvwxyz012345", "an OpenAI API key"],
     ["key", "sk-abcdefghijklmnopqrstuvwxyz012345", "an API key (sk-…)"],
-    ["botToken", "xoxb-1234567890-0987654321-abcdefghij", "a Slack token (xox…-)"],
-    ["appToken", "xapp-1-A0123456789-0123456789-abcdef", "a Slack app token (xapp-…)"],
+    ["botToken", "xoxb-1234567890-0987654321-abcdefghij", "a Slack bot token"],
+    ["userToken", "xoxp-1234567890-0987654321-abcdefghij", "a Slack token (xox…-)"],
+    ["appToken", "xapp-1-A0123456789-0123456789-abcdef", "a Slack app token"],
     ["botToken", "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0", "a Telegram bot token"],
     ["token", "MTA5ODc2NTQzMjEwOTg3NjU0Mw.GaBcDe.abcdefghijklmnopqrstuvwxyz01234", "a Discord bot token"],
     ["url", "https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXX", "a Slack webhook URL"],
@@ -294,11 +296,50 @@ describe("secrets are referenced, never inlined", () => {
     expect(message).not.toContain("AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0");
     expect(message.split("\n")).toEqual([
       "Invalid settings in settings.json:",
-      expect.stringMatching(/^ {2}prod › openclaw\.channels\.telegram\.botToken: got a Telegram bot token, which looks like a secret \(not shown\); secrets are referenced, never inlined .*\{"source":"file","provider":"gateway-credentials","id":"\/anthropic-api-key"\}/),
-      expect.stringMatching(/^ {2}prod › openclaw\.gateway\.auth\.token: got a Telegram bot token, which looks like a secret \(not shown\); /),
-      // The locked path is refused too, its value hidden.
+      // At a catalogue secret's own field: where it goes instead.
+      "  prod › openclaw.channels.telegram.botToken: got a Telegram bot token, which looks like a secret (not shown); the Telegram bot token is a "
+        + "secrets-catalogue entry: store it with `npm run secrets -- set telegram-bot-token` (stdin or a hidden prompt, never the command line); "
+        + "the deployment refers to it here with a SecretRef into the host's secrets credential while the openclaw setting enables channels.telegram",
+      // Elsewhere: how to reference a secret.
+      expect.stringMatching(/^ {2}prod › openclaw\.gateway\.auth\.token: got a Telegram bot token, which looks like a secret \(not shown\); secrets are referenced, never inlined .*\{"source":"file","provider":"gateway-credentials","id":"\/anthropic-api-key"\}/),
+      // The locked paths are refused too, their values hidden.
+      expect.stringMatching(/^ {2}prod › openclaw\.channels\.telegram\.botToken: got a value holding something that looks like a secret \(not shown\); is owned by the deployment/),
       expect.stringMatching(/^ {2}prod › openclaw\.gateway\.auth\.token: got a value holding something that looks like a secret \(not shown\); is owned by the deployment/),
     ]);
+  });
+});
+
+describe("channels: who may steer the agent, and how Telegram reaches the host", () => {
+  test("open policies, a wildcard allowlist and Telegram's webhook mode: one clean block, each line saying why and what to use", () => {
+    expect(overlayError({
+      channels: {
+        telegram: { dmPolicy: "open", allowFrom: ["*"], webhookUrl: "https://gateway.clawops.dev/telegram-webhook" },
+        slack: { groupPolicy: "open" },
+      },
+    }).split("\n")).toEqual([
+      "Invalid settings in settings.json:",
+      '  prod › openclaw.channels.telegram.dmPolicy: got "open"; may not be "open": anyone who can message the bot would steer an agent that runs '
+        + 'tools on a host holding an AWS instance role; use "pairing" (each new sender gets a code the owner approves) or "allowlist" with the '
+        + "senders' ids in allowFrom",
+      '  prod › openclaw.channels.telegram.allowFrom: got ["*"]; may not hold "*" (everyone): anyone who can message the bot would steer an agent '
+        + "that runs tools on a host holding an AWS instance role; list the senders' ids",
+      '  prod › openclaw.channels.telegram.webhookUrl: got "https://gateway.clawops.dev/telegram-webhook"; must not be set: Telegram\'s webhook '
+        + "mode needs Telegram to reach openclaw's webhook listener (127.0.0.1:8787 by default) from the Internet, and this deployment opens only "
+        + "443, which Traefik routes to the gateway; leave it unset: long polling (openclaw's default) needs no inbound port",
+      '  prod › openclaw.channels.slack.groupPolicy: got "open"; may not be "open": in any group the bot is added to, anyone who can message the '
+        + 'bot would steer an agent that runs tools on a host holding an AWS instance role; use "allowlist" (the groups and senders listed: groups, '
+        + 'groupAllowFrom) or "disabled"',
+    ]);
+  });
+
+  test("the safe policies resolve: pairing, an allowlist of ids, groups disabled; a channel switched off", () => {
+    expect(overlayError({
+      channels: {
+        telegram: { dmPolicy: "allowlist", allowFrom: ["424242001"], groupPolicy: "disabled" },
+        slack: { dmPolicy: "pairing", groupPolicy: "allowlist" },
+        discord: { enabled: false },
+      },
+    })).toBe("");
   });
 });
 
@@ -319,7 +360,7 @@ describe("docs/settings.md \"OpenClaw config overlay\"", () => {
     const [prod] = resolveSettingsFile(JSON.parse(example!));
     const config = openclawConfig(prod) as { agents: { defaults: object }; channels: { telegram: object } };
     expect(config.agents.defaults).toMatchObject({ thinkingDefault: "low" });
-    expect(config.channels.telegram).toMatchObject({ botToken: { source: "env", id: "TELEGRAM_BOT_TOKEN" } });
+    expect(config.channels.telegram).toMatchObject({ dmPolicy: "pairing", botToken: { source: "file", provider: "gateway-credentials", id: "/telegram-bot-token" } });
   });
 });
 
@@ -336,8 +377,20 @@ const BAD_OVERLAYS: Array<[string, unknown, string, string]> = [
   ["a workspace off the data volume", { agents: { defaults: { workspace: "/tmp/ws" } } }, "openclaw.agents.defaults.workspace", "data volume"],
   ["the /config chat command", { commands: { config: true } }, "openclaw.commands.config", "may only be false"],
   ["openclaw updating itself", { update: { auto: { enabled: true } } }, "openclaw.update.auto.enabled", "may only be false"],
-  ["an inline Anthropic key", { models: { providers: { anthropic: { apiKey: "sk-ant-api03-abcdefghijklmnopqrstuvwxyz" } } } }, "openclaw.models.providers.anthropic.apiKey", "never inlined"],
-  ["an inline Slack token", { channels: { slack: { botToken: "xoxb-1234567890-abcdefghij" } } }, "openclaw.channels.slack.botToken", "never inlined"],
+  ["an inline Anthropic key", { models: { providers: { anthropic: { apiKey: "sk-ant-api03-abcdefghijklmnopqrstuvwxyz" } } } }, "openclaw.models.providers.anthropic.apiKey", "store it with `npm run secrets -- set-api-key`"],
+  ["an inline Slack bot token", { channels: { slack: { botToken: "xoxb-1234567890-abcdefghij" } } }, "openclaw.channels.slack.botToken", "store it with `npm run secrets -- set slack-bot-token`"],
+  ["an inline Slack app token", { channels: { slack: { appToken: "xapp-1-A0123456789-0123456789-abcdef" } } }, "openclaw.channels.slack.appToken", "store it with `npm run secrets -- set slack-app-token`"],
+  ["an inline Discord token", { channels: { discord: { token: "MTA5ODc2NTQzMjEwOTg3NjU0Mw.GaBcDe.abcdefghijklmnopqrstuvwxyz01234" } } }, "openclaw.channels.discord.token", "store it with `npm run secrets -- set discord-bot-token`"],
+  ["a Slack token under an account", { channels: { slack: { accounts: { work: { botToken: "xoxb-1234567890-abcdefghij" } } } } }, "openclaw.channels.slack.accounts.work.botToken", "never inlined"],
+  ["a channel's token set to another SecretRef", { channels: { telegram: { botToken: { source: "env", provider: "default", id: "TELEGRAM_BOT_TOKEN" } } } }, "openclaw.channels.telegram.botToken", "is owned by the deployment"],
+  ["Telegram DMs open to anyone", { channels: { telegram: { dmPolicy: "open", allowFrom: ["*"] } } }, "openclaw.channels.telegram.dmPolicy", 'may not be "open": anyone who can message the bot would steer an agent that runs tools on a host holding an AWS instance role; use "pairing"'],
+  ["anyone in the allowlist", { channels: { telegram: { dmPolicy: "open", allowFrom: ["*"] } } }, "openclaw.channels.telegram.allowFrom", 'may not hold "*" (everyone)'],
+  ["Slack groups open", { channels: { slack: { groupPolicy: "open" } } }, "openclaw.channels.slack.groupPolicy", 'use "allowlist"'],
+  ["open groups as every channel's default", { channels: { defaults: { groupPolicy: "open" } } }, "openclaw.channels.defaults.groupPolicy", 'may not be "open"'],
+  ["an account's DMs open", { channels: { discord: { accounts: { main: { dmPolicy: "open" } } } } }, "openclaw.channels.discord.accounts.main.dmPolicy", 'may not be "open"'],
+  ["Discord's older dm.policy open", { channels: { discord: { dm: { policy: "open" } } } }, "openclaw.channels.discord.dm.policy", 'may not be "open"'],
+  ["Telegram in webhook mode", { channels: { telegram: { webhookUrl: "https://gateway.clawops.dev/telegram-webhook" } } }, "openclaw.channels.telegram.webhookUrl", "long polling (openclaw's default) needs no inbound port"],
+  ["a Telegram account in webhook mode", { channels: { telegram: { accounts: { alerts: { webhookUrl: "https://gateway.clawops.dev/tg" } } } } }, "openclaw.channels.telegram.accounts.alerts.webhookUrl", "this deployment opens only 443"],
   ["an inline password", { channels: { irc: { password: "hunter2" } } }, "openclaw.channels.irc.password", "never inlined"],
   ["a typo in a config key", { agents: { defaults: { thinkingDefualt: "low" } } }, "openclaw.agents.defaults.thinkingDefualt", 'did you mean "thinkingDefault"?'],
   ["a value outside an enum", { channels: { telegram: { dmPolicy: "everyone" } } }, "openclaw.channels.telegram.dmPolicy", "must be one of"],

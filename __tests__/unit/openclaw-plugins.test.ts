@@ -27,6 +27,11 @@ describe("plugins.allow: the gateway loads the plugins the deployment needs, not
     expect(pluginsOf({ openclaw: { memory: { search: { rememberAcrossConversations: true } } } })).toEqual({ allow: ["device-pair", "memory-core", "active-memory", "anthropic"] });
   });
 
+  test("an enabled catalogue channel brings its plugin (a disabled one does not)", () => {
+    expect(pluginsOf({ openclaw: { channels: { telegram: { dmPolicy: "pairing" }, discord: { enabled: false } } } }))
+      .toEqual({ allow: ["device-pair", "memory-core", "anthropic", "telegram"] });
+  });
+
   test("the overlay's plugins.allow adds to the list (no duplicates); its other plugins keys stay", () => {
     const overlay = { plugins: { allow: ["telegram", "device-pair", "canvas"], entries: { telegram: { enabled: true } } } };
     expect(pluginsOf({ openclaw: overlay })).toEqual({ allow: ["device-pair", "memory-core", "anthropic", "telegram", "canvas"], entries: { telegram: { enabled: true } } });

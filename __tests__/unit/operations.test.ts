@@ -1,6 +1,6 @@
 import "cdktf/lib/testing/adapters/jest"; // matcher types
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Testing } from "cdktf";
@@ -23,7 +23,7 @@ const documents: Record<string, any> = Object.fromEntries(Object.entries(synthes
 const byName = (name: string) => Object.values(documents).find((d: any) => d.name === name) as any;
 const contentOf = (name: string): CommandDocument => JSON.parse(byName(name).content);
 
-type Operation = "listDevices" | "approveDevice" | "rejectDevice" | "dashboardLink" | "refreshSecrets" | "rotateToken" | "status";
+type Operation = "listDevices" | "approveDevice" | "rejectDevice" | "dashboardLink" | "refreshSecrets" | "rotateToken" | "status" | "applyConfig";
 const NAMES: Record<Operation, string> = {
   listDevices: "openclaw-test-devices-list",
   approveDevice: "openclaw-test-devices-approve",
@@ -32,16 +32,17 @@ const NAMES: Record<Operation, string> = {
   refreshSecrets: "openclaw-test-refresh-secrets",
   rotateToken: "openclaw-test-rotate-token",
   status: "openclaw-test-status",
+  applyConfig: "openclaw-test-apply-config",
 };
 /** Seconds each step may run: a restart waits for /healthz, and a cold gateway takes a while to load its plugins. */
 const TIMEOUTS: Record<Operation, number> = {
-  listDevices: 120, approveDevice: 120, rejectDevice: 120, dashboardLink: 120, refreshSecrets: 300, rotateToken: 300, status: 120,
+  listDevices: 120, approveDevice: 120, rejectDevice: 120, dashboardLink: 120, refreshSecrets: 300, rotateToken: 300, status: 120, applyConfig: 300,
 };
 const OPERATIONS = Object.keys(NAMES) as Operation[];
 const UUID = "0b5c1a52-7d0e-4f7e-9a51-2c3d4e5f6a7b";
 
 describe("SSM Command documents in the synthesized stack", () => {
-  test("exactly seven Command documents, JSON format, for EC2 instances", () => {
+  test("exactly eight Command documents, JSON format, for EC2 instances", () => {
     expect(Object.values(documents).map((d: any) => d.name).sort()).toEqual(Object.values(NAMES).sort());
     for (const name of Object.values(NAMES)) {
       expect(json).toHaveResourceWithProperties(SsmDocument, {
@@ -129,11 +130,13 @@ describe("SSM Command documents in the synthesized stack", () => {
       expect.stringMatching(/^ {2}\*\) echo "openclaw-ops: invalid request id .*" >&2; exit 2 ;;$/),
       "esac",
     ];
-    expect(run("approveDevice")).toEqual([...requestIdLines, `exec /usr/local/bin/openclaw-admin devices approve "$REQUEST_ID" --json`]);
-    expect(run("rejectDevice")).toEqual([...requestIdLines, `exec /usr/local/bin/openclaw-admin devices reject "$REQUEST_ID" --json`]);
+    const decided = (command: string) => ["status=0", `/usr/local/bin/openclaw-admin devices ${command} "$REQUEST_ID" --json || status=$?`, "sync", 'exit "$status"'];
+    expect(run("approveDevice")).toEqual([...requestIdLines, ...decided("approve")]);
+    expect(run("rejectDevice")).toEqual([...requestIdLines, ...decided("reject")]);
     expect(run("refreshSecrets").slice(0, 2)).toEqual(["set -eu", "/usr/local/sbin/openclaw-refresh-secrets --restart"]);
     expect(run("rotateToken").slice(0, 2)).toEqual(["set -eu", "/usr/local/sbin/openclaw-refresh-secrets --rotate-token --restart"]);
-    for (const op of ["refreshSecrets", "rotateToken"] as const) {
+    expect(run("applyConfig").slice(0, 2)).toEqual(["set -eu", "/usr/local/sbin/openclaw-apply-config"]);
+    for (const op of ["refreshSecrets", "rotateToken", "applyConfig"] as const) {
       const script = run(op).join("\n");
       expect(script).toContain(`curl -fsS --max-time 5 ${layout.healthUrl} 2>/dev/null | jq -ne 'input | .ok == true and .status == "live"'`);
       expect(script).toContain("/healthz");
@@ -179,15 +182,22 @@ describe("approve/reject scripts on a real shell", () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "openclaw-ops-doc-"));
   const stub = path.join(dir, "openclaw-admin");
   const argsFile = path.join(dir, "args");
-  writeFileSync(stub, `#!/bin/sh\nprintf '%s\\n' "$@" > '${argsFile}'\necho '{"ok":true}'\n`);
+  // The stub exits with $STUB_STATUS (default 0); it and a stand-in `sync` log their order.
+  const order = path.join(dir, "order");
+  writeFileSync(stub, `#!/bin/sh\nprintf '%s\\n' "$@" > '${argsFile}'\necho admin >> '${order}'\necho '{"ok":true}'\nexit "\${STUB_STATUS:-0}"\n`);
   chmodSync(stub, 0o755);
+  const bin = path.join(dir, "bin");
+  mkdirSync(bin);
+  writeFileSync(path.join(bin, "sync"), `#!/bin/sh\necho sync >> '${order}'\n`);
+  chmodSync(path.join(bin, "sync"), 0o755);
   const pwned = path.join(dir, "pwned");
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   /** Runs the document's script; `agentSupportsEnv` picks ENV_VAR interpolation or the {{ }} fallback. */
-  function runScript(op: "approveDevice" | "rejectDevice", shell: string, value: string, agentSupportsEnv: boolean) {
+  function runScript(op: "approveDevice" | "rejectDevice", shell: string, value: string, agentSupportsEnv: boolean, stubStatus = 0) {
     let script = contentOf(NAMES[op]).mainSteps[0].inputs.runCommand.join("\n").replaceAll(layout.adminTool, stub);
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, PWNED: pwned };
+    const env: NodeJS.ProcessEnv = { PATH: `${bin}:${process.env.PATH}`, PWNED: pwned, STUB_STATUS: String(stubStatus) };
+    rmSync(order, { force: true });
     if (agentSupportsEnv) env.SSM_requestId = value;
     // An old agent splices the value into the text; SSM has checked it against allowedPattern first.
     else script = script.replace("{{ requestId }}", value);
@@ -207,6 +217,13 @@ describe("approve/reject scripts on a real shell", () => {
         expect(readFileSync(argsFile, "utf8").split("\n").filter(Boolean)).toEqual(["devices", "reject", UUID, "--json"]);
       });
     }
+    test(`${shell}: the decision is synced to disk before the script reports; the tool's output and exit status are its own`, () => {
+      for (const [op, status] of [["approveDevice", 0], ["approveDevice", 1], ["rejectDevice", 1]] as const) {
+        const result = runScript(op, shell, UUID, true, status);
+        expect({ status: result.status, stdout: result.stdout }).toEqual({ status, stdout: '{"ok":true}\n' });
+        expect(readFileSync(order, "utf8")).toBe("admin\nsync\n");
+      }
+    });
     // Values that would get past a sloppier pattern (e.g. Java's `$` before a final newline) or an
     // agent without ENV_VAR support: the host refuses them without running anything.
     test.each([

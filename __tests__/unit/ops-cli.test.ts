@@ -7,7 +7,7 @@ import {
   SendCommandCommand,
   SSMClient,
 } from "@aws-sdk/client-ssm";
-import { sdkOpsAws } from "../../modules/ops/aws";
+import { CapturedIo, testOpsIo } from "../helpers/ops-io";
 import { OpsIo } from "../../modules/ops/context";
 import { Testing } from "cdktf";
 import { runOps, usageText } from "../../modules/ops/cli";
@@ -40,32 +40,8 @@ const SETTINGS_FILE = {
   ],
 };
 
-interface Captured { io: OpsIo; out: string[]; err: string[]; progress: string[]; clock: { now: number } }
-
 /** A test io: captured output, the settings above, real SDK adapter (mocked transport), fake clock. */
-function testIo(secret = ""): Captured {
-  const out: string[] = [];
-  const err: string[] = [];
-  const progress: string[] = [];
-  const clock = { now: 1_700_000_000_000 };
-  const io: OpsIo = {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    readSettings: () => SETTINGS_FILE,
-    settingsSource: "settings.json",
-    aws: sdkOpsAws,
-    progress: () => ({ update: (t) => progress.push(t), done: () => progress.push("<done>") }),
-    readSecret: async () => secret,
-    runOptions: {
-      pollMs: 2000,
-      now: () => clock.now,
-      sleep: async (ms) => {
-        clock.now += ms;
-      },
-    },
-  };
-  return { io, out, err, progress, clock };
-}
+const testIo = (secret = "", settingsFile: object = SETTINGS_FILE) => testOpsIo({ settingsFile, secret, now: 1_700_000_000_000 });
 
 const inService = (id = "i-0123456789abcdef0") => ({
   AutoScalingGroups: [{
@@ -81,7 +57,7 @@ const awsError = (name: string, message = name) => Object.assign(new Error(messa
 
 const devicesMain = (argv: string[], io: OpsIo) => runOps("devices", argv, io);
 const secretsMain = (argv: string[], io: OpsIo) => runOps("secrets", argv, io);
-const everythingPrinted = (c: Captured) => [...c.out, ...c.err, ...c.progress].join("\n");
+const everythingPrinted = (c: CapturedIo) => [...c.out, ...c.err, ...c.progress].join("\n");
 
 beforeEach(() => {
   ssm.reset();
@@ -151,7 +127,7 @@ describe("client-controlled strings reach the terminal without control character
     pending: [{ requestId: UUID, deviceId: "dev-new", displayName: HOSTILE, platform: `web${HOSTILE}`, clientId: HOSTILE, role: HOSTILE, remoteIp: "203.0.113.7", ts: 1_700_000_000_000 }],
     paired: [{ deviceId: `dev-old${HOSTILE}`, displayName: HOSTILE, platform: HOSTILE, roles: [HOSTILE, "operator"], connected: true }],
   };
-  const printedLines = (c: Captured) => [...c.out, ...c.err].join("\n").split("\n");
+  const printedLines = (c: CapturedIo) => [...c.out, ...c.err].join("\n").split("\n");
 
   test("devices list: names, platforms, roles escaped; each row stays one line", async () => {
     ssm.on(GetCommandInvocationCommand).resolves(invocation("Success", JSON.stringify(list)));
@@ -436,6 +412,57 @@ describe("npm run secrets", () => {
     expect(c.out.join("\n")).toContain("The gateway restarted with the new OpenAI API key.");
   });
 
+  /** The settings above with Telegram enabled in prod (the token's parameter exists only then). */
+  const WITH_TELEGRAM = {
+    environments: SETTINGS_FILE.environments.map((e) => (e.environment === "prod"
+      ? { ...e, openclaw: { channels: { telegram: { dmPolicy: "allowlist", allowFrom: ["424242001"] } } } } : e)),
+  };
+  const TELEGRAM_TOKEN = "7000000001:AAtest-openclaw-aws-fake-bot-token000";
+
+  test("set <id>: any operator secret by its catalogue id; a channel's token → its parameter → refresh document", async () => {
+    ssm.on(PutParameterCommand).resolves({ Version: 1 });
+    ssm.on(GetCommandInvocationCommand).resolves(invocation("Success"));
+    const c = testIo(`${TELEGRAM_TOKEN}\n`, WITH_TELEGRAM);
+    const prompts: string[] = [];
+    const read = c.io.readSecret;
+    c.io.readSecret = async (prompt) => { prompts.push(prompt); return read(prompt); };
+    expect(await secretsMain(["set", "telegram-bot-token", "--env", "prod"], c.io)).toBe(0);
+    expect(prompts).toEqual(["Telegram bot token (input hidden): "]);
+    expect(ssm.commandCalls(PutParameterCommand)[0].args[0].input).toEqual({
+      Name: "/openclaw/prod/telegram-bot-token", Value: TELEGRAM_TOKEN, Type: "SecureString", KeyId: "alias/openclaw-prod", Overwrite: true,
+    });
+    expect(ssm.commandCalls(SendCommandCommand)[0].args[0].input.DocumentName).toBe("openclaw-prod-refresh-secrets");
+    expect(everythingPrinted(c)).not.toContain(TELEGRAM_TOKEN);
+    expect(c.out).toEqual(["The gateway restarted with the new Telegram bot token."]);
+    // The model keys' own commands have a generic twin.
+    const key = testIo(`${API_KEY}\n`);
+    expect(await secretsMain(["set", "anthropic-api-key"], key.io)).toBe(0);
+    expect(ssm.commandCalls(PutParameterCommand)[1].args[0].input).toMatchObject({ Name: "/openclaw/prod/anthropic-api-key", Value: API_KEY });
+  });
+
+  test("set <id> of a channel the environment does not enable: refused before anything is read or written", async () => {
+    const c = testIo(TELEGRAM_TOKEN);
+    expect(await secretsMain(["set", "slack-bot-token", "--env", "prod"], c.io)).toBe(1);
+    expect(c.err.join("\n")).toBe("error: The Slack bot token is used only while the openclaw setting enables channels.slack; environment prod "
+      + "does not, so it has no parameter /openclaw/prod/slack-bot-token. Enable the channel in the settings (docs/settings.md#channels), "
+      + "deploy, then store the token.");
+    expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
+  });
+
+  test("set with the secret typed in place of its name: refused without echoing it; the gateway token is not the operator's", async () => {
+    for (const argv of [["set", TELEGRAM_TOKEN], ["set", "gateway-token"], ["set", "telegram-bot-token", TELEGRAM_TOKEN]]) {
+      const c = testIo(TELEGRAM_TOKEN, WITH_TELEGRAM);
+      expect(await secretsMain(argv, c.io)).toBe(2);
+      expect(everythingPrinted(c)).not.toContain(TELEGRAM_TOKEN);
+    }
+    const c = testIo(TELEGRAM_TOKEN, WITH_TELEGRAM);
+    await secretsMain(["set", TELEGRAM_TOKEN], c.io);
+    expect(c.err.join("\n").split("\n")[0]).toBe("error: that is not a secret name (not repeated here); secret names are catalogue ids such as anthropic-api-key, "
+      + "openai-api-key, telegram-bot-token, slack-bot-token, slack-app-token, discord-bot-token. The value itself is read from stdin or a "
+      + "hidden prompt, never from the command line: if you typed it here, remove it from your shell history.");
+    expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
+  });
+
   test("set-api-key refuses a key on the command line, without echoing it and without writing anything", async () => {
     const c = testIo(API_KEY);
     expect(await secretsMain(["set-api-key", API_KEY], c.io)).toBe(2);
@@ -566,6 +593,9 @@ commands:
                        prompt; never from the command line), then refresh the running gateway
   set-openai-key       store the OpenAI API key (read from stdin when piped, else a hidden
                        prompt; never from the command line), then refresh the running gateway
+  set <secret>         store any operator secret by its catalogue id, e.g. \`set
+                       telegram-bot-token\` (read from stdin when piped, else a hidden prompt;
+                       never from the command line), then refresh the running gateway
   rotate-token         generate and store a new gateway token on the host, restart the gateway
   refresh              re-read every secrets parameter on the host and restart the gateway
   show-token           gateway token parameter: version and date; the value only with --reveal

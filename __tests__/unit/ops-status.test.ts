@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mockClient } from "aws-sdk-client-mock";
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand, DescribeInstanceRefreshesCommand } from "@aws-sdk/client-auto-scaling";
 import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { sdkOpsAws } from "../../modules/ops/aws";
+import { CapturedIo, testOpsIo } from "../helpers/ops-io";
 import { OpsIo } from "../../modules/ops/context";
 import { runOps } from "../../modules/ops/cli";
 import { commandDocument } from "../../modules/ops/documents";
@@ -23,23 +23,7 @@ const NOW = Date.parse("2026-12-01T03:00:00Z");
 const SETTINGS_FILE = { environments: [{ environment: "prod", domainName: "gateway.example.org", acmeEmail: "ops@example.org", region: "eu-west-1" }] };
 const pins = testSettings().versions;
 
-interface Captured { io: OpsIo; out: string[]; err: string[] }
-function testIo(): Captured {
-  const out: string[] = [];
-  const err: string[] = [];
-  const clock = { now: NOW };
-  const io: OpsIo = {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    readSettings: () => SETTINGS_FILE,
-    settingsSource: "settings.json",
-    aws: sdkOpsAws,
-    progress: () => ({ update: () => undefined, done: () => undefined }),
-    readSecret: async () => "",
-    runOptions: { pollMs: 2000, now: () => clock.now, sleep: async (ms) => void (clock.now += ms) },
-  };
-  return { io, out, err };
-}
+const testIo = () => testOpsIo({ settingsFile: SETTINGS_FILE, now: NOW });
 const status = (argv: string[], io: OpsIo) => runOps("status", argv, io);
 
 const BOOT_LINES = [
@@ -91,7 +75,7 @@ const hostAnswers = (host: HostStatus) => ssm.on(GetCommandInvocationCommand).re
   Status: "Success", StatusDetails: "Success", ResponseCode: 0, StandardOutputContent: `${JSON.stringify(host)}\n`, StandardErrorContent: "",
 });
 const awsError = (name: string, message = name) => Object.assign(new Error(message), { name, $metadata: {} });
-const lineOf = (c: Captured, key: string) => c.out.join("\n").split("\n").find((l) => l.slice(2).startsWith(`${key} `)) ?? "";
+const lineOf = (c: CapturedIo, key: string) => c.out.join("\n").split("\n").find((l) => l.slice(2).startsWith(`${key} `)) ?? "";
 
 beforeEach(() => {
   ssm.reset();

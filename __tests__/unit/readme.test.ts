@@ -1,3 +1,4 @@
+import { CONFIG_APPLY_SCHEDULE } from "../../modules/host/config-apply";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as ts from "typescript";
@@ -17,7 +18,7 @@ import { HEALTH_WAIT_SECONDS } from "../../modules/ops/documents";
 import { AWS_PROVIDER_VERSION } from "../helpers/terraform-offline";
 import { renderUserData, USER_DATA_LIMIT_BYTES } from "../../modules/host/user-data";
 import { testSettings } from "../helpers/settings";
-import { SECRETS } from "../../modules/secrets-catalogue";
+import { secretsInUse } from "../../modules/secrets-catalogue";
 
 const ROOT = path.resolve(__dirname, "../..");
 const README = path.join(ROOT, "README.md");
@@ -169,7 +170,7 @@ describe("README and docs/ numbers are the code's", () => {
 
   test("secrets: the documentation says whether the values reach the state (a `value` does, write-only `value_wo` does not)", () => {
     const parameters = byName("prod").resources.filter((r) => r.type === "aws_ssm_parameter");
-    expect(parameters).toHaveLength(SECRETS.length);
+    expect(parameters).toHaveLength(secretsInUse(environments.find((e) => e.environment === "prod")!).length);
     // A `value` attribute (even under ignore_changes) is refreshed WithDecryption into state
     // (hashicorp/terraform-provider-aws#3475); a write-only `value_wo` is never stored.
     const valueInState = parameters.some((p) => "value" in p.config);
@@ -189,6 +190,11 @@ describe("README and docs/ numbers are the code's", () => {
 
   test("how long refresh/rotate wait for the gateway's /healthz", () => {
     everyIs(/does not come back within (\d+) minutes/, String(HEALTH_WAIT_SECONDS / 60));
+  });
+
+  test("how soon the host applies a config-only change (openclaw-apply-config.timer's interval)", () => {
+    expect(found(/within (?:about |the next ~)(\d+) min/).length).toBeGreaterThan(0);
+    everyIs(/within (?:about |the next ~)(\d+) min/, CONFIG_APPLY_SCHEDULE.onUnitActiveSec.replace(/min$/, ""));
   });
 
   test("the watchdog's default grace", () => {

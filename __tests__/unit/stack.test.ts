@@ -25,7 +25,7 @@ import { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
 import { OpenClawStack } from "../../modules/stack";
 import { terraformLiteral } from "../../modules/constructs/artifacts";
 import { GatewaySettingsInput } from "../../modules/settings/settings";
-import { API_KEY_PLACEHOLDER, GATEWAY_TOKEN_PLACEHOLDER, SECRETS } from "../../modules/secrets-catalogue";
+import { API_KEY_PLACEHOLDER, GATEWAY_TOKEN_PLACEHOLDER, SECRETS, secretsInUse } from "../../modules/secrets-catalogue";
 import { renderUserData } from "../../modules/host/user-data";
 import { LAUNCH_HOOK } from "../../modules/host/steps";
 import { TEST_DOMAIN, testSettings } from "../helpers/settings";
@@ -214,10 +214,16 @@ describe("OpenClawStack with default settings", () => {
     }]);
     const kmsViaSsm = policy.Statement.find((s: any) => s.Sid === "UseSecretsKeyThroughSsm");
     expect(kmsViaSsm.Condition).toEqual({ StringEquals: { "kms:ViaService": "ssm.us-east-1.amazonaws.com" } });
-    expect(byAction("ec2:AttachVolume").flatMap((s: any) => s.Resource)).toEqual([
-      expect.stringMatching(/aws_ebs_volume\..*\.arn/), "arn:aws:ec2:us-east-1:*:instance/*",
+    // The data volume by its tags, not its ARN: a restored volume (npm run restore) needs no IAM change.
+    expect(byAction("ec2:AttachVolume")).toEqual([
+      { Sid: "AttachDataVolume", Effect: "Allow", Action: ["ec2:AttachVolume"], Resource: ["arn:aws:ec2:us-east-1:*:volume/*"],
+        Condition: { StringEquals: { "aws:ResourceTag/openclaw:environment": "test", "aws:ResourceTag/openclaw:role": "data-volume" } } },
+      expect.objectContaining({ Sid: "AttachToOwnInstance", Resource: ["arn:aws:ec2:us-east-1:*:instance/*"] }),
     ]);
-    expect(byAction("cloudwatch:PutMetricData")).toEqual([{
+    // The alarms' metrics only with alerts on: without alarms the host publishes none, so its role may not either.
+    expect(byAction("cloudwatch:PutMetricData")).toEqual([]);
+    const alerting = JSON.parse(only(synth({ alerts: ["ops@clawops.dev"] }).parsed, IamRolePolicy.tfResourceType).policy);
+    expect(alerting.Statement.filter((s: any) => s.Action.includes("cloudwatch:PutMetricData"))).toEqual([{
       Sid: "PublishAlertMetrics", Effect: "Allow", Action: ["cloudwatch:PutMetricData"], Resource: ["*"],
       Condition: { StringEquals: { "cloudwatch:namespace": "OpenClaw" } },
     }]);
@@ -227,7 +233,7 @@ describe("OpenClawStack with default settings", () => {
 
   test("outputs: URL, address, group, parameter names and the next commands", () => {
     expect(Object.keys(parsed.output).sort()).toEqual([
-      "api_key_parameter", "auto_scaling_group_name", "gateway_token_parameter", "gateway_url", "openai_api_key_parameter",
+      "api_key_parameter", "apply_config_command", "auto_scaling_group_name", "gateway_token_parameter", "gateway_url", "openai_api_key_parameter",
       "operations_documents", "public_ip", "session_command", "set_api_key_command", "set_openai_api_key_command",
     ]);
     expect(parsed.output.gateway_url.value).toBe(`https://${TEST_DOMAIN}/`);
@@ -312,6 +318,24 @@ describe("OpenClawStack variations", () => {
 });
 
 describe("the secrets catalogue drives the AWS resources", () => {
+  test("a channel's token has a parameter, a host-role read and an output only while the overlay enables the channel", () => {
+    const synth = (openclaw: object) => JSON.parse(Testing.synth(new OpenClawStack(Testing.app(), testSettings({ openclaw } as never))));
+    const parameters = (parsed: Synth) => Object.values(parsed.resource.aws_ssm_parameter as Record<string, { name: string }>).map((p) => p.name).sort();
+    const readable = (parsed: Synth) => JSON.parse(only(parsed, IamRolePolicy.tfResourceType).policy).Statement
+      .find((s: { Sid: string }) => s.Sid === "ReadGatewaySecrets").Resource as string[];
+    const none = synth({});
+    expect(parameters(none)).toEqual(["/openclaw/test/anthropic-api-key", "/openclaw/test/gateway-token", "/openclaw/test/openai-api-key"]);
+    expect(readable(none).some((arn) => /telegram|slack|discord/.test(arn))).toBe(false);
+    const telegram = synth({ channels: { telegram: { dmPolicy: "pairing" }, slack: { enabled: false } }, plugins: { allow: ["telegram"] } });
+    expect(parameters(telegram)).toEqual([...parameters(none), "/openclaw/test/telegram-bot-token"].sort());
+    expect(readable(telegram)).toHaveLength(4);
+    expect(readable(telegram)[3]).toMatch(/aws_ssm_parameter\.secrets_telegram-bot-token_.*\.arn/);
+    expect(telegram.output.telegram_bot_token_parameter.value).toBe("/openclaw/test/telegram-bot-token");
+    const all = synth({ channels: { telegram: {}, slack: {}, discord: {} } });
+    expect(parameters(all)).toHaveLength(SECRETS.length);
+    expect(readable(all)).toHaveLength(SECRETS.length);
+  });
+
   /** The stack synthesized with one more secret in SECRETS (a new provider key the operator sets). */
   const withExtraSecret = (): Synth => {
     const extra: SecretSpec = {
@@ -322,7 +346,9 @@ describe("the secrets catalogue drives the AWS resources", () => {
     let parsed: Synth = {};
     jest.isolateModules(() => {
       const actual = jest.requireActual("../../modules/secrets-catalogue");
-      jest.doMock("../../modules/secrets-catalogue", () => ({ ...actual, SECRETS: [...actual.SECRETS, extra] }));
+      jest.doMock("../../modules/secrets-catalogue", () => ({
+        ...actual, SECRETS: [...actual.SECRETS, extra], secretsInUse: (s: object) => [...actual.secretsInUse(s), extra],
+      }));
       const { OpenClawStack: Stack } = require("../../modules/stack");
       parsed = JSON.parse(Testing.synth(new Stack(Testing.app(), testSettings())));
     });
@@ -335,8 +361,9 @@ describe("the secrets catalogue drives the AWS resources", () => {
     expect(parameter).toMatchObject({ name: "/openclaw/test/example-provider-key", type: "SecureString", value_wo: "placeholder:set-with-npm-run-secrets" });
     const policy = JSON.parse(only(parsed, IamRolePolicy.tfResourceType).policy);
     const sid = (id: string) => policy.Statement.find((s: any) => s.Sid === id);
-    expect(sid("ReadGatewaySecrets").Resource).toHaveLength(SECRETS.length + 1);
-    expect(sid("ReadGatewaySecrets").Resource[SECRETS.length]).toMatch(/aws_ssm_parameter\.secrets_example-provider-key_.*\.arn/);
+    const inUse = secretsInUse(testSettings()).length;
+    expect(sid("ReadGatewaySecrets").Resource).toHaveLength(inUse + 1);
+    expect(sid("ReadGatewaySecrets").Resource[inUse]).toMatch(/aws_ssm_parameter\.secrets_example-provider-key_.*\.arn/);
     expect(sid("StoreGeneratedGatewayToken").Resource).toEqual([expect.stringMatching(/gateway-token.*\.arn/)]);
     expect(parsed.output.example_key_parameter.value).toBe("/openclaw/test/example-provider-key");
     expect(parsed.output.set_example_key_command.value).toContain("read -rsp 'Example provider key: ' KEY");

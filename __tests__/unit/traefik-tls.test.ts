@@ -5,7 +5,8 @@ import { parse } from "yaml";
 import { BOOT_STEPS, hostFiles, renderBootScript } from "../../modules/host";
 import { CERT_GUARD_SCHEDULE, TRAEFIK_RENEWAL_WINDOWS } from "../../modules/host/cert-guard";
 import { hostContract } from "../../modules/host/contract";
-import { CERTIFICATES_DURATION_HOURS, traefikStaticConfig } from "../../modules/host/traefik";
+import { ACCESS_LOG, CERTIFICATES_DURATION_HOURS, traefikStaticConfig } from "../../modules/host/traefik";
+import { SUPPRESSIONS } from "../../modules/review/audit/suppressions";
 import { certGuardService, certGuardTimer } from "../../modules/host/units";
 import { ACME_DIRECTORIES } from "../../modules/settings/settings";
 import { testSettings } from "../helpers/settings";
@@ -100,5 +101,31 @@ describe("the cert guard and the DNS wait on the host", () => {
     expect(short).toContain("sleep 10");
     expect(short).toContain(`${c.imdsBase}/meta-data/public-ipv4`);
     expect(step.render(s, c)).toContain("DNS NOT READY after 600 s");
+  });
+});
+
+describe("Traefik's access log (the reason the VPC flow-logs finding is suppressed)", () => {
+  const s = testSettings();
+  const c = hostContract(s);
+  const written = parse(hostFiles(s, c).find((f) => f.path === c.traefikStaticConfig)!.content);
+
+  test("on, as JSON on standard output (the unit's journal), valid against the Traefik v3 schema", () => {
+    expect(validate(written) ? [] : validate.errors).toEqual([]);
+    expect(written.accessLog).toEqual(ACCESS_LOG);
+    expect(written.accessLog.format).toBe("json");
+    expect(written.accessLog.filePath).toBeUndefined();
+  });
+
+  test("request headers dropped by default; Authorization and Cookie named as dropped", () => {
+    expect(written.accessLog.fields.headers.defaultMode).toBe("drop");
+    expect(written.accessLog.fields.headers.names).toMatchObject({ Authorization: "drop", Cookie: "drop" });
+    expect(Object.entries(written.accessLog.fields.headers.names).filter(([, mode]) => mode !== "drop").map(([name]) => name).sort())
+      .toEqual(["User-Agent", "X-Forwarded-For"]);
+  });
+
+  test("the flow-logs suppression names this access log", () => {
+    const flowLogs = SUPPRESSIONS.find((x) => x.ruleId === "VpcFlowLogsEnabled")!;
+    expect(flowLogs.reason).toContain("access log");
+    expect(flowLogs.reason).toContain("ACCESS_LOG");
   });
 });

@@ -2,7 +2,7 @@
  * The boot proof: the rendered debian12 user data, unchanged, through real cloud-init and systemd
  * in a qemu VM (TCG), with a real NVMe data disk that outlives the VM, against a fake IMDSv2 and a
  * fake AWS API on the host. The scenarios run in order and share the fake cloud and the data disk:
- * first boot → reboot → replacement → attach refused N times → attach refused forever.
+ * first boot → reboot → replacement on a volume restored from a copy of the data disk (npm run restore; attach refused 3 times first) → attach refused forever.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -11,13 +11,19 @@ import { get } from "node:http";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { GATEWAY_TOKEN, GATEWAY_TOKEN_PLACEHOLDER, secretParameterName } from "../../modules/secrets-catalogue";
-import { resourceNames } from "../../modules/names";
+import { DATA_VOLUME_ROLE, resourceNames, ROLE_TAG } from "../../modules/names";
+import type { Volume } from "../../modules/ops/aws";
+import { MOVED_TAGS, moveDataVolumeTags } from "../../modules/ops/restore";
+import { commandDocument } from "../../modules/ops/documents";
+import { APPROVE_DEVICE } from "../../modules/ops/operations";
+import { shellQuote } from "../../modules/host/shell";
 import { GatewaySettings, resolveSettings } from "../../modules/settings/settings";
 import { hostContract } from "../../modules/host/contract";
 import { renderUserData } from "../../modules/host/user-data";
 import { LAUNCH_HOOK } from "../../modules/host/steps";
+import { openclawConfigLocation } from "../../modules/host/pins";
 import { AwsOperation, secretParameters } from "../helpers/fake-cloud";
-import { sha256 } from "./harness/fake-aws";
+import { fakeVolumeTags, sha256 } from "./harness/fake-aws";
 import { ensureImage, startWorld, VM_CACHE, vmDownloads, VmWorld } from "./harness/harness";
 import { budgetFromEnv, Pace, Window } from "./harness/pace";
 import { freePort } from "../helpers/free-port";
@@ -32,6 +38,8 @@ import { writeVmTimings } from "../helpers/timings";
 
 const DATA_VOLUME_ID = "vol-0a1b2c3d4e5f60718";
 const SERIAL = DATA_VOLUME_ID.replace("-", "");
+/** The volume `npm run restore` creates in scenario 3 from the "snapshot" (a copy of the data disk). */
+const RESTORED_VOLUME_ID = "vol-0f1e2d3c4b5a69788";
 const MINUTE = 60_000;
 
 /** What the VM proof needs on the host; undefined when everything is there. */
@@ -72,8 +80,8 @@ const settings: GatewaySettings = resolveSettings(enabled
   : vmSettings);
 const layout = hostContract(settings);
 const names = resourceNames(settings);
-/** The facts probe of the guests, whose data volume is the NVMe disk with this serial. */
-const factsProbe = guestProbe(settings, SERIAL);
+/** The facts probe of the guests, whose data volume is the NVMe disk with this serial (scenario 3's restore changes it). */
+const factsProbeFor = (serial: string) => guestProbe(settings, serial);
 const describeVm = enabled ? describe : describe.skip;
 
 const suiteStart = Date.now();
@@ -146,6 +154,10 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
   let world: VmWorld;
   let image: string;
   const dataDisk = join(VM_CACHE, "run", "data-volume.qcow2");
+  /** The data volume restored from a "snapshot" of dataDisk in scenario 3 (npm run restore). */
+  const restoredDisk = join(VM_CACHE, "run", "data-volume-restored.qcow2");
+  /** The disk the next instance gets as its data volume: dataDisk, then (scenario 3 on) the restored one. */
+  let currentDisk = { path: dataDisk, serial: SERIAL };
   const instances: Instance[] = [];
   const timings: Record<string, number> = {};
   /** Facts the scenarios hand on (scenario 1's boot facts, the paired device); a missing one names its scenario's failure. */
@@ -217,7 +229,7 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     const agentWindow = windowFor(`${label}: guest agent up`, 5 * MINUTE, 10 * MINUTE);
     const vm = new Vm({
       workDir: join(VM_CACHE, "run", label), imageDir: image, userData, instanceId, hostname: label,
-      dataDisk: { path: dataDisk, serial: SERIAL }, guestForwards: world.guestForwards, vendorData: tcgVendorData(settings),
+      dataDisk: currentDisk, guestForwards: world.guestForwards, vendorData: tcgVendorData(settings),
       hostForwards: [{ hostPort, guestPort: 443 }],
       // The wall-clock limit after which qemu is killed whatever happens: the rest of the budget.
       timeoutMs: Math.max(MINUTE, pace.remainingMs()),
@@ -256,6 +268,7 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
   /** The guest's facts; when the gateway is not healthy, fails with its journal (the why, not just "not 200"). */
   async function probe(expectHealthy = true): Promise<GuestFacts> {
     const w = windowFor("probe", 2 * MINUTE, 6 * MINUTE);
+    const factsProbe = factsProbeFor(currentDisk.serial);
     const facts = factsProbe.parse((await within(w, (ms) => world.control.run(factsProbe.script, ms))).output);
     progress(`probe: cloud-init errors ${facts.cloudInitErrors}, gateway ${facts.gatewayActive}, /healthz ${facts.healthz} (GET ${facts.healthzTries} of 6), gateway memory ${facts.gatewayMemory}`);
     if (expectHealthy && facts.healthz !== "200") {
@@ -398,14 +411,17 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     expect(write.exitCode).toBe(0);
     ledger.record("1", BOOT_FACTS, { ...facts, marker: `written by ${vm1.instanceId}`, sqliteIdentity: write.output.trim() });
 
-    // A remote device pairs for real: refused with "pairing required", approved on the host with the
-    // same tool the SSM document runs, then let in. Its pairing lives in the gateway's sqlite on the volume.
+    // A remote device pairs for real: refused with "pairing required", approved on the host by the approve
+    // document's own script (`npm run devices -- approve`), run by `sh` with the id in $SSM_requestId as the SSM agent
+    // runs it, then let in. Its pairing lives in the gateway's sqlite on the volume; the script syncs it to disk
+    // (scenario 3 takes its snapshot soon after, with no sync of its own).
     const refused = await connectLaptop(vm1);
     expect(refused).toMatchObject({ ok: false, code: "PAIRING_REQUIRED" });
     const requestId = refused.ok ? "" : refused.requestId ?? "";
     expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
     const approveWindow = windowFor("openclaw-admin devices approve", 5 * MINUTE, 10 * MINUTE);
-    const approve = await within(approveWindow, (ms) => world.control.run(`${layout.adminTool} devices approve ${requestId} --json`, ms));
+    const approveScript = commandDocument(APPROVE_DEVICE, settings).mainSteps[0].inputs.runCommand.join("\n");
+    const approve = await within(approveWindow, (ms) => world.control.run(`SSM_requestId=${shellQuote(requestId)} sh -c ${shellQuote(approveScript)}`, ms));
     expect(approve.exitCode).toBe(0);
     expect(await connectLaptop(vm1)).toMatchObject({ ok: true, role: "operator" });
     ledger.record("1", DEVICE_PAIRED, true);
@@ -454,16 +470,36 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     expect(facts.sqliteIdentity).toBe(before.sqliteIdentity);
     // The first boot's gateway wrote Node's compile cache when it stopped for the reboot; it is still there.
     expect(Number(facts.compileCacheFiles)).toBeGreaterThan(0);
-    const rebootCalls = world.aws.calls.slice(callsBefore).map((c) => c.operation);
-    expect(rebootCalls.filter((o) => o !== "get-parameter")).toEqual([]); // only the secrets unit's reads
+    // Only the secrets unit's reads and the config timer's fetch of openclaw.json (openclaw-apply-config, every 2 min:
+    // CONFIG_APPLY_SCHEDULE; rehearsal r3's reboot met it, r2's happened to end before it fired).
+    const config = openclawConfigLocation(settings);
+    const isConfigFetch = (c: { operation: string; params: Record<string, unknown> }) =>
+      c.operation === "get-object" && c.params.Bucket === config.bucket && c.params.Key === config.key;
+    const rebootCalls = world.aws.calls.slice(callsBefore).filter((c) => c.operation !== "get-parameter" && !isConfigFetch(c));
+    expect(rebootCalls.map((c) => `${c.operation} ${JSON.stringify(c.params)}`)).toEqual([]);
   });
 
   // The replacement's first attach-volume calls are refused with VolumeInUse, as EC2 does while the terminated
   // instance's detach is still in progress: the script must wait, retry and attach the same volume. (This was a
   // scenario of its own, "4a", until one boot under TCG cost ~9 min of the CI budget for a claim this boot can carry.)
-  scenario("3", "replacement: a new instance with a fresh root disk, attach-volume refused 3 times while the old one detaches, re-attaches the same volume, keeps its filesystem, token and state", async () => {
+  // The replacement also boots on a RESTORED data volume (npm run restore, modules/ops/restore.ts): once the first
+  // instance is gone, the data disk is copied with qemu-img (the "snapshot", crash-consistent like an EBS snapshot of
+  // a volume in use, and taken after scenario 1 paired the device), the copy is the new volume under a new id, and
+  // the data-volume tags move to it with the tool's own moveDataVolumeTags: the old volume still exists and is
+  // attachable, but no longer tagged. The boot must find and attach the restored one, with the state and pairing.
+  scenario("3", "replacement on a restored volume: a new instance with a fresh root disk, attach-volume refused 3 times, attaches the volume restored from a copy of the data disk (the old one untagged), keeps its filesystem, token and state", async () => {
     const before = ledger.need<GuestFacts>("3", "1", BOOT_FACTS);
+    // No sync here: the approve document synced the pairing (scenario 1). Before it did, a plug pulled ~10 s after the
+    // approval (scenario 2 skipped with `jest -t`; its reboot syncs) left a copy with the device pending, not paired:
+    // openclaw's sqlite (WAL) had the approval only in the page cache.
     await terminate(instances[0]);
+    execFileSync("qemu-img", ["convert", "-q", "-O", "qcow2", dataDisk, restoredDisk]);
+    const old = world.aws.volumes.find((v) => v.volumeId === DATA_VOLUME_ID)!;
+    world.aws.volumes.push({ volumeId: RESTORED_VOLUME_ID, availabilityZone: old.availabilityZone, sizeGiB: old.sizeGiB,
+      tags: Object.fromEntries(Object.entries(old.tags).filter(([k]) => !(MOVED_TAGS as readonly string[]).includes(k))) });
+    await moveDataVolumeTags(fakeVolumeTags(world.aws), { id: old.volumeId, tags: { ...old.tags } } as Volume, RESTORED_VOLUME_ID, progress);
+    expect(world.aws.volumes.filter((v) => v.tags[ROLE_TAG] === DATA_VOLUME_ROLE).map((v) => v.volumeId)).toEqual([RESTORED_VOLUME_ID]);
+    currentDisk = { path: restoredDisk, serial: RESTORED_VOLUME_ID.replace("-", "") };
     const mirrorBefore = world.mirrorLog.length;
     const npmBefore = world.npmLog.length;
     world.aws.faults.refuseAttachVolume = 3;
@@ -477,6 +513,10 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     expect(log).toContain("==> done");
     // Refused three times, then attached: the script waited and retried instead of failing or formatting anything.
     expect(callsBy(vm2.instanceId, "attach-volume", false).map((c) => c.errorCode ?? "ok")).toEqual(["VolumeInUse", "VolumeInUse", "VolumeInUse", "ok"]);
+    // The restored volume, not the old one (still there, untagged, detached).
+    expect(callsBy(vm2.instanceId, "attach-volume").map((c) => c.params.VolumeId)).toEqual([RESTORED_VOLUME_ID]);
+    expect(log).toContain(`data volume ${RESTORED_VOLUME_ID}`);
+    expect(world.aws.volumes.find((v) => v.volumeId === DATA_VOLUME_ID)?.attachedTo).toBeUndefined();
     expect(callsBy(vm2.instanceId, "associate-address")).toHaveLength(1);
     // Nothing reformatted: the same filesystem, kept by the script.
     expect(facts.mkfsInLog).toBe("0");

@@ -5,7 +5,7 @@
 import { GetParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { AutoScalingClient, CompleteLifecycleActionCommand } from "@aws-sdk/client-auto-scaling";
 import type { Server } from "node:http";
-import { SECRETS, secretParameterName } from "../../modules/secrets-catalogue";
+import { secretParameterName, secretsInUse } from "../../modules/secrets-catalogue";
 import { resolveSettings } from "../../modules/settings/settings";
 import { AWS_OPERATIONS } from "../helpers/fake-cloud";
 import { FakeAwsApi, queryFilters, toXml } from "./harness/fake-aws";
@@ -175,11 +175,11 @@ describe("fake AWS API", () => {
 });
 
 describe("the VM world's account", () => {
-  test("holds one SSM parameter per secret of the catalogue: host-written ones at their placeholder, operator-written ones set", () => {
+  test("holds one SSM parameter per secret in use (no channel enabled: no channel token): host-written ones at their placeholder, operator-written ones set", () => {
     const s = resolveSettings({ environment: "vmtest", domainName: "g.example.org", acmeEmail: "ops@example.org" });
     const params = fakeAccount(s, "vol-1").parameters;
-    expect([...params.keys()]).toEqual(SECRETS.map((secret) => secretParameterName(s, secret)));
-    for (const secret of SECRETS) {
+    expect([...params.keys()]).toEqual(secretsInUse(s).map((secret) => secretParameterName(s, secret)));
+    for (const secret of secretsInUse(s)) {
       const p = params.get(secretParameterName(s, secret))!;
       if (secret.writer === "host") expect(p).toEqual({ value: secret.placeholder, type: "SecureString", version: 1 });
       else expect(p).toMatchObject({ type: "SecureString", version: 2, value: expect.not.stringMatching(/^placeholder:/) });

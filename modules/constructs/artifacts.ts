@@ -29,6 +29,10 @@ export interface ArtifactsProps {
   readonly hostScriptKey: string;
   /** The host script's text (modules/host renderBootPrograms): no secret in it. */
   readonly hostScript: string;
+  /** Object key of openclaw.json (modules/host/pins.ts openclawConfigLocation). */
+  readonly configKey: string;
+  /** openclaw.json as the host writes it (modules/host/layout.ts openclawConfigFile): SecretRefs only, no secret. */
+  readonly config: string;
 }
 
 /**
@@ -42,6 +46,11 @@ export class Artifacts extends Construct {
   readonly lock: S3Object;
   /** The host script the user data's loader fetches, checks and sources. */
   readonly hostScript: S3Object;
+  /**
+   * openclaw.json, which `openclaw-apply-config` fetches at boot and every few minutes after: not pinned
+   * by the user data, so a change to it alone replaces no launch template and no instance.
+   */
+  readonly config: S3Object;
   private readonly hostScriptKey: string;
 
   constructor(scope: Construct, id: string, props: ArtifactsProps) {
@@ -84,12 +93,20 @@ export class Artifacts extends Construct {
       content: terraformLiteral(props.hostScript),
       contentType: "text/x-shellscript",
     });
+    // The same way: `content`, so a plan shows the config's diff and a change uploads it again (the
+    // provider compares content; S3's 5 GB PutObject limit is far above openclaw.json's few KB).
+    this.config = new S3Object(this, "openclaw-config", {
+      bucket: this.bucket.id,
+      key: props.configKey,
+      content: terraformLiteral(props.config),
+      contentType: "application/json",
+    });
   }
 
-  /** What the host needs at boot: GetObject on the host script and the lock, those two objects only. */
+  /** What the host needs: GetObject on the host script, the lock and openclaw.json, those three objects only. */
   grantRead(): IamStatement[] {
     return [
-      { Sid: "ReadBootArtifacts", Effect: "Allow", Action: ["s3:GetObject"], Resource: [this.hostScript.arn, this.lock.arn] },
+      { Sid: "ReadBootArtifacts", Effect: "Allow", Action: ["s3:GetObject"], Resource: [this.hostScript.arn, this.lock.arn, this.config.arn] },
       // A launch from an earlier template version (a rollback) needs the host script it pins: an
       // earlier version of the same object (modules/host/steps.ts hostScriptStep).
       { Sid: "ReadHostScriptVersions", Effect: "Allow", Action: ["s3:GetObjectVersion"], Resource: [this.hostScript.arn] },

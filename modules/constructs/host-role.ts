@@ -29,6 +29,11 @@ export interface HostRoleProps extends Grantee {
   readonly grants: ReadonlyArray<readonly IamStatement[]>;
   /** With a hosted zone: Traefik proves `domainName` with DNS-01 in it ({@link dnsChallengeStatements}). */
   readonly dnsChallenge?: { readonly hostedZoneId: string; readonly domainName: string };
+  /**
+   * The host publishes the alarms' metrics ({@link publishMetricsStatement}): only while alerts are on (settings
+   * `alerts`; without alarms it publishes none, so the role may not either). @default false
+   */
+  readonly publishMetrics?: boolean;
 }
 
 /**
@@ -95,7 +100,7 @@ export function ssmAgentStatements(): IamStatement[] {
  * The host's identity: one inline policy that allows exactly what the boot script, the watchdog and
  * the SSM agent do, each action scoped to the resource's ARN where AWS allows: the constructs'
  * grants, then the watchdog's SetInstanceHealth and the boot's CompleteLifecycleAction on its own
- * group, the alarms' metrics in their namespace, then the agent's calls (composeStatements). No managed policy: the boundary is proven by
+ * group, the alarms' metrics in their namespace (with alerts on), then the agent's calls (composeStatements). No managed policy: the boundary is proven by
  * modules/review/iam-boundary.ts (audit rule HostRoleBoundary).
  */
 export class HostRole extends Construct {
@@ -121,7 +126,7 @@ export class HostRole extends Construct {
       { Sid: "ReportOwnHealth", Effect: "Allow", Action: ["autoscaling:SetInstanceHealth"], Resource: [group] },
       // The boot script ends its own launch: CONTINUE once healthy, ABANDON on failure.
       { Sid: "CompleteOwnLaunch", Effect: "Allow", Action: ["autoscaling:CompleteLifecycleAction"], Resource: [group] },
-      publishMetricsStatement(),
+      ...(props.publishMetrics ? [publishMetricsStatement()] : []),
       ...ssmAgentStatements(),
     ]);
     this.policy = new IamRolePolicy(this, "policy", {

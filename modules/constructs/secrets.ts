@@ -4,7 +4,7 @@ import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKeyPolicy } from "@cdktf/provider-aws/lib/kms-key-policy";
 import { Fn } from "cdktf";
 import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
-import { secretParameterName, SecretSpec, SECRETS } from "../secrets-catalogue";
+import { secretParameterName, SecretSpec } from "../secrets-catalogue";
 import { Grantee, IamStatement } from "./grants";
 
 export interface GatewaySecretsProps {
@@ -22,6 +22,11 @@ export interface GatewaySecretsProps {
   readonly region: string;
   /** Name of the alerts topic the key encrypts (modules/constructs/alerts.ts); its publishers may use the key for it. */
   readonly alertsTopicName: string;
+  /**
+   * The secrets the environment has (modules/secrets-catalogue.ts `secretsInUse`): one parameter each, and
+   * only these the host may read (a channel's token only while the settings enable the channel).
+   */
+  readonly secrets: readonly SecretSpec[];
 }
 
 /**
@@ -138,6 +143,8 @@ export class GatewaySecrets extends Construct {
   readonly alias: KmsAlias;
   /** Each secret's parameter, by the secret's id (SecretSpec.id, also the construct id). */
   readonly parameters: Readonly<Record<string, SsmParameter>>;
+  /** The secrets it holds a parameter for (props.secrets). */
+  readonly secrets: readonly SecretSpec[];
 
   constructor(scope: Construct, id: string, props: GatewaySecretsProps) {
     super(scope, id);
@@ -155,7 +162,8 @@ export class GatewaySecrets extends Construct {
       policy: JSON.stringify(keyPolicy(Fn.element(Fn.split(":", this.key.arn), 4), props.region, props.alertsTopicName)),
     });
     this.alias = new KmsAlias(this, "alias", { name: props.kmsAlias, targetKeyId: this.key.keyId });
-    this.parameters = Object.fromEntries(SECRETS.map((secret) => [secret.id, new SsmParameter(this, secret.id, {
+    this.secrets = props.secrets;
+    this.parameters = Object.fromEntries(props.secrets.map((secret) => [secret.id, new SsmParameter(this, secret.id, {
       name: secretParameterName(props, secret),
       description: secret.description,
       type: "SecureString",
@@ -182,9 +190,9 @@ export class GatewaySecrets extends Construct {
   grantHostAccess(host: Grantee): IamStatement[] {
     const arns = (secrets: readonly SecretSpec[]) => secrets.map((secret) => this.parameterOf(secret).arn);
     return [
-      { Sid: "ReadGatewaySecrets", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: arns(SECRETS) },
+      { Sid: "ReadGatewaySecrets", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: arns(this.secrets) },
       { Sid: "StoreGeneratedGatewayToken", Effect: "Allow", Action: ["ssm:PutParameter"],
-        Resource: arns(SECRETS.filter((secret) => secret.writer === "host")) },
+        Resource: arns(this.secrets.filter((secret) => secret.writer === "host")) },
       { Sid: "UseSecretsKeyThroughSsm", Effect: "Allow", Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
         Resource: [this.key.arn], Condition: { StringEquals: { "kms:ViaService": `ssm.${host.region}.amazonaws.com` } } },
     ];

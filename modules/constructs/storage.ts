@@ -4,7 +4,7 @@ import { DlmLifecyclePolicy } from "@cdktf/provider-aws/lib/dlm-lifecycle-policy
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { DAILY_SNAPSHOT_TIME_UTC } from "../host/backup";
-import { ENVIRONMENT_TAG, ROLE_TAG } from "../names";
+import { DATA_VOLUME_ROLE, ENVIRONMENT_TAG, ROLE_TAG, SNAPSHOT_TAG } from "../names";
 import { Grantee, onOwnInstance, IamStatement, unscoped } from "./grants";
 
 export interface DataVolumeProps {
@@ -21,9 +21,6 @@ export interface DataVolumeProps {
   /** Daily snapshots to keep. */
   readonly snapshotRetentionCount: number;
 }
-
-/** Tag value that selects the data volume for snapshots. */
-const SNAPSHOT_TAG = "openclaw:snapshots";
 
 /**
  * The persistent, encrypted gp3 volume that holds /opt/openclaw (state, pairing database,
@@ -47,9 +44,13 @@ export class DataVolume extends Construct {
       tags: {
         Name: `${props.prefix}-data`,
         [ENVIRONMENT_TAG]: props.environment,
-        [ROLE_TAG]: "data-volume",
+        [ROLE_TAG]: DATA_VOLUME_ROLE,
         [SNAPSHOT_TAG]: props.prefix,
       },
+      // After `npm run restore` the resource is re-pointed at the restored volume (`terraform state rm`
+      // + `terraform import`, modules/ops/restore.ts). No ignore_changes needed: snapshot_id is optional
+      // and computed in the provider, so the imported snapshot id plans no replacement (proven with
+      // real terraform: __tests__/integration/restore-state.test.ts).
       lifecycle: { preventDestroy: true },
     });
     const dlmRole = new IamRole(this, "snapshot-role", {
@@ -83,14 +84,18 @@ export class DataVolume extends Construct {
 
   /**
    * What the host needs to attach the volume to itself at boot: the volume and its own instance
-   * (AttachVolume), the volume's key through EC2, and finding the volume by its tags.
+   * (AttachVolume), the volume's key through EC2, and finding the volume by its tags. The volume is
+   * named by its tags, not its ARN (the tags the boot finds it by): after `npm run restore` moves
+   * them to a volume made from a snapshot, the policy already allows it, with no IAM change. Only
+   * the one volume tagged with this environment and the data-volume role at a time.
    */
   grantAttach(host: Grantee): IamStatement[] {
     return [
       { Sid: "UseDataVolumeKeyThroughEc2", Effect: "Allow",
         Action: ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext"],
         Resource: [this.kmsKeyArn], Condition: { StringEquals: { "kms:ViaService": `ec2.${host.region}.amazonaws.com` } } },
-      { Sid: "AttachDataVolume", Effect: "Allow", Action: ["ec2:AttachVolume"], Resource: [this.volume.arn] },
+      { Sid: "AttachDataVolume", Effect: "Allow", Action: ["ec2:AttachVolume"], Resource: [`arn:aws:ec2:${host.region}:*:volume/*`],
+        Condition: { StringEquals: { [`aws:ResourceTag/${ENVIRONMENT_TAG}`]: host.environment, [`aws:ResourceTag/${ROLE_TAG}`]: DATA_VOLUME_ROLE } } },
       onOwnInstance(host, ["ec2:AttachVolume"]),
       unscoped(["ec2:DescribeVolumes"]),
     ];

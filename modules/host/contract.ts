@@ -162,6 +162,12 @@ export interface HostContract {
   readonly backupServiceUnit: string;
   /** Runs the backup service daily before the snapshot (modules/host/backup.ts BACKUP_SCHEDULE). */
   readonly backupTimerUnit: string;
+  /** `openclaw-apply-config`: the artifacts bucket's openclaw.json → configPath, checked (modules/host/config-apply.ts). */
+  readonly applyConfigTool: string;
+  /** Runs the apply-config tool once (root oneshot: it reads S3 with the instance role). */
+  readonly applyConfigServiceUnit: string;
+  /** Runs the apply-config service periodically (CONFIG_APPLY_SCHEDULE). */
+  readonly applyConfigTimerUnit: string;
 }
 
 /**
@@ -241,5 +247,8 @@ export function hostContract(s: Pick<GatewaySettings, "environment" | "versions"
     backupTool: "/usr/local/bin/openclaw-backup",
     backupServiceUnit: "openclaw-backup.service",
     backupTimerUnit: "openclaw-backup.timer",
+    applyConfigTool: "/usr/local/sbin/openclaw-apply-config",
+    applyConfigServiceUnit: "openclaw-apply-config.service",
+    applyConfigTimerUnit: "openclaw-apply-config.timer",
   });
 }

@@ -107,7 +107,7 @@ export const HOST_STEPS: readonly BootStep[] = [
   {
     name: "configuration",
     needs: ["FILE_CHANGED"],
-    provides: ["GATEWAY_RESTART", "TRAEFIK_RESTART", "UNITS_CHANGED"],
+    provides: ["CONFIG_BEFORE", "GATEWAY_RESTART", "TRAEFIK_RESTART", "UNITS_CHANGED"],
     render: configStep,
   },
   { name: "DNS wait", needs: [], provides: [], render: dnsWaitStep },

@@ -1,5 +1,5 @@
 import { GATEWAY_PORT } from "../names";
-import { SECRETS, SecretSpec } from "../secrets-catalogue";
+import { secretsInUse, SecretSpec } from "../secrets-catalogue";
 import type { GatewaySettings } from "../settings/settings";
 import { HostContract, SECRETS_CREDENTIAL } from "./contract";
 import { mergeOverlay } from "../openclaw/merge";
@@ -72,10 +72,11 @@ function withField(config: Record<string, unknown>, [key, ...rest]: readonly str
 
 /**
  * `config` with the secrets provider and, at each catalogue secret's `configField`, its SecretRef:
- * every secret but the API keys of the model providers other than `provider`.
+ * every secret the environment has (`secretsInUse`: channel tokens only for the channels the overlay
+ * enables) but the API keys of the model providers other than `provider`.
  */
-export function withSecretRefs(config: Record<string, unknown>, provider: ModelProvider): Record<string, unknown> {
-  const referenced = SECRETS.filter((secret) => secret.modelProvider === undefined || secret.modelProvider === provider);
+export function withSecretRefs(config: Record<string, unknown>, provider: ModelProvider, overlay?: unknown): Record<string, unknown> {
+  const referenced = secretsInUse({ openclaw: overlay }).filter((secret) => secret.modelProvider === undefined || secret.modelProvider === provider);
   const refs = referenced.reduce((c, secret) => withField(c, secret.configField.split("."), secretRef(secret)), config);
   return withField(refs, ["secrets", "providers", SECRETS_PROVIDER], secretsProvider());
 }
@@ -113,7 +114,7 @@ export function openclawConfig(
       controlUi: { allowedOrigins: [origin] },
     },
   };
-  return withToolPolicy(withPluginAllowlist(mergeOverlay(withSecretRefs(mergeOverlay(rendered, modelConfig(choice)), choice.provider), s.openclaw)),
+  return withToolPolicy(withPluginAllowlist(mergeOverlay(withSecretRefs(mergeOverlay(rendered, modelConfig(choice)), choice.provider, s.openclaw), s.openclaw)),
     s.toolPolicy ?? DEFAULT_TOOL_POLICY);
 }
 

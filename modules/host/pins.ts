@@ -192,3 +192,14 @@ export const HOST_SCRIPT_KEY = "host-script/host.sh";
 export function hostScriptLocation(s: { environment: string; region: string; domainName: string }): { bucket: string; key: string } {
   return { bucket: artifactsBucket(s), key: HOST_SCRIPT_KEY };
 }
+
+/**
+ * Where the stack keeps openclaw.json (modules/host/layout.ts openclawConfigFile) and the host's
+ * `openclaw-apply-config` fetches it: the artifacts bucket, one fixed key per environment. Neither the
+ * user data nor the host script pins it, so a config-only change (the `openclaw` overlay, `model`,
+ * `toolPolicy`) updates this object in place and no launch template; the host checks its locked
+ * gateway fields instead of a sha256 (modules/host/config-apply.ts).
+ */
+export function openclawConfigLocation(s: { environment: string; region: string; domainName: string }): { bucket: string; key: string } {
+  return { bucket: artifactsBucket(s), key: `config/${s.environment}/openclaw.json` };
+}

@@ -96,3 +96,22 @@ export function healthWaitLines(w: HealthWait): string[] {
     w.onHealthy,
   ];
 }
+
+/**
+ * bash: `retry DESCRIPTION COMMAND...`, bounded retries with growing pauses (3 s, 6 s, …) and a loud
+ * failure after $ATTEMPTS; the caller defines ATTEMPTS and `log`. Shared by the host tools that call AWS.
+ */
+export const DESCRIBED_RETRY_FUNCTION = `# retry DESCRIPTION COMMAND...: bounded retries with growing pauses, then a loud failure.
+retry() {
+  local what=$1 attempt=1
+  shift
+  until "$@"; do
+    if [ "$attempt" -ge "$ATTEMPTS" ]; then
+      log "FAILED: $what did not succeed after $ATTEMPTS attempts"
+      return 1
+    fi
+    log "$what failed (attempt $attempt of $ATTEMPTS); retrying"
+    sleep $((attempt * 3))
+    attempt=$((attempt + 1))
+  done
+}`;

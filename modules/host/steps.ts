@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { ENVIRONMENT_TAG, resourceNames, ROLE_TAG } from "../names";
+import { DATA_VOLUME_ROLE, ENVIRONMENT_TAG, resourceNames, ROLE_TAG } from "../names";
 import { architectureOfSettings, GatewaySettings } from "../settings/settings";
 import { imdsPublicAddressCommand, renderDnsWait } from "./cert-guard";
 import type { HostContract } from "./contract";
@@ -7,7 +7,7 @@ import { HOST_OS_PROFILES } from "./host-os";
 import { memoryBudget } from "./memory";
 import { HOST_METRICS, hostMetrics } from "./metrics";
 import { ALLOWED_INSTALL_SCRIPTS, downloadPins, hostScriptLocation, openclawLock, openclawLockLocation, SHIPPED_PINS } from "./pins";
-import { CONFIG_FILE_MODE, openclawConfigFile, STATE_DIR_MODE } from "./layout";
+import { STATE_DIR_MODE } from "./layout";
 import { AWS_CLI_BOUNDS, BOOT_HEALTH_WAIT, healthWaitLines, IMDS_FUNCTION, imdsTokenCommand, RETRY_FUNCTION } from "./posix";
 import { heredoc, shellAssign, shellQuote, shellWords } from "./shell";
 import { renderTools } from "./tools";
@@ -481,7 +481,7 @@ fi`;
 export function volumeStep(s: GatewaySettings): string {
   const { volume, aws, device } = WAITS;
   return `step "find the data volume"
-${findTaggedOne(s, { kind: "volume", noun: "volumes", list: "Volumes", what: "volume", role: "data-volume" })}
+${findTaggedOne(s, { kind: "volume", noun: "volumes", list: "Volumes", what: "volume", role: DATA_VOLUME_ROLE })}
 VOLUME_ID=$(jq -r '.Volumes[0].VolumeId' <<<"$VOLUME_JSON")
 log "data volume $VOLUME_ID"
 
@@ -863,14 +863,12 @@ if [ "$FIREWALL_RESTART" = 1 ]; then systemctl restart ${c.imdsFirewallUnit}; el
 export const toolFiles = (s: GatewaySettings, c: HostContract): HostFile[] =>
   Object.entries(renderTools(s, c)).map(([path, content]) => ({ path, mode: "755", owner: "root:root", content, flags: [] }));
 
-/** openclaw.json, Traefik's configuration and the systemd units. */
+/** Traefik's configuration and the systemd units (openclaw.json is openclaw-apply-config's: configStep). */
 export function configFiles(s: GatewaySettings, c: HostContract): HostFile[] {
-  const svc = c.serviceUser;
   const units = renderUnits(s, c);
   const unitFile = (name: string, flags: string[]): HostFile =>
     ({ path: `${c.unitDir}/${name}`, mode: "644", owner: "root:root", content: units[name], flags: ["UNITS_CHANGED", ...flags] });
   return [
-    { path: c.configPath, mode: CONFIG_FILE_MODE.toString(8), owner: `${svc}:${svc}`, content: openclawConfigFile(s), flags: ["GATEWAY_RESTART"] },
     { path: c.traefikStaticConfig, mode: "644", owner: "root:root", content: traefikYaml(traefikStaticConfig(s, c)), flags: ["TRAEFIK_RESTART"] },
     { path: c.traefikDynamicConfig, mode: "644", owner: "root:root", content: traefikYaml(traefikDynamicConfig(s, c)), flags: ["TRAEFIK_RESTART"] },
     unitFile(c.secretsUnit, []),
@@ -882,6 +880,8 @@ export function configFiles(s: GatewaySettings, c: HostContract): HostFile[] {
     unitFile(c.certGuardTimerUnit, []),
     unitFile(c.backupServiceUnit, []),
     unitFile(c.backupTimerUnit, []),
+    unitFile(c.applyConfigServiceUnit, []),
+    unitFile(c.applyConfigTimerUnit, []),
   ];
 }
 
@@ -903,13 +903,27 @@ if [ "$(cksum <${shellQuote(c.secretsFile)})" != "$SECRETS_BEFORE" ]; then GATEW
 `;
 }
 
-/** openclaw.json, Traefik's configuration and the systemd units. */
+/**
+ * openclaw.json: the same tool as every later convergence (openclaw-apply-config, modules/host/config-apply.ts)
+ * fetches the artifacts bucket's object, checks its locked gateway fields and writes it; a changed
+ * file restarts the gateway at the start step, as any other changed file does. Not in the host script:
+ * a config-only change changes no launch template.
+ */
+export function gatewayConfigSection(c: HostContract): string {
+  return `step "gateway configuration"
+CONFIG_BEFORE=$(cksum 2>/dev/null <${shellQuote(c.configPath)} || true)
+${shellQuote(c.applyConfigTool)} --boot
+if [ "$(cksum <${shellQuote(c.configPath)})" != "$CONFIG_BEFORE" ]; then GATEWAY_RESTART=1; fi
+`;
+}
+
+/** openclaw.json (gatewayConfigSection), Traefik's configuration and the systemd units. */
 export function configStep(s: GatewaySettings, c: HostContract): string {
   const files = configFiles(s, c);
   const section = (title: string, pick: (f: HostFile) => boolean) =>
     `step ${shellQuote(title)}\n${files.filter(pick).map(writeFileCommand).join("\n")}\n`;
   return [
-    section("gateway configuration", (f) => f.path === c.configPath),
+    gatewayConfigSection(c),
     section("Traefik configuration", (f) => f.path.startsWith(`${c.traefikConfigDir}/`)),
     section("systemd units", (f) => f.path.startsWith(`${c.unitDir}/`)),
   ].join("\n");
@@ -951,6 +965,8 @@ systemctl start ${c.watchdogTimerUnit}
 systemctl enable --now --quiet ${c.certGuardTimerUnit}
 # Its first run is the next 02:30 UTC: starting the timer runs nothing now.
 systemctl enable --now --quiet ${c.backupTimerUnit}
+# openclaw.json from the artifacts bucket every few minutes (the first run one interval from now).
+systemctl enable --now --quiet ${c.applyConfigTimerUnit}
 
 step "wait for the gateway's /healthz"
 ${healthWaitLines({

@@ -1,14 +1,15 @@
 import { resourceNames } from "../names";
-import { secretParameterName, SECRETS, SecretSpec } from "../secrets-catalogue";
+import { secretParameterName, secretsInUse, SecretSpec, setCommandLine } from "../secrets-catalogue";
 import type { GatewaySettings } from "../settings/settings";
 import { toleratedStallSeconds, WATCHDOG_GET_TIMEOUT_SECONDS } from "../settings/settings";
 import { backupTool } from "./backup";
+import { applyConfigTool } from "./config-apply";
 import { imdsPublicAddressCommand, renderCertGuard } from "./cert-guard";
 import { HostContract, SECRETS_CREDENTIAL } from "./contract";
 import { openclawCommand } from "./layout";
 import { openclawExecution } from "./units";
 import { DATA_VOLUME_ALERT_PERCENT, hostMetrics, publishMetric, RESOURCE_METRIC_MINUTES } from "./metrics";
-import { AWS_CLI_BOUNDS, healthCheckCommand, IMDS_FUNCTION, imdsTokenCommand, START_GRACE_SECONDS } from "./posix";
+import { AWS_CLI_BOUNDS, healthCheckCommand, IMDS_FUNCTION, imdsTokenCommand, DESCRIBED_RETRY_FUNCTION, START_GRACE_SECONDS } from "./posix";
 import { shellAssign, shellQuote, shellWords } from "./shell";
 /** How often a host tool tries an AWS call before it fails loudly. */
 export const AWS_ATTEMPTS = 5;
@@ -33,7 +34,7 @@ if [ "$secret" = ${placeholder} ] || [ "$rotate" = true ]; then
 fi
 ${add}`;
   }
-  const unset = `${secretParameterName(s, secret)} still holds its placeholder; set the ${secret.label} with: npm run secrets -- ${secret.setCommand}`;
+  const unset = `${secretParameterName(s, secret)} still holds its placeholder; set the ${secret.label} with: npm run secrets -- ${setCommandLine(secret)}`;
   // A required one stops here: the gateway cannot start without it.
   const onPlaceholder = secret.required ? `log ${shellQuote(`FAILED: ${unset}`)}
   exit 1` : `log ${shellQuote(`hint: ${unset}`)}`;
@@ -78,20 +79,7 @@ for arg in "$@"; do
 done
 log() { echo "openclaw-refresh-secrets: $*" >&2; }
 
-# retry DESCRIPTION COMMAND...: bounded retries with growing pauses, then a loud failure.
-retry() {
-  local what=$1 attempt=1
-  shift
-  until "$@"; do
-    if [ "$attempt" -ge "$ATTEMPTS" ]; then
-      log "FAILED: $what did not succeed after $ATTEMPTS attempts"
-      return 1
-    fi
-    log "$what failed (attempt $attempt of $ATTEMPTS); retrying"
-    sleep $((attempt * 3))
-    attempt=$((attempt + 1))
-  done
-}
+${DESCRIBED_RETRY_FUNCTION}
 
 fetch_parameter() { PARAMETER_JSON=$(aws ssm get-parameter ${AWS_CLI_BOUNDS} --name "$1" --with-decryption --output json); }
 
@@ -128,7 +116,7 @@ add_secret() { content=$(printf '%s' "$content" | SECRET_VALUE=$2 jq -c --arg id
 
 secret="" content="{}"
 install -d -m 0700 "$RUN_DIR"
-${SECRETS.map((secret) => secretLines(s, secret)).join("\n")}
+${secretsInUse(s).map((secret) => secretLines(s, secret)).join("\n")}
 # Compared through a pipe (printf is a builtin: the values never reach argv).
 if [ -f "$SECRETS_FILE" ] && printf '%s\\n' "$content" | cmp -s - "$SECRETS_FILE"; then
   log "$SECRETS_FILE is up to date"
@@ -374,5 +362,6 @@ export function renderTools(s: GatewaySettings, c: HostContract): Record<string,
     [c.watchdogTool]: watchdogTool(s, c),
     [c.certGuardTool]: certGuardTool(s, c),
     [c.backupTool]: backupTool(s, c),
+    [c.applyConfigTool]: applyConfigTool(s, c),
   };
 }

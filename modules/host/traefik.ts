@@ -52,6 +52,27 @@ function acmeChallenge(s: Pick<GatewaySettings, "hostedZoneId">): object {
     ? { tlsChallenge: {} }
     : { dnsChallenge: { provider: DNS_CHALLENGE_PROVIDER, propagation: { ...DNS_PROPAGATION } } };
 }
+/**
+ * Traefik's access log: one JSON line per request on its standard output, i.e. the traefik unit's
+ * journal (`journalctl -u traefik`). Every request header is dropped except the few that say who
+ * asked (`fields.headers.defaultMode: drop`), and `Authorization` and `Cookie` are named as dropped
+ * so a later `defaultMode` change cannot bring them back. The gateway token and the one-time owner
+ * link never travel in a URL path or query (the Control UI sends the token over its WebSocket, the
+ * link carries it in the fragment), so `RequestPath` is kept. Traefik v3 access-log options:
+ * https://doc.traefik.io/traefik/observe/logs-and-access-logs/ (read 2026-12-02), checked against
+ * the Traefik v3 JSON schema in __tests__/integration/boot-lint.test.ts.
+ */
+export const ACCESS_LOG = {
+  format: "json",
+  fields: {
+    defaultMode: "keep",
+    headers: {
+      defaultMode: "drop",
+      names: { "User-Agent": "keep", "X-Forwarded-For": "keep", Authorization: "drop", Cookie: "drop" },
+    },
+  },
+} as const;
+
 /** Name of the router and the service in Traefik's dynamic configuration. */
 const ROUTE = "openclaw";
 
@@ -62,6 +83,7 @@ export function traefikStaticConfig(
   return {
     global: { checkNewVersion: false, sendAnonymousUsage: false },
     log: { level: "INFO" },
+    accessLog: ACCESS_LOG,
     entryPoints: {
       websecure: { address: ":443", http: { tls: { certResolver: CERT_RESOLVER } } },
     },

@@ -1,5 +1,6 @@
 import type { GatewaySettings } from "../settings/settings";
 import { BACKUP_SCHEDULE } from "./backup";
+import { CONFIG_APPLY_SCHEDULE } from "./config-apply";
 import { CERT_GUARD_SCHEDULE } from "./cert-guard";
 import { HostContract, SECRETS_CREDENTIAL } from "./contract";
 import { gatewayCommand, gatewayEnvironment } from "./layout";
@@ -465,6 +466,42 @@ export function imdsFirewallUnit(c: HostContract): UnitFile {
   };
 }
 
+/**
+ * One run of `openclaw-apply-config` (modules/host/config-apply.ts). Root: it reads the artifacts
+ * bucket with the instance role (IMDS is closed to every other user). No capability: the service user
+ * writes openclaw.json in a transient unit (systemd-run, as openclaw-admin); this one writes only its
+ * scratch files in its private /tmp, and may restart the gateway unit. Worst case ~200 s (5 bounded attempts of one S3 call and their pauses); 240 s bounds a hung run.
+ */
+export function applyConfigService(c: HostContract): UnitFile {
+  return {
+    Unit: { Description: "Apply openclaw.json from the stack's artifacts bucket", After: c.gatewayUnit, RequiresMountsFor: c.dataMount },
+    Service: {
+      Type: "oneshot",
+      ExecStart: unitCommand([c.applyConfigTool]),
+      TimeoutStartSec: 240,
+      ...ROOT_ONESHOT_HARDENING,
+    },
+  };
+}
+
+/**
+ * Runs the apply-config service every CONFIG_APPLY_SCHEDULE.onUnitActiveSec (a random delay of up to
+ * randomizedDelaySec each time), the first time one interval after the timer starts (the boot has just
+ * applied the config).
+ */
+export function applyConfigTimer(c: HostContract): UnitFile {
+  return {
+    Unit: { Description: "Apply openclaw.json from the stack's artifacts bucket periodically" },
+    Timer: {
+      OnActiveSec: CONFIG_APPLY_SCHEDULE.onActiveSec,
+      OnUnitActiveSec: CONFIG_APPLY_SCHEDULE.onUnitActiveSec,
+      RandomizedDelaySec: CONFIG_APPLY_SCHEDULE.randomizedDelaySec,
+      Unit: c.applyConfigServiceUnit,
+    },
+    Install: { WantedBy: "timers.target" },
+  };
+}
+
 /** Every unit the boot script installs: file name → contents. */
 export function renderUnits(s: Pick<GatewaySettings, "watchdog" | "hostedZoneId" | "region" | "instanceType">, c: HostContract): Record<string, string> {
   return {
@@ -478,5 +515,7 @@ export function renderUnits(s: Pick<GatewaySettings, "watchdog" | "hostedZoneId"
     [c.imdsFirewallUnit]: renderUnit(imdsFirewallUnit(c)),
     [c.backupServiceUnit]: renderUnit(backupService(c)),
     [c.backupTimerUnit]: renderUnit(backupTimer(c)),
+    [c.applyConfigServiceUnit]: renderUnit(applyConfigService(c)),
+    [c.applyConfigTimerUnit]: renderUnit(applyConfigTimer(c)),
   };
 }

@@ -1,5 +1,5 @@
 import { GATEWAY_PORT } from "../names";
-import { SECRETS } from "../secrets-catalogue";
+import { SECRETS, setCommandLine, withArticle } from "../secrets-catalogue";
 import { openclawConfig, secretRef } from "../host/layout";
 import type { GatewaySettings } from "../settings/settings";
 import { isConfigObject, OpenclawConfigObject } from "./merge";
@@ -151,14 +151,12 @@ const SECRET_KEY_SUFFIXES = ["token", "secret", "password", "passphrase", "apike
 
 /** Values that look like a credential wherever they are: what they are, and the pattern. */
 const SECRET_VALUE_PATTERNS: ReadonlyArray<[string, RegExp]> = [
-  ...SECRETS.flatMap((s): Array<[string, RegExp]> => (s.valuePattern ? [[`an ${s.label}`, s.valuePattern]] : [])),
+  // The catalogue's own (Anthropic and OpenAI keys; Telegram, Slack bot and app, Discord tokens).
+  ...SECRETS.flatMap((s): Array<[string, RegExp]> => (s.valuePattern ? [[withArticle(s.label), s.valuePattern]] : [])),
   ["an API key (sk-…)", /\bsk-[A-Za-z0-9_-]{20,}/],
   ["a Slack token (xox…-)", /\bxox[abposr]-[A-Za-z0-9-]{10,}/],
-  ["a Slack app token (xapp-…)", /\bxapp-\d-[A-Za-z0-9-]{10,}/],
   ["a Slack webhook URL", /hooks\.slack\.com\/services\/[A-Za-z0-9/]+/],
   ["a Discord webhook URL", /discord(?:app)?\.com\/api\/webhooks\/\d+\/[\w-]+/],
-  ["a Telegram bot token", /\b\d{8,10}:[A-Za-z0-9_-]{35}\b/],
-  ["a Discord bot token", /\b[MNO][A-Za-z\d_-]{23,27}\.[A-Za-z\d_-]{6}\.[A-Za-z\d_-]{27,}/],
   ["a GitHub token", /\b(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{40,})/],
   ["an AWS access key id", /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/],
   ["a Google API key", /\bAIza[0-9A-Za-z_-]{35}/],
@@ -199,16 +197,76 @@ function secretLiterals(value: unknown, path: Path = []): Array<{ path: Path; ki
 /** How to reference a secret instead: a SecretRef into the host's secrets credential. */
 export function secretReferenceHint(): string {
   const example = SECRETS.find((s) => s.writer === "operator") ?? SECRETS[0];
-  return "secrets are referenced, never inlined (settings are committed; openclaw.json reaches the user data and the Terraform state): "
+  return "secrets are referenced, never inlined (settings are committed; openclaw.json reaches the artifacts bucket and the Terraform state): "
     + "keep the value in SSM (npm run secrets) and reference it in the host's secrets credential with a SecretRef "
     + `${JSON.stringify(secretRef(example))}; the credential holds ${SECRETS.map((s) => s.id).join(", ")} (modules/secrets-catalogue.ts)`;
+}
+
+/**
+ * Where a catalogue secret belongs, for a literal at its config field: how to store it instead. A
+ * channel token is referenced by the deployment itself while the overlay enables its channel.
+ */
+function catalogueHint(setting: string): string | undefined {
+  const secret = SECRETS.find((s) => `openclaw.${s.configField}` === setting);
+  if (!secret || secret.writer !== "operator") return undefined;
+  return `the ${secret.label} is a secrets-catalogue entry: store it with \`npm run secrets -- ${setCommandLine(secret)}\` `
+    + "(stdin or a hidden prompt, never the command line); the deployment refers to it here with a SecretRef into the host's secrets credential"
+    + (secret.channel ? ` while the openclaw setting enables channels.${secret.channel}` : "");
 }
 
 /** Every literal of the overlay that looks like a secret; the value is never shown. */
 export function secretLiteralProblems(overlay: OpenclawConfigObject): OverlayProblem[] {
   return secretLiterals(overlay).map(({ path, kind }) => ({
-    setting: overlaySetting(path), value: undefined, got: `${kind}, which looks like a secret (not shown)`, allowed: secretReferenceHint(),
+    setting: overlaySetting(path), value: undefined, got: `${kind}, which looks like a secret (not shown)`,
+    allowed: catalogueHint(overlaySetting(path)) ?? secretReferenceHint(),
   }));
+}
+
+// ---------------------------------------------------------------- channels
+
+const STEERS = "anyone who can message the bot would steer an agent that runs tools on a host holding an AWS instance role";
+
+/** What a channel's "anyone" setting is refused with, by the key that holds it. */
+const OPEN_POLICIES: Readonly<Record<string, string>> = {
+  dmPolicy: `may not be "open": ${STEERS}; use "pairing" (each new sender gets a code the owner approves) or "allowlist" `
+    + "with the senders' ids in allowFrom",
+  groupPolicy: `may not be "open": in any group the bot is added to, ${STEERS}; use "allowlist" (the groups and senders `
+    + "listed: groups, groupAllowFrom) or \"disabled\"",
+  policy: `may not be "open": ${STEERS}; use "pairing" or "allowlist" with the senders' ids`,
+};
+const ALLOWLISTS = new Set(["allowFrom", "groupAllowFrom"]);
+
+/**
+ * Telegram's webhook mode: Telegram would have to reach openclaw's webhook listener (127.0.0.1:8787
+ * unless webhookHost/webhookPort say otherwise, docs/channels/telegram/transports.md), which nothing
+ * routes to: the security group opens 443 only, to Traefik, whose one route is the gateway's port.
+ */
+const TELEGRAM_WEBHOOK = "must not be set: Telegram's webhook mode needs Telegram to reach openclaw's webhook listener "
+  + "(127.0.0.1:8787 by default) from the Internet, and this deployment opens only 443, which Traefik routes to the gateway; "
+  + "leave it unset: long polling (openclaw's default) needs no inbound port";
+
+/**
+ * The overlay's channel settings that would let anyone in or need a way in the deployment does not
+ * open: an "open" DM or group policy (also `dm.policy`, Slack's and Discord's older form) at any
+ * depth of `channels` (defaults, a channel, an account), `"*"` in an allowlist, and Telegram's
+ * `webhookUrl` (channel or account).
+ */
+export function channelProblems(overlay: OpenclawConfigObject): OverlayProblem[] {
+  const problems: OverlayProblem[] = [];
+  const visit = (value: unknown, path: Path) => {
+    const key = path[path.length - 1];
+    if (typeof key === "string" && value === "open" && key in OPEN_POLICIES && (key !== "policy" || path[path.length - 2] === "dm")) {
+      problems.push({ setting: overlaySetting(path), value, allowed: OPEN_POLICIES[key] });
+    } else if (typeof key === "string" && ALLOWLISTS.has(key) && Array.isArray(value) && value.includes("*")) {
+      problems.push({ setting: overlaySetting(path), value, allowed: `may not hold "*" (everyone): ${STEERS}; list the senders' ids` });
+    } else if (key === "webhookUrl" && path[1] === "telegram" && (path.length === 3 || (path.length === 5 && path[2] === "accounts"))) {
+      problems.push({ setting: overlaySetting(path), value, allowed: TELEGRAM_WEBHOOK });
+    } else if (isConfigObject(value)) {
+      for (const [k, below] of Object.entries(value)) visit(below, [...path, k]);
+    }
+  };
+  visit(overlay.channels, ["channels"]);
+  return problems;
 }
 
 // ---------------------------------------------------------------- all checks
@@ -229,6 +287,7 @@ export function overlayProblems(s: GatewaySettings, validate = true): OverlayPro
   const rendered = openclawConfig({ ...s, openclaw: {} }) as OpenclawConfigObject;
   const problems = [
     ...secretLiteralProblems(overlay),
+    ...channelProblems(overlay).map((p) => ({ ...p, ...shown(p.value) })),
     ...lockedPathProblems(overlay, rendered).map((p) => ({ ...p, ...shown(p.value) })),
   ];
   if (!validate || problems.length > 0) return problems;

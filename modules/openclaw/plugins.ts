@@ -23,6 +23,8 @@ export const REQUIRED_PLUGINS: Readonly<Record<string, string>> = {
   "memory-core": "the agents' memory and its search (openclaw doctor lints memory search)",
 };
 
+import { enabledChannels } from "./channels";
+
 type Config = { [key: string]: unknown };
 const objectAt = (value: unknown): Config => (typeof value === "object" && value !== null && !Array.isArray(value) ? value as Config : {});
 
@@ -44,13 +46,14 @@ export function providerPlugin(config: Config): string | undefined {
 
 /**
  * `config` (openclaw.json with the overlay merged) with `plugins.allow`: the required plugins, memory's
- * (`memoryPlugins`), the primary model's provider, then whatever the overlay's `plugins.allow` adds (a channel, a speech
+ * (`memoryPlugins`), the primary model's provider, the plugin of each catalogue channel the config enables
+ * (its id is the channel's: `telegram`; modules/openclaw/channels.ts), then whatever the overlay's `plugins.allow` adds (a channel, a speech
  * provider, canvas, …). Nothing else of `plugins` changes; `config` is not changed.
  */
 export function withPluginAllowlist(config: Config): Config {
   const plugins = objectAt(config.plugins);
   const added = Array.isArray(plugins.allow) ? plugins.allow as unknown[] : [];
   const provider = providerPlugin(config);
-  const base = [...Object.keys(REQUIRED_PLUGINS), ...memoryPlugins(config), ...(provider === undefined ? [] : [provider])];
+  const base = [...Object.keys(REQUIRED_PLUGINS), ...memoryPlugins(config), ...(provider === undefined ? [] : [provider]), ...enabledChannels(config)];
   return { ...config, plugins: { ...plugins, allow: [...base, ...added.filter((id) => !base.includes(id as string))] } };
 }

@@ -1,4 +1,18 @@
-import { AutoScalingClient, DescribeAutoScalingGroupsCommand, DescribeInstanceRefreshesCommand } from "@aws-sdk/client-auto-scaling";
+import {
+  AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
+  DescribeInstanceRefreshesCommand,
+  TerminateInstanceInAutoScalingGroupCommand,
+} from "@aws-sdk/client-auto-scaling";
+import {
+  CreateTagsCommand,
+  CreateVolumeCommand,
+  DeleteTagsCommand,
+  DescribeSnapshotsCommand,
+  DescribeVolumesCommand,
+  EC2Client,
+  VolumeType,
+} from "@aws-sdk/client-ec2";
 import {
   GetCommandInvocationCommand,
   GetParameterCommand,
@@ -154,6 +168,143 @@ export function sdkOpsAws(region: string): OpsAws {
     async getSecureString(name) {
       const out = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
       return { value: out.Parameter?.Value ?? "", version: out.Parameter?.Version ?? 0, lastModified: out.Parameter?.LastModifiedDate };
+    },
+  };
+}
+
+// ---------------------------------------------------------------- npm run restore (modules/ops/restore.ts)
+
+/** One EBS volume (DescribeVolumes). */
+export interface Volume {
+  id: string;
+  availabilityZone: string;
+  sizeGiB: number;
+  type: string;
+  iops?: number;
+  throughput?: number;
+  encrypted: boolean;
+  kmsKeyId: string;
+  /** creating | available | in-use | deleting | deleted | error. */
+  state: string;
+  tags: Record<string, string>;
+}
+
+/** One EBS snapshot (DescribeSnapshots). */
+export interface Snapshot {
+  id: string;
+  volumeId: string;
+  /** pending | completed | error | recoverable | recovering. */
+  state: string;
+  startTime?: Date;
+  encrypted: boolean;
+  kmsKeyId: string;
+  volumeSizeGiB: number;
+  tags: Record<string, string>;
+}
+
+/** What CreateVolume is asked for. */
+export interface VolumeRequest {
+  snapshotId: string;
+  availabilityZone: string;
+  sizeGiB: number;
+  type: string;
+  iops?: number;
+  throughput?: number;
+  kmsKeyId: string;
+  tags: Record<string, string>;
+}
+
+/** The EC2 and Auto Scaling calls of `npm run restore`. */
+export interface RestoreAws {
+  /** Volumes carrying every one of these tags. */
+  volumesTagged(tags: Record<string, string>): Promise<Volume[]>;
+  /** One volume, or undefined when it does not exist. */
+  volume(id: string): Promise<Volume | undefined>;
+  /** One snapshot of this account, or undefined when it does not exist. */
+  snapshot(id: string): Promise<Snapshot | undefined>;
+  /** This account's snapshots carrying the tag (every page). */
+  snapshotsTagged(key: string, value: string): Promise<Snapshot[]>;
+  /** CreateVolume (encrypted); the new volume's id. */
+  createVolume(request: VolumeRequest): Promise<string>;
+  createTags(volumeId: string, tags: Record<string, string>): Promise<void>;
+  deleteTags(volumeId: string, keys: string[]): Promise<void>;
+  /** Terminates an instance of the group, which keeps its desired capacity (so it launches a replacement). */
+  terminateInGroup(instanceId: string): Promise<void>;
+}
+
+const tagsOf = (tags: Array<{ Key?: string; Value?: string }> | undefined): Record<string, string> =>
+  Object.fromEntries((tags ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key as string, t.Value ?? ""]));
+const tagList = (tags: Record<string, string>) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+
+function volumeOf(v: import("@aws-sdk/client-ec2").Volume): Volume {
+  return {
+    id: v.VolumeId ?? "", availabilityZone: v.AvailabilityZone ?? "", sizeGiB: v.Size ?? 0, type: String(v.VolumeType ?? ""),
+    iops: v.Iops, throughput: v.Throughput, encrypted: v.Encrypted === true, kmsKeyId: v.KmsKeyId ?? "",
+    state: String(v.State ?? ""), tags: tagsOf(v.Tags),
+  };
+}
+
+function snapshotOf(s: import("@aws-sdk/client-ec2").Snapshot): Snapshot {
+  return {
+    id: s.SnapshotId ?? "", volumeId: s.VolumeId ?? "", state: String(s.State ?? ""), startTime: s.StartTime,
+    encrypted: s.Encrypted === true, kmsKeyId: s.KmsKeyId ?? "", volumeSizeGiB: s.VolumeSize ?? 0, tags: tagsOf(s.Tags),
+  };
+}
+
+/** The real thing for `npm run restore`: SDK v3 EC2 and Auto Scaling clients for one region. */
+export function sdkRestoreAws(region: string): RestoreAws {
+  const ec2 = new EC2Client({ region });
+  const autoScaling = new AutoScalingClient({ region });
+  return {
+    async volumesTagged(tags) {
+      const out = await ec2.send(new DescribeVolumesCommand({ Filters: Object.entries(tags).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] })) }));
+      return (out.Volumes ?? []).map(volumeOf);
+    },
+    async volume(id) {
+      try {
+        const out = await ec2.send(new DescribeVolumesCommand({ VolumeIds: [id] }));
+        return out.Volumes?.[0] ? volumeOf(out.Volumes[0]) : undefined;
+      } catch (error) {
+        if ((error as Error).name === "InvalidVolume.NotFound") return undefined;
+        throw error;
+      }
+    },
+    async snapshot(id) {
+      try {
+        const out = await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [id], OwnerIds: ["self"] }));
+        return out.Snapshots?.[0] ? snapshotOf(out.Snapshots[0]) : undefined;
+      } catch (error) {
+        if ((error as Error).name === "InvalidSnapshot.NotFound") return undefined;
+        throw error;
+      }
+    },
+    async snapshotsTagged(key, value) {
+      const all: Snapshot[] = [];
+      let NextToken: string | undefined;
+      do {
+        const out = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ["self"], Filters: [{ Name: `tag:${key}`, Values: [value] }], NextToken }));
+        all.push(...(out.Snapshots ?? []).map(snapshotOf));
+        NextToken = out.NextToken;
+      } while (NextToken);
+      return all;
+    },
+    async createVolume(r) {
+      const out = await ec2.send(new CreateVolumeCommand({
+        SnapshotId: r.snapshotId, AvailabilityZone: r.availabilityZone, Size: r.sizeGiB, VolumeType: r.type as VolumeType,
+        Iops: r.iops, Throughput: r.throughput, Encrypted: true, KmsKeyId: r.kmsKeyId,
+        TagSpecifications: [{ ResourceType: "volume", Tags: tagList(r.tags) }],
+      }));
+      if (!out.VolumeId) throw new Error("CreateVolume returned no volume id");
+      return out.VolumeId;
+    },
+    async createTags(volumeId, tags) {
+      await ec2.send(new CreateTagsCommand({ Resources: [volumeId], Tags: tagList(tags) }));
+    },
+    async deleteTags(volumeId, keys) {
+      await ec2.send(new DeleteTagsCommand({ Resources: [volumeId], Tags: keys.map((Key) => ({ Key })) }));
+    },
+    async terminateInGroup(instanceId) {
+      await autoScaling.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: instanceId, ShouldDecrementDesiredCapacity: false }));
     },
   };
 }

@@ -121,7 +121,9 @@ export function parseOperation(cli: CliName, argv: string[], table: readonly Ope
   op.args.forEach((a, i) => {
     const value = positionals[i];
     if (!new RegExp(a.allowedPattern).test(value)) {
-      throw new UsageError(`${JSON.stringify(value.slice(0, 80))} is not a ${a.label}; ${a.label}s are ${a.format}s such as ${a.example}`);
+      throw new UsageError(a.refusedValueHint !== undefined
+        ? `that is not a ${a.label} (not repeated here); ${a.label}s are ${a.format}s such as ${a.example}. ${a.refusedValueHint}`
+        : `${JSON.stringify(value.slice(0, 80))} is not a ${a.label}; ${a.label}s are ${a.format}s such as ${a.example}`);
     }
     args[a.name] = value;
   });

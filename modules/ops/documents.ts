@@ -70,6 +70,11 @@ export interface ParameterSpec {
   readonly example: string;
   /** Where the operator finds a value, e.g. "`npm run devices -- list`". */
   readonly source: string;
+  /**
+   * A refused value is not repeated in the message (the argument may be a secret typed in the wrong
+   * place), and this is said instead. Absent: the message quotes the value.
+   */
+  readonly refusedValueHint?: string;
 }
 
 /** What an operation's document runs on the host. */

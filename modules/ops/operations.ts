@@ -1,5 +1,5 @@
 import { resourceNames } from "../names";
-import { GATEWAY_TOKEN, secretParameterName, SECRETS, SecretSpec } from "../secrets-catalogue";
+import { GATEWAY_TOKEN, secretParameterName, SECRETS, secretsInUse, SecretSpec } from "../secrets-catalogue";
 import type { GatewaySettings } from "../settings/settings";
 import type { HostContract } from "../host/contract";
 import { shellQuote } from "../host/shell";
@@ -20,10 +20,10 @@ import { runStatus, STATUS_TIMEOUT_SECONDS, statusLines } from "./status";
  */
 
 /**
- * The operator CLIs: `npm run devices -- …`, `npm run secrets -- …` and `npm run status`. A CLI with
+ * The operator CLIs: `npm run devices -- …`, `npm run secrets -- …`, `npm run status` and `npm run config`. A CLI with
  * one operation takes no command word (cli.ts).
  */
-export type CliName = "devices" | "secrets" | "status";
+export type CliName = "devices" | "secrets" | "status" | "config";
 
 /** Flags beyond --env and --help. `json` belongs to every operation whose output is "json". */
 export type FlagName = "json" | "reveal";
@@ -128,7 +128,12 @@ const UNKNOWN_REQUEST: KnownFailure = {
 
 const admin = (layout: HostContract) => shellQuote(layout.adminTool);
 
-/** A decision on one pending pairing request. */
+/**
+ * A decision on one pending pairing request. The gateway records it in its sqlite database on the data volume (WAL
+ * mode: the commit is written to the page cache, not forced to disk), so the script syncs before it reports: a host
+ * that dies or is snapshotted seconds after the approval otherwise comes back with the device still pending (the VM
+ * proof's restore scenario saw exactly that ~10 s after an approval). The tool's exit status and JSON are kept.
+ */
 function decision(id: string, command: "approve" | "reject", verb: "approved" | "rejected", summary: string, description: string): DocumentOperation {
   return {
     id,
@@ -140,7 +145,12 @@ function decision(id: string, command: "approve" | "reject", verb: "approved" | 
       suffix: `devices-${command}`,
       description,
       timeoutSeconds: 120,
-      commands: (layout) => [`exec ${admin(layout)} devices ${command} "$REQUEST_ID" --json`],
+      commands: (layout) => [
+        "status=0",
+        `${admin(layout)} devices ${command} "$REQUEST_ID" --json || status=$?`,
+        "sync",
+        'exit "$status"',
+      ],
     },
     failures: [UNKNOWN_REQUEST],
     output: { format: "json", render: (result, ctx) => formatDecision(result, verb, ctx.args.requestId) },
@@ -337,28 +347,72 @@ export function setSecretOperation(secret: SecretSpec & { setCommand: string }):
     // Never echo the arguments: someone may have typed the secret there.
     noArguments: `${secret.setCommand} takes no arguments: the ${label} is read from stdin or a hidden prompt, never from the `
       + "command line (it would land in your shell history and the process list). Remove it from your shell history.",
-    output: {
-      format: "local",
-      async run(ctx) {
-        const value = validateSecret(secret, await ctx.io.readSecret(`${label} (input hidden): `));
-        const name = secretParameterName(ctx.settings, secret);
-        const { kmsAlias } = ctx.target.names;
-        const version = await ctx.call(`writing ${name}`, () => ctx.aws.putSecureString(name, value, kmsAlias));
-        ctx.io.err(`Stored the ${label} in ${name} (version ${version}, encrypted with ${kmsAlias}).`);
-        try {
-          await ctx.runDocument(REFRESH_SECRETS);
-        } catch (error) {
-          if (error instanceof OpsError && /No running instance/.test(error.message)) {
-            ctx.io.err(`${error.message}\nThe ${label} is stored; the next host reads it when it boots.`);
-            return;
-          }
-          throw new OpsError(`The ${label} is stored, but refreshing the gateway failed; retry with \`npm run secrets -- `
-            + `${REFRESH_SECRETS.command}\`.\n${(error as Error).message}`);
-        }
-        ctx.io.out(`The gateway restarted with the new ${label}.`);
-      },
-    },
+    output: { format: "local", run: (ctx) => storeSecret(ctx, secret) },
   };
+}
+
+/** The operator secrets, by id: what `npm run secrets -- set <id>` stores. */
+const operatorWritten = (): SecretSpec[] => SECRETS.filter((s) => s.writer === "operator");
+
+const SECRET_NAME: ParameterSpec = {
+  name: "secret",
+  variable: "SECRET",
+  label: "secret name",
+  description: "Id of an operator secret of the catalogue (modules/secrets-catalogue.ts)",
+  allowedPattern: `^(?:${operatorWritten().map((s) => s.id).join("|")})$`,
+  glob: operatorWritten().map((s) => s.id).join("|"),
+  format: "catalogue id",
+  example: operatorWritten().map((s) => s.id).join(", "),
+  source: "the catalogue: modules/secrets-catalogue.ts",
+  refusedValueHint: "The value itself is read from stdin or a hidden prompt, never from the command line: if you typed it here, "
+    + "remove it from your shell history.",
+};
+
+/**
+ * `npm run secrets -- set <id>`: any operator secret of the catalogue (an API key, a channel's token), read
+ * from stdin or a hidden prompt, never argv. A channel's token only while the environment's settings enable
+ * the channel: otherwise it has no parameter (modules/secrets-catalogue.ts `secretsInUse`).
+ */
+export const SET_SECRET: OperationSpec = {
+  id: "set",
+  cli: "secrets",
+  command: "set",
+  summary: "store any operator secret by its catalogue id, e.g. `set telegram-bot-token` (read from stdin when piped, "
+    + "else a hidden prompt; never from the command line), then refresh the running gateway",
+  args: [SECRET_NAME],
+  output: {
+    format: "local",
+    async run(ctx) {
+      const secret = operatorWritten().find((s) => s.id === ctx.args.secret)!;
+      if (!secretsInUse(ctx.settings).some((s) => s.id === secret.id)) {
+        throw new OpsError(`The ${secret.label} is used only while the openclaw setting enables channels.${secret.channel}; `
+          + `environment ${ctx.settings.environment} does not, so it has no parameter ${secretParameterName(ctx.settings, secret)}. `
+          + "Enable the channel in the settings (docs/settings.md#channels), deploy, then store the token.");
+      }
+      await storeSecret(ctx, secret);
+    },
+  },
+};
+
+/** Reads one operator secret (stdin or a hidden prompt), writes its parameter, then refreshes the running gateway. */
+async function storeSecret(ctx: OperationContext, secret: SecretSpec): Promise<void> {
+  const { label } = secret;
+  const value = validateSecret(secret, await ctx.io.readSecret(`${label} (input hidden): `));
+  const name = secretParameterName(ctx.settings, secret);
+  const { kmsAlias } = ctx.target.names;
+  const version = await ctx.call(`writing ${name}`, () => ctx.aws.putSecureString(name, value, kmsAlias));
+  ctx.io.err(`Stored the ${label} in ${name} (version ${version}, encrypted with ${kmsAlias}).`);
+  try {
+    await ctx.runDocument(REFRESH_SECRETS);
+  } catch (error) {
+    if (error instanceof OpsError && /No running instance/.test(error.message)) {
+      ctx.io.err(`${error.message}\nThe ${label} is stored; the next host reads it when it boots.`);
+      return;
+    }
+    throw new OpsError(`The ${label} is stored, but refreshing the gateway failed; retry with \`npm run secrets -- `
+      + `${REFRESH_SECRETS.command}\`.\n${(error as Error).message}`);
+  }
+  ctx.io.out(`The gateway restarted with the new ${label}.`);
 }
 
 // ---------------------------------------------------------------- status
@@ -385,6 +439,34 @@ export const STATUS: DocumentOperation = {
   output: { format: "local", run: (ctx) => runStatus(ctx, STATUS) },
 };
 
+// ---------------------------------------------------------------- config
+
+/**
+ * `npm run config`: the host applies the environment's openclaw.json from the artifacts bucket now
+ * (openclaw-apply-config, modules/host/config-apply.ts) instead of at its timer's next run: hot when
+ * openclaw reloads every changed path, else with a gateway restart; a refused object fails it.
+ */
+export const APPLY_CONFIG: DocumentOperation = {
+  id: "applyConfig",
+  cli: "config",
+  command: "apply",
+  summary: "apply the deployed openclaw.json on the host now (hot, or a gateway restart where openclaw needs one)",
+  args: [],
+  document: {
+    suffix: "apply-config",
+    description: "OpenClaw: fetch openclaw.json from the stack's artifacts bucket, check its locked gateway fields and apply it (hot reload, or a gateway restart where openclaw needs one)",
+    timeoutSeconds: RESTART_TIMEOUT_SECONDS,
+    commands: (layout) => [shellQuote(layout.applyConfigTool)],
+    waitForHealth: true,
+  },
+  failures: [{
+    output: /openclaw-apply-config: refused: (.*)/,
+    message: () => "The host refused the deployed openclaw.json (its locked gateway fields are not this host's) and kept the file it has; "
+      + "see the Run Command output or journalctl -u openclaw-apply-config on the host.",
+  }],
+  output: { format: "text", message: () => "The host applied the deployed openclaw.json (its journal says: unchanged, applied (hot) or applied (restart))." },
+};
+
 const operatorSecrets = SECRETS.filter((s): s is SecretSpec & { setCommand: string } => s.writer === "operator" && !!s.setCommand);
 
 /** Every operation, in the order the usage texts and the README list them. */
@@ -394,10 +476,12 @@ export const OPERATIONS: readonly OperationSpec[] = [
   REJECT_DEVICE,
   DASHBOARD_LINK,
   ...operatorSecrets.map(setSecretOperation),
+  SET_SECRET,
   ROTATE_TOKEN,
   REFRESH_SECRETS,
   SHOW_TOKEN,
   STATUS,
+  APPLY_CONFIG,
 ];
 
 /** True when the operation sends a document. */

@@ -1,6 +1,6 @@
 /**
  * A model of downtime: for each way the gateway goes down and comes back (a watchdog-detected failure,
- * an EC2 status-check failure, an instance refresh, a configuration change), the ordered stages from
+ * an EC2 status-check failure, an instance refresh, a host change), the ordered stages from
  * the moment users lose the gateway to the moment the new host's gateway answers again, each with a
  * figure and where the figure comes from:
  * - `measured`: our own stages, from the timing reports the tests write (reports/timings/*.json:
@@ -257,6 +257,11 @@ export function replacementStages(inputs: DowntimeInputs): Segment[] {
       source: { kind: "unknown", url: ELASTIC_IP, why: `AWS says "rapidly remapping" (${ELASTIC_IP}) with no figure for AssociateAddress to traffic arriving; the call itself is bounded by the boot's retries` },
     },
     measuredPhase("new host: address call, runtimes (already on the volume), users, files, secrets, units, start services", sandbox, BOOT_PHASES.configure, "AWS, the package manager and systemd are faked"),
+    {
+      // Inside the phase above, where the sandbox's fake npm takes no time: the real cost is on top of it.
+      name: "new host: re-verify openclaw on the volume (a fresh offline install of its lock, compared file by file)",
+      source: { kind: "unknown", why: "npm is faked in the sandbox; no EC2 figure. Natively ~13 s when measured for issue 13 (modules/host/steps.ts, openclawStep); under TCG 301 s in the VM's replacement scenario (2026-12-02), as long as the first install (326 s)" },
+    },
     gateway
       ? { name: "the gateway starts and answers /healthz", seconds: round(gateway.startupMs / 1000, 1), source: { kind: "measured", where: "native openclaw", detail: `spawn to the first 200 on /healthz, the real openclaw on this machine (${gateway.measuredAt.slice(0, 10)})` } }
       : { name: "the gateway starts and answers /healthz", source: { kind: "unknown", why: `not measured yet: run ${TIMING_REPORTS.gateway.produce} (writes ${TIMING_REPORTS.gateway.file})` } },
@@ -298,7 +303,10 @@ export function downtimePaths(inputs: DowntimeInputs, watchdog: WatchdogSettings
       ],
     },
     { name: "instance refresh (upgrade, weekly patch)", starts: "the old instance is terminated", ends: "the new host's gateway answers /healthz", segments: replacement, note: refresh },
-    { name: "configuration change (today: an instance refresh)", starts: "the old instance is terminated", ends: "the new host's gateway answers /healthz", segments: replacement, note: `Any change to the user data is a new launch template version, which starts a refresh. ${refresh}` },
+    {
+      name: "host change (user data: versions, downloads, watchdog, alerts …; an instance refresh)", starts: "the old instance is terminated", ends: "the new host's gateway answers /healthz", segments: replacement,
+      note: `Any change to the user data is a new launch template version, which starts a refresh. A change to openclaw.json alone (the openclaw overlay, model, toolPolicy) is not one: openclaw-apply-config applies it on the running host, hot (no downtime) or with a gateway restart (docs/operating.md "Changing the configuration"). ${refresh}`,
+    },
   ];
 }
 

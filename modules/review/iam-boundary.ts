@@ -9,7 +9,7 @@
 import { runUnsafeSimulation, Simulation } from "@cloud-copilot/iam-simulate";
 import { AuditInput, AuditResource } from "./audit/types";
 import { listOf } from "./terraform-json";
-import { ENVIRONMENT_TAG } from "../names";
+import { DATA_VOLUME_ROLE, ENVIRONMENT_TAG, ROLE_TAG } from "../names";
 import { HOST_SCRIPT_KEY } from "../host/pins";
 import { METRIC_NAMESPACE } from "../host/metrics";
 import { autoScalingServiceRoleArn } from "../constructs/secrets";
@@ -144,6 +144,10 @@ export interface BoundaryStack extends Where {
   readonly lockObjectArn: string;
   /** The host script's object in the artifacts bucket (the user data's loader fetches it). */
   readonly hostScriptObjectArn: string;
+  /** Names of the stack's SSM parameters (a channel's token has one only while the settings enable the channel). */
+  readonly parameterNames: readonly string[];
+  /** The stack has CloudWatch alarms (settings `alerts`): only then does the host publish their metrics. */
+  readonly alarms: boolean;
 }
 
 const referencesTo = (value: unknown, r: AuditResource): boolean =>
@@ -212,6 +216,8 @@ export function boundaryStackOf(input: AuditInput): BoundaryStack {
     subnetArn: example(only(input, "aws_subnet", "subnet")),
     lockObjectArn: example(objectByKey(input, "openclaw-lock/", "install lock object")),
     hostScriptObjectArn: example(objectByKey(input, "host-script/", "host script object")),
+    parameterNames: input.resources.filter((r) => r.type === "aws_ssm_parameter").map((r) => String(r.config.name)),
+    alarms: input.resources.some((r) => r.type === "aws_cloudwatch_metric_alarm"),
   };
 }
 
@@ -247,6 +253,8 @@ export function boundaryRequests(s: BoundaryStack): BoundaryRequest[] {
   const otherInstance = arn("ec2", "instance/i-0bbbbbbbbbbbbbbb2");
   const ownTag = { [`aws:ResourceTag/${ENVIRONMENT_TAG}`]: s.environment };
   const otherTag = { [`aws:ResourceTag/${ENVIRONMENT_TAG}`]: `${s.environment}-other` };
+  // The data volume is named by its tags (storage.ts grantAttach): the tags `npm run restore` moves.
+  const dataVolumeTags = { ...ownTag, [`aws:ResourceTag/${ROLE_TAG}`]: DATA_VOLUME_ROLE };
   const via = (service: string) => ({ "kms:ViaService": `${service}.${s.region}.amazonaws.com` });
   const otherKey = arn("kms", "key/9999abcd-99ab-99cd-99ef-999999999999");
   const siblingEnvironment = `${s.environment}x`;
@@ -255,14 +263,18 @@ export function boundaryRequests(s: BoundaryStack): BoundaryRequest[] {
   const host = (expected: Decision, what: string, action: string, resource: string, context: Record<string, string> = {}) =>
     row("host", expected, what, action, resource, context);
   return [
-    ...SECRETS.map((secret) => host("Allowed", `read its ${secret.label}`, "ssm:GetParameter", parameter(secretParameterName(s, secret)))),
-    ...SECRETS.map((secret) => host(secret.writer === "host" ? "Allowed" : "Denied",
+    ...SECRETS.map((secret) => (s.parameterNames.includes(secretParameterName(s, secret))
+      ? host("Allowed", `read its ${secret.label}`, "ssm:GetParameter", parameter(secretParameterName(s, secret)))
+      : host("Denied", `read the ${secret.label} of a channel the settings do not enable`, "ssm:GetParameter", parameter(secretParameterName(s, secret))))),
+    ...SECRETS.filter((secret) => s.parameterNames.includes(secretParameterName(s, secret))).map((secret) => host(secret.writer === "host" ? "Allowed" : "Denied",
       `${secret.writer === "host" ? "store" : "overwrite"} its ${secret.label} (written by the ${secret.writer})`,
       "ssm:PutParameter", parameter(secretParameterName(s, secret)))),
     host("Allowed", "decrypt its secrets through SSM", "kms:Decrypt", s.keyArn, via("ssm")),
     host("Allowed", "encrypt the token it stores through SSM", "kms:Encrypt", s.keyArn, via("ssm")),
     host("Allowed", "let EC2 use the key to attach the data volume", "kms:CreateGrant", s.keyArn, via("ec2")),
-    host("Allowed", "attach its data volume", "ec2:AttachVolume", s.volumeArn),
+    host("Allowed", "attach its data volume", "ec2:AttachVolume", s.volumeArn, dataVolumeTags),
+    host("Allowed", "attach its data volume restored from a snapshot (a new id, the tags moved to it)", "ec2:AttachVolume",
+      arn("ec2", "volume/vol-0ccccccccccccccc3"), dataVolumeTags),
     host("Allowed", "attach a volume to an instance of its environment", "ec2:AttachVolume", instance, ownTag),
     host("Allowed", "associate its Elastic IP", "ec2:AssociateAddress", s.addressArn),
     host("Allowed", "associate an address to an instance of its environment", "ec2:AssociateAddress", instance, ownTag),
@@ -278,7 +290,9 @@ export function boundaryRequests(s: BoundaryStack): BoundaryRequest[] {
     host("Allowed", "fetch an earlier version of the host script (a rollback's)", "s3:GetObjectVersion", s.hostScriptObjectArn),
     host("Allowed", "list the host script's versions", "s3:ListBucketVersions", `arn:aws:s3:::${EXAMPLE_ARTIFACTS_BUCKET}`,
       { "s3:prefix": HOST_SCRIPT_KEY }),
-    host("Allowed", "publish an alarm's data point", "cloudwatch:PutMetricData", "*", { "cloudwatch:namespace": METRIC_NAMESPACE }),
+    s.alarms
+      ? host("Allowed", "publish an alarm's data point", "cloudwatch:PutMetricData", "*", { "cloudwatch:namespace": METRIC_NAMESPACE })
+      : host("Denied", "publish metrics (no alerts: the stack has no alarm to feed)", "cloudwatch:PutMetricData", "*", { "cloudwatch:namespace": METRIC_NAMESPACE }),
     host("Allowed", "SSM agent heartbeat", "ssm:UpdateInstanceInformation", instance),
     host("Allowed", "SSM agent: receive Run Command messages", "ec2messages:GetMessages", "*"),
     host("Allowed", "SSM agent: open a Session Manager channel", "ssmmessages:OpenDataChannel", "*"),
@@ -291,6 +305,10 @@ export function boundaryRequests(s: BoundaryStack): BoundaryRequest[] {
     host("Denied", "decrypt with its key through another service", "kms:Decrypt", s.keyArn, via("secretsmanager")),
     host("Denied", "decrypt with another key through SSM", "kms:Decrypt", otherKey, via("ssm")),
     host("Denied", "attach another volume", "ec2:AttachVolume", arn("ec2", "volume/vol-0bbbbbbbbbbbbbbb2")),
+    host("Denied", "attach another volume of its environment (no data-volume role tag: the old one after a restore)", "ec2:AttachVolume",
+      arn("ec2", "volume/vol-0bbbbbbbbbbbbbbb2"), ownTag),
+    host("Denied", "attach another environment's data volume", "ec2:AttachVolume", arn("ec2", "volume/vol-0bbbbbbbbbbbbbbb2"),
+      { ...otherTag, [`aws:ResourceTag/${ROLE_TAG}`]: DATA_VOLUME_ROLE }),
     host("Denied", "attach a volume to an instance of another environment", "ec2:AttachVolume", otherInstance, otherTag),
     host("Denied", "associate another Elastic IP", "ec2:AssociateAddress", arn("ec2", "elastic-ip/eipalloc-0bbbbbbbbbbbbbbb2")),
     host("Denied", "associate an address to a network interface in another subnet", "ec2:AssociateAddress",

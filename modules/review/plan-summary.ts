@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { SECRETS } from "../secrets-catalogue";
+import { SECRETS, setCommandLine } from "../secrets-catalogue";
 import { describePorts, IDENTITY_POLICY_TYPES, networkRulesOf, policyStatementsOf, SECURITY_GROUP_TYPES } from "./terraform-json";
 
 /**
@@ -47,7 +47,7 @@ export const BEFORE_APPLYING: Readonly<Record<string, string>> = {
   aws_eip: "A new Elastic IP needs a new A record for the domain (automatic only with hostedZoneId).",
   aws_kms_key: "If this is a mistake, `aws kms cancel-key-deletion` works until the deletion window ends.",
   aws_ssm_parameter: SECRETS.map((secret) => (secret.writer === "operator"
-    ? `Set the ${secret.label} again after apply (\`npm run secrets -- ${secret.setCommand}\`).`
+    ? `Set the ${secret.label} again after apply (\`npm run secrets -- ${setCommandLine(secret)}\`).`
     : `The host generates a new ${secret.label}, so clients need the new one.`)).join(" "),
 };
 

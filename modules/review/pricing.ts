@@ -52,6 +52,11 @@ export const SNAPSHOT_GB_MONTH_USD = 0.05;
 export const SNAPSHOT_DAILY_CHANGE = 0.02;
 /** USD per hour for a public IPv4 address (in use or idle, Elastic IP or auto-assigned). */
 export const PUBLIC_IPV4_HOURLY_USD = 0.005;
+/**
+ * USD per hour of a NAT gateway (us-east-1; its $0.045 per GB processed comes on top). The deployment has none
+ * (one public subnet): the cost paragraph's avoided figure is its hours plus the public IPv4 address it would hold.
+ */
+export const NAT_GATEWAY_HOURLY_USD = 0.045;
 /** USD per month for a customer managed KMS key (each of its first two rotations adds $1/month). */
 export const KMS_KEY_MONTH_USD = 1;
 
@@ -72,11 +77,20 @@ export const CUSTOM_METRIC_MONTH_USD = 0.3;
  */
 export const HEALTHY_MONTH_HOURS_SENT = 5;
 
+/**
+ * USD per GB-month of S3 Standard storage (first 50 TB) and per 1,000 GET requests, us-east-1
+ * (https://aws.amazon.com/s3/pricing/; the figures as quoted by public pricing guides, e.g.
+ * https://devnotes.tech/understanding-aws-s3-pricing-a-complete-cost-breakdown-with-examples, read 2026-12-02).
+ */
+export const S3_STANDARD_GB_MONTH_USD = 0.023;
+export const S3_GET_PER_1000_USD = 0.0004;
+
 /** What is free or not estimated, printed under every estimate. */
 export const NOT_INCLUDED = [
   "free: VPC, subnet, internet gateway, route table, security groups, IAM, DLM, SSM standard parameters, "
     + "SNS (1M publishes and 1,000 e-mails a month), the Auto Scaling notifications",
   "CloudWatch's free tier (an account's first 10 alarms and 10 custom metrics) is not applied: alarms are priced at list price",
+  "S3: the current objects and the host's GETs are priced; earlier versions the versioned artifacts bucket keeps (one per deploy that changed an object) are not",
   "not estimated (usage-based): data transfer out ($0.09/GB after 100 GB/month free), KMS requests, API calls",
   "KMS: +$1/month after the first rotation and +$1 after the second (years 2 and 3)",
 ];

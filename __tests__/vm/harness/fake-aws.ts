@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { AwsApiCall, AwsOperation, cliOperation } from "../../helpers/fake-cloud";
+import type { RestoreAws } from "../../../modules/ops/aws";
 
 /**
  * A fake of exactly the AWS API calls the boot script makes, speaking the real wire protocols
@@ -389,4 +390,30 @@ export class FakeAwsApi {
 /** Replaces secret values in recorded call parameters by their hash. */
 function redact(params: Record<string, unknown>): Record<string, unknown> {
   return "Value" in params ? { ...params, Value: `sha256:${sha256(String(params.Value))}` } : params;
+}
+
+/**
+ * The tag calls of `npm run restore` (modules/ops/restore.ts moveDataVolumeTags) on the fake account's
+ * volumes, for the VM's restore (boot.test.ts scenario 3). Only the two calls the tag move makes; the rest
+ * of RestoreAws (CreateVolume, waits, the instance) is the scenario's own qemu-img copy and launch.
+ */
+export function fakeVolumeTags(account: FakeAwsApi): RestoreAws {
+  const volume = (id: string) => {
+    const found = account.volumes.find((v) => v.volumeId === id);
+    if (!found) throw new Error(`The volume '${id}' does not exist.`);
+    return found;
+  };
+  const unsupported = async (): Promise<never> => {
+    throw new Error("not part of the VM's restore");
+  };
+  return {
+    volumesTagged: unsupported, volume: unsupported, snapshot: unsupported, snapshotsTagged: unsupported, createVolume: unsupported,
+    terminateInGroup: unsupported,
+    async createTags(id, tags) {
+      Object.assign(volume(id).tags, tags);
+    },
+    async deleteTags(id, keys) {
+      for (const key of keys) delete volume(id).tags[key];
+    },
+  };
 }

@@ -4,7 +4,8 @@ import { join, resolve } from "node:path";
 import { ENVIRONMENT_TAG, resourceNames, ROLE_TAG } from "../../../modules/names";
 import type { GatewaySettings } from "../../../modules/settings/settings";
 import { readFileSync } from "node:fs";
-import { hostScriptLocation, openclawLock, openclawLockLocation, SHIPPED_PINS } from "../../../modules/host/pins";
+import { hostScriptLocation, openclawConfigLocation, openclawLock, openclawLockLocation, SHIPPED_PINS } from "../../../modules/host/pins";
+import { openclawConfigFile } from "../../../modules/host/layout";
 import { renderUserData } from "../../../modules/host/user-data";
 import { MirrorFiles, nodeRelease, servedFile, sha256OfFile, ssmAgentStandinPackage, traefikStandinRelease } from "./artifacts";
 import { AgentControl } from "./control";
@@ -98,6 +99,9 @@ export function fakeAccount(s: GatewaySettings, dataVolumeId: string): FakeAwsAp
   // The host script the stack uploads there too: the user data's loader fetches it, checks its pin and sources it.
   const script = hostScriptLocation(s);
   account.objects.set(`${script.bucket}/${script.key}`, Buffer.from(renderUserData(s).hostScript, "utf8"));
+  // openclaw.json, which openclaw-apply-config fetches (the boot's "gateway configuration" step, its timer).
+  const config = openclawConfigLocation(s);
+  account.objects.set(`${config.bucket}/${config.key}`, Buffer.from(openclawConfigFile(s), "utf8"));
   return account;
 }
 

@@ -4,6 +4,9 @@
 # The cache is keyed by a hash of this script and __tests__/vm/image/guest/*, as a tarball under .cache/vm/.
 # Needs root and: debootstrap qemu-utils e2fsprogs (host, Debian 12); network access to the Debian mirror.
 set -euo pipefail
+# The chroot has a /tmp of its own: the caller's TMPDIR (jest's per-run folder, a rehearsal's) does not exist in it,
+# and ca-certificates' postinst (mktemp) failed on it ("Errors were encountered while processing: ca-certificates").
+unset TMPDIR
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../../.." && pwd)

@@ -1,7 +1,8 @@
 import {
   CLOUDWATCH_ALARM_MONTH_USD, CUSTOM_METRIC_MONTH_USD, ebsGbMonthUsd, HEALTHY_MONTH_HOURS_SENT, HOURS_PER_MONTH, instanceHourlyUsd,
-  KMS_KEY_MONTH_USD, PUBLIC_IPV4_HOURLY_USD, SNAPSHOT_DAILY_CHANGE, SNAPSHOT_GB_MONTH_USD,
+  KMS_KEY_MONTH_USD, PUBLIC_IPV4_HOURLY_USD, S3_GET_PER_1000_USD, S3_STANDARD_GB_MONTH_USD, SNAPSHOT_DAILY_CHANGE, SNAPSHOT_GB_MONTH_USD,
 } from "../pricing";
+import { CONFIG_APPLY_SCHEDULE } from "../../host/config-apply";
 import { AuditInput } from "./types";
 import { effectiveTags, ofType, referencedAddress } from "./resources";
 import { listOf } from "../terraform-json";
@@ -24,6 +25,14 @@ export interface CostEstimate {
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
+/** Size assumed for an object uploaded from a file (the openclaw lock, ~170 KB): an upper bound, in KB. */
+const SOURCE_OBJECT_KB = 256;
+/** Minutes of a systemd time span written as "<n>min". */
+const minutesOf = (span: string): number => {
+  const m = /^(\d+)min$/.exec(span);
+  if (!m) throw new Error(`cannot price a timer interval of "${span}" (expected "<n>min")`);
+  return Number(m[1]);
+};
 
 /**
  * Monthly cost of one synthesized stack, per resource, from modules/review/pricing.ts. Reads the
@@ -78,6 +87,19 @@ export function estimateMonthlyCost(input: AuditInput): CostEstimate {
     lines.push({ address: alarm.address, path: alarm.path,
       item: custom ? `alarm + metric ${namespace}/${alarm.config.metric_name} (sent ≤${HEALTHY_MONTH_HOURS_SENT} h/month)` : "alarm",
       monthlyUsd: CLOUDWATCH_ALARM_MONTH_USD + (custom ? CUSTOM_METRIC_MONTH_USD * HEALTHY_MONTH_HOURS_SENT / HOURS_PER_MONTH : 0) });
+  }
+  const objects = ofType(input, "aws_s3_object");
+  for (const bucket of ofType(input, "aws_s3_bucket")) {
+    const held = objects.filter((o) => referencedAddress(String(o.config.bucket ?? "")) === bucket.address);
+    if (held.length === 0) continue;
+    // Objects uploaded from a file (`source`, the openclaw lock) are counted at SOURCE_OBJECT_KB each: their size is not in the configuration.
+    const kb = held.reduce((sum, o) => sum + (typeof o.config.content === "string" ? Buffer.byteLength(o.config.content) / 1024 : SOURCE_OBJECT_KB), 0);
+    // The host's openclaw-apply-config.timer reads the config object (config/<env>/openclaw.json) once per interval.
+    const polled = held.some((o) => /^config\/[^/]+\/openclaw\.json$/.test(String(o.config.key ?? "")));
+    const gets = polled ? Math.round(HOURS_PER_MONTH * 60 / minutesOf(CONFIG_APPLY_SCHEDULE.onUnitActiveSec)) : 0;
+    lines.push({ address: bucket.address, path: bucket.path,
+      item: `S3 Standard: ${Math.round(kb)} KB stored${gets ? `, ${gets.toLocaleString("en-US")} GET/month (openclaw-apply-config every ${CONFIG_APPLY_SCHEDULE.onUnitActiveSec})` : ""}`,
+      monthlyUsd: kb / (1024 * 1024) * S3_STANDARD_GB_MONTH_USD + gets / 1000 * S3_GET_PER_1000_USD });
   }
   const rounded = lines.map((l) => ({ ...l, monthlyUsd: round2(l.monthlyUsd) }));
   return { stack: input.stack, lines: rounded, totalUsd: round2(rounded.reduce((sum, l) => sum + l.monthlyUsd, 0)) };

@@ -28,7 +28,8 @@ export const SUPPRESSIONS: readonly Suppression[] = [
     ruleId: "VpcFlowLogsEnabled",
     paths: ["network/vpc"],
     reason: "Flow logs are not part of the default deployment (CloudWatch ingestion costs more than the rest of the " +
-      "stack for a busy host); the host logs every request in Traefik's access log on the data volume.",
+      "stack for a busy host); the only way in is 443 to Traefik, which logs every request in its access log (JSON, " +
+      "Authorization and Cookie dropped) in the host's journal (modules/host/traefik.ts ACCESS_LOG).",
   },
   {
     ruleId: "IamNoWildcardResources",
