@@ -11,10 +11,10 @@ import { createHash } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import { renderBootScript } from "../../modules/host";
 import { Testing } from "cdktf";
-import { ALLOWED_INSTALL_SCRIPTS, downloadPins, INSTALL_SCRIPTS, openclawLock, openclawLockDir, openclawLockLocation, openclawConfigLocation, hostScriptLocation, SHIPPED_PINS, shippedNodePin } from "../../modules/host/pins";
+import { ALLOWED_INSTALL_SCRIPTS, downloadPins, INSTALL_SCRIPTS, openclawLock, openclawLockDir, openclawLockLocation, openclawConfigLocation, hostScriptLocation, SHIPPED_PINS, shippedNodePin, shippedOpenclawTreePin } from "../../modules/host/pins";
 import { renderUserData } from "../../modules/host/user-data";
 import { openclawConfigFile } from "../../modules/host/layout";
-import { INSTALL_UID, shellHelpers, ssmAgentStep } from "../../modules/host/steps";
+import { INSTALL_UID, OPENCLAW_TREE_FUNCTIONS, shellHelpers, ssmAgentStep } from "../../modules/host/steps";
 import { OpenClawStack } from "../../modules/stack";
 import { terraformLiteral } from "../../modules/constructs/artifacts";
 import { resolveSettings, SettingsError, DEFAULT_VERSIONS } from "../../modules/settings/settings";
@@ -235,6 +235,53 @@ describe("openclaw from the project's lock (modules/host/openclaw/)", () => {
       expect.objectContaining({ Action: ["s3:GetObjectVersion"], Resource: [`\${aws_s3_object.${scriptId}.arn}`] }),
       expect.objectContaining({ Action: ["s3:ListBucketVersions"], Condition: { StringEquals: { "s3:prefix": [hostScriptLocation(settings).key] } } }),
     ]);
+  });
+
+  test("the shipped lock's installed tree is pinned for x86_64 (npm run pin:openclaw-tree), and each architecture's boot script carries its own pin or none", () => {
+    for (const pin of Object.values(SHIPPED_PINS.openclawTree).flatMap((byArch) => Object.values(byArch))) expect(pin).toMatch(SHA256);
+    const x86 = shippedOpenclawTreePin(lock.sha256, "x86_64");
+    expect(x86).toMatch(SHA256);
+    expect(renderBootScript(testSettings({ instanceType: "t3.small" }))).toContain(`\nTREE_SHA256=${x86}\n`);
+    expect(shippedOpenclawTreePin(lock.sha256, "arm64")).toBeUndefined();
+    expect(renderBootScript(testSettings({ instanceType: "t4g.small" }))).toContain("\nTREE_SHA256=\n");
+  });
+
+  test("tree_digest (bash): every path, type, mode, link target and file content counts; only the content of npm's own record of the tree does not", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tree-digest-"));
+    try {
+      const put = (rel: string, text: string) => {
+        fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+        fs.writeFileSync(path.join(dir, rel), text, { mode: 0o644 });
+        fs.chmodSync(path.join(dir, rel), 0o644);
+      };
+      put("node_modules/openclaw/openclaw.mjs", "export {}\n");
+      put("node_modules/.package-lock.json", "{\"lockfileVersion\":3}\n");
+      fs.symlinkSync("../openclaw/openclaw.mjs", path.join(dir, "node_modules/openclaw/link"));
+      const digest = () => {
+        const run = spawnSync("bash", ["-c", `${OPENCLAW_TREE_FUNCTIONS}\ntree_digest "$1"`, "bash", dir], { encoding: "utf8" });
+        expect(run.status).toBe(0);
+        return run.stdout.trim();
+      };
+      const seen = new Set([digest()]);
+      expect([...seen][0]).toMatch(SHA256);
+      put("node_modules/.package-lock.json", "{\"lockfileVersion\":3,\"requires\":true}\n"); // npm 10 writes it so
+      expect(seen.has(digest())).toBe(true);
+      const changes: Array<() => void> = [
+        () => put("node_modules/openclaw/openclaw.mjs", "import('child_process')\n"),
+        () => fs.chmodSync(path.join(dir, "node_modules/openclaw/openclaw.mjs"), 0o755),
+        () => { fs.unlinkSync(path.join(dir, "node_modules/openclaw/link")); fs.symlinkSync("/tmp/x", path.join(dir, "node_modules/openclaw/link")); },
+        () => put("node_modules/left-pad/index.js", ""),
+        () => fs.rmSync(path.join(dir, "node_modules/.package-lock.json")),
+      ];
+      for (const change of changes) {
+        change();
+        const next = digest();
+        expect(seen.has(next)).toBe(false);
+        seen.add(next);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("versions.openclaw must be the release the lock holds", () => {

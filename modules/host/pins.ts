@@ -19,6 +19,15 @@ export interface ShippedPins {
   readonly traefik: Readonly<Record<string, Partial<Record<Architecture, string>>>>;
   /** The Debian SSM agent package (`<version>/debian_<amd64|arm64>/amazon-ssm-agent.deb`). */
   readonly ssmAgent: { readonly version: string; readonly sha256: Partial<Record<Architecture, string>> };
+  /**
+   * openclaw's installed tree, by the sha256 of the lock it was installed from: the sha256 of the
+   * boot script's manifest of `<prefix>/lib` (every path's type, mode and link target, every file's
+   * sha256; npm's own record `node_modules/.package-lock.json` is listed, its content left out: it
+   * differs between npm 10 and 11 while the tree does not). `npm run pin:openclaw-tree` computes it
+   * from a real install done as the host does it. With a pin, a later boot re-verifies the volume's
+   * install by hashing it, not by installing the lock again (modules/host/steps.ts openclawStep).
+   */
+  readonly openclawTree: Readonly<Record<string, Partial<Record<Architecture, string>>>>;
 }
 
 export const SHIPPED_PINS: ShippedPins = {
@@ -41,6 +50,14 @@ export const SHIPPED_PINS: ShippedPins = {
     version: "3.3.4624.0",
     sha256: {},
   },
+  openclawTree: {
+    // openclaw 2026.9.6's lock, installed by `npm run pin:openclaw-tree` on x86_64 (2026-12-02) with npm 10.9.4,
+    // 11.19.1 and 12.2.2: the same value each time; the VM proof's first boot checks it against its own install.
+    // arm64 has none (its native packages differ and cannot be installed here): a Graviton host re-verifies the slow way.
+    b2bcccc7391c7195569b05c291ee16930929fa9cf2be5336b31895a943406f78: {
+      x86_64: "876009bf16abe130d3792f660eb6fa59b20d0a75c749ced4426d9e030fada4cc",
+    },
+  },
 };
 
 /** The shipped pin of a Node.js release for an architecture, or undefined. */
@@ -51,6 +68,9 @@ export const shippedTraefikPin = (version: string, arch: Architecture): string |
 
 /** The shipped pin of the SSM agent package for an architecture, or undefined. */
 export const shippedSsmAgentPin = (arch: Architecture): string | undefined => SHIPPED_PINS.ssmAgent.sha256[arch];
+
+/** The shipped pin of openclaw's installed tree for a lock (by its sha256) and an architecture, or undefined. */
+export const shippedOpenclawTreePin = (lockSha256: string, arch: Architecture): string | undefined => SHIPPED_PINS.openclawTree[lockSha256]?.[arch];
 
 /** What a download is checked against beyond the publisher's checksum file: the settings' pin, else the shipped one. */
 export interface DownloadPins {

@@ -6,7 +6,7 @@ import type { HostContract } from "./contract";
 import { HOST_OS_PROFILES } from "./host-os";
 import { memoryBudget } from "./memory";
 import { HOST_METRICS, hostMetrics } from "./metrics";
-import { ALLOWED_INSTALL_SCRIPTS, downloadPins, hostScriptLocation, openclawLock, openclawLockLocation, SHIPPED_PINS } from "./pins";
+import { ALLOWED_INSTALL_SCRIPTS, downloadPins, hostScriptLocation, openclawLock, openclawLockLocation, SHIPPED_PINS, shippedOpenclawTreePin } from "./pins";
 import { STATE_DIR_MODE } from "./layout";
 import { AWS_CLI_BOUNDS, BOOT_HEALTH_WAIT, healthWaitLines, IMDS_FUNCTION, imdsTokenCommand, RETRY_FUNCTION } from "./posix";
 import { heredoc, shellAssign, shellQuote, shellWords } from "./shell";
@@ -649,6 +649,23 @@ ${releaseInstallLines({
   })}`;
 }
 
+/**
+ * bash: `tree_manifest DIR` lists every path under DIR with its type, mode and link target, then every
+ * file's sha256; `tree_digest DIR` is the sha256 of that manifest less the content of npm's own record
+ * of the tree, `node_modules/.package-lock.json` (listed, but its format follows npm's version: npm 10
+ * writes it differently from 11 and 12 for the same tree; Node never loads it). One definition for the
+ * boot script and `npm run pin:openclaw-tree`, which computes SHIPPED_PINS.openclawTree with it.
+ */
+export const OPENCLAW_TREE_FUNCTIONS = `# tree_manifest DIR: every path under DIR with its type, mode and link target, then every file's sha256.
+tree_manifest() {
+  (cd "$1" && find . -printf '%P %y %m %l\\n' | LC_ALL=C sort && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum)
+}
+# tree_digest DIR: the manifest's sha256, without the content of npm's own record of the tree (its format follows npm's version).
+tree_digest() {
+  tree_manifest "$1" | grep -v -x -E '[0-9a-f]{64}  \\./node_modules/\\.package-lock\\.json' | sha256sum | cut -d' ' -f1
+}
+`;
+
 /** The uid/gid npm runs as while it installs openclaw: `nobody` (65534 on Amazon Linux and Debian alike). */
 export const INSTALL_UID = 65534;
 
@@ -670,7 +687,15 @@ export const INSTALL_UID = 65534;
  * else reinstalls from the registry. Chosen over a cheaper check because npm records no per-file
  * hashes of an installed tree (the lock's integrity covers the tarballs), and `npm rebuild openclaw`
  * changes the tree after unpacking: the only exact reference is a fresh install. Measured at ~13 s
- * natively for the real openclaw; the sandbox measures only the shell around it.
+ * natively for the real openclaw (~300 s under the VM proof's emulated CPU); the sandbox measures
+ * only the shell around it.
+ *
+ * Where the project ships a pin of that fresh install's manifest for this lock and architecture
+ * (`SHIPPED_PINS.openclawTree`, x86_64), the manifest of the volume's tree is compared with the pin
+ * first: the same reference, computed once by the project instead of at every boot. A tree that
+ * differs from the pin still gets the comparison with a fresh install before it is reinstalled, and
+ * the log says so (a pin that a real install does not reproduce costs time, never correctness). The
+ * VM proof's replacement checks the pin against the tree its first boot installed.
  */
 export function openclawStep(s: GatewaySettings, c: HostContract): string {
   const v = s.versions.openclaw;
@@ -679,10 +704,13 @@ export function openclawStep(s: GatewaySettings, c: HostContract): string {
   const rebuild = (dir: string) => ALLOWED_INSTALL_SCRIPTS.length > 0 ? ` && npm_nobody ${dir} rebuild ${shellWords([...ALLOWED_INSTALL_SCRIPTS])}` : "";
   const { aws } = WAITS;
   const strays = [c.dataMount, c.runtimeDir, "$OPENCLAW_PREFIX"].map((dir) => `"${dir}/node_modules"`).join(" ");
+  const treePin = shippedOpenclawTreePin(lock.sha256, architectureOfSettings(s)) ?? "";
   return `step "install openclaw $OPENCLAW_VERSION"
 ${shellAssign("OPENCLAW_PREFIX", c.openclawPrefix)}
 OPENCLAW_PACKAGE=$OPENCLAW_PREFIX/lib/node_modules/openclaw/package.json
 LOCK_SHA256=${lock.sha256}
+# tree_digest of a fresh install of this lock on this architecture (SHIPPED_PINS.openclawTree; empty: none shipped).
+TREE_SHA256=${treePin}
 OPENCLAW_PACKAGE_JSON=${shellQuote(JSON.stringify(JSON.parse(lock.packageJson)))}
 # npm_nobody DIR ARGS...: npm in DIR/lib as nobody (no package script runs as root), its cache in DIR/.npm.
 npm_nobody() {
@@ -691,11 +719,11 @@ npm_nobody() {
   (cd "$dir/lib" && setpriv --reuid=${INSTALL_UID} --regid=${INSTALL_UID} --clear-groups env HOME="$dir/.npm" npm_config_cache="$dir/.npm" \\
     PATH="$NODE_DIR/bin:$PATH" timeout --kill-after=30 ${NETWORK_BOUNDS.npmInstall} npm "$@" --registry ${shellQuote(s.downloads.npmRegistry)} --no-fund --no-audit --loglevel=warn)
 }
-# tree_manifest DIR: every path under DIR with its type, mode and link target, then every file's sha256.
-tree_manifest() {
-  (cd "$1" && find . -printf '%P %y %m %l\\n' | LC_ALL=C sort && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum)
+${OPENCLAW_TREE_FUNCTIONS}# tree_pinned DIR: whether DIR's tree_digest is the pinned one.
+tree_pinned() {
+  [ -n "$TREE_SHA256" ] && [ "$(tree_digest "$1")" = "$TREE_SHA256" ]
 }
-# openclaw_matches: the installed tree is what the lock installs, from the volume's npm cache alone.
+# openclaw_matches: the installed tree is what the lock installs: its pinned manifest, else a fresh install from the volume's npm cache alone.
 openclaw_matches() {
   local check status=0
   if [ "$(find "$OPENCLAW_PREFIX" -mindepth 1 -maxdepth 1 -printf '%f\\n' | LC_ALL=C sort | tr '\\n' ' ')" != ".installed .npm bin lib " ] \\
@@ -705,6 +733,11 @@ openclaw_matches() {
     log "$OPENCLAW_PREFIX holds other files or owners than an install leaves"
     return 1
   fi
+  if tree_pinned "$OPENCLAW_PREFIX/lib"; then
+    log "openclaw $OPENCLAW_VERSION on the volume matches its pinned manifest"
+    return 0
+  fi
+  if [ -n "$TREE_SHA256" ]; then log "$OPENCLAW_PREFIX/lib differs from its pinned manifest: comparing it with a fresh install of its lock"; fi
   check=$(mktemp -d -p /var/tmp openclaw-check.XXXXXX)
   mkdir "$check/lib"
   cp -R "$OPENCLAW_PREFIX/.npm" "$check/.npm"
