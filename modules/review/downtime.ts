@@ -259,8 +259,8 @@ export function replacementStages(inputs: DowntimeInputs): Segment[] {
     measuredPhase("new host: address call, runtimes (already on the volume), users, files, secrets, units, start services", sandbox, BOOT_PHASES.configure, "AWS, the package manager and systemd are faked"),
     {
       // Inside the phase above, where the sandbox's fake npm takes no time: the real cost is on top of it.
-      name: "new host: re-verify openclaw on the volume (a fresh offline install of its lock, compared file by file)",
-      source: { kind: "unknown", why: "npm is faked in the sandbox; no EC2 figure. Natively ~13 s when measured for issue 13 (modules/host/steps.ts, openclawStep); under TCG 301 s in the VM's replacement scenario (2026-12-02), as long as the first install (326 s)" },
+      name: "new host: re-verify openclaw on the volume (x86_64: its tree hashed against the pinned manifest; arm64: a fresh offline install of its lock, compared file by file)",
+      source: { kind: "unknown", why: "the sandbox's openclaw is a fake tree; no EC2 figure (a volume restored from a snapshot reads its blocks lazily). On this machine, the real tree (647 MB, ~20 000 files): hashing 4.8-5.5 s beside the VM proof (2026-12-02); the fresh offline install ~13 s natively, 301 s under TCG" },
     },
     gateway
       ? { name: "the gateway starts and answers /healthz", seconds: round(gateway.startupMs / 1000, 1), source: { kind: "measured", where: "native openclaw", detail: `spawn to the first 200 on /healthz, the real openclaw on this machine (${gateway.measuredAt.slice(0, 10)})` } }
