@@ -29,7 +29,7 @@ describeSandbox("boot script in a sandbox: a volume prepared by another host", (
   let sb: BootSandbox;
   afterEach(() => sb?.dispose());
 
-  test("architecture switch (t4g → t3): Node, openclaw and Traefik are installed afresh for x86_64; the arm64 ones stay as the previous", () => {
+  test("architecture switch (t4g → t3): Node, openclaw and Traefik are installed afresh for x86_64; the arm64 ones stay as the previous; a tree that differs from the pinned manifest is compared with a fresh install, not reinstalled", () => {
     sb = new BootSandbox(settings);
     expect(sb.boot().status).toBe(0);
     sb.clearRecords();
@@ -50,6 +50,15 @@ describeSandbox("boot script in a sandbox: a volume prepared by another host", (
       // Each release's verified archive, kept next to its tree (re-checked at every boot).
       "node-v24.21.0-linux-arm64.tar.xz", "node-v24.21.0-linux-x64.tar.xz", `traefik_v${T}_linux_amd64.tar.gz`, `traefik_v${T}_linux_arm64.tar.gz`].sort());
     expect(sb.lines("systemctl.log")).toContain("restart openclaw-gateway.service");
+    // x86_64 has a pinned manifest of the real openclaw tree (SHIPPED_PINS.openclawTree); the sandbox's fake tree is not
+    // that tree, which is what a pin that a real install does not reproduce looks like: the next boot still compares
+    // the tree with a fresh offline install of the lock, finds it equal and keeps it (time lost, never correctness).
+    sb.clearRecords();
+    expect(sb.boot().status).toBe(0);
+    expect(sb.bootLog()).toContain(`${x86.openclawPrefix}/lib differs from its pinned manifest: comparing it with a fresh install of its lock`);
+    expect(sb.bootLog()).toContain("openclaw 2026.9.6 on the volume matches a fresh install of its lock");
+    expect(sb.bootLog()).not.toContain("REINSTALLING");
+    expect(sb.lines("npm.log")).toEqual([expect.stringMatching(/^uid=65534 ci --offline --ignore-scripts /), expect.stringMatching(/^uid=65534 rebuild openclaw /)]);
   });
 
   test("old runtimes: the previous boot's are kept for a rollback, older ones and interrupted installs removed", () => {

@@ -535,6 +535,7 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     expect(log).toContain(`Node.js ${settings.versions.node} on the volume matches its verified archive`);
     expect(log).toContain(`openclaw ${settings.versions.openclaw} on the volume matches its pinned manifest`);
     expect(log).not.toContain("differs from its pinned manifest");
+    expect(log).not.toContain("matches a fresh install of its lock");
     expect(log).not.toContain("REINSTALLING");
     // Node and Traefik come from the volume; only the SSM agent (it lives on the root disk) is fetched again.
     expect(world.mirrorLog.slice(mirrorBefore).filter((r) => !r.path.endsWith("/amazon-ssm-agent.deb"))).toEqual([]);

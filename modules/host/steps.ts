@@ -752,6 +752,7 @@ openclaw_matches() {
     status=1
   fi
   rm -rf "$check"
+  if [ "$status" -eq 0 ]; then log "openclaw $OPENCLAW_VERSION on the volume matches a fresh install of its lock"; fi
   return "$status"
 }
 for stray in ${strays}; do
@@ -760,9 +761,7 @@ for stray in ${strays}; do
     rm -rf -- "$stray"
   fi
 done
-if [ -f "$OPENCLAW_PREFIX/.installed" ] && verify "$OPENCLAW_PREFIX/lib/package-lock.json" - "$LOCK_SHA256" && openclaw_matches; then
-  log "openclaw $OPENCLAW_VERSION on the volume matches a fresh install of its lock"
-else
+if ! { [ -f "$OPENCLAW_PREFIX/.installed" ] && verify "$OPENCLAW_PREFIX/lib/package-lock.json" - "$LOCK_SHA256" && openclaw_matches; }; then
   if [ -e "$OPENCLAW_PREFIX" ]; then log "REINSTALLING openclaw $OPENCLAW_VERSION from its lock: the install on the volume is incomplete or changed"; fi
   rm -rf "$OPENCLAW_PREFIX"
   mkdir -p "$OPENCLAW_PREFIX/lib" "$OPENCLAW_PREFIX/bin"
