@@ -88,7 +88,7 @@ const suiteStart = Date.now();
 /**
  * Every wait below is a window from the pace: a base (what passes with a wide margin on the reference
  * machine) × the guest's measured speed, capped, and cut to what is left of the suite's budget
- * (VM_PROOF_BUDGET_SECONDS, set by .ci/run from its 45-minute bound). Calibrations: the first VM's
+ * (VM_PROOF_BUDGET_SECONDS, set by .ci/run from its bound). Calibrations: the first VM's
  * start → agent hello, then the first boot's start → healthy.
  */
 const pace = new Pace(budgetFromEnv(), suiteStart);

@@ -85,7 +85,7 @@ export const HOST_STEPS: readonly BootStep[] = [
   {
     name: "openclaw",
     needs: ["OPENCLAW_VERSION", "NODE_DIR"],
-    provides: ["OPENCLAW_PREFIX", "OPENCLAW_PACKAGE", "LOCK_SHA256", "OPENCLAW_PACKAGE_JSON"],
+    provides: ["OPENCLAW_PREFIX", "OPENCLAW_PACKAGE", "LOCK_SHA256", "TREE_SHA256", "OPENCLAW_PACKAGE_JSON"],
     render: openclawStep,
   },
   { name: "traefik", needs: ["TRAEFIK_VERSION"], provides: [], render: traefikStep },

@@ -23,10 +23,10 @@ export type CalibrationKind = keyof typeof REFERENCE_MS;
 export const MAX_SPEED_FACTOR = 4;
 
 /**
- * The suite's budget when VM_PROOF_BUDGET_SECONDS is not set: .ci/run bounds the VM step to 45 minutes;
- * 42 leaves 3 for jest's start, the last VM's teardown and the report.
+ * The suite's budget when VM_PROOF_BUDGET_SECONDS is not set (`npm run test:vm`): 55 minutes. The whole proof
+ * took 2 548 s (42.5 min) on the idle 2-core machine on 2026-12-02; .ci/run sets its own budget from its bound.
  */
-export const DEFAULT_BUDGET_MS = 42 * 60_000;
+export const DEFAULT_BUDGET_MS = 55 * 60_000;
 
 /** Measured ÷ reference, at least 1 (a fast guest keeps the base windows) and at most `max`. */
 export function speedFactor(measuredMs: number, referenceMs: number, max = MAX_SPEED_FACTOR): number {
