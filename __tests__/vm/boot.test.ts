@@ -160,6 +160,8 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
   let currentDisk = { path: dataDisk, serial: SERIAL };
   const instances: Instance[] = [];
   const timings: Record<string, number> = {};
+  /** What the run observed for open questions (printed with the timings, asserted nowhere). */
+  const evidence: string[] = [];
   /** Facts the scenarios hand on (scenario 1's boot facts, the paired device); a missing one names its scenario's failure. */
   const ledger = new ScenarioLedger();
   const BOOT_FACTS = "the first boot's facts (boot id, filesystem UUID, token hash, marker, sqlite identity)";
@@ -214,7 +216,7 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     ];
     progress(`timings (s):\n${lines.join("\n")}`);
     // eslint-disable-next-line no-console
-    console.log(`VM boot proof timings (s):\n${lines.join("\n")}`);
+    console.log(`VM boot proof timings (s):\n${lines.join("\n")}${evidence.length ? `\nevidence:\n${evidence.join("\n")}` : ""}`);
   });
 
   /** Boots a new instance (fresh root overlay, the shared data disk) and polls its health from the host. */
@@ -368,6 +370,15 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     // Calibration 2: the whole first boot (npm install, gateway start) against the reference machine's.
     pace.observe("firstBootHealthy", timings["first boot: VM start → healthy (host, via hostfwd)"]);
     progress(`first boot healthy; speed factor now ×${pace.factor.toFixed(2)} (${pace.calibrations().join("; ")})`);
+    // Evidence for an open question (2026-12-02): on the serial console the apply-config timer rewrote openclaw.json
+    // during the gateway's first start and its unit failed, in the first boot and the replacement; natively (the real
+    // gateway, the tool with faked AWS) it finds the file unchanged. Printed with the timings; never a condition here.
+    const applyEvidence = await (async () => world.control.run(
+      "journalctl -u openclaw-apply-config.service -o short-monotonic --no-pager | tail -n 20; "
+        + "systemctl show -p NRestarts -p ExecMainStartTimestampMonotonic -p ActiveEnterTimestampMonotonic openclaw-gateway.service",
+      windowFor("apply-config journal (evidence only)", MINUTE, 3 * MINUTE).ms,
+    ))().then((r) => r.output, (err: Error) => `(not read: ${err.message.split("\n")[0]})`);
+    evidence.push(`apply-config journal and gateway starts after the first boot:\n${applyEvidence.trim().split("\n").map((l) => `    ${l}`).join("\n")}`);
 
     // The fake AWS API saw the attach, the EIP association and the SSM reads, all signed by this instance.
     expect(callsBy(vm1.instanceId, "attach-volume")).toHaveLength(1);
