@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { applyConfigTool, CONFIG_REFUSED_STATUS, expectedLockedValues, lockedConfigPaths, RELOAD_RULES } from "../../modules/host/config-apply";
 import { hostContract, HostContract } from "../../modules/host/contract";
 import { renderBootPrograms } from "../../modules/host";
+import { applyConfigService } from "../../modules/host/units";
 import { openclawConfig, openclawConfigFile } from "../../modules/host/layout";
 import { configApplyFakes, ConfigApplyFakes } from "../helpers/config-apply-fakes";
 import { testSettings } from "../helpers/settings";
@@ -140,6 +141,15 @@ describe("what the tool depends on", () => {
     }
     // …and no openclaw.json in it: the tool fetches it.
     expect(base.hostScript).not.toContain(openclawConfigFile(A).split("\n").slice(0, 4).join("\n"));
+  });
+
+  test("its unit may read the service user's files (CAP_DAC_READ_SEARCH, nothing else): it compares openclaw.json inside a 0700 directory", () => {
+    // Without the capability, root in this unit could not even stat the file: every run rewrote it and failed (VM proof,
+    // 2026-12-02). The tool runs as the file's owner in the tests above, which is why they could not see it.
+    const unit = applyConfigService(hostContract(A));
+    expect(unit.Service.CapabilityBoundingSet).toBe("CAP_DAC_READ_SEARCH");
+    expect(unit.Service).not.toHaveProperty("AmbientCapabilities");
+    expect(unit.Service.User).toBeUndefined();
   });
 
   test("every rule names a hot or restart path once", () => {

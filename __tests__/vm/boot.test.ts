@@ -370,15 +370,17 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     // Calibration 2: the whole first boot (npm install, gateway start) against the reference machine's.
     pace.observe("firstBootHealthy", timings["first boot: VM start → healthy (host, via hostfwd)"]);
     progress(`first boot healthy; speed factor now ×${pace.factor.toFixed(2)} (${pace.calibrations().join("; ")})`);
-    // Evidence for an open question (2026-12-02): on the serial console the apply-config timer rewrote openclaw.json
-    // during the gateway's first start and its unit failed, in the first boot and the replacement; natively (the real
-    // gateway, the tool with faked AWS) it finds the file unchanged. Printed with the timings; never a condition here.
-    const applyEvidence = await (async () => world.control.run(
-      "journalctl -u openclaw-apply-config.service -o short-monotonic --no-pager | tail -n 20; "
-        + "systemctl show -p NRestarts -p ExecMainStartTimestampMonotonic -p ActiveEnterTimestampMonotonic openclaw-gateway.service",
-      windowFor("apply-config journal (evidence only)", MINUTE, 3 * MINUTE).ms,
-    ))().then((r) => r.output, (err: Error) => `(not read: ${err.message.split("\n")[0]})`);
-    evidence.push(`apply-config journal and gateway starts after the first boot:\n${applyEvidence.trim().split("\n").map((l) => `    ${l}`).join("\n")}`);
+    // openclaw-apply-config under its real unit (its hardening and capability set, real systemd) against the file the
+    // boot wrote: one run finds it unchanged and succeeds. Before its unit could read the service user's 0700 state
+    // directory (CAP_DAC_READ_SEARCH), every run rewrote the file and failed (seen here on 2026-12-02).
+    const apply = await within(windowFor("openclaw-apply-config run", 2 * MINUTE, 6 * MINUTE), (ms) => world.control.run(
+      `systemctl start ${layout.applyConfigServiceUnit}; echo "start=$?"; systemctl show -p Result --value ${layout.applyConfigServiceUnit}; `
+        + `journalctl -u ${layout.applyConfigServiceUnit} -o cat --no-pager | tail -n 8; `
+        + "systemctl show -p NRestarts -p ExecMainStartTimestampMonotonic openclaw-gateway.service", ms));
+    evidence.push(`openclaw-apply-config run after the first boot:\n${apply.output.trim().split("\n").map((l) => `    ${l}`).join("\n")}`);
+    expect(apply.output).toContain("start=0\nsuccess\n");
+    expect(apply.output).toMatch(/^openclaw-apply-config: unchanged: /m);
+    expect(apply.output).not.toMatch(/Permission denied|applied \(/);
 
     // The fake AWS API saw the attach, the EIP association and the SSM reads, all signed by this instance.
     expect(callsBy(vm1.instanceId, "attach-volume")).toHaveLength(1);

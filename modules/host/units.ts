@@ -468,9 +468,13 @@ export function imdsFirewallUnit(c: HostContract): UnitFile {
 
 /**
  * One run of `openclaw-apply-config` (modules/host/config-apply.ts). Root: it reads the artifacts
- * bucket with the instance role (IMDS is closed to every other user). No capability: the service user
- * writes openclaw.json in a transient unit (systemd-run, as openclaw-admin); this one writes only its
- * scratch files in its private /tmp, and may restart the gateway unit. Worst case ~200 s (5 bounded attempts of one S3 call and their pauses); 240 s bounds a hung run.
+ * bucket with the instance role (IMDS is closed to every other user). The service user writes
+ * openclaw.json in a transient unit (systemd-run, as openclaw-admin); this one writes only its scratch
+ * files in its private /tmp, and may restart the gateway unit. One capability, CAP_DAC_READ_SEARCH:
+ * it must *read* openclaw.json to compare it, inside the service user's 0700 state directory. Without
+ * it (the VM proof, 2026-12-02) every timer run found "no file", rewrote the unchanged config and then
+ * failed on its sha256, every interval, and a real change never reached the restart decision.
+ * Worst case ~200 s (5 bounded attempts of one S3 call and their pauses); 240 s bounds a hung run.
  */
 export function applyConfigService(c: HostContract): UnitFile {
   return {
@@ -480,6 +484,7 @@ export function applyConfigService(c: HostContract): UnitFile {
       ExecStart: unitCommand([c.applyConfigTool]),
       TimeoutStartSec: 240,
       ...ROOT_ONESHOT_HARDENING,
+      CapabilityBoundingSet: "CAP_DAC_READ_SEARCH",
     },
   };
 }
