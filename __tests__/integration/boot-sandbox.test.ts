@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { ANTHROPIC_API_KEY, GATEWAY_TOKEN, secretParameterName, secretsInUse } from "../../modules/secrets-catalogue";
 import { resourceNames } from "../../modules/names";
 import { hostContract } from "../../modules/host/contract";
@@ -216,6 +217,7 @@ describeSandbox("boot script in a sandbox: first boot, then a re-run", () => {
     expect(sb.stat("/run/openclaw")).toEqual({ mode: "700", user: "root", group: "root" });
     expect(sb.stat(layout.secretsFile)).toEqual({ mode: "600", user: "root", group: "root" });
     expect(sb.stat(layout.backupsDir)).toEqual({ mode: "700", user: "openclaw", group: "openclaw" });
+    expect(sb.stat(layout.gatewayCompileCache)).toEqual({ mode: "700", user: "openclaw", group: "openclaw" });
     for (const tool of [layout.refreshSecretsTool, layout.adminTool, layout.watchdogTool, layout.backupTool, layout.applyConfigTool]) {
       expect(sb.stat(tool)).toEqual({ mode: "755", user: "root", group: "root" });
     }
@@ -480,6 +482,12 @@ describeSandbox("boot script in a sandbox: injected faults", () => {
     sb.formatDataVolume("5e1f0d2c-7a3b-4c9d-8e6f-0a1b2c3d4e5f");
     fs.mkdirSync(sb.host("/opt/openclaw/state/state"), { recursive: true });
     fs.writeFileSync(sb.host("/opt/openclaw/state/state/openclaw.sqlite"), "pairings");
+    // The gateway's compile cache as a predecessor left it: this openclaw version's and an older one's.
+    const cache = (version: string) => sb.host(`${layout.gatewayCompileCache}/openclaw/${version}/1764000000000-4096`);
+    for (const version of [settings.versions.openclaw, "2026.1.1"]) {
+      fs.mkdirSync(cache(version), { recursive: true });
+      fs.writeFileSync(path.join(cache(version), "code.cache"), version);
+    }
     const result = sb.boot();
     expect(result.status).toBe(0);
     expect(sb.lines("block.log").filter((l) => l.startsWith("mkfs"))).toEqual([]);
@@ -488,6 +496,10 @@ describeSandbox("boot script in a sandbox: injected faults", () => {
     expect(fs.readFileSync(sb.host("/opt/openclaw/state/state/openclaw.sqlite"), "utf8")).toBe("pairings");
     // files from an earlier host (another uid) are re-owned to this host's openclaw user
     expect(sb.stat("/opt/openclaw/state/state/openclaw.sqlite").user).toBe("openclaw");
+    // The compile cache of this version is kept for the gateway (re-owned); another version's is pruned.
+    expect(fs.readFileSync(path.join(cache(settings.versions.openclaw), "code.cache"), "utf8")).toBe(settings.versions.openclaw);
+    expect(sb.stat(`${layout.gatewayCompileCache}/openclaw/${settings.versions.openclaw}/1764000000000-4096/code.cache`).user).toBe("openclaw");
+    expect(fs.existsSync(sb.host(`${layout.gatewayCompileCache}/openclaw/2026.1.1`))).toBe(false);
   });
 
   test("the NVMe device is found by serial under udev's other namings, never a partition", () => {

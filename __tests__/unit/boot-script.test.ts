@@ -411,11 +411,13 @@ describe("systemd units", () => {
     expect(unit.Service).toMatchObject({
       User: "openclaw", Group: "openclaw", LoadCredential: "gateway-secrets:/run/openclaw/gateway-secrets.json",
       ExecStart: gatewayCommand(layout).join(" "), Restart: "always",
-      ProtectSystem: "strict", ReadWritePaths: layout.stateDir, NoNewPrivileges: true,
+      ProtectSystem: "strict", ReadWritePaths: [layout.stateDir, "/opt/openclaw/cache/gateway-compile"], NoNewPrivileges: true,
     });
-    expect(unit.Service.Environment).toEqual([...Object.entries(gatewayEnvironment(layout)).map(([k, v]) => `${k}=${v}`), "NODE_OPTIONS=--max-old-space-size=960", "NODE_COMPILE_CACHE=/var/cache/openclaw-gateway"]);
-    // Node's compile cache outlives a start (PrivateTmp= would empty openclaw's default $TMPDIR one every time).
-    expect(unit.Service).toMatchObject({ CacheDirectory: "openclaw-gateway", CacheDirectoryMode: "0700", PrivateTmp: true });
+    expect(unit.Service.Environment).toEqual([...Object.entries(gatewayEnvironment(layout)).map(([k, v]) => `${k}=${v}`), "NODE_OPTIONS=--max-old-space-size=960", "NODE_COMPILE_CACHE=/opt/openclaw/cache/gateway-compile"]);
+    // Node's compile cache outlives a start (PrivateTmp= would empty openclaw's default $TMPDIR one every time) and the
+    // host: it is on the data volume, so a replacement's first start reuses it.
+    expect(unit.Service).toMatchObject({ PrivateTmp: true });
+    expect(unit.Service.CacheDirectory).toBeUndefined();
     // Stale gateway locks on the volume (another boot's pid) are removed before every start, never anything else.
     expect(unit.Service.ExecStartPre).toBe('-/usr/bin/find /opt/openclaw/state/tmp -maxdepth 2 -type f -name "gateway.*.lock" -delete');
     // No secret in the gateway's environment: its children inherit that and /proc/<pid>/environ shows it.

@@ -156,6 +156,19 @@ export interface HostContract {
    * service user's (an archive holds the state's credentials).
    */
   readonly backupsDir: string;
+  /**
+   * Node's compile cache for the gateway (`NODE_COMPILE_CACHE`), on the data volume. openclaw enables Node's compile
+   * cache by itself (dist/entry.js, `enableOpenClawCompileCache`) in `$NODE_COMPILE_CACHE` or else
+   * `$TMPDIR/node-compile-cache`, keyed by its version and install (package.json's mtime and size); under the unit's
+   * PrivateTmp= that default was a fresh empty /tmp at every start. Measured natively with the pinned openclaw: spawn →
+   * /healthz 10.6–12.9 s cold vs 8.0–11.3 s with the cache (3 pairs, loaded machine); under TCG (the VM proof) compiling
+   * is most of the gateway's start. Node writes the cache when the process exits cleanly (a stop, a reboot, an instance
+   * refresh's shutdown). On the root disk (/var/cache until 2026-12-03) a replacement started cold; on the volume it
+   * reuses its predecessor's, the openclaw tree there (so the cache key) being the same. Derived data only, 0700, the
+   * service user's, about 45 MB per openclaw version; outside stateDir (never in openclaw's backups); the boot prunes
+   * other versions' caches.
+   */
+  readonly gatewayCompileCache: string;
   /** `openclaw-backup`: one archive into backupsDir, then the older ones pruned (modules/host/backup.ts). */
   readonly backupTool: string;
   /** Runs the backup tool once as the service user (oneshot). */
@@ -244,6 +257,7 @@ export function hostContract(s: Pick<GatewaySettings, "environment" | "versions"
     certGuardTimerUnit: "openclaw-cert-guard.timer",
     certGuardStateDir: "/var/lib/openclaw-cert-guard",
     backupsDir: `${DATA_MOUNT}/backups`,
+    gatewayCompileCache: `${DATA_MOUNT}/cache/gateway-compile`,
     backupTool: "/usr/local/bin/openclaw-backup",
     backupServiceUnit: "openclaw-backup.service",
     backupTimerUnit: "openclaw-backup.timer",

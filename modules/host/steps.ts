@@ -859,6 +859,12 @@ if [ ! -e ${shellQuote(c.acmeStorage)} ]; then
 fi
 ensure_mode ${shellQuote(c.acmeStorage)} 600 ${shellQuote(`${c.traefikUser}:${c.traefikUser}`)}
 ensure_dir ${shellQuote(c.backupsDir)} 700 ${shellQuote(`${svc}:${svc}`)}
+reown ${shellQuote(c.gatewayCompileCache)} ${shellQuote(svc)}
+ensure_dir ${shellQuote(c.gatewayCompileCache)} 700 ${shellQuote(`${svc}:${svc}`)}
+# The gateway's compile cache keeps one folder per openclaw version (openclaw/<version>/<install>): only this one stays.
+if [ -d ${shellQuote(`${c.gatewayCompileCache}/openclaw`)} ]; then
+  find ${shellQuote(`${c.gatewayCompileCache}/openclaw`)} -mindepth 1 -maxdepth 1 ! -name ${shellQuote(s.versions.openclaw)} -exec rm -rf {} +
+fi
 ensure_dir ${shellQuote(c.runDir)} 700 root:root
 ensure_dir ${shellQuote(c.traefikConfigDir)} 755 root:root
 `;

@@ -181,17 +181,6 @@ export function staleGatewayLockCleanup(c: Pick<HostContract, "stateDir">): stri
 }
 
 /**
- * Where the gateway keeps Node's compile cache (`NODE_COMPILE_CACHE`), a CacheDirectory= on the root disk. openclaw
- * enables Node's compile cache by itself (dist/entry.js, `enableOpenClawCompileCache`) in `$NODE_COMPILE_CACHE` or else
- * `$TMPDIR/node-compile-cache`, keyed by its version and install; under the unit's PrivateTmp= that default is a
- * fresh empty /tmp on every start, so every start and restart compiled all of openclaw again. Measured natively with
- * the pinned openclaw: spawn → /healthz 10.6–12.9 s cold vs 8.0–11.3 s with the cache (3 pairs, loaded machine); under
- * TCG (the VM proof) compiling is most of the 80–120 s before "loading configuration…". Derived data only: never in
- * backups or snapshots, rebuilt after a replacement's first start.
- */
-export const GATEWAY_COMPILE_CACHE = "/var/cache/openclaw-gateway";
-
-/**
  * The gateway: runs as the openclaw user from the data volume, restarted whatever its exit: openclaw
  * exits 78 for a configuration error but also when a start-time state migration gives up (its 5 s
  * lease-heartbeat start cap on a slow machine, `gateway.maintenance_required`: transient, seen in the
@@ -216,11 +205,8 @@ export function gatewayUnit(c: HostContract, memory: MemoryBudget): UnitFile {
       Group: run.Group,
       LoadCredential: run.LoadCredential,
       Environment: unitEnvironment({
-        ...run.Environment, NODE_OPTIONS: gatewayNodeOptions(memory), NODE_COMPILE_CACHE: GATEWAY_COMPILE_CACHE,
+        ...run.Environment, NODE_OPTIONS: gatewayNodeOptions(memory), NODE_COMPILE_CACHE: c.gatewayCompileCache,
       }),
-      // V8's code cache for openclaw's modules, kept across starts (see GATEWAY_COMPILE_CACHE).
-      CacheDirectory: GATEWAY_COMPILE_CACHE.slice("/var/cache/".length),
-      CacheDirectoryMode: "0700",
       WorkingDirectory: run.WorkingDirectory,
       // "-": nothing to remove (no lock directory yet) is fine.
       ExecStartPre: `-${unitCommand(staleGatewayLockCleanup(c))}`,
@@ -234,7 +220,8 @@ export function gatewayUnit(c: HostContract, memory: MemoryBudget): UnitFile {
       ...SERVICE_USER_HARDENING,
       // V8 may use memory protection keys (pkey_*), which @system-service lacks in systemd 252.
       SystemCallFilter: "@system-service @pkey",
-      ReadWritePaths: c.stateDir,
+      // The state, and V8's code cache for openclaw's modules kept across starts and hosts (HostContract.gatewayCompileCache).
+      ReadWritePaths: [c.stateDir, c.gatewayCompileCache],
       CapabilityBoundingSet: "",
       IPAddressDeny: denyImds(c),
     },

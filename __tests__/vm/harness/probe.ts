@@ -1,5 +1,4 @@
 import { hostContract } from "../../../modules/host/contract";
-import { GATEWAY_COMPILE_CACHE } from "../../../modules/host/units";
 import { SCALED_LINE } from "./tcg-lease-cap";
 import { GATEWAY_TOKEN } from "../../../modules/secrets-catalogue";
 import type { GatewaySettings } from "../../../modules/settings/settings";
@@ -55,8 +54,8 @@ export interface GuestFacts {
   /** The first three "failed to start"/exit lines of this boot's gateway journal, joined by " | " (diagnostics). */
   gatewayFailures: string;
   /**
-   * Files in the gateway's compile-cache directory (the unit's CacheDirectory=), a number: Node writes it when the
-   * gateway exits, so after a reboot it holds the previous boot's code cache for openclaw's modules.
+   * Files in the gateway's compile-cache directory on the data volume (HostContract.gatewayCompileCache), a number: Node writes it when the gateway exits, so after a reboot, and on a replacement's
+   * volume, it holds a previous gateway's code cache for openclaw's modules.
    */
   compileCacheFiles: string;
   /** "present" or "absent": the gateway unit file in the contract's systemd unit directory. */
@@ -126,7 +125,7 @@ function factCommands(s: Pick<GatewaySettings, "environment" | "versions" | "ins
     heartbeatCapExits: `journalctl -b -u ${layout.gatewayUnit} -o cat --no-pager | grep -c 'state lease heartbeat did not become ready' || true`,
     leaseCapScaled: `journalctl -b -u ${layout.gatewayUnit} -o cat --no-pager | grep -c -F "${SCALED_LINE}" || true`,
     gatewayFailures: `journalctl -b -u ${layout.gatewayUnit} -o cat --no-pager | grep -E 'failed to start|Main process exited|Failed with result' | head -3 | sed 's/$/ | /' | tr -d '\\n'`,
-    compileCacheFiles: `find ${GATEWAY_COMPILE_CACHE} -type f 2>/dev/null | wc -l`,
+    compileCacheFiles: `find ${layout.gatewayCompileCache} -type f 2>/dev/null | wc -l`,
     gatewayUnitFile: `test -f ${layout.unitDir}/${layout.gatewayUnit} && echo present || echo absent`,
     nodeProcesses: "ps -e -o comm= | grep -c -E '^(node|openclaw)' || true",
     healthz: `for i in 1 2 3 4 5 6; do c=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 ${layout.healthUrl}); echo "$i" > /tmp/vmtest-healthz-tries; [ "$c" = 200 ] && break; sleep 5; done; echo "$c"`,
