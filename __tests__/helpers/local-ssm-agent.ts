@@ -15,13 +15,44 @@ import { gatewayProcessEnv, OpenclawFixture, RunningGateway, secretsFileContent 
 /** How the local agent runs the documents. */
 export interface LocalAgentOptions {
   /** Host paths in the scripts replaced by test stand-ins (e.g. the admin tool by a stub), applied in order. */
-  readonly replace: Readonly<Record<string, string>>;
+  readonly replace?: Readonly<Record<string, string>>;
   /** PATH the scripts run with. @default "/usr/bin:/bin" */
   readonly path?: string;
   /** The shell that runs the scripts (the agent runs `sh`: dash on Debian, bash on AL2023). @default "sh" */
   readonly shell?: string;
   /** Every document sent is appended here as "<name> <parameters as JSON>". */
   readonly sent?: string[];
+  /**
+   * Where the script runs. @default a local `sh -c` (options.shell) with only PATH and the parameters in its
+   * environment, killed after the document's timeout. The VM proof runs it in the guest instead (as root, as the agent does).
+   */
+  readonly execute?: ScriptRunner;
+}
+
+/** What one document run printed and how it ended. */
+export interface ScriptResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a document's script with its parameters as $SSM_<name> (`env`), bounded by `timeoutMs`. */
+export type ScriptRunner = (script: string, env: Readonly<Record<string, string>>, timeoutMs: number) => Promise<ScriptResult>;
+
+/** The default runner: `shell -c script` here, with `PATH` and the parameters only. */
+function localRunner(shell: string, pathValue: string): ScriptRunner {
+  return (script, env, timeoutMs) => new Promise((resolve) => {
+    const child = spawn(shell, ["-c", script], { env: { PATH: pathValue, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c));
+    child.stderr.on("data", (c: Buffer) => (stderr += c));
+    const killer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("close", (code) => {
+      clearTimeout(killer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
 }
 
 /** The local agent: the OpsAws calls of one instance, and every invocation as Run Command keeps it. */
@@ -40,6 +71,7 @@ export function localSsmAgent(settings: GatewaySettings, options: LocalAgentOpti
   const operationOf = new Map(documentOperations().map((op) => [documentName(settings, op), op] as [string, DocumentOperation]));
   const invocations = new Map<string, Invocation>();
   const refuse = (name: string, message: string) => Object.assign(new Error(message), { name });
+  const execute = options.execute ?? localRunner(options.shell ?? "sh", options.path ?? "/usr/bin:/bin");
   return {
     invocations,
     describeGroup: async () => [{ instanceId: "i-local", lifecycleState: "InService", healthStatus: "Healthy" }],
@@ -51,28 +83,21 @@ export function localSsmAgent(settings: GatewaySettings, options: LocalAgentOpti
       const op = operationOf.get(name);
       if (!op) throw refuse("InvalidDocument", `no document ${name}`);
       const doc = commandDocument(op, settings);
-      const env: NodeJS.ProcessEnv = { PATH: options.path ?? "/usr/bin:/bin" };
+      const env: Record<string, string> = {};
       for (const [param, spec] of Object.entries(doc.parameters)) {
         const value = parameters[param];
         if (value === undefined || !new RegExp(spec.allowedPattern).test(value)) throw refuse("InvalidParameters", `${param} does not match`);
         env[`SSM_${param}`] = value;
       }
       let script = doc.mainSteps[0].inputs.runCommand.join("\n");
-      for (const [from, to] of Object.entries(options.replace)) script = script.replaceAll(from, to);
+      for (const [from, to] of Object.entries(options.replace ?? {})) script = script.replaceAll(from, to);
       const id = `cmd-${invocations.size + 1}`;
       options.sent?.push(`${name} ${JSON.stringify(parameters)}`);
       invocations.set(id, { status: "InProgress", statusDetails: "InProgress", responseCode: -1, stdout: "", stderr: "" });
-      const child = spawn(options.shell ?? "sh", ["-c", script], { env, stdio: ["ignore", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (c: Buffer) => (stdout += c));
-      child.stderr.on("data", (c: Buffer) => (stderr += c));
-      const killer = setTimeout(() => child.kill("SIGKILL"), Number(doc.mainSteps[0].inputs.timeoutSeconds) * 1000);
-      child.on("close", (code) => {
-        clearTimeout(killer);
+      void execute(script, env, Number(doc.mainSteps[0].inputs.timeoutSeconds) * 1000).then(({ code, stdout, stderr }) => {
         const status = code === 0 ? "Success" : "Failed";
-        invocations.set(id, { status, statusDetails: status, responseCode: code ?? -1, stdout, stderr });
-      });
+        invocations.set(id, { status, statusDetails: status, responseCode: code, stdout, stderr });
+      }, (err: Error) => invocations.set(id, { status: "Failed", statusDetails: "Failed", responseCode: -1, stdout: "", stderr: err.message }));
       return id;
     },
     getInvocation: async (id) => invocations.get(id),
@@ -118,8 +143,13 @@ export interface OpsRun {
   err: string;
 }
 
-/** `npm run <cli> -- <argv>` (modules/ops/cli.ts runOps) for `settings`' environment, through `aws`. */
-export async function runOpsCli(settings: GatewaySettings, aws: OpsAws, cli: Parameters<typeof runOps>[0], argv: string[]): Promise<OpsRun> {
+/**
+ * `npm run <cli> -- <argv>` (modules/ops/cli.ts runOps) for `settings`' environment, through `aws`; `runOptions`
+ * replaces the quick poll used here (the VM proof waits as long as its emulated guest needs).
+ */
+export async function runOpsCli(
+  settings: GatewaySettings, aws: OpsAws, cli: Parameters<typeof runOps>[0], argv: string[], runOptions: OpsIo["runOptions"] = { pollMs: 200 },
+): Promise<OpsRun> {
   const out: string[] = [];
   const err: string[] = [];
   const io: OpsIo = {
@@ -130,11 +160,12 @@ export async function runOpsCli(settings: GatewaySettings, aws: OpsAws, cli: Par
     aws: () => aws,
     progress: () => silentProgress,
     readSecret: async () => "",
-    runOptions: { pollMs: 200 },
+    runOptions,
   };
   const code = await runOps(cli, argv, io);
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
 
 /** `npm run devices -- <argv>` for `settings`' environment, through `aws`. */
-export const runDevices = (settings: GatewaySettings, aws: OpsAws, argv: string[]): Promise<OpsRun> => runOpsCli(settings, aws, "devices", argv);
+export const runDevices = (settings: GatewaySettings, aws: OpsAws, argv: string[], runOptions?: OpsIo["runOptions"]): Promise<OpsRun> =>
+  runOpsCli(settings, aws, "devices", argv, runOptions);

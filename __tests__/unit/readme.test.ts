@@ -223,10 +223,11 @@ export function headingAnchors(markdown: string): Set<string> {
   return anchors;
 }
 
-/** Relative Markdown links (`[text](target)`, not http(s), not mailto) of a page, outside code. */
+/** Relative links of a page, outside code: Markdown's `[text](target)` and HTML images' `<img src="…">`; not http(s), not mailto. */
 export function relativeLinks(markdown: string): string[] {
   const prose = markdown.replace(/^\s*```[\s\S]*?^\s*```/gm, "").replace(/`[^`\n]*`/g, "");
-  return [...prose.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]).filter((t) => !/^[a-z]+:/i.test(t));
+  const targets = [...prose.matchAll(/\]\(([^)\s]+)\)|<img\s[^>]*\bsrc="([^"]+)"/g)].map((m) => m[1] ?? m[2]);
+  return targets.filter((t) => !/^[a-z]+:/i.test(t));
 }
 
 /** Why a relative link of `page` does not resolve (no such file, no such heading), or undefined. */
@@ -248,6 +249,7 @@ describe("links between the pages", () => {
   test("a broken link is found (missing file, missing heading) and a good one is not", () => {
     const dir = path.join(ROOT, "docs");
     expect(relativeLinks("[x](docs/nope.md) [y](#there) [z](https://e.org/#a) `[c](#code)`")).toEqual(["docs/nope.md", "#there"]);
+    expect(relativeLinks('<img src="docs/images/a.png" alt="a"> <img alt="b" src="https://e.org/b.png">')).toEqual(["docs/images/a.png"]);
     expect(brokenLink(README, "docs/nope.md")).toMatch(/no file docs\/nope\.md/);
     expect(brokenLink(README, "#no-such-heading")).toMatch(/README\.md has no heading #no-such-heading/);
     expect(brokenLink(path.join(dir, "settings.md"), "../README.md#deploy")).toBeUndefined();

@@ -2,15 +2,17 @@
  * The boot proof: the rendered debian12 user data, unchanged, through real cloud-init and systemd
  * in a qemu VM (TCG), with a real NVMe data disk that outlives the VM, against a fake IMDSv2 and a
  * fake AWS API on the host. The scenarios run in order and share the fake cloud and the data disk:
- * first boot → reboot → replacement on a volume restored from a copy of the data disk (npm run restore; attach refused 3 times first) → attach refused forever.
+ * first boot → a person's browser pairs and chats (1b) → reboot → replacement on a volume restored from a copy of the
+ * data disk (npm run restore; attach refused 3 times first) → the browser after the replacement (3b) → attach refused forever.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { get } from "node:http";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { GATEWAY_TOKEN, GATEWAY_TOKEN_PLACEHOLDER, secretParameterName } from "../../modules/secrets-catalogue";
+import type { Browser, Page } from "playwright-core";
+import { ANTHROPIC_API_KEY, GATEWAY_TOKEN, GATEWAY_TOKEN_PLACEHOLDER, secretParameterName } from "../../modules/secrets-catalogue";
 import { DATA_VOLUME_ROLE, resourceNames, ROLE_TAG } from "../../modules/names";
 import type { Volume } from "../../modules/ops/aws";
 import { MOVED_TAGS, moveDataVolumeTags } from "../../modules/ops/restore";
@@ -24,16 +26,23 @@ import { LAUNCH_HOOK } from "../../modules/host/steps";
 import { openclawConfigLocation } from "../../modules/host/pins";
 import { AwsOperation, secretParameters } from "../helpers/fake-cloud";
 import { fakeVolumeTags, sha256 } from "./harness/fake-aws";
-import { ensureImage, startWorld, VM_CACHE, vmDownloads, VmWorld } from "./harness/harness";
+import { ensureImage, GUEST_PORTS, REPO_ROOT, startWorld, VM_CACHE, vmDownloads, VmWorld } from "./harness/harness";
+import { ElasticIpRelay, startElasticIpRelay } from "./harness/elastic-ip";
 import { budgetFromEnv, Pace, Window } from "./harness/pace";
 import { freePort } from "../helpers/free-port";
 import { gatewayJournalScript, GuestFacts, guestProbe, unexplainedRestarts } from "./harness/probe";
-import { createBlankDisk, killAllVms, Vm } from "./harness/qemu";
+import { createBlankDisk, killAllVms, SERVICES_IP, Vm } from "./harness/qemu";
 import { ScenarioLedger } from "./harness/scenarios";
 import { tcgVendorData } from "./harness/tcg-lease-cap";
 import { connectDevice } from "../helpers/openclaw-device-client";
 import { OpenclawFixture, openclawFixture, openclawFixtureProblem, startProxy } from "../helpers/openclaw-harness";
 import { requireInCi } from "../helpers/settings";
+import { localSsmAgent, OpsRun, runDevices, ScriptRunner } from "../helpers/local-ssm-agent";
+import { browserProblem, launchBrowser } from "../browser/harness/browser";
+import { createTestCa, TestCa } from "../browser/harness/ca";
+import { ASKS_FOR_APPROVAL, connectWithToken, openControlUi, openOwnerLink, sendChat, waitUntilApproved } from "../browser/harness/control-ui";
+import { mockProviderOverlay, ModelMock, startModelMock, userTexts } from "../browser/harness/model-mock";
+import { clientFacingAddress, RunningTlsProxy, startTlsProxy } from "../browser/harness/tls-proxy";
 import { writeVmTimings } from "../helpers/timings";
 
 const DATA_VOLUME_ID = "vol-0a1b2c3d4e5f60718";
@@ -41,6 +50,10 @@ const SERIAL = DATA_VOLUME_ID.replace("-", "");
 /** The volume `npm run restore` creates in scenario 3 from the "snapshot" (a copy of the data disk). */
 const RESTORED_VOLUME_ID = "vol-0f1e2d3c4b5a69788";
 const MINUTE = 60_000;
+/** The model mock's one answer (scenarios 1b, 3b). */
+const REPLY = "Hello from the mock model: the deployed host reached me.";
+/** The browser's screenshots (reports/ is CI's artifact folder). */
+const SCREENSHOTS = join(REPO_ROOT, "reports/vm-browser");
 
 /** What the VM proof needs on the host; undefined when everything is there. */
 function missingTools(): string | undefined {
@@ -55,6 +68,12 @@ function missingTools(): string | undefined {
   });
   if (missing.length) return `missing host tools: ${missing.join(", ")} (apt-get install qemu-system-x86 qemu-utils genisoimage socat gcc debootstrap)`;
   if (process.getuid && process.getuid() !== 0) return "the image build needs root (debootstrap, chroot)";
+  // The person's browser (scenarios 1b, 3b): Debian's Chromium, caddy for TLS, certutil for the test CA.
+  const browserTools = ["caddy", "certutil", "openssl"].filter((t) => spawnSync("sh", ["-c", `command -v ${t}`]).status !== 0);
+  if (browserTools.length) return `missing ${browserTools.join(", ")} (Debian: apt-get install caddy libnss3-tools openssl)`;
+  const address = clientFacingAddress();
+  if (typeof address !== "string") return address.problem;
+  if (browserProblem()) return browserProblem();
   // The remote device that pairs with the guest's gateway is openclaw's own client, run on the host.
   return openclawFixtureProblem();
 }
@@ -70,7 +89,10 @@ const vmSettings = {
   // The VM's domain never resolves to the fake Elastic IP: the DNS wait must time out, and quickly
   // (one lookup, a 10 s pause, a second lookup, then on), not after the 600 s default.
   dnsWaitSeconds: 10,
-} as const;
+  // The deployment's own provider settings point Anthropic's Messages API at the model mock on the host
+  // (reached like every host service, through a guestfwd on the link-local services address: hence privateNetwork).
+  openclaw: mockProviderOverlay(`http://${SERVICES_IP}:${GUEST_PORTS.model}`, true),
+};
 /**
  * The downloads point at the host's mirrors, pinned to what they serve (building them needs the
  * VM's tools: a skipped suite keeps the default downloads, its settings are only rendered, never booted).
@@ -112,6 +134,16 @@ async function within<T>(w: Window, wait: (ms: number) => Promise<T>): Promise<T
 const progress = (message: string): void => {
   process.stderr.write(`[vm +${((Date.now() - suiteStart) / 1000).toFixed(0)}s] ${message}\n`);
 };
+
+/**
+ * Chromium's processes get the lowest CPU priority (nice 19). Its GPU process raises its own (nice -8) and, with a page
+ * open, software-composited animation frames took ~40 % of a core beside the emulated guest (top, 2026-12-03), which
+ * needs both cores for the very gateway the page waits on. The browser stands for a person's own machine: it must not
+ * slow the host under test. Called after each launch of a page, which may start new Chromium processes.
+ */
+function yieldToTheGuest(): void {
+  spawnSync("sh", ["-c", "for pid in $(pgrep -f /usr/lib/chromium/chromium); do renice -n 19 -p \"$pid\" >/dev/null; done"]);
+}
 
 /** The gateway's and its secrets unit's state and this boot's journal: why a wait for health ran out. */
 function unitsAndJournalScript(): string {
@@ -166,10 +198,21 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
   const ledger = new ScenarioLedger();
   const BOOT_FACTS = "the first boot's facts (boot id, filesystem UUID, token hash, marker, sqlite identity)";
   const DEVICE_PAIRED = "the remote device's pairing";
+  const COMPILE_CACHE = "the files of the gateway's compile cache the reboot left on the volume";
   const userData = gzipSync(renderUserData(settings).script, { level: 9 });
   /** The remote device's own state (its signed identity), kept on the host across instances like a laptop's. */
   const deviceDir = mkdtempSync(join(tmpdir(), "vmtest-device-"));
   let fixture: OpenclawFixture;
+  /** A person's browser (issue 17): the model mock, the test CA, caddy for TLS, the Elastic IP relay, Chromium. */
+  let mock: ModelMock;
+  let ca: TestCa;
+  let relay: ElasticIpRelay;
+  let tls: RunningTlsProxy;
+  let browser: Browser;
+  let owner: Page;
+  /** What the owner typed (its conversation must survive the replacement, scenario 3b). */
+  let ownerText = "";
+  const OWNER_PAIRED = "the owner's browser, paired and chatting";
 
   /**
    * Connects the remote device to an instance the way a laptop on the Internet does: through a proxy
@@ -198,6 +241,19 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     image = ensureImage();
     timings["image (build or restore)"] = Date.now() - started;
     world = await startWorld(settings, DATA_VOLUME_ID, npmVersion);
+    // The model provider's API, where the deployment's settings point it (vmSettings.openclaw).
+    mock = await startModelMock(REPLY);
+    world.guestForwards.push({ guestIp: SERVICES_IP, guestPort: GUEST_PORTS.model, hostPort: mock.port });
+    // The public side: https://<domain> through caddy (test CA) → the Elastic IP relay → the instance's forwarded :443.
+    ca = createTestCa(settings.domainName);
+    relay = await startElasticIpRelay();
+    tls = await startTlsProxy({
+      domain: settings.domainName, cert: ca.leafCert, key: ca.leafKey,
+      upstream: { host: "127.0.0.1", port: relay.port }, workDir: join(ca.dir, "caddy"),
+    });
+    browser = await launchBrowser({ domain: settings.domainName, address: tls.address, port: tls.port, home: ca.browserHome });
+    yieldToTheGuest();
+    mkdirSync(SCREENSHOTS, { recursive: true });
     timings["host services + artifacts"] = Date.now() - started - timings["image (build or restore)"];
     execFileSync("mkdir", ["-p", join(VM_CACHE, "run")]);
     createBlankDisk(dataDisk, 4); // a brand-new EBS volume: no filesystem
@@ -207,6 +263,11 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
   afterAll(async () => {
     instances.forEach((i) => i.stopPolling());
     killAllVms();
+    await browser?.close();
+    await tls?.stop();
+    await relay?.stop();
+    ca?.remove();
+    await mock?.stop();
     await world?.close();
     writeVmTimings(join(VM_CACHE, "run"));
     rmSync(deviceDir, { recursive: true, force: true });
@@ -245,6 +306,8 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
       return -1;
     })();
     const instance = { vm, instanceId, hostPort, healthy, stopPolling: () => (polling = false) };
+    // The boot associates the Elastic IP with this instance; the browser's relay follows it.
+    relay.associate(hostPort);
     progress(`${label}: started ${instanceId} (serial console: ${join(VM_CACHE, "run", label, "serial.log")})`);
     void healthy.then((ms) => ms >= 0 && progress(`${label}: /healthz 200 through the hostfwd ${(ms / 1000).toFixed(0)} s after VM start`));
     instances.push(instance);
@@ -445,6 +508,139 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     expect({ root: facts.imdsAsRoot, serviceUser: facts.imdsAsServiceUser }).toEqual({ root: "200", serviceUser: "000" });
   });
 
+  /**
+   * The person's browser waits as long as this guest's gateway needs: `patience` multiplies the native waits of
+   * control-ui.ts (30 s to see a page, 90 s for an answer). Base ×10 on the reference machine, scaled by the pace.
+   */
+  const browserPatience = (step: string): number => windowFor(`browser: ${step}`, 10 * 30_000, 25 * 30_000).ms / 30_000;
+  /** A new page of `context` whose own waits (navigation, clicks) are scaled the same way. */
+  const scaled = (page: Page, patience: number): Page => {
+    page.setDefaultTimeout(30_000 * patience);
+    page.setDefaultNavigationTimeout(30_000 * patience);
+    return page;
+  };
+  const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, name), fullPage: true });
+  /**
+   * One step of the person's session, timed (timings) and announced; when it fails, the error carries what explains
+   * it: the page as it was (a screenshot), the gateway's memory and journal in the guest, and what the model mock got.
+   */
+  async function browserStep<T>(name: string, page: Page, body: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    progress(`browser: ${name} …`);
+    try {
+      const result = await body();
+      timings[`browser: ${name}`] = Date.now() - started;
+      progress(`browser: ${name}: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+      return result;
+    } catch (err) {
+      const file = `failed-${name.replace(/[^a-z0-9]+/gi, "-")}.png`;
+      await shot(page, file).catch(() => undefined);
+      const guest = await world.control.run(
+        `cg=/sys/fs/cgroup/system.slice/${layout.gatewayUnit}; `
+          + `echo "memory: current=$(cat $cg/memory.current) high=$(cat $cg/memory.high) events: $(tr '\n' ' ' < $cg/memory.events)"; `
+          + `journalctl -u ${layout.gatewayUnit} -o short-monotonic --no-pager | tail -n 40 | cut -c1-300`,
+        windowFor("browser step diagnostics", 2 * MINUTE, 4 * MINUTE).ms).catch((e: Error) => ({ output: `(no guest diagnostics: ${e.message})` }));
+      throw new Error(`browser step "${name}" failed after ${((Date.now() - started) / 1000).toFixed(0)} s: ${(err as Error).message}\n`
+        + `screenshot: ${join(SCREENSHOTS, file)}\nmodel mock: ${mock.requests.length} request(s): ${mock.requests.map((r) => `${r.method} ${r.path}`).join(", ")}\n`
+        + `--- guest ---\n${guest.output}`);
+    }
+  }
+  const origin = () => `https://${settings.domainName}`;
+  /**
+   * Run Command as the SSM agent runs it, in the guest: the document's exact script under `sh` as root, its
+   * parameters as $SSM_<name>, stdout and stderr apart (base64 through the test agent). Bounded by the pace, not the
+   * document's timeout: the emulated CPU runs openclaw's CLI ~25× slower than EC2.
+   */
+  const inGuest: ScriptRunner = async (script, env) => {
+    const assignments = Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`).join(" ");
+    const w = windowFor("a Run Command document in the guest", 4 * MINUTE, 10 * MINUTE);
+    const r = await within(w, (ms) => world.control.run(
+      `err=$(mktemp); out=$(${assignments} sh -c ${shellQuote(script)} 2>"$err"); rc=$?; `
+        + `echo "$rc"; printf '%s' "$out" | base64 -w 0; echo; base64 -w 0 < "$err"; echo; rm -f "$err"`, ms));
+    const [code, out, err] = r.output.trimEnd().split("\n").slice(-3);
+    return { code: Number(code), stdout: Buffer.from(out ?? "", "base64").toString("utf8"), stderr: Buffer.from(err ?? "", "base64").toString("utf8") };
+  };
+  /** `npm run devices -- <argv>` against the guest: the real CLI, its documents run in the guest. */
+  const devices = async (argv: string[]): Promise<OpsRun> => {
+    const token = world.aws.parameters.get(secretParameterName(settings, GATEWAY_TOKEN))!.value;
+    const w = windowFor(`devices ${argv[0]}`, 5 * MINUTE, 11 * MINUTE);
+    const result = await runDevices(settings, localSsmAgent(settings, { execute: inGuest }), argv, { pollMs: 1000, waitMs: w.ms });
+    expect(`${result.out}${result.err}`).not.toContain(token);
+    return result;
+  };
+  /** The Messages API requests that carried `text` as the person's own words. */
+  const requestsWith = (text: string) =>
+    mock.requests.filter((r) => r.method === "POST" && /\/messages$/.test(r.path) && userTexts(r.body).some((t) => t.includes(text)));
+  /** The key the deployment holds for Anthropic (the operator's SecureString in the fake SSM). */
+  const anthropicKey = () => world.aws.parameters.get(secretParameterName(settings, ANTHROPIC_API_KEY))!.value;
+  /** Every call the gateway made to the provider's URL was a Messages API call with the deployment's key and nothing else. */
+  const expectOnlyMessagesCalls = () => {
+    expect(mock.requests.map((r) => ({ method: r.method, path: r.path, apiKey: r.apiKey, authorization: r.authorization })))
+      .toEqual(mock.requests.map(() => ({ method: "POST", path: "/v1/messages", apiKey: anthropicKey(), authorization: undefined })));
+  };
+
+  // Issue 17: the seed's acceptance test, in a real browser against the real boot's gateway. The same steps as the
+  // native proof (__tests__/browser/chat.test.ts), here through the deployed host: caddy for TLS (Traefik's job; no
+  // Traefik binary can be obtained here) → the Elastic IP relay → the forwarded :443 → the guest's proxy stand-in →
+  // the gateway on loopback, which trusts its local proxy's X-Forwarded-For (the browser's address, not loopback).
+  scenario("1b", "a person's browser: opens https://<domain>/, is paired by `npm run devices -- dashboard`, chats with the model the deployment configured; a second device waits for `devices approve`, then sees the conversation", async () => {
+    ledger.need<GuestFacts>("1b", "1", BOOT_FACTS);
+    const patience = browserPatience("first boot's gateway");
+    // reducedMotion: the Control UI's animations cost Chromium's compositor a steady share of the two host cores, which
+    // the emulated guest needs (a person with reduced motion set sees the same pages).
+    owner = scaled(await browser.newPage({ reducedMotion: "reduce" }), patience);
+    yieldToTheGuest();
+    const opened = await browserStep("open https://<domain>/", owner, () => openControlUi(owner, origin(), patience));
+    expect(opened).toEqual({ origin: origin(), secure: true, status: 200 });
+    await expect(owner.getByRole("textbox", { name: "Gateway URL" }).inputValue()).resolves.toBe(`wss://${settings.domainName}`);
+    await shot(owner, "1-open-url-asks-for-secret.png");
+
+    // The owner link: the dashboard document run in the guest as SSM runs it, the link sealed to this CLI's key.
+    const dashboard = await browserStep("devices dashboard (document in the guest)", owner, () => devices(["dashboard"]));
+    expect(dashboard.code).toBe(0);
+    const link = new URL(dashboard.out.split("\n").find((line) => line.startsWith("https://"))!);
+    expect(link.origin).toBe(origin());
+    await browserStep("open the owner link → connected", owner, () => openOwnerLink(owner, link.href, patience));
+    expect(owner.url()).toBe(`${origin()}/chat/main`);
+    await shot(owner, "2-owner-connected.png");
+
+    // The owner chats: the guest's gateway calls the mock on the host with the key from SSM, the answer appears.
+    const text = ownerText = `Hello from the owner's browser ${Date.now()}`;
+    await browserStep("owner message → answer on the page", owner, () => sendChat(owner, text, REPLY, patience));
+    const sent = requestsWith(text);
+    expect(sent.length).toBeGreaterThanOrEqual(1);
+    for (const request of sent) {
+      expect(request).toMatchObject({ apiKey: anthropicKey(), anthropicVersion: "2023-06-01" });
+      expect(request.body).toMatchObject({ stream: true, model: expect.stringMatching(/^claude-/) });
+    }
+    expectOnlyMessagesCalls();
+    await shot(owner, "3-owner-chat-answer.png");
+    ledger.record("1b", OWNER_PAIRED, true);
+
+    // Another device with the gateway token: "pairing required" until the approve document runs.
+    const second = scaled(await (await browser.newContext({ reducedMotion: "reduce" })).newPage(), patience);
+    yieldToTheGuest();
+    const { requestId, rawError } = await browserStep("second device: token → pairing required", second,
+      () => connectWithToken(second, origin(), world.aws.parameters.get(secretParameterName(settings, GATEWAY_TOKEN))!.value, patience));
+    expect(requestId).toBeDefined();
+    expect(rawError).toContain("pairing required");
+    await shot(second, "4-second-device-pairing-required.png");
+    // (The request is pending: approve names it. Each openclaw CLI run in this guest takes minutes, so the list is read once, below.)
+    const approve = await browserStep("devices approve (document in the guest)", second, () => devices(["approve", requestId!]));
+    expect(approve).toMatchObject({ code: 0, out: expect.stringContaining(`Approved request ${requestId}`) });
+    await browserStep("second device approved → chat with the owner's history", second, async () => {
+      await waitUntilApproved(second, patience);
+      await second.getByRole("region", { name: "Chat" }).getByRole("log").getByText(REPLY).first().waitFor();
+    });
+    await shot(second, "5-second-device-approved.png");
+    await second.context().close();
+    // Not here, in the native twin (__tests__/browser/chat.test.ts, also run by .ci/run): the second device's own chat
+    // turn and `devices list` showing both browsers paired with the browser's address. In this guest each costs minutes
+    // (an openclaw CLI run took 95–221 s, a chat turn 272 s), and a second device's chat turn did not answer within
+    // 6 min in one run (2026-12-03, guest idle meanwhile; not diagnosed). "pairing required" above already shows the
+    // gateway took the browser for a remote client, not its local proxy.
+  });
+
   scenario("2", "reboot of the same VM: no mkfs, the units come back by themselves, state intact", async () => {
     const before = ledger.need<GuestFacts>("2", "1", BOOT_FACTS);
     const vm1 = instances[0];
@@ -481,8 +677,9 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     expect(facts.tokenSha256).toBe(before.tokenSha256);
     expect(facts.marker).toBe(before.marker);
     expect(facts.sqliteIdentity).toBe(before.sqliteIdentity);
-    // The first boot's gateway wrote Node's compile cache when it stopped for the reboot; it is still there.
+    // The first boot's gateway wrote Node's compile cache when it stopped for the reboot; it is still there, on the volume.
     expect(Number(facts.compileCacheFiles)).toBeGreaterThan(0);
+    ledger.record("2", COMPILE_CACHE, Number(facts.compileCacheFiles));
     // Only the secrets unit's reads and the config timer's fetch of openclaw.json (openclaw-apply-config, every 2 min:
     // CONFIG_APPLY_SCHEDULE; rehearsal r3's reboot met it, r2's happened to end before it fired).
     const config = openclawConfigLocation(settings);
@@ -560,10 +757,32 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     expect(facts.hostName).toBe(before.hostName);
     expect(facts.leaseRefusals).toBe("0");
     expectRestartsExplained("replacement", facts);
+    // The gateway's compile cache came with the volume (the reboot's clean stop wrote it; a killed instance writes
+    // none): the replacement's first start found its predecessor's code cache instead of compiling openclaw again.
+    // (Only when scenario 2 ran: a run of scenarios 1 and 3 alone, `jest -t`, has no clean stop before the replacement.)
+    if (timings["reboot → healthy (host, via hostfwd)"] !== undefined) {
+      expect(Number(facts.compileCacheFiles)).toBeGreaterThanOrEqual(ledger.need<number>("3", "2", COMPILE_CACHE));
+    }
     timings["replacement: VM start → healthy (host, via hostfwd)"] = await hostSawHealthy(vm2);
     // The device paired on the first instance is let in by the new one without pairing again.
     ledger.need<boolean>("3", "1", DEVICE_PAIRED);
     expect(await connectLaptop(vm2)).toMatchObject({ ok: true, role: "operator" });
+  });
+
+  scenario("3b", "the owner's browser after the replacement: reconnects through the same origin without pairing again, its conversation still there", async () => {
+    ledger.need<boolean>("3b", "1b", OWNER_PAIRED);
+    const patience = browserPatience("replacement's gateway");
+    scaled(owner, patience);
+    // A reload: nothing of the page's memory is left, only the browser profile (its device identity and token).
+    await browserStep("owner reloads after the replacement → connected, history shown", owner, async () => {
+      await owner.reload();
+      await owner.getByRole("status").filter({ hasText: "Connected" }).first().waitFor();
+      await owner.getByRole("region", { name: "Chat" }).getByRole("log").getByText(ownerText).waitFor();
+      await owner.getByRole("region", { name: "Chat" }).getByRole("log").getByText(REPLY).first().waitFor();
+    });
+    expect(owner.url()).toBe(`${origin()}/chat/main`);
+    await expect(owner.getByRole("heading", { name: ASKS_FOR_APPROVAL }).count()).resolves.toBe(0);
+    await shot(owner, "6-owner-after-replacement.png");
   });
 
   scenario("4b", "fault: attach-volume refused forever → the script fails loudly naming the step and never starts the gateway on the root disk", async () => {

@@ -4,6 +4,9 @@ import type { Page } from "playwright-core";
  * What a person does in openclaw's Control UI (2026.9.6), by role and visible text as the page
  * exposes them (its accessibility tree, read from the real page on 2026-12-01). Shared by the
  * native browser test and the VM scenario: only the origin and the way in differ.
+ *
+ * Every wait takes a `patience` factor (default 1: the native gateway on this machine): the VM proof
+ * passes its guest's measured slowdown (TCG emulation), so the same steps wait as long as that gateway needs.
  */
 
 /** The login page's heading when the browser has no gateway secret yet. */
@@ -24,30 +27,30 @@ export interface PageOrigin {
 }
 
 /** Opens `origin`/ and waits until the page asks for the gateway's secret. */
-export async function openControlUi(page: Page, origin: string): Promise<PageOrigin> {
+export async function openControlUi(page: Page, origin: string, patience = 1): Promise<PageOrigin> {
   const response = await page.goto(`${origin}/`);
-  await page.getByRole("heading", { name: ASKS_FOR_SECRET }).waitFor({ timeout: 30_000 });
+  await page.getByRole("heading", { name: ASKS_FOR_SECRET }).waitFor({ timeout: 30_000 * patience });
   const [pageOrigin, secure] = await page.evaluate("[location.origin, isSecureContext]") as [string, boolean];
   return { origin: pageOrigin, secure, status: response?.status() };
 }
 
 /** Opens the one-time owner link and waits until the page is connected as the owner. */
-export async function openOwnerLink(page: Page, link: string): Promise<void> {
+export async function openOwnerLink(page: Page, link: string, patience = 1): Promise<void> {
   await page.goto(link);
-  await page.getByRole("button", { name: "Identity and app menu for Owner" }).waitFor({ timeout: 60_000 });
-  await page.getByRole("status").filter({ hasText: "Connected" }).first().waitFor({ timeout: 30_000 });
+  await page.getByRole("button", { name: "Identity and app menu for Owner" }).waitFor({ timeout: 60_000 * patience });
+  await page.getByRole("status").filter({ hasText: "Connected" }).first().waitFor({ timeout: 30_000 * patience });
 }
 
 /** Types `text` into the chat composer, sends it, and waits for `reply` to appear after it. */
-export async function sendChat(page: Page, text: string, reply: string): Promise<void> {
+export async function sendChat(page: Page, text: string, reply: string, patience = 1): Promise<void> {
   const composer = page.getByRole("textbox", { name: "Chat composer" });
   const log = page.getByRole("region", { name: "Chat" }).getByRole("log");
   // The conversation may already hold the reply (devices share the main session): wait for one more.
   const before = await log.getByText(reply).count();
   await composer.fill(text);
   await composer.press("Enter");
-  await log.getByText(text).waitFor({ timeout: 30_000 });
-  await log.getByText(reply).nth(before).waitFor({ timeout: 90_000 });
+  await log.getByText(text).waitFor({ timeout: 30_000 * patience });
+  await log.getByText(reply).nth(before).waitFor({ timeout: 90_000 * patience });
 }
 
 /** What an unpaired browser sees after entering the gateway token. */
@@ -59,18 +62,18 @@ export interface PairingRequest {
 }
 
 /** Opens `origin`/, enters the gateway token, connects, and waits for the approval page. */
-export async function connectWithToken(page: Page, origin: string, token: string): Promise<PairingRequest> {
+export async function connectWithToken(page: Page, origin: string, token: string, patience = 1): Promise<PairingRequest> {
   await page.goto(`${origin}/`);
   await page.getByRole("textbox", { name: "Gateway secret" }).fill(token);
   await page.getByRole("button", { name: "Connect" }).click();
-  await page.getByRole("heading", { name: ASKS_FOR_APPROVAL }).waitFor({ timeout: 30_000 });
+  await page.getByRole("heading", { name: ASKS_FOR_APPROVAL }).waitFor({ timeout: 30_000 * patience });
   const command = await page.getByRole("button", { name: /^Copy command: openclaw devices approve / }).getAttribute("aria-label");
   const rawError = await page.getByRole("group").filter({ hasText: "Raw error" }).textContent();
   return { requestId: APPROVE_COMMAND.exec(command ?? "")?.[1], rawError: rawError ?? "" };
 }
 
 /** After the request is approved: retries at once ("Check now") and waits for the chat. */
-export async function waitUntilApproved(page: Page): Promise<void> {
+export async function waitUntilApproved(page: Page, patience = 1): Promise<void> {
   await page.getByRole("button", { name: "Check now" }).click().catch(() => undefined);
-  await page.getByRole("textbox", { name: "Chat composer" }).waitFor({ timeout: 60_000 });
+  await page.getByRole("textbox", { name: "Chat composer" }).waitFor({ timeout: 60_000 * patience });
 }

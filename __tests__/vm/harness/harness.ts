@@ -20,7 +20,7 @@ export const REPO_ROOT = resolve(__dirname, "../../..");
 export const VM_CACHE = process.env.VM_CACHE_DIR ?? join(REPO_ROOT, ".cache/vm");
 
 /** Guest-side ports of the host services on SERVICES_IP (fixed: the image's aws shim and agent know them). */
-export const GUEST_PORTS = { aws: 8080, nodeMirror: 8081, npm: 8082, traefikMirror: 8083, ssmAgentMirror: 8084, control: 8090 } as const;
+export const GUEST_PORTS = { aws: 8080, nodeMirror: 8081, npm: 8082, traefikMirror: 8083, ssmAgentMirror: 8084, model: 8085, control: 8090 } as const;
 
 /** What the mirrors serve (built once, then cached under VM_CACHE). */
 interface VmMirrors { node: MirrorFiles; traefik: MirrorFiles; ssmAgent: MirrorFiles }
