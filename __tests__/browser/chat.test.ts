@@ -18,7 +18,7 @@ import { requireInCi, testSettings } from "../helpers/settings";
 import { browserProblem, launchBrowser } from "./harness/browser";
 import { createTestCa, TestCa } from "./harness/ca";
 import { ASKS_FOR_APPROVAL, connectWithToken, openControlUi, openOwnerLink, sendChat, waitUntilApproved } from "./harness/control-ui";
-import { mockProviderOverlay, ModelMock, startModelMock, userTexts } from "./harness/model-mock";
+import { mockProviderOverlay, ModelMock, notMessagesCalls, requestsCarrying, startModelMock } from "./harness/model-mock";
 import { clientFacingAddress, RunningTlsProxy, startTlsProxy } from "./harness/tls-proxy";
 
 /**
@@ -82,20 +82,6 @@ maybe("a person's browser against the real openclaw behind a TLS proxy", () => {
     return result;
   };
   const origin = () => `https://${settings.domainName}`;
-
-  /** The Messages API requests that carried `text` as the person's own words. */
-  const requestsWith = (text: string) =>
-    mock.requests.filter((r) => r.method === "POST" && r.path === "/v1/messages" && userTexts(r.body).some((t) => t.includes(text)));
-
-  /**
-   * Everything the gateway sent to the provider's URL (the chat turns and openclaw's own utility-model
-   * calls, e.g. the activity recap on claude-haiku-4-5) was a Messages API call with the deployment's
-   * key and no other credential (without the overlay's `api`, the recap went elsewhere: mockProviderOverlay).
-   */
-  const expectOnlyMessagesCalls = () => {
-    expect(mock.requests.map((r) => ({ method: r.method, path: r.path, apiKey: r.apiKey, authorization: r.authorization })))
-      .toEqual(mock.requests.map(() => ({ method: "POST", path: "/v1/messages", apiKey: FAKE_ANTHROPIC_API_KEY, authorization: undefined })));
-  };
 
   beforeAll(async () => {
     const start = Date.now();
@@ -165,13 +151,13 @@ maybe("a person's browser against the real openclaw behind a TLS proxy", () => {
   test("the owner types a message: the mock model gets it with the deployment's API key, and its answer appears on the page", async () => {
     const text = ownerText = `Hello from the owner's browser ${Date.now()}`;
     await timed("owner chat → answer on the page", () => sendChat(owner, text, REPLY));
-    const sent = requestsWith(text);
+    const sent = requestsCarrying(mock.requests, text);
     expect(sent.length).toBeGreaterThanOrEqual(1);
     for (const request of sent) {
       expect(request).toMatchObject({ apiKey: FAKE_ANTHROPIC_API_KEY, anthropicVersion: "2023-06-01" });
       expect(request.body).toMatchObject({ stream: true, model: expect.stringMatching(/^claude-/) });
     }
-    expectOnlyMessagesCalls();
+    expect(notMessagesCalls(mock.requests, FAKE_ANTHROPIC_API_KEY)).toEqual([]);
     await shot(owner, "3-owner-chat-answer.png");
   });
 
@@ -198,8 +184,8 @@ maybe("a person's browser against the real openclaw behind a TLS proxy", () => {
     await page.getByRole("region", { name: "Chat" }).getByRole("log").getByText(REPLY).first().waitFor({ timeout: 30_000 });
     const text = `Hello from the second device ${Date.now()}`;
     await timed("second device chat → answer on the page", () => sendChat(page, text, REPLY));
-    expect(requestsWith(text).map((r) => r.apiKey)).toContain(FAKE_ANTHROPIC_API_KEY);
-    expectOnlyMessagesCalls();
+    expect(requestsCarrying(mock.requests, text).map((r) => r.apiKey)).toContain(FAKE_ANTHROPIC_API_KEY);
+    expect(notMessagesCalls(mock.requests, FAKE_ANTHROPIC_API_KEY)).toEqual([]);
     await shot(page, "5-second-device-chat-answer.png");
   });
 

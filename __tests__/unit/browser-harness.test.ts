@@ -1,6 +1,6 @@
 import { openclawConfig } from "../../modules/host/layout";
 import { resolverFlags } from "../browser/harness/browser";
-import { mockProviderOverlay, replyEvents, userTexts } from "../browser/harness/model-mock";
+import { mockProviderOverlay, ModelRequest, notMessagesCalls, replyEvents, requestsCarrying, userTexts } from "../browser/harness/model-mock";
 import { caddyConfig } from "../browser/harness/tls-proxy";
 import { testSettings } from "../helpers/settings";
 
@@ -40,6 +40,19 @@ describe("browser harness", () => {
       { role: "user", content: [{ type: "text", text: "block" }, { type: "image" }] },
     ] })).toEqual(["plain", "block"]);
     expect(userTexts(undefined)).toEqual([]);
+  });
+
+  test("the checks on what the mock got: a person's words are found in Messages calls only; any other call or credential is named", () => {
+    const call = (r: Partial<ModelRequest>): ModelRequest => ({
+      method: "POST", path: "/v1/messages", apiKey: "k", authorization: undefined, anthropicVersion: "2023-06-01",
+      body: { messages: [{ role: "user", content: "hello there" }] }, ...r,
+    });
+    const good = call({});
+    expect(requestsCarrying([good, call({ path: "/v1/chat/completions" }), call({ body: { messages: [{ role: "assistant", content: "hello" }] } })], "hello"))
+      .toEqual([good]);
+    expect(notMessagesCalls([good], "k")).toEqual([]);
+    expect(notMessagesCalls([good, call({ path: "/chat/completions", apiKey: undefined }), call({ apiKey: "other" }), call({ authorization: "Bearer x" })], "k"))
+      .toEqual(["POST /chat/completions key=none", "POST /v1/messages key=another", "POST /v1/messages key=the deployment's +authorization"]);
   });
 
   test("caddy terminates TLS for the domain only and sets Traefik's forwarded headers on the way to the upstream", () => {

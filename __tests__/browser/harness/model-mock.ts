@@ -49,6 +49,22 @@ export function userTexts(body: unknown): string[] {
         : []);
 }
 
+/** The Messages API requests that carried `text` in a user message (a person's own words). */
+export function requestsCarrying(requests: readonly ModelRequest[], text: string): ModelRequest[] {
+  return requests.filter((r) => r.method === "POST" && MESSAGES_PATH.test(r.path) && userTexts(r.body).some((t) => t.includes(text)));
+}
+
+/**
+ * Every request that was not a Messages API call (POST /v1/messages) with exactly `apiKey` and no other credential,
+ * one line each: [] when the gateway sent the provider's URL nothing else (its chat turns and its own utility-model
+ * calls, e.g. the activity recap on claude-haiku-4-5, included).
+ */
+export function notMessagesCalls(requests: readonly ModelRequest[], apiKey: string): string[] {
+  return requests
+    .filter((r) => !(r.method === "POST" && r.path === "/v1/messages" && r.apiKey === apiKey && r.authorization === undefined))
+    .map((r) => `${r.method} ${r.path} key=${r.apiKey === undefined ? "none" : r.apiKey === apiKey ? "the deployment's" : "another"}${r.authorization ? " +authorization" : ""}`);
+}
+
 /** The SSE frames of one streamed answer: `reply` in a few text deltas. */
 export function replyEvents(reply: string, model: string): object[] {
   const words = reply.match(/\S+\s*/g) ?? [reply];
