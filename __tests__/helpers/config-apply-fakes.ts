@@ -4,8 +4,11 @@ import * as path from "node:path";
 
 /**
  * Fakes for running the rendered `openclaw-apply-config` outside a host: `aws s3api get-object` copies
- * the "bucket" file (missing: S3's NoSuchKey error), `systemd-run` runs the command after `--` with
- * the UMask= it was given (as the test's user), `systemctl` records its arguments and answers
+ * the "bucket" file (missing: S3's NoSuchKey error), `systemd-run` runs the command after `--` as a transient
+ * unit would (as the test's user): only the `--setenv=` environment, its UMask=, working directory, a
+ * LoadCredential= copied into a fresh $CREDENTIALS_DIRECTORY and RuntimeMaxSec= as a timeout (and this machine's
+ * NODE_EXTRA_CA_CERTS, when it has one: a CA that intercepts its HTTPS, which npm must trust here; a host has none);
+ * `systemctl` records its arguments and answers
  * `is-active` from a switch file, `sleep` returns at once (the retries' pauses).
  */
 export interface ConfigApplyFakes {
@@ -17,8 +20,8 @@ export interface ConfigApplyFakes {
   systemdRunCalls(): string[];
   /** Whether `systemctl is-active` says the gateway runs. */
   setGatewayActive(active: boolean): void;
-  /** Runs the tool with the fakes first on PATH. */
-  run(tool: string, args?: string[]): SpawnSyncReturns<string>;
+  /** Runs the tool with the fakes first on PATH (killed after `timeoutMs`, default 60 s). */
+  run(tool: string, args?: string[], timeoutMs?: number): SpawnSyncReturns<string>;
 }
 
 export function configApplyFakes(dir: string): ConfigApplyFakes {
@@ -41,10 +44,26 @@ cp ${JSON.stringify(objectFile)} "\${@: -1}"
     "systemd-run": `#!/bin/bash
 echo "$*" >>${JSON.stringify(systemdRunLog)}
 mask=0022
-while [ "$1" != "--" ]; do case "$1" in --property=UMask=*) mask=\${1#--property=UMask=} ;; esac; shift; done
+env=()
+bound=()
+while [ "$1" != "--" ]; do
+  case "$1" in
+    --property=UMask=*) mask=\${1#--property=UMask=} ;;
+    --setenv=*) env+=("\${1#--setenv=}") ;;
+    --working-directory=*) cd "\${1#--working-directory=}" ;;
+    --property=RuntimeMaxSec=*) bound=(timeout "\${1#--property=RuntimeMaxSec=}") ;;
+    --property=LoadCredential=*)
+      credential=\${1#--property=LoadCredential=}
+      credentials=$(mktemp -d)
+      cp "\${credential#*:}" "$credentials/\${credential%%:*}"
+      env+=("CREDENTIALS_DIRECTORY=$credentials") ;;
+  esac
+  shift
+done
 shift
 umask "$mask"
-exec "$@"
+if [ -n "\${NODE_EXTRA_CA_CERTS:-}" ]; then env+=("NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS"); fi
+exec env -i "\${env[@]}" "\${bound[@]}" "$@"
 `,
     systemctl: `#!/bin/bash
 echo "$*" >>${JSON.stringify(systemctlLog)}
@@ -66,6 +85,7 @@ exit 0
       if (active) spawnSync("rm", ["-f", inactive]);
       else writeFileSync(inactive, "");
     },
-    run: (tool, args = []) => spawnSync("bash", [tool, ...args], { env: { PATH: `${bin}:/usr/bin:/bin` }, encoding: "utf8", timeout: 60_000 }),
+    run: (tool, args = [], timeoutMs = 60_000) => spawnSync("bash", [tool, ...args], {
+      env: { PATH: `${bin}:/usr/bin:/bin`, ...(process.env.NODE_EXTRA_CA_CERTS ? { NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS } : {}) }, encoding: "utf8", timeout: timeoutMs }),
   };
 }

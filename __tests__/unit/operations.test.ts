@@ -36,7 +36,7 @@ const NAMES: Record<Operation, string> = {
 };
 /** Seconds each step may run: a restart waits for /healthz, and a cold gateway takes a while to load its plugins. */
 const TIMEOUTS: Record<Operation, number> = {
-  listDevices: 120, approveDevice: 120, rejectDevice: 120, dashboardLink: 120, refreshSecrets: 300, rotateToken: 300, status: 120, applyConfig: 300,
+  listDevices: 120, approveDevice: 120, rejectDevice: 120, dashboardLink: 120, refreshSecrets: 300, rotateToken: 300, status: 120, applyConfig: 1500, // 300 + two channel plugin installs of up to 600 s each
 };
 const OPERATIONS = Object.keys(NAMES) as Operation[];
 const UUID = "0b5c1a52-7d0e-4f7e-9a51-2c3d4e5f6a7b";

@@ -1,10 +1,11 @@
 import type { GatewaySettings } from "../settings/settings";
 import { LOCKED_PATHS } from "../openclaw/overlay";
 import type { HostContract } from "./contract";
-import { openclawConfig, SECRETS_PROVIDER } from "./layout";
-import { openclawConfigLocation } from "./pins";
+import { CHANNEL_PLUGIN_PACKAGES } from "../openclaw/channels";
+import { adminRunOptions, openclawCommand, openclawConfig, SECRETS_PROVIDER } from "./layout";
+import { openclawConfigLocation, shippedChannelPluginPin } from "./pins";
 import { AWS_CLI_BOUNDS, DESCRIBED_RETRY_FUNCTION } from "./posix";
-import { shellAssign } from "./shell";
+import { shellAssign, shellWords } from "./shell";
 
 /** How often a host tool tries an AWS call before it fails loudly (as openclaw-refresh-secrets). */
 const ATTEMPTS = 5;
@@ -18,6 +19,25 @@ export const CONFIG_APPLY_SCHEDULE = { onActiveSec: "2min", onUnitActiveSec: "2m
 
 /** Exit status of a refused config object (sysexits EX_DATAERR): the service fails, `systemctl --failed` shows it. */
 export const CONFIG_REFUSED_STATUS = 65;
+
+/**
+ * How long one external channel plugin's install may take (openclaw's own npm install of the plugin, then its
+ * inspection): natively 27–34 s each on this project's 2-core machine (2026-12-03, the 4–17 MB tarballs from the
+ * registry); 600 s bounds a stalled download (systemd's RuntimeMaxSec= ends the transient unit).
+ */
+export const CHANNEL_PLUGIN_INSTALL_SECONDS = 600;
+
+/**
+ * What the host checks for each external channel plugin (modules/openclaw/channels.ts CHANNEL_PLUGIN_PACKAGES), by
+ * channel id: its npm package, the version openclaw installs (its own) and the tarball's shipped sha512 (pins.ts).
+ * Independent of the overlay: every plugin with a pin is listed, the fetched config decides which are checked.
+ */
+export function channelPluginPins(s: GatewaySettings): Record<string, { package: string; version: string; integrity: string }> {
+  return Object.fromEntries(Object.entries(CHANNEL_PLUGIN_PACKAGES).flatMap(([id, pkg]) => {
+    const integrity = shippedChannelPluginPin(s.versions.openclaw, pkg!);
+    return integrity === undefined ? [] : [[id, { package: pkg!, version: s.versions.openclaw, integrity }]];
+  }));
+}
 
 /**
  * The fields of openclaw.json the host checks in every fetched object before it writes it: the
@@ -97,12 +117,22 @@ end`;
  * a changed file atomically (systemd-run: a temporary file beside it, 0600, then rename) and then: the
  * gateway's own file watcher applies what openclaw hot-reloads; when a changed path needs a restart
  * (RELOAD_RULES) it restarts the gateway unit (not with --boot: the boot's start step starts it).
+ * External channel plugins (Slack, Discord: `channelPluginPins`) that a changed object, or at boot the object, enables
+ * are installed first, by openclaw itself from npm (the only install it trusts) with the CLI reading the fetched
+ * object, and each must then be loaded, `trusted-official` from npm, at openclaw's version, with the shipped sha512
+ * of its tarball; otherwise the object is refused and a mismatched install removed.
  * One line to the journal per run: unchanged / applied (hot) / applied (restart) / applied (gateway not
- * running) / refused (why).
+ * running) / refused (why), after one line per checked plugin.
  */
 export function applyConfigTool(s: GatewaySettings, c: HostContract): string {
   const at = openclawConfigLocation(s);
   const rules = RELOAD_RULES.map((rule) => ({ path: rule.path.split("."), reload: rule.reload }));
+  // The CLI that installs and inspects a plugin reads the fetched object, written beside openclaw.json by its owner.
+  const candidate = `${c.configPath}.candidate`;
+  const inspect = [
+    "systemd-run", ...adminRunOptions(c, { OPENCLAW_CONFIG_PATH: candidate }, [`RuntimeMaxSec=${CHANNEL_PLUGIN_INSTALL_SECONDS}`]),
+    "--", ...openclawCommand(c, ["plugins", "inspect"]),
+  ];
   return `#!/bin/bash
 # openclaw-apply-config: s3://${at.bucket}/${at.key} -> ${c.configPath}, checked, then applied.
 # Usage: openclaw-apply-config [--boot]   (--boot: never restart the gateway; the boot starts it)
@@ -122,6 +152,10 @@ ${shellAssign("LOCKED_PATHS", JSON.stringify(lockedConfigPaths()))}
 ${shellAssign("EXPECTED", JSON.stringify(expectedLockedValues(s, c.gatewayPort)))}
 # How openclaw applies a change under a path (longest prefix; no match: restart).
 ${shellAssign("RELOAD_RULES", JSON.stringify(rules))}
+# The external channel plugins and what their install must be (modules/host/config-apply.ts channelPluginPins).
+${shellAssign("PLUGIN_PINS", JSON.stringify(channelPluginPins(s)))}
+${shellAssign("CANDIDATE", candidate)}
+${shellAssign("PLUGIN_PROJECTS", `${c.stateDir}/npm/projects/`)}
 export AWS_DEFAULT_REGION="\${AWS_DEFAULT_REGION:-$REGION}" AWS_PAGER=""
 
 boot=false
@@ -138,7 +172,8 @@ ${DESCRIBED_RETRY_FUNCTION}
 # Scratch files in the temporary directory (the unit's private /tmp): nothing in them is secret.
 fetched=$(mktemp)
 old=""
-trap 'rm -f "$fetched" \${old:+"$old"}' EXIT
+inspected=""
+trap 'rm -f "$fetched" \${old:+"$old"} \${inspected:+"$inspected" "$inspected.err"}' EXIT
 fetch() { aws s3api get-object ${AWS_CLI_BOUNDS} --bucket "$BUCKET" --key "$KEY" "$fetched" >/dev/null; }
 retry "fetching s3://$BUCKET/$KEY" fetch
 
@@ -153,7 +188,55 @@ if [ "$got" != "$(jq -c -n --argjson v "$EXPECTED" '$v')" ]; then
   log "refused: s3://$BUCKET/$KEY sets locked gateway fields to other values than this host's ($which); $CONFIG is left as it is"
   exit ${CONFIG_REFUSED_STATUS}
 fi
-if [ -f "$CONFIG" ] && cmp -s "$fetched" "$CONFIG"; then
+unchanged=false
+if [ -f "$CONFIG" ] && cmp -s "$fetched" "$CONFIG"; then unchanged=true; fi
+
+# Writes stdin to the file $1 as the service user, in a transient unit (as openclaw-admin runs the CLI): a temporary
+# file beside it (the same file system), 0600 by the umask, renamed over it. This unit needs no capability to write
+# into that user's 0700 directory or to give it the file. The sh -c script expands its own $0 and $next.
+write_as_owner() {
+  # shellcheck disable=SC2016
+  systemd-run --quiet --pipe --wait --collect --service-type=exec --uid="$OWNER" --gid="$OWNER" --property=UMask=0077 \
+    --setenv=PATH=/usr/bin:/bin -- /bin/sh -c 'set -e; next=$(mktemp "$0.XXXXXX"); cat >"$next"; mv -f "$next" "$0"' "$1"
+}
+remove_as_owner() {
+  systemd-run --quiet --pipe --wait --collect --service-type=exec --uid="$OWNER" --gid="$OWNER" --setenv=PATH=/usr/bin:/bin -- /bin/rm -rf -- "$@"
+}
+
+# The external channel plugins the object enables (channels.<id> an object without enabled: false), checked when it
+# changes and at every boot (a new openclaw version comes with a new launch template, so a boot).
+plugins=$(jq -r --argjson pins "$PLUGIN_PINS" \
+  '(.channels // {}) | to_entries[] | select((.value | type) == "object" and .value.enabled != false and $pins[.key] != null) | .key' "$fetched")
+if [ -n "$plugins" ] && { [ "$unchanged" = false ] || [ "$boot" = true ]; }; then
+  write_as_owner "$CANDIDATE" <"$fetched"
+  inspected=$(mktemp)
+  for id in $plugins; do
+    pkg=$(jq -r --arg id "$id" '.[$id].package' <<<"$PLUGIN_PINS")
+    want=$(jq -r --arg id "$id" '.[$id].version + " " + .[$id].integrity' <<<"$PLUGIN_PINS")
+    # openclaw installs a configured plugin that is missing at the CLI's start (from npm, at its own version), then reports it.
+    if ! ${shellWords(inspect)} "$id" --json >"$inspected" 2>"$inspected.err"; then
+      tail -n 5 "$inspected.err" >&2 || true
+      remove_as_owner "$CANDIDATE"
+      log "refused: openclaw could not install or load the $id channel's plugin $pkg (above); $CONFIG is left as it is"
+      exit ${CONFIG_REFUSED_STATUS}
+    fi
+    facts=$(jq -r '[.plugin.status, .plugin.trust.reason, .plugin.trust.installSource, .plugin.packageName, .plugin.rootDir] | map(. // "none") | join(" ")' "$inspected")
+    read -r status trust source name root <<<"$facts"
+    project=\${root%/node_modules/"$pkg"}
+    got=$(jq -r --arg p "node_modules/$pkg" '(.packages[$p].version // "none") + " " + (.packages[$p].integrity // "none")' "$project/package-lock.json" 2>/dev/null || echo "none none")
+    if [ "$status $trust $source $name" != "loaded trusted-official npm $pkg" ] || [ "$got" != "$want" ]; then
+      # Never leave a plugin the host did not verify where the gateway would load it.
+      case "$project" in "$PLUGIN_PROJECTS"?*) if [ "$project" != "$root" ]; then remove_as_owner "$project"; fi ;; esac
+      remove_as_owner "$CANDIDATE"
+      log "refused: the $id channel's plugin is $name ($status, $trust from $source), tarball $got; this host wants $pkg $want, loaded and trusted-official from npm; $CONFIG is left as it is"
+      exit ${CONFIG_REFUSED_STATUS}
+    fi
+    log "channel plugin $id: $pkg@\${want%% *} from npm, trusted-official, tarball sha512 as pinned"
+  done
+  remove_as_owner "$CANDIDATE"
+fi
+
+if [ "$unchanged" = true ]; then
   log "unchanged: $CONFIG is s3://$BUCKET/$KEY"
   exit 0
 fi
@@ -164,13 +247,7 @@ if [ -f "$CONFIG" ] && jq -e . "$CONFIG" >/dev/null 2>&1; then cp "$CONFIG" "$ol
 restart_paths=$(jq -r -n --slurpfile old "$old" --slurpfile new "$fetched" --argjson rules "$RELOAD_RULES" '${RESTART_PATHS_JQ}' | paste -sd, -)
 rm -f "$old"
 
-# Written by the service user itself, in a transient unit (as openclaw-admin runs the CLI): a temporary
-# file beside it (the same file system), 0600 by the umask, renamed over it. This unit needs no
-# capability to write into that user's 0700 directory or to give it the file.
-# The sh -c script expands its own $0 and $next.
-# shellcheck disable=SC2016
-systemd-run --quiet --pipe --wait --collect --service-type=exec --uid="$OWNER" --gid="$OWNER" --property=UMask=0077 \
-  --setenv=PATH=/usr/bin:/bin -- /bin/sh -c 'set -e; next=$(mktemp "$0.XXXXXX"); cat >"$next"; mv -f "$next" "$0"' "$CONFIG" <"$fetched"
+write_as_owner "$CONFIG" <"$fetched"
 sha=$(sha256sum "$CONFIG" | cut -c1-12)
 
 if [ "$boot" = true ]; then

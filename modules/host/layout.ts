@@ -30,6 +30,42 @@ export function gatewayEnvironment(c: HostContract): Record<string, string> {
   };
 }
 
+/**
+ * How the gateway's user runs openclaw, in the gateway's unit and in openclaw-admin's transient one
+ * (`adminTool`): user, working directory, environment, umask, and the secrets file as the systemd
+ * credential `SECRETS_CREDENTIAL`. systemd copies the root-only file into the unit's own credentials
+ * directory (`$CREDENTIALS_DIRECTORY`: read-only, non-swappable memory, the unit's user only) and
+ * removes it when the unit stops; openclaw.json's SecretRefs read it there (layout.ts `secretsProvider`).
+ * So no secret is in the process's environment, which its children inherit and /proc/<pid>/environ shows.
+ */
+export function openclawExecution(c: HostContract) {
+  return {
+    User: c.serviceUser,
+    Group: c.serviceUser,
+    WorkingDirectory: c.stateDir,
+    Environment: gatewayEnvironment(c),
+    UMask: "0077",
+    LoadCredential: `${SECRETS_CREDENTIAL}:${c.secretsFile}`,
+  } as const;
+}
+
+/**
+ * systemd-run's options for one openclaw CLI run as the gateway runs (`openclawExecution`): a transient service
+ * that hands the caller's stdin, stdout and stderr to the CLI (`--pipe`) and returns its exit status (`--wait`),
+ * systemd-run(1), systemd 252. `openclaw-admin` (tools.ts adminTool) runs the CLI with them; openclaw-apply-config's
+ * channel plugin install (config-apply.ts) with its own `env` (another config file) and `properties` (a time bound).
+ */
+export function adminRunOptions(c: HostContract, env: Readonly<Record<string, string>> = {}, properties: readonly string[] = []): string[] {
+  const run = openclawExecution(c);
+  return [
+    "--quiet", "--pipe", "--wait", "--collect", "--service-type=exec",
+    `--uid=${run.User}`, `--gid=${run.Group}`, `--working-directory=${run.WorkingDirectory}`,
+    `--property=UMask=${run.UMask}`, `--property=LoadCredential=${run.LoadCredential}`,
+    ...properties.map((property) => `--property=${property}`),
+    ...Object.entries({ ...run.Environment, ...env }).map(([name, value]) => `--setenv=${name}=${value}`),
+  ];
+}
+
 /** An openclaw CLI command line with the pinned Node (e.g. `["devices", "list", "--json"]`). */
 export function openclawCommand(c: Pick<HostContract, "nodeBin" | "openclawEntry">, args: readonly string[]): string[] {
   return [c.nodeBin, c.openclawEntry, ...args];

@@ -28,6 +28,15 @@ export interface ShippedPins {
    * install by hashing it, not by installing the lock again (modules/host/steps.ts openclawStep).
    */
   readonly openclawTree: Readonly<Record<string, Partial<Record<Architecture, string>>>>;
+  /**
+   * The external channel plugins' npm tarballs (`@openclaw/slack`, `@openclaw/discord`: modules/openclaw/channels.ts
+   * CHANNEL_PLUGIN_PACKAGES), by openclaw version, then package: the registry's sha512 `integrity` of
+   * `<package>@<that version>`. openclaw installs a configured plugin itself, from npm, at its own version (the only
+   * install it trusts); the host refuses a config whose plugin install has another tarball (modules/host/config-apply.ts).
+   * The tarball bundles the plugin's dependencies; the few packages openclaw adds beside it (type packages, `@emnapi/*`,
+   * `tslib`) are resolved by npm with the registry's integrity and are not pinned here.
+   */
+  readonly channelPlugins: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 export const SHIPPED_PINS: ShippedPins = {
@@ -58,6 +67,14 @@ export const SHIPPED_PINS: ShippedPins = {
       x86_64: "876009bf16abe130d3792f660eb6fa59b20d0a75c749ced4426d9e030fada4cc",
     },
   },
+  channelPlugins: {
+    // `npm view <package>@2026.9.6 dist.integrity` (2026-12-03); the same values in the package-lock.json of the real
+    // openclaw's own install of each plugin (__tests__/integration/openclaw-channel-plugins.test.ts checks it).
+    "2026.9.6": {
+      "@openclaw/slack": "sha512-3+vRRyTYYdiuUPdPVZVTiPqpbWCjSzEyyCOe2xPpjX2AyLb1XZI/yhOsUFEAxoMyXFrmi4gEEOwXLGckOZV5Cg==",
+      "@openclaw/discord": "sha512-EjlDGt3+bFDi1y62kPZpXuvITH7VOTXlEBhqpGDSqVfF7JgitYcfrH1X7fZMJ1VFURAljlhWDKBMt3VALlYPBQ==",
+    },
+  },
 };
 
 /** The shipped pin of a Node.js release for an architecture, or undefined. */
@@ -71,6 +88,10 @@ export const shippedSsmAgentPin = (arch: Architecture): string | undefined => SH
 
 /** The shipped pin of openclaw's installed tree for a lock (by its sha256) and an architecture, or undefined. */
 export const shippedOpenclawTreePin = (lockSha256: string, arch: Architecture): string | undefined => SHIPPED_PINS.openclawTree[lockSha256]?.[arch];
+
+/** The shipped sha512 integrity of an external channel plugin's npm tarball for an openclaw version, or undefined. */
+export const shippedChannelPluginPin = (openclawVersion: string, pkg: string): string | undefined =>
+  SHIPPED_PINS.channelPlugins[openclawVersion]?.[pkg];
 
 /** What a download is checked against beyond the publisher's checksum file: the settings' pin, else the shipped one. */
 export interface DownloadPins {

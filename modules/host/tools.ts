@@ -6,8 +6,7 @@ import { backupTool } from "./backup";
 import { applyConfigTool } from "./config-apply";
 import { imdsPublicAddressCommand, renderCertGuard } from "./cert-guard";
 import { HostContract, SECRETS_CREDENTIAL } from "./contract";
-import { openclawCommand } from "./layout";
-import { openclawExecution } from "./units";
+import { adminRunOptions, openclawCommand } from "./layout";
 import { DATA_VOLUME_ALERT_PERCENT, hostMetrics, publishMetric, RESOURCE_METRIC_MINUTES } from "./metrics";
 import { AWS_CLI_BOUNDS, healthCheckCommand, IMDS_FUNCTION, imdsTokenCommand, DESCRIBED_RETRY_FUNCTION, START_GRACE_SECONDS } from "./posix";
 import { shellAssign, shellQuote, shellWords } from "./shell";
@@ -49,7 +48,7 @@ fi`;
 /**
  * `openclaw-refresh-secrets [--rotate-token] [--restart]`: reads every secret of the catalogue
  * (modules/secrets-catalogue.ts) into the gateway's secrets file (tmpfs, 0600 root; the gateway's
- * unit loads it as a systemd credential, see units.ts `openclawExecution`). Generates and
+ * unit loads it as a systemd credential, see layout.ts `openclawExecution`). Generates and
  * stores the host-written ones (the gateway token) while their parameter still holds the
  * placeholder (or on --rotate-token). Never prints a secret.
  */
@@ -144,13 +143,7 @@ fi
  * and stderr to the CLI; `--wait` returns its exit status (systemd-run(1), systemd 252).
  */
 export function adminTool(c: HostContract): string {
-  const run = openclawExecution(c);
-  const options = [
-    "--quiet", "--pipe", "--wait", "--collect", "--service-type=exec",
-    `--uid=${run.User}`, `--gid=${run.Group}`, `--working-directory=${run.WorkingDirectory}`,
-    `--property=UMask=${run.UMask}`, `--property=LoadCredential=${run.LoadCredential}`,
-    ...Object.entries(run.Environment).map(([name, value]) => `--setenv=${name}=${value}`),
-  ];
+  const options = adminRunOptions(c);
   return `#!/bin/bash
 # openclaw-admin: the openclaw CLI as the gateway runs it (its user, environment and secrets credential).
 # Usage: openclaw-admin <openclaw arguments...>   e.g. openclaw-admin devices list --json

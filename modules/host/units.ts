@@ -1,9 +1,10 @@
 import type { GatewaySettings } from "../settings/settings";
 import { BACKUP_SCHEDULE } from "./backup";
-import { CONFIG_APPLY_SCHEDULE } from "./config-apply";
+import { CHANNEL_PLUGIN_PACKAGES } from "../openclaw/channels";
+import { CHANNEL_PLUGIN_INSTALL_SECONDS, CONFIG_APPLY_SCHEDULE } from "./config-apply";
 import { CERT_GUARD_SCHEDULE } from "./cert-guard";
-import { HostContract, SECRETS_CREDENTIAL } from "./contract";
-import { gatewayCommand, gatewayEnvironment } from "./layout";
+import { HostContract } from "./contract";
+import { gatewayCommand, openclawExecution } from "./layout";
 import { traefikEnvironment } from "./traefik";
 import { MemoryBudget, memoryBudget } from "./memory";
 
@@ -139,25 +140,6 @@ export function secretsUnit(c: HostContract): UnitFile {
     },
     Install: { WantedBy: "multi-user.target" },
   };
-}
-
-/**
- * How the gateway's user runs openclaw, in the gateway's unit and in openclaw-admin's transient one
- * (`adminTool`): user, working directory, environment, umask, and the secrets file as the systemd
- * credential `SECRETS_CREDENTIAL`. systemd copies the root-only file into the unit's own credentials
- * directory (`$CREDENTIALS_DIRECTORY`: read-only, non-swappable memory, the unit's user only) and
- * removes it when the unit stops; openclaw.json's SecretRefs read it there (layout.ts `secretsProvider`).
- * So no secret is in the process's environment, which its children inherit and /proc/<pid>/environ shows.
- */
-export function openclawExecution(c: HostContract) {
-  return {
-    User: c.serviceUser,
-    Group: c.serviceUser,
-    WorkingDirectory: c.stateDir,
-    Environment: gatewayEnvironment(c),
-    UMask: "0077",
-    LoadCredential: `${SECRETS_CREDENTIAL}:${c.secretsFile}`,
-  } as const;
 }
 
 /** The gateway's NODE_OPTIONS: V8's heap cap from the instance's memory budget (modules/host/memory.ts). */
@@ -461,7 +443,8 @@ export function imdsFirewallUnit(c: HostContract): UnitFile {
  * it must *read* openclaw.json to compare it, inside the service user's 0700 state directory. Without
  * it (the VM proof, 2026-12-02) every timer run found "no file", rewrote the unchanged config and then
  * failed on its sha256, every interval, and a real change never reached the restart decision.
- * Worst case ~200 s (5 bounded attempts of one S3 call and their pauses); 240 s bounds a hung run.
+ * Worst case ~200 s (5 bounded attempts of one S3 call and their pauses), plus each external channel plugin's install
+ * (CHANNEL_PLUGIN_INSTALL_SECONDS, Slack and Discord) when a changed config enables them; this bounds a hung run.
  */
 export function applyConfigService(c: HostContract): UnitFile {
   return {
@@ -469,7 +452,7 @@ export function applyConfigService(c: HostContract): UnitFile {
     Service: {
       Type: "oneshot",
       ExecStart: unitCommand([c.applyConfigTool]),
-      TimeoutStartSec: 240,
+      TimeoutStartSec: 240 + Object.keys(CHANNEL_PLUGIN_PACKAGES).length * CHANNEL_PLUGIN_INSTALL_SECONDS,
       ...ROOT_ONESHOT_HARDENING,
       CapabilityBoundingSet: "CAP_DAC_READ_SEARCH",
     },

@@ -3,6 +3,8 @@ import { GATEWAY_TOKEN, secretParameterName, SECRETS, secretsInUse, SecretSpec }
 import type { GatewaySettings } from "../settings/settings";
 import type { HostContract } from "../host/contract";
 import { shellQuote } from "../host/shell";
+import { CHANNEL_PLUGIN_INSTALL_SECONDS } from "../host/config-apply";
+import { CHANNEL_PLUGIN_PACKAGES } from "../openclaw/channels";
 import type { OpsAws } from "./aws";
 import type { OpsIo } from "./context";
 import { DocumentSpec, ParameterSpec, REQUEST_ID_GLOB, REQUEST_ID_PATTERN } from "./documents";
@@ -455,13 +457,15 @@ export const APPLY_CONFIG: DocumentOperation = {
   document: {
     suffix: "apply-config",
     description: "OpenClaw: fetch openclaw.json from the stack's artifacts bucket, check its locked gateway fields and apply it (hot reload, or a gateway restart where openclaw needs one)",
-    timeoutSeconds: RESTART_TIMEOUT_SECONDS,
+    // A restart's wait, plus openclaw's install of each external channel plugin a changed config enables.
+    timeoutSeconds: RESTART_TIMEOUT_SECONDS + Object.keys(CHANNEL_PLUGIN_PACKAGES).length * CHANNEL_PLUGIN_INSTALL_SECONDS,
     commands: (layout) => [shellQuote(layout.applyConfigTool)],
     waitForHealth: true,
   },
   failures: [{
     output: /openclaw-apply-config: refused: (.*)/,
-    message: () => "The host refused the deployed openclaw.json (its locked gateway fields are not this host's) and kept the file it has; "
+    message: () => "The host refused the deployed openclaw.json (its locked gateway fields are not this host's, or a Slack or Discord "
+      + "plugin could not be installed or did not match its pin) and kept the file it has; "
       + "see the Run Command output or journalctl -u openclaw-apply-config on the host.",
   }],
   output: { format: "text", message: () => "The host applied the deployed openclaw.json (its journal says: unchanged, applied (hot) or applied (restart))." },
