@@ -13,6 +13,12 @@ import type { Page } from "playwright-core";
 export const ASKS_FOR_SECRET = "This Gateway expects its token";
 /** The heading of a browser that passed gateway auth but is not paired. */
 export const ASKS_FOR_APPROVAL = "Approve this browser";
+/**
+ * The Chat region's alert when the conversation did not load within the page's deadline (60 s for its `chat.startup`
+ * request, openclaw 2026.9.6's Control UI): "Chat history request timed out. Retry to load the conversation." with a
+ * "Retry" button (read from the real page with that request held back, 2026-12-03).
+ */
+export const HISTORY_TIMED_OUT = "Chat history request timed out";
 /** The request id in the approval command the page shows (crypto.randomUUID). */
 const APPROVE_COMMAND = /openclaw devices approve ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/;
 
@@ -76,4 +82,29 @@ export async function connectWithToken(page: Page, origin: string, token: string
 export async function waitUntilApproved(page: Page, patience = 1): Promise<void> {
   await page.getByRole("button", { name: "Check now" }).click().catch(() => undefined);
   await page.getByRole("textbox", { name: "Chat composer" }).waitFor({ timeout: 60_000 * patience });
+}
+
+/**
+ * Reloads `page` (only its browser profile is left: the device identity and token) and waits until it is connected
+ * and its conversation shows each of `texts`. A gateway that answers later than the page's deadline (a cold start
+ * under emulation: the VM proof's replacement answered `chat.startup` after 65 s) leaves the page with
+ * HISTORY_TIMED_OUT and a "Retry" button: this clicks it, as a person would, at most `retries` times, and returns how
+ * many times it did.
+ */
+export async function reloadUntilConversation(page: Page, texts: readonly string[], patience = 1, retries = 3): Promise<number> {
+  await page.reload();
+  await page.getByRole("status").filter({ hasText: "Connected" }).first().waitFor({ timeout: 90_000 * patience });
+  const chat = page.getByRole("region", { name: "Chat" });
+  const timedOut = chat.getByRole("alert").filter({ hasText: HISTORY_TIMED_OUT });
+  const first = chat.getByRole("log").getByText(texts[0]).first();
+  let clicked = 0;
+  // Whichever comes first: the conversation, or the page giving up on it (its own 60 s, then the gateway's pace).
+  while ((await first.or(timedOut).first().waitFor({ timeout: 120_000 * patience }), await timedOut.isVisible())) {
+    if (clicked === retries) throw new Error(`the conversation did not load after ${retries} Retries ("${HISTORY_TIMED_OUT}")`);
+    await timedOut.getByRole("button", { name: "Retry" }).click();
+    clicked++;
+    await timedOut.waitFor({ state: "hidden", timeout: 30_000 * patience });
+  }
+  for (const text of texts) await chat.getByRole("log").getByText(text).first().waitFor({ timeout: 30_000 * patience });
+  return clicked;
 }
