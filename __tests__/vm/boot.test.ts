@@ -3,7 +3,8 @@
  * in a qemu VM (TCG), with a real NVMe data disk that outlives the VM, against a fake IMDSv2 and a
  * fake AWS API on the host. The scenarios run in order and share the fake cloud and the data disk:
  * first boot → a person's browser pairs and chats (1b) → reboot → replacement on a volume restored from a copy of the
- * data disk (npm run restore; attach refused 3 times first) → attach refused forever.
+ * data disk (npm run restore; attach refused 3 times first) → the person's browser after the replacement (3b) → attach
+ * refused forever.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -40,7 +41,9 @@ import { requireInCi } from "../helpers/settings";
 import { localSsmAgent, OpsRun, runDevices, ScriptRunner } from "../helpers/local-ssm-agent";
 import { browserProblem, launchBrowser } from "../browser/harness/browser";
 import { createTestCa, TestCa } from "../browser/harness/ca";
-import { connectWithToken, openControlUi, openOwnerLink, sendChat, waitUntilApproved } from "../browser/harness/control-ui";
+import {
+  ASKS_FOR_APPROVAL, connectWithToken, openControlUi, openOwnerLink, reloadUntilConversation, sendChat, waitUntilApproved,
+} from "../browser/harness/control-ui";
 import { mockProviderOverlay, ModelMock, notMessagesCalls, requestsCarrying, startModelMock } from "../browser/harness/model-mock";
 import { clientFacingAddress, RunningTlsProxy, startTlsProxy } from "../browser/harness/tls-proxy";
 import { writeVmTimings } from "../helpers/timings";
@@ -210,6 +213,11 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
   let tls: RunningTlsProxy;
   let browser: Browser;
   let owner: Page;
+  /** What the owner typed in scenario 1b (its conversation must survive the replacement, scenario 3b). */
+  let ownerText = "";
+  const OWNER_PAIRED = "the owner's browser, paired and chatting";
+  /** The replacement instance is healthy and let the paired device in (scenario 3b's browser needs it). */
+  const REPLACED = "the replacement, healthy with the restored volume";
 
   /**
    * Connects the remote device to an instance the way a laptop on the Internet does: through a proxy
@@ -594,7 +602,7 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     await shot(owner, "2-owner-connected.png");
 
     // The owner chats: the guest's gateway calls the mock on the host with the key from SSM, the answer appears.
-    const text = `Hello from the owner's browser ${Date.now()}`;
+    const text = ownerText = `Hello from the owner's browser ${Date.now()}`;
     await browserStep("owner message → answer on the page", owner, () => sendChat(owner, text, REPLY, patience));
     const sent = requestsCarrying(mock.requests, text);
     expect(sent.length).toBeGreaterThanOrEqual(1);
@@ -604,6 +612,7 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     }
     expect(notMessagesCalls(mock.requests, anthropicKey())).toEqual([]);
     await shot(owner, "3-owner-chat-answer.png");
+    ledger.record("1b", OWNER_PAIRED, true);
 
     // Another device with the gateway token: "pairing required" until the approve document runs.
     const second = scaled(await (await browser.newContext({ reducedMotion: "reduce" })).newPage(), patience);
@@ -755,6 +764,26 @@ describeVm("boot proof in a real VM (qemu TCG, cloud-init, systemd)", () => {
     // The device paired on the first instance is let in by the new one without pairing again.
     ledger.need<boolean>("3", "1", DEVICE_PAIRED);
     expect(await connectLaptop(vm2)).toMatchObject({ ok: true, role: "operator" });
+    ledger.record("3", REPLACED, true);
+  });
+
+  // Issue 17 step 6: the owner's browser (same profile) after the replacement, through the same origin and Elastic IP.
+  scenario("3b", "the owner's browser after the replacement: reconnects through the same origin without pairing again, its conversation still there", async () => {
+    ledger.need<boolean>("3b", "1b", OWNER_PAIRED);
+    ledger.need<boolean>("3b", "3", REPLACED);
+    const patience = browserPatience("replacement's gateway");
+    scaled(owner, patience);
+    yieldToTheGuest();
+    // A reload: nothing of the page's memory is left, only the browser profile (its device identity and token). The
+    // replacement's gateway may answer the page's request for the conversation after the page's 60 s deadline (65 s in
+    // the run of 2026-12-03, a cold start under emulation): the page then offers "Retry", which a person clicks.
+    const retries = await browserStep("owner reloads after the replacement → connected, conversation shown", owner,
+      () => reloadUntilConversation(owner, [ownerText, REPLY], patience));
+    evidence.push(`the owner's page after the replacement: the conversation loaded after ${retries} Retry click(s)`);
+    progress(`browser: the conversation loaded after ${retries} Retry click(s)`);
+    expect(owner.url()).toBe(`${origin()}/chat/main`);
+    await expect(owner.getByRole("heading", { name: ASKS_FOR_APPROVAL }).count()).resolves.toBe(0);
+    await shot(owner, "6-owner-after-replacement.png");
   });
 
   scenario("4b", "fault: attach-volume refused forever → the script fails loudly naming the step and never starts the gateway on the root disk", async () => {
