@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import * as path from "node:path";
-import { applyConfigTool, channelPluginPins, CONFIG_REFUSED_STATUS, expectedLockedValues, lockedConfigPaths, RELOAD_RULES } from "../../modules/host/config-apply";
+import { applyConfigTool, channelPluginPins, CHANNEL_PLUGINS_INSTALL_BOUND_SECONDS, CONFIG_REFUSED_STATUS, expectedLockedValues, lockedConfigPaths, RELOAD_RULES } from "../../modules/host/config-apply";
 import { CHANNEL_PLUGIN_PACKAGES } from "../../modules/openclaw/channels";
 import { existsSync } from "node:fs";
 import { hostContract, HostContract } from "../../modules/host/contract";
@@ -263,6 +263,9 @@ describe("what the tool depends on", () => {
     // 2026-12-02). The tool runs as the file's owner in the tests above, which is why they could not see it.
     const unit = applyConfigService(hostContract(A));
     expect(unit.Service.CapabilityBoundingSet).toBe("CAP_DAC_READ_SEARCH");
+    // Its bound: the S3 fetch's retries (240 s) and, when a changed config enables Slack and Discord, both installs.
+    expect(CHANNEL_PLUGINS_INSTALL_BOUND_SECONDS).toBe(2 * 600);
+    expect(unit.Service.TimeoutStartSec).toBe(240 + 2 * 600);
     expect(unit.Service).not.toHaveProperty("AmbientCapabilities");
     expect(unit.Service.User).toBeUndefined();
   });

@@ -26,6 +26,8 @@ export const CONFIG_REFUSED_STATUS = 65;
  * registry); 600 s bounds a stalled download (systemd's RuntimeMaxSec= ends the transient unit).
  */
 export const CHANNEL_PLUGIN_INSTALL_SECONDS = 600;
+/** The most one apply-config run spends on plugin installs: every external channel plugin at its bound (its unit's and SSM document's timeouts add it). */
+export const CHANNEL_PLUGINS_INSTALL_BOUND_SECONDS = Object.keys(CHANNEL_PLUGIN_PACKAGES).length * CHANNEL_PLUGIN_INSTALL_SECONDS;
 
 /**
  * What the host checks for each external channel plugin (modules/openclaw/channels.ts CHANNEL_PLUGIN_PACKAGES), by

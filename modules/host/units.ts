@@ -1,7 +1,6 @@
 import type { GatewaySettings } from "../settings/settings";
 import { BACKUP_SCHEDULE } from "./backup";
-import { CHANNEL_PLUGIN_PACKAGES } from "../openclaw/channels";
-import { CHANNEL_PLUGIN_INSTALL_SECONDS, CONFIG_APPLY_SCHEDULE } from "./config-apply";
+import { CHANNEL_PLUGINS_INSTALL_BOUND_SECONDS, CONFIG_APPLY_SCHEDULE } from "./config-apply";
 import { CERT_GUARD_SCHEDULE } from "./cert-guard";
 import { HostContract } from "./contract";
 import { gatewayCommand, openclawExecution } from "./layout";
@@ -444,7 +443,7 @@ export function imdsFirewallUnit(c: HostContract): UnitFile {
  * it (the VM proof, 2026-12-02) every timer run found "no file", rewrote the unchanged config and then
  * failed on its sha256, every interval, and a real change never reached the restart decision.
  * Worst case ~200 s (5 bounded attempts of one S3 call and their pauses), plus each external channel plugin's install
- * (CHANNEL_PLUGIN_INSTALL_SECONDS, Slack and Discord) when a changed config enables them; this bounds a hung run.
+ * (CHANNEL_PLUGINS_INSTALL_BOUND_SECONDS, Slack and Discord) when a changed config enables them; this bounds a hung run.
  */
 export function applyConfigService(c: HostContract): UnitFile {
   return {
@@ -452,7 +451,7 @@ export function applyConfigService(c: HostContract): UnitFile {
     Service: {
       Type: "oneshot",
       ExecStart: unitCommand([c.applyConfigTool]),
-      TimeoutStartSec: 240 + Object.keys(CHANNEL_PLUGIN_PACKAGES).length * CHANNEL_PLUGIN_INSTALL_SECONDS,
+      TimeoutStartSec: 240 + CHANNEL_PLUGINS_INSTALL_BOUND_SECONDS,
       ...ROOT_ONESHOT_HARDENING,
       CapabilityBoundingSet: "CAP_DAC_READ_SEARCH",
     },

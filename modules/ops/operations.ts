@@ -3,8 +3,7 @@ import { GATEWAY_TOKEN, secretParameterName, SECRETS, secretsInUse, SecretSpec }
 import type { GatewaySettings } from "../settings/settings";
 import type { HostContract } from "../host/contract";
 import { shellQuote } from "../host/shell";
-import { CHANNEL_PLUGIN_INSTALL_SECONDS } from "../host/config-apply";
-import { CHANNEL_PLUGIN_PACKAGES } from "../openclaw/channels";
+import { CHANNEL_PLUGINS_INSTALL_BOUND_SECONDS } from "../host/config-apply";
 import type { OpsAws } from "./aws";
 import type { OpsIo } from "./context";
 import { DocumentSpec, ParameterSpec, REQUEST_ID_GLOB, REQUEST_ID_PATTERN } from "./documents";
@@ -458,7 +457,7 @@ export const APPLY_CONFIG: DocumentOperation = {
     suffix: "apply-config",
     description: "OpenClaw: fetch openclaw.json from the stack's artifacts bucket, check its locked gateway fields and apply it (hot reload, or a gateway restart where openclaw needs one)",
     // A restart's wait, plus openclaw's install of each external channel plugin a changed config enables.
-    timeoutSeconds: RESTART_TIMEOUT_SECONDS + Object.keys(CHANNEL_PLUGIN_PACKAGES).length * CHANNEL_PLUGIN_INSTALL_SECONDS,
+    timeoutSeconds: RESTART_TIMEOUT_SECONDS + CHANNEL_PLUGINS_INSTALL_BOUND_SECONDS,
     commands: (layout) => [shellQuote(layout.applyConfigTool)],
     waitForHealth: true,
   },

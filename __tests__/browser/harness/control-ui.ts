@@ -98,8 +98,10 @@ export async function reloadUntilConversation(page: Page, texts: readonly string
   const timedOut = chat.getByRole("alert").filter({ hasText: HISTORY_TIMED_OUT });
   const first = chat.getByRole("log").getByText(texts[0]).first();
   let clicked = 0;
-  // Whichever comes first: the conversation, or the page giving up on it (its own 60 s, then the gateway's pace).
-  while ((await first.or(timedOut).first().waitFor({ timeout: 120_000 * patience }), await timedOut.isVisible())) {
+  for (;;) {
+    // Whichever comes first: the conversation, or the page giving up on it (its own 60 s, then the gateway's pace).
+    await first.or(timedOut).first().waitFor({ timeout: 120_000 * patience });
+    if (!(await timedOut.isVisible())) break;
     if (clicked === retries) throw new Error(`the conversation did not load after ${retries} Retries ("${HISTORY_TIMED_OUT}")`);
     await timedOut.getByRole("button", { name: "Retry" }).click();
     clicked++;
