@@ -1,6 +1,10 @@
 /**
- * Two tiers run by `npm test`: unit (synth-level, seconds) and integration (real terraform,
- * real openclaw, the boot script in a sandbox). The VM proof runs separately: `npm run test:vm`.
+ * Three tiers run by `npm test`: unit (synth-level, seconds), terraform (real terraform plan, apply and
+ * refresh against the offline AWS provider) and integration (real openclaw, the boot script in a sandbox,
+ * shellcheck, systemd-analyze). The VM proof runs separately: `npm run test:vm`.
+ * The terraform tier has no wall-clock waits (every step is a terraform run to its end), so CI runs it, with
+ * the unit tier, at the lowest CPU priority beside the VM proof; the integration tier's gateways and sandboxed
+ * boots have time limits and run on the otherwise idle machine first (.ci/run).
  * ts-jest transpiles only (isolatedModules); `tsc --noEmit` type-checks once before jest.
  */
 // tsconfig's isolatedModules makes ts-jest transpile file by file, without type information.
@@ -30,6 +34,7 @@ module.exports = {
   reporters: ["default", "<rootDir>/__tests__/reporters/skip-summary.js", "<rootDir>/__tests__/reporters/slow-files.js"],
   projects: [
     { ...common, displayName: "unit", testMatch: ["<rootDir>/__tests__/unit/**/*.test.ts"] },
+    { ...common, displayName: "terraform", testMatch: ["<rootDir>/__tests__/terraform/**/*.test.ts"] },
     { ...common, displayName: "integration", testMatch: ["<rootDir>/__tests__/integration/**/*.test.ts"] },
   ],
 };

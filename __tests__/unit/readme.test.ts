@@ -180,11 +180,11 @@ describe("README and docs/ numbers are the code's", () => {
       expect(valueInState && claim.test(readme) ? `the documentation still claims: ${claim}` : "").toBe("");
     }
     // Write-only parameters: the documentation says so and names the real-refresh test that proves it.
-    const proof = "__tests__/integration/secrets-state.test.ts";
+    const proof = "__tests__/terraform/secrets-state.test.ts";
     if (!valueInState) {
       expect(readme).toMatch(/The secret values never reach Terraform's configuration, plan or state\./);
       expect(readme).toContain(proof);
-      expect(readdirSync(path.join(ROOT, "__tests__/integration"))).toContain(path.basename(proof));
+      expect(readdirSync(path.join(ROOT, path.dirname(proof)))).toContain(path.basename(proof));
     }
   });
 

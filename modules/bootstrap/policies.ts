@@ -6,7 +6,7 @@
  * itself comes from the pull request), so what the role may do is what any branch may do. A
  * refreshing `terraform plan` would need the describe/get calls of every resource type AND the
  * secrets: the AWS provider 5.100.0 reads aws_ssm_parameter WithDecryption on every refresh, even
- * with value_wo (__tests__/integration/secrets-state.test.ts records those GetParameter calls), so
+ * with value_wo (__tests__/terraform/secrets-state.test.ts records those GetParameter calls), so
  * a role that can refresh the stack can read the gateway token. The pull-request plan therefore
  * runs with `-refresh=false -lock=false`: it compares the configuration with the recorded state and
  * calls no AWS read API for managed resources. Data sources are read even then; the stacks have

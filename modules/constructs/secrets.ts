@@ -124,7 +124,7 @@ export const PLACEHOLDER_VERSION = 1;
  * the operator (provider keys) write later, are not in Terraform's configuration, plan or state.
  * A plain `value` + `ignore_changes = [value]` did NOT achieve that: every refresh reads the
  * parameter WithDecryption and stores the real value in state and plan
- * (hashicorp/terraform-provider-aws#3475; proven by __tests__/integration/secrets-state.test.ts).
+ * (hashicorp/terraform-provider-aws#3475; proven by __tests__/terraform/secrets-state.test.ts).
  *
  * `key_id` is the alias NAME, not the key's ARN: SSM keeps the KeyId string it was given and
  * DescribeParameters returns that string (API reference, ParameterMetadata.KeyId: "The alias of

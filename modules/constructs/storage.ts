@@ -50,7 +50,7 @@ export class DataVolume extends Construct {
       // After `npm run restore` the resource is re-pointed at the restored volume (`terraform state rm`
       // + `terraform import`, modules/ops/restore.ts). No ignore_changes needed: snapshot_id is optional
       // and computed in the provider, so the imported snapshot id plans no replacement (proven with
-      // real terraform: __tests__/integration/restore-state.test.ts).
+      // real terraform: __tests__/terraform/restore-state.test.ts).
       lifecycle: { preventDestroy: true },
     });
     const dlmRole = new IamRole(this, "snapshot-role", {

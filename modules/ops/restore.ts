@@ -126,7 +126,7 @@ export const DATA_VOLUME_ADDRESS = "aws_ebs_volume.data_volume_0717055C";
 
 /**
  * The Terraform state step after a restore, as terraform arguments: forget the old volume, import
- * the restored one (proven by __tests__/integration/restore-state.test.ts: no replacement, no IAM change).
+ * the restored one (proven by __tests__/terraform/restore-state.test.ts: no replacement, no IAM change).
  */
 export function terraformStateSteps(volumeId: string, address: string = DATA_VOLUME_ADDRESS): string[][] {
   return [["state", "rm", address], ["import", address, volumeId]];
