@@ -2,7 +2,7 @@
  * Three tiers run by `npm test`: unit (synth-level, seconds), terraform (real terraform plan, apply and
  * refresh against the offline AWS provider) and integration (real openclaw, the boot script in a sandbox,
  * shellcheck, systemd-analyze). The VM proof runs separately: `npm run test:vm`.
- * `npm run test:terraform` alone is the loop for a change to the constructs (~7 min on 2 cores, 2026-12-03).
+ * `npm run test:terraform` alone is the loop for a change to the constructs.
  * ts-jest transpiles only (isolatedModules); `tsc --noEmit` type-checks once before jest.
  */
 // tsconfig's isolatedModules makes ts-jest transpile file by file, without type information.
